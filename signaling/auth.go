@@ -1,0 +1,169 @@
+package signaling
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/binary"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/peerline/peerline/signaling/identity"
+)
+
+// Signer is what signs on a peer's behalf: identity.KeyPair implements it.
+// Consumers take this small interface so the private key stays in one
+// place.
+type Signer interface {
+	ID() identity.PeerID
+	Public() ed25519.PublicKey
+	Sign(msg []byte) []byte
+}
+
+// Domain separation strings: a signature made for one purpose never
+// verifies for another.
+const (
+	domainAuth     = "peerline/v1/auth"
+	domainListener = "peerline/v1/listener"
+	domainSDP      = "peerline/v1/sdp"
+)
+
+// signedMessage frames fields unambiguously: the domain, then each field
+// as a 4-byte big-endian length and its bytes.
+func signedMessage(domain string, fields ...[]byte) []byte {
+	n := len(domain)
+	for _, f := range fields {
+		n += 4 + len(f)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, domain...)
+	for _, f := range fields {
+		b = binary.BigEndian.AppendUint32(b, uint32(len(f)))
+		b = append(b, f...)
+	}
+	return b
+}
+
+// NewNonce returns NonceSize random bytes.
+func NewNonce() []byte {
+	b := make([]byte, NonceSize)
+	if _, err := rand.Read(b); err != nil {
+		panic("signaling: crypto/rand failed: " + err.Error()) // never happens on supported platforms
+	}
+	return b
+}
+
+// AuthMessage is the byte string a client signs in Auth.
+func AuthMessage(nonce []byte, audience string, timeMs int64, peer identity.PeerID, key []byte) []byte {
+	return signedMessage(domainAuth, nonce, []byte(audience),
+		[]byte(strconv.FormatInt(timeMs, 10)), []byte(peer.String()), key)
+}
+
+// SignAuth answers challenge ch as s. clientNonce, when non-nil, asks the
+// listener to prove its key too.
+func SignAuth(s Signer, ch Challenge, now time.Time, clientNonce []byte, token string) Auth {
+	a := Auth{
+		Peer:      s.ID(),
+		Key:       s.Public(),
+		Time:      now.UnixMilli(),
+		Nonce:     ch.Nonce,
+		Audience:  ch.Audience,
+		Challenge: clientNonce,
+		Token:     token,
+	}
+	a.Sig = s.Sign(AuthMessage(a.Nonce, a.Audience, a.Time, a.Peer, a.Key))
+	return a
+}
+
+// VerifyAuth checks a client's Auth against the nonce and audience the
+// listener sent, at time now. It returns the authenticated peer id. Every
+// failure wraps ErrAuthFailed; the message says which check failed but
+// never echoes secrets.
+func VerifyAuth(a Auth, sentNonce []byte, audience string, now time.Time) (identity.PeerID, error) {
+	fail := func(why string) (identity.PeerID, error) {
+		return identity.PeerID{}, &Error{Code: CodeAuthFailed, Message: why}
+	}
+	if err := a.validate(); err != nil {
+		return fail(err.Error())
+	}
+	if subtle.ConstantTimeCompare(a.Nonce, sentNonce) != 1 {
+		return fail("nonce does not match this connection's challenge (replayed?)")
+	}
+	if a.Audience != audience {
+		return fail(fmt.Sprintf("signed for audience %.128q, this server is %q", a.Audience, audience))
+	}
+	skew := now.Sub(time.UnixMilli(a.Time))
+	if skew > MaxClockSkew || skew < -MaxClockSkew {
+		return fail(fmt.Sprintf("timestamp off by %s (max %s): check the clock", skew.Round(time.Second), MaxClockSkew))
+	}
+	if !identity.IDFromKey(a.Key).Equal(a.Peer) {
+		return fail("peer id is not the id of the key")
+	}
+	if !identity.Verify(a.Key, AuthMessage(a.Nonce, a.Audience, a.Time, a.Peer, a.Key), a.Sig) {
+		return fail("bad signature")
+	}
+	return a.Peer, nil
+}
+
+// ListenerMessage is the byte string a listener signs to prove its key to
+// the dialer.
+func ListenerMessage(clientNonce []byte, audience string, timeMs int64, listener, client identity.PeerID) []byte {
+	return signedMessage(domainListener, clientNonce, []byte(audience),
+		[]byte(strconv.FormatInt(timeMs, 10)), []byte(listener.String()), []byte(client.String()))
+}
+
+// SignListener proves the listener's key over the client's nonce.
+func SignListener(s Signer, clientNonce []byte, audience string, client identity.PeerID, now time.Time) *Proof {
+	p := &Proof{Peer: s.ID(), Key: s.Public(), Time: now.UnixMilli()}
+	p.Sig = s.Sign(ListenerMessage(clientNonce, audience, p.Time, p.Peer, client))
+	return p
+}
+
+// VerifyListener checks a listener's proof. want, when not zero, is the
+// peer the client meant to reach (from mDNS or a pinned contact).
+func VerifyListener(p *Proof, clientNonce []byte, audience string, client, want identity.PeerID, now time.Time) error {
+	fail := func(why string) error { return &Error{Code: CodeAuthFailed, Message: "listener: " + why} }
+	if p == nil {
+		return fail("no proof of key")
+	}
+	if len(p.Key) != ed25519.PublicKeySize || !identity.IDFromKey(p.Key).Equal(p.Peer) {
+		return fail("peer id is not the id of the key")
+	}
+	if !want.IsZero() && !p.Peer.Equal(want) {
+		return fail("is " + p.Peer.Short() + ", expected " + want.Short())
+	}
+	skew := now.Sub(time.UnixMilli(p.Time))
+	if skew > MaxClockSkew || skew < -MaxClockSkew {
+		return fail("timestamp out of range: check the clock")
+	}
+	if !identity.Verify(p.Key, ListenerMessage(clientNonce, audience, p.Time, p.Peer, client), p.Sig) {
+		return fail("bad signature")
+	}
+	return nil
+}
+
+// DescriptionMessage is the byte string signed for an SDP offer or answer:
+// it binds the description to its call, sender and addressee, so a relay
+// cannot move it to another call or swap the DTLS fingerprint inside it.
+func DescriptionMessage(kind DescriptionKind, call string, from, to identity.PeerID, sdp string) []byte {
+	return signedMessage(domainSDP, []byte(kind.String()), []byte(call),
+		[]byte(from.String()), []byte(to.String()), []byte(sdp))
+}
+
+// SignDescription signs an offer or answer that s sends to `to` in call.
+func SignDescription(s Signer, kind DescriptionKind, call string, to identity.PeerID, sdp string) []byte {
+	return s.Sign(DescriptionMessage(kind, call, s.ID(), to, sdp))
+}
+
+// VerifyDescription checks a description's signature against the sender's
+// pinned key. It fails with ErrForbidden.
+func VerifyDescription(pub ed25519.PublicKey, sig []byte, kind DescriptionKind, call string, from, to identity.PeerID, sdp string) error {
+	if !identity.IDFromKey(pub).Equal(from) {
+		return &Error{Code: CodeForbidden, Message: "description: key is not the sender's"}
+	}
+	if !identity.Verify(pub, DescriptionMessage(kind, call, from, to, sdp), sig) {
+		return &Error{Code: CodeForbidden, Message: "description: bad signature"}
+	}
+	return nil
+}

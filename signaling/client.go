@@ -1,0 +1,264 @@
+package signaling
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/peerline/peerline/signaling/identity"
+)
+
+// Client defaults.
+const (
+	DefaultMinBackoff = 250 * time.Millisecond
+	DefaultMaxBackoff = 30 * time.Second
+)
+
+// ClientConfig configures a Client. DialConfig's URL and Identity are
+// required; every other zero value works.
+type ClientConfig struct {
+	DialConfig
+	// MinBackoff is the first reconnect delay; it doubles per failure up
+	// to MaxBackoff, with full jitter. Defaults DefaultMinBackoff and
+	// DefaultMaxBackoff.
+	MinBackoff time.Duration
+	MaxBackoff time.Duration
+	// Logger receives structured logs. Default slog.Default().
+	Logger *slog.Logger
+}
+
+// EventKind says what an Event reports.
+type EventKind uint8
+
+// Event kinds.
+const (
+	EventUnknown      EventKind = iota
+	EventConnected              // authenticated; Welcome is set
+	EventDisconnected           // the connection ended; Err says why; a reconnect follows
+	EventMessage                // a message arrived; Message is set
+)
+
+// Event is something the Client reports, in order, on Events().
+type Event struct {
+	Kind    EventKind
+	Welcome Welcome
+	Message Envelope
+	Err     error
+}
+
+// Client keeps one connection to a server alive: it reconnects with
+// exponential backoff and jitter, honours the server's retry_ms at
+// shutdown, and re-sends the presence subscription after every reconnect.
+type Client struct {
+	cfg    ClientConfig
+	events chan Event
+
+	// smu serialises subscription updates with (re)connects, so the server
+	// always ends up with the newest set.
+	smu       sync.Mutex
+	mu        sync.Mutex
+	conn      *Conn
+	ready     chan struct{} // closed while connected
+	subs      []identity.PeerID
+	runCalled bool
+}
+
+// NewClient checks cfg and returns a Client; call Run to connect.
+func NewClient(cfg ClientConfig) (*Client, error) {
+	if cfg.Identity == nil || cfg.URL == "" {
+		return nil, errors.New("signaling: client: URL and Identity are required")
+	}
+	if cfg.MinBackoff == 0 {
+		cfg.MinBackoff = DefaultMinBackoff
+	}
+	if cfg.MaxBackoff == 0 {
+		cfg.MaxBackoff = DefaultMaxBackoff
+	}
+	if cfg.MaxBackoff < cfg.MinBackoff {
+		cfg.MaxBackoff = cfg.MinBackoff
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Client{cfg: cfg, events: make(chan Event, 64), ready: make(chan struct{})}, nil
+}
+
+// Events delivers connection changes and messages. The consumer must keep
+// reading it: the client stops reading the socket while it is full.
+func (c *Client) Events() <-chan Event { return c.events }
+
+// Run connects and reconnects until ctx is done; it then closes the
+// connection, closes Events and returns ctx.Err(). Call it once.
+func (c *Client) Run(ctx context.Context) error {
+	c.mu.Lock()
+	if c.runCalled {
+		c.mu.Unlock()
+		return errors.New("signaling: client: Run called twice")
+	}
+	c.runCalled = true
+	c.mu.Unlock()
+	defer close(c.events)
+
+	failures := 0
+	for {
+		conn, err := Dial(ctx, c.cfg.DialConfig)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			failures++
+			delay := c.backoff(failures)
+			c.cfg.Logger.Info("signaling: connect failed", "url", c.cfg.URL, "err", err, "retry_in", delay)
+			if !c.emit(ctx, Event{Kind: EventDisconnected, Err: err}) || !sleep(ctx, delay) {
+				return ctx.Err()
+			}
+			continue
+		}
+		failures = 0
+		err = c.serve(ctx, conn)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		delay := c.backoff(1)
+		var se *Error
+		if errors.As(err, &se) && se.Code == CodeShuttingDown && se.RetryMs > 0 {
+			delay = time.Duration(se.RetryMs) * time.Millisecond
+		}
+		c.cfg.Logger.Info("signaling: disconnected", "url", c.cfg.URL, "err", err, "retry_in", delay)
+		if !c.emit(ctx, Event{Kind: EventDisconnected, Err: err}) || !sleep(ctx, delay) {
+			return ctx.Err()
+		}
+	}
+}
+
+// serve runs one connection until it fails or ctx ends.
+func (c *Client) serve(ctx context.Context, conn *Conn) error {
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+	c.smu.Lock()
+	c.mu.Lock()
+	subs := append([]identity.PeerID(nil), c.subs...)
+	c.mu.Unlock()
+	if len(subs) > 0 {
+		env, _ := New(TypeSubscribe, Subscribe{Peers: subs})
+		if err := conn.Send(ctx, env); err != nil {
+			c.smu.Unlock()
+			conn.Close()
+			return err
+		}
+	}
+	c.mu.Lock()
+	c.conn = conn
+	close(c.ready)
+	c.mu.Unlock()
+	c.smu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.conn = nil
+		c.ready = make(chan struct{})
+		c.mu.Unlock()
+		conn.Close()
+	}()
+	if !c.emit(ctx, Event{Kind: EventConnected, Welcome: conn.Welcome()}) {
+		return ctx.Err()
+	}
+	var fatal *Error
+	for {
+		env, err := conn.Recv()
+		if err != nil {
+			if fatal != nil {
+				return fatal
+			}
+			return err
+		}
+		if env.Type == TypeError {
+			if e := ErrorOf(env); e.Code.Closes() {
+				fatal = e
+			}
+		}
+		if !c.emit(ctx, Event{Kind: EventMessage, Message: env}) {
+			return ctx.Err()
+		}
+	}
+}
+
+func (c *Client) emit(ctx context.Context, ev Event) bool {
+	select {
+	case c.events <- ev:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// backoff returns a random delay in [0, min(max, min*2^(n-1))] with a
+// floor of MinBackoff/2 (full jitter, so clients restarting together
+// spread out).
+func (c *Client) backoff(n int) time.Duration {
+	d := c.cfg.MinBackoff
+	for i := 1; i < n && d < c.cfg.MaxBackoff; i++ {
+		d *= 2
+	}
+	if d > c.cfg.MaxBackoff {
+		d = c.cfg.MaxBackoff
+	}
+	floor := c.cfg.MinBackoff / 2
+	return floor + time.Duration(rand.Int64N(int64(d-floor)+1))
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// Send sends env, waiting until the client is connected or ctx ends.
+func (c *Client) Send(ctx context.Context, env Envelope) error {
+	for {
+		c.mu.Lock()
+		conn, ready := c.conn, c.ready
+		c.mu.Unlock()
+		if conn != nil {
+			return conn.Send(ctx, env)
+		}
+		select {
+		case <-ready:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// Subscribe replaces the set of watched peers. It is remembered and sent
+// again after every reconnect; if connected it is sent now.
+func (c *Client) Subscribe(ctx context.Context, peers []identity.PeerID) error {
+	c.smu.Lock()
+	defer c.smu.Unlock()
+	c.mu.Lock()
+	c.subs = append([]identity.PeerID(nil), peers...)
+	conn := c.conn
+	c.mu.Unlock()
+	if conn == nil {
+		return nil
+	}
+	env, err := New(TypeSubscribe, Subscribe{Peers: peers})
+	if err != nil {
+		return err
+	}
+	return conn.Send(ctx, env)
+}
+
+// Connected reports whether the client has a live connection now.
+func (c *Client) Connected() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.conn != nil
+}

@@ -1,0 +1,301 @@
+package signaling
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/peerline/peerline/signaling/identity"
+)
+
+// DefaultReadTimeout is how long a Conn waits for any frame (a server
+// ping counts) before it declares the server gone.
+const DefaultReadTimeout = 90 * time.Second
+
+// DialConfig says where and as whom to connect. Identity and URL are
+// required; the zero value of every other field works.
+type DialConfig struct {
+	// URL is the server's WebSocket URL, e.g. "wss://signal.example.com/v1/signal".
+	URL string
+	// Identity signs the handshake.
+	Identity Signer
+	// Token is the server's access token, if it needs one.
+	Token string
+	// ExpectPeer, when set, is the listener the caller means to reach (a
+	// LAN peer): the listener must prove this key, and the challenge's
+	// audience must be its id. Default: any server whose audience matches
+	// URL.
+	ExpectPeer identity.PeerID
+	// Header is sent with the upgrade request (e.g. Origin).
+	Header http.Header
+	// Dialer dials the WebSocket. Default: a dialer with a 10 s handshake
+	// timeout and no proxy.
+	Dialer *websocket.Dialer
+	// ReadTimeout: see DefaultReadTimeout.
+	ReadTimeout time.Duration
+	// Now returns the time (tests). Default time.Now.
+	Now func() time.Time
+}
+
+var defaultDialer = &websocket.Dialer{HandshakeTimeout: 10 * time.Second, ReadBufferSize: 4096, WriteBufferSize: 4096}
+
+// Conn is one authenticated connection to a signaling server. Send is safe
+// for concurrent use; Recv must be called from one goroutine.
+type Conn struct {
+	ws          *websocket.Conn
+	welcome     Welcome
+	readTimeout time.Duration
+	wmu         sync.Mutex
+	closeOnce   sync.Once
+}
+
+// Dial connects and authenticates. Errors from the server (auth_failed,
+// too many connections) come back as *Error where the server said why.
+func Dial(ctx context.Context, cfg DialConfig) (*Conn, error) {
+	if cfg.Identity == nil || cfg.URL == "" {
+		return nil, errors.New("signaling: dial: URL and Identity are required")
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	d := cfg.Dialer
+	if d == nil {
+		d = defaultDialer
+	}
+	ws, resp, err := d.DialContext(ctx, cfg.URL, cfg.Header)
+	if err != nil {
+		if resp != nil {
+			return nil, fmt.Errorf("signaling: dial %s: HTTP %s: %w", cfg.URL, resp.Status, err)
+		}
+		return nil, fmt.Errorf("signaling: dial %s: %w", cfg.URL, err)
+	}
+	c := &Conn{ws: ws, readTimeout: cfg.ReadTimeout}
+	if c.readTimeout == 0 {
+		c.readTimeout = DefaultReadTimeout
+	}
+	if err := c.handshake(ctx, cfg, now); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("signaling: dial %s: %w", cfg.URL, err)
+	}
+	ws.SetPingHandler(func(data string) error {
+		ws.SetReadDeadline(time.Now().Add(c.readTimeout))
+		c.wmu.Lock()
+		defer c.wmu.Unlock()
+		err := ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(5*time.Second))
+		if errors.Is(err, websocket.ErrCloseSent) {
+			return nil
+		}
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return nil
+		}
+		return err
+	})
+	return c, nil
+}
+
+func (c *Conn) handshake(ctx context.Context, cfg DialConfig, now func() time.Time) error {
+	if dl, ok := ctx.Deadline(); ok {
+		c.ws.SetReadDeadline(dl)
+	} else {
+		c.ws.SetReadDeadline(time.Now().Add(15 * time.Second))
+	}
+	stop := context.AfterFunc(ctx, func() { c.ws.SetReadDeadline(time.Now()) })
+	defer stop()
+
+	env, err := c.recvRaw()
+	if err != nil {
+		return fmt.Errorf("read challenge: %w", err)
+	}
+	if env.Type == TypeError {
+		return errorFromEnvelope(env)
+	}
+	if env.Type != TypeChallenge {
+		return fmt.Errorf("expected challenge, got %s", env.Type)
+	}
+	var ch Challenge
+	if err := env.DecodeBody(&ch); err != nil {
+		return err
+	}
+	if !cfg.ExpectPeer.IsZero() {
+		if ch.Audience != cfg.ExpectPeer.String() {
+			return &Error{Code: CodeAuthFailed, Message: "listener is " + shortText(ch.Audience) + ", expected " + cfg.ExpectPeer.Short()}
+		}
+	} else if !SameEndpoint(ch.Audience, cfg.URL) {
+		return &Error{Code: CodeAuthFailed, Message: fmt.Sprintf("server calls itself %.128q but %q was dialed", ch.Audience, cfg.URL)}
+	}
+	clientNonce := NewNonce()
+	auth := SignAuth(cfg.Identity, ch, now(), clientNonce, cfg.Token)
+	out, err := New(TypeAuth, auth)
+	if err != nil {
+		return err
+	}
+	if err := c.Send(ctx, out); err != nil {
+		return err
+	}
+	env, err = c.recvRaw()
+	if err != nil {
+		return fmt.Errorf("read welcome: %w", err)
+	}
+	if env.Type == TypeError {
+		return errorFromEnvelope(env)
+	}
+	if env.Type != TypeWelcome {
+		return fmt.Errorf("expected welcome, got %s", env.Type)
+	}
+	if err := env.DecodeBody(&c.welcome); err != nil {
+		return err
+	}
+	if !c.welcome.Peer.Equal(cfg.Identity.ID()) {
+		return &Error{Code: CodeAuthFailed, Message: "server welcomed another peer id"}
+	}
+	if !cfg.ExpectPeer.IsZero() || c.welcome.Listener != nil {
+		if err := VerifyListener(c.welcome.Listener, clientNonce, ch.Audience, cfg.Identity.ID(), cfg.ExpectPeer, now()); err != nil {
+			return err
+		}
+	}
+	c.ws.SetReadDeadline(time.Now().Add(c.readTimeout))
+	return nil
+}
+
+func shortText(s string) string {
+	if id, err := identity.Parse(s); err == nil {
+		return id.Short()
+	}
+	if len(s) > 64 {
+		return s[:64]
+	}
+	return s
+}
+
+// SameEndpoint reports whether two WebSocket URLs name the same endpoint:
+// same scheme, host (case-insensitive, default ports implied) and path.
+func SameEndpoint(a, b string) bool {
+	ua, err1 := url.Parse(a)
+	ub, err2 := url.Parse(b)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	norm := func(u *url.URL) (string, string, string) {
+		scheme := strings.ToLower(u.Scheme)
+		switch scheme {
+		case "http":
+			scheme = "ws"
+		case "https":
+			scheme = "wss"
+		}
+		host := strings.ToLower(u.Hostname())
+		port := u.Port()
+		if (scheme == "ws" && port == "80") || (scheme == "wss" && port == "443") {
+			port = ""
+		}
+		path := u.Path
+		if path == "" {
+			path = "/"
+		}
+		return scheme, net.JoinHostPort(host, port), path
+	}
+	s1, h1, p1 := norm(ua)
+	s2, h2, p2 := norm(ub)
+	return s1 == s2 && h1 == h2 && p1 == p2
+}
+
+// Welcome returns what the server said after auth: the authenticated id,
+// ICE servers, limits.
+func (c *Conn) Welcome() Welcome { return c.welcome }
+
+// Send writes one message. The context bounds the write.
+func (c *Conn) Send(ctx context.Context, env Envelope) error {
+	frame, err := env.Encode()
+	if err != nil {
+		return err
+	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	dl, ok := ctx.Deadline()
+	if !ok {
+		dl = time.Now().Add(10 * time.Second)
+	}
+	c.ws.SetWriteDeadline(dl)
+	if err := c.ws.WriteMessage(websocket.TextMessage, frame); err != nil {
+		return fmt.Errorf("signaling: send %s: %w", env.Type, err)
+	}
+	return nil
+}
+
+// Recv reads the next message. Error messages from the server are returned
+// as envelopes of TypeError, not as Go errors, so the caller can match
+// them to what it sent; a server error that closes the connection is
+// returned as the *Error after the envelope. Transport failures and close
+// are errors.
+func (c *Conn) Recv() (Envelope, error) {
+	env, err := c.recvRaw()
+	if err == nil {
+		c.ws.SetReadDeadline(time.Now().Add(c.readTimeout))
+	}
+	return env, err
+}
+
+func (c *Conn) recvRaw() (Envelope, error) {
+	for {
+		mt, data, err := c.ws.ReadMessage()
+		if err != nil {
+			var ce *websocket.CloseError
+			if errors.As(err, &ce) {
+				return Envelope{}, &CloseError{Code: ce.Code, Text: ce.Text}
+			}
+			return Envelope{}, fmt.Errorf("signaling: recv: %w", err)
+		}
+		if mt != websocket.TextMessage {
+			continue
+		}
+		env, err := Decode(data)
+		if err != nil {
+			return Envelope{}, fmt.Errorf("signaling: recv: server sent a bad message: %w", err)
+		}
+		return env, nil
+	}
+}
+
+// Close closes the connection with a normal close frame.
+func (c *Conn) Close() error {
+	c.closeOnce.Do(func() {
+		c.wmu.Lock()
+		c.ws.WriteControl(websocket.CloseMessage,
+			websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+		c.wmu.Unlock()
+		c.ws.Close()
+	})
+	return nil
+}
+
+// CloseError is the WebSocket close the server sent; Text is the error
+// code's wire name when the protocol closed the connection.
+type CloseError struct {
+	Code int
+	Text string
+}
+
+func (e *CloseError) Error() string {
+	return fmt.Sprintf("signaling: connection closed (%d %s)", e.Code, e.Text)
+}
+
+// ErrorOf returns the *Error carried by an error envelope.
+func ErrorOf(env Envelope) *Error { return errorFromEnvelope(env) }
+
+func errorFromEnvelope(env Envelope) *Error {
+	var e Error
+	if err := env.DecodeBody(&e); err != nil {
+		return &Error{Code: CodeUnknown, Message: "undecodable error message"}
+	}
+	return &e
+}

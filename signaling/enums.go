@@ -1,0 +1,123 @@
+package signaling
+
+import "fmt"
+
+// Media is a kind of media a call carries.
+type Media uint8
+
+// Media kinds.
+const (
+	MediaUnknown Media = iota
+	MediaAudio         // "audio"
+	MediaVideo         // "video"
+)
+
+var mediaNames = [...]string{MediaUnknown: "unknown", MediaAudio: "audio", MediaVideo: "video"}
+
+// String returns the wire name.
+func (m Media) String() string {
+	if int(m) < len(mediaNames) {
+		return mediaNames[m]
+	}
+	return fmt.Sprintf("Media(%d)", uint8(m))
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (m Media) MarshalText() ([]byte, error) {
+	if m == MediaUnknown || int(m) >= len(mediaNames) {
+		return nil, fmt.Errorf("signaling: marshal media %d: %w", uint8(m), ErrBadMessage)
+	}
+	return []byte(mediaNames[m]), nil
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (m *Media) UnmarshalText(b []byte) error {
+	for i := MediaAudio; int(i) < len(mediaNames); i++ {
+		if mediaNames[i] == string(b) {
+			*m = i
+			return nil
+		}
+	}
+	return errorf(CodeBadMessage, "media %.32q: want audio or video", b)
+}
+
+// Reason says why a callee rejected a call.
+type Reason uint8
+
+// Reject reasons.
+const (
+	ReasonUnknown     Reason = iota
+	ReasonBusy               // "busy": already in a call
+	ReasonDeclined           // "declined": the person said no
+	ReasonUnavailable        // "unavailable": cannot take calls (no devices, blocked, do not disturb)
+	ReasonTimeout            // "timeout": nobody answered in time
+)
+
+var reasonNames = [...]string{ReasonUnknown: "unknown", ReasonBusy: "busy", ReasonDeclined: "declined",
+	ReasonUnavailable: "unavailable", ReasonTimeout: "timeout"}
+
+// String returns the wire name.
+func (r Reason) String() string {
+	if int(r) < len(reasonNames) {
+		return reasonNames[r]
+	}
+	return fmt.Sprintf("Reason(%d)", uint8(r))
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (r Reason) MarshalText() ([]byte, error) {
+	if r == ReasonUnknown || int(r) >= len(reasonNames) {
+		return nil, fmt.Errorf("signaling: marshal reason %d: %w", uint8(r), ErrBadMessage)
+	}
+	return []byte(reasonNames[r]), nil
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (r *Reason) UnmarshalText(b []byte) error {
+	for i := ReasonBusy; int(i) < len(reasonNames); i++ {
+		if reasonNames[i] == string(b) {
+			*r = i
+			return nil
+		}
+	}
+	return errorf(CodeBadMessage, "reason %.32q: want busy, declined, unavailable or timeout", b)
+}
+
+// DescriptionKind is the kind of a session description.
+type DescriptionKind uint8
+
+// Session description kinds.
+const (
+	KindUnknown DescriptionKind = iota
+	KindOffer                   // "offer"
+	KindAnswer                  // "answer"
+)
+
+var kindNames = [...]string{KindUnknown: "unknown", KindOffer: "offer", KindAnswer: "answer"}
+
+// String returns the wire name.
+func (k DescriptionKind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("DescriptionKind(%d)", uint8(k))
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (k DescriptionKind) MarshalText() ([]byte, error) {
+	if k == KindUnknown || int(k) >= len(kindNames) {
+		return nil, fmt.Errorf("signaling: marshal description kind %d: %w", uint8(k), ErrBadMessage)
+	}
+	return []byte(kindNames[k]), nil
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (k *DescriptionKind) UnmarshalText(b []byte) error {
+	for i := KindOffer; int(i) < len(kindNames); i++ {
+		if kindNames[i] == string(b) {
+			*k = i
+			return nil
+		}
+	}
+	return errorf(CodeBadMessage, "kind %.32q: want offer or answer", b)
+}

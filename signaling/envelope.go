@@ -1,0 +1,216 @@
+package signaling
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+
+	"github.com/peerline/peerline/signaling/identity"
+)
+
+// Envelope is one protocol message: the routing header and a type-specific
+// body that stays raw JSON, so a relay never decodes what it only forwards.
+type Envelope struct {
+	// V is the protocol version; Encode writes Version when it is zero.
+	V int
+	// Type is the message type.
+	Type Type
+	// ID is an optional sender-chosen message id (at most MaxIDLen of
+	// [A-Za-z0-9._:-]); errors caused by the message carry it as "ref".
+	ID string
+	// From is the sender. Clients leave it empty or set it to themselves;
+	// the server always overwrites it with the authenticated id.
+	From identity.PeerID
+	// To is the addressee of routed messages.
+	To identity.PeerID
+	// Call is the call id of routed messages (same charset and limit as ID).
+	Call string
+	// Body is the type-specific JSON object, or nil.
+	Body json.RawMessage
+
+	// bodyChecked records that Decode or New already validated Body, so
+	// relaying does not scan it twice.
+	bodyChecked bool
+}
+
+// wireEnvelope is the JSON shape of an Envelope.
+type wireEnvelope struct {
+	V    *int            `json:"v"`
+	Type string          `json:"type"`
+	ID   string          `json:"id"`
+	From string          `json:"from"`
+	To   string          `json:"to"`
+	Call string          `json:"call"`
+	Body json.RawMessage `json:"body"`
+}
+
+// Decode parses and checks one frame. Every failure is an *Error whose code
+// the server sends back: bad_json, bad_version, unknown_type or
+// bad_message. The returned Body aliases data.
+func Decode(data []byte) (Envelope, error) {
+	var w wireEnvelope
+	if err := json.Unmarshal(data, &w); err != nil {
+		return Envelope{}, errorf(CodeBadJSON, "%s", jsonProblem(err))
+	}
+	env := Envelope{ID: w.ID, Call: w.Call, Body: w.Body, bodyChecked: true}
+	if !validToken(w.ID) {
+		return env, errorf(CodeBadMessage, "id: at most %d characters of [A-Za-z0-9._:-]", MaxIDLen)
+	}
+	if w.V == nil {
+		return env, errorf(CodeBadVersion, "missing \"v\"; this end speaks version %d", Version)
+	}
+	env.V = *w.V
+	if env.V != Version {
+		return env, errorf(CodeBadVersion, "version %d; this end speaks version %d", env.V, Version)
+	}
+	env.Type = ParseType(w.Type)
+	if env.Type == TypeUnknown {
+		return env, errorf(CodeUnknownType, "type %.64q", w.Type)
+	}
+	if !validToken(w.Call) {
+		return env, errorf(CodeBadMessage, "call: at most %d characters of [A-Za-z0-9._:-]", MaxIDLen)
+	}
+	var err error
+	if w.From != "" {
+		if env.From, err = parsePeer(w.From); err != nil {
+			return env, errorf(CodeBadMessage, "from: not a peer id")
+		}
+	}
+	if w.To != "" {
+		if env.To, err = parsePeer(w.To); err != nil {
+			return env, errorf(CodeBadMessage, "to: not a peer id")
+		}
+	}
+	if len(env.Body) > 0 && (env.Body[0] != '{') {
+		if string(env.Body) == "null" {
+			env.Body = nil
+		} else {
+			return env, errorf(CodeBadMessage, "body: want a JSON object")
+		}
+	}
+	if env.Type.Routed() && (env.To.IsZero() || env.Call == "") {
+		return env, errorf(CodeBadMessage, "%s needs \"to\" and \"call\"", env.Type)
+	}
+	return env, nil
+}
+
+// parsePeer is identity.Parse with a fast path for the canonical form,
+// which is what every well-behaved client sends.
+func parsePeer(s string) (identity.PeerID, error) {
+	return identity.Parse(s)
+}
+
+func jsonProblem(err error) string {
+	switch e := err.(type) {
+	case *json.SyntaxError:
+		return "invalid JSON at byte " + strconv.FormatInt(e.Offset, 10)
+	case *json.UnmarshalTypeError:
+		return "field " + strconv.Quote(e.Field) + " has the wrong JSON type"
+	}
+	msg := err.Error()
+	if len(msg) > 200 {
+		msg = msg[:200]
+	}
+	return msg
+}
+
+// validToken reports whether s is empty or a legal id/call value.
+func validToken(s string) bool {
+	if len(s) > MaxIDLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			c == '.' || c == '_' || c == ':' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// Encode returns the JSON form of e. Routed messages relayed by the server
+// are encoded with this, copying Body untouched.
+func (e *Envelope) Encode() ([]byte, error) {
+	return e.AppendEncode(make([]byte, 0, 160+len(e.Body)))
+}
+
+// AppendEncode appends the JSON form of e to dst.
+func (e *Envelope) AppendEncode(dst []byte) ([]byte, error) {
+	if e.Type == TypeUnknown || e.Type >= typeCount {
+		return dst, errorf(CodeUnknownType, "encode: type %d", uint8(e.Type))
+	}
+	v := e.V
+	if v == 0 {
+		v = Version
+	}
+	dst = append(dst, `{"v":`...)
+	dst = strconv.AppendInt(dst, int64(v), 10)
+	dst = append(dst, `,"type":"`...)
+	dst = append(dst, typeNames[e.Type]...)
+	dst = append(dst, '"')
+	if e.ID != "" {
+		dst = appendField(dst, `,"id":`, e.ID)
+	}
+	if !e.From.IsZero() {
+		dst = append(dst, `,"from":"`...)
+		dst = append(dst, e.From.String()...)
+		dst = append(dst, '"')
+	}
+	if !e.To.IsZero() {
+		dst = append(dst, `,"to":"`...)
+		dst = append(dst, e.To.String()...)
+		dst = append(dst, '"')
+	}
+	if e.Call != "" {
+		dst = appendField(dst, `,"call":`, e.Call)
+	}
+	if len(e.Body) > 0 {
+		body := bytes.TrimSpace(e.Body)
+		if !e.bodyChecked && !json.Valid(body) {
+			return dst, errorf(CodeBadMessage, "encode: body is not valid JSON")
+		}
+		dst = append(dst, `,"body":`...)
+		dst = append(dst, body...)
+	}
+	return append(dst, '}'), nil
+}
+
+func appendField(dst []byte, key, val string) []byte {
+	dst = append(dst, key...)
+	if validToken(val) {
+		dst = append(dst, '"')
+		dst = append(dst, val...)
+		return append(dst, '"')
+	}
+	q, _ := json.Marshal(val) // cannot fail for a string
+	return append(dst, q...)
+}
+
+// MarshalJSON implements json.Marshaler.
+func (e Envelope) MarshalJSON() ([]byte, error) { return e.Encode() }
+
+// UnmarshalJSON implements json.Unmarshaler with Decode's checks.
+func (e *Envelope) UnmarshalJSON(b []byte) error {
+	env, err := Decode(b)
+	if err != nil {
+		return err
+	}
+	env.Body = append(json.RawMessage(nil), env.Body...)
+	*e = env
+	return nil
+}
+
+// New builds an envelope of type t with body marshalled from v (nil for no
+// body).
+func New(t Type, v any) (Envelope, error) {
+	env := Envelope{V: Version, Type: t, bodyChecked: true}
+	if v != nil {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return env, errorf(CodeBadMessage, "encode %s body: %v", t, err)
+		}
+		env.Body = b
+	}
+	return env, nil
+}

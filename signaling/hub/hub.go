@@ -1,0 +1,191 @@
+// Package hub routes signaling messages between authenticated connections
+// by peer id and fans out presence. It knows nothing of WebSockets: the
+// server (and the desktop app's LAN hub) hand it Conns.
+package hub
+
+import (
+	"sync"
+
+	"github.com/peerline/peerline/signaling"
+	"github.com/peerline/peerline/signaling/identity"
+)
+
+// Conn is one authenticated connection as the hub needs it.
+type Conn interface {
+	// Peer is the authenticated peer id.
+	Peer() identity.PeerID
+	// Send queues one encoded frame without blocking. It returns false
+	// when the connection is closed or its queue is full (the connection
+	// then closes itself as a slow consumer).
+	Send(frame []byte) bool
+	// Fail sends e and closes the connection, without blocking.
+	Fail(e *signaling.Error)
+}
+
+// Hub is the routing table. The zero value is not usable; call New.
+type Hub struct {
+	mu       sync.RWMutex
+	conns    map[identity.PeerID]Conn
+	watchers map[identity.PeerID]map[Conn]struct{} // watched peer -> its watchers
+	watching map[Conn][]identity.PeerID            // watcher -> its watched peers
+}
+
+// New returns an empty hub.
+func New() *Hub {
+	return &Hub{
+		conns:    make(map[identity.PeerID]Conn),
+		watchers: make(map[identity.PeerID]map[Conn]struct{}),
+		watching: make(map[Conn][]identity.PeerID),
+	}
+}
+
+// Attach registers c under its peer id. An earlier connection of the same
+// peer is replaced: it gets a replaced error and is closed. Watchers learn
+// the peer is online (not again on a replacement).
+func (h *Hub) Attach(c Conn) {
+	id := c.Peer()
+	h.mu.Lock()
+	old, wasOnline := h.conns[id]
+	h.conns[id] = c
+	var notify []Conn
+	if !wasOnline {
+		notify = h.watchersOf(id)
+	}
+	h.mu.Unlock()
+	if wasOnline && old != c {
+		old.Fail(&signaling.Error{Code: signaling.CodeReplaced, Message: "this peer connected again from elsewhere"})
+	}
+	if len(notify) > 0 {
+		h.sendPresence(notify, id, true)
+	}
+}
+
+// Detach removes c and its subscriptions. If c is still the current
+// connection of its peer, watchers learn the peer went offline.
+func (h *Hub) Detach(c Conn) {
+	id := c.Peer()
+	h.mu.Lock()
+	h.unwatchLocked(c)
+	var notify []Conn
+	if cur, ok := h.conns[id]; ok && cur == c {
+		delete(h.conns, id)
+		notify = h.watchersOf(id)
+	}
+	h.mu.Unlock()
+	if len(notify) > 0 {
+		h.sendPresence(notify, id, false)
+	}
+}
+
+// Subscribe replaces the set of peers c watches and sends c the current
+// presence of each.
+func (h *Hub) Subscribe(c Conn, peers []identity.PeerID) {
+	// Dedupe while keeping order, so the answer lists each peer once.
+	uniq := make([]identity.PeerID, 0, len(peers))
+	seen := make(map[identity.PeerID]bool, len(peers))
+	for _, p := range peers {
+		if !seen[p] && !p.IsZero() {
+			seen[p] = true
+			uniq = append(uniq, p)
+		}
+	}
+	online := make([]bool, len(uniq))
+	h.mu.Lock()
+	h.unwatchLocked(c)
+	if len(uniq) > 0 {
+		h.watching[c] = uniq
+	}
+	for i, p := range uniq {
+		w := h.watchers[p]
+		if w == nil {
+			w = make(map[Conn]struct{})
+			h.watchers[p] = w
+		}
+		w[c] = struct{}{}
+		_, online[i] = h.conns[p]
+	}
+	h.mu.Unlock()
+	for i, p := range uniq {
+		h.sendPresence([]Conn{c}, p, online[i])
+	}
+}
+
+// Route delivers env to env.To. It returns signaling.ErrUnavailable (with
+// a message) when the peer is not connected or not reading.
+func (h *Hub) Route(env *signaling.Envelope) error {
+	h.mu.RLock()
+	dst, ok := h.conns[env.To]
+	h.mu.RUnlock()
+	if !ok {
+		return &signaling.Error{Code: signaling.CodeUnavailable, Message: "peer " + env.To.Short() + " is not connected", Ref: env.ID}
+	}
+	frame, err := env.Encode()
+	if err != nil {
+		return err
+	}
+	if !dst.Send(frame) {
+		return &signaling.Error{Code: signaling.CodeUnavailable, Message: "peer " + env.To.Short() + " is not reading", Ref: env.ID}
+	}
+	return nil
+}
+
+// Online reports whether id has a connection.
+func (h *Hub) Online(id identity.PeerID) bool {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	_, ok := h.conns[id]
+	return ok
+}
+
+// Len returns the number of connected peers.
+func (h *Hub) Len() int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.conns)
+}
+
+// Conns returns a snapshot of the connections (for shutdown).
+func (h *Hub) Conns() []Conn {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	out := make([]Conn, 0, len(h.conns))
+	for _, c := range h.conns {
+		out = append(out, c)
+	}
+	return out
+}
+
+func (h *Hub) watchersOf(id identity.PeerID) []Conn {
+	w := h.watchers[id]
+	out := make([]Conn, 0, len(w))
+	for c := range w {
+		out = append(out, c)
+	}
+	return out
+}
+
+func (h *Hub) unwatchLocked(c Conn) {
+	for _, p := range h.watching[c] {
+		if w := h.watchers[p]; w != nil {
+			delete(w, c)
+			if len(w) == 0 {
+				delete(h.watchers, p)
+			}
+		}
+	}
+	delete(h.watching, c)
+}
+
+func (h *Hub) sendPresence(to []Conn, peer identity.PeerID, online bool) {
+	env, err := signaling.New(signaling.TypePresence, signaling.Presence{Peer: peer, Online: online})
+	if err != nil {
+		return // cannot happen: Presence always marshals
+	}
+	frame, err := env.Encode()
+	if err != nil {
+		return
+	}
+	for _, c := range to {
+		c.Send(frame)
+	}
+}

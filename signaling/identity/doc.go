@@ -1,0 +1,15 @@
+// Package identity holds a Peerline install's Ed25519 key pair and the peer
+// id derived from it.
+//
+// A peer id is the SHA-256 of the public key, written the way Syncthing
+// writes device ids: base32 (RFC 4648 alphabet, no padding), one Luhn mod 32
+// check character after every 13 characters, and groups of seven joined by
+// dashes, for example
+//
+//	MFZWI3D-BONSGYC-YLTMRWG-C43ENR5-QXGZDMM-FZWI3DP-BONSGYY-LTMRWAD
+//
+// Two people can read it aloud and compare it; a typo is caught by the
+// check characters. Parse is lenient about case, spaces and the letters
+// people confuse with digits (0/O, 1/I, 8/B); String is the one canonical
+// form; Short is the first group, for logs.
+package identity

@@ -1,0 +1,302 @@
+// Package server is the WebSocket end of the signaling protocol: it
+// upgrades HTTP requests, runs the auth handshake, enforces limits, and
+// hands authenticated connections to a hub.Hub. peerline-signal serves it
+// on the internet; the desktop app serves it on the LAN with its own
+// identity (Config.Identity) so callers can check whom they reached.
+package server
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/peerline/peerline/signaling"
+	"github.com/peerline/peerline/signaling/hub"
+	"github.com/peerline/peerline/signaling/identity"
+)
+
+// Server serves the signaling endpoint. Create it with New; it is safe for
+// concurrent use.
+type Server struct {
+	cfg      Config
+	hub      *hub.Hub
+	registry *prometheus.Registry
+	metrics  *metrics
+	upgrader websocket.Upgrader
+
+	mu       sync.Mutex
+	perIP    map[string]int
+	live     map[*conn]struct{} // every upgraded connection, authed or not
+	closing  bool
+	wg       sync.WaitGroup // read loops
+	draining atomic.Bool
+}
+
+// New validates cfg and returns a Server.
+func New(cfg Config) (*Server, error) {
+	c, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	s := &Server{
+		cfg:      c,
+		hub:      hub.New(),
+		registry: reg,
+		metrics:  newMetrics(reg),
+		perIP:    make(map[string]int),
+		live:     make(map[*conn]struct{}),
+	}
+	s.upgrader = websocket.Upgrader{
+		// A small read buffer and a pooled write buffer keep an idle
+		// connection cheap (docs/performance.md).
+		ReadBufferSize:  1024,
+		WriteBufferPool: &writePool,
+		CheckOrigin:     s.checkOrigin,
+		HandshakeTimeout: c.AuthTimeout,
+	}
+	return s, nil
+}
+
+var writePool sync.Pool
+
+// Hub returns the server's routing table.
+func (s *Server) Hub() *hub.Hub { return s.hub }
+
+// Registry returns the server's Prometheus registry, for adding process
+// collectors or serving it elsewhere.
+func (s *Server) Registry() *prometheus.Registry { return s.registry }
+
+// Handler returns a mux with the WebSocket endpoint at signaling.Path,
+// GET /healthz and GET /metrics.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle(signaling.Path, s)
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	return mux
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	if s.draining.Load() {
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "ok")
+}
+
+func (s *Server) checkOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if len(s.cfg.AllowedOrigins) > 0 {
+		for _, o := range s.cfg.AllowedOrigins {
+			if o == "*" || strings.EqualFold(o, origin) {
+				return true
+			}
+		}
+		return false
+	}
+	if origin == "" {
+		return true // native clients send no Origin
+	}
+	u, err := url.Parse(origin)
+	return err == nil && strings.EqualFold(u.Host, r.Host)
+}
+
+func (s *Server) clientIP(r *http.Request) string {
+	if s.cfg.TrustForwardedFor {
+		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+			first, _, _ := strings.Cut(xff, ",")
+			return strings.TrimSpace(first)
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (s *Server) audience(r *http.Request) string {
+	if s.cfg.Audience != "" {
+		return s.cfg.Audience
+	}
+	scheme := "ws"
+	if r.TLS != nil || (s.cfg.TrustForwardedFor && r.Header.Get("X-Forwarded-Proto") == "https") {
+		scheme = "wss"
+	}
+	return scheme + "://" + r.Host + signaling.Path
+}
+
+// ServeHTTP upgrades one request and runs its handshake. After a
+// successful handshake the connection's read loop runs in its own
+// goroutine (owned by the Server, stopped by Shutdown) and ServeHTTP
+// returns, which lets net/http free its per-request state.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ip := s.clientIP(r)
+	if !s.acquireIP(ip) {
+		reason, status := "too_many_connections", http.StatusTooManyRequests
+		if s.draining.Load() {
+			reason, status = "shutting_down", http.StatusServiceUnavailable
+		}
+		s.metrics.rejected.WithLabelValues(reason).Inc()
+		http.Error(w, reason, status)
+		return
+	}
+	if !s.checkOrigin(r) {
+		s.releaseIP(ip)
+		s.metrics.rejected.WithLabelValues("origin").Inc()
+		s.cfg.Logger.Warn("signal: origin refused", "ip", ip, "origin", r.Header.Get("Origin"))
+		http.Error(w, "origin not allowed", http.StatusForbidden)
+		return
+	}
+	ws, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		s.releaseIP(ip)
+		s.metrics.rejected.WithLabelValues("upgrade").Inc()
+		return // the upgrader already answered with an HTTP error
+	}
+	c := newConn(s, ws, ip)
+	if !s.track(c) {
+		c.closeNow(websocket.CloseServiceRestart, "shutting down")
+		s.releaseIP(ip)
+		return
+	}
+	peer, err := c.handshake(s.audience(r))
+	if err != nil {
+		s.metrics.authFails.Inc()
+		s.cfg.Logger.Info("signal: handshake refused", "ip", ip, "err", err)
+		c.finish()
+		return
+	}
+	c.peer = peer
+	s.metrics.connections.Inc()
+	s.hub.Attach(c)
+	s.cfg.Logger.Debug("signal: connected", "peer", peer.Short(), "ip", ip)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		c.readLoop()
+		s.hub.Detach(c)
+		s.metrics.connections.Dec()
+		s.cfg.Logger.Debug("signal: disconnected", "peer", peer.Short(), "ip", ip)
+		c.finish()
+	}()
+}
+
+func (s *Server) acquireIP(ip string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	if s.cfg.MaxConnsPerIP > 0 && s.perIP[ip] >= s.cfg.MaxConnsPerIP {
+		return false
+	}
+	s.perIP[ip]++
+	return true
+}
+
+func (s *Server) releaseIP(ip string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.perIP[ip] <= 1 {
+		delete(s.perIP, ip)
+	} else {
+		s.perIP[ip]--
+	}
+}
+
+func (s *Server) track(c *conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	s.live[c] = struct{}{}
+	return true
+}
+
+func (s *Server) untrack(c *conn) {
+	s.mu.Lock()
+	delete(s.live, c)
+	s.mu.Unlock()
+	s.releaseIP(c.ip)
+}
+
+// Shutdown tells every client to reconnect later (error shutting_down with
+// a jittered retry_ms, then close 1012), refuses new connections, and waits
+// for the connections to end or ctx to expire, then closes what is left.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.draining.Store(true)
+	s.mu.Lock()
+	s.closing = true
+	conns := make([]*conn, 0, len(s.live))
+	for c := range s.live {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	base := s.cfg.RetryAfter
+	for _, c := range conns {
+		retry := base + time.Duration(rand.Int64N(int64(base)+1))
+		c.Fail(&signaling.Error{Code: signaling.CodeShuttingDown,
+			Message: "server restarting", RetryMs: int(retry / time.Millisecond)})
+	}
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		for _, c := range conns {
+			c.ws.NetConn().Close()
+		}
+		<-done
+		return fmt.Errorf("server: shutdown: %w", ctx.Err())
+	}
+}
+
+func (s *Server) checkToken(got string) bool {
+	if s.cfg.AccessToken == "" {
+		return true
+	}
+	return subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.AccessToken)) == 1
+}
+
+func (s *Server) welcome(peer identity.PeerID, a signaling.Auth, audience string) signaling.Welcome {
+	w := signaling.Welcome{
+		Peer: peer,
+		Limits: signaling.Limits{
+			MaxMessageBytes: s.cfg.MaxMessageBytes,
+			RatePerSecond:   s.cfg.RatePerSecond,
+			Burst:           s.cfg.Burst,
+		},
+	}
+	if len(s.cfg.STUNURLs) > 0 {
+		w.ICEServers = append(w.ICEServers, signaling.ICEServer{URLs: s.cfg.STUNURLs})
+	}
+	if len(s.cfg.TURNURLs) > 0 {
+		user, cred := TURNCredentials(s.cfg.TURNSecret, peer.String(), s.cfg.Now().Add(s.cfg.TURNTTL))
+		w.ICEServers = append(w.ICEServers, signaling.ICEServer{URLs: s.cfg.TURNURLs, Username: user, Credential: cred})
+	}
+	if a.Challenge != nil && s.cfg.Identity != nil {
+		w.Listener = signaling.SignListener(s.cfg.Identity, a.Challenge, audience, peer, s.cfg.Now())
+	}
+	return w
+}
+
+// errClosed marks a connection that ended normally.
+var errClosed = errors.New("server: connection closed")
