@@ -1,6 +1,10 @@
 package signaling
 
-import "time"
+import (
+	"time"
+
+	"github.com/peerline/peerline/signaling/identity"
+)
 
 // Version is the protocol version this package speaks, carried in every
 // envelope's "v". History:
@@ -28,3 +32,7 @@ const (
 	// Path is the HTTP path of the WebSocket endpoint.
 	Path = "/v1/signal"
 )
+
+// PeerID is identity.PeerID, re-exported so users of the protocol need one
+// import.
+type PeerID = identity.PeerID

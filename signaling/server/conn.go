@@ -40,6 +40,7 @@ type conn struct {
 	idle      sync.Cond // signalled when the writer exits
 	queue     []outItem
 	writing   bool
+	held      bool // frames queue up but the writer waits (see release)
 	closed    bool // no more frames are accepted
 	closeSent bool
 
@@ -130,12 +131,31 @@ func (c *conn) enqueue(it outItem, final bool) bool {
 	if final {
 		c.closed = true
 	}
-	if !c.writing {
+	if !c.writing && !c.held {
 		c.writing = true
 		go c.writeLoop()
 	}
 	c.mu.Unlock()
 	return true
+}
+
+// hold queues frames without writing them until release. The handshake
+// holds the welcome until the hub has the connection, so a client that
+// has its welcome is always reachable and counted online.
+func (c *conn) hold() {
+	c.mu.Lock()
+	c.held = true
+	c.mu.Unlock()
+}
+
+func (c *conn) release() {
+	c.mu.Lock()
+	c.held = false
+	if !c.writing && len(c.queue) > 0 {
+		c.writing = true
+		go c.writeLoop()
+	}
+	c.mu.Unlock()
 }
 
 // writeLoop drains the queue and exits when it is empty.
@@ -225,6 +245,7 @@ func (c *conn) handshake(audience string) (identity.PeerID, error) {
 		return fail(err.(*signaling.Error))
 	}
 	c.peer = peer
+	c.hold()
 	c.Send(mustEncode(signaling.TypeWelcome, c.srv.welcome(peer, a, audience)))
 
 	// From here on liveness is the ping timer's job: every pong (and the
@@ -427,6 +448,7 @@ func (c *conn) finish() {
 			c.pinger.Stop()
 		}
 		cut := time.AfterFunc(c.srv.cfg.WriteTimeout, func() { c.ws.NetConn().Close() })
+		c.release()
 		c.mu.Lock()
 		c.closed = true
 		for c.writing {
@@ -445,6 +467,7 @@ func (c *conn) finish() {
 		}
 		c.ws.Close()
 		c.srv.untrack(c)
+		c.srv.wg.Done()
 	})
 }
 

@@ -41,7 +41,7 @@ type Server struct {
 	perIP    map[string]int
 	live     map[*conn]struct{} // every upgraded connection, authed or not
 	closing  bool
-	wg       sync.WaitGroup // read loops
+	wg       sync.WaitGroup // one per tracked connection, until conn.finish
 	draining atomic.Bool
 }
 
@@ -185,10 +185,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.peer = peer
 	s.metrics.connections.Inc()
 	s.hub.Attach(c)
+	c.release()
 	s.cfg.Logger.Debug("signal: connected", "peer", peer.Short(), "ip", ip)
-	s.wg.Add(1)
 	go func() {
-		defer s.wg.Done()
 		c.readLoop()
 		s.hub.Detach(c)
 		s.metrics.connections.Dec()
@@ -227,6 +226,7 @@ func (s *Server) track(c *conn) bool {
 		return false
 	}
 	s.live[c] = struct{}{}
+	s.wg.Add(1) // done in conn.finish
 	return true
 }
 

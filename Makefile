@@ -1,0 +1,103 @@
+# Peerline: build, run and test. GNU make; tested on Debian 12.
+# `make run` and `make test` install what is missing first (scripts/install-deps.sh).
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DELETE_ON_ERROR:
+.DEFAULT_GOAL := build
+MAKEFLAGS += --no-builtin-rules
+
+GO ?= go
+# The Wails CLI is called by path: $(go env GOPATH)/bin is often not on PATH.
+WAILS = $(shell $(GO) env GOPATH | cut -d: -f1)/bin/wails
+
+# Build against WebKitGTK 4.1 (libwebkit2gtk-4.1-dev); without the tag Wails links 4.0.
+ifeq ($(shell uname -s),Linux)
+TAGS ?= webkit2_41
+endif
+TAGFLAG = $(if $(TAGS),-tags $(TAGS))
+
+# Fuzz targets run by `make test`, as package:FuzzFunc pairs.
+FUZZ_TARGETS ?= ./signaling:FuzzDecode
+FUZZTIME ?= 10s
+
+NPM_CI := npm ci --no-audit --no-fund --no-progress
+# wailsjs/runtime is left out: wails build rewrites it after building the
+# frontend, which would make every later `make frontend` rebuild.
+FRONTEND_SRC := $(shell find frontend/src frontend/wailsjs/go -type f 2>/dev/null) \
+	frontend/index.html frontend/vite.config.ts frontend/svelte.config.js \
+	frontend/tsconfig.json
+# npm rewrites this file on every install: it marks node_modules as current.
+NODE_MODULES := frontend/node_modules/.package-lock.json
+
+.PHONY: deps deps-test sysdeps frontend build run test fuzz bench clean distclean
+
+# Which package set sysdeps installs; test targets ask for the larger one.
+DEPS_KIND = build
+test deps-test: DEPS_KIND = test
+
+## deps: system packages, Wails CLI and node_modules for building
+deps: sysdeps $(NODE_MODULES)
+
+## deps-test: deps plus what the tests need (Xvfb, openbox, ImageMagick, Chromium)
+# The recipe repeats the check (a no-op then) for `make build test`, where
+# sysdeps already ran with DEPS_KIND=build.
+deps-test: deps
+	scripts/install-deps.sh test
+
+sysdeps:
+	scripts/install-deps.sh $(DEPS_KIND)
+
+# Order-only: node and npm are checked first without forcing a reinstall.
+$(NODE_MODULES): frontend/package.json frontend/package-lock.json | sysdeps
+	cd frontend && $(NPM_CI)
+	touch $@
+
+## frontend: build frontend/dist, which main.go embeds (needed by every go command)
+frontend: frontend/dist/index.html
+
+frontend/dist/index.html: $(NODE_MODULES) $(FRONTEND_SRC)
+	cd frontend && npm run build
+
+## build: the desktop app, build/bin/peerline
+build: deps frontend
+	$(WAILS) build $(TAGFLAG) -m -nosyncgomod
+
+## run: build and start the app
+run: build
+	./build/bin/peerline
+
+## test: vet, race-enabled Go tests, short fuzzing, frontend checks and tests
+test: deps-test frontend
+	$(GO) vet $(TAGFLAG) ./...
+	$(GO) test -race $(TAGFLAG) -count=1 ./...
+	$(fuzz-loop)
+	cd frontend && npm run check
+	cd frontend && npm test
+
+## fuzz: each FUZZ_TARGETS pair for FUZZTIME; a missing target is an error
+fuzz: frontend
+	$(fuzz-loop)
+
+define fuzz-loop
+@for t in $(FUZZ_TARGETS); do \
+	pkg=$${t%%:*}; fn=$${t#*:}; \
+	if ! $(GO) test $(TAGFLAG) -list "^$$fn\$$" "$$pkg" | grep -x "$$fn" >/dev/null; then \
+		echo "fuzz: no $$fn in $$pkg (fix FUZZ_TARGETS)" >&2; exit 1; \
+	fi; \
+	echo "fuzz: $$pkg $$fn for $(FUZZTIME)"; \
+	$(GO) test $(TAGFLAG) -run='^$$' -fuzz="^$$fn\$$" -fuzztime=$(FUZZTIME) "$$pkg"; \
+done
+endef
+
+## bench: Go benchmarks
+bench: frontend
+	$(GO) test $(TAGFLAG) -run='^$$' -bench=. ./...
+
+## clean: build outputs (keeps node_modules)
+clean:
+	rm -rf build/bin frontend/dist frontend/package.json.md5
+
+## distclean: clean plus node_modules
+distclean: clean
+	rm -rf frontend/node_modules

@@ -1,0 +1,15 @@
+import { Version } from '../../../wailsjs/go/app/App'
+
+/**
+ * Returns the app version from the Go side, or `null` when the page runs
+ * outside the Wails window (plain browser, tests) and no binding exists.
+ */
+export async function appVersion(): Promise<string | null> {
+  // The generated binding reads window.go synchronously and throws if absent.
+  if (!('go' in window)) return null
+  try {
+    return await Version()
+  } catch {
+    return null
+  }
+}

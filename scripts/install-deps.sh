@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# install-deps.sh — install what building (or testing) Peerline needs on
+# Debian/Ubuntu, doing nothing for what is already present.
+#
+#   scripts/install-deps.sh build   C toolchain, GTK/WebKitGTK 4.1, GStreamer, Wails CLI
+#   scripts/install-deps.sh test    the above plus Xvfb, openbox, ImageMagick, Chromium
+#
+# Runs apt-get as root, through `sudo -n` when that works, and otherwise
+# prints the exact command and fails. Never prompts (CI has no stdin).
+set -euo pipefail
+
+readonly WAILS_VERSION=v2.15.0
+# Vite 8 needs Node ^20.19 || >=22.12.
+readonly NODE_MIN_MAJOR=20 NODE_MIN_MINOR=19
+
+build_pkgs=(
+  build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev
+  # WebKitGTK's media stack: camera, microphone, WebRTC codecs.
+  gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+)
+# chromium runs the browser tests; Xvfb, openbox and import (ImageMagick)
+# run and screenshot the real window.
+test_pkgs=(xvfb openbox imagemagick chromium)
+
+log() { printf 'deps: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# missing_pkgs prints the packages in "$@" that dpkg does not have installed.
+missing_pkgs() {
+  local p
+  for p in "$@"; do
+    [[ $(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null) == ii* ]] || printf '%s\n' "$p"
+  done
+}
+
+apt_install() {
+  if [[ $(uname -s) != Linux ]]; then
+    return 0 # macOS/Windows: Wails uses the system webview, nothing to install.
+  fi
+  if ! command -v dpkg-query >/dev/null; then
+    log "not a Debian-based system; make sure the equivalents of these are installed: $*"
+    return 0
+  fi
+  local missing
+  mapfile -t missing < <(missing_pkgs "$@")
+  if ((${#missing[@]} == 0)); then
+    return 0
+  fi
+  log "missing: ${missing[*]}"
+  # Wait for a concurrent apt/dpkg (unattended-upgrades) rather than failing.
+  local cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y -o DPkg::Lock::Timeout=600 ${missing[*]}"
+  if ((EUID == 0)); then
+    bash -c "$cmd"
+  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+    sudo -n bash -c "$cmd"
+  else
+    die "missing packages; run as root:
+    sudo bash -c '$cmd'"
+  fi
+}
+
+check_go() {
+  command -v go >/dev/null || die "Go is not installed (https://go.dev/dl/); go.mod says which version"
+}
+
+check_node() {
+  command -v node >/dev/null && command -v npm >/dev/null ||
+    die "Node.js >= $NODE_MIN_MAJOR.$NODE_MIN_MINOR with npm is required (Debian 12's nodejs is too old; use NodeSource or nvm)"
+  local v major minor
+  v=$(node --version)
+  v=${v#v}
+  major=${v%%.*}
+  minor=${v#*.}
+  minor=${minor%%.*}
+  if ((major < NODE_MIN_MAJOR || (major == NODE_MIN_MAJOR && minor < NODE_MIN_MINOR))); then
+    die "Node.js $v is too old: need >= $NODE_MIN_MAJOR.$NODE_MIN_MINOR (Vite 8)"
+  fi
+}
+
+# install_wails puts the pinned Wails CLI in $(go env GOPATH)/bin, which may
+# not be on PATH; the Makefile calls it by that path.
+install_wails() {
+  local bin
+  bin="$(go env GOPATH | cut -d: -f1)/bin"
+  if [[ -x $bin/wails ]] && [[ $("$bin/wails" version 2>/dev/null | head -n1) == "$WAILS_VERSION" ]]; then
+    return 0
+  fi
+  log "installing wails $WAILS_VERSION into $bin"
+  GOBIN="$bin" go install "github.com/wailsapp/wails/v2/cmd/wails@$WAILS_VERSION"
+}
+
+main() {
+  local what=${1:-}
+  case $what in
+  build) apt_install "${build_pkgs[@]}" ;;
+  test) apt_install "${build_pkgs[@]}" "${test_pkgs[@]}" ;;
+  *) die "usage: $0 build|test" ;;
+  esac
+  check_go
+  check_node
+  install_wails
+}
+
+main "$@"

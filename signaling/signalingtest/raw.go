@@ -1,0 +1,162 @@
+package signalingtest
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/peerline/peerline/signaling"
+	"github.com/peerline/peerline/signaling/identity"
+)
+
+// Raw is a bare WebSocket client that can send anything, for tests of
+// misbehaving peers.
+type Raw struct {
+	t  testing.TB
+	WS *websocket.Conn
+}
+
+// RawDial opens a WebSocket to url without any handshake.
+func RawDial(t testing.TB, url string) *Raw {
+	t.Helper()
+	ws, _, err := websocket.DefaultDialer.Dial(url, nil)
+	if err != nil {
+		t.Fatalf("signalingtest: raw dial: %v", err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	return &Raw{t: t, WS: ws}
+}
+
+// RawAuth dials url and authenticates as kp, letting mutate tamper with the
+// auth body before it is sent. It returns the connection and the first
+// message after auth (welcome, or the error).
+func RawAuth(t testing.TB, url string, kp *identity.KeyPair, mutate func(*signaling.Auth)) (*Raw, signaling.Envelope) {
+	t.Helper()
+	r := RawDial(t, url)
+	ch := r.Expect(signaling.TypeChallenge)
+	var c signaling.Challenge
+	if err := ch.DecodeBody(&c); err != nil {
+		t.Fatal(err)
+	}
+	a := signaling.SignAuth(kp, c, time.Now(), nil, "")
+	if mutate != nil {
+		mutate(&a)
+	}
+	r.SendBody(signaling.TypeAuth, a)
+	return r, r.Next()
+}
+
+// Authed dials and authenticates as kp, failing unless welcomed.
+func Authed(t testing.TB, url string, kp *identity.KeyPair) *Raw {
+	t.Helper()
+	r, env := RawAuth(t, url, kp, nil)
+	if env.Type != signaling.TypeWelcome {
+		t.Fatalf("signalingtest: want welcome, got %s %s", env.Type, env.Body)
+	}
+	return r
+}
+
+// SendText writes one text frame.
+func (r *Raw) SendText(s string) {
+	r.t.Helper()
+	r.WS.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	if err := r.WS.WriteMessage(websocket.TextMessage, []byte(s)); err != nil {
+		r.t.Fatalf("signalingtest: raw send: %v", err)
+	}
+}
+
+// SendBody writes an envelope of type typ with body v.
+func (r *Raw) SendBody(typ signaling.Type, v any) {
+	r.t.Helper()
+	env := Must(r.t, typ, v)
+	r.Send(env)
+}
+
+// Send writes an envelope.
+func (r *Raw) Send(env signaling.Envelope) {
+	r.t.Helper()
+	b, err := env.Encode()
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.SendText(string(b))
+}
+
+// Next reads the next frame as an envelope (5 s limit).
+func (r *Raw) Next() signaling.Envelope {
+	r.t.Helper()
+	env, err := r.TryNext(5 * time.Second)
+	if err != nil {
+		r.t.Fatalf("signalingtest: raw recv: %v", err)
+	}
+	return env
+}
+
+// TryNext reads the next frame as an envelope, returning read errors
+// (close frames come back as *websocket.CloseError).
+func (r *Raw) TryNext(timeout time.Duration) (signaling.Envelope, error) {
+	r.WS.SetReadDeadline(time.Now().Add(timeout))
+	_, data, err := r.WS.ReadMessage()
+	if err != nil {
+		return signaling.Envelope{}, err
+	}
+	env, err := signaling.Decode(data)
+	if err != nil {
+		r.t.Fatalf("signalingtest: server sent a bad frame %q: %v", data, err)
+	}
+	return env, nil
+}
+
+// Expect reads the next frame and fails unless it has type typ.
+func (r *Raw) Expect(typ signaling.Type) signaling.Envelope {
+	r.t.Helper()
+	env := r.Next()
+	if env.Type != typ {
+		r.t.Fatalf("signalingtest: want %s, got %s %s", typ, env.Type, env.Body)
+	}
+	return env
+}
+
+// ExpectError reads the next frame and fails unless it is an error with
+// code; it returns the error.
+func (r *Raw) ExpectError(code signaling.Code) *signaling.Error {
+	r.t.Helper()
+	env := r.Expect(signaling.TypeError)
+	e := signaling.ErrorOf(env)
+	if e.Code != code {
+		r.t.Fatalf("signalingtest: want error %s, got %s (%s)", code, e.Code, e.Message)
+	}
+	return e
+}
+
+// ExpectClose reads until the connection closes and returns the close
+// code, failing if it stays open past timeout.
+func (r *Raw) ExpectClose(timeout time.Duration) int {
+	r.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		_, err := r.TryNext(time.Until(deadline))
+		if err == nil {
+			continue
+		}
+		if ce, ok := err.(*websocket.CloseError); ok {
+			return ce.Code
+		}
+		if time.Now().After(deadline) {
+			r.t.Fatalf("signalingtest: connection still open after %s: %v", timeout, err)
+		}
+		return -1 // closed without a close frame
+	}
+}
+
+// JSON marshals v or fails the test.
+func JSON(t testing.TB, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
