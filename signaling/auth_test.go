@@ -1,0 +1,145 @@
+package signaling
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/peerline/peerline/signaling/identity"
+)
+
+func key(t testing.TB, b byte) *identity.KeyPair {
+	t.Helper()
+	kp, err := identity.FromSeed(bytes.Repeat([]byte{b}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kp
+}
+
+func TestVerifyAuth(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	kp, other := key(t, 1), key(t, 2)
+	nonce := NewNonce()
+	const aud = "wss://signal.example/v1/signal"
+	good := SignAuth(kp, Challenge{Nonce: nonce, Audience: aud}, now, nil, "")
+	tests := []struct {
+		name     string
+		auth     Auth
+		nonce    []byte
+		audience string
+		at       time.Time
+		ok       bool
+	}{
+		{"valid", good, nonce, aud, now, true},
+		{"clock skew within limit", good, nonce, aud, now.Add(MaxClockSkew - time.Second), true},
+		{"too old", good, nonce, aud, now.Add(MaxClockSkew + time.Second), false},
+		{"from the future", good, nonce, aud, now.Add(-MaxClockSkew - time.Second), false},
+		{"other nonce (replay)", good, NewNonce(), aud, now, false},
+		{"other audience", good, nonce, "wss://evil.example/v1/signal", now, false},
+		{"signed by another key", SignAuth(other, Challenge{Nonce: nonce, Audience: aud}, now, nil, ""), nonce, aud, now, true},
+		{"id of another key", func() Auth { a := good; a.Peer = other.ID(); return a }(), nonce, aud, now, false},
+		{"key swapped", func() Auth { a := good; a.Key = other.Public(); return a }(), nonce, aud, now, false},
+		{"time changed after signing", func() Auth { a := good; a.Time++; return a }(), nonce, aud, now, false},
+		{"no signature", func() Auth { a := good; a.Sig = nil; return a }(), nonce, aud, now, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			id, err := VerifyAuth(tc.auth, tc.nonce, tc.audience, tc.at)
+			if (err == nil) != tc.ok {
+				t.Fatalf("VerifyAuth = %v, want ok=%v", err, tc.ok)
+			}
+			if err != nil && !errors.Is(err, ErrAuthFailed) {
+				t.Fatalf("error %v does not match ErrAuthFailed", err)
+			}
+			if err == nil && id != tc.auth.Peer {
+				t.Fatalf("authenticated %v, want %v", id, tc.auth.Peer)
+			}
+		})
+	}
+}
+
+func TestVerifyListener(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	listener, client, other := key(t, 1), key(t, 2), key(t, 3)
+	cn := NewNonce()
+	aud := listener.ID().String()
+	proof := SignListener(listener, cn, aud, client.ID(), now)
+	tests := []struct {
+		name  string
+		proof *Proof
+		nonce []byte
+		want  identity.PeerID
+		ok    bool
+	}{
+		{"valid, expected peer", proof, cn, listener.ID(), true},
+		{"valid, any peer", proof, cn, identity.PeerID{}, true},
+		{"someone else", proof, cn, other.ID(), false},
+		{"other nonce", proof, NewNonce(), listener.ID(), false},
+		{"no proof", nil, cn, listener.ID(), false},
+		{"impostor key", func() *Proof { p := *SignListener(other, cn, aud, client.ID(), now); p.Peer = listener.ID(); return &p }(), cn, listener.ID(), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := VerifyListener(tc.proof, tc.nonce, aud, client.ID(), tc.want, now)
+			if (err == nil) != tc.ok {
+				t.Fatalf("VerifyListener = %v, want ok=%v", err, tc.ok)
+			}
+		})
+	}
+}
+
+func TestDescriptionSignatureBindsCallAndPeers(t *testing.T) {
+	alice, bob, carol := key(t, 1), key(t, 2), key(t, 3)
+	sdp := "v=0\r\na=fingerprint:sha-256 AA:BB\r\n"
+	sig := SignDescription(alice, KindOffer, "c1", bob.ID(), sdp)
+	if err := VerifyDescription(alice.Public(), sig, KindOffer, "c1", alice.ID(), bob.ID(), sdp); err != nil {
+		t.Fatalf("valid signature refused: %v", err)
+	}
+	bad := []struct {
+		name string
+		err  error
+	}{
+		{"other call", VerifyDescription(alice.Public(), sig, KindOffer, "c2", alice.ID(), bob.ID(), sdp)},
+		{"other addressee", VerifyDescription(alice.Public(), sig, KindOffer, "c1", alice.ID(), carol.ID(), sdp)},
+		{"as an answer", VerifyDescription(alice.Public(), sig, KindAnswer, "c1", alice.ID(), bob.ID(), sdp)},
+		{"fingerprint swapped", VerifyDescription(alice.Public(), sig, KindOffer, "c1", alice.ID(), bob.ID(), "v=0\r\na=fingerprint:sha-256 CC:DD\r\n")},
+		{"claimed by carol", VerifyDescription(carol.Public(), sig, KindOffer, "c1", carol.ID(), bob.ID(), sdp)},
+		{"key not the sender's", VerifyDescription(carol.Public(), sig, KindOffer, "c1", alice.ID(), bob.ID(), sdp)},
+	}
+	for _, b := range bad {
+		if !errors.Is(b.err, ErrForbidden) {
+			t.Errorf("%s: err = %v, want forbidden", b.name, b.err)
+		}
+	}
+}
+
+func TestSignedMessageFramingIsUnambiguous(t *testing.T) {
+	a := signedMessage("d", []byte("ab"), []byte("c"))
+	b := signedMessage("d", []byte("a"), []byte("bc"))
+	if bytes.Equal(a, b) {
+		t.Fatal("fields that concatenate equally must frame differently")
+	}
+}
+
+func TestSameEndpoint(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"wss://Signal.Example/v1/signal", "wss://signal.example:443/v1/signal", true},
+		{"ws://127.0.0.1:8080/v1/signal", "http://127.0.0.1:8080/v1/signal", true},
+		{"ws://h:80/v1/signal", "ws://h/v1/signal", true},
+		{"wss://h/v1/signal", "ws://h/v1/signal", false},
+		{"wss://h/v1/signal", "wss://h:8443/v1/signal", false},
+		{"wss://h/v1/signal", "wss://evil/v1/signal", false},
+		{"wss://h/v1/signal", "wss://h/other", false},
+		{"::bad", "wss://h/", false},
+	}
+	for _, tc := range tests {
+		if got := SameEndpoint(tc.a, tc.b); got != tc.want {
+			t.Errorf("SameEndpoint(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
