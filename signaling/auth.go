@@ -144,26 +144,34 @@ func VerifyListener(p *Proof, clientNonce []byte, audience string, client, want 
 }
 
 // DescriptionMessage is the byte string signed for an SDP offer or answer:
-// it binds the description to its call, sender and addressee, so a relay
-// cannot move it to another call or swap the DTLS fingerprint inside it.
-func DescriptionMessage(kind DescriptionKind, call string, from, to identity.PeerID, sdp string) []byte {
+// it binds the description to its call, sender, addressee and time, so a
+// relay cannot move it to another call, replay it later, or swap the DTLS
+// fingerprint inside it. (Replays within MaxClockSkew carry a call id the
+// receiver has already seen; receivers reject those.)
+func DescriptionMessage(kind DescriptionKind, call string, from, to identity.PeerID, timeMs int64, sdp string) []byte {
 	return signedMessage(domainSDP, []byte(kind.String()), []byte(call),
-		[]byte(from.String()), []byte(to.String()), []byte(sdp))
+		[]byte(from.String()), []byte(to.String()), []byte(strconv.FormatInt(timeMs, 10)), []byte(sdp))
 }
 
-// SignDescription signs an offer or answer that s sends to `to` in call.
-func SignDescription(s Signer, kind DescriptionKind, call string, to identity.PeerID, sdp string) []byte {
-	return s.Sign(DescriptionMessage(kind, call, s.ID(), to, sdp))
+// SignDescription signs an offer or answer that s sends to `to` in call at
+// time now; the body carries both the signature and timeMs.
+func SignDescription(s Signer, kind DescriptionKind, call string, to identity.PeerID, sdp string, now time.Time) (sig []byte, timeMs int64) {
+	timeMs = now.UnixMilli()
+	return s.Sign(DescriptionMessage(kind, call, s.ID(), to, timeMs, sdp)), timeMs
 }
 
 // VerifyDescription checks a description's signature against the sender's
-// pinned key. It fails with ErrForbidden.
-func VerifyDescription(pub ed25519.PublicKey, sig []byte, kind DescriptionKind, call string, from, to identity.PeerID, sdp string) error {
+// pinned key and its time against now. It fails with ErrForbidden.
+func VerifyDescription(pub ed25519.PublicKey, sig []byte, kind DescriptionKind, call string, from, to identity.PeerID, timeMs int64, sdp string, now time.Time) error {
 	if !identity.IDFromKey(pub).Equal(from) {
 		return &Error{Code: CodeForbidden, Message: "description: key is not the sender's"}
 	}
-	if !identity.Verify(pub, DescriptionMessage(kind, call, from, to, sdp), sig) {
+	if !identity.Verify(pub, DescriptionMessage(kind, call, from, to, timeMs, sdp), sig) {
 		return &Error{Code: CodeForbidden, Message: "description: bad signature"}
+	}
+	skew := now.Sub(time.UnixMilli(timeMs))
+	if skew > MaxClockSkew || skew < -MaxClockSkew {
+		return &Error{Code: CodeForbidden, Message: "description: signed " + skew.Round(time.Second).String() + " away from now (replayed, or a clock is wrong)"}
 	}
 	return nil
 }

@@ -93,20 +93,23 @@ func TestVerifyListener(t *testing.T) {
 func TestDescriptionSignatureBindsCallAndPeers(t *testing.T) {
 	alice, bob, carol := key(t, 1), key(t, 2), key(t, 3)
 	sdp := "v=0\r\na=fingerprint:sha-256 AA:BB\r\n"
-	sig := SignDescription(alice, KindOffer, "c1", bob.ID(), sdp)
-	if err := VerifyDescription(alice.Public(), sig, KindOffer, "c1", alice.ID(), bob.ID(), sdp); err != nil {
+	now := time.Unix(1_800_000_000, 0)
+	sig, ts := SignDescription(alice, KindOffer, "c1", bob.ID(), sdp, now)
+	if err := VerifyDescription(alice.Public(), sig, KindOffer, "c1", alice.ID(), bob.ID(), ts, sdp, now.Add(time.Second)); err != nil {
 		t.Fatalf("valid signature refused: %v", err)
 	}
 	bad := []struct {
 		name string
 		err  error
 	}{
-		{"other call", VerifyDescription(alice.Public(), sig, KindOffer, "c2", alice.ID(), bob.ID(), sdp)},
-		{"other addressee", VerifyDescription(alice.Public(), sig, KindOffer, "c1", alice.ID(), carol.ID(), sdp)},
-		{"as an answer", VerifyDescription(alice.Public(), sig, KindAnswer, "c1", alice.ID(), bob.ID(), sdp)},
-		{"fingerprint swapped", VerifyDescription(alice.Public(), sig, KindOffer, "c1", alice.ID(), bob.ID(), "v=0\r\na=fingerprint:sha-256 CC:DD\r\n")},
-		{"claimed by carol", VerifyDescription(carol.Public(), sig, KindOffer, "c1", carol.ID(), bob.ID(), sdp)},
-		{"key not the sender's", VerifyDescription(carol.Public(), sig, KindOffer, "c1", alice.ID(), bob.ID(), sdp)},
+		{"other call", VerifyDescription(alice.Public(), sig, KindOffer, "c2", alice.ID(), bob.ID(), ts, sdp, now)},
+		{"other addressee", VerifyDescription(alice.Public(), sig, KindOffer, "c1", alice.ID(), carol.ID(), ts, sdp, now)},
+		{"as an answer", VerifyDescription(alice.Public(), sig, KindAnswer, "c1", alice.ID(), bob.ID(), ts, sdp, now)},
+		{"fingerprint swapped", VerifyDescription(alice.Public(), sig, KindOffer, "c1", alice.ID(), bob.ID(), ts, "v=0\r\na=fingerprint:sha-256 CC:DD\r\n", now)},
+		{"claimed by carol", VerifyDescription(carol.Public(), sig, KindOffer, "c1", carol.ID(), bob.ID(), ts, sdp, now)},
+		{"key not the sender's", VerifyDescription(carol.Public(), sig, KindOffer, "c1", alice.ID(), bob.ID(), ts, sdp, now)},
+		{"time changed", VerifyDescription(alice.Public(), sig, KindOffer, "c1", alice.ID(), bob.ID(), ts+1, sdp, now)},
+		{"replayed later", VerifyDescription(alice.Public(), sig, KindOffer, "c1", alice.ID(), bob.ID(), ts, sdp, now.Add(MaxClockSkew+time.Second))},
 	}
 	for _, b := range bad {
 		if !errors.Is(b.err, ErrForbidden) {

@@ -157,6 +157,8 @@ type Invite struct {
 	Key []byte `json:"key"`
 	// Sig signs the offer with Key (see DescriptionMessage).
 	Sig []byte `json:"sig"`
+	// Time is when Sig was made, in Unix milliseconds.
+	Time int64 `json:"time"`
 	// Name is the caller's display name, a hint only: the callee shows its
 	// own name for a known contact.
 	Name string `json:"name,omitempty"`
@@ -188,6 +190,8 @@ type Accept struct {
 	Key []byte `json:"key"`
 	// Sig signs the answer with Key.
 	Sig []byte `json:"sig"`
+	// Time is when Sig was made, in Unix milliseconds.
+	Time int64 `json:"time"`
 }
 
 func (a *Accept) validate() error {
@@ -249,6 +253,8 @@ type Renegotiate struct {
 	Kind DescriptionKind `json:"kind"`
 	SDP  string          `json:"sdp"`
 	Sig  []byte          `json:"sig"`
+	// Time is when Sig was made, in Unix milliseconds.
+	Time int64 `json:"time"`
 }
 
 func (r *Renegotiate) validate() error {
@@ -277,6 +283,9 @@ func validateMedia(media []Media) error {
 			return errors.New("media: listed twice")
 		}
 		seen[m] = true
+	}
+	if !seen[MediaAudio] {
+		return errors.New("media: a call always carries audio")
 	}
 	return nil
 }

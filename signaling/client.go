@@ -11,6 +11,10 @@ import (
 	"github.com/peerline/peerline/signaling/identity"
 )
 
+// youngConnection: a connection that ends sooner than this keeps the
+// backoff growing.
+const youngConnection = 10 * time.Second
+
 // Client defaults.
 const (
 	DefaultMinBackoff = 250 * time.Millisecond
@@ -92,6 +96,11 @@ func (c *Client) Events() <-chan Event { return c.events }
 
 // Run connects and reconnects until ctx is done; it then closes the
 // connection, closes Events and returns ctx.Err(). Call it once.
+//
+// One case stops it early: the server replaced this connection because the
+// same identity connected again elsewhere. Reconnecting would only evict
+// the other instance in turn, so Run returns an error matching
+// ErrReplaced.
 func (c *Client) Run(ctx context.Context) error {
 	c.mu.Lock()
 	if c.runCalled {
@@ -117,12 +126,23 @@ func (c *Client) Run(ctx context.Context) error {
 			}
 			continue
 		}
-		failures = 0
+		began := time.Now()
 		err = c.serve(ctx, conn)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		delay := c.backoff(1)
+		if errors.Is(err, ErrReplaced) {
+			c.cfg.Logger.Warn("signaling: another instance with this identity connected; not reconnecting", "url", c.cfg.URL)
+			c.emit(ctx, Event{Kind: EventDisconnected, Err: err})
+			return err
+		}
+		// A connection that dies young counts as a failure, so a server
+		// that accepts and then drops us is not hammered.
+		if time.Since(began) > youngConnection {
+			failures = 0
+		}
+		failures++
+		delay := c.backoff(failures)
 		var se *Error
 		if errors.As(err, &se) && se.Code == CodeShuttingDown && se.RetryMs > 0 {
 			delay = time.Duration(se.RetryMs) * time.Millisecond

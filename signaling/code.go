@@ -9,22 +9,22 @@ type Code uint8
 // Error codes. Each comment says whether the server closes the connection
 // after sending it.
 const (
-	CodeUnknown            Code = iota
-	CodeBadJSON                 // the frame is not a JSON object; connection stays open
-	CodeBadVersion              // "v" is missing or not a version this end speaks; stays open
-	CodeUnknownType             // "type" is not one this end knows; stays open
-	CodeBadMessage              // a field is missing, malformed or too long; stays open
-	CodeTooLarge                // the frame exceeds the size limit; closed (1009)
-	CodeBinaryFrame             // a binary frame: the protocol is text only; stays open
-	CodeAuthRequired            // anything but auth before the welcome; closed (1008)
-	CodeAuthFailed              // bad, stale, replayed or misaddressed signature, bad token; closed (1008)
-	CodeForbidden               // a forged "from", or a type the client may not send; stays open
-	CodeUnavailable             // the addressed peer is not connected; stays open
-	CodeRateLimited             // message dropped by the rate limit; stays open until the flood persists, then closed (1008)
-	CodeReplaced                // the same peer connected again elsewhere; closed (1000)
-	CodeSlowConsumer            // the client did not read its messages in time; closed (1008)
-	CodeShuttingDown            // the server is going away; reconnect after retry_ms; closed (1012)
-	CodeInternal                // a server fault; closed (1011)
+	CodeUnknown      Code = iota
+	CodeBadJSON           // the frame is not a JSON object; connection stays open
+	CodeBadVersion        // "v" is missing or not a version this end speaks; stays open
+	CodeUnknownType       // "type" is not one this end knows; stays open
+	CodeBadMessage        // a field is missing, malformed or too long; stays open
+	CodeTooLarge          // the frame exceeds the size limit; closed (1009)
+	CodeBinaryFrame       // a binary frame: the protocol is text only; stays open
+	CodeAuthRequired      // anything but auth before the welcome; closed (1008)
+	CodeAuthFailed        // bad, stale, replayed or misaddressed signature, bad token; closed (1008)
+	CodeForbidden         // a forged "from", or a type the client may not send; stays open
+	CodeUnavailable       // the addressed peer is not connected; stays open
+	CodeRateLimited       // message dropped by the rate limit; stays open until the flood persists, then closed (1008)
+	CodeReplaced          // the same peer connected again elsewhere; closed (1000)
+	CodeSlowConsumer      // the client did not read its messages in time; TCP cut without a close frame (the client is not reading)
+	CodeShuttingDown      // the server is going away; reconnect after retry_ms; closed (1012)
+	CodeInternal          // a server fault; closed (1011)
 	codeCount
 )
 

@@ -78,6 +78,10 @@ func Dial(ctx context.Context, cfg DialConfig) (*Conn, error) {
 		}
 		return nil, fmt.Errorf("signaling: dial %s: %w", cfg.URL, err)
 	}
+	// A server may stamp "from" onto a frame at its size limit, so allow a
+	// little over the largest limit a server announces; anything bigger
+	// is an attack on our memory.
+	ws.SetReadLimit(DefaultMaxMessageBytes + 1024)
 	c := &Conn{ws: ws, readTimeout: cfg.ReadTimeout}
 	if c.readTimeout == 0 {
 		c.readTimeout = DefaultReadTimeout
@@ -154,6 +158,9 @@ func (c *Conn) handshake(ctx context.Context, cfg DialConfig, now func() time.Ti
 	}
 	if err := env.DecodeBody(&c.welcome); err != nil {
 		return err
+	}
+	if n := c.welcome.Limits.MaxMessageBytes; n > DefaultMaxMessageBytes {
+		c.ws.SetReadLimit(int64(n) + 1024)
 	}
 	if !c.welcome.Peer.Equal(cfg.Identity.ID()) {
 		return &Error{Code: CodeAuthFailed, Message: "server welcomed another peer id"}
@@ -259,6 +266,9 @@ func (c *Conn) recvRaw() (Envelope, error) {
 			continue
 		}
 		env, err := Decode(data)
+		if errors.Is(err, ErrUnknownType) || errors.Is(err, ErrBadVersion) {
+			continue // from a newer server: skip what we do not understand
+		}
 		if err != nil {
 			return Envelope{}, fmt.Errorf("signaling: recv: server sent a bad message: %w", err)
 		}

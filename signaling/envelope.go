@@ -49,11 +49,15 @@ type wireEnvelope struct {
 // bad_message. The returned Body aliases data.
 func Decode(data []byte) (Envelope, error) {
 	var w wireEnvelope
+	if first := firstByte(data); first != '{' {
+		return Envelope{}, errorf(CodeBadJSON, "want a JSON object")
+	}
 	if err := json.Unmarshal(data, &w); err != nil {
 		return Envelope{}, errorf(CodeBadJSON, "%s", jsonProblem(err))
 	}
 	env := Envelope{ID: w.ID, Call: w.Call, Body: w.Body, bodyChecked: true}
 	if !validToken(w.ID) {
+		env.ID = "" // never echo an invalid id back as "ref"
 		return env, errorf(CodeBadMessage, "id: at most %d characters of [A-Za-z0-9._:-]", MaxIDLen)
 	}
 	if w.V == nil {
@@ -94,10 +98,20 @@ func Decode(data []byte) (Envelope, error) {
 	return env, nil
 }
 
-// parsePeer is identity.Parse with a fast path for the canonical form,
-// which is what every well-behaved client sends.
+// parsePeer parses a peer id field.
 func parsePeer(s string) (identity.PeerID, error) {
 	return identity.Parse(s)
+}
+
+func firstByte(data []byte) byte {
+	for _, c := range data {
+		switch c {
+		case ' ', '\t', '\r', '\n':
+			continue
+		}
+		return c
+	}
+	return 0
 }
 
 func jsonProblem(err error) string {

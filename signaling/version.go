@@ -20,8 +20,9 @@ const (
 	DefaultMaxMessageBytes = 64 << 10
 	// MaxIDLen is the longest "id", "call" and "ref".
 	MaxIDLen = 64
-	// MaxSubscribe is the most peers one subscribe may list.
-	MaxSubscribe = 1024
+	// MaxSubscribe is the most peers one subscribe may list (512 ids fit
+	// well inside the default 64 KiB frame).
+	MaxSubscribe = 512
 	// MaxNameLen is the longest display name in an invite, in bytes.
 	MaxNameLen = 128
 	// NonceSize is the size of auth nonces, in bytes.

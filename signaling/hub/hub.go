@@ -23,6 +23,10 @@ type Conn interface {
 }
 
 // Hub is the routing table. The zero value is not usable; call New.
+//
+// Presence notices are queued while the table lock is held (Conn.Send
+// never blocks), so watchers see changes in the order they happened even
+// when a peer's old connection ends while its new one arrives.
 type Hub struct {
 	mu       sync.RWMutex
 	conns    map[identity.PeerID]Conn
@@ -45,18 +49,14 @@ func New() *Hub {
 func (h *Hub) Attach(c Conn) {
 	id := c.Peer()
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	old, wasOnline := h.conns[id]
 	h.conns[id] = c
-	var notify []Conn
-	if !wasOnline {
-		notify = h.watchersOf(id)
-	}
-	h.mu.Unlock()
 	if wasOnline && old != c {
 		old.Fail(&signaling.Error{Code: signaling.CodeReplaced, Message: "this peer connected again from elsewhere"})
 	}
-	if len(notify) > 0 {
-		h.sendPresence(notify, id, true)
+	if !wasOnline {
+		h.sendPresence(h.watchersOf(id), id, true)
 	}
 }
 
@@ -65,15 +65,11 @@ func (h *Hub) Attach(c Conn) {
 func (h *Hub) Detach(c Conn) {
 	id := c.Peer()
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	h.unwatchLocked(c)
-	var notify []Conn
 	if cur, ok := h.conns[id]; ok && cur == c {
 		delete(h.conns, id)
-		notify = h.watchersOf(id)
-	}
-	h.mu.Unlock()
-	if len(notify) > 0 {
-		h.sendPresence(notify, id, false)
+		h.sendPresence(h.watchersOf(id), id, false)
 	}
 }
 
@@ -89,24 +85,21 @@ func (h *Hub) Subscribe(c Conn, peers []identity.PeerID) {
 			uniq = append(uniq, p)
 		}
 	}
-	online := make([]bool, len(uniq))
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	h.unwatchLocked(c)
 	if len(uniq) > 0 {
 		h.watching[c] = uniq
 	}
-	for i, p := range uniq {
+	for _, p := range uniq {
 		w := h.watchers[p]
 		if w == nil {
 			w = make(map[Conn]struct{})
 			h.watchers[p] = w
 		}
 		w[c] = struct{}{}
-		_, online[i] = h.conns[p]
-	}
-	h.mu.Unlock()
-	for i, p := range uniq {
-		h.sendPresence([]Conn{c}, p, online[i])
+		_, online := h.conns[p]
+		h.sendPresence([]Conn{c}, p, online)
 	}
 }
 
@@ -177,6 +170,9 @@ func (h *Hub) unwatchLocked(c Conn) {
 }
 
 func (h *Hub) sendPresence(to []Conn, peer identity.PeerID, online bool) {
+	if len(to) == 0 {
+		return
+	}
 	env, err := signaling.New(signaling.TypePresence, signaling.Presence{Peer: peer, Online: online})
 	if err != nil {
 		return // cannot happen: Presence always marshals

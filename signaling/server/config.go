@@ -17,7 +17,7 @@ const (
 	DefaultAuthTimeout   = 10 * time.Second
 	DefaultPingInterval  = 25 * time.Second
 	DefaultWriteTimeout  = 10 * time.Second
-	DefaultSendQueue     = 256
+	DefaultSendQueue     = 2 * signaling.MaxSubscribe // a subscribe's answers always fit
 	DefaultTURNTTL       = 12 * time.Hour
 	DefaultRetryAfter    = 2 * time.Second
 )
@@ -30,8 +30,9 @@ type Config struct {
 	Identity signaling.Signer
 	// Audience is the name clients sign: the public URL
 	// ("wss://signal.example.com/v1/signal") or, for a LAN hub, the
-	// listener's peer id. Default: derived from each request's Host
-	// header, which is weaker (see docs/protocol.md); set it in production.
+	// listener's peer id. Default: the peer id of Identity when set, else
+	// derived from each request's Host header, which is weaker (see
+	// docs/protocol.md); set it in production.
 	Audience string
 	// AllowedOrigins lists the Origin header values accepted; "*" accepts
 	// any. Default: requests with no Origin (native clients) and browser
@@ -115,6 +116,10 @@ func (c *Config) withDefaults() (Config, error) {
 	}
 	if out.Logger == nil {
 		out.Logger = slog.Default()
+	}
+	if out.Audience == "" && out.Identity != nil {
+		// A LAN hub is named by its peer id: that is what callers expect.
+		out.Audience = out.Identity.ID().String()
 	}
 	if out.Now == nil {
 		out.Now = time.Now

@@ -66,7 +66,6 @@ func (c *conn) Send(frame []byte) bool { return c.enqueue(outItem{frame: frame},
 
 // Fail implements hub.Conn: send e, then close with the matching code.
 func (c *conn) Fail(e *signaling.Error) {
-	c.srv.metrics.errors.WithLabelValues(e.Code.String()).Inc()
 	frame := encodeError(e)
 	c.mu.Lock()
 	if c.closed {
@@ -74,6 +73,7 @@ func (c *conn) Fail(e *signaling.Error) {
 		return
 	}
 	c.mu.Unlock()
+	c.srv.metrics.errors.WithLabelValues(e.Code.String()).Inc()
 	c.enqueue(outItem{frame: frame}, false)
 	c.enqueue(outItem{closeCode: closeCodeFor(e.Code), closeText: e.Code.String()}, true)
 }
@@ -181,7 +181,9 @@ func (c *conn) writeLoop() {
 				c.closeSent = true
 				c.mu.Unlock()
 				// Let the read loop wait briefly for the client's reply.
-				c.ws.SetReadDeadline(time.Now().Add(closeGrace))
+				// net.Conn deadlines are safe from any goroutine; pongs no
+				// longer extend it (see the pong handler).
+				c.ws.NetConn().SetReadDeadline(time.Now().Add(closeGrace))
 			} else {
 				c.ws.SetWriteDeadline(deadline)
 				err = c.ws.WriteMessage(websocket.TextMessage, it.frame)
@@ -246,24 +248,33 @@ func (c *conn) handshake(audience string) (identity.PeerID, error) {
 	}
 	c.peer = peer
 	c.hold()
-	c.Send(mustEncode(signaling.TypeWelcome, c.srv.welcome(peer, a, audience)))
+	if !c.Send(mustEncode(signaling.TypeWelcome, c.srv.welcome(peer, a, audience))) {
+		// Failed meanwhile (shutdown): do not announce a dying peer.
+		return identity.PeerID{}, signaling.ErrShuttingDown
+	}
 
 	// From here on liveness is the ping timer's job: every pong (and the
 	// first message) pushes the read deadline out.
 	idle := 3 * cfg.PingInterval
 	c.ws.SetReadDeadline(time.Now().Add(idle))
 	c.ws.SetPongHandler(func(string) error {
+		if c.isClosed() {
+			return nil // closing: the close grace deadline stands
+		}
 		return c.ws.SetReadDeadline(time.Now().Add(idle))
 	})
 	c.pinger = time.AfterFunc(cfg.PingInterval, c.ping)
 	return peer, nil
 }
 
-func (c *conn) ping() {
+func (c *conn) isClosed() bool {
 	c.mu.Lock()
-	closed := c.closed
-	c.mu.Unlock()
-	if closed {
+	defer c.mu.Unlock()
+	return c.closed
+}
+
+func (c *conn) ping() {
+	if c.isClosed() {
 		return
 	}
 	if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.srv.cfg.WriteTimeout)); err != nil {
@@ -343,11 +354,14 @@ func (c *conn) readLoop() {
 		if err != nil {
 			return
 		}
-		if mt != websocket.TextMessage {
-			c.sendError(&signaling.Error{Code: signaling.CodeBinaryFrame, Message: "binary frames are not part of the protocol"})
+		if c.isClosed() {
+			// Failed (replaced, shutting down, slow): nothing more is
+			// handled; the loop only waits for the close reply or the
+			// grace deadline.
 			continue
 		}
-		// The limit is checked before decoding, so a flood costs little.
+		// The limit is checked first, for every frame, so a flood of any
+		// kind costs little and earns no unlimited replies.
 		if !c.limiter.Allow() {
 			if c.limited() {
 				return
@@ -356,6 +370,10 @@ func (c *conn) readLoop() {
 		}
 		if c.strikes > 0 {
 			c.strikes--
+		}
+		if mt != websocket.TextMessage {
+			c.sendError(&signaling.Error{Code: signaling.CodeBinaryFrame, Message: "binary frames are not part of the protocol"})
+			continue
 		}
 		bp := readPool.Get().(*[]byte)
 		data, err := readLimited((*bp)[:0], r, c.srv.cfg.MaxMessageBytes)

@@ -41,7 +41,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	}
 	reg.MustRegister(m.connections, m.relayed, m.errors, m.authFails, m.rejected)
 	// Pre-create every code's series so dashboards see zeros, not gaps.
-	for c := signaling.CodeBadJSON; c.String() != "" && c <= signaling.CodeInternal; c++ {
+	for c := signaling.CodeBadJSON; c <= signaling.CodeInternal; c++ {
 		m.errors.WithLabelValues(c.String())
 	}
 	for _, r := range []string{"too_many_connections", "origin", "upgrade", "shutting_down"} {

@@ -20,10 +20,10 @@ func TestRelayOfferAnswerCandidates(t *testing.T) {
 	ctx := context.Background()
 
 	offer := "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n"
+	sig, ts := signaling.SignDescription(alice, signaling.KindOffer, "c1", bob.ID(), offer, time.Now())
 	inv := signalingtest.Must(t, signaling.TypeInvite, signaling.Invite{
 		Media: []signaling.Media{signaling.MediaAudio, signaling.MediaVideo},
-		SDP:   offer, Key: alice.Public(),
-		Sig:   signaling.SignDescription(alice, signaling.KindOffer, "c1", bob.ID(), offer),
+		SDP:   offer, Key: alice.Public(), Sig: sig, Time: ts,
 	})
 	inv.To, inv.Call, inv.ID = bob.ID(), "c1", "m1"
 	if err := a.Send(ctx, inv); err != nil {
@@ -37,14 +37,14 @@ func TestRelayOfferAnswerCandidates(t *testing.T) {
 	if err := got.DecodeBody(&body); err != nil {
 		t.Fatal(err)
 	}
-	if err := signaling.VerifyDescription(body.Key, body.Sig, signaling.KindOffer, got.Call, got.From, bob.ID(), body.SDP); err != nil {
+	if err := signaling.VerifyDescription(body.Key, body.Sig, signaling.KindOffer, got.Call, got.From, bob.ID(), body.Time, body.SDP, time.Now()); err != nil {
 		t.Fatalf("offer signature does not verify after relay: %v", err)
 	}
 
 	answer := "v=0\r\no=- 3 4 IN IP4 127.0.0.1\r\n"
+	asig, ats := signaling.SignDescription(bob, signaling.KindAnswer, "c1", alice.ID(), answer, time.Now())
 	acc := signalingtest.Must(t, signaling.TypeAccept, signaling.Accept{
-		Media: []signaling.Media{signaling.MediaAudio}, SDP: answer, Key: bob.Public(),
-		Sig: signaling.SignDescription(bob, signaling.KindAnswer, "c1", alice.ID(), answer),
+		Media: []signaling.Media{signaling.MediaAudio}, SDP: answer, Key: bob.Public(), Sig: asig, Time: ats,
 	})
 	acc.To, acc.Call = alice.ID(), "c1"
 	if err := b.Send(ctx, acc); err != nil {

@@ -8,7 +8,6 @@ package server
 import (
 	"context"
 	"crypto/subtle"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -63,9 +62,9 @@ func New(cfg Config) (*Server, error) {
 	s.upgrader = websocket.Upgrader{
 		// A small read buffer and a pooled write buffer keep an idle
 		// connection cheap (docs/performance.md).
-		ReadBufferSize:  1024,
-		WriteBufferPool: &writePool,
-		CheckOrigin:     s.checkOrigin,
+		ReadBufferSize:   1024,
+		WriteBufferPool:  &writePool,
+		CheckOrigin:      s.checkOrigin,
 		HandshakeTimeout: c.AuthTimeout,
 	}
 	return s, nil
@@ -118,9 +117,15 @@ func (s *Server) checkOrigin(r *http.Request) bool {
 
 func (s *Server) clientIP(r *http.Request) string {
 	if s.cfg.TrustForwardedFor {
+		// The rightmost entry is the one our proxy appended; anything left
+		// of it came from the client and may be forged.
 		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			first, _, _ := strings.Cut(xff, ",")
-			return strings.TrimSpace(first)
+			if i := strings.LastIndexByte(xff, ','); i >= 0 {
+				xff = xff[i+1:]
+			}
+			if ip := strings.TrimSpace(xff); ip != "" {
+				return ip
+			}
 		}
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
@@ -171,7 +176,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c := newConn(s, ws, ip)
 	if !s.track(c) {
-		c.closeNow(websocket.CloseServiceRestart, "shutting down")
+		c.closeNow(websocket.CloseServiceRestart, signaling.CodeShuttingDown.String())
 		s.releaseIP(ip)
 		return
 	}
@@ -297,6 +302,3 @@ func (s *Server) welcome(peer identity.PeerID, a signaling.Auth, audience string
 	}
 	return w
 }
-
-// errClosed marks a connection that ended normally.
-var errClosed = errors.New("server: connection closed")
