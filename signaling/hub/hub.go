@@ -32,6 +32,16 @@ type Hub struct {
 	conns    map[identity.PeerID]Conn
 	watchers map[identity.PeerID]map[Conn]struct{} // watched peer -> its watchers
 	watching map[Conn][]identity.PeerID            // watcher -> its watched peers
+	observer func(peer identity.PeerID, online bool)
+}
+
+// Observe registers fn to hear every peer that comes online or goes
+// offline on this hub (the desktop app learns of dropped LAN links this
+// way). fn runs with the hub locked: it must not block or call the hub.
+func (h *Hub) Observe(fn func(peer identity.PeerID, online bool)) {
+	h.mu.Lock()
+	h.observer = fn
+	h.mu.Unlock()
 }
 
 // New returns an empty hub.
@@ -57,6 +67,9 @@ func (h *Hub) Attach(c Conn) {
 	}
 	if !wasOnline {
 		h.sendPresence(h.watchersOf(id), id, true)
+		if h.observer != nil {
+			h.observer(id, true)
+		}
 	}
 }
 
@@ -70,6 +83,9 @@ func (h *Hub) Detach(c Conn) {
 	if cur, ok := h.conns[id]; ok && cur == c {
 		delete(h.conns, id)
 		h.sendPresence(h.watchersOf(id), id, false)
+		if h.observer != nil {
+			h.observer(id, false)
+		}
 	}
 }
 

@@ -28,6 +28,11 @@ type Config struct {
 	// Identity, when set, lets the listener prove its key to clients that
 	// ask (LAN hubs). Default: none.
 	Identity signaling.Signer
+	// Personal makes this a personal hub (the desktop app's LAN hub): it
+	// carries messages to and from its owner, Identity, only; clients may
+	// not reach each other through it nor watch presence. Requires
+	// Identity. Default false (a public server such as peerline-signal).
+	Personal bool
 	// Audience is the name clients sign: the public URL
 	// ("wss://signal.example.com/v1/signal") or, for a LAN hub, the
 	// listener's peer id. Default: the peer id of Identity when set, else
@@ -135,6 +140,8 @@ func (c *Config) validate() error {
 		return errors.New("server: config: RatePerSecond and Burst must be positive")
 	case len(c.TURNURLs) > 0 && c.TURNSecret == "":
 		return errors.New("server: config: TURN URLs need a TURN secret")
+	case c.Personal && c.Identity == nil:
+		return errors.New("server: config: a personal hub needs an Identity")
 	case c.SendQueue < 1:
 		return errors.New("server: config: SendQueue must be positive")
 	case c.PingInterval < 0 || c.AuthTimeout < 0 || c.WriteTimeout < 0 || c.TURNTTL < 0:

@@ -177,13 +177,12 @@ func (c *conn) writeLoop() {
 			if it.closeText != "" {
 				err = c.ws.WriteControl(websocket.CloseMessage,
 					websocket.FormatCloseMessage(it.closeCode, it.closeText), deadline)
+				// Let the read loop wait briefly for the client's reply;
+				// nothing extends this deadline afterwards (extendRead).
 				c.mu.Lock()
 				c.closeSent = true
-				c.mu.Unlock()
-				// Let the read loop wait briefly for the client's reply.
-				// net.Conn deadlines are safe from any goroutine; pongs no
-				// longer extend it (see the pong handler).
 				c.ws.NetConn().SetReadDeadline(time.Now().Add(closeGrace))
+				c.mu.Unlock()
 			} else {
 				c.ws.SetWriteDeadline(deadline)
 				err = c.ws.WriteMessage(websocket.TextMessage, it.frame)
@@ -212,10 +211,11 @@ func (c *conn) handshake(audience string) (identity.PeerID, error) {
 	if cfg.Identity != nil {
 		ch.Peer = cfg.Identity.ID()
 	}
+	c.extendRead(cfg.AuthTimeout)
 	c.Send(mustEncode(signaling.TypeChallenge, ch))
-	c.ws.SetReadDeadline(time.Now().Add(cfg.AuthTimeout))
 
 	fail := func(e *signaling.Error) (identity.PeerID, error) {
+		c.srv.metrics.authFails.Inc()
 		c.Fail(e)
 		return identity.PeerID{}, e
 	}
@@ -256,15 +256,23 @@ func (c *conn) handshake(audience string) (identity.PeerID, error) {
 	// From here on liveness is the ping timer's job: every pong (and the
 	// first message) pushes the read deadline out.
 	idle := 3 * cfg.PingInterval
-	c.ws.SetReadDeadline(time.Now().Add(idle))
+	c.extendRead(idle)
 	c.ws.SetPongHandler(func(string) error {
-		if c.isClosed() {
-			return nil // closing: the close grace deadline stands
-		}
-		return c.ws.SetReadDeadline(time.Now().Add(idle))
+		c.extendRead(idle)
+		return nil
 	})
 	c.pinger = time.AfterFunc(cfg.PingInterval, c.ping)
 	return peer, nil
+}
+
+// extendRead pushes the read deadline d into the future, unless the close
+// frame is out: then the close grace deadline stands.
+func (c *conn) extendRead(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.closeSent {
+		c.ws.NetConn().SetReadDeadline(time.Now().Add(d))
+	}
 }
 
 func (c *conn) isClosed() bool {
@@ -425,6 +433,12 @@ func (c *conn) handle(data []byte) {
 	if !env.From.IsZero() && env.From != c.peer {
 		c.sendError(&signaling.Error{Code: signaling.CodeForbidden, Message: "\"from\" must be your own id", Ref: env.ID})
 		return
+	}
+	if cfg := &c.srv.cfg; cfg.Personal {
+		if env.Type == signaling.TypeSubscribe || (env.Type.Routed() && env.To != cfg.Identity.ID()) {
+			c.sendError(&signaling.Error{Code: signaling.CodeForbidden, Message: "this personal hub only carries messages for its owner", Ref: env.ID})
+			return
+		}
 	}
 	switch env.Type {
 	case signaling.TypePing:

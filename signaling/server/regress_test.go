@@ -123,3 +123,21 @@ func TestClientDoesNotFightOverAnIdentity(t *testing.T) {
 		t.Fatal("the newer instance lost its connection")
 	}
 }
+
+func TestPersonalHubCarriesOnlyItsOwnersMessages(t *testing.T) {
+	owner := signalingtest.Key(t)
+	srv := signalingtest.Serve(t, server.Config{Identity: owner, Personal: true})
+	alice, carol := signalingtest.Key(t), signalingtest.Key(t)
+	a := signalingtest.Authed(t, srv.URL, alice)
+	signalingtest.Authed(t, srv.URL, carol)
+	a.SendText(`{"v":1,"type":"hangup","to":"` + carol.ID().String() + `","call":"c"}`)
+	a.ExpectError(signaling.CodeForbidden)
+	a.SendBody(signaling.TypeSubscribe, signaling.Subscribe{Peers: []signaling.PeerID{carol.ID()}})
+	a.ExpectError(signaling.CodeForbidden)
+	// To the owner: routed (the owner is offline in this test, so unavailable).
+	a.SendText(`{"v":1,"type":"hangup","to":"` + owner.ID().String() + `","call":"c"}`)
+	a.ExpectError(signaling.CodeUnavailable)
+	if _, err := server.New(server.Config{Personal: true}); err == nil {
+		t.Fatal("a personal hub without an identity was accepted")
+	}
+}

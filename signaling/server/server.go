@@ -182,7 +182,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	peer, err := c.handshake(s.audience(r))
 	if err != nil {
-		s.metrics.authFails.Inc()
 		s.cfg.Logger.Info("signal: handshake refused", "ip", ip, "err", err)
 		c.finish()
 		return
