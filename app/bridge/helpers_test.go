@@ -1,0 +1,282 @@
+package bridge
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// greeting is the struct the test service returns.
+type greeting struct {
+	Text   string `json:"text"`
+	Count  int    `json:"count"`
+	HasCtx bool   `json:"hasCtx"`
+}
+
+// codedError chooses its own wire code.
+type codedError struct{}
+
+func (codedError) Error() string     { return "contact key changed" }
+func (codedError) ErrorCode() string { return "key_changed" }
+
+// testService has callable methods of every shape and some that must be
+// skipped.
+type testService struct {
+	started  chan string   // Slow reports here when it starts
+	release  chan struct{} // Slow returns when this closes
+	canceled chan struct{} // Slow closes this if its ctx is canceled
+}
+
+func newTestService() *testService {
+	return &testService{
+		started:  make(chan string, 100),
+		release:  make(chan struct{}),
+		canceled: make(chan struct{}),
+	}
+}
+
+func (s *testService) Greet(ctx context.Context, name string, n int) (greeting, error) {
+	return greeting{Text: "hello " + name, Count: n, HasCtx: ctx != nil && ctx.Err() == nil}, nil
+}
+func (s *testService) Fail(msg string) error        { return errors.New(msg) }
+func (s *testService) FailCoded() (int, error)      { return 0, codedError{} }
+func (s *testService) Panic() (int, error)          { panic("kaboom") }
+func (s *testService) Nothing() error               { return nil }
+func (s *testService) NilSlice() ([]int, error)     { return nil, nil }
+func (s *testService) BadResult() (chan int, error) { return make(chan int), nil }
+func (s *testService) Echo(v any) (any, error)      { return v, nil }
+func (s *testService) Sum(xs []int, p *greeting) (int, error) {
+	t := 0
+	for _, x := range xs {
+		t += x
+	}
+	if p != nil {
+		t += p.Count
+	}
+	return t, nil
+}
+func (s *testService) Fast() (string, error) { return "fast", nil }
+func (s *testService) Slow(ctx context.Context, tag string) (string, error) {
+	s.started <- tag
+	select {
+	case <-s.release:
+		return "slow " + tag, nil
+	case <-ctx.Done():
+		close(s.canceled)
+		return "", ctx.Err()
+	}
+}
+
+// Not callable over the bridge:
+func (s *testService) Startup(ctx context.Context)              {}
+func (s *testService) NoError() int                             { return 1 }
+func (s *testService) Three() (int, int, error)                 { return 0, 0, nil }
+func (s *testService) Variadic(xs ...int) error                 { return nil }
+func (s *testService) TakesChan(c chan int) error               { return nil }
+func (s *testService) CtxSecond(a int, c context.Context) error { return nil }
+func (s *testService) TakesError(e error) error                 { return nil }
+func (s *testService) unexported() error                        { return nil }
+
+// syncBuffer is a log destination safe for concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+var testAssets = fstest.MapFS{
+	"index.html":        {Data: []byte("<!doctype html><title>Peerline</title>")},
+	"assets/app-123.js": {Data: []byte("console.log('hi')")},
+	"empty/.keep":       {Data: nil},
+}
+
+// harness is a started bridge with a test service and captured logs.
+type harness struct {
+	b     *Bridge
+	svc   *testService
+	url   string // as Start returned it
+	base  string // http://127.0.0.1:PORT
+	host  string // 127.0.0.1:PORT
+	token string
+	logs  *syncBuffer
+}
+
+func start(t *testing.T, cfg Config) *harness {
+	t.Helper()
+	h := &harness{svc: newTestService(), logs: &syncBuffer{}}
+	cfg.Logger = slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if cfg.Assets == nil {
+		cfg.Assets = testAssets
+	}
+	cfg.Services = map[string]any{"Test": h.svc}
+	b, err := New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	h.b = b
+	t.Cleanup(func() {
+		b.Close()
+		// The token must never reach the log, whatever the test did.
+		if strings.Contains(h.logs.String(), h.token) {
+			t.Errorf("token appears in the log:\n%s", h.logs)
+		}
+	})
+	h.url, err = b.Start(t.Context())
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	u, err := url.Parse(h.url)
+	if err != nil {
+		t.Fatalf("Start returned %q: %v", h.url, err)
+	}
+	h.host = u.Host
+	h.base = "http://" + u.Host
+	h.token = u.Query().Get("token")
+	return h
+}
+
+// get makes one request without following redirects.
+func (h *harness) get(t *testing.T, path string, header http.Header) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, h.base+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, vs := range header {
+		for _, v := range vs {
+			if k == "Host" {
+				req.Host = v
+				continue
+			}
+			req.Header.Add(k, v)
+		}
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+// cookie is the header a browser sends after the first redirect.
+func (h *harness) cookie() string {
+	return "peerline_token_" + h.host[strings.LastIndex(h.host, ":")+1:] + "=" + h.token
+}
+
+// dial opens /api with the token cookie and the bridge's own Origin.
+func (h *harness) dial(t *testing.T) *websocket.Conn {
+	t.Helper()
+	ws, resp, err := h.dialWith(t, "/api", http.Header{"Origin": {h.base}, "Cookie": {h.cookie()}})
+	if err != nil {
+		t.Fatalf("dial: %v (status %v)", err, status(resp))
+	}
+	return ws
+}
+
+func (h *harness) dialWith(t *testing.T, path string, header http.Header) (*websocket.Conn, *http.Response, error) {
+	t.Helper()
+	ws, resp, err := websocket.DefaultDialer.Dial("ws://"+h.host+path, header)
+	if err == nil {
+		t.Cleanup(func() { ws.Close() })
+	}
+	return ws, resp, err
+}
+
+func status(resp *http.Response) int {
+	if resp == nil {
+		return 0
+	}
+	return resp.StatusCode
+}
+
+// reply is any frame from the bridge.
+type reply struct {
+	ID     *uint64         `json:"id"`
+	Result json.RawMessage `json:"result"`
+	Error  *wireError      `json:"error"`
+	Event  string          `json:"event"`
+	Data   json.RawMessage `json:"data"`
+}
+
+// read reads the next frame, failing after 5s.
+func read(t *testing.T, ws *websocket.Conn) reply {
+	t.Helper()
+	ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, data, err := ws.ReadMessage()
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	var r reply
+	if err := json.Unmarshal(data, &r); err != nil {
+		t.Fatalf("bridge sent %q: %v", data, err)
+	}
+	return r
+}
+
+// send writes a raw text frame.
+func send(t *testing.T, ws *websocket.Conn, frame string) {
+	t.Helper()
+	if err := ws.WriteMessage(websocket.TextMessage, []byte(frame)); err != nil {
+		t.Fatalf("write: %v", err)
+	}
+}
+
+// call sends a request and reads its response.
+func call(t *testing.T, ws *websocket.Conn, id uint64, method string, args ...any) reply {
+	t.Helper()
+	if args == nil {
+		args = []any{}
+	}
+	frame, err := json.Marshal(map[string]any{"id": id, "method": method, "args": args})
+	if err != nil {
+		t.Fatal(err)
+	}
+	send(t, ws, string(frame))
+	r := read(t, ws)
+	if r.ID == nil || *r.ID != id {
+		t.Fatalf("%s: response id %v, want %d", method, r.ID, id)
+	}
+	return r
+}
+
+// waitFor polls cond for up to 5s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func (h *harness) connCount() int {
+	h.b.mu.Lock()
+	defer h.b.mu.Unlock()
+	return len(h.b.conns)
+}

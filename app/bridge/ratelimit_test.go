@@ -1,0 +1,33 @@
+package bridge
+
+import (
+	"testing"
+	"time"
+)
+
+func TestLimiter(t *testing.T) {
+	start := time.Unix(1000, 0)
+	l := newLimiter(10, 3) // 10/s, burst 3
+	steps := []struct {
+		name string
+		at   time.Duration
+		want bool
+	}{
+		{"burst 1", 0, true},
+		{"burst 2", 0, true},
+		{"burst 3", 0, true},
+		{"empty", 0, false},
+		{"half a token", 50 * time.Millisecond, false},
+		{"one token after 100ms", 100 * time.Millisecond, true},
+		{"empty again", 100 * time.Millisecond, false},
+		{"long idle refills only to burst", 10 * time.Second, true},
+		{"burst 2 after idle", 10 * time.Second, true},
+		{"burst 3 after idle", 10 * time.Second, true},
+		{"capped at burst", 10 * time.Second, false},
+	}
+	for _, s := range steps {
+		if got := l.allow(start.Add(s.at)); got != s.want {
+			t.Errorf("%s: allow = %v, want %v", s.name, got, s.want)
+		}
+	}
+}

@@ -1,0 +1,276 @@
+package calls
+
+import (
+	"context"
+	"crypto/ed25519"
+	"time"
+
+	"github.com/peerline/peerline/signaling"
+)
+
+// seenTTL is how long call ids are remembered against replays: longer
+// than the signature freshness window, after which old invites fail the
+// time check anyway.
+const seenTTL = 2*signaling.MaxClockSkew + time.Minute
+
+// Handle processes one routed message from a link. env.From is the
+// authenticated sender (stamped by the hub that relayed it). Invalid or
+// unexpected messages are logged and dropped: nothing a peer sends can
+// change a call it is not part of.
+func (m *Manager) Handle(ctx context.Context, env signaling.Envelope) {
+	log := m.cfg.Logger.With("type", env.Type.String(), "from", env.From.Short(), "call", env.Call)
+	if env.From.IsZero() {
+		log.Warn("calls: message without sender dropped")
+		return
+	}
+	if env.Type == signaling.TypeInvite {
+		m.handleInvite(ctx, env)
+		return
+	}
+	m.mu.Lock()
+	c := m.current
+	if c == nil || c.info.ID != env.Call || c.peer != env.From || !c.info.State.Live() {
+		m.mu.Unlock()
+		log.Debug("calls: message for no live call dropped")
+		return
+	}
+	state, dir := c.info.State, c.info.Direction
+	m.mu.Unlock()
+
+	switch env.Type {
+	case signaling.TypeRinging:
+		if dir == DirectionOutgoing && state == StateCalling {
+			m.setState(c, StateRinging)
+		}
+	case signaling.TypeAccept:
+		m.handleAccept(ctx, c, env)
+	case signaling.TypeReject:
+		var r signaling.Reject
+		if err := env.DecodeBody(&r); err != nil || dir != DirectionOutgoing {
+			log.Warn("calls: bad reject", "err", err)
+			return
+		}
+		outcome, reason := rejectOutcome(r.Reason)
+		m.finish(c, outcome, reason)
+	case signaling.TypeCancel:
+		if dir == DirectionIncoming {
+			m.finish(c, OutcomeMissed, "the caller hung up")
+		}
+	case signaling.TypeHangup:
+		if state <= StateRinging {
+			// Before an answer a hangup means the same as cancel/decline.
+			if dir == DirectionIncoming {
+				m.finish(c, OutcomeMissed, "the caller hung up")
+			} else {
+				m.finish(c, OutcomeDeclined, "the call was declined")
+			}
+			return
+		}
+		m.finish(c, m.connectedOutcome(c), "the other side hung up")
+	case signaling.TypeCandidate:
+		var cand signaling.Candidate
+		if err := env.DecodeBody(&cand); err != nil {
+			log.Warn("calls: bad candidate", "err", err)
+			return
+		}
+		m.emit(EventSignal, Signal{Call: c.info.ID, Kind: "candidate", Candidate: &cand})
+	case signaling.TypeEndOfCandidates:
+		m.emit(EventSignal, Signal{Call: c.info.ID, Kind: "end_of_candidates"})
+	case signaling.TypeRenegotiate:
+		var r signaling.Renegotiate
+		if err := env.DecodeBody(&r); err != nil || state < StateConnecting {
+			log.Warn("calls: bad renegotiate", "err", err)
+			return
+		}
+		if err := signaling.VerifyDescription(c.peerKey, r.Sig, r.Kind, c.info.ID, c.peer, m.cfg.Identity.ID(), r.Time, r.SDP, m.cfg.Now()); err != nil {
+			log.Warn("calls: renegotiation signature refused", "err", err)
+			return
+		}
+		m.emit(EventSignal, Signal{Call: c.info.ID, Kind: "renegotiate", Description: r.Kind.String(), SDP: r.SDP})
+	}
+}
+
+func rejectOutcome(r signaling.Reason) (Outcome, string) {
+	switch r {
+	case signaling.ReasonBusy:
+		return OutcomeBusy, "busy in another call"
+	case signaling.ReasonDeclined:
+		return OutcomeDeclined, "the call was declined"
+	case signaling.ReasonTimeout:
+		return OutcomeNoAnswer, "no answer"
+	}
+	return OutcomeUnavailable, "unavailable"
+}
+
+func (m *Manager) setState(c *call, s State) {
+	m.mu.Lock()
+	if !c.info.State.Live() {
+		m.mu.Unlock()
+		return
+	}
+	c.info.State = s
+	info := c.snapshot()
+	m.mu.Unlock()
+	m.emit(EventState, info)
+}
+
+func (m *Manager) handleAccept(ctx context.Context, c *call, env signaling.Envelope) {
+	log := m.cfg.Logger.With("from", env.From.Short(), "call", env.Call)
+	var a signaling.Accept
+	if err := env.DecodeBody(&a); err != nil {
+		log.Warn("calls: bad accept", "err", err)
+		return
+	}
+	if err := signaling.VerifyDescription(a.Key, a.Sig, signaling.KindAnswer, env.Call, env.From, m.cfg.Identity.ID(), a.Time, a.SDP, m.cfg.Now()); err != nil {
+		log.Warn("calls: answer signature refused", "err", err)
+		return
+	}
+	adm, err := m.cfg.Gate.Admit(ctx, env.From, a.Key)
+	if err != nil {
+		log.Error("calls: trust check", "err", err)
+		adm = AdmitUnknown
+	}
+	switch adm {
+	case HoldChanged, RefuseBlocked:
+		m.reply(ctx, c, signaling.TypeHangup, signaling.Hangup{})
+		reason := "this contact's identity key changed: check it before calling"
+		if adm == RefuseBlocked {
+			reason = "this contact is blocked"
+		}
+		m.finish(c, OutcomeUnavailable, reason)
+		return
+	case AdmitUnknown:
+		if err := m.cfg.Gate.Pin(ctx, env.From, a.Key, ""); err != nil {
+			log.Warn("calls: pin key", "err", err)
+		}
+	}
+	m.mu.Lock()
+	if c.info.State != StateCalling && c.info.State != StateRinging {
+		m.mu.Unlock()
+		return
+	}
+	c.timer.Stop()
+	c.peerKey = ed25519.PublicKey(a.Key)
+	c.remoteFP = Fingerprint(a.SDP)
+	c.video = c.video && hasVideo(a.Media)
+	c.info.Media = mediaNames(c.video)
+	c.info.Verified = adm == AdmitVerified
+	c.info.State = StateConnecting
+	c.info.SafetyCode = m.safety(c)
+	info := c.snapshot()
+	m.mu.Unlock()
+	m.emit(EventState, info)
+	m.emit(EventSignal, Signal{Call: c.info.ID, Kind: "answer", SDP: a.SDP})
+}
+
+func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {
+	log := m.cfg.Logger.With("from", env.From.Short(), "call", env.Call)
+	var inv signaling.Invite
+	if err := env.DecodeBody(&inv); err != nil {
+		log.Warn("calls: bad invite", "err", err)
+		return
+	}
+	now := m.cfg.Now()
+	if err := signaling.VerifyDescription(inv.Key, inv.Sig, signaling.KindOffer, env.Call, env.From, m.cfg.Identity.ID(), inv.Time, inv.SDP, now); err != nil {
+		log.Warn("calls: offer signature refused", "err", err)
+		return
+	}
+	adm, err := m.cfg.Gate.Admit(ctx, env.From, inv.Key)
+	if err != nil {
+		log.Error("calls: trust check", "err", err)
+		return
+	}
+	refuse := func(reason signaling.Reason) {
+		out, _ := signaling.New(signaling.TypeReject, signaling.Reject{Reason: reason})
+		out.To, out.Call = env.From, env.Call
+		if err := m.cfg.Sender.Send(ctx, out); err != nil {
+			log.Debug("calls: send reject", "err", err)
+		}
+	}
+	switch adm {
+	case RefuseBlocked:
+		log.Info("calls: blocked peer refused")
+		refuse(signaling.ReasonUnavailable)
+		return
+	case HoldChanged:
+		log.Warn("calls: call held: the caller's key differs from the pinned one")
+		refuse(signaling.ReasonUnavailable)
+		m.recordRefused(env, inv, now, OutcomeUnavailable, "held: this contact's identity key changed")
+		m.emit(EventState, Info{ID: env.Call, Peer: env.From.String(), PeerName: inv.Name, Direction: DirectionIncoming,
+			Media: mediaNames(hasVideo(inv.Media)), State: StateEnded, Outcome: OutcomeUnavailable,
+			Reason: "a call was held because this contact's identity key changed", StartedAt: now, EndedAt: &now})
+		return
+	}
+
+	m.mu.Lock()
+	m.pruneSeen(now)
+	if _, dup := m.seen[env.Call]; dup {
+		m.mu.Unlock()
+		log.Warn("calls: repeated call id dropped (replay?)")
+		return
+	}
+	m.seen[env.Call] = now
+	autoAccept := false
+	if cur := m.current; cur != nil && cur.info.State.Live() {
+		glare := cur.peer == env.From && cur.info.Direction == DirectionOutgoing &&
+			(cur.info.State == StateCalling || cur.info.State == StateRinging)
+		switch {
+		case glare && lowerID(m.cfg.Identity.ID(), env.From):
+			// Our call survives; theirs is dropped when they see ours.
+			m.mu.Unlock()
+			log.Info("calls: glare: keeping our call")
+			return
+		case glare:
+			// Their call survives: drop ours, take theirs.
+			m.mu.Unlock()
+			log.Info("calls: glare: yielding to the peer's call")
+			m.reply(ctx, cur, signaling.TypeCancel, signaling.Cancel{})
+			m.finish(cur, OutcomeCancelled, "both called at once; joined the other call")
+			autoAccept = true
+			m.mu.Lock()
+		default:
+			m.mu.Unlock()
+			refuse(signaling.ReasonBusy)
+			m.recordRefused(env, inv, now, OutcomeBusy, "called while you were in another call")
+			return
+		}
+	}
+	video := hasVideo(inv.Media)
+	c := &call{peer: env.From, peerKey: ed25519.PublicKey(inv.Key), video: video, remoteFP: Fingerprint(inv.SDP), info: Info{
+		ID: env.Call, Peer: env.From.String(), PeerName: inv.Name, Direction: DirectionIncoming,
+		Media: mediaNames(video), State: StateRinging, Verified: adm == AdmitVerified, AutoAccept: autoAccept, StartedAt: now,
+	}}
+	c.timer = time.AfterFunc(m.cfg.RingTimeout, func() { m.expire(c, true) })
+	m.current = c
+	info := c.snapshot()
+	m.mu.Unlock()
+
+	out, _ := signaling.New(signaling.TypeRinging, signaling.Ringing{})
+	out.To, out.Call = env.From, env.Call
+	if err := m.cfg.Sender.Send(ctx, out); err != nil {
+		log.Info("calls: caller unreachable after invite", "err", err)
+		m.finish(c, OutcomeFailed, "the caller can no longer be reached")
+		return
+	}
+	m.emit(EventIncoming, Incoming{Call: info, Offer: inv.SDP})
+	m.emit(EventState, info)
+}
+
+func (m *Manager) recordRefused(env signaling.Envelope, inv signaling.Invite, now time.Time, outcome Outcome, reason string) {
+	if m.cfg.Recorder == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	m.cfg.Recorder.RecordCall(ctx, Record{CallID: env.Call, Peer: env.From, PeerName: inv.Name, Direction: DirectionIncoming,
+		Video: hasVideo(inv.Media), StartedAt: now, EndedAt: now, Outcome: outcome, Reason: reason})
+}
+
+// pruneSeen forgets old call ids; m.mu is held.
+func (m *Manager) pruneSeen(now time.Time) {
+	for id, t := range m.seen {
+		if now.Sub(t) > seenTTL {
+			delete(m.seen, id)
+		}
+	}
+}

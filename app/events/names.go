@@ -1,0 +1,51 @@
+package events
+
+// Name is an event name pushed from Go to the UI: "noun:verb", optionally
+// followed by ":id" for per-item events built at run time. The Wails window
+// and the loopback bridge deliver the same names; the frontend mirrors the
+// constants below once, in frontend/src/lib/backend.
+type Name string
+
+// String returns the wire form of the name.
+func (n Name) String() string { return string(n) }
+
+// The events the UI listens to. Each comment says when it fires and what its
+// data is. Add new names here, keep them noun:verb, and mirror them in TS.
+const (
+	// PeerOnline fires when a peer is found on the LAN or the signaling
+	// server reports it present. Data: the peer.
+	PeerOnline Name = "peer:online"
+	// PeerOffline fires when a peer stops answering or leaves. Data: the peer id.
+	PeerOffline Name = "peer:offline"
+	// CallState fires on every change of the current call's state
+	// (idle, calling, ringing, connecting, connected, reconnecting, ended).
+	// Data: the call.
+	CallState Name = "call:state"
+	// CallIncoming fires when a verified invite rings. Data: the call.
+	CallIncoming Name = "call:incoming"
+	// ContactChanged fires when a contact is added, renamed or removed.
+	// Data: the contact (or its id when removed).
+	ContactChanged Name = "contact:changed"
+	// HistoryChanged fires when a call lands in history. Data: the entry.
+	HistoryChanged Name = "history:changed"
+	// SettingsChanged fires when a setting is saved. Data: the settings.
+	SettingsChanged Name = "settings:changed"
+	// IdentityChanged fires when a peer presents a key other than the one
+	// pinned for it: a loud warning, never a silent replace. Data: the
+	// contact id and both key fingerprints.
+	IdentityChanged Name = "identity:changed"
+	// DiscoveryStatus fires when LAN discovery or the server link starts,
+	// stops or fails. Data: the status.
+	DiscoveryStatus Name = "discovery:status"
+)
+
+// Names returns every name defined above, in declaration order, so a test
+// can check the TypeScript mirror against it.
+func Names() []Name {
+	return []Name{
+		PeerOnline, PeerOffline,
+		CallState, CallIncoming,
+		ContactChanged, HistoryChanged, SettingsChanged,
+		IdentityChanged, DiscoveryStatus,
+	}
+}

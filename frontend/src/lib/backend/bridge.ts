@@ -1,0 +1,374 @@
+/**
+ * The bridge transport: reaches the app's Go services and events from a
+ * plain browser tab, over the loopback bridge's WebSocket at `/api`
+ * (package app/bridge; its doc.go is the protocol spec). The page was served
+ * by the bridge, so the socket is same-origin and the token cookie goes
+ * along; nothing here handles the token.
+ *
+ * Wire, one JSON text frame each:
+ *   → {"id":7,"method":"Service.Method","args":[...]}
+ *   ← {"id":7,"result":...}  or  {"id":7,"error":{"code":"...","message":"..."}}
+ *   ← {"event":"noun:verb","data":...}   (pushed to every client)
+ */
+
+/** Codes the bridge answers with. A service may add its own (see Go `bridge.Coder`). */
+export type ServerErrorCode =
+  | 'bad_request' // not a valid request, or wrong arguments
+  | 'not_found' // no such method
+  | 'failed' // the method returned an error; message is its text
+  | 'internal' // the method panicked, or its result can't be encoded
+  | 'too_large' // request over the size limit (the bridge then closes the socket)
+  | 'rate_limited' // too many requests per second on this connection
+  | 'busy' // too many calls in flight on this connection
+
+/** Codes this client rejects with on its own, without a server answer. */
+export type ClientErrorCode =
+  | 'disconnected' // the socket dropped while the call was in flight: it may or may not have run
+  | 'unavailable' // no connection to the app within connectTimeoutMs
+  | 'closed' // the transport was closed
+
+export type BridgeErrorCode = ServerErrorCode | ClientErrorCode
+
+/** A rejected call: `code` for programs, `message` for people. */
+export class BridgeError extends Error {
+  /** A BridgeErrorCode, or a code a service chose. */
+  readonly code: BridgeErrorCode | (string & {})
+
+  constructor(code: BridgeErrorCode | (string & {}), message: string) {
+    super(message)
+    this.name = 'BridgeError'
+    this.code = code
+  }
+}
+
+/** The part of the DOM WebSocket this transport uses; tests pass a fake. */
+export interface WebSocketLike {
+  readonly readyState: number
+  onopen: ((ev: Event) => unknown) | null
+  onmessage: ((ev: MessageEvent) => unknown) | null
+  onclose: ((ev: CloseEvent) => unknown) | null
+  onerror: ((ev: Event) => unknown) | null
+  send(data: string): void
+  close(code?: number, reason?: string): void
+}
+
+export type WebSocketConstructor = new (url: string) => WebSocketLike
+
+export interface BridgeOptions {
+  /** WebSocket URL. Default: `/api` on the page's own origin (ws: or wss:). */
+  url?: string
+  /** WebSocket class. Default: the browser's `WebSocket`. */
+  WebSocket?: WebSocketConstructor
+  /** First reconnect delay, doubled after each failure. Default 250 ms. */
+  minReconnectDelayMs?: number
+  /** Longest reconnect delay. Default 5000 ms. */
+  maxReconnectDelayMs?: number
+  /** How long a call waits for a connection before rejecting with `unavailable`. Default 10000 ms. */
+  connectTimeoutMs?: number
+  /**
+   * Calls sent at once; later ones wait their turn here instead of getting
+   * `busy` from the bridge. At most the bridge's MaxInFlight. Default 16.
+   */
+  maxInFlight?: number
+  /**
+   * Largest request in bytes; a larger call rejects with `too_large` here,
+   * rather than making the bridge close the socket. Default 1 MiB, the
+   * bridge's default MaxMessageBytes.
+   */
+  maxMessageBytes?: number
+}
+
+const OPEN = 1 // WebSocket.OPEN, without needing the global
+
+interface Job {
+  id: number
+  method: string
+  frame: string
+  resolve: (value: unknown) => void
+  reject: (err: BridgeError) => void
+  timer?: ReturnType<typeof setTimeout>
+}
+
+type Handler = (data: unknown) => void
+
+/**
+ * A reconnecting client for the bridge. Calls made while the socket is
+ * connecting or reconnecting wait for it (up to connectTimeoutMs). Calls in
+ * flight when it drops reject with `disconnected` and are not retried: they
+ * may have run. Events missed while disconnected are gone; listen to
+ * onConnectionChange and fetch state again on reconnect.
+ */
+export class BridgeTransport {
+  private readonly url: string
+  private readonly WS: WebSocketConstructor
+  private readonly minDelay: number
+  private readonly maxDelay: number
+  private readonly connectTimeout: number
+  private readonly maxInFlight: number
+  private readonly maxBytes: number
+
+  private ws: WebSocketLike | null = null
+  private connected = false
+  private closed = false
+  private delay: number
+  private retryTimer?: ReturnType<typeof setTimeout>
+  private nextId = 1
+  private readonly pending = new Map<number, Job>() // sent, awaiting an answer
+  private readonly queue: Job[] = [] // not sent yet
+  private readonly handlers = new Map<string, Set<Handler>>()
+  private readonly connectionHandlers = new Set<(connected: boolean) => void>()
+
+  constructor(options: BridgeOptions = {}) {
+    this.url = options.url ?? defaultURL()
+    const WS = options.WebSocket ?? (globalThis.WebSocket as WebSocketConstructor | undefined)
+    if (!WS) throw new Error('BridgeTransport: no WebSocket in this environment')
+    this.WS = WS
+    this.minDelay = options.minReconnectDelayMs ?? 250
+    this.maxDelay = options.maxReconnectDelayMs ?? 5000
+    this.connectTimeout = options.connectTimeoutMs ?? 10_000
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? 16)
+    this.maxBytes = options.maxMessageBytes ?? 1 << 20
+    this.delay = this.minDelay
+    this.connect()
+  }
+
+  /**
+   * Calls a Go method, `"Service.Method"`, with JSON-encodable arguments.
+   * Resolves with its result; rejects with a BridgeError.
+   */
+  call<T>(method: string, ...args: unknown[]): Promise<T> {
+    if (this.closed) {
+      return Promise.reject(new BridgeError('closed', `${method}: the connection to the app is closed`))
+    }
+    const id = this.nextId++
+    let frame: string
+    try {
+      frame = JSON.stringify({ id, method, args })
+    } catch (err) {
+      return Promise.reject(new BridgeError('bad_request', `${method}: arguments can't be encoded as JSON: ${String(err)}`))
+    }
+    if (tooLarge(frame, this.maxBytes)) {
+      return Promise.reject(new BridgeError('too_large', `${method}: request is larger than ${this.maxBytes} bytes`))
+    }
+    return new Promise<T>((resolve, reject) => {
+      const job: Job = { id, method, frame, resolve: resolve as (v: unknown) => void, reject }
+      this.queue.push(job)
+      if (!this.connected) this.armTimeout(job)
+      this.flush()
+    })
+  }
+
+  /** Calls handler with the data of every `event` pushed; returns the unsubscribe function. */
+  on<T = unknown>(event: string, handler: (data: T) => void): () => void {
+    let set = this.handlers.get(event)
+    if (!set) this.handlers.set(event, (set = new Set()))
+    const h = handler as Handler
+    set.add(h)
+    return () => {
+      set.delete(h)
+      if (set.size === 0 && this.handlers.get(event) === set) this.handlers.delete(event)
+    }
+  }
+
+  /** Calls handler each time the socket opens (true) or drops (false); returns the unsubscribe function. */
+  onConnectionChange(handler: (connected: boolean) => void): () => void {
+    this.connectionHandlers.add(handler)
+    return () => this.connectionHandlers.delete(handler)
+  }
+
+  /** Whether the socket is open now. */
+  get isConnected(): boolean {
+    return this.connected
+  }
+
+  /** Closes the socket for good; every unanswered call rejects with `closed`. */
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    clearTimeout(this.retryTimer)
+    const ws = this.ws
+    this.ws = null
+    if (ws) {
+      ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null
+      ws.close(1000, 'closed')
+    }
+    const wasConnected = this.connected
+    this.connected = false
+    this.rejectAll([...this.pending.values(), ...this.queue.splice(0)], 'closed', (m) => `${m}: the connection to the app was closed`)
+    this.pending.clear()
+    if (wasConnected) this.notifyConnection(false)
+  }
+
+  private connect(): void {
+    if (this.closed) return
+    let ws: WebSocketLike
+    try {
+      ws = new this.WS(this.url)
+    } catch (err) {
+      console.warn('bridge: cannot open WebSocket', err)
+      this.scheduleReconnect()
+      return
+    }
+    this.ws = ws
+    ws.onopen = () => {
+      if (this.ws !== ws) return
+      this.connected = true
+      this.delay = this.minDelay
+      for (const job of this.queue) clearTimeout(job.timer)
+      this.notifyConnection(true)
+      this.flush()
+    }
+    ws.onmessage = (ev) => {
+      if (this.ws === ws) this.receive(ev.data)
+    }
+    ws.onclose = () => {
+      if (this.ws === ws) this.dropped()
+    }
+    ws.onerror = () => {} // a close event follows; the browser logs the cause
+  }
+
+  private dropped(): void {
+    this.ws = null
+    const wasConnected = this.connected
+    this.connected = false
+    this.rejectAll([...this.pending.values()], 'disconnected', (m) => `${m}: the connection to the app was lost; it may or may not have run`)
+    this.pending.clear()
+    for (const job of this.queue) this.armTimeout(job)
+    if (wasConnected) this.notifyConnection(false)
+    this.scheduleReconnect()
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed) return
+    clearTimeout(this.retryTimer)
+    this.retryTimer = setTimeout(() => this.connect(), this.delay)
+    this.delay = Math.min(this.delay * 2, this.maxDelay)
+  }
+
+  /** Rejects a queued call that waited too long for a connection. */
+  private armTimeout(job: Job): void {
+    clearTimeout(job.timer)
+    job.timer = setTimeout(() => {
+      const i = this.queue.indexOf(job)
+      if (i < 0) return
+      this.queue.splice(i, 1)
+      job.reject(new BridgeError('unavailable', `${job.method}: no connection to the app`))
+    }, this.connectTimeout)
+  }
+
+  /** Sends queued calls while the socket is open and slots are free. */
+  private flush(): void {
+    for (;;) {
+      const ws = this.ws
+      if (!this.connected || !ws || ws.readyState !== OPEN) return
+      if (this.pending.size >= this.maxInFlight || this.queue.length === 0) return
+      const job = this.queue.shift()!
+      clearTimeout(job.timer)
+      this.pending.set(job.id, job)
+      try {
+        ws.send(job.frame)
+      } catch (err) {
+        this.pending.delete(job.id)
+        job.reject(new BridgeError('disconnected', `${job.method}: sending failed: ${String(err)}`))
+      }
+    }
+  }
+
+  private receive(data: unknown): void {
+    if (typeof data !== 'string') return
+    let msg: unknown
+    try {
+      msg = JSON.parse(data)
+    } catch {
+      console.warn('bridge: ignoring a frame that is not JSON')
+      return
+    }
+    if (typeof msg !== 'object' || msg === null) return
+    const m = msg as { id?: unknown; result?: unknown; error?: { code?: unknown; message?: unknown }; event?: unknown; data?: unknown }
+    if (typeof m.event === 'string') {
+      this.dispatch(m.event, m.data)
+      return
+    }
+    if (typeof m.id !== 'number') {
+      if (m.error) console.warn('bridge: error not tied to a call', m.error)
+      return
+    }
+    const job = this.pending.get(m.id)
+    if (!job) return
+    this.pending.delete(m.id)
+    if (m.error) {
+      const code = typeof m.error.code === 'string' ? m.error.code : 'internal'
+      const message = typeof m.error.message === 'string' ? m.error.message : `${job.method} failed`
+      job.reject(new BridgeError(code, message))
+    } else {
+      job.resolve(m.result ?? null)
+    }
+    this.flush()
+  }
+
+  private dispatch(event: string, data: unknown): void {
+    const set = this.handlers.get(event)
+    if (!set) return
+    for (const h of [...set]) {
+      try {
+        h(data)
+      } catch (err) {
+        console.error(`bridge: handler for ${event} threw`, err)
+      }
+    }
+  }
+
+  private notifyConnection(connected: boolean): void {
+    for (const h of [...this.connectionHandlers]) {
+      try {
+        h(connected)
+      } catch (err) {
+        console.error('bridge: connection handler threw', err)
+      }
+    }
+  }
+
+  private rejectAll(jobs: Job[], code: ClientErrorCode, message: (method: string) => string): void {
+    for (const job of jobs) {
+      clearTimeout(job.timer)
+      job.reject(new BridgeError(code, message(job.method)))
+    }
+  }
+}
+
+/** What GET /api/info answers on the bridge. */
+export interface BridgeInfo {
+  bridge: true
+  protocol: number
+  version: string
+  maxMessageBytes: number
+}
+
+/**
+ * Asks the page's origin whether it is the bridge: its info, or `null`
+ * (the Wails window, a dev server, no answer).
+ */
+export async function bridgeInfo(fetchFn: typeof fetch = globalThis.fetch): Promise<BridgeInfo | null> {
+  try {
+    const res = await fetchFn('/api/info', { credentials: 'same-origin', cache: 'no-store' })
+    if (!res.ok) return null
+    const info = (await res.json()) as Partial<BridgeInfo>
+    return info.bridge === true ? (info as BridgeInfo) : null
+  } catch {
+    return null
+  }
+}
+
+function defaultURL(): string {
+  const loc = (globalThis as { location?: Location }).location
+  if (!loc) throw new Error('BridgeTransport: no page location; pass options.url')
+  return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/api`
+}
+
+const encoder = new TextEncoder()
+
+/** Whether s is over max bytes as UTF-8, without encoding small strings. */
+function tooLarge(s: string, max: number): boolean {
+  if (s.length * 3 <= max) return false // a UTF-16 unit is at most 3 UTF-8 bytes
+  return encoder.encode(s).length > max
+}
