@@ -144,6 +144,8 @@ func (c *Config) validate() error {
 		return errors.New("server: config: a personal hub needs an Identity")
 	case c.SendQueue < 1:
 		return errors.New("server: config: SendQueue must be positive")
+	case c.PingInterval >= signaling.DefaultReadTimeout/2:
+		return fmt.Errorf("server: config: PingInterval %s: must be under %s, or Go clients time out between pings", c.PingInterval, signaling.DefaultReadTimeout/2)
 	case c.PingInterval < 0 || c.AuthTimeout < 0 || c.WriteTimeout < 0 || c.TURNTTL < 0:
 		return errors.New("server: config: durations must be positive")
 	}

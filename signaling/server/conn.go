@@ -42,6 +42,7 @@ type conn struct {
 	writing   bool
 	held      bool // frames queue up but the writer waits (see release)
 	closed    bool // no more frames are accepted
+	failing   bool // a Fail is under way
 	closeSent bool
 
 	// Read-loop state.
@@ -68,10 +69,11 @@ func (c *conn) Send(frame []byte) bool { return c.enqueue(outItem{frame: frame},
 func (c *conn) Fail(e *signaling.Error) {
 	frame := encodeError(e)
 	c.mu.Lock()
-	if c.closed {
+	if c.closed || c.failing {
 		c.mu.Unlock()
 		return
 	}
+	c.failing = true // one Fail wins when several race (replaced + shutdown)
 	c.mu.Unlock()
 	c.srv.metrics.errors.WithLabelValues(e.Code.String()).Inc()
 	c.enqueue(outItem{frame: frame}, false)

@@ -80,7 +80,10 @@ func (s *Server) Hub() *hub.Hub { return s.hub }
 func (s *Server) Registry() *prometheus.Registry { return s.registry }
 
 // Handler returns a mux with the WebSocket endpoint at signaling.Path,
-// GET /healthz and GET /metrics.
+// GET /healthz and GET /metrics. Serve it over HTTP/1.1 only: with HTTP/2
+// negotiated, browsers send WebSockets as extended CONNECT (RFC 8441),
+// which this endpoint does not speak (set TLSConfig.NextProtos to
+// []string{"http/1.1"}).
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(signaling.Path, s)
