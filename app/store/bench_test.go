@@ -1,0 +1,73 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+)
+
+// BenchmarkAddCall measures recording a finished call: one write
+// transaction, so one fsync of the WAL (synchronous=FULL). The figure is
+// the disk's fsync latency more than SQLite's.
+func BenchmarkAddCall(b *testing.B) {
+	ctx := context.Background()
+	s := openTest(b)
+	peer := fastPeer(1)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := t0.Add(time.Duration(i) * time.Millisecond)
+		if _, err := s.AddCall(ctx, Call{ID: fmt.Sprintf("bench-%d", i), Peer: peer, PeerName: "Ada",
+			Direction: DirectionOutgoing, Media: MediaVideo, StartedAt: start, AnsweredAt: start,
+			EndedAt: start.Add(time.Minute), Outcome: OutcomeCompleted}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkListContacts lists 1000 contacts (read, scan, sort).
+func BenchmarkListContacts(b *testing.B) {
+	ctx := context.Background()
+	s := openTest(b)
+	const n = 1000
+	// One transaction for the setup, not 1000 fsyncs.
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < n; i++ {
+		key := crashKey(i)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO contacts (peer_id, name, announced_name, public_key,
+			favorite, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			fastPeer(i).String(), fmt.Sprintf("Contact %04d", (i*7919)%n), "laptop", key, i%10 == 0, 1, 1); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		cs, err := s.ListContacts(ctx)
+		if err != nil || len(cs) != n {
+			b.Fatal(len(cs), err)
+		}
+	}
+}
+
+// BenchmarkTrustPinned is the check the calls layer makes per incoming
+// call: a write transaction that writes nothing (no fsync).
+func BenchmarkTrustPinned(b *testing.B) {
+	ctx := context.Background()
+	s := openTest(b)
+	id, key := testPeer(b, 1)
+	if _, err := s.AddContact(ctx, Contact{ID: id, Name: "Ada", Key: key}); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if st, err := s.Trust(ctx, id, key); err != nil || st != TrustPinned {
+			b.Fatal(st, err)
+		}
+	}
+}
