@@ -1,0 +1,332 @@
+package discovery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"slices"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/peerline/peerline/signaling/identity"
+)
+
+// Liveness: every known peer has one goroutine that probes its hub with
+// GET /healthz, every ProbeInterval while it is online (or was just
+// announced) and every OfflineProbeInterval otherwise.
+//
+// Why an HTTP GET rather than a bare TCP connect: the hub answers /healthz
+// with 503 as soon as it starts shutting down, before its listener closes,
+// so a peer that quits goes offline on the next probe; a 200 from
+// /healthz says a hub is there, where a completed TCP handshake only says
+// that something listens on the port (after kill -9 and a port reuse,
+// something else might); and the request goes over a kept-alive
+// connection, so a steady-state probe costs one small request and answer,
+// not a TCP handshake and teardown every 250 ms.
+//
+// The rules:
+//
+//   - an answer with 200 from any of the peer's addresses makes it online;
+//     that address is tried first from then on;
+//   - a refusal (connection refused or reset, or any other status) from
+//     the address that last answered makes the peer offline at once: the
+//     hub is gone or going (quit, kill -9);
+//   - no answer (timeout, host or network unreachable) counts only by
+//     time: the peer goes offline once OfflineAfter has passed since its
+//     last answer (network vanished, machine off). While the usual address
+//     fails, every address is tried at once, so a peer with a second path
+//     (Ethernet and Wi-Fi) stays online.
+type peerState struct {
+	key     string
+	static  bool
+	id      identity.PeerID
+	name    string
+	version int
+	// cands are the addresses to probe, the one that last answered first.
+	cands []netip.AddrPort
+	// good is the address that answered last; invalid after a refusal.
+	good       netip.AddrPort
+	failing    bool // the last probe got no answer
+	online     bool
+	everOnline bool
+	lastOK     time.Time // last answered probe
+	lastSign   time.Time // last answered probe or mDNS announcement
+	fastUntil  time.Time // probe every ProbeInterval until then
+	probing    bool      // a probe loop runs
+	removed    bool
+	kick       chan struct{} // probe now; capacity 1
+	stop       chan struct{} // closed when removed
+}
+
+func newPeerState(key string, static bool, cands []netip.AddrPort) *peerState {
+	return &peerState{
+		key:    key,
+		static: static,
+		cands:  slices.Clone(cands),
+		kick:   make(chan struct{}, 1),
+		stop:   make(chan struct{}),
+	}
+}
+
+// view returns the public Peer. Callers hold MDNS.mu.
+func (st *peerState) view() Peer {
+	return Peer{
+		ID:       st.id,
+		Name:     st.name,
+		Addrs:    slices.Clone(st.cands),
+		Version:  st.version,
+		LastSeen: st.lastOK,
+		Online:   st.online,
+		Static:   st.static,
+	}
+}
+
+// wake makes the probe loop probe now.
+func (st *peerState) wake() {
+	select {
+	case st.kick <- struct{}{}:
+	default:
+	}
+}
+
+// setCandidates replaces the addresses (a newer announcement is
+// authoritative), keeping the answering one first if it is still among
+// them. It reports whether the set changed.
+func (st *peerState) setCandidates(cands []netip.AddrPort) bool {
+	if sameSet(st.cands, cands) {
+		return false
+	}
+	st.cands = slices.Clone(cands)
+	if i := slices.Index(st.cands, st.good); i > 0 {
+		moveToFront(st.cands, i)
+	} else if i < 0 {
+		st.good = netip.AddrPort{}
+	}
+	return true
+}
+
+func sameSet(a, b []netip.AddrPort) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	return true
+}
+
+func moveToFront(list []netip.AddrPort, i int) {
+	x := list[i]
+	copy(list[1:i+1], list[:i])
+	list[0] = x
+}
+
+// probeLoop probes st until ctx ends, the peer is removed, or it is
+// forgotten.
+func (m *MDNS) probeLoop(ctx context.Context, st *peerState) {
+	for {
+		m.mu.Lock()
+		if st.removed {
+			m.mu.Unlock()
+			return
+		}
+		good, failing, cands := st.good, st.failing, slices.Clone(st.cands)
+		m.mu.Unlock()
+
+		var res probeResult
+		if good.IsValid() && !failing {
+			res = m.probeOne(ctx, good)
+		} else {
+			res = m.probeAll(ctx, cands)
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		wait, keep := m.apply(st, res)
+		if !keep {
+			return
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-st.stop:
+			t.Stop()
+			return
+		case <-st.kick:
+			t.Stop()
+		case <-t.C:
+		}
+	}
+}
+
+// probeResult is the outcome of one probe round.
+type probeResult struct {
+	addr    netip.AddrPort // the address that answered; invalid if none
+	refused bool           // every address tried refused
+	err     error          // why no address answered
+}
+
+// probeOne probes the address that answered last time.
+func (m *MDNS) probeOne(ctx context.Context, addr netip.AddrPort) probeResult {
+	err := m.get(ctx, addr)
+	if err == nil {
+		return probeResult{addr: addr}
+	}
+	return probeResult{refused: errors.Is(err, ErrProbeRefused), err: err}
+}
+
+// probeAll probes every address at once; the first to answer wins.
+func (m *MDNS) probeAll(ctx context.Context, cands []netip.AddrPort) probeResult {
+	if len(cands) == 0 {
+		return probeResult{err: fmt.Errorf("discovery: probe: %w: no address", ErrProbeNoAnswer)}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type answer struct {
+		addr netip.AddrPort
+		err  error
+	}
+	answers := make(chan answer, len(cands))
+	var wg sync.WaitGroup
+	for _, a := range cands {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			answers <- answer{a, m.get(ctx, a)}
+		}()
+	}
+	res := probeResult{refused: true}
+	for range cands {
+		a := <-answers
+		if a.err == nil {
+			res = probeResult{addr: a.addr}
+			break
+		}
+		if res.err == nil {
+			res.err = a.err
+		}
+		if !errors.Is(a.err, ErrProbeRefused) {
+			res.refused = false
+		}
+	}
+	cancel()
+	wg.Wait() // cancelled requests return at once
+	return res
+}
+
+// apply records a probe round's outcome, emits the events it causes, and
+// says how long to wait before the next round (keep false: stop probing).
+func (m *MDNS) apply(st *peerState, res probeResult) (wait time.Duration, keep bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if st.removed {
+		return 0, false
+	}
+	now := time.Now()
+	if res.addr.IsValid() {
+		i := slices.Index(st.cands, res.addr)
+		if i < 0 {
+			return 0, true // the addresses changed meanwhile: probe again now
+		}
+		moved := i > 0
+		moveToFront(st.cands, i)
+		st.good, st.failing = res.addr, false
+		st.lastOK, st.lastSign = now, now
+		st.fastUntil = now.Add(m.cfg.OfflineAfter)
+		switch {
+		case !st.online:
+			st.online, st.everOnline = true, true
+			m.log.Debug("discovery: online", "id", st.id.Short(), "name", st.name, "addr", res.addr)
+			m.emit(PeerOnline, st)
+		case moved:
+			m.emit(PeerUpdated, st)
+		}
+		return m.cfg.ProbeInterval, true
+	}
+
+	st.failing = true
+	if res.refused {
+		st.good = netip.AddrPort{}
+	}
+	if st.online && (res.refused || now.Sub(st.lastOK) >= m.cfg.OfflineAfter) {
+		st.online = false
+		m.log.Debug("discovery: offline", "id", st.id.Short(), "name", st.name, "err", res.err)
+		m.emit(PeerOffline, st)
+	}
+	if !st.static && !st.online && now.Sub(st.lastSign) >= m.cfg.ForgetAfter {
+		st.removed = true
+		delete(m.peers, st.key)
+		m.log.Debug("discovery: forgotten", "id", st.id.Short(), "name", st.name)
+		return 0, false
+	}
+	if st.online || now.Before(st.fastUntil) {
+		return m.cfg.ProbeInterval, true
+	}
+	return m.cfg.OfflineProbeInterval, true
+}
+
+// healthPath is the hub's health endpoint (signaling/server).
+const healthPath = "/healthz"
+
+// newProbeClient returns the HTTP client for probes: no proxy (LAN
+// addresses must never go through one), no redirects, one kept-alive
+// connection per address.
+func newProbeClient(timeout time.Duration) *http.Client {
+	return &http.Client{
+		Transport: &http.Transport{
+			Proxy:                 nil,
+			DialContext:           (&net.Dialer{Timeout: timeout}).DialContext,
+			MaxIdleConns:          256,
+			MaxIdleConnsPerHost:   1,
+			IdleConnTimeout:       30 * time.Second,
+			ResponseHeaderTimeout: timeout,
+			DisableCompression:    true,
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// get probes one address: nil for a 200 from /healthz, else an error
+// wrapping ErrProbeRefused or ErrProbeNoAnswer.
+func (m *MDNS) get(ctx context.Context, addr netip.AddrPort) error {
+	ctx, cancel := context.WithTimeout(ctx, m.cfg.ProbeTimeout)
+	defer cancel()
+	u := url.URL{Scheme: "http", Host: addr.String(), Path: healthPath}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return fmt.Errorf("discovery: probe %s: %w: %w", addr, ErrProbeNoAnswer, err)
+	}
+	resp, err := m.probes.Do(req)
+	if err != nil {
+		if isRefused(err) {
+			return fmt.Errorf("discovery: probe %s: %w: %w", addr, ErrProbeRefused, err)
+		}
+		return fmt.Errorf("discovery: probe %s: %w: %w", addr, ErrProbeNoAnswer, err)
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 512)) // lets the connection be reused
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("discovery: probe %s: %w: HTTP %d", addr, ErrProbeRefused, resp.StatusCode)
+	}
+	return nil
+}
+
+// isRefused reports an active refusal: the host is there but nothing
+// (any more) listens on the port.
+func isRefused(err error) bool {
+	var errno syscall.Errno
+	if !errors.As(err, &errno) {
+		return false
+	}
+	return errno == errConnRefused || errno == errConnReset
+}

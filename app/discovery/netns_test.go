@@ -1,0 +1,567 @@
+package discovery
+
+// Real mDNS needs multicast, which the host's loopback lacks and which
+// must never leave the test. So, as root, TestMain runs the whole test
+// binary again under `unshare --net`: a private network namespace with
+// only a loopback, which it switches on with the MULTICAST flag. Tests
+// that need a second machine start this binary once more as a child
+// (TestChildPeer) under its own `unshare --net`, and join the two
+// namespaces with a veth pair. No namespace is named, so none outlives
+// the processes in it: nothing to clean up after a crash.
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/peerline/peerline/signaling/identity"
+	"github.com/peerline/peerline/signaling/server"
+)
+
+const (
+	// envNetns marks a test binary already inside its private namespace.
+	envNetns = "PEERLINE_DISCOVERY_NETNS"
+	// envChild marks the child peer process (TestChildPeer).
+	envChild = "PEERLINE_DISCOVERY_CHILD"
+	// envHostNS holds the network namespace `go test` started in, so the
+	// re-executed binary can check it is somewhere else.
+	envHostNS = "PEERLINE_DISCOVERY_HOSTNS"
+)
+
+// netnsSkip says why the namespace tests cannot run here ("" = they can).
+var netnsSkip string
+
+func TestMain(m *testing.M) {
+	if os.Getenv(envNetns) == "" {
+		if netnsSkip = netnsUnavailable(); netnsSkip == "" {
+			os.Exit(reexecInNetns())
+		}
+		os.Exit(m.Run())
+	}
+	if os.Getenv(envChild) == "" {
+		if err := setupNamespace(); err != nil {
+			netnsSkip = "setting up the test network namespace failed: " + err.Error()
+		}
+	}
+	os.Exit(m.Run())
+}
+
+// netnsUnavailable says why private network namespaces cannot be made.
+func netnsUnavailable() string {
+	if runtime.GOOS != "linux" {
+		return "mDNS tests need Linux network namespaces (unshare --net)"
+	}
+	if os.Geteuid() != 0 {
+		return "mDNS tests need root to create network namespaces (CI runs them as root)"
+	}
+	for _, tool := range []string{"unshare", "nsenter", "ip"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return fmt.Sprintf("mDNS tests need %q (util-linux unshare and nsenter, iproute2 ip) on PATH: %v", tool, err)
+		}
+	}
+	if out, err := exec.Command("unshare", "--net", "true").CombinedOutput(); err != nil {
+		return fmt.Sprintf("mDNS tests need `unshare --net` to work: %v: %s", err, strings.TrimSpace(string(out)))
+	}
+	return ""
+}
+
+// reexecInNetns runs this test binary again in a new network namespace
+// and returns its exit code.
+func reexecInNetns() int {
+	exe, err := os.Executable()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "discovery test: executable:", err)
+		return 1
+	}
+	cmd := exec.Command("unshare", append([]string{"--net", "--", exe}, os.Args[1:]...)...)
+	host, err := os.Readlink("/proc/self/ns/net")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "discovery test: network namespace:", err)
+		return 1
+	}
+	cmd.Env = append(os.Environ(), envNetns+"=1", envHostNS+"="+host)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGQUIT)
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "discovery test: unshare:", err)
+		return 1
+	}
+	go func() {
+		for s := range sigs {
+			cmd.Process.Signal(s)
+		}
+	}()
+	err = cmd.Wait()
+	if exit, ok := err.(*exec.ExitError); ok {
+		return exit.ExitCode()
+	} else if err != nil {
+		fmt.Fprintln(os.Stderr, "discovery test:", err)
+		return 1
+	}
+	return 0
+}
+
+// setupNamespace prepares the namespace this process is in: loopback up
+// and multicast-capable, no IPv6 duplicate address detection (addresses
+// are usable at once instead of after ~1 s).
+func setupNamespace() error {
+	if !inPrivateNetns() {
+		return fmt.Errorf("not in a private network namespace")
+	}
+	for _, key := range []string{"all", "default"} {
+		if err := os.WriteFile("/proc/sys/net/ipv6/conf/"+key+"/accept_dad", []byte("0"), 0o644); err != nil {
+			return err
+		}
+	}
+	for _, args := range [][]string{{"link", "set", "lo", "up"}, {"link", "set", "lo", "multicast", "on"}} {
+		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+			return fmt.Errorf("ip %s: %v: %s", strings.Join(args, " "), err, out)
+		}
+	}
+	return nil
+}
+
+// inPrivateNetns reports whether this process's network namespace differs
+// from the one `go test` started in (and from init's, where that can be
+// read): the guard that keeps mDNS off the host's networks.
+func inPrivateNetns() bool {
+	self, err := os.Readlink("/proc/self/ns/net")
+	host := os.Getenv(envHostNS)
+	if err != nil || host == "" || self == host || os.Getenv(envNetns) == "" {
+		return false
+	}
+	init, err := os.Readlink("/proc/1/ns/net")
+	return err != nil || self != init
+}
+
+// requireNetns skips t unless it runs inside its own network namespace.
+func requireNetns(t *testing.T) {
+	t.Helper()
+	if netnsSkip != "" {
+		t.Skip(netnsSkip)
+	}
+	if !inPrivateNetns() {
+		t.Skip("not inside a private network namespace; refusing to send mDNS on the host's networks")
+	}
+}
+
+// ip runs an ip(8) command, failing t on error.
+func ip(t testing.TB, args ...string) {
+	t.Helper()
+	if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+		t.Fatalf("ip %s: %v: %s", strings.Join(args, " "), err, out)
+	}
+}
+
+var linkCounter struct {
+	sync.Mutex
+	n int
+}
+
+// nextNet returns a fresh number for link names (pl<n>a) and subnets
+// (10.77.<n>.0/24) in this namespace.
+func nextNet() int {
+	linkCounter.Lock()
+	defer linkCounter.Unlock()
+	linkCounter.n++
+	return linkCounter.n
+}
+
+func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// testKey returns a deterministic key pair for seed n.
+func testKey(t testing.TB, n byte) *identity.KeyPair {
+	t.Helper()
+	seed := make([]byte, 32)
+	for i := range seed {
+		seed[i] = n
+	}
+	seed[0] = 0xd1 // apart from testID's keys
+	kp, err := identity.FromSeed(seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kp
+}
+
+// hub is a real signaling hub serving on a LAN port of this namespace.
+type hub struct {
+	port int
+	srv  *server.Server
+	http *http.Server
+	done chan struct{}
+}
+
+func startHub(port int) (*hub, error) {
+	ln, err := ListenHub(port)
+	if err != nil {
+		return nil, err
+	}
+	srv, err := server.New(server.Config{Logger: quietLogger()})
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	h := &hub{port: ln.Addr().(*net.TCPAddr).Port, srv: srv, http: &http.Server{Handler: srv.Handler()}, done: make(chan struct{})}
+	go func() {
+		defer close(h.done)
+		h.http.Serve(ln)
+	}()
+	return h, nil
+}
+
+// stop shuts the hub down the way the app does: /healthz answers 503 at
+// once, then the listener closes.
+func (h *hub) stop() {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	h.srv.Shutdown(ctx)
+	h.http.Shutdown(ctx)
+	<-h.done
+}
+
+// recorder collects events with the time each arrived.
+type recorder struct {
+	mu     sync.Mutex
+	events []timedEvent
+	added  chan struct{}
+}
+
+type timedEvent struct {
+	Event
+	at time.Time
+}
+
+func newRecorder(events <-chan Event) (*recorder, chan struct{}) {
+	r := &recorder{added: make(chan struct{}, 1)}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ev := range events {
+			r.mu.Lock()
+			r.events = append(r.events, timedEvent{ev, time.Now()})
+			r.mu.Unlock()
+			select {
+			case r.added <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	return r, done
+}
+
+// next waits for the first event after index from that matches, and
+// returns it with its index.
+func (r *recorder) next(from int, timeout time.Duration, match func(Event) bool) (timedEvent, int, bool) {
+	deadline := time.After(timeout)
+	for {
+		r.mu.Lock()
+		for i := from; i < len(r.events); i++ {
+			if match(r.events[i].Event) {
+				ev := r.events[i]
+				r.mu.Unlock()
+				return ev, i, true
+			}
+		}
+		r.mu.Unlock()
+		select {
+		case <-r.added:
+		case <-deadline:
+			return timedEvent{}, 0, false
+		}
+	}
+}
+
+func (r *recorder) len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.events)
+}
+
+func (r *recorder) all() []timedEvent {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]timedEvent(nil), r.events...)
+}
+
+func kindOf(kind EventKind, id identity.PeerID) func(Event) bool {
+	return func(e Event) bool { return e.Kind == kind && e.Peer.ID == id }
+}
+
+// localPeer is an MDNS with its own hub, running in this process.
+type localPeer struct {
+	kp     *identity.KeyPair
+	m      *MDNS
+	hub    *hub
+	rec    *recorder
+	start  time.Time
+	cancel context.CancelFunc
+	ran    chan error
+	recEnd chan struct{}
+}
+
+// startLocal starts a peer in this process's namespace; cleanup stops it.
+func startLocal(t *testing.T, seed byte, name string, mod func(*Config)) *localPeer {
+	t.Helper()
+	h, err := startHub(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kp := testKey(t, seed)
+	cfg := Config{ID: kp.ID(), HubPort: h.port, Name: name, Logger: testLogger(t)}
+	if mod != nil {
+		mod(&cfg)
+	}
+	m, err := NewMDNS(cfg)
+	if err != nil {
+		h.stop()
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &localPeer{kp: kp, m: m, hub: h, cancel: cancel, ran: make(chan error, 1)}
+	p.rec, p.recEnd = newRecorder(m.Events())
+	p.start = time.Now()
+	go func() { p.ran <- m.Run(ctx) }()
+	t.Cleanup(p.stop)
+	return p
+}
+
+func (p *localPeer) stop() {
+	p.cancel()
+	<-p.recEnd
+	p.hub.stop()
+}
+
+// testLogger logs at debug level to the test log while the test runs
+// (-v shows it; failures always do).
+func testLogger(t *testing.T) *slog.Logger {
+	var mu sync.Mutex
+	done := false
+	t.Cleanup(func() { mu.Lock(); done = true; mu.Unlock() })
+	return slog.New(slog.NewTextHandler(writerFunc(func(b []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !done {
+			t.Log(strings.TrimSpace(string(b)))
+		}
+		return len(b), nil
+	}), &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
+
+// childPeer is a peer in its own network namespace (another process),
+// joined to ours by a veth pair: the LAN-like path.
+type childPeer struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	lines  chan string
+	id     identity.PeerID
+	port   int
+	start  time.Time
+	link   string // our end of the veth
+	subnet int    // 10.77.<subnet>.0/24: we are .1, the child .2
+	exited chan struct{}
+}
+
+type childOpts struct {
+	seed   byte
+	name   string
+	noIPv4 bool // only IPv6 link-local on the veth
+}
+
+// startChild starts a child peer and wires the veth; the child's MDNS
+// starts with run, so that peers in this namespace can start on the
+// finished link first (as on a LAN that exists before the peer starts).
+func startChild(t *testing.T, o childOpts) *childPeer {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := nextNet()
+	c := &childPeer{t: t, link: fmt.Sprintf("pl%da", n), subnet: n, lines: make(chan string, 64), exited: make(chan struct{})}
+	addr4 := fmt.Sprintf("10.77.%d.2/24", n)
+	if o.noIPv4 {
+		addr4 = ""
+	}
+	c.cmd = exec.Command("unshare", "--net", "--", exe, "-test.run=^TestChildPeer$", "-test.count=1", "-test.timeout=5m")
+	c.cmd.Env = append(os.Environ(),
+		envChild+"=1",
+		"PEERLINE_CHILD_SEED="+strconv.Itoa(int(o.seed)),
+		"PEERLINE_CHILD_NAME="+o.name,
+		"PEERLINE_CHILD_ADDR4="+addr4,
+	)
+	if c.stdin, err = c.cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := c.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr syncBuffer
+	c.cmd.Stderr = &stderr
+	if err := c.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if line, ok := strings.CutPrefix(sc.Text(), childPrefix); ok {
+				c.lines <- line
+			}
+		}
+		close(c.lines)
+	}()
+	go func() {
+		c.cmd.Wait()
+		close(c.exited)
+	}()
+	t.Cleanup(func() {
+		c.stdin.Close()
+		c.cmd.Process.Kill()
+		<-c.exited
+		exec.Command("ip", "link", "del", c.link).Run() // usually gone with the child's namespace
+		if t.Failed() {
+			t.Logf("child stderr:\n%s", stderr.String())
+		}
+	})
+
+	c.expect("nsready", 10*time.Second)
+	// A second process holds the child's namespace, so that it (and the
+	// veth in it) outlives the peer process, as a machine outlives an app
+	// killed with kill -9.
+	holder := exec.Command("nsenter", fmt.Sprintf("--net=/proc/%d/ns/net", c.cmd.Process.Pid), "sleep", "600")
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		holder.Process.Kill()
+		holder.Wait()
+	})
+	c.wire()
+	c.expect("linkready", 10*time.Second)
+	c.waitOurEnd()
+	return c
+}
+
+// waitOurEnd waits until our end of the veth has carrier and its IPv6
+// link-local address (the kernel adds it when the carrier comes up).
+func (c *childPeer) waitOurEnd() {
+	c.t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if ifi, err := net.InterfaceByName(c.link); err == nil && ifi.Flags&net.FlagRunning != 0 && netIfaceOf(*ifi).hasLinkLocal6() {
+			return
+		}
+	}
+	c.t.Fatalf("%s: no carrier or IPv6 link-local address within 5 s", c.link)
+}
+
+// run starts the child's MDNS and waits until it runs.
+func (c *childPeer) run() {
+	t := c.t
+	t.Helper()
+	c.send("go")
+	f := strings.Fields(c.expect("start", 10*time.Second))
+	if len(f) != 4 {
+		t.Fatalf("child start line %q", f)
+	}
+	ns, _ := strconv.ParseInt(f[1], 10, 64)
+	c.start = time.Unix(0, ns)
+	var err error
+	if c.id, err = identity.Parse(f[2]); err != nil {
+		t.Fatal(err)
+	}
+	c.port, _ = strconv.Atoi(f[3])
+}
+
+// wire creates the veth pair into the child's namespace and configures
+// our end (the child configures its own).
+func (c *childPeer) wire() {
+	c.t.Helper()
+	ip(c.t, "link", "add", c.link, "type", "veth", "peer", "name", childLink, "netns", strconv.Itoa(c.cmd.Process.Pid))
+	ip(c.t, "addr", "add", fmt.Sprintf("10.77.%d.1/24", c.subnet), "dev", c.link)
+	ip(c.t, "link", "set", c.link, "up")
+}
+
+// send gives the child a command (see runChild).
+func (c *childPeer) send(cmd string) {
+	c.t.Helper()
+	if _, err := fmt.Fprintln(c.stdin, cmd); err != nil {
+		c.t.Fatalf("child command %q: %v", cmd, err)
+	}
+}
+
+// expect waits for the child's next line starting with word.
+func (c *childPeer) expect(word string, timeout time.Duration) string {
+	c.t.Helper()
+	deadline := time.After(timeout)
+	for {
+		select {
+		case line, ok := <-c.lines:
+			if !ok {
+				c.t.Fatalf("child exited while waiting for %q", word)
+			}
+			if strings.HasPrefix(line, word) {
+				return line
+			}
+		case <-deadline:
+			c.t.Fatalf("child: no %q within %v", word, timeout)
+		}
+	}
+}
+
+// stamp reads the time from a child line "<word> <unix nanos> ...".
+func stamp(t *testing.T, line string) time.Time {
+	t.Helper()
+	f := strings.Fields(line)
+	if len(f) < 2 {
+		t.Fatalf("child line %q has no time", line)
+	}
+	ns, err := strconv.ParseInt(f[1], 10, 64)
+	if err != nil {
+		t.Fatalf("child line %q: %v", line, err)
+	}
+	return time.Unix(0, ns)
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// measure logs a latency in a form the benchmark notes can grep.
+func measure(t *testing.T, what string, d time.Duration) {
+	t.Helper()
+	t.Logf("measure: %s = %v", what, d.Round(time.Millisecond))
+}
