@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -47,9 +48,9 @@ type Config struct {
 	Resolver Resolver
 	// Presence hears presence reported by signaling servers. Optional.
 	Presence func(peer identity.PeerID, online bool, server string)
-	// ServerStatus hears a server link connecting (err nil) or dropping.
-	// Optional.
-	ServerStatus func(url string, connected bool, err error)
+	// ServerStatus hears a server link connecting (with the ICE servers
+	// it handed out) or dropping (with the reason). Optional.
+	ServerStatus func(url string, connected bool, ice []signaling.ICEServer, err error)
 	// DialTimeout: see DefaultDialTimeout.
 	DialTimeout time.Duration
 	// Logger. Default slog.Default().
@@ -235,7 +236,8 @@ func (r *Router) dialLAN(ctx context.Context, peer identity.PeerID) (*signaling.
 	for _, addr := range addrs {
 		dctx, cancel := context.WithTimeout(ctx, r.cfg.DialTimeout)
 		c, err := signaling.Dial(dctx, signaling.DialConfig{
-			URL: "ws://" + addr + signaling.Path, Identity: r.cfg.Identity, ExpectPeer: peer,
+			// An IPv6 zone ("%eth0") must be escaped inside a URL.
+			URL: "ws://" + strings.ReplaceAll(addr, "%", "%25") + signaling.Path, Identity: r.cfg.Identity, ExpectPeer: peer,
 		})
 		cancel()
 		if err != nil {
@@ -362,11 +364,11 @@ func (r *Router) serveEvents(ctx context.Context, url string, c *signaling.Clien
 		switch ev.Kind {
 		case signaling.EventConnected:
 			if r.cfg.ServerStatus != nil {
-				r.cfg.ServerStatus(url, true, nil)
+				r.cfg.ServerStatus(url, true, ev.Welcome.ICEServers, nil)
 			}
 		case signaling.EventDisconnected:
 			if r.cfg.ServerStatus != nil {
-				r.cfg.ServerStatus(url, false, ev.Err)
+				r.cfg.ServerStatus(url, false, nil, ev.Err)
 			}
 		case signaling.EventMessage:
 			env := ev.Message

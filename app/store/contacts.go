@@ -14,11 +14,13 @@ import (
 	"github.com/peerline/peerline/signaling/identity"
 )
 
-// Contact is a peer the user knows. Keys change only through PinKey,
-// Trust and AcceptNewKey/RejectNewKey; everything else through
-// UpdateContact and its shorthands.
+// Contact is a person the user knows, under one peer identity (ID, Key).
+// Keys and the id change only through PinKey, RecordNewIdentity and
+// AcceptNewKey/RejectNewKey; everything else through UpdateContact and its
+// shorthands.
 type Contact struct {
-	// ID is the peer id, the primary key; never zero.
+	// ID is the peer id, the primary key; never zero. It changes only when
+	// the contact moves to a new identity (AcceptNewKey).
 	ID identity.PeerID `json:"id"`
 	// Name is the user's own name for the contact; "" means none, show
 	// AnnouncedName. 1-64 runes when set (see DisplayName).
@@ -26,13 +28,20 @@ type Contact struct {
 	// AnnouncedName is the name the peer announced for itself (LAN TXT
 	// record, invite); "" when unknown. Same rules as Name.
 	AnnouncedName string `json:"announcedName"`
-	// Key is the pinned Ed25519 public key, nil until first contact.
+	// Key is the pinned Ed25519 public key, nil until first contact. When
+	// set, identity.IDFromKey(Key) == ID: a peer id is its key's hash, so
+	// one id never has another key.
 	Key ed25519.PublicKey `json:"key,omitempty"`
-	// PendingKey is a different key the peer presented after Key was
-	// pinned: the "identity changed" state. Calls from the contact are
-	// held (Trust says TrustChanged) until AcceptNewKey or RejectNewKey.
+	// PendingKey is the key of the contact's new identity, recorded by
+	// RecordNewIdentity (say the contact reinstalled and came back under
+	// a new key, hence a new peer id, identity.IDFromKey(PendingKey)): the
+	// "identity changed" state. Calls from the new identity are held
+	// (Trust says TrustChanged) until AcceptNewKey moves the contact to it
+	// or RejectNewKey drops it; the old identity (ID, Key) stays pinned
+	// meanwhile. nil when none; only with Key set; never the contact's own
+	// identity, and pending for at most one contact.
 	PendingKey ed25519.PublicKey `json:"pendingKey,omitempty"`
-	// PendingSince is when PendingKey was (last) recorded.
+	// PendingSince is when PendingKey was recorded.
 	PendingSince time.Time `json:"pendingSince,omitzero"`
 	// SignalURL is the signaling server (ws:// or wss://) to reach the
 	// contact through; "" means the app's configured servers.
@@ -62,7 +71,7 @@ func (c Contact) DisplayName() string {
 }
 
 // KeyChanged reports whether the contact is in the "identity changed"
-// state (a pending key awaits the user's decision).
+// state (a pending new identity awaits the user's decision).
 func (c Contact) KeyChanged() bool { return c.PendingKey != nil }
 
 // normalize validates the user-editable fields and returns c with names
@@ -99,8 +108,9 @@ func (c Contact) normalize() (Contact, error) {
 }
 
 // AddContact stores a new contact and returns it as stored (normalized,
-// with times set). c.Key may be set (pinning it) or nil; c.PendingKey must
-// be nil. A contact with the same id is ErrExists.
+// with times set). c.Key may be set (pinning it) or nil; a key that is not
+// c.ID's key (identity.IDFromKey) is ErrKeyMismatch. c.PendingKey must be
+// nil. A contact with the same id is ErrExists.
 func (s *Store) AddContact(ctx context.Context, c Contact) (Contact, error) {
 	fail := func(err error) (Contact, error) {
 		return Contact{}, fmt.Errorf("store: add contact %s: %w", c.ID.Short(), err)
@@ -111,6 +121,9 @@ func (s *Store) AddContact(ctx context.Context, c Contact) (Contact, error) {
 	}
 	if c.PendingKey != nil || !c.PendingSince.IsZero() {
 		return fail(fmt.Errorf("%w: a new contact has no pending key", ErrInvalid))
+	}
+	if c.Key != nil && identity.IDFromKey(c.Key) != c.ID {
+		return fail(fmt.Errorf("%w: the key is not the peer id's key", ErrKeyMismatch))
 	}
 	now := s.nowMs()
 	c.CreatedAt, c.UpdatedAt = time.UnixMilli(now), time.UnixMilli(now)
@@ -258,8 +271,9 @@ func (s *Store) SetBlocked(ctx context.Context, id identity.PeerID, blocked bool
 	return s.UpdateContact(ctx, id, func(c *Contact) error { c.Blocked = blocked; return nil })
 }
 
-// DeleteContact removes a contact and its pinned key. Its call history
-// stays (history rows keep the peer's name at the time).
+// DeleteContact removes a contact, its pinned key and any pending new
+// identity. Its call history stays (history rows keep the peer's name at
+// the time).
 func (s *Store) DeleteContact(ctx context.Context, id identity.PeerID) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM contacts WHERE peer_id = ?`, id.String())

@@ -4,7 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
+	"crypto/ed25519"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/peerline/peerline/signaling/identity"
 )
 
 // The crash test: a child process (this test binary, re-executed to run
@@ -29,11 +31,14 @@ const (
 	crashRounds   = 6
 )
 
-// crashKey is the key the child pins for contact n (and, for the pending
-// key, n+1).
-func crashKey(n int) []byte {
-	k := sha256.Sum256([]byte("crash key " + strconv.Itoa(n)))
-	return k[:]
+// crashPeer is contact n's identity: the child adds it with its key
+// pinned.
+func crashPeer(n int) (identity.PeerID, ed25519.PublicKey) { return seedPeer("crash peer", n) }
+
+// crashNewKey is the new identity the child records for contact n.
+func crashNewKey(n int) ed25519.PublicKey {
+	_, k := seedPeer("crash new identity", n)
+	return k
 }
 
 func crashCallID(n int) string { return "crash-" + strconv.Itoa(n) }
@@ -68,17 +73,18 @@ func TestCrashChild(t *testing.T) {
 	deadline := time.Now().Add(60 * time.Second)
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { // contacts: add with a pinned key, then a changed key
+	go func() { // contacts: add with a pinned key, then a new identity
 		defer wg.Done()
 		for i := 0; time.Now().Before(deadline); i++ {
 			n := base + i
-			if _, err := s.AddContact(ctx, Contact{ID: fastPeer(n), Name: fmt.Sprintf("peer %d", n), Key: crashKey(n)}); err != nil {
+			id, key := crashPeer(n)
+			if _, err := s.AddContact(ctx, Contact{ID: id, Name: fmt.Sprintf("peer %d", n), Key: key}); err != nil {
 				die(err)
 			}
 			ack("contact", n)
 			if i%3 == 0 {
-				if st, err := s.Trust(ctx, fastPeer(n), crashKey(n+1)); err != nil || st != TrustChanged {
-					die(fmt.Errorf("trust: %v, %w", st, err))
+				if _, err := s.RecordNewIdentity(ctx, id, crashNewKey(n)); err != nil {
+					die(fmt.Errorf("record new identity: %w", err))
 				}
 				ack("pending", n)
 			}
@@ -244,18 +250,23 @@ func verifyAfterCrash(t *testing.T, path string, acks crashAcks) {
 		t.Fatalf("integrity_check = %q, %v", integrity, err)
 	}
 	for _, n := range acks.contacts {
-		c, err := s.GetContact(ctx, fastPeer(n))
+		id, key := crashPeer(n)
+		c, err := s.GetContact(ctx, id)
 		if err != nil {
 			t.Fatalf("acked contact %d lost: %v", n, err)
 		}
-		if c.Name != fmt.Sprintf("peer %d", n) || !bytes.Equal(c.Key, crashKey(n)) {
+		if c.Name != fmt.Sprintf("peer %d", n) || !bytes.Equal(c.Key, key) {
 			t.Fatalf("acked contact %d damaged: %+v", n, c)
 		}
 	}
 	for _, n := range acks.pendings {
-		c, err := s.GetContact(ctx, fastPeer(n))
-		if err != nil || !bytes.Equal(c.PendingKey, crashKey(n+1)) {
+		id, _ := crashPeer(n)
+		c, err := s.GetContact(ctx, id)
+		if err != nil || !bytes.Equal(c.PendingKey, crashNewKey(n)) {
 			t.Fatalf("acked pending key of %d lost: %+v, %v", n, c, err)
+		}
+		if st, err := s.Trust(ctx, identity.IDFromKey(crashNewKey(n)), crashNewKey(n)); err != nil || st != TrustChanged {
+			t.Fatalf("acked new identity of %d: Trust = %v, %v", n, st, err)
 		}
 	}
 	calls := map[string]Call{}

@@ -23,6 +23,7 @@
 // database (ErrCorrupt), without changing either.
 //
 //	version 1: contacts, calls (history), settings
+//	version 2: pending key = a new identity; unique index on it
 //
 // Stored forms: times are Unix milliseconds; peer ids are the canonical
 // text of identity.PeerID; enums are their wire strings; keys are 32-byte
@@ -30,13 +31,21 @@
 //
 // # Trust
 //
-// A contact's Ed25519 key is pinned on first contact (PinKey, or a key
-// given to AddContact). When a contact shows up with another key, Trust
-// answers TrustChanged and records the key as the contact's PendingKey;
-// the pinned key stays, and every later Trust answers TrustChanged too,
-// until the user accepts the new key (AcceptNewKey, which must be given
-// the pending key they were shown) or rejects it (RejectNewKey). A
-// blocked contact is TrustBlocked whatever its key.
+// A peer identity is an Ed25519 key and its peer id, identity.IDFromKey
+// (the key's SHA-256), and every connection authenticates the pair. So an
+// id never has another key: Trust, PinKey and AddContact refuse a key that
+// is not the id's key (ErrKeyMismatch), and a contact's key is pinned
+// once, on first contact (PinKey, trust on first use, or a key given to
+// AddContact). "Identity changed" means a known contact came back under a
+// new identity (new key, new id), say after a reinstall:
+// RecordNewIdentity(contact, newKey) makes newKey the contact's PendingKey.
+// Trust then answers TrustChanged for the new identity (PendingContactFor
+// names the contact) while the old identity stays TrustPinned, until the
+// user accepts (AcceptNewKey, given the pending key they were shown: the
+// contact moves to the new id with its name, favorite, block and
+// addresses, merging any contact already there; call history keeps the
+// old id) or rejects it (RejectNewKey). Blocking wins: a blocked contact
+// and its pending new identity are TrustBlocked.
 //
 // # Input
 //

@@ -6,7 +6,8 @@ import "errors"
 var ErrNotFound = errors.New("not found")
 
 // ErrExists means a contact with that peer id, or a call with that call id,
-// is already stored.
+// is already stored; from RecordNewIdentity, that the new identity is
+// already another contact's pending one.
 var ErrExists = errors.New("already exists")
 
 // ErrInvalid means an argument failed validation: a name, URL, address,
@@ -15,10 +16,11 @@ var ErrExists = errors.New("already exists")
 var ErrInvalid = errors.New("invalid")
 
 // ErrKeyMismatch means a key operation was given a key other than the one
-// it acts on: PinKey when a different key is already pinned (a pinned key
-// is never replaced silently), or AcceptNewKey with a key that is not the
-// pending one (the pending key changed since the user looked, or there is
-// none).
+// it acts on: a key that is not the peer id's key (identity.IDFromKey; a
+// forged identity) in Trust, PinKey or AddContact; PinKey when a different
+// key is already pinned (a pinned key is never replaced silently); or
+// AcceptNewKey with a key that is not the pending one (the pending
+// identity changed since the user looked, or there is none).
 var ErrKeyMismatch = errors.New("key mismatch")
 
 // ErrSchemaTooNew means the database was written by a newer Peerline whose

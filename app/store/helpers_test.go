@@ -28,10 +28,17 @@ func openTest(t testing.TB) *Store {
 // testPeer returns a stable key pair's id and public key for n.
 func testPeer(t testing.TB, n int) (identity.PeerID, ed25519.PublicKey) {
 	t.Helper()
-	seed := sha256.Sum256(binary.BigEndian.AppendUint64([]byte("peer"), uint64(n)))
+	return seedPeer("peer", n)
+}
+
+// seedPeer returns the id and public key of the key pair seeded by label
+// and n: a real identity (the id is the key's hash), safe to call from any
+// goroutine.
+func seedPeer(label string, n int) (identity.PeerID, ed25519.PublicKey) {
+	seed := sha256.Sum256(binary.BigEndian.AppendUint64([]byte(label), uint64(n)))
 	kp, err := identity.FromSeed(seed[:])
 	if err != nil {
-		t.Fatal(err)
+		panic(err) // only for a seed of the wrong size
 	}
 	return kp.ID(), kp.Public()
 }

@@ -66,6 +66,16 @@ var migrations = []migration{
 			updated_at INTEGER NOT NULL
 		) STRICT`,
 	}},
+	// Version 2: a pending key is a contact's new identity (another key,
+	// so another peer id), not another key under the same id. Pending keys
+	// recorded under the old meaning could only come from unauthenticated
+	// or forged input (an authenticated id has exactly one key), so they
+	// are dropped. An identity is pending for at most one contact, and
+	// Trust looks contacts up by pending key.
+	{2, "pending key is a new identity", []string{
+		`UPDATE contacts SET pending_key = NULL, pending_since = NULL WHERE pending_key IS NOT NULL`,
+		`CREATE UNIQUE INDEX contacts_by_pending_key ON contacts (pending_key) WHERE pending_key IS NOT NULL`,
+	}},
 }
 
 const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -318,8 +318,7 @@ func TestConcurrentWriters(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < each; i++ {
 				n := w*1000 + i
-				id, key := fastPeer(n), make([]byte, 32)
-				key[0] = byte(n)
+				id, key := seedPeer("concurrent", n)
 				_, err := s.AddContact(ctx, Contact{ID: id, Name: fmt.Sprintf("peer %d", n)})
 				errs <- err
 				_, err = s.AddCall(ctx, Call{ID: fmt.Sprintf("call-%d", n), Peer: id, Direction: DirectionOutgoing,

@@ -1,4 +1,4 @@
-import { Version } from '../../../wailsjs/go/app/App'
+import { Me } from '../../../wailsjs/go/app/Identity'
 
 /**
  * Returns the app version from the Go side, or `null` when the page runs
@@ -8,7 +8,7 @@ export async function appVersion(): Promise<string | null> {
   // The generated binding reads window.go synchronously and throws if absent.
   if (!('go' in window)) return null
   try {
-    return await Version()
+    return (await Me()).version
   } catch {
     return null
   }

@@ -1,0 +1,183 @@
+package app
+
+import (
+	"io"
+	"log/slog"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/peerline/peerline/app/calls"
+	"github.com/peerline/peerline/app/events"
+	"github.com/peerline/peerline/signaling/server"
+	"github.com/peerline/peerline/signaling/signalingtest"
+)
+
+const offer = "v=0\r\na=fingerprint:sha-256 AA:BB\r\n"
+const answer = "v=0\r\na=fingerprint:sha-256 CC:DD\r\n"
+
+type got struct {
+	name events.Name
+	data any
+}
+
+// testApp is a real App (real SQLite file, real hub, real bridge) with its
+// events collected.
+type testApp struct {
+	*App
+	events chan got
+}
+
+func startApp(t *testing.T, name string, signalURLs ...string) *testApp {
+	t.Helper()
+	a, err := New(Options{DataDir: t.TempDir(), Name: name, NoDiscovery: true, SignalURLs: signalURLs,
+		RingTimeout: 3 * time.Second, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	ta := &testApp{App: a, events: make(chan got, 256)}
+	a.Events().Subscribe(events.SinkFunc(func(n events.Name, d any) { ta.events <- got{n, d} }))
+	if _, err := a.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return ta
+}
+
+func (ta *testApp) wait(t *testing.T, name events.Name, match func(any) bool) any {
+	t.Helper()
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case g := <-ta.events:
+			if g.name == name && (match == nil || match(g.data)) {
+				return g.data
+			}
+		case <-deadline:
+			t.Fatalf("%s: no %s event", ta.key.ID().Short(), name)
+		}
+	}
+}
+
+func (ta *testApp) waitState(t *testing.T, s calls.State) calls.Info {
+	t.Helper()
+	return ta.wait(t, calls.EventState, func(d any) bool { return d.(calls.Info).State == s }).(calls.Info)
+}
+
+// call runs one accepted call from a to b and hangs up.
+func call(t *testing.T, a, b *testApp) {
+	t.Helper()
+	info, err := a.Calls.Start(b.key.ID().String(), true, offer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := b.wait(t, calls.EventIncoming, nil).(calls.Incoming)
+	if in.Offer != offer {
+		t.Fatalf("offer %q", in.Offer)
+	}
+	if _, err := b.Calls.Accept(info.ID, true, answer); err != nil {
+		t.Fatal(err)
+	}
+	a.waitState(t, calls.StateConnecting)
+	a.Calls.MediaState(info.ID, "connected")
+	b.Calls.MediaState(info.ID, "connected")
+	if err := a.Calls.Hangup(info.ID); err != nil {
+		t.Fatal(err)
+	}
+	b.waitState(t, calls.StateEnded)
+	b.wait(t, events.HistoryChanged, nil) // recorded right after the state event
+}
+
+func TestCallOverLANAddress(t *testing.T) {
+	a, b := startApp(t, "Ada"), startApp(t, "Bob")
+	me, _ := b.Identity.Me()
+	if _, err := a.Contacts.Add(ContactInput{ID: me.ID, Name: "Bob", Address: "127.0.0.1:" + strconv.Itoa(me.HubPort)}); err != nil {
+		t.Fatal(err)
+	}
+	call(t, a, b)
+	for _, x := range []*testApp{a, b} {
+		page, err := x.History.List(10, "")
+		if err != nil || len(page.Entries) != 1 || page.Entries[0].Outcome != "completed" {
+			t.Fatalf("history %+v %v", page, err)
+		}
+	}
+	// Answering pinned keys both ways (trust on first use).
+	list, _ := b.Contacts.List()
+	if len(list) != 1 || !list[0].Verified || list[0].ID != a.key.ID().String() {
+		t.Fatalf("b's contacts after the call: %+v", list)
+	}
+}
+
+func TestCallThroughServerAndIdentityChange(t *testing.T) {
+	srv := signalingtest.Serve(t, server.Config{})
+	a, b := startApp(t, "Ada", srv.URL), startApp(t, "Bob", srv.URL)
+	if _, err := a.Contacts.Add(ContactInput{ID: b.key.ID().String(), Name: "Bob", Server: srv.URL}); err != nil {
+		t.Fatal(err)
+	}
+	a.wait(t, events.PeerOnline, nil) // presence through the server
+	call(t, a, b)
+	if _, err := b.Contacts.Rename(a.key.ID().String(), "Ada"); err != nil {
+		t.Fatal(err)
+	}
+
+	// Ada reinstalls: same name, new key. Bob's app holds her call and warns.
+	a2 := startApp(t, "Ada", srv.URL)
+	a2.Calls.Start(b.key.ID().String(), true, offer)
+	changed := b.wait(t, events.IdentityChanged, nil).(identityChanged)
+	if changed.Contact.ID != a.key.ID().String() || changed.NewID != a2.key.ID().String() {
+		t.Fatalf("identity:changed %+v", changed)
+	}
+	if e := a2.waitState(t, calls.StateEnded); e.Outcome != calls.OutcomeUnavailable {
+		t.Fatalf("held call outcome %s", e.Outcome)
+	}
+	if _, ok := b.calls.Current(); ok {
+		t.Fatal("the held call rang")
+	}
+	// Bob accepts the new key: the contact moves, the next call rings verified.
+	moved, err := b.Contacts.AcceptNewKey(a.key.ID().String())
+	if err != nil || moved.ID != a2.key.ID().String() || moved.Name != "Ada" {
+		t.Fatalf("accept new key: %+v %v", moved, err)
+	}
+	a2.Calls.Start(b.key.ID().String(), true, offer)
+	if in := b.wait(t, calls.EventIncoming, nil).(calls.Incoming); !in.Call.Verified {
+		t.Fatal("the accepted new identity is not verified")
+	}
+}
+
+func TestBlockedPeerCannotRing(t *testing.T) {
+	a, b := startApp(t, "Ada"), startApp(t, "Bob")
+	me, _ := b.Identity.Me()
+	a.Contacts.Add(ContactInput{ID: me.ID, Address: "127.0.0.1:" + strconv.Itoa(me.HubPort)})
+	if _, err := b.Contacts.SetBlocked(a.key.ID().String(), true); err != nil {
+		t.Fatal(err)
+	}
+	a.Calls.Start(me.ID, false, offer)
+	if e := a.waitState(t, calls.StateEnded); e.Outcome != calls.OutcomeUnavailable {
+		t.Fatalf("outcome %s", e.Outcome)
+	}
+	if _, ok := b.calls.Current(); ok {
+		t.Fatal("a blocked peer rang")
+	}
+}
+
+func TestBoundServicesRejectBadInput(t *testing.T) {
+	a := startApp(t, "Ada")
+	if _, err := a.Calls.Start("not-an-id", true, offer); err == nil {
+		t.Fatal("Start accepted a bad peer id")
+	}
+	if _, err := a.Calls.Start(a.key.ID().String(), true, offer); err == nil {
+		t.Fatal("calling yourself succeeded")
+	}
+	if _, err := a.Contacts.Add(ContactInput{ID: a.key.ID().String()}); err == nil {
+		t.Fatal("added yourself as a contact")
+	}
+	if _, err := a.Contacts.Add(ContactInput{ID: signalingtest.Key(t).ID().String(), Server: "http://x"}); err == nil {
+		t.Fatal("accepted a non-ws server URL")
+	}
+	if err := a.Calls.MediaState("nope", "dancing"); err == nil {
+		t.Fatal("accepted a bad media state")
+	}
+	if err := a.Calls.Hangup("no-such-call"); err == nil {
+		t.Fatal("hung up a call that does not exist")
+	}
+}

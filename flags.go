@@ -1,0 +1,100 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/peerline/peerline/app"
+)
+
+// flags is the parsed command line.
+type flags struct {
+	headless    bool
+	dataDir     string
+	name        string
+	uiAddr      string
+	hubPort     int
+	ringTimeout time.Duration
+	signalURLs  []string
+	noDiscovery bool
+	interfaces  []string
+	logLevel    slog.Level
+}
+
+const usageText = `Usage: peerline [flags]
+
+Peerline calls your colleagues directly: people on the same network find
+each other automatically; others are reached through a signaling server.
+
+Flags:
+`
+
+// parseFlags reads args; it returns nil flags (and no error) after
+// printing --help or --version to out.
+func parseFlags(args []string, out io.Writer) (*flags, error) {
+	f := &flags{}
+	fs := flag.NewFlagSet("peerline", flag.ContinueOnError)
+	fs.SetOutput(out)
+	var signal, ifaces, level string
+	var version bool
+	fs.BoolVar(&f.headless, "headless", false, "run the core with no window; print the line ui: URL (the loopback bridge, with its token) once ready")
+	fs.StringVar(&f.dataDir, "data-dir", "", "directory for the identity key, database and settings (default: the OS config dir + /Peerline)")
+	fs.StringVar(&f.name, "name", "", "display name to announce (saved in settings)")
+	fs.StringVar(&f.uiAddr, "ui-addr", "127.0.0.1:0", "loopback address of the UI bridge (port 0 picks a free one)")
+	fs.IntVar(&f.hubPort, "hub-port", 0, "TCP port of the LAN signaling hub (0: the default 47400, or a free port if taken)")
+	fs.DurationVar(&f.ringTimeout, "ring-timeout", 0, "how long an incoming call rings before it is missed (default: the setting, 45s)")
+	fs.StringVar(&signal, "signal-url", "", "comma-separated signaling server URLs (ws:// or wss://) to use besides those in settings")
+	fs.BoolVar(&f.noDiscovery, "no-discovery", false, "turn LAN discovery (mDNS) off")
+	fs.StringVar(&ifaces, "interfaces", "", "comma-separated network interfaces for LAN discovery (default: the setting, all)")
+	fs.StringVar(&level, "log-level", "info", "log level: debug, info, warn or error (logs go to stderr)")
+	fs.BoolVar(&version, "version", false, "print the version and exit")
+	fs.Usage = func() {
+		fmt.Fprint(out, usageText)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
+	}
+	if version {
+		fmt.Fprintln(out, "peerline", app.Version())
+		return nil, nil
+	}
+	if err := f.logLevel.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	if f.hubPort < 0 || f.hubPort > 65535 {
+		return nil, fmt.Errorf("--hub-port %d: want 0-65535", f.hubPort)
+	}
+	if f.ringTimeout < 0 {
+		return nil, fmt.Errorf("--ring-timeout %s: must be positive", f.ringTimeout)
+	}
+	for _, u := range splitList(signal) {
+		if !strings.HasPrefix(u, "ws://") && !strings.HasPrefix(u, "wss://") {
+			return nil, fmt.Errorf("--signal-url %q: want a ws:// or wss:// URL", u)
+		}
+		f.signalURLs = append(f.signalURLs, u)
+	}
+	f.interfaces = splitList(ifaces)
+	return f, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
