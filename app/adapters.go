@@ -24,8 +24,8 @@ func (h *linkHandler) Handle(ctx context.Context, env signaling.Envelope) {
 	}
 	a.calls.Handle(ctx, env)
 }
-func (h *linkHandler) HandleError(e *signaling.Error)   { (*App)(h).calls.HandleError(e) }
-func (h *linkHandler) LinkLost(peer identity.PeerID) { (*App)(h).calls.LinkLost(peer) }
+func (h *linkHandler) HandleError(e *signaling.Error) { (*App)(h).calls.HandleError(e) }
+func (h *linkHandler) LinkLost(peer identity.PeerID)  { (*App)(h).calls.LinkLost(peer) }
 
 // checkNewIdentity spots a known contact calling under a new identity: an
 // invite from an unknown id whose announced name is a contact's name. The
