@@ -53,14 +53,19 @@ func (a *App) checkNewIdentity(ctx context.Context, env signaling.Envelope) {
 			return
 		}
 		a.log.Warn("app: a contact is calling with a new identity key", "contact", c.ID.Short(), "new", env.From.Short())
-		a.bus.Emit(events.IdentityChanged, identityChanged{Contact: contactView(updated, a.presence), NewID: env.From.String()})
+		a.bus.Emit(events.IdentityChanged, identityChanged{Contact: contactView(updated, a.presence), NewID: env.From.String(), MatchedBy: "name"})
 		return
 	}
 }
 
+// identityChanged is the data of identity:changed. The match is by the
+// name the new identity announced, which anyone can claim: the UI must say
+// the claim is unverified and let the user compare ids before accepting.
 type identityChanged struct {
 	Contact ContactView `json:"contact"`
 	NewID   string      `json:"newId"`
+	// MatchedBy says what tied the new identity to the contact: "name".
+	MatchedBy string `json:"matchedBy"`
 }
 
 // gate answers the call manager from the contacts' pinned keys.

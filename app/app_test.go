@@ -134,7 +134,10 @@ func TestCallThroughServerAndIdentityChange(t *testing.T) {
 		t.Fatal("the held call rang")
 	}
 	// Bob accepts the new key: the contact moves, the next call rings verified.
-	moved, err := b.Contacts.AcceptNewKey(a.key.ID().String())
+	if _, err := b.Contacts.AcceptNewKey(a.key.ID().String(), signalingtest.Key(t).ID().String()); err == nil {
+		t.Fatal("accepted an identity the user was not shown")
+	}
+	moved, err := b.Contacts.AcceptNewKey(a.key.ID().String(), changed.NewID)
 	if err != nil || moved.ID != a2.key.ID().String() || moved.Name != "Ada" {
 		t.Fatalf("accept new key: %+v %v", moved, err)
 	}

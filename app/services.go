@@ -274,9 +274,11 @@ func (s *Contacts) Delete(id string) error {
 	return nil
 }
 
-// AcceptNewKey trusts the new identity a contact called with: the contact
-// moves to it (name, favorite and settings kept).
-func (s *Contacts) AcceptNewKey(id string) (ContactView, error) {
+// AcceptNewKey trusts the new identity newID that contact id called with:
+// the contact moves to it (name, favorite and settings kept). newID must be
+// the one the user was shown (ContactView.NewID), so a later claim cannot
+// slip in between.
+func (s *Contacts) AcceptNewKey(id, newID string) (ContactView, error) {
 	pid, err := parsePeer(id)
 	if err != nil {
 		return ContactView{}, err
@@ -287,6 +289,9 @@ func (s *Contacts) AcceptNewKey(id string) (ContactView, error) {
 	}
 	if c.PendingKey == nil {
 		return ContactView{}, errors.New("this contact has no new identity to accept")
+	}
+	if idOfKey(c.PendingKey) != newID {
+		return ContactView{}, errors.New("the contact's new identity changed since it was shown: check it again")
 	}
 	moved, err := s.a.store.AcceptNewKey(s.a.ctx, pid, ed25519.PublicKey(c.PendingKey))
 	if err != nil {
