@@ -2,6 +2,7 @@ package app
 
 import (
 	"io"
+	"os"
 	"log/slog"
 	"strconv"
 	"testing"
@@ -31,7 +32,7 @@ type testApp struct {
 func startApp(t *testing.T, name string, signalURLs ...string) *testApp {
 	t.Helper()
 	a, err := New(Options{DataDir: t.TempDir(), Name: name, NoDiscovery: true, SignalURLs: signalURLs,
-		RingTimeout: 3 * time.Second, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		RingTimeout: 3 * time.Second, Logger: testLogger(name)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +110,7 @@ func TestCallOverLANAddress(t *testing.T) {
 }
 
 func TestCallThroughServerAndIdentityChange(t *testing.T) {
-	srv := signalingtest.Serve(t, server.Config{})
+	srv := signalingtest.Serve(t, server.Config{Logger: testLogger("server")})
 	a, b := startApp(t, "Ada", srv.URL), startApp(t, "Bob", srv.URL)
 	if _, err := a.Contacts.Add(ContactInput{ID: b.key.ID().String(), Name: "Bob", Server: srv.URL}); err != nil {
 		t.Fatal(err)
@@ -183,4 +184,11 @@ func TestBoundServicesRejectBadInput(t *testing.T) {
 	if err := a.Calls.Hangup("no-such-call"); err == nil {
 		t.Fatal("hung up a call that does not exist")
 	}
+}
+
+func testLogger(name string) *slog.Logger {
+	if os.Getenv("PEERLINE_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})).With("app", name)
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }

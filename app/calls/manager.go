@@ -117,11 +117,11 @@ type Signal struct {
 	Candidate   *signaling.Candidate `json:"candidate,omitempty"`
 }
 
-// The call:* events this package emits.
+// The call:* events this package emits (names defined in package events).
 const (
-	EventState    events.Name = "call:state"    // data: Info
-	EventIncoming events.Name = "call:incoming" // data: Incoming
-	EventSignal   events.Name = "call:signal"   // data: Signal
+	EventState    = events.CallState    // data: Info
+	EventIncoming = events.CallIncoming // data: Incoming
+	EventSignal   = events.CallSignal   // data: Signal
 )
 
 // Errors returned to the UI.

@@ -21,8 +21,14 @@ const (
 	// (idle, calling, ringing, connecting, connected, reconnecting, ended).
 	// Data: the call.
 	CallState Name = "call:state"
-	// CallIncoming fires when a verified invite rings. Data: the call.
+	// CallIncoming fires when an invite rings (signature checked; the
+	// call's verified flag says whether the key is pinned). Data: the call
+	// and the caller's offer.
 	CallIncoming Name = "call:incoming"
+	// CallSignal fires when the remote side sends something the UI's
+	// engine must apply: an answer, a candidate, the end of candidates,
+	// or a renegotiation offer/answer. Data: the signal.
+	CallSignal Name = "call:signal"
 	// ContactChanged fires when a contact is added, renamed or removed.
 	// Data: the contact (or its id when removed).
 	ContactChanged Name = "contact:changed"
@@ -44,7 +50,7 @@ const (
 func Names() []Name {
 	return []Name{
 		PeerOnline, PeerOffline,
-		CallState, CallIncoming,
+		CallState, CallIncoming, CallSignal,
 		ContactChanged, HistoryChanged, SettingsChanged,
 		IdentityChanged, DiscoveryStatus,
 	}

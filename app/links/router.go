@@ -69,13 +69,8 @@ type Router struct {
 	ctx     context.Context // Run's context, for goroutines started later
 	out     map[identity.PeerID]*signaling.Conn
 	servers map[string]*serverLink
-	pending []pendingServer // added before Run
+	pending []string // server links added before Run
 	wg      sync.WaitGroup
-}
-
-type pendingServer struct {
-	url, token string
-	peers      []identity.PeerID
 }
 
 type serverLink struct {
@@ -104,14 +99,13 @@ func New(cfg Config) (*Router, error) {
 func (r *Router) Run(ctx context.Context) error {
 	r.mu.Lock()
 	r.ctx = ctx
-	pending := r.pending
-	r.pending = nil
-	r.mu.Unlock()
-	for _, p := range pending {
-		if err := r.AddServer(p.url, p.token, p.peers); err != nil {
-			r.cfg.Logger.Warn("links: add server", "url", p.url, "err", err)
+	for _, url := range r.pending {
+		if s := r.servers[url]; s != nil {
+			r.startServerLocked(url, s)
 		}
 	}
+	r.pending = nil
+	r.mu.Unlock()
 	r.cfg.Hub.Observe(func(peer identity.PeerID, online bool) {
 		if !online && peer != r.cfg.Identity.ID() {
 			// Must not block: the hub is locked. Check other links later.
@@ -301,7 +295,8 @@ func (r *Router) runCtx() context.Context {
 
 // AddServer starts a link to a signaling server (reconnecting until
 // RemoveServer or the end of Run) and subscribes to peers' presence there.
-// Before Run it is queued and started by Run.
+// Before Run the link is registered at once (so Send can use it: Send
+// waits for it to connect) and started by Run.
 func (r *Router) AddServer(url, token string, peers []identity.PeerID) error {
 	client, err := signaling.NewClient(signaling.ClientConfig{
 		DialConfig: signaling.DialConfig{URL: url, Identity: r.cfg.Identity, Token: token},
@@ -311,32 +306,37 @@ func (r *Router) AddServer(url, token string, peers []identity.PeerID) error {
 		return fmt.Errorf("links: add server %s: %w", url, err)
 	}
 	r.mu.Lock()
-	if r.ctx == nil {
-		r.pending = append(r.pending, pendingServer{url, token, peers})
-		r.mu.Unlock()
-		return nil
-	}
+	defer r.mu.Unlock()
 	if _, dup := r.servers[url]; dup {
-		r.mu.Unlock()
 		return nil
 	}
+	s := &serverLink{client: client, cancel: func() {}}
+	r.servers[url] = s
+	client.Subscribe(context.Background(), peers) // remembered until connected
+	if r.ctx == nil {
+		r.pending = append(r.pending, url)
+		return nil
+	}
+	r.startServerLocked(url, s)
+	return nil
+}
+
+// startServerLocked runs a server link's goroutines; r.mu is held.
+func (r *Router) startServerLocked(url string, s *serverLink) {
 	ctx, cancel := context.WithCancel(r.ctx)
-	r.servers[url] = &serverLink{client: client, cancel: cancel}
+	s.cancel = cancel
 	r.wg.Add(2)
-	r.mu.Unlock()
-	client.Subscribe(ctx, peers)
 	go func() {
 		defer r.wg.Done()
-		err := client.Run(ctx)
+		err := s.client.Run(ctx)
 		if ctx.Err() == nil {
 			r.cfg.Logger.Warn("links: server link stopped", "url", url, "err", err)
 		}
 	}()
 	go func() {
 		defer r.wg.Done()
-		r.serveEvents(ctx, url, client)
+		r.serveEvents(ctx, url, s.client)
 	}()
-	return nil
 }
 
 // RemoveServer stops the link to url.
