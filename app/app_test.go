@@ -2,8 +2,8 @@ package app
 
 import (
 	"io"
-	"os"
 	"log/slog"
+	"os"
 	"strconv"
 	"testing"
 	"time"
