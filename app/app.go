@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sync"
@@ -220,6 +221,14 @@ func (a *App) Start() (uiURL string, err error) {
 			Interfaces: ifaces, Logger: a.log.With("part", "discovery")})
 		if err != nil {
 			return "", fmt.Errorf("app: discovery: %w", err)
+		}
+		// Contacts added by address are probed like discovered peers.
+		if contacts, err := a.store.ListContacts(ctx); err == nil {
+			for _, c := range contacts {
+				if ap, err := netip.ParseAddrPort(c.LANAddr); err == nil {
+					a.disc.AddStatic(ap)
+				}
+			}
 		}
 	}
 

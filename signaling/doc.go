@@ -6,13 +6,15 @@
 //
 // # Wire format
 //
-// A client opens one WebSocket to Path (/v1/signal) and exchanges text
-// frames, each one JSON object, the envelope:
+// A client opens one WebSocket to Path (/v1/signal), over HTTP/1.1 only
+// (browsers that negotiated HTTP/2 send RFC 8441 extended CONNECT, which
+// the server does not speak), and exchanges text frames, each one JSON
+// object, the envelope:
 //
 //	{
 //	  "v":    1,            // required: Version
 //	  "type": "invite",     // required: a Type's wire name
-//	  "id":   "m-17",       // optional: ≤ 64 of [A-Za-z0-9._:-]; errors echo it as "ref"
+//	  "id":   "m-17",       // optional: ≤ 64 of [A-Za-z0-9._:-]; errors echo a valid one as "ref"
 //	  "from": "OMFF5XB-…",  // the sender's peer id; the server sets it on routed types
 //	  "to":   "GNG3URR-…",  // the addressee's peer id; required on routed types
 //	  "call": "c-1",        // the call id, same rule as "id"; required on routed types
@@ -20,42 +22,57 @@
 //	}
 //
 // A frame holds at most max_message_bytes (64 KiB by default, announced in
-// welcome). In bodies, byte strings are standard base64, times Unix
-// milliseconds, peer ids the canonical text of identity.PeerID. Unknown
-// fields are ignored.
+// welcome); its first byte other than space, tab, CR or LF must be '{'.
+// In bodies, byte strings are standard base64, times Unix milliseconds,
+// peer ids the canonical text of identity.PeerID. Unknown fields are
+// ignored.
 //
 // # Messages
 //
 //	handshake     challenge           server → client  nonce, audience, listener's id
 //	              auth                client → server  signed answer
 //	              welcome             server → client  peer, ICE servers, limits, listener proof
-//	presence      subscribe           client → server  replaces the set of watched peers
+//	presence      subscribe           client → server  replaces the set of watched peers (≤ 512)
 //	              presence            server → client  a watched peer's state, then changes
-//	call control  invite              peer → peer      signed offer, media, key, name
+//	call control  invite              peer → peer      signed offer and its time, media, key, name
 //	              ringing             callee → caller
-//	              accept              callee → caller  signed answer, media, key
+//	              accept              callee → caller  signed answer and its time, media, key
 //	              reject              callee → caller  reason
 //	              cancel              caller → callee  before an answer
 //	              hangup              peer → peer      ends an established call
 //	trickle       candidate           peer → peer      one ICE candidate
 //	              end_of_candidates   peer → peer
-//	renegotiation renegotiate         peer → peer      signed offer or answer in a call
+//	renegotiation renegotiate         peer → peer      signed offer or answer and its time, in a call
 //	liveness      ping, pong          client → server, server → client
 //	error         error               server → client  code, message, ref, retry_ms
+//
+// A call always carries audio: media is ["audio"] or ["audio","video"].
 //
 // The peer → peer ("routed") types need "to" and "call". The server checks
 // their envelope, sets "from" to the authenticated sender (a different
 // "from" is forbidden) and forwards them without reading the body;
 // receivers validate bodies with Envelope.DecodeBody. An addressee with no
 // connection, or one too far behind, makes the error unavailable. A second
-// connection of the same peer replaces the first, which gets replaced.
+// connection of the same peer replaces the first, which gets replaced;
+// the server ignores whatever a replaced or failing connection sends
+// afterwards.
+//
+// A personal hub (server.Config.Personal: the desktop app's LAN hub, named
+// by its owner's peer id) carries messages to and from its owner only: a
+// routed message for anyone else, and subscribe, are forbidden.
 //
 // subscribe replaces the set of peers a client watches; the server answers
 // with one presence per listed peer, then sends one per change. A replaced
-// connection does not make its peer go offline. After a shutting_down error
-// the client reconnects after retry_ms; otherwise after a jittered delay
-// that doubles while dials keep failing. It sends its subscribe again on
-// every connect.
+// connection does not make its peer go offline.
+//
+// The Go Client reconnects: after a shutting_down error it waits retry_ms;
+// otherwise it waits a jittered delay that doubles while dials keep
+// failing, and a connection that dies within 10 s counts as a failure too.
+// It sends its subscribe again on every connect. After a replaced error it
+// stops (another instance has the identity) and Run returns an error
+// matching ErrReplaced. It skips server frames of an unknown type or
+// version, and refuses frames over 64 KiB + 1 KiB (or the welcome's limit
+// + 1 KiB).
 //
 // # Handshake
 //
@@ -63,10 +80,10 @@
 //     audience (its public URL, or a LAN hub's own peer id) and, if it has
 //     an identity, its peer id.
 //  2. The client checks the audience: the URL it dialed (SameEndpoint), or
-//     the peer id it means to reach on the LAN. It sends auth: peer id,
-//     Ed25519 public key, time, the echoed nonce and audience, sig over
-//     AuthMessage, optionally an access token and a nonce of its own
-//     ("challenge").
+//     the peer id it means to reach on the LAN (DialConfig.ExpectPeer). It
+//     sends auth: peer id, Ed25519 public key, time, the echoed nonce and
+//     audience, sig over AuthMessage, optionally an access token and a
+//     nonce of its own ("challenge").
 //  3. The server checks the token, nonce, audience, time (±MaxClockSkew),
 //     that the peer id is the key's, and the signature. Any other first
 //     message is auth_required; a failed check, or no auth within the auth
@@ -81,8 +98,11 @@
 // fields (4-byte big-endian length, then the bytes): see AuthMessage,
 // ListenerMessage and DescriptionMessage. invite, accept and renegotiate
 // sign their SDP with DescriptionMessage, which binds it to the kind, the
-// call, the sender and the addressee; the SDP carries the DTLS fingerprint,
-// so a relay cannot put itself into the media path.
+// call, the sender, the addressee and the signing time (the body's "time",
+// decimal Unix ms in the signed string). Receivers refuse a description
+// signed more than MaxClockSkew from their clock, and an invite whose call
+// id they have already seen (a replay). The SDP carries the DTLS
+// fingerprint, so a relay cannot put itself into the media path.
 //
 // # Errors
 //
@@ -93,29 +113,33 @@
 //	bad_json       not a JSON object, or an envelope field of the wrong JSON type
 //	bad_version    "v" missing or not 1
 //	unknown_type   "type" not known
-//	bad_message    a field missing, malformed or too long
+//	bad_message    a field missing, malformed or too long (an invalid "id" is not echoed)
 //	too_large      frame over max_message_bytes              close 1009
 //	binary_frame   a binary frame, which is dropped
 //	auth_required  the first frame is not an auth             close 1008
 //	auth_failed    the handshake failed                       close 1008
-//	forbidden      a type clients may not send, or a forged "from"
+//	forbidden      a type clients may not send, a forged "from", or a personal hub's rule
 //	unavailable    the addressee is not connected or not reading
 //	rate_limited   a frame was dropped; on a flood            close 1008
 //	replaced       the same peer connected again              close 1000
-//	slow_consumer  never sent: the server cuts the TCP connection (1006)
+//	slow_consumer  never sent: the server cuts the TCP connection without a close frame (1006)
 //	shutting_down  reconnect after retry_ms                   close 1012
 //	internal       a server fault (reserved)                  close 1011
 //
 // # Limits
 //
 // Defaults of package server, per connection: 64 KiB frames; 50 messages
-// per second with a burst of 200 (more are dropped, and a client more than
-// 4×burst dropped frames ahead of its accepted ones is disconnected); 256
-// queued outgoing frames (a client that falls further behind is cut off);
-// a WebSocket ping every 25 s and a disconnect after 75 s without a pong;
-// 64 connections per IP (more get HTTP 429). By the protocol: ids and call
-// ids 64 characters, subscribe 1024 peers, display names 128 bytes, nonces
-// 32 bytes, clock skew 2 minutes, audience and token 512 bytes.
+// per second with a burst of 200, charged for every frame after the
+// welcome (binary ones too) before anything else is done with it (more are
+// dropped unread, and a client more than 4×burst dropped frames ahead of
+// its accepted ones is disconnected); 2×MaxSubscribe = 1024 queued
+// outgoing frames (a client that falls further behind is cut off); a
+// WebSocket ping every 25 s (PingInterval must be under 45 s) and a
+// disconnect after three intervals without a pong; 64 connections per IP
+// (more get HTTP 429; behind a trusted proxy the IP is the rightmost
+// X-Forwarded-For entry). By the protocol: ids and call ids 64 characters,
+// subscribe 512 peers, display names 128 bytes, nonces 32 bytes, clock
+// skew 2 minutes, audience and token 512 bytes.
 //
 // # Version history
 //

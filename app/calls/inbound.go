@@ -182,7 +182,7 @@ func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {
 	}
 	refuse := func(reason signaling.Reason) {
 		out, _ := signaling.New(signaling.TypeReject, signaling.Reject{Reason: reason})
-		out.To, out.Call = env.From, env.Call
+		out.To, out.Call, out.ID = env.From, env.Call, msgID(env.Call, signaling.TypeReject)
 		if err := m.cfg.Sender.Send(ctx, out); err != nil {
 			log.Debug("calls: send reject", "err", err)
 		}
@@ -246,7 +246,7 @@ func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {
 	m.mu.Unlock()
 
 	out, _ := signaling.New(signaling.TypeRinging, signaling.Ringing{})
-	out.To, out.Call = env.From, env.Call
+	out.To, out.Call, out.ID = env.From, env.Call, msgID(env.Call, signaling.TypeRinging)
 	if err := m.cfg.Sender.Send(ctx, out); err != nil {
 		log.Info("calls: caller unreachable after invite", "err", err)
 		m.finish(c, OutcomeFailed, "the caller can no longer be reached")

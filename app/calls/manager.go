@@ -309,7 +309,7 @@ func (m *Manager) Accept(ctx context.Context, callID string, video bool, answer 
 		Media: mediaKinds(c.video), SDP: answer, Key: m.cfg.Identity.Public(), Sig: sig, Time: ts,
 	})
 	if err == nil {
-		env.To, env.Call = c.peer, callID
+		env.To, env.Call, env.ID = c.peer, callID, msgID(callID, signaling.TypeAccept)
 		err = m.cfg.Sender.Send(ctx, env)
 	}
 	if err != nil {

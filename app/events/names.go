@@ -37,8 +37,9 @@ const (
 	// SettingsChanged fires when a setting is saved. Data: the settings.
 	SettingsChanged Name = "settings:changed"
 	// IdentityChanged fires when a peer presents a key other than the one
-	// pinned for it: a loud warning, never a silent replace. Data: the
-	// contact id and both key fingerprints.
+	// pinned for it: a loud warning, never a silent replace. Data:
+	// {contact, newId, matchedBy}; matchedBy "name" means the link rests
+	// on a claimed name, so the UI must call it unverified.
 	IdentityChanged Name = "identity:changed"
 	// DiscoveryStatus fires when LAN discovery or the server link starts,
 	// stops or fails. Data: the status.

@@ -317,8 +317,8 @@ func (c *conn) readFrame() ([]byte, error) {
 			return nil, err
 		}
 		if mt != websocket.TextMessage {
-			c.sendError(&signaling.Error{Code: signaling.CodeBinaryFrame, Message: "binary frames are not part of the protocol"})
-			continue
+			// Only the handshake reads here: a binary frame is not an auth.
+			return nil, &signaling.Error{Code: signaling.CodeAuthRequired, Message: "binary frames are not part of the protocol; the first message must be a valid auth"}
 		}
 		bp := readPool.Get().(*[]byte)
 		data, err := readLimited((*bp)[:0], r, c.srv.cfg.MaxMessageBytes)

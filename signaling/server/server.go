@@ -122,7 +122,10 @@ func (s *Server) clientIP(r *http.Request) string {
 	if s.cfg.TrustForwardedFor {
 		// The rightmost entry is the one our proxy appended; anything left
 		// of it came from the client and may be forged.
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+		// A proxy may append to the client's header or add its own line:
+		// either way the last entry of the last line is the proxy's.
+		if lines := r.Header.Values("X-Forwarded-For"); len(lines) > 0 {
+			xff := lines[len(lines)-1]
 			if i := strings.LastIndexByte(xff, ','); i >= 0 {
 				xff = xff[i+1:]
 			}

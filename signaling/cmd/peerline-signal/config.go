@@ -36,7 +36,7 @@ const (
 	// maxPingInterval keeps pings well inside the Go client's read
 	// timeout: a client that hears nothing for that long drops the
 	// connection as dead.
-	maxPingInterval = signaling.DefaultReadTimeout * 2 / 3
+	maxPingInterval = 40 * time.Second // the server needs < DefaultReadTimeout/2 (45 s)
 	minTURNTTL      = time.Minute
 )
 
