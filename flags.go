@@ -35,11 +35,12 @@ Flags:
 `
 
 // parseFlags reads args; it returns nil flags (and no error) after
-// printing --help or --version to out.
-func parseFlags(args []string, out io.Writer) (*flags, error) {
+// printing --version to stdout or --help to stderr. Usage and errors go to
+// stderr: stdout carries only what scripts read (the ui: line, the version).
+func parseFlags(args []string, stdout, stderr io.Writer) (*flags, error) {
 	f := &flags{}
 	fs := flag.NewFlagSet("peerline", flag.ContinueOnError)
-	fs.SetOutput(out)
+	fs.SetOutput(stderr)
 	var signal, ifaces, level string
 	var version bool
 	fs.BoolVar(&f.headless, "headless", false, "run the core with no window; print the line ui: URL (the loopback bridge, with its token) once ready")
@@ -53,21 +54,20 @@ func parseFlags(args []string, out io.Writer) (*flags, error) {
 	fs.StringVar(&ifaces, "interfaces", "", "comma-separated network interfaces for LAN discovery (default: the setting, all)")
 	fs.StringVar(&level, "log-level", "info", "log level: debug, info, warn or error (logs go to stderr)")
 	fs.BoolVar(&version, "version", false, "print the version and exit")
-	fs.Usage = func() {
-		fmt.Fprint(out, usageText)
-		fs.PrintDefaults()
-	}
+	fs.Usage = func() {} // printed below: --help to stdout, mistakes to stderr
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			printUsage(stdout, fs)
 			return nil, nil
 		}
+		printUsage(stderr, fs)
 		return nil, err
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
 	}
 	if version {
-		fmt.Fprintln(out, "peerline", app.Version())
+		fmt.Fprintln(stdout, "peerline", app.Version())
 		return nil, nil
 	}
 	if err := f.logLevel.UnmarshalText([]byte(level)); err != nil {
@@ -87,6 +87,22 @@ func parseFlags(args []string, out io.Writer) (*flags, error) {
 	}
 	f.interfaces = splitList(ifaces)
 	return f, nil
+}
+
+// printUsage lists every flag GNU-style (--name), with its default.
+func printUsage(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprint(w, usageText)
+	fs.VisitAll(func(f *flag.Flag) {
+		arg, usage := flag.UnquoteUsage(f)
+		if arg != "" {
+			arg = " " + arg
+		}
+		def := ""
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "0s" {
+			def = fmt.Sprintf(" (default %q)", f.DefValue)
+		}
+		fmt.Fprintf(w, "  --%s%s\n    \t%s%s\n", f.Name, arg, usage, def)
+	})
 }
 
 func splitList(s string) []string {

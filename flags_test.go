@@ -29,12 +29,16 @@ func TestParseFlags(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			f, err := parseFlags(tc.args, &bytes.Buffer{})
+			var stdout bytes.Buffer
+			f, err := parseFlags(tc.args, &stdout, &bytes.Buffer{})
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tc.wantErr)
 				}
 				return
+			}
+			if stdout.Len() != 0 {
+				t.Errorf("stdout got %q; only the ui: line and --version belong there", stdout.String())
 			}
 			if err != nil || f == nil || !tc.check(f) {
 				t.Fatalf("parseFlags(%q) = %+v, %v", tc.args, f, err)
@@ -45,12 +49,12 @@ func TestParseFlags(t *testing.T) {
 
 func TestHelpDocumentsEveryFlag(t *testing.T) {
 	var out bytes.Buffer
-	f, err := parseFlags([]string{"--help"}, &out)
+	f, err := parseFlags([]string{"--help"}, &out, &bytes.Buffer{})
 	if f != nil || err != nil {
 		t.Fatalf("--help: %v %v", f, err)
 	}
 	for _, flag := range []string{"headless", "data-dir", "name", "ui-addr", "hub-port", "ring-timeout", "signal-url", "no-discovery", "interfaces", "log-level", "version"} {
-		if !strings.Contains(out.String(), "-"+flag) {
+		if !strings.Contains(out.String(), "--"+flag) {
 			t.Errorf("--help lacks -%s", flag)
 		}
 	}

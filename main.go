@@ -34,7 +34,7 @@ var assets embed.FS
 var icon []byte
 
 func main() {
-	opts, err := parseFlags(os.Args[1:], os.Stdout)
+	opts, err := parseFlags(os.Args[1:], os.Stdout, os.Stderr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "peerline:", err)
 		os.Exit(2)

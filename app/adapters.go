@@ -47,6 +47,9 @@ func (a *App) checkNewIdentity(ctx context.Context, env signaling.Envelope) {
 		if c.Key == nil || c.Blocked || !strings.EqualFold(c.DisplayName(), inv.Name) && !strings.EqualFold(c.AnnouncedName, inv.Name) {
 			continue
 		}
+		if a.wasRejected(c.ID, env.From) {
+			return // the user already said this is someone else
+		}
 		updated, err := a.store.RecordNewIdentity(ctx, c.ID, ed25519.PublicKey(inv.Key))
 		if err != nil {
 			a.log.Warn("app: record new identity", "contact", c.ID.Short(), "err", err)
@@ -157,7 +160,7 @@ func storeOutcome(o calls.Outcome, d store.Direction) store.Outcome {
 		if d == store.DirectionIncoming {
 			return store.OutcomeMissed
 		}
-		return store.OutcomeTimeout
+		return store.OutcomeNoAnswer
 	case calls.OutcomeUnavailable:
 		if d == store.DirectionIncoming {
 			return store.OutcomeMissed // a held or refused incoming call

@@ -91,6 +91,11 @@ type App struct {
 	History  *History
 	Settings *Settings
 
+	lock *instanceLock // one running app per data dir
+
+	rejectedMu sync.Mutex
+	rejected   map[[2]identity.PeerID]bool // (contact, new identity) pairs the user rejected
+
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -121,8 +126,13 @@ func New(opts Options) (*App, error) {
 	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("app: data dir %s: %w", opts.DataDir, err)
 	}
+	lock, err := lockDataDir(opts.DataDir)
+	if err != nil {
+		return nil, err
+	}
 	key, created, err := identity.LoadOrCreate(filepath.Join(opts.DataDir, "identity.pem"))
 	if err != nil {
+		lock.release()
 		return nil, fmt.Errorf("app: %w", err)
 	}
 	if created {
@@ -132,9 +142,11 @@ func New(opts Options) (*App, error) {
 	st, err := store.Open(ctx, filepath.Join(opts.DataDir, "peerline.db"))
 	if err != nil {
 		cancel()
+		lock.release()
 		return nil, fmt.Errorf("app: %w", err)
 	}
-	a := &App{opts: opts, log: opts.Logger, key: key, store: st, ctx: ctx, cancel: cancel,
+	a := &App{opts: opts, log: opts.Logger, key: key, store: st, ctx: ctx, cancel: cancel, lock: lock,
+		rejected: map[[2]identity.PeerID]bool{},
 		bus: events.NewBus(events.BusConfig{Logger: opts.Logger})}
 	if opts.Name != "" {
 		set, err := st.Settings(ctx)
@@ -285,6 +297,18 @@ func (a *App) addServer(url, token string) {
 	}
 }
 
+func (a *App) rememberRejected(contact, newID identity.PeerID) {
+	a.rejectedMu.Lock()
+	a.rejected[[2]identity.PeerID{contact, newID}] = true
+	a.rejectedMu.Unlock()
+}
+
+func (a *App) wasRejected(contact, newID identity.PeerID) bool {
+	a.rejectedMu.Lock()
+	defer a.rejectedMu.Unlock()
+	return a.rejected[[2]identity.PeerID{contact, newID}]
+}
+
 func (a *App) goRun(f func()) {
 	a.wg.Add(1)
 	go func() {
@@ -316,5 +340,6 @@ func (a *App) Close() {
 		if err := a.store.Close(); err != nil {
 			a.log.Error("app: close store", "err", err)
 		}
+		a.lock.release()
 	})
 }

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"io"
 	"log/slog"
 	"os"
@@ -191,4 +192,21 @@ func testLogger(name string) *slog.Logger {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})).With("app", name)
 	}
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+func TestOneAppPerDataDir(t *testing.T) {
+	dir := t.TempDir()
+	a, err := New(Options{DataDir: dir, NoDiscovery: true, Logger: testLogger("a")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(Options{DataDir: dir, NoDiscovery: true, Logger: testLogger("b")}); !errors.Is(err, ErrAlreadyRunning) {
+		t.Fatalf("second app on one data dir: %v, want ErrAlreadyRunning", err)
+	}
+	a.Close()
+	b, err := New(Options{DataDir: dir, NoDiscovery: true, Logger: testLogger("b")})
+	if err != nil {
+		t.Fatalf("after the first closed: %v", err)
+	}
+	b.Close()
 }

@@ -58,6 +58,9 @@ func (s *Identity) Me() (Me, error) {
 
 // SetName changes the display name others see.
 func (s *Identity) SetName(name string) (Me, error) {
+	if strings.TrimSpace(name) == "" {
+		return Me{}, errors.New("a display name cannot be empty")
+	}
 	set, err := s.a.store.Settings(s.a.ctx)
 	if err != nil {
 		return Me{}, err
@@ -226,6 +229,9 @@ func (s *Contacts) AddFromLAN(id string) (ContactView, error) {
 	if err != nil {
 		return ContactView{}, err
 	}
+	if _, lan := s.a.presence.online(pid); !lan {
+		return ContactView{}, errors.New("that peer is not on your network now: add it by id with a server or an address instead")
+	}
 	name := s.a.presence.nameOf(pid, "")
 	c, err := s.a.store.AddContact(s.a.ctx, store.Contact{ID: pid, AnnouncedName: name})
 	if err != nil {
@@ -300,9 +306,16 @@ func (s *Contacts) AcceptNewKey(id, newID string) (ContactView, error) {
 	return s.changed(moved), nil
 }
 
-// RejectNewKey keeps the old identity; the new one stays held.
+// RejectNewKey says the new identity is not this contact: it is dropped,
+// and the same identity using the contact's name is not flagged again
+// (it rings as an unknown caller).
 func (s *Contacts) RejectNewKey(id string) (ContactView, error) {
-	return s.edit(id, func(pid identity.PeerID) (store.Contact, error) { return s.a.store.RejectNewKey(s.a.ctx, pid) })
+	return s.edit(id, func(pid identity.PeerID) (store.Contact, error) {
+		if c, err := s.a.store.GetContact(s.a.ctx, pid); err == nil && c.PendingKey != nil {
+			s.a.rememberRejected(pid, identity.IDFromKey(c.PendingKey))
+		}
+		return s.a.store.RejectNewKey(s.a.ctx, pid)
+	})
 }
 
 func (s *Contacts) edit(id string, f func(identity.PeerID) (store.Contact, error)) (ContactView, error) {

@@ -574,23 +574,36 @@ func (m *Manager) LinkLost(peer identity.PeerID) {
 	m.mu.Lock()
 	c := m.current
 	hit := c != nil && c.peer == peer && c.info.State.Live() && c.connected.IsZero()
+	missed := hit && c.info.Direction == DirectionIncoming && c.info.State == StateRinging
 	m.mu.Unlock()
-	if hit {
+	switch {
+	case missed:
+		m.finish(c, OutcomeMissed, "the caller went away")
+	case hit:
 		m.finish(c, OutcomeFailed, "lost the connection to the peer before the call connected")
 	}
 }
 
-// Close ends any live call (telling the peer) and stops timers.
+// Close ends any live call (telling the peer) and stops timers. A call
+// still ringing here was not declined by anyone: it is missed, and the
+// caller hears "unavailable".
 func (m *Manager) Close() {
 	m.mu.Lock()
 	c := m.current
 	m.closed = true
+	ringing := c != nil && c.info.Direction == DirectionIncoming && c.info.State == StateRinging
 	m.mu.Unlock()
-	if c != nil && c.info.State.Live() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		m.Hangup(ctx, c.info.ID)
+	if c == nil || !c.info.State.Live() {
+		return
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if ringing {
+		m.reply(ctx, c, signaling.TypeReject, signaling.Reject{Reason: signaling.ReasonUnavailable})
+		m.finish(c, OutcomeMissed, "Peerline was closed while the call rang")
+		return
+	}
+	m.Hangup(ctx, c.info.ID)
 }
 
 // lowerID reports whether a sorts before b (glare tie-break).

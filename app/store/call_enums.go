@@ -80,9 +80,9 @@ const (
 	// OutcomeCancelled ("cancelled"): outgoing, this side hung up before
 	// an answer.
 	OutcomeCancelled
-	// OutcomeTimeout ("timeout"): outgoing, nobody answered within the
+	// OutcomeNoAnswer ("no_answer"): outgoing, nobody answered within the
 	// ring timeout.
-	OutcomeTimeout
+	OutcomeNoAnswer
 	// OutcomeUnavailable ("unavailable"): outgoing, the peer could not be
 	// reached or cannot take calls (offline, no route, no devices).
 	OutcomeUnavailable
@@ -103,7 +103,7 @@ var outcomeNames = []string{
 	OutcomeDeclined:    "declined",
 	OutcomeBusy:        "busy",
 	OutcomeCancelled:   "cancelled",
-	OutcomeTimeout:     "timeout",
+	OutcomeNoAnswer:    "no_answer",
 	OutcomeUnavailable: "unavailable",
 	OutcomeFailed:      "failed",
 	OutcomeInterrupted: "interrupted",

@@ -118,7 +118,7 @@ func (c Call) normalize() (Call, error) {
 	if c.Direction == DirectionOutgoing && c.Outcome == OutcomeMissed {
 		return c, errors.New("only incoming calls are missed")
 	}
-	if c.Direction == DirectionIncoming && (c.Outcome == OutcomeCancelled || c.Outcome == OutcomeTimeout ||
+	if c.Direction == DirectionIncoming && (c.Outcome == OutcomeCancelled || c.Outcome == OutcomeNoAnswer ||
 		c.Outcome == OutcomeUnavailable) {
 		return c, fmt.Errorf("an incoming call is not %s (use missed)", c.Outcome)
 	}

@@ -122,7 +122,7 @@ func TestCallValidation(t *testing.T) {
 		{"answered then declined", func(c *Call) { c.AnsweredAt, c.EndedAt, c.Outcome = t0, t0, OutcomeDeclined }},
 		{"outgoing missed", func(c *Call) { c.Direction, c.EndedAt, c.Outcome = DirectionOutgoing, t0, OutcomeMissed }},
 		{"incoming cancelled", func(c *Call) { c.EndedAt, c.Outcome = t0, OutcomeCancelled }},
-		{"incoming timeout", func(c *Call) { c.EndedAt, c.Outcome = t0, OutcomeTimeout }},
+		{"incoming timeout", func(c *Call) { c.EndedAt, c.Outcome = t0, OutcomeNoAnswer }},
 		{"incoming unavailable", func(c *Call) { c.EndedAt, c.Outcome = t0, OutcomeUnavailable }},
 	}
 	for i, tc := range tests {
@@ -144,7 +144,7 @@ func TestCallValidation(t *testing.T) {
 		{DirectionOutgoing, OutcomeCompleted, true}, {DirectionIncoming, OutcomeCompleted, true},
 		{DirectionIncoming, OutcomeMissed, false}, {DirectionOutgoing, OutcomeDeclined, false},
 		{DirectionIncoming, OutcomeDeclined, false}, {DirectionOutgoing, OutcomeBusy, false},
-		{DirectionOutgoing, OutcomeCancelled, false}, {DirectionOutgoing, OutcomeTimeout, false},
+		{DirectionOutgoing, OutcomeCancelled, false}, {DirectionOutgoing, OutcomeNoAnswer, false},
 		{DirectionOutgoing, OutcomeUnavailable, false}, {DirectionOutgoing, OutcomeFailed, false},
 		{DirectionIncoming, OutcomeFailed, true},
 	}
@@ -293,7 +293,7 @@ func TestCallEnumStrings(t *testing.T) {
 	}{
 		{OutcomeOngoing, "ongoing"}, {OutcomeCompleted, "completed"}, {OutcomeMissed, "missed"},
 		{OutcomeDeclined, "declined"}, {OutcomeBusy, "busy"}, {OutcomeCancelled, "cancelled"},
-		{OutcomeTimeout, "timeout"}, {OutcomeUnavailable, "unavailable"}, {OutcomeFailed, "failed"},
+		{OutcomeNoAnswer, "no_answer"}, {OutcomeUnavailable, "unavailable"}, {OutcomeFailed, "failed"},
 		{OutcomeInterrupted, "interrupted"},
 	}
 	if len(outcomes) != len(outcomeNames)-1 {
