@@ -18,7 +18,7 @@ endif
 TAGFLAG = $(if $(TAGS),-tags $(TAGS))
 
 # Fuzz targets run by `make test`, as package:FuzzFunc pairs.
-FUZZ_TARGETS ?= ./signaling:FuzzDecode ./signaling/identity:FuzzParse
+FUZZ_TARGETS ?= ./signaling:FuzzDecode ./signaling:FuzzScanEnvelope ./signaling/identity:FuzzParse ./app/bridge:FuzzRequest ./app/store:FuzzValidateInput
 FUZZTIME ?= 10s
 
 NPM_CI := npm ci --no-audit --no-fund --no-progress
@@ -30,7 +30,7 @@ FRONTEND_SRC := $(shell find frontend/src frontend/wailsjs/go -type f 2>/dev/nul
 # npm rewrites this file on every install: it marks node_modules as current.
 NODE_MODULES := frontend/node_modules/.package-lock.json
 
-.PHONY: deps deps-test sysdeps frontend build run test fuzz bench clean distclean
+.PHONY: deps deps-test sysdeps frontend build run test fuzz bench bench-signal clean distclean
 
 # Which package set sysdeps installs; test targets ask for the larger one.
 DEPS_KIND = build
@@ -93,6 +93,10 @@ endef
 ## bench: Go benchmarks
 bench: frontend
 	$(GO) test $(TAGFLAG) -run='^$$' -bench=. ./...
+
+## bench-signal: peerline-signal vs the PeerJS server under the same load (docs/performance.md)
+bench-signal: frontend
+	$(GO) run ./bench/signal -pairs 50 -msgs 200000 -size 1024 -window 32 -idle 2000 -runs 3 -starts 5 -servers peerline,peerjs
 
 ## clean: build outputs (keeps node_modules)
 clean:

@@ -48,12 +48,15 @@ type wireEnvelope struct {
 // the server sends back: bad_json, bad_version, unknown_type or
 // bad_message. The returned Body aliases data.
 func Decode(data []byte) (Envelope, error) {
-	var w wireEnvelope
 	if first := firstByte(data); first != '{' {
 		return Envelope{}, errorf(CodeBadJSON, "want a JSON object")
 	}
-	if err := json.Unmarshal(data, &w); err != nil {
-		return Envelope{}, errorf(CodeBadJSON, "%s", jsonProblem(err))
+	w, ok := scanEnvelope(data)
+	if !ok {
+		w = wireEnvelope{}
+		if err := json.Unmarshal(data, &w); err != nil {
+			return Envelope{}, errorf(CodeBadJSON, "%s", jsonProblem(err))
+		}
 	}
 	env := Envelope{ID: w.ID, Call: w.Call, Body: w.Body, bodyChecked: true}
 	if !validToken(w.ID) {
@@ -168,12 +171,12 @@ func (e *Envelope) AppendEncode(dst []byte) ([]byte, error) {
 	}
 	if !e.From.IsZero() {
 		dst = append(dst, `,"from":"`...)
-		dst = append(dst, e.From.String()...)
+		dst = e.From.AppendText(dst)
 		dst = append(dst, '"')
 	}
 	if !e.To.IsZero() {
 		dst = append(dst, `,"to":"`...)
-		dst = append(dst, e.To.String()...)
+		dst = e.To.AppendText(dst)
 		dst = append(dst, '"')
 	}
 	if e.Call != "" {

@@ -22,6 +22,25 @@ type Conn interface {
 	Fail(e *signaling.Error)
 }
 
+// PooledSender is a Conn that takes relayed frames in buffers from the
+// hub's pool and gives them back with PutFrame once written, so relaying
+// allocates nothing per message.
+type PooledSender interface {
+	// SendPooled is Send for a pooled frame; the Conn owns *bp from then
+	// on, also when it returns false.
+	SendPooled(bp *[]byte) bool
+}
+
+var framePool = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+// PutFrame gives back a frame buffer that SendPooled received.
+func PutFrame(bp *[]byte) {
+	if cap(*bp) <= 64<<10 {
+		*bp = (*bp)[:0]
+		framePool.Put(bp)
+	}
+}
+
 // Hub is the routing table. The zero value is not usable; call New.
 //
 // Presence notices are queued while the table lock is held (Conn.Send
@@ -128,11 +147,23 @@ func (h *Hub) Route(env *signaling.Envelope) error {
 	if !ok {
 		return &signaling.Error{Code: signaling.CodeUnavailable, Message: "peer " + env.To.Short() + " is not connected", Ref: env.ID}
 	}
-	frame, err := env.Encode()
-	if err != nil {
-		return err
+	if pc, pooled := dst.(PooledSender); pooled {
+		bp := framePool.Get().(*[]byte)
+		frame, err := env.AppendEncode((*bp)[:0])
+		if err != nil {
+			framePool.Put(bp)
+			return err
+		}
+		*bp = frame
+		ok = pc.SendPooled(bp)
+	} else {
+		frame, err := env.Encode()
+		if err != nil {
+			return err
+		}
+		ok = dst.Send(frame)
 	}
-	if !dst.Send(frame) {
+	if !ok {
 		return &signaling.Error{Code: signaling.CodeUnavailable, Message: "peer " + env.To.Short() + " is not reading", Ref: env.ID}
 	}
 	return nil

@@ -6,7 +6,6 @@ import (
 	"crypto/subtle"
 	"encoding/base32"
 	"fmt"
-	"strings"
 )
 
 // PeerID identifies a peer: the SHA-256 of its Ed25519 public key. The zero
@@ -31,27 +30,50 @@ func (id PeerID) Equal(other PeerID) bool {
 	return subtle.ConstantTimeCompare(id[:], other[:]) == 1
 }
 
+// b32 is the base32 encoding of peer ids (no padding).
+var b32 = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// luhnValue maps a character of luhnAlphabet to its value, others to -1.
+var luhnValue = func() (t [256]int8) {
+	for i := range t {
+		t[i] = -1
+	}
+	for i := 0; i < len(luhnAlphabet); i++ {
+		t[luhnAlphabet[i]] = int8(i)
+	}
+	return t
+}()
+
 // String returns the canonical text form, or "" for the zero id.
 func (id PeerID) String() string {
 	if id.IsZero() {
 		return ""
 	}
-	raw := base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(id[:])
-	var b strings.Builder
-	b.Grow(TextLen)
-	withCheck := make([]byte, 0, 56)
+	var b [TextLen]byte
+	return string(id.AppendText(b[:0]))
+}
+
+// AppendText appends the canonical text form to dst (nothing for the zero
+// id) without allocating.
+func (id PeerID) AppendText(dst []byte) []byte {
+	if id.IsZero() {
+		return dst
+	}
+	var raw [52]byte
+	b32.Encode(raw[:], id[:])
+	var withCheck [56]byte
 	for i := 0; i < 4; i++ {
 		chunk := raw[i*13 : (i+1)*13]
-		withCheck = append(withCheck, chunk...)
-		withCheck = append(withCheck, luhn32(chunk))
+		copy(withCheck[i*14:], chunk)
+		withCheck[i*14+13] = luhn32(chunk)
 	}
 	for i := 0; i < 8; i++ {
 		if i > 0 {
-			b.WriteByte('-')
+			dst = append(dst, '-')
 		}
-		b.Write(withCheck[i*7 : (i+1)*7])
+		dst = append(dst, withCheck[i*7:(i+1)*7]...)
 	}
-	return b.String()
+	return dst
 }
 
 // Short returns the first group of the text form, enough to tell peers
@@ -84,7 +106,8 @@ func (id *PeerID) UnmarshalText(b []byte) error {
 // Parse reads a peer id in canonical or hand-typed form: case, dashes and
 // spaces do not matter, and 0, 1, 8 are read as O, I, B.
 func Parse(s string) (PeerID, error) {
-	clean := make([]byte, 0, 56)
+	var clean [56]byte
+	n := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
@@ -99,57 +122,62 @@ func Parse(s string) (PeerID, error) {
 		case c == '8':
 			c = 'B'
 		}
-		if strings.IndexByte(luhnAlphabet, c) < 0 {
+		if luhnValue[c] < 0 {
 			return PeerID{}, fmt.Errorf("identity: parse peer id: %w: character %q", ErrBadPeerID, s[i])
 		}
-		clean = append(clean, c)
+		if n == len(clean) {
+			n++
+			break
+		}
+		clean[n] = c
+		n++
 	}
-	if len(clean) != 56 {
-		return PeerID{}, fmt.Errorf("identity: parse peer id: %w: %d characters, want 56", ErrBadPeerID, len(clean))
+	if n != 56 {
+		return PeerID{}, fmt.Errorf("identity: parse peer id: %w: %d characters, want 56", ErrBadPeerID, countClean(s))
 	}
-	raw := make([]byte, 0, 52)
+	var raw [52]byte
 	for i := 0; i < 4; i++ {
 		chunk := clean[i*14 : i*14+13]
-		if luhn32(string(chunk)) != clean[i*14+13] {
+		if luhn32(chunk) != clean[i*14+13] {
 			return PeerID{}, fmt.Errorf("identity: parse peer id: %w: check character of group %d", ErrBadPeerID, i+1)
 		}
-		raw = append(raw, chunk...)
-	}
-	dec, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(string(raw))
-	if err != nil || len(dec) != 32 {
-		return PeerID{}, fmt.Errorf("identity: parse peer id: %w", ErrBadPeerID)
-	}
-	var id PeerID
-	copy(id[:], dec)
-	if id.IsZero() {
-		return PeerID{}, fmt.Errorf("identity: parse peer id: %w: the zero id", ErrBadPeerID)
+		copy(raw[i*13:], chunk)
 	}
 	// 52 base32 characters carry 260 bits; the last 4 must be zero or the
 	// same id would have several spellings.
-	if id.String() != formatGroups(clean) {
+	if luhnValue[raw[51]]&0xF != 0 {
 		return PeerID{}, fmt.Errorf("identity: parse peer id: %w: not canonical", ErrBadPeerID)
+	}
+	var id PeerID
+	var dec [33]byte
+	if m, err := b32.Decode(dec[:], raw[:]); err != nil || m != 32 {
+		return PeerID{}, fmt.Errorf("identity: parse peer id: %w", ErrBadPeerID)
+	}
+	copy(id[:], dec[:32])
+	if id.IsZero() {
+		return PeerID{}, fmt.Errorf("identity: parse peer id: %w: the zero id", ErrBadPeerID)
 	}
 	return id, nil
 }
 
-func formatGroups(clean []byte) string {
-	var b strings.Builder
-	for i := 0; i < 8; i++ {
-		if i > 0 {
-			b.WriteByte('-')
+// countClean counts the characters of s that are not dashes or spaces.
+func countClean(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] != '-' && s[i] != ' ' {
+			n++
 		}
-		b.Write(clean[i*7 : (i+1)*7])
 	}
-	return b.String()
+	return n
 }
 
 // luhn32 computes the Luhn mod 32 check character of s, which must hold
 // only characters of luhnAlphabet (Syncthing's algorithm, so ids read the
 // same way).
-func luhn32(s string) byte {
+func luhn32(s []byte) byte {
 	factor, sum := 1, 0
-	for i := 0; i < len(s); i++ {
-		addend := factor * strings.IndexByte(luhnAlphabet, s[i])
+	for _, c := range s {
+		addend := factor * int(luhnValue[c])
 		if factor == 2 {
 			factor = 1
 		} else {

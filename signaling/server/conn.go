@@ -1,9 +1,11 @@
 package server
 
 import (
+	"bufio"
 	"errors"
 	"io"
 	"net"
+	"runtime"
 	"sync"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/peerline/peerline/signaling"
+	"github.com/peerline/peerline/signaling/hub"
 	"github.com/peerline/peerline/signaling/identity"
 )
 
@@ -21,6 +24,7 @@ const closeGrace = time.Second
 // outItem is one queued write: a text frame, or the final close frame.
 type outItem struct {
 	frame     []byte
+	pooled    *[]byte // frame's buffer when it goes back to hub.PutFrame
 	closeCode int
 	closeText string
 }
@@ -31,6 +35,8 @@ type outItem struct {
 type conn struct {
 	srv     *Server
 	ws      *websocket.Conn
+	bc      *batchConn    // ws's network connection
+	br      *bufio.Reader // ws's read buffer, nil if gorilla made its own
 	ip      string
 	peer    identity.PeerID
 	limiter *rate.Limiter
@@ -64,6 +70,11 @@ func (c *conn) Peer() identity.PeerID { return c.peer }
 
 // Send implements hub.Conn.
 func (c *conn) Send(frame []byte) bool { return c.enqueue(outItem{frame: frame}, false) }
+
+// SendPooled implements hub.PooledSender.
+func (c *conn) SendPooled(bp *[]byte) bool {
+	return c.enqueue(outItem{frame: *bp, pooled: bp}, false)
+}
 
 // Fail implements hub.Conn: send e, then close with the matching code.
 func (c *conn) Fail(e *signaling.Error) {
@@ -160,11 +171,22 @@ func (c *conn) release() {
 	c.mu.Unlock()
 }
 
-// writeLoop drains the queue and exits when it is empty.
+// writeLoop drains the queue and exits when it is empty. Each batch of
+// queued frames goes out in one write system call (batchConn).
 func (c *conn) writeLoop() {
 	var batch []outItem
+	yielded := false
 	for {
 		c.mu.Lock()
+		if len(c.queue) == 0 && !yielded {
+			// Let the other goroutines run once before exiting: under
+			// load they queue more, which then goes out in the same
+			// write instead of with a new writer goroutine.
+			c.mu.Unlock()
+			yielded = true
+			runtime.Gosched()
+			continue
+		}
 		if len(c.queue) == 0 {
 			c.writing = false
 			c.idle.Broadcast()
@@ -173,6 +195,8 @@ func (c *conn) writeLoop() {
 		}
 		batch, c.queue = c.queue, batch[:0]
 		c.mu.Unlock()
+		yielded = false
+		c.bc.begin()
 		for i, it := range batch {
 			deadline := time.Now().Add(c.srv.cfg.WriteTimeout)
 			var err error
@@ -188,9 +212,17 @@ func (c *conn) writeLoop() {
 			} else {
 				c.ws.SetWriteDeadline(deadline)
 				err = c.ws.WriteMessage(websocket.TextMessage, it.frame)
+				if it.pooled != nil {
+					hub.PutFrame(it.pooled)
+				}
 			}
 			batch[i] = outItem{}
+			if err == nil && i == len(batch)-1 {
+				c.bc.SetWriteDeadline(deadline)
+				err = c.bc.flush()
+			}
 			if err != nil {
+				c.bc.flush()
 				c.mu.Lock()
 				c.closed = true
 				c.queue = nil
@@ -360,6 +392,14 @@ func readLimited(buf []byte, r io.Reader, max int) ([]byte, error) {
 // readLoop handles messages until the connection ends.
 func (c *conn) readLoop() {
 	for {
+		// Wait for data here, at the top of the stack, when gorilla has
+		// nothing buffered: an idle connection then parks in a shallow
+		// frame and holds no read buffer (batchConn.fill).
+		if c.br != nil && c.br.Buffered() == 0 {
+			if err := c.bc.fill(); err != nil {
+				return
+			}
+		}
 		mt, r, err := c.ws.NextReader()
 		if err != nil {
 			return

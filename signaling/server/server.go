@@ -60,9 +60,11 @@ func New(cfg Config) (*Server, error) {
 		live:     make(map[*conn]struct{}),
 	}
 	s.upgrader = websocket.Upgrader{
-		// A small read buffer and a pooled write buffer keep an idle
-		// connection cheap (docs/performance.md).
-		ReadBufferSize:   1024,
+		// gorilla reads through the hijacker's small bufio.Reader
+		// (ReadBufferSize 0 makes it reuse that one), which batchConn
+		// feeds from a pooled buffer; with the pooled write buffer this
+		// keeps an idle connection cheap (docs/performance.md).
+		ReadBufferSize:   0,
 		WriteBufferPool:  &writePool,
 		CheckOrigin:      s.checkOrigin,
 		HandshakeTimeout: c.AuthTimeout,
@@ -174,13 +176,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "origin not allowed", http.StatusForbidden)
 		return
 	}
-	ws, err := s.upgrader.Upgrade(w, r, nil)
+	hj := &hijacker{ResponseWriter: w}
+	ws, err := s.upgrader.Upgrade(hj, r, nil)
 	if err != nil {
 		s.releaseIP(ip)
 		s.metrics.rejected.WithLabelValues("upgrade").Inc()
 		return // the upgrader already answered with an HTTP error
 	}
 	c := newConn(s, ws, ip)
+	c.bc, c.br = hj.conn, hj.br
 	if !s.track(c) {
 		c.closeNow(websocket.CloseServiceRestart, signaling.CodeShuttingDown.String())
 		s.releaseIP(ip)

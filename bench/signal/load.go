@@ -1,0 +1,305 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+)
+
+// result is one server's figures in one run.
+type result struct {
+	relayed  int
+	wall     time.Duration
+	cpu      float64 // server CPU seconds during the measured exchange
+	p50, p99 time.Duration
+	idleKB   float64 // server RSS growth per idle connection, KiB
+	startups []time.Duration
+}
+
+func (r result) msgsPerSec() float64 { return float64(r.relayed) / r.wall.Seconds() }
+
+func (r result) msgsPerCPU() float64 {
+	if r.cpu == 0 {
+		return 0
+	}
+	return float64(r.relayed) / r.cpu
+}
+
+func (r result) startup() time.Duration { return medianDuration(r.startups) }
+
+// measure runs every phase against t once.
+func measure(ctx context.Context, t target, o options) (result, error) {
+	var r result
+	// Throughput on one server instance.
+	p, ready, err := launch(ctx, t)
+	if err != nil {
+		return r, err
+	}
+	r.startups = append(r.startups, ready)
+	err = throughput(ctx, t, p, o, &r)
+	p.stop()
+	if err != nil {
+		return r, fmt.Errorf("throughput: %w", err)
+	}
+	// Idle memory on a fresh one, so nothing of the load is left in its heap.
+	if o.idle > 0 {
+		p, ready, err = launch(ctx, t)
+		if err != nil {
+			return r, err
+		}
+		r.startups = append(r.startups, ready)
+		r.idleKB, err = idleMemory(ctx, t, p, o)
+		p.stop()
+		if err != nil {
+			return r, fmt.Errorf("idle memory: %w", err)
+		}
+	}
+	// More starts, for a steadier startup median.
+	for len(r.startups) < o.starts {
+		p, ready, err := launch(ctx, t)
+		if err != nil {
+			return r, err
+		}
+		p.stop()
+		r.startups = append(r.startups, ready)
+	}
+	return r, nil
+}
+
+// launch starts a server on a free port and waits until a client is
+// accepted; it returns the time from exec to then.
+func launch(ctx context.Context, t target) (*process, time.Duration, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, 0, err
+	}
+	p, err := startProcess(t.command(addr), addr)
+	if err != nil {
+		return nil, 0, err
+	}
+	ready, err := p.waitReady(ctx, 30*time.Second, func(ctx context.Context) error {
+		c, err := t.dial(ctx, addr, readyClient)
+		if err == nil {
+			c.close()
+		}
+		return err
+	})
+	if err != nil {
+		p.stop()
+		return nil, 0, fmt.Errorf("%s: %w", t.name(), err)
+	}
+	return p, ready, nil
+}
+
+// throughput connects the pairs, warms up, then measures one exchange.
+func throughput(ctx context.Context, t target, p *process, o options, r *result) error {
+	clients, err := dialAll(ctx, t, p.addr, 2*o.pairs)
+	if err != nil {
+		return err
+	}
+	defer closeAll(clients)
+	perPair := o.perPair()
+	if _, err := exchange(ctx, clients, max(1, perPair/10), o.window, o.timeout); err != nil {
+		return fmt.Errorf("warm-up: %w", err)
+	}
+	cpu0, err := p.cpuSeconds()
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	lat, err := exchange(ctx, clients, perPair, o.window, o.timeout)
+	r.wall = time.Since(start)
+	if err != nil {
+		return err
+	}
+	cpu1, err := p.cpuSeconds()
+	if err != nil {
+		return err
+	}
+	r.cpu = cpu1 - cpu0
+	r.relayed = 2 * perPair * o.pairs
+	r.p50, r.p99 = percentile(lat, 50), percentile(lat, 99)
+	return nil
+}
+
+// exchange runs n round trips on every pair (clients 2i and 2i+1): the
+// first streams to the second with at most window messages in flight, the
+// second echoes each message back. It returns the latency of every relayed
+// message. On any error it closes every client.
+func exchange(ctx context.Context, clients []client, n, window int, timeout time.Duration) ([]time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var (
+		once     sync.Once
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	fail := func(err error) {
+		once.Do(func() {
+			firstErr = err
+			cancel()
+			closeAll(clients)
+		})
+	}
+	stop := context.AfterFunc(ctx, func() { fail(fmt.Errorf("no progress within %s: %w", timeout, ctx.Err())) })
+	defer stop()
+
+	pairs := len(clients) / 2
+	lat := make([][]time.Duration, len(clients))
+	for i := 0; i < pairs; i++ {
+		ai, bi := 2*i, 2*i+1
+		a, b := clients[ai], clients[bi]
+		credit := make(chan struct{}, window)
+		for range window {
+			credit <- struct{}{}
+		}
+		la, lb := make([]time.Duration, 0, n), make([]time.Duration, 0, n)
+		wg.Add(3)
+		go func() { // a streams to b
+			defer wg.Done()
+			for range n {
+				select {
+				case <-credit:
+				case <-ctx.Done():
+					return
+				}
+				if err := a.send(bi, stamp()); err != nil {
+					fail(fmt.Errorf("send: %w", err))
+					return
+				}
+			}
+		}()
+		go func() { // a takes the echoes
+			defer wg.Done()
+			for range n {
+				t, err := a.recv()
+				if err != nil {
+					fail(fmt.Errorf("recv: %w", err))
+					return
+				}
+				la = append(la, sinceStamp(t))
+				credit <- struct{}{}
+			}
+			lat[ai] = la
+		}()
+		go func() { // b echoes
+			defer wg.Done()
+			for range n {
+				t, err := b.recv()
+				if err != nil {
+					fail(fmt.Errorf("recv: %w", err))
+					return
+				}
+				lb = append(lb, sinceStamp(t))
+				if err := b.send(ai, stamp()); err != nil {
+					fail(fmt.Errorf("send: %w", err))
+					return
+				}
+			}
+			lat[bi] = lb
+		}()
+	}
+	wg.Wait()
+	stop()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	return all, nil
+}
+
+// idleMemory connects o.idle clients to a fresh server and returns the
+// growth of its RSS per connection, in KiB.
+func idleMemory(ctx context.Context, t target, p *process, o options) (float64, error) {
+	time.Sleep(o.settle / 2)
+	before, err := p.rssKB()
+	if err != nil {
+		return 0, err
+	}
+	clients, err := dialAll(ctx, t, p.addr, o.idle)
+	if err != nil {
+		return 0, err
+	}
+	defer closeAll(clients)
+	time.Sleep(o.settle)
+	after, err := p.rssKB()
+	if err != nil {
+		return 0, err
+	}
+	return float64(after-before) / float64(o.idle), nil
+}
+
+// dialAll connects clients 0..n-1, a few at a time.
+func dialAll(ctx context.Context, t target, addr string, n int) ([]client, error) {
+	clients := make([]client, n)
+	errs := make(chan error, n)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+				c, err := t.dial(dctx, addr, i)
+				cancel()
+				if err != nil {
+					errs <- fmt.Errorf("dial client %d: %w", i, err)
+					continue
+				}
+				clients[i] = c
+			}
+		}()
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		closeAll(clients)
+		return nil, err
+	}
+	return clients, nil
+}
+
+func closeAll(clients []client) {
+	for _, c := range clients {
+		if c != nil {
+			c.close()
+		}
+	}
+}
+
+// percentile returns the nearest-rank p-th percentile of d (sorting d).
+func percentile(d []time.Duration, p int) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	i := (len(d)*p+99)/100 - 1
+	return d[max(0, min(i, len(d)-1))]
+}
+
+func medianDuration(d []time.Duration) time.Duration {
+	c := append([]time.Duration(nil), d...)
+	return percentile(c, 50)
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	c := append([]float64(nil), v...)
+	sort.Float64s(c)
+	if len(c)%2 == 1 {
+		return c[len(c)/2]
+	}
+	return (c[len(c)/2-1] + c[len(c)/2]) / 2
+}
