@@ -1,14 +1,13 @@
-import { Me } from '../../../wailsjs/go/app/Identity'
+import { WailsBackend, inWails } from './wailsBackend'
 
 /**
  * Returns the app version from the Go side, or `null` when the page runs
  * outside the Wails window (plain browser, tests) and no binding exists.
  */
 export async function appVersion(): Promise<string | null> {
-  // The generated binding reads window.go synchronously and throws if absent.
-  if (!('go' in window)) return null
+  if (!inWails()) return null
   try {
-    return (await Me()).version
+    return (await new WailsBackend().identity.me()).version
   } catch {
     return null
   }

@@ -1,0 +1,186 @@
+//go:build linux
+
+package e2e
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+)
+
+// connectedCall places a call from a to b and brings it to connected on
+// both sides (the test plays both UIs). It returns the call id.
+func connectedCall(t *testing.T, a, b *Instance) string {
+	t.Helper()
+	call := a.StartCall(b.ID(), true, FakeSDP("offer"))
+	b.WaitIncoming(a.ID(), call.ID, signalTimeout)
+	b.Do(nil, "Calls.Accept", call.ID, true, FakeSDP("answer"))
+	a.WaitSignal(call.ID, "answer", nil, signalTimeout)
+	a.Do(nil, "Calls.MediaState", call.ID, "connected")
+	b.Do(nil, "Calls.MediaState", call.ID, "connected")
+	a.WaitState(call.ID, "connected", signalTimeout)
+	b.WaitState(call.ID, "connected", signalTimeout)
+	return call.ID
+}
+
+// TestQuitDuringCall: the callee quits (SIGTERM, as closing the app) in
+// the middle of a call: it hangs up on the way out, the caller's call ends
+// completed, and the callee's history has the call after a restart.
+func TestQuitDuringCall(t *testing.T) {
+	requireE2E(t)
+	a, b, _ := lanPair(t, Options{}, Options{})
+	id := connectedCall(t, a, b)
+	sent := time.Now()
+	b.Quit()
+	end := a.WaitState(id, "ended", 5*time.Second)
+	t.Logf("callee quit → caller's call ended %q (%s) after %v", end.Outcome, end.Reason, time.Since(sent).Round(time.Millisecond))
+	if end.Outcome != "completed" {
+		t.Errorf("caller: outcome %q, want completed", end.Outcome)
+	}
+	b.Restart()
+	checkHistory(t, b, id, "incoming", "completed")
+	checkHistory(t, a, id, "outgoing", "completed")
+}
+
+// TestCallerDiesWhileRinging: the caller is killed while the callee
+// rings: the callee stops ringing (missed) instead of ringing on for the
+// whole ring timeout.
+func TestCallerDiesWhileRinging(t *testing.T) {
+	requireE2E(t)
+	a, b, _ := lanPair(t, Options{}, Options{}) // default ring timeout: 45 s
+	call := a.StartCall(b.ID(), true, FakeSDP("offer"))
+	b.WaitIncoming(a.ID(), call.ID, signalTimeout)
+	sent := time.Now()
+	a.Kill9()
+	end := b.WaitState(call.ID, "ended", 10*time.Second)
+	t.Logf("caller killed → callee stopped ringing after %v: %q (%s)", time.Since(sent).Round(time.Millisecond), end.Outcome, end.Reason)
+	if end.Outcome != "missed" {
+		t.Errorf("callee: a call that rang and was never answered ended %q (%s), want missed", end.Outcome, end.Reason)
+	}
+	checkHistory(t, b, call.ID, "incoming", end.Outcome)
+}
+
+// TestCallSurvivesSignalingLoss: once connected, media is peer to peer and
+// the call must outlive its signaling link (DESIGN.md, step 5). Here the
+// LAN link goes entirely, the peers go offline, and the call is still
+// there on both sides; each can still hang up locally.
+func TestCallSurvivesSignalingLoss(t *testing.T) {
+	requireE2E(t)
+	a, b, lan := lanPair(t, Options{}, Options{})
+	id := connectedCall(t, a, b)
+	a.Mark()
+	b.Mark()
+	lan.Unplug(t, lan.Hosts[1])
+	a.WaitEvent("peer:offline", peerIs(b.ID()), 15*time.Second)
+	time.Sleep(time.Second)
+	for _, in := range []*Instance{a, b} {
+		for _, ev := range in.Events("call:state") {
+			var c CallInfo
+			if json.Unmarshal(ev.Data, &c) == nil && c.ID == id && c.State == "ended" {
+				t.Errorf("%s: the connected call ended when signaling dropped: %s", in.Label, ev.Data)
+			}
+		}
+		var cur *CallInfo
+		in.Do(&cur, "Calls.Current")
+		if cur == nil || cur.ID != id {
+			t.Errorf("%s: Calls.Current = %+v, want the call still live", in.Label, cur)
+		}
+	}
+	// Media went to ICE restart and came back: the state follows.
+	a.Do(nil, "Calls.MediaState", id, "reconnecting")
+	a.WaitState(id, "reconnecting", signalTimeout)
+	a.Do(nil, "Calls.MediaState", id, "connected")
+	a.WaitState(id, "connected", signalTimeout)
+	for _, in := range []*Instance{a, b} {
+		if _, err := in.Call("Calls.Hangup", id); err != nil {
+			t.Logf("%s: hang-up without signaling: %v", in.Label, err)
+		}
+		end := in.WaitState(id, "ended", signalTimeout)
+		if end.Outcome != "completed" {
+			t.Errorf("%s: local hang-up without signaling ended %q (%s), want completed", in.Label, end.Outcome, end.Reason)
+		}
+		// Connected for over five seconds: history says so.
+		if e := checkHistory(t, in, id, map[*Instance]string{a: "outgoing", b: "incoming"}[in], "completed"); e.DurationMs < 5000 {
+			t.Errorf("%s: history duration %d ms for a call connected over 5 s", in.Label, e.DurationMs)
+		}
+	}
+}
+
+// TestCalleeQuitsWhileRinging: the callee's app is closed while it rings.
+// The caller's attempt ends at once; neither side may record that the
+// callee's user declined.
+func TestCalleeQuitsWhileRinging(t *testing.T) {
+	requireE2E(t)
+	a, b, _ := lanPair(t, Options{}, Options{})
+	call := a.StartCall(b.ID(), true, FakeSDP("offer"))
+	b.WaitIncoming(a.ID(), call.ID, signalTimeout)
+	a.WaitState(call.ID, "ringing", signalTimeout)
+	b.Quit()
+	end := a.WaitState(call.ID, "ended", signalTimeout)
+	t.Logf("callee quit while ringing → caller: %q (%s)", end.Outcome, end.Reason)
+	if end.Outcome == "declined" {
+		t.Errorf("caller told the call was declined when the callee's app quit while ringing (%s)", end.Reason)
+	}
+	b.Restart()
+	e := b.HistoryEntry(call.ID)
+	t.Logf("callee's history: %s", e)
+	if e.Outcome == "declined" {
+		t.Errorf("callee's history says the user declined a call that rang while the app quit: %s", e)
+	}
+}
+
+// TestPersistence: contacts (favorite, blocked), history and identity
+// outlive a restart, and the block is still enforced after it.
+func TestPersistence(t *testing.T) {
+	requireE2E(t)
+	a, b, _ := lanPair(t, Options{}, Options{})
+	id := roundTrip(t, a, b, a)
+	// The call pinned B's key (trust on first use), which makes B a
+	// contact; otherwise the user adds it.
+	if p, _ := a.Peer(b.ID()); !p.Contact {
+		a.Do(nil, "Contacts.AddFromLAN", b.ID())
+	}
+	a.Do(nil, "Contacts.Rename", b.ID(), "Bobby")
+	a.Do(nil, "Contacts.SetFavorite", b.ID(), true)
+	a.Do(nil, "Contacts.SetBlocked", b.ID(), true)
+	idA := a.ID()
+	a.Quit()
+	a.Restart()
+	if a.ID() != idA {
+		t.Fatalf("A's id changed across a restart: %s → %s", idA, a.ID())
+	}
+	checkHistory(t, a, id, "outgoing", "completed")
+	var contacts []map[string]any
+	a.Do(&contacts, "Contacts.List")
+	var found map[string]any
+	for _, c := range contacts {
+		if c["id"] == b.ID() {
+			found = c
+		}
+	}
+	if found == nil {
+		t.Fatalf("contact B lost across a restart: %v", contacts)
+	}
+	if found["name"] != "Bobby" || found["favorite"] != true || found["blocked"] != true {
+		t.Errorf("contact B after restart: %v, want name Bobby, favorite, blocked", found)
+	}
+	waitOnlineLAN(t, a, b)
+	p, _ := a.Peer(b.ID())
+	if !p.Blocked || !p.Favorite || p.Name != "Bobby" {
+		t.Errorf("A lists B after restart as %+v", p)
+	}
+	call := b.StartCall(a.ID(), true, FakeSDP("offer"))
+	if end := b.WaitState(call.ID, "ended", signalTimeout); end.Outcome != "unavailable" {
+		t.Errorf("after A's restart, B's call ended %q, want unavailable (still blocked)", end.Outcome)
+	}
+	if evs := a.Events("call:incoming"); len(evs) > 0 {
+		t.Errorf("A rang for a blocked peer after restart: %s", evs[0].Data)
+	}
+	a.Do(nil, "Contacts.Delete", b.ID())
+	a.Do(&contacts, "Contacts.List")
+	for _, c := range contacts {
+		if c["id"] == b.ID() {
+			t.Errorf("contact still listed after Contacts.Delete: %v", c)
+		}
+	}
+}

@@ -1,0 +1,165 @@
+/**
+ * The one interface the UI reaches the Go side through. In the Wails window
+ * it is WailsBackend (generated bindings and Wails events); in a plain
+ * browser, BridgeBackend (the loopback bridge's WebSocket). Both reach the
+ * very same Go methods (app/services.go) and events (app/events/names.go).
+ *
+ * Every method returns a Promise that rejects with a BackendError.
+ */
+import type { EventName } from './events'
+import type {
+  CallInfo,
+  Candidate,
+  ContactInput,
+  ContactView,
+  Diagnosis,
+  EventMap,
+  HistoryPage,
+  ICEServer,
+  MediaState,
+  Me,
+  PeerView,
+  Settings,
+} from './types'
+
+/** Go `Identity`. */
+export interface IdentityService {
+  me(): Promise<Me>
+  setName(name: string): Promise<Me>
+}
+
+/** Go `Peers`. */
+export interface PeersService {
+  /** Contacts and LAN peers with presence: favorites first, then online, then by name. */
+  list(): Promise<PeerView[]>
+  diagnose(): Promise<Diagnosis>
+}
+
+/** Go `Contacts`. */
+export interface ContactsService {
+  list(): Promise<ContactView[]>
+  add(input: ContactInput): Promise<ContactView>
+  addFromLAN(id: string): Promise<ContactView>
+  rename(id: string, name: string): Promise<ContactView>
+  setFavorite(id: string, favorite: boolean): Promise<ContactView>
+  setBlocked(id: string, blocked: boolean): Promise<ContactView>
+  delete(id: string): Promise<void>
+  /** newId must be the identity the user was shown (ContactView.newId). */
+  acceptNewKey(id: string, newId: string): Promise<ContactView>
+  rejectNewKey(id: string): Promise<ContactView>
+}
+
+/** Go `Calls`. The UI normally uses CallSession (lib/call) rather than this. */
+export interface CallsService {
+  start(peer: string, video: boolean, offer: string): Promise<CallInfo>
+  accept(callId: string, video: boolean, answer: string): Promise<CallInfo>
+  decline(callId: string): Promise<void>
+  cancel(callId: string): Promise<void>
+  hangup(callId: string): Promise<void>
+  /** A local ICE candidate; candidate "" means the end of candidates. */
+  candidate(callId: string, candidate: Candidate): Promise<void>
+  renegotiate(callId: string, kind: 'offer' | 'answer', sdp: string): Promise<void>
+  mediaState(callId: string, state: MediaState): Promise<void>
+  /** The live call, or null. */
+  current(): Promise<CallInfo | null>
+  iceServers(): Promise<ICEServer[]>
+}
+
+/** Go `History`. */
+export interface HistoryService {
+  /** Up to limit entries older than the cursor `before` ("" for the newest). */
+  list(limit: number, before: string): Promise<HistoryPage>
+  delete(callId: string): Promise<void>
+  clear(): Promise<void>
+}
+
+/** Go `Settings`. */
+export interface SettingsService {
+  get(): Promise<Settings>
+  /** Validates and saves; resolves with the settings as stored (normalized). */
+  put(settings: Settings): Promise<Settings>
+}
+
+export type BackendKind = 'wails' | 'bridge'
+
+export interface Backend {
+  /** Which transport this is. */
+  readonly kind: BackendKind
+  readonly identity: IdentityService
+  readonly peers: PeersService
+  readonly contacts: ContactsService
+  readonly calls: CallsService
+  readonly history: HistoryService
+  readonly settings: SettingsService
+
+  /** Calls handler with the data of every `event`; returns the unsubscribe function. */
+  on<E extends EventName>(event: E, handler: (data: EventMap[E]) => void): () => void
+
+  /**
+   * Calls handler when the link to the app drops (false) or comes back
+   * (true); events sent meanwhile are lost, so refetch state on true. The
+   * Wails window never drops. Returns the unsubscribe function.
+   */
+  onConnectionChange(handler: (connected: boolean) => void): () => void
+
+  /** Releases the transport (the bridge's socket); the Backend is unusable afterwards. */
+  close(): void
+}
+
+/** Calls one Go method by its "Service.Method" name; rejects with a BackendError. */
+export type Invoke = (method: string, ...args: unknown[]) => Promise<unknown>
+
+/** Builds the typed services over an untyped invoker; both transports share it. */
+export function services(invoke: Invoke): Pick<Backend, 'identity' | 'peers' | 'contacts' | 'calls' | 'history' | 'settings'> {
+  const call =
+    <T>(method: string) =>
+    (...args: unknown[]) =>
+      invoke(method, ...args) as Promise<T>
+  const none =
+    (method: string) =>
+    async (...args: unknown[]): Promise<void> => {
+      await invoke(method, ...args)
+    }
+  return {
+    identity: {
+      me: call<Me>('Identity.Me'),
+      setName: call<Me>('Identity.SetName'),
+    },
+    peers: {
+      list: call<PeerView[]>('Peers.List'),
+      diagnose: call<Diagnosis>('Peers.Diagnose'),
+    },
+    contacts: {
+      list: call<ContactView[]>('Contacts.List'),
+      add: call<ContactView>('Contacts.Add'),
+      addFromLAN: call<ContactView>('Contacts.AddFromLAN'),
+      rename: call<ContactView>('Contacts.Rename'),
+      setFavorite: call<ContactView>('Contacts.SetFavorite'),
+      setBlocked: call<ContactView>('Contacts.SetBlocked'),
+      delete: none('Contacts.Delete'),
+      acceptNewKey: call<ContactView>('Contacts.AcceptNewKey'),
+      rejectNewKey: call<ContactView>('Contacts.RejectNewKey'),
+    },
+    calls: {
+      start: call<CallInfo>('Calls.Start'),
+      accept: call<CallInfo>('Calls.Accept'),
+      decline: none('Calls.Decline'),
+      cancel: none('Calls.Cancel'),
+      hangup: none('Calls.Hangup'),
+      candidate: none('Calls.Candidate'),
+      renegotiate: none('Calls.Renegotiate'),
+      mediaState: none('Calls.MediaState'),
+      current: call<CallInfo | null>('Calls.Current'),
+      iceServers: call<ICEServer[]>('Calls.ICEServers'),
+    },
+    history: {
+      list: call<HistoryPage>('History.List'),
+      delete: none('History.Delete'),
+      clear: none('History.Clear'),
+    },
+    settings: {
+      get: call<Settings>('Settings.Get'),
+      put: call<Settings>('Settings.Put'),
+    },
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * Event names pushed from Go to the UI, mirrored once from
+ * app/events/names.go (a Go test parses this object literal: keep it one
+ * `Key: 'noun:verb',` per line, same keys and order as the Go constants).
+ */
+export const EVENTS = {
+  PeerOnline: 'peer:online',
+  PeerOffline: 'peer:offline',
+  CallState: 'call:state',
+  CallIncoming: 'call:incoming',
+  CallSignal: 'call:signal',
+  ContactChanged: 'contact:changed',
+  HistoryChanged: 'history:changed',
+  SettingsChanged: 'settings:changed',
+  IdentityChanged: 'identity:changed',
+  DiscoveryStatus: 'discovery:status',
+} as const
+
+/** One of the event names above. */
+export type EventName = (typeof EVENTS)[keyof typeof EVENTS]

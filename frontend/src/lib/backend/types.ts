@@ -1,0 +1,238 @@
+/**
+ * The JSON shapes the Go services return and the events carry, mirrored
+ * from app/services.go, app/views.go, app/calls, app/store/settings.go and
+ * signaling/bodies.go. Enums are the Go wire strings (MarshalText), not the
+ * numbers wailsjs/go/models.ts claims.
+ */
+/** This install (Identity.Me). */
+export interface Me {
+  id: string
+  short: string
+  name: string
+  hubPort: number
+  version: string
+}
+
+/** One entry of the people list (Peers.List, peer:online). */
+export interface PeerView {
+  id: string
+  name: string
+  online: boolean
+  lan: boolean
+  contact: boolean
+  favorite: boolean
+  blocked: boolean
+  verified: boolean
+  keyChanged: boolean
+}
+
+/** A contact (Contacts.*, contact:changed; on removal only `id` is set). */
+export interface ContactView {
+  id: string
+  name: string
+  announcedName: string
+  server: string
+  address: string
+  favorite: boolean
+  blocked: boolean
+  /** A key is pinned (trust on first use happened). */
+  verified: boolean
+  /** The contact called with a new identity; calls are held until AcceptNewKey/RejectNewKey. */
+  keyChanged: boolean
+  /** That new identity, when keyChanged. */
+  newId?: string
+  online: boolean
+  lan: boolean
+}
+
+/** Contacts.Add input: a peer id plus a signaling server URL or a LAN host:port. */
+export interface ContactInput {
+  id: string
+  name: string
+  server: string
+  address: string
+}
+
+export type DiscoveryReason =
+  | 'ok'
+  | 'not_running'
+  | 'no_interface'
+  | 'advertise_failed'
+  | 'browse_failed'
+  | 'multicast_blocked'
+  | 'peers_unreachable'
+  | 'no_peers'
+
+export interface LANDiagnosis {
+  reason: DiscoveryReason
+  /** English, for logs; the UI words its own from `reason`. */
+  detail: string
+  interfaces: string[]
+  missing?: string[]
+  heardSelf: boolean
+  announced: number
+  unreachable: number
+  online: number
+}
+
+export interface ServerState {
+  connected: boolean
+  error?: string
+}
+
+/** Peers.Diagnose, discovery:status. */
+export interface Diagnosis {
+  /** null when LAN discovery is off. */
+  lan: LANDiagnosis | null
+  servers: Record<string, ServerState>
+}
+
+/** data of identity:changed. */
+export interface IdentityChange {
+  contact: ContactView
+  newId: string
+  /** What tied the new identity to the contact: "name". */
+  matchedBy: string
+}
+
+/** data of peer:offline. */
+export interface PeerOffline {
+  id: string
+}
+
+export type HistoryDirection = 'outgoing' | 'incoming'
+export type HistoryMedia = 'audio' | 'video' | (string & {})
+
+/** One call in history. Times are Unix milliseconds. */
+export interface HistoryEntry {
+  callId: string
+  peer: string
+  peerName: string
+  direction: HistoryDirection | (string & {})
+  media: HistoryMedia
+  outcome: CallOutcome | (string & {})
+  startedAt: number
+  answeredAt?: number
+  endedAt?: number
+  durationMs: number
+  error?: string
+}
+
+export interface HistoryPage {
+  entries: HistoryEntry[]
+  /** Cursor for the next (older) page; absent at the end. */
+  next?: string
+}
+
+export interface SignalingServer {
+  url: string
+  token: string
+}
+
+/** An RTCIceServer as settings store it. */
+export interface SettingsICEServer {
+  urls: string[]
+  username: string
+  credential: string
+}
+
+export type Theme = 'system' | 'light' | 'dark'
+
+/** Settings.Get/Put, settings:changed. */
+export interface Settings {
+  displayName: string
+  signalingServers: SignalingServer[]
+  iceServers: SettingsICEServer[]
+  disableLanDiscovery: boolean
+  discoveryInterfaces: string[]
+  /** Preferred device ids (MediaDeviceInfo.deviceId); "" = system default. */
+  camera: string
+  microphone: string
+  speaker: string
+  ringTimeoutSeconds: number
+  theme: Theme
+}
+
+/** Call states, the Go wire names; also the text of data-testid="call-state". */
+export type CallState = 'idle' | 'calling' | 'ringing' | 'connecting' | 'connected' | 'reconnecting' | 'ended'
+
+export type CallDirection = 'outgoing' | 'incoming' | 'unknown'
+
+/** How a call ended (Go calls.Outcome). */
+export type CallOutcome =
+  | 'unknown'
+  | 'completed'
+  | 'missed'
+  | 'declined'
+  | 'busy'
+  | 'cancelled'
+  | 'no_answer'
+  | 'unavailable'
+  | 'failed'
+
+/** A call as Go sees it (calls.Info): method results and call:state data. Times are RFC 3339. */
+export interface CallInfo {
+  id: string
+  peer: string
+  peerName: string
+  direction: CallDirection
+  /** ["audio"] or ["audio", "video"]. */
+  media: string[]
+  state: CallState
+  outcome?: CallOutcome
+  /** Human reason for the end, in lower case ("peer is offline"). */
+  reason?: string
+  verified: boolean
+  /** Both sides called each other at once: the call we placed was folded into this one; answer it at once. */
+  autoAccept?: boolean
+  /** Equal on both ends once the answer is known. */
+  safetyCode?: string
+  startedAt: string
+  connectedAt?: string
+  endedAt?: string
+}
+
+/** data of call:incoming. */
+export interface IncomingCallEvent {
+  call: CallInfo
+  offer: string
+}
+
+/** A trickled ICE candidate (RTCIceCandidateInit); candidate "" means end of candidates. */
+export interface Candidate {
+  candidate: string
+  sdpMid?: string | null
+  sdpMLineIndex?: number | null
+  usernameFragment?: string | null
+}
+
+/** data of call:signal. */
+export type CallSignal =
+  | { call: string; kind: 'answer'; sdp: string }
+  | { call: string; kind: 'candidate'; candidate: Candidate }
+  | { call: string; kind: 'end_of_candidates' }
+  | { call: string; kind: 'renegotiate'; description: 'offer' | 'answer'; sdp: string }
+
+/** An RTCIceServer from Calls.ICEServers. */
+export interface ICEServer {
+  urls: string[]
+  username?: string
+  credential?: string
+}
+
+/** Calls.MediaState values. */
+export type MediaState = 'connected' | 'reconnecting'
+
+/** Each event's data, by name (see EVENTS). */
+export interface EventMap {
+  'peer:online': PeerView
+  'peer:offline': PeerOffline
+  'call:state': CallInfo
+  'call:incoming': IncomingCallEvent
+  'call:signal': CallSignal
+  'contact:changed': ContactView
+  'history:changed': HistoryEntry | null
+  'settings:changed': Settings
+  'identity:changed': IdentityChange
+  'discovery:status': Diagnosis
+}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest'
+import { BackendError, type CallInfo } from '../backend'
+import { MediaError } from '../media'
+import { CallError, endError, toCallError } from './errors'
+
+const info = (o: Partial<CallInfo>): CallInfo => ({
+  id: 'c',
+  peer: 'p',
+  peerName: '',
+  direction: 'outgoing',
+  media: ['audio'],
+  state: 'ended',
+  verified: false,
+  startedAt: '',
+  ...o,
+})
+
+describe('endError', () => {
+  it.each([
+    ['completed', 'outgoing', 'you hung up', null],
+    ['cancelled', 'outgoing', 'you cancelled', null],
+    ['missed', 'incoming', 'the caller hung up', null],
+    ['declined', 'incoming', 'you declined', null],
+    ['declined', 'outgoing', 'the call was declined', 'declined'],
+    ['busy', 'outgoing', 'busy in another call', 'busy'],
+    ['no_answer', 'outgoing', 'no answer', 'no_answer'],
+    ['unavailable', 'outgoing', 'peer is offline', 'offline'],
+    ['unavailable', 'outgoing', 'this contact is blocked', 'unavailable'],
+    ['unavailable', 'outgoing', 'unavailable', 'unavailable'],
+    ['failed', 'outgoing', 'could not reach the peer: dial tcp: refused', 'offline'],
+    ['failed', 'incoming', 'the caller can no longer be reached', 'offline'],
+    ['failed', 'outgoing', 'lost the connection to the peer before the call connected', 'offline'],
+    ['failed', 'outgoing', 'you hung up', null],
+    ['failed', 'outgoing', 'the other side hung up', null],
+  ] as const)('%s (%s, "%s") → %s', (outcome, direction, reason, code) => {
+    const e = endError(info({ outcome, direction, reason }))
+    expect(e?.code ?? null).toBe(code)
+    if (e) expect(e.message).toMatch(/^[A-Z].*\.$/) // a sentence for data-testid="call-error"
+  })
+
+  it('uses Go’s reason as the message where it says more', () => {
+    expect(endError(info({ outcome: 'unavailable', reason: 'this contact is blocked' }))?.message).toBe('This contact is blocked.')
+    expect(endError(info({ outcome: 'busy', reason: 'busy in another call' }))?.message).toBe('They are in another call.')
+  })
+})
+
+describe('toCallError', () => {
+  it('keeps media error codes and messages', () => {
+    const e = toCallError(new MediaError('permission_denied'))
+    expect(e).toBeInstanceOf(CallError)
+    expect(e.code).toBe('permission_denied')
+    expect(e.message).toBe(MediaError.message('permission_denied'))
+  })
+
+  it.each([
+    [new BackendError('failed', 'calls: already in a call'), 'busy'],
+    [new BackendError('busy', 'x'), 'busy'],
+    [new BackendError('failed', 'calls: no such call'), 'wrong_state'],
+    [new BackendError('failed', 'calls: not possible in this call state'), 'wrong_state'],
+    [new BackendError('disconnected', 'Calls.Start: the connection to the app was lost'), 'backend'],
+    [new BackendError('failed', 'calls: send invite to K3F: peer is offline'), 'offline'],
+    [new BackendError('failed', 'not a peer id: bad check digit'), 'backend'],
+    [new Error('boom'), 'backend'],
+    ['boom', 'backend'],
+  ] as const)('%s → %s', (err, code) => {
+    const e = toCallError(err)
+    expect(e.code).toBe(code)
+    expect(e.message.length).toBeGreaterThan(0)
+    expect(e.message).not.toMatch(/^calls: /)
+  })
+
+  it('passes CallErrors through', () => {
+    const e = new CallError('no_answer')
+    expect(toCallError(e)).toBe(e)
+    expect(e.message).toBe('No answer.')
+  })
+})

@@ -1,0 +1,109 @@
+import type { BackendError } from '../backend'
+import { MediaError, type MediaErrorCode } from '../media'
+import type { CallInfo } from './types'
+
+/** Why a call failed, was refused, or why an action in it failed. */
+export type CallErrorCode =
+  | MediaErrorCode // no_devices, permission_denied, device_in_use, unsupported, cancelled
+  | 'busy' // the other side is in another call
+  | 'declined' // the other side said no
+  | 'no_answer' // nobody answered in time
+  | 'offline' // the other side cannot be reached
+  | 'unavailable' // the other side does not take our calls (blocked, held for a changed key)
+  | 'connection_failed' // the media path never came up
+  | 'connection_lost' // the media path dropped and did not come back
+  | 'no_webrtc' // this window has no RTCPeerConnection
+  | 'wrong_state' // the action does not fit the call's state (e.g. accept with nothing ringing)
+  | 'backend' // the app refused or failed the request; the message says why
+
+const messages: Record<Exclude<CallErrorCode, MediaErrorCode>, string> = {
+  busy: 'They are in another call.',
+  declined: 'The call was declined.',
+  no_answer: 'No answer.',
+  offline: 'They are offline or cannot be reached.',
+  unavailable: 'They are not available for calls.',
+  connection_failed: 'Could not connect the call. The network between you may block direct connections.',
+  connection_lost: 'The connection was lost.',
+  no_webrtc: 'This window cannot make calls (no WebRTC).',
+  wrong_state: 'That is not possible right now.',
+  backend: 'Something went wrong.',
+}
+
+/** A call failure: `code` for programs, `message` for people (shown in data-testid="call-error"). */
+export class CallError extends Error {
+  readonly code: CallErrorCode
+
+  constructor(code: CallErrorCode, message?: string, options?: { cause?: unknown }) {
+    super(message ?? CallError.message(code), options)
+    this.name = 'CallError'
+    this.code = code
+  }
+
+  /** The default human message for a code. */
+  static message(code: CallErrorCode): string {
+    return code in messages ? messages[code as keyof typeof messages] : MediaError.message(code as MediaErrorCode)
+  }
+}
+
+/** Turns a MediaError, BackendError or anything else into a CallError. */
+export function toCallError(err: unknown): CallError {
+  if (err instanceof CallError) return err
+  if (err instanceof MediaError) return new CallError(err.code, err.message, { cause: err })
+  const be = err as Partial<BackendError> | null
+  if (be && typeof be === 'object' && typeof be.code === 'string' && typeof be.message === 'string') {
+    return fromBackend(be.code, be.message, err)
+  }
+  const text = err instanceof Error ? err.message : String(err)
+  return new CallError('backend', sentence(text), { cause: err })
+}
+
+/** Maps a Go error (code and text) from the Calls service. */
+function fromBackend(code: string, text: string, cause: unknown): CallError {
+  // Codes Go may choose (bridge.Coder), else the text of calls.Err*.
+  if (code === 'busy' || text.includes('already in a call')) return new CallError('busy', 'You are already in a call.', { cause })
+  if (code === 'no_call' || code === 'wrong_state' || text.includes('no such call') || text.includes('not possible in this call state')) {
+    return new CallError('wrong_state', undefined, { cause })
+  }
+  if (code === 'unavailable' || code === 'disconnected' || code === 'closed') {
+    return new CallError('backend', 'Lost the connection to the Peerline app.', { cause })
+  }
+  if (text.includes('offline') || text.includes('unavailable') || text.includes('could not reach')) {
+    return new CallError('offline', undefined, { cause })
+  }
+  return new CallError('backend', sentence(text) || undefined, { cause })
+}
+
+/**
+ * The error a call that ended carries, from its outcome and reason; null
+ * when nothing failed (completed, cancelled by us, missed).
+ */
+export function endError(info: CallInfo): CallError | null {
+  const reason = info.reason ?? ''
+  switch (info.outcome) {
+    case 'busy':
+      return new CallError('busy')
+    case 'declined':
+      // "you declined" is our own doing, not an error.
+      return info.direction === 'incoming' ? null : new CallError('declined')
+    case 'no_answer':
+      return new CallError('no_answer')
+    case 'unavailable':
+      if (reason.includes('offline')) return new CallError('offline')
+      return new CallError('unavailable', reason && reason !== 'unavailable' ? sentence(reason) : undefined)
+    case 'failed':
+      // Hung up before the media connected: someone's choice, not a failure to show.
+      if (reason.endsWith('hung up')) return null
+      if (reason.includes('reach') || reason.includes('lost the connection')) return new CallError('offline', sentence(reason))
+      return new CallError('connection_failed', reason ? sentence(reason) : undefined)
+    default:
+      return null
+  }
+}
+
+/** "peer is offline" → "Peer is offline." */
+function sentence(s: string): string {
+  const t = s.trim().replace(/^calls: /, '')
+  if (!t) return t
+  const first = t[0].toUpperCase() + t.slice(1)
+  return /[.!?]$/.test(first) ? first : first + '.'
+}

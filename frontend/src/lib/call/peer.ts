@@ -1,0 +1,302 @@
+/**
+ * PeerLink is one call's RTCPeerConnection and what hangs off it: the
+ * negotiator, the state channel, the remote stream, ICE restarts and
+ * statistics. It owns no local tracks (CallSession does) and knows nothing
+ * of Go: messages go out through `send`.
+ */
+import { Negotiator, type NegotiationMessage } from './negotiator'
+import type { RtcEnvironment } from './rtc'
+import { decodeFlags, encodeFlags, STATE_CHANNEL_LABEL, stateChannelInit } from './statechannel'
+import { parseStats, type StatsState } from './stats'
+import type { CallStats, MediaFlags } from './types'
+
+/** What the media path is doing, as CallSession needs to know. */
+export type LinkStatus = 'connected' | 'reconnecting' | 'lost'
+
+/** What a PeerLink reports. One listener: the CallSession that made it. */
+export interface PeerLinkListener {
+  status(status: LinkStatus): void
+  remoteStream(stream: MediaStream): void
+  remoteMedia(flags: MediaFlags): void
+  stats(stats: CallStats): void
+  /** Negotiation or renegotiation failed (the call may still work). */
+  error(err: unknown): void
+}
+
+export interface PeerLinkOptions {
+  rtc: RtcEnvironment
+  iceServers: RTCIceServer[]
+  polite: boolean
+  send: (msg: NegotiationMessage) => Promise<void>
+  listener: PeerLinkListener
+  statsIntervalMs: number
+  disconnectedRestartMs: number
+  reconnectTimeoutMs: number
+}
+
+export class PeerLink {
+  readonly pc: RTCPeerConnection
+  readonly negotiator: Negotiator
+  private channel: RTCDataChannel | null = null
+  private readonly remote: MediaStream
+  /** The stream id our tracks are announced under (msid); one per call, so swapping tracks never changes it. */
+  private readonly local: MediaStream
+  private localFlags: MediaFlags = { micOn: true, cameraOn: false, screenSharing: false }
+  private remoteFlags: MediaFlags = { micOn: true, cameraOn: false, screenSharing: false }
+  /** The other side told us its flags over the state channel; from then on, track events are not used to guess them. */
+  private flagsFromChannel = false
+  private everConnected = false
+  private status: 'new' | LinkStatus = 'new'
+  private closed = false
+  private disconnectedTimer?: ReturnType<typeof setTimeout>
+  private lostTimer?: ReturnType<typeof setTimeout>
+  private statsTimer?: ReturnType<typeof setInterval>
+  private statsState: StatsState | null = null
+  private lastRestart = -Infinity
+  private readonly cleanups: (() => void)[] = []
+
+  constructor(private readonly opts: PeerLinkOptions) {
+    this.pc = new opts.rtc.RTCPeerConnection({ iceServers: opts.iceServers, bundlePolicy: 'max-bundle' })
+    this.remote = opts.rtc.createStream([])
+    this.local = opts.rtc.createStream([])
+    this.negotiator = new Negotiator(this.pc, opts.send, opts.polite, { onError: (err) => opts.listener.error(err) })
+    this.listen(this.pc, 'track', (ev) => this.onTrack(ev as RTCTrackEvent))
+    this.listen(this.pc, 'iceconnectionstatechange', () => this.onIceState())
+    this.listen(this.pc, 'connectionstatechange', () => this.onConnectionState())
+    this.listen(this.pc, 'signalingstatechange', () => this.checkRecovered())
+    const net = opts.rtc.network
+    if (net) {
+      const online = () => this.onOnline()
+      net.addEventListener('online', online)
+      this.cleanups.push(() => net.removeEventListener('online', online))
+    }
+  }
+
+  /** The stream of every remote track (one audio, at most one video). */
+  get remoteStream(): MediaStream {
+    return this.remote
+  }
+
+  /**
+   * Creates the state channel. The caller calls it before its first offer;
+   * the callee after setting the offer (it is negotiated: both sides make
+   * it, with the same id).
+   */
+  openStateChannel(): void {
+    if (this.channel || this.closed) return
+    const ch = this.pc.createDataChannel(STATE_CHANNEL_LABEL, stateChannelInit)
+    this.channel = ch
+    this.listen(ch, 'open', () => this.sendFlags())
+    this.listen(ch, 'message', (ev) => {
+      const flags = decodeFlags((ev as MessageEvent).data)
+      if (!flags) return
+      this.flagsFromChannel = true
+      this.setRemoteFlags(flags)
+    })
+  }
+
+  /** Tells the other side our flags (now if the channel is open, else when it opens). */
+  setLocalFlags(flags: MediaFlags): void {
+    this.localFlags = { ...flags }
+    this.sendFlags()
+  }
+
+  /**
+   * Puts track on the first sender of its kind (replaceTrack, no
+   * renegotiation), or on a new one (renegotiation). track null stops
+   * sending that kind without renegotiating.
+   */
+  async setTrack(kind: 'audio' | 'video', track: MediaStreamTrack | null): Promise<void> {
+    if (this.closed) return
+    const tr = this.transceiverFor(kind)
+    if (tr) {
+      if (track && tr.direction !== 'sendrecv' && tr.direction !== 'sendonly') {
+        // Offered to us receive-only (the callee is adding its tracks to
+        // the caller's offer, or answered audio-only and now turns the
+        // camera on): sending needs this direction, and a renegotiation
+        // unless the answer is still to be made.
+        tr.direction = 'sendrecv'
+        tr.sender.setStreams?.(this.local)
+      }
+      await tr.sender.replaceTrack(track)
+      return
+    }
+    if (track) this.pc.addTrack(track, this.local)
+  }
+
+  /** Adds a sending slot of kind with no track yet, when none exists, so the offer carries it. */
+  addTransceiver(kind: 'audio' | 'video', direction: RTCRtpTransceiverDirection): void {
+    if (this.closed || this.transceiverFor(kind)) return
+    this.pc.addTransceiver(kind, { direction, streams: [this.local] })
+  }
+
+  /** Starts statistics sampling (idempotent). */
+  startStats(): void {
+    if (this.statsTimer || this.closed) return
+    this.statsTimer = setInterval(() => void this.sampleStats(), this.opts.statsIntervalMs)
+  }
+
+  /** Restarts ICE (new candidates, same call) unless one started very recently. */
+  restartIce(): void {
+    if (this.closed) return
+    const now = Date.now()
+    if (now - this.lastRestart < this.opts.disconnectedRestartMs) return
+    this.lastRestart = now
+    clearTimeout(this.disconnectedTimer)
+    this.disconnectedTimer = undefined
+    // A restart on a path that still works (after an `online` event) keeps
+    // the media flowing: nothing to tell. Otherwise the call is reconnecting.
+    if (this.everConnected && !this.healthy()) this.setStatus('reconnecting')
+    this.pc.restartIce() // fires negotiationneeded: the negotiator sends an offer with new credentials
+  }
+
+  /** Closes the connection and drops every listener and timer. Local tracks are the caller's to stop. */
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    clearTimeout(this.disconnectedTimer)
+    clearTimeout(this.lostTimer)
+    clearInterval(this.statsTimer)
+    this.negotiator.close()
+    for (const c of this.cleanups.splice(0)) c()
+    try {
+      this.channel?.close()
+    } catch {
+      // already closed
+    }
+    this.pc.close()
+    for (const t of this.remote.getTracks()) this.remote.removeTrack(t)
+  }
+
+  private transceiverFor(kind: 'audio' | 'video'): RTCRtpTransceiver | undefined {
+    const all = this.pc.getTransceivers().filter((t) => t.direction !== 'stopped' && t.currentDirection !== 'stopped' && t.receiver.track?.kind === kind)
+    return all.find((t) => t.sender.track?.kind === kind) ?? all[0]
+  }
+
+  private onTrack(ev: RTCTrackEvent): void {
+    const track = ev.track
+    for (const old of this.remote.getTracks()) {
+      if (old.kind === track.kind && old !== track) this.remote.removeTrack(old)
+    }
+    if (!this.remote.getTracks().includes(track)) this.remote.addTrack(track)
+    if (track.kind === 'video') {
+      const guess = () => {
+        if (this.flagsFromChannel || this.closed) return
+        this.setRemoteFlags({ ...this.remoteFlags, cameraOn: !track.muted })
+      }
+      this.listen(track, 'mute', guess)
+      this.listen(track, 'unmute', guess)
+      guess()
+    }
+    this.opts.listener.remoteStream(this.remote)
+  }
+
+  private onIceState(): void {
+    if (this.closed) return
+    switch (this.pc.iceConnectionState) {
+      case 'disconnected':
+        // Often a blip that heals by itself; restart if it lasts.
+        if (!this.disconnectedTimer) {
+          this.disconnectedTimer = setTimeout(() => {
+            this.disconnectedTimer = undefined
+            const s = this.pc.iceConnectionState
+            if (s === 'disconnected' || s === 'failed') this.restartIce()
+          }, this.opts.disconnectedRestartMs)
+        }
+        break
+      case 'failed':
+        this.restartIce()
+        break
+      case 'connected':
+      case 'completed':
+        clearTimeout(this.disconnectedTimer)
+        this.disconnectedTimer = undefined
+        this.checkRecovered()
+        break
+    }
+  }
+
+  /** ICE and DTLS are up. */
+  private healthy(): boolean {
+    const ice = this.pc.iceConnectionState
+    return this.pc.connectionState === 'connected' && (ice === 'connected' || ice === 'completed')
+  }
+
+  /**
+   * Back from reconnecting. connectionstatechange alone is not enough: an
+   * ICE restart can complete without connectionState ever leaving
+   * `connected` (the old pair carried on meanwhile).
+   */
+  private checkRecovered(): void {
+    if (this.status === 'reconnecting' && this.healthy() && this.pc.signalingState === 'stable') this.setStatus('connected')
+  }
+
+  private onConnectionState(): void {
+    if (this.closed) return
+    const s = this.pc.connectionState
+    if (s === 'connected') {
+      this.everConnected = true
+      clearTimeout(this.lostTimer)
+      this.lostTimer = undefined
+      this.setStatus('connected')
+      this.startStats()
+    } else if (s === 'failed') {
+      this.restartIce()
+    }
+  }
+
+  private onOnline(): void {
+    // A new network (Wi-Fi to cable, VPN up): the old path may be gone.
+    if (this.everConnected && !this.closed) {
+      this.lastRestart = -Infinity
+      this.restartIce()
+    }
+  }
+
+  private setStatus(s: LinkStatus): void {
+    if (this.status === s || this.closed) return
+    this.status = s
+    if (s === 'reconnecting' && !this.lostTimer) {
+      this.lostTimer = setTimeout(() => {
+        this.lostTimer = undefined
+        if (this.status === 'reconnecting') this.setStatus('lost')
+      }, this.opts.reconnectTimeoutMs)
+    }
+    this.opts.listener.status(s)
+  }
+
+  private setRemoteFlags(flags: MediaFlags): void {
+    const f = this.remoteFlags
+    if (f.micOn === flags.micOn && f.cameraOn === flags.cameraOn && f.screenSharing === flags.screenSharing) return
+    this.remoteFlags = { ...flags }
+    this.opts.listener.remoteMedia({ ...flags })
+  }
+
+  private sendFlags(): void {
+    const ch = this.channel
+    if (!ch || ch.readyState !== 'open' || this.closed) return
+    try {
+      ch.send(encodeFlags(this.localFlags))
+    } catch (err) {
+      console.debug('call: state channel send failed', err)
+    }
+  }
+
+  private async sampleStats(): Promise<void> {
+    if (this.closed) return
+    try {
+      const report = await this.pc.getStats()
+      if (this.closed) return
+      const { stats, state } = parseStats(report as unknown as Parameters<typeof parseStats>[0], this.statsState)
+      this.statsState = state
+      this.opts.listener.stats(stats)
+    } catch (err) {
+      console.debug('call: getStats failed', err)
+    }
+  }
+
+  private listen(target: EventTarget, type: string, fn: (ev: Event) => void): void {
+    target.addEventListener(type, fn)
+    this.cleanups.push(() => target.removeEventListener(type, fn))
+  }
+}

@@ -1,0 +1,645 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { Switchboard, type FakeBackend } from './calltest/backend'
+import { FakePeerConnection, fakeRtc, settle, waitFor, type FakeTrack } from './calltest/rtc'
+import { CallSession } from './session'
+import { CallEvent, type CallSessionOptions, type CallState, type MediaFlags } from './types'
+import type { CallError } from './errors'
+
+/** One side of a call: its fake Go, fake browser and session, plus what the session emitted. */
+interface Side {
+  go: FakeBackend
+  rtc: ReturnType<typeof fakeRtc>
+  session: CallSession
+  states: CallState[]
+  errors: CallError[]
+  remoteMedia: MediaFlags[]
+  pc(): FakePeerConnection
+}
+
+let sessions: CallSession[] = []
+
+function side(go: FakeBackend, opts: Partial<CallSessionOptions> = {}): Side {
+  const rtc = fakeRtc()
+  const session = new CallSession({
+    backend: go,
+    rtc: rtc.env,
+    statsIntervalMs: 20,
+    disconnectedRestartMs: 40,
+    reconnectTimeoutMs: 400,
+    connectTimeoutMs: 1000,
+    ...opts,
+  })
+  sessions.push(session)
+  const s: Side = {
+    go,
+    rtc,
+    session,
+    states: [],
+    errors: [],
+    remoteMedia: [],
+    pc: () => {
+      const all = rtc.pcs()
+      if (all.length === 0) throw new Error('no peer connection yet')
+      return all[all.length - 1]
+    },
+  }
+  session.on(CallEvent.State, (c) => {
+    if (s.states.at(-1) !== c.state) s.states.push(c.state)
+  })
+  session.on(CallEvent.Error, (e) => s.errors.push(e))
+  session.on(CallEvent.RemoteMedia, (f) => s.remoteMedia.push(f))
+  return s
+}
+
+function pair(opts: Partial<CallSessionOptions> = {}): { a: Side; b: Side; board: Switchboard } {
+  const board = new Switchboard()
+  return { a: side(board.a, opts), b: side(board.b, opts), board }
+}
+
+/** A calls B and B answers; both connected. */
+async function connect(a: Side, b: Side, video = true, acceptVideo = video): Promise<void> {
+  await a.session.placeCall(b.go.peerId, { video })
+  await waitFor(() => b.session.state === 'ringing', 'B ringing')
+  await b.session.accept({ video: acceptVideo })
+  await waitFor(() => a.session.state === 'connected' && b.session.state === 'connected', 'both connected')
+}
+
+const sender = (pc: FakePeerConnection, kind: 'audio' | 'video') => pc.transceivers.find((t) => t.kind === kind)?.sender
+
+beforeEach(() => {
+  sessions = []
+  FakePeerConnection.all = []
+})
+
+afterEach(() => {
+  for (const s of sessions) s.dispose()
+  vi.restoreAllMocks()
+})
+
+describe('CallSession: a call from start to end', () => {
+  it('places, rings, accepts and connects, with media on the callee only after accept', async () => {
+    const { a, b } = pair()
+    await a.session.placeCall('PEERB', { video: true })
+    await waitFor(() => b.session.state === 'ringing', 'B ringing')
+    await waitFor(() => a.session.state === 'ringing', 'A hears ringback')
+
+    // Ringing: the callee has neither media nor a peer connection yet.
+    expect(b.rtc.media.requests).toHaveLength(0)
+    expect(b.rtc.pcs()).toHaveLength(0)
+    expect(b.session.localStream).toBeNull()
+    expect(a.rtc.media.requests).toHaveLength(1)
+    expect(a.rtc.media.requests[0].audio).toMatchObject({ echoCancellation: true, noiseSuppression: true, autoGainControl: true })
+    expect(a.rtc.media.requests[0].video).toMatchObject({ width: { ideal: 1280 }, height: { ideal: 720 } })
+
+    await b.session.accept({ video: true })
+    expect(b.rtc.media.requests).toHaveLength(1)
+    await waitFor(() => a.session.state === 'connected' && b.session.state === 'connected', 'both connected')
+
+    expect(a.states).toEqual(['calling', 'ringing', 'connecting', 'connected'])
+    expect(b.states).toEqual(['ringing', 'connecting', 'connected'])
+    expect(a.go.called('mediaState').map((c) => c.args[1])).toEqual(['connected'])
+    expect(b.go.called('mediaState').map((c) => c.args[1])).toEqual(['connected'])
+    expect(a.session.call?.safetyCode).toBe('12345 67890')
+
+    // Both send audio and video and receive the other's.
+    for (const s of [a, b]) {
+      const pc = s.pc()
+      expect(sender(pc, 'audio')?.track?.kind).toBe('audio')
+      expect(sender(pc, 'video')?.track?.kind).toBe('video')
+      await waitFor(() => s.session.remoteStream?.getTracks().length === 2, 'remote audio+video')
+      expect(s.session.localStream?.getTracks()).toHaveLength(2)
+    }
+    // The caller was impolite, the callee polite.
+    expect(a.pc().config.iceServers).toEqual([])
+  })
+
+  it('sends the offer in Calls.Start and the answer in Calls.Accept, candidates only after them', async () => {
+    const { a, b } = pair()
+    await connect(a, b)
+    const order = a.go.log.map((c) => c.method).filter((m) => m === 'start' || m === 'candidate')
+    expect(order[0]).toBe('start')
+    expect(order.slice(1).every((m) => m === 'candidate')).toBe(true)
+    const bOrder = b.go.log.map((c) => c.method).filter((m) => m === 'accept' || m === 'candidate')
+    expect(bOrder[0]).toBe('accept')
+    // The end of candidates travels as an empty candidate.
+    expect(a.go.called('candidate').some((c) => (c.args[1] as { candidate: string }).candidate === '')).toBe(true)
+    const start = a.go.called('start')[0]
+    expect(start.args.slice(0, 2)).toEqual(['PEERB', true])
+    expect(JSON.parse(start.args[2] as string).media.map((m: { kind: string }) => m.kind)).toEqual(['audio', 'video'])
+    expect(JSON.parse(start.args[2] as string).data).toBe(true) // the state channel rides in the first offer
+    expect(a.go.called('renegotiate')).toHaveLength(0)
+    expect(b.go.called('renegotiate')).toHaveLength(0)
+  })
+
+  it('uses the ICE servers the app hands out', async () => {
+    const { a, b } = pair()
+    a.go.iceServerList = [{ urls: ['turn:turn.example:3478'], username: 'u', credential: 'c' }, { urls: [] }]
+    await connect(a, b)
+    expect(a.pc().config.iceServers).toEqual([{ urls: ['turn:turn.example:3478'], username: 'u', credential: 'c' }])
+  })
+
+  it('hangup stops every local track, closes the connection and drops listeners, on both sides', async () => {
+    const { a, b } = pair()
+    await connect(a, b)
+    await a.session.startScreenShare()
+    expect(a.rtc.media.live().map((t) => t.label).sort()).toEqual(['mic', 'screen'])
+    const pcA = a.pc()
+    const pcB = b.pc()
+
+    await a.session.hangup()
+    await waitFor(() => b.session.state === 'ended', 'B ended')
+    for (const s of [a, b]) {
+      expect(s.session.state).toBe('ended')
+      expect(s.session.error).toBeNull()
+      expect(s.rtc.media.live()).toEqual([])
+      expect(s.session.localStream).toBeNull()
+      expect(s.session.remoteStream).toBeNull()
+      expect(s.session.stats).toBeNull()
+      expect(s.rtc.network.listenerCount).toBe(0)
+    }
+    for (const pc of [pcA, pcB]) {
+      expect(pc.closed).toBe(true)
+      for (const t of ['negotiationneeded', 'icecandidate', 'track', 'iceconnectionstatechange', 'connectionstatechange']) {
+        expect(pc.listenerCount(t)).toBe(0)
+      }
+    }
+    expect(a.go.called('hangup')).toHaveLength(1)
+    expect(b.errors).toEqual([])
+  })
+
+  it('makes any number of calls in a row, either way', async () => {
+    const { a, b } = pair()
+    for (let i = 0; i < 3; i++) {
+      const [caller, callee] = i % 2 === 0 ? [a, b] : [b, a]
+      await connect(caller, callee, i !== 1)
+      expect(a.rtc.pcs()).toHaveLength(i + 1)
+      expect(b.rtc.pcs()).toHaveLength(i + 1)
+      await callee.session.hangup()
+      await waitFor(() => caller.session.state === 'ended', 'ended')
+      expect(a.rtc.media.live()).toEqual([])
+      expect(b.rtc.media.live()).toEqual([])
+      expect(a.rtc.pcs().every((p) => p.closed) && b.rtc.pcs().every((p) => p.closed)).toBe(true)
+    }
+    expect(a.errors).toEqual([])
+    expect(b.errors).toEqual([])
+  })
+
+  it('an audio call offers no video and opens no camera', async () => {
+    const { a, b } = pair()
+    await connect(a, b, false)
+    expect(a.rtc.media.requests[0].video).toBe(false)
+    expect(b.rtc.media.requests[0].video).toBe(false)
+    expect(a.pc().transceivers.map((t) => t.kind)).toEqual(['audio'])
+    expect(a.session.localMedia).toEqual({ micOn: true, cameraOn: false, screenSharing: false })
+  })
+
+  it('accepting a video call without video answers with sound only but still receives the picture', async () => {
+    const { a, b } = pair()
+    await connect(a, b, true, false)
+    expect(b.rtc.media.requests[0].video).toBe(false)
+    expect(b.go.called('accept')[0].args[1]).toBe(false)
+    await waitFor(() => b.session.remoteStream?.getVideoTracks().length === 1, 'B receives video')
+    expect(sender(b.pc(), 'video')?.track ?? null).toBeNull()
+  })
+})
+
+describe('CallSession: refusals and failures', () => {
+  it('a declined call ends with declined for the caller and nothing for the callee', async () => {
+    const { a, b } = pair()
+    await a.session.placeCall('PEERB', { video: true })
+    await waitFor(() => b.session.state === 'ringing', 'ringing')
+    await b.session.decline()
+    await waitFor(() => a.session.state === 'ended', 'A ended')
+    expect(a.session.error?.code).toBe('declined')
+    expect(a.session.error?.message).toBe('The call was declined.')
+    expect(a.errors.map((e) => e.code)).toEqual(['declined'])
+    expect(b.session.state).toBe('ended')
+    expect(b.session.error).toBeNull()
+    expect(a.rtc.media.live()).toEqual([])
+    expect(a.pc().closed).toBe(true)
+    expect(b.rtc.media.requests).toHaveLength(0)
+  })
+
+  it('busy and offline callees end the call with their error', async () => {
+    const { a, b } = pair()
+    b.go.busy = true
+    await a.session.placeCall('PEERB', { video: false })
+    await waitFor(() => a.session.state === 'ended', 'ended busy')
+    expect(a.session.error?.code).toBe('busy')
+    expect(a.rtc.media.live()).toEqual([])
+
+    b.go.busy = false
+    a.go.offline = true
+    await a.session.placeCall('PEERB', { video: false })
+    await waitFor(() => a.session.state === 'ended' && a.session.error !== null, 'ended offline')
+    expect(a.session.error?.code).toBe('offline')
+    expect(a.rtc.media.live()).toEqual([])
+    expect(b.session.state).toBe('idle')
+  })
+
+  it('maps a permission refusal and does not call anyone', async () => {
+    const { a } = pair()
+    a.rtc.media.failNext = ['NotAllowedError']
+    await a.session.placeCall('PEERB', { video: false })
+    expect(a.session.state).toBe('ended')
+    expect(a.session.error?.code).toBe('permission_denied')
+    expect(a.session.error?.message).toMatch(/not allowed to use your camera or microphone/)
+    expect(a.go.called('start')).toHaveLength(0)
+    expect(a.rtc.pcs()).toHaveLength(0)
+  })
+
+  it('no devices at all: no_devices', async () => {
+    const { a } = pair()
+    a.rtc.media.failNext = ['NotFoundError', 'NotFoundError']
+    await a.session.placeCall('PEERB', { video: true })
+    expect(a.session.error?.code).toBe('no_devices')
+    expect(a.go.called('start')).toHaveLength(0)
+  })
+
+  it('a camera that fails leaves a call with sound, and says so', async () => {
+    const { a, b } = pair()
+    a.rtc.media.failVideo = 'NotReadableError'
+    await connect(a, b, true)
+    expect(a.errors.map((e) => e.code)).toEqual(['device_in_use'])
+    expect(a.session.localMedia.cameraOn).toBe(false)
+    // Video is still offered, so A sees B and can turn a camera on later.
+    expect(a.pc().transceivers.map((t) => t.kind)).toEqual(['audio', 'video'])
+    await waitFor(() => a.session.remoteStream?.getVideoTracks().length === 1, 'A receives video')
+  })
+
+  it('the callee without a microphone can still answer and listen', async () => {
+    const { a, b } = pair()
+    b.rtc.media.failNext = ['NotFoundError']
+    await connect(a, b, false)
+    expect(b.errors.map((e) => e.code)).toEqual(['no_devices'])
+    expect(b.session.localMedia.micOn).toBe(false)
+  })
+
+  it('cancel while ringing tells Go and stops the media', async () => {
+    const { a, b } = pair()
+    await a.session.placeCall('PEERB', { video: true })
+    await waitFor(() => a.session.state === 'ringing', 'ringing')
+    await a.session.cancel()
+    expect(a.session.state).toBe('ended')
+    expect(a.session.error).toBeNull()
+    expect(a.rtc.media.live()).toEqual([])
+    expect(a.go.called('hangup')).toHaveLength(1)
+    await waitFor(() => b.session.state === 'ended', 'B stops ringing')
+    expect(b.session.error).toBeNull()
+  })
+
+  it('cancel before Calls.Start answered hangs up as soon as it does', async () => {
+    const { a, b } = pair()
+    void a.session.placeCall('PEERB', { video: false })
+    await waitFor(() => a.go.called('start').length === 1, 'start sent')
+    await a.session.cancel()
+    await waitFor(() => a.go.called('hangup').length === 1, 'hangup after start')
+    await waitFor(() => b.session.state === 'ended', 'B ended')
+    expect(a.rtc.media.live()).toEqual([])
+  })
+
+  it('a Calls.Start error ends the call with its message', async () => {
+    const { a } = pair()
+    const { BackendError } = await import('../backend')
+    a.go.failures.start = new BackendError('failed', 'calls: already in a call')
+    await a.session.placeCall('PEERB', { video: false })
+    await waitFor(() => a.session.state === 'ended', 'ended')
+    expect(a.session.error?.code).toBe('busy')
+    expect(a.rtc.media.live()).toEqual([])
+  })
+
+  it('refuses a second call while one is live, without disturbing it', async () => {
+    const { a, b } = pair()
+    await connect(a, b)
+    await a.session.placeCall('PEERB', { video: true })
+    expect(a.errors.map((e) => e.code)).toEqual(['wrong_state'])
+    expect(a.session.state).toBe('connected')
+    await b.session.accept({ video: true })
+    expect(b.errors.map((e) => e.code)).toEqual(['wrong_state'])
+  })
+
+  it('fails with connection_failed when the media never connects', async () => {
+    const { a, b } = pair({ connectTimeoutMs: 100 })
+    // Neither side ever connects.
+    const orig = FakePeerConnection.prototype.setLocalDescription
+    vi.spyOn(FakePeerConnection.prototype, 'setLocalDescription').mockImplementation(function (this: FakePeerConnection, d) {
+      this.autoConnect = false
+      return orig.call(this, d)
+    })
+    await a.session.placeCall('PEERB', { video: false })
+    await waitFor(() => b.session.state === 'ringing', 'ringing')
+    await b.session.accept({ video: false })
+    await waitFor(() => a.session.state === 'ended' && b.session.state === 'ended', 'both ended', 3000)
+    expect([a.session.error?.code, b.session.error?.code]).toContain('connection_failed')
+    expect(a.rtc.media.live()).toEqual([])
+    expect(b.rtc.media.live()).toEqual([])
+  })
+})
+
+describe('CallSession: in-call controls', () => {
+  it('mute and camera flags reach the other side over the state channel', async () => {
+    const { a, b } = pair()
+    await connect(a, b)
+    await waitFor(() => b.session.remoteMedia.cameraOn, 'B sees A camera on')
+
+    a.session.setMuted(true)
+    const mic = a.rtc.media.tracks.find((t) => t.kind === 'audio')!
+    expect(mic.enabled).toBe(false)
+    expect(mic.readyState).toBe('live')
+    expect(a.session.localMedia.micOn).toBe(false)
+    await waitFor(() => !b.session.remoteMedia.micOn, 'B sees A muted')
+
+    const cam = a.rtc.media.tracks.find((t) => t.kind === 'video')!
+    await a.session.setCameraOn(false)
+    expect(cam.readyState).toBe('ended') // the camera light goes out
+    expect(sender(a.pc(), 'video')?.track).toBeNull()
+    expect(a.session.localStream?.getVideoTracks()).toEqual([])
+    await waitFor(() => !b.session.remoteMedia.cameraOn, 'B sees A camera off')
+    expect(a.go.called('renegotiate')).toHaveLength(0) // replaceTrack(null): no renegotiation
+
+    await a.session.setCameraOn(true)
+    const cam2 = sender(a.pc(), 'video')?.track as unknown as FakeTrack
+    expect(cam2.kind).toBe('video')
+    expect(cam2).not.toBe(cam)
+    await waitFor(() => b.session.remoteMedia.cameraOn, 'B sees A camera on again')
+    a.session.setMuted(false)
+    await waitFor(() => b.session.remoteMedia.micOn, 'B hears A again')
+    expect(b.session.remoteMedia).toEqual({ micOn: true, cameraOn: true, screenSharing: false })
+  })
+
+  it('camera on in an audio call adds video by renegotiation', async () => {
+    const { a, b } = pair()
+    await connect(a, b, false)
+    await b.session.setCameraOn(true)
+    await waitFor(() => a.session.remoteStream?.getVideoTracks().length === 1, 'A receives B video')
+    expect(b.go.called('renegotiate').map((c) => c.args[1])).toEqual(['offer'])
+    expect(a.go.called('renegotiate').map((c) => c.args[1])).toEqual(['answer'])
+    await waitFor(() => a.session.remoteMedia.cameraOn, 'A sees B camera on')
+    expect(a.session.state).toBe('connected')
+  })
+
+  it('screen share replaces the camera in a video call without renegotiation, and the camera comes back', async () => {
+    const { a, b } = pair()
+    await connect(a, b)
+    const cam = sender(a.pc(), 'video')!.track!
+    await a.session.startScreenShare()
+    const screen = sender(a.pc(), 'video')!.track!
+    expect(screen.label).toBe('screen')
+    expect(cam.readyState).toBe('ended')
+    expect(a.session.localMedia).toEqual({ micOn: true, cameraOn: true, screenSharing: true })
+    await waitFor(() => b.session.remoteMedia.screenSharing, 'B sees the share')
+    expect(a.go.called('renegotiate')).toHaveLength(0)
+
+    await a.session.stopScreenShare()
+    expect(screen.readyState).toBe('ended')
+    expect(sender(a.pc(), 'video')!.track!.label).toBe('camera')
+    await waitFor(() => !b.session.remoteMedia.screenSharing, 'B sees the share end')
+  })
+
+  it('the browser ending the share stops it like stopScreenShare', async () => {
+    const { a, b } = pair()
+    await connect(a, b, false)
+    await a.session.startScreenShare()
+    await waitFor(() => b.session.remoteStream?.getVideoTracks().length === 1, 'B receives the screen')
+    expect(a.go.called('renegotiate').map((c) => c.args[1])).toEqual(['offer']) // audio call: a new video sender
+    const screen = sender(a.pc(), 'video')!.track as unknown as FakeTrack
+    screen.end()
+    await waitFor(() => !a.session.localMedia.screenSharing, 'share stopped')
+    expect(sender(a.pc(), 'video')!.track).toBeNull()
+  })
+
+  it('a cancelled screen picker is not an error; a refused one is', async () => {
+    const { a, b } = pair()
+    await connect(a, b)
+    a.rtc.media.failScreen = 'NotAllowedError'
+    await a.session.startScreenShare()
+    expect(a.errors).toEqual([])
+    a.rtc.media.failScreen = 'NotReadableError'
+    await a.session.startScreenShare()
+    expect(a.errors.map((e) => e.code)).toEqual(['device_in_use'])
+    expect(a.session.state).toBe('connected')
+  })
+
+  it('switches the microphone and camera with replaceTrack and an exact device id', async () => {
+    const { a, b } = pair()
+    await connect(a, b)
+    const oldMic = sender(a.pc(), 'audio')!.track!
+    a.session.setMuted(true)
+    await a.session.switchDevice('microphone', 'mic-2')
+    const mic = sender(a.pc(), 'audio')!.track! as unknown as FakeTrack
+    expect(mic.deviceId).toBe('mic-2')
+    expect(mic.enabled).toBe(false) // still muted
+    expect(oldMic.readyState).toBe('ended')
+    const last = a.rtc.media.requests.at(-1)!
+    expect(last.audio).toMatchObject({ deviceId: { exact: 'mic-2' }, echoCancellation: true })
+
+    await a.session.switchDevice('camera', 'cam-2')
+    expect((sender(a.pc(), 'video')!.track as unknown as FakeTrack).deviceId).toBe('cam-2')
+    expect(a.go.called('renegotiate')).toHaveLength(0)
+    expect(a.rtc.media.live().map((t) => t.deviceId).sort()).toEqual(['cam-2', 'mic-2'])
+  })
+
+  it('uses the preferred devices from settings, falling back to the default', async () => {
+    const { a, b } = pair({ devices: { camera: 'cam-9', microphone: 'mic-9' } })
+    await connect(a, b)
+    expect(a.rtc.media.requests[0].audio).toMatchObject({ deviceId: { ideal: 'mic-9' } })
+    expect(a.rtc.media.requests[0].video).toMatchObject({ deviceId: { ideal: 'cam-9' } })
+  })
+
+  it('setSpeaker reaches every registered output, and says when it cannot', async () => {
+    const { a } = pair()
+    const el = { setSinkId: vi.fn(async () => {}) } as unknown as HTMLMediaElement
+    const off = a.session.registerOutput(el)
+    await a.session.setSpeaker('spk-2')
+    expect(el.setSinkId).toHaveBeenCalledWith('spk-2')
+    off()
+    await a.session.setSpeaker('spk-3')
+    expect(el.setSinkId).toHaveBeenCalledTimes(1)
+    a.session.registerOutput({} as HTMLMediaElement)
+    await settle()
+    expect(a.errors.map((e) => e.code)).toEqual(['unsupported'])
+  })
+
+  it('reports statistics once connected', async () => {
+    const { a, b } = pair()
+    await connect(a, b)
+    const pc = a.pc()
+    pc.statsReport = new Map<string, Record<string, unknown>>([
+      ['T', { type: 'transport', selectedCandidatePairId: 'P', timestamp: 1000 }],
+      ['P', { type: 'candidate-pair', localCandidateId: 'L', remoteCandidateId: 'R', currentRoundTripTime: 0.02, timestamp: 1000 }],
+      ['L', { type: 'local-candidate', candidateType: 'host' }],
+      ['R', { type: 'remote-candidate', candidateType: 'host' }],
+    ])
+    await waitFor(() => a.session.stats !== null, 'stats')
+    expect(a.session.stats).toMatchObject({ rttMs: 20, path: 'direct', quality: 'good' })
+  })
+})
+
+describe('CallSession: reconnecting', () => {
+  it('restarts ICE when the connection fails, without ringing again', async () => {
+    const { a, b } = pair()
+    await connect(a, b)
+    await settle() // the first negotiation's last candidates are in
+    const pcA = a.pc()
+    pcA.setState('failed', 'failed')
+    await waitFor(() => a.session.state === 'reconnecting', 'reconnecting')
+    expect(pcA.restarts).toBe(1)
+    await waitFor(() => a.session.state === 'connected' && b.go.called('renegotiate').length === 1, 'connected again')
+    expect(a.go.called('mediaState').map((c) => c.args[1])).toEqual(['connected', 'reconnecting', 'connected'])
+    expect(a.go.called('renegotiate').map((c) => c.args[1])).toEqual(['offer'])
+    expect(b.go.called('renegotiate').map((c) => c.args[1])).toEqual(['answer'])
+    expect(a.go.called('start')).toHaveLength(1)
+    expect(b.states.filter((s) => s === 'ringing')).toHaveLength(1)
+    expect(a.states).toEqual(['calling', 'ringing', 'connecting', 'connected', 'reconnecting', 'connected'])
+    expect(a.rtc.pcs()).toHaveLength(1) // same connection, same tracks
+  })
+
+  it('restarts after `disconnected` lasts, not on a blip', async () => {
+    const { a, b } = pair()
+    await connect(a, b)
+    const pcA = a.pc()
+    pcA.setState('disconnected')
+    await new Promise((r) => setTimeout(r, 10))
+    pcA.setState('connected')
+    await new Promise((r) => setTimeout(r, 80))
+    expect(pcA.restarts).toBe(0)
+    pcA.setState('disconnected', 'disconnected')
+    await waitFor(() => pcA.restarts === 1, 'restart after 40 ms')
+    await waitFor(() => a.session.state === 'connected', 'connected again')
+  })
+
+  it('an ICE restart can recover without connectionState ever changing', async () => {
+    const { a, b } = pair()
+    await connect(a, b)
+    const pcA = a.pc()
+    pcA.setState('disconnected') // ICE only; connectionState stays `connected`, as it may in browsers
+    await waitFor(() => a.session.state === 'reconnecting', 'reconnecting')
+    await waitFor(() => a.session.state === 'connected', 'connected again')
+    expect(pcA.connectionState).toBe('connected')
+    expect(a.go.called('mediaState').map((c) => c.args[1])).toEqual(['connected', 'reconnecting', 'connected'])
+  })
+
+  it('an `online` event on a healthy connection restarts ICE quietly', async () => {
+    const { a, b } = pair()
+    await connect(a, b)
+    a.rtc.network.online()
+    expect(a.pc().restarts).toBe(1)
+    await waitFor(() => a.go.called('renegotiate').length === 1 && a.pc().signalingState === 'stable', 'restart negotiated')
+    await settle()
+    expect(a.states.at(-1)).toBe('connected')
+    expect(a.states).not.toContain('reconnecting')
+    expect(a.go.called('mediaState').map((c) => c.args[1])).toEqual(['connected'])
+  })
+
+  it('restarts on an `online` event (new network)', async () => {
+    const { a, b } = pair()
+    await connect(a, b)
+    b.pc().setState('disconnected', 'disconnected')
+    b.rtc.network.online()
+    expect(b.pc().restarts).toBe(1)
+    await waitFor(() => b.session.state === 'connected' && b.go.called('mediaState').length === 3, 'reconnected')
+    // The callee (polite) restarted: its offer went through Calls.Renegotiate.
+    expect(b.go.called('renegotiate').map((c) => c.args[1])).toEqual(['offer'])
+  })
+
+  it('both sides restarting at once (glare) still converges', async () => {
+    const { a, b } = pair()
+    await connect(a, b)
+    a.pc().setState('failed', 'failed')
+    b.pc().setState('failed', 'failed')
+    await waitFor(() => a.session.state === 'connected' && b.session.state === 'connected', 'both connected', 3000)
+    await settle()
+    expect(a.pc().signalingState).toBe('stable')
+    expect(b.pc().signalingState).toBe('stable')
+    expect(b.pc().history).toContain('rollback') // the polite callee gave way
+  })
+
+  it('ends with connection_lost when the restart does not bring it back', async () => {
+    const { a, b } = pair()
+    await connect(a, b)
+    a.pc().autoConnect = false
+    b.pc().autoConnect = false
+    a.pc().setState('failed', 'failed')
+    await waitFor(() => a.session.state === 'ended', 'ended', 3000)
+    expect(a.session.error?.code).toBe('connection_lost')
+    expect(a.errors.map((e) => e.code)).toEqual(['connection_lost'])
+    expect(a.go.called('hangup')).toHaveLength(1)
+    expect(a.rtc.media.live()).toEqual([])
+    await waitFor(() => b.session.state === 'ended', 'B ended')
+  })
+})
+
+describe('CallSession: Go-level glare and resync', () => {
+  it('auto-accepts the folded call with the video choice we placed', async () => {
+    const { a, b } = pair()
+    // Go kept B's call and cancelled ours: ours ends, theirs rings with autoAccept.
+    await a.session.placeCall('PEERB', { video: false })
+    await waitFor(() => b.session.state === 'ringing', 'B ringing')
+    const id = a.session.call!.id
+    a.go.emit('call:state', { ...a.session.call!, state: 'ended', outcome: 'cancelled', reason: 'both called at once; joined the other call' })
+    a.go.emit('call:incoming', {
+      call: { id: 'glare', peer: 'PEERB', peerName: 'B', direction: 'incoming', media: ['audio', 'video'], state: 'ringing', verified: true, autoAccept: true, startedAt: '' },
+      offer: JSON.stringify({ pc: 'x', ufrag: 'u', media: [{ mid: '0', kind: 'audio', direction: 'sendrecv' }], data: true }),
+    })
+    await waitFor(() => a.go.called('accept').length === 1, 'auto accept')
+    expect(a.go.called('accept')[0].args.slice(0, 2)).toEqual(['glare', false])
+    expect(id).not.toBe('glare')
+    // Our own call ended without an error (the fake Go knows no 'glare' call, so the accept itself fails here).
+    expect(a.states.slice(0, 4)).toEqual(['calling', 'ringing', 'ended', 'ringing'])
+  })
+
+  it('after the bridge reconnects, a call Go no longer has ends', async () => {
+    const { a, b } = pair()
+    await a.session.placeCall('PEERB', { video: false })
+    await waitFor(() => b.session.state === 'ringing', 'ringing')
+    b.go.current = null
+    const handlers: ((c: boolean) => void)[] = []
+    vi.spyOn(b.go, 'onConnectionChange')
+    // Reach the handler the session registered.
+    ;(b.go as unknown as { connHandlers: Set<(c: boolean) => void> }).connHandlers.forEach((h) => handlers.push(h))
+    handlers.forEach((h) => h(true))
+    await waitFor(() => b.session.state === 'ended', 'B ended')
+    expect(b.session.error).toBeNull()
+  })
+
+  it('another window of the app observes the call: mirrors it, no media, never hangs up by itself', async () => {
+    const { a, b } = pair({ connectTimeoutMs: 100 })
+    const observer = side(b.go, { connectTimeoutMs: 100 })
+    await connect(a, b)
+    await waitFor(() => observer.session.state === 'connected', 'observer mirrors connected')
+    await new Promise((r) => setTimeout(r, 250)) // past its connect timeout
+    expect(observer.session.state).toBe('connected')
+    expect(b.go.called('hangup')).toHaveLength(0)
+    expect(observer.rtc.media.requests).toHaveLength(0)
+    expect(observer.rtc.pcs()).toHaveLength(0)
+    await a.session.hangup()
+    await waitFor(() => observer.session.state === 'ended' && b.session.state === 'ended', 'both windows ended')
+    expect(observer.session.error).toBeNull()
+  })
+
+  it('a window without WebRTC cannot answer but does not decline either', async () => {
+    const board = new Switchboard()
+    const a = side(board.a)
+    const noRtc = side(board.b, { rtc: { ...fakeRtc().env, RTCPeerConnection: undefined } })
+    expect(noRtc.session.canCall).toBe(false)
+    expect(a.session.canCall).toBe(true)
+    await a.session.placeCall('PEERB', { video: false })
+    await waitFor(() => noRtc.session.state === 'ringing', 'ringing')
+    await noRtc.session.accept({ video: false })
+    expect(noRtc.errors.map((e) => e.code)).toEqual(['no_webrtc'])
+    expect(noRtc.session.state).toBe('ringing')
+    expect(board.b.called('decline')).toHaveLength(0)
+    await noRtc.session.placeCall('PEERA', { video: false })
+    expect(noRtc.errors.map((e) => e.code)).toEqual(['no_webrtc', 'wrong_state'])
+  })
+
+  it('dispose hangs up and stops listening', async () => {
+    const { a, b } = pair()
+    await connect(a, b)
+    a.session.dispose()
+    expect(a.go.listenerCount).toBe(0)
+    expect(a.rtc.media.live()).toEqual([])
+    expect(a.pc().closed).toBe(true)
+    await waitFor(() => b.session.state === 'ended', 'B ended')
+  })
+})
