@@ -147,7 +147,8 @@ func New(opts Options) (*App, error) {
 	}
 	a := &App{opts: opts, log: opts.Logger, key: key, store: st, ctx: ctx, cancel: cancel, lock: lock,
 		rejected: map[[2]identity.PeerID]bool{},
-		bus: events.NewBus(events.BusConfig{Logger: opts.Logger})}
+		// A deep queue: a sink that drops call:signal loses candidates.
+		bus: events.NewBus(events.BusConfig{QueueSize: 4096, Logger: opts.Logger})}
 	if opts.Name != "" {
 		set, err := st.Settings(ctx)
 		if err == nil && set.DisplayName != opts.Name {

@@ -434,6 +434,15 @@ func (s *Calls) Current() (*calls.Info, error) {
 	return nil, nil
 }
 
+// Incoming returns the ringing incoming call with the caller's offer, or
+// null: a window opened after the ring can still answer.
+func (s *Calls) Incoming() (*calls.Incoming, error) {
+	if in, ok := s.a.calls.Incoming(); ok {
+		return &in, nil
+	}
+	return nil, nil
+}
+
 // ICEServers returns the STUN/TURN servers for the next call: those in
 // settings plus those the signaling servers handed out.
 func (s *Calls) ICEServers() ([]signaling.ICEServer, error) {

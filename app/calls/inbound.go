@@ -236,7 +236,7 @@ func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {
 		}
 	}
 	video := hasVideo(inv.Media)
-	c := &call{peer: env.From, peerKey: ed25519.PublicKey(inv.Key), video: video, remoteFP: Fingerprint(inv.SDP), info: Info{
+	c := &call{offer: inv.SDP, peer: env.From, peerKey: ed25519.PublicKey(inv.Key), video: video, remoteFP: Fingerprint(inv.SDP), info: Info{
 		ID: env.Call, Peer: env.From.String(), PeerName: inv.Name, Direction: DirectionIncoming,
 		Media: mediaNames(video), State: StateRinging, Verified: adm == AdmitVerified, AutoAccept: autoAccept, StartedAt: now,
 	}}

@@ -124,16 +124,25 @@ const (
 	EventSignal   = events.CallSignal   // data: Signal
 )
 
-// Errors returned to the UI.
+// Errors returned to the UI. Each carries a stable code (ErrorCode) that
+// the bridge sends instead of the generic "failed".
 var (
-	ErrBusy      = errors.New("calls: already in a call")
-	ErrNoCall    = errors.New("calls: no such call")
-	ErrWrongTime = errors.New("calls: not possible in this call state")
-	ErrBadInput  = errors.New("calls: invalid input")
+	ErrBusy      = &codedError{"busy", "calls: already in a call"}
+	ErrNoCall    = &codedError{"no_call", "calls: no such call"}
+	ErrWrongTime = &codedError{"wrong_state", "calls: not possible in this call state"}
+	ErrBadInput  = &codedError{"bad_input", "calls: invalid input"}
 )
+
+type codedError struct{ code, msg string }
+
+func (e *codedError) Error() string { return e.msg }
+
+// ErrorCode is the code the UI matches on (bridge.Coder).
+func (e *codedError) ErrorCode() string { return e.code }
 
 // call is the manager's private view of one call.
 type call struct {
+	offer     string // the caller's offer, for an incoming call
 	info      Info
 	peer      identity.PeerID
 	peerKey   ed25519.PublicKey
@@ -209,6 +218,18 @@ func hasVideo(m []signaling.Media) bool {
 		}
 	}
 	return false
+}
+
+// Incoming returns the ringing incoming call with its offer, so a window
+// that opened after the ring (the browser window on Linux) can answer.
+func (m *Manager) Incoming() (Incoming, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c := m.current
+	if c == nil || c.info.Direction != DirectionIncoming || c.info.State != StateRinging {
+		return Incoming{}, false
+	}
+	return Incoming{Call: c.snapshot(), Offer: c.offer}, true
 }
 
 // Current returns the live call, if any.

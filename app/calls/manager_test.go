@@ -2,6 +2,7 @@ package calls_test
 
 import (
 	"context"
+	"errors"
 	"crypto/ed25519"
 	"io"
 	"log/slog"
@@ -429,5 +430,23 @@ func TestSafetyCodeAndFingerprint(t *testing.T) {
 	}
 	if z := calls.SafetyCode(a.ID(), b.ID(), a.Public(), b.Public(), fa, "sha-256 00:11"); z == x {
 		t.Fatal("a swapped fingerprint gives the same code")
+	}
+}
+
+func TestIncomingCanBeFetchedLater(t *testing.T) {
+	ctx := context.Background()
+	alice, bob := setup(t, 5*time.Second)
+	info, _ := alice.m.Start(ctx, bob.kp.ID(), true, offerSDP)
+	bob.expect(t, calls.EventIncoming, nil)
+	in, ok := bob.m.Incoming()
+	if !ok || in.Offer != offerSDP || in.Call.ID != info.ID {
+		t.Fatalf("Incoming() = %+v, %v", in, ok)
+	}
+	if _, ok := alice.m.Incoming(); ok {
+		t.Fatal("the caller has no incoming call")
+	}
+	var coder interface{ ErrorCode() string }
+	if _, err := bob.m.Accept(ctx, "nope", true, answerSDP); !errors.As(err, &coder) || coder.ErrorCode() != "no_call" {
+		t.Fatalf("Accept(unknown) error %v has no code no_call", err)
 	}
 }

@@ -17,6 +17,8 @@ export function Hangup(arg1:string):Promise<void>;
 
 export function ICEServers():Promise<Array<signaling.ICEServer>>;
 
+export function Incoming():Promise<calls.Incoming>;
+
 export function MediaState(arg1:string,arg2:string):Promise<void>;
 
 export function Renegotiate(arg1:string,arg2:string,arg3:string):Promise<void>;

@@ -30,6 +30,10 @@ export function ICEServers() {
   return window['go']['app']['Calls']['ICEServers']();
 }
 
+export function Incoming() {
+  return window['go']['app']['Calls']['Incoming']();
+}
+
 export function MediaState(arg1, arg2) {
   return window['go']['app']['Calls']['MediaState'](arg1, arg2);
 }
