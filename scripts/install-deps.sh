@@ -20,7 +20,7 @@ build_pkgs=(
 )
 # chromium runs the browser tests; Xvfb, openbox and import (ImageMagick)
 # run and screenshot the real window.
-test_pkgs=(xvfb openbox imagemagick chromium)
+test_pkgs=(xvfb openbox imagemagick chromium iproute2 util-linux)
 
 log() { printf 'deps: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
