@@ -1,0 +1,118 @@
+/**
+ * The whole UI's state, composed: who I am, people, history, settings,
+ * devices and the call, plus navigation (which tab, which person) and the
+ * link to the app. App.svelte makes one and hands the parts down.
+ */
+import type { Backend, Theme } from '../backend'
+import type { Alerts } from './alerts'
+import { CallState, type CallEngine } from './call.svelte'
+import { DevicesState, type DevicesEnv } from './devices.svelte'
+import { HistoryState } from './history.svelte'
+import { MeState, type ClipboardLike } from './me.svelte'
+import { PeopleState } from './people.svelte'
+import { SettingsState } from './settings.svelte'
+import { shortcutOf, type KeyLike } from './shortcuts'
+
+export type Tab = 'people' | 'history' | 'settings'
+
+export interface AppStateOptions {
+  backend: Backend
+  engine: CallEngine
+  alerts?: Alerts
+  devices?: DevicesEnv
+  clipboard?: ClipboardLike | null
+}
+
+export class AppState {
+  readonly backend: Backend
+  readonly me: MeState
+  readonly people: PeopleState
+  readonly history: HistoryState
+  readonly settings: SettingsState
+  readonly devices: DevicesState
+  readonly call: CallState
+
+  tab = $state<Tab>('people')
+  /** The person shown in the main area (people tab). */
+  selectedId = $state<string | null>(null)
+  /** The "Add person" dialog is open. */
+  adding = $state(false)
+  /** The link to the app is up (the bridge can drop; the Wails window never does). */
+  connected = $state(true)
+  /** Everything loaded once. */
+  ready = $state(false)
+
+  /** The person shown, if still listed. */
+  get selected() {
+    return this.people.get(this.selectedId)
+  }
+
+  get theme(): Theme {
+    return this.settings.theme
+  }
+
+  private readonly offs: (() => void)[] = []
+
+  constructor(o: AppStateOptions) {
+    this.backend = o.backend
+    this.me = o.clipboard === undefined ? new MeState(o.backend) : new MeState(o.backend, o.clipboard)
+    this.people = new PeopleState(o.backend)
+    this.history = new HistoryState(o.backend)
+    this.settings = new SettingsState(o.backend)
+    this.devices = new DevicesState(o.devices)
+    this.call = new CallState(o.engine, {
+      alerts: o.alerts,
+      nameOf: (id) => this.people.get(id)?.name || undefined,
+      verifiedOf: (id) => this.people.get(id)?.verified,
+      preferred: () => this.settings.current,
+    })
+    this.offs.push(
+      o.backend.onConnectionChange((up) => {
+        this.connected = up
+        if (up) void this.load()
+      }),
+    )
+  }
+
+  /** Loads everything; also after the link to the app comes back. */
+  async load(): Promise<void> {
+    await Promise.all([this.me.load(), this.people.refresh(), this.history.refresh(), this.settings.load()])
+    this.call.useDevices(this.settings.current)
+    this.ready = true
+  }
+
+  /** Opens a tab. */
+  show(tab: Tab): void {
+    this.tab = tab
+    if (tab === 'history') this.history.markSeen()
+    if (tab !== 'settings') this.devices.stopPreview()
+  }
+
+  /** Shows a person in the main area. */
+  select(id: string | null): void {
+    this.selectedId = id
+    this.show('people')
+  }
+
+  /** Calls a person; the settings' devices are used. */
+  async callPerson(id: string, video: boolean): Promise<void> {
+    this.devices.stopPreview() // the camera may not open twice on every system
+    await this.call.placeCall(id, video)
+  }
+
+  /** Handles a key press; returns whether it was a shortcut that acted (the caller then prevents the default). */
+  key(e: KeyLike): boolean {
+    const action = shortcutOf(e)
+    return action ? this.call.shortcut(action) : false
+  }
+
+  dispose(): void {
+    for (const off of this.offs.splice(0)) off()
+    this.people.dispose()
+    this.history.dispose()
+    this.settings.dispose()
+    this.devices.dispose()
+    this.me.dispose()
+    this.call.dispose()
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * Svelte 5 state classes that adapt the backend's events and the call
+ * engine's events into what components render. Components import from
+ * here; only these classes talk to the Backend and the CallSession.
+ *
+ *   AppState          composition, navigation, shortcuts, link status
+ *     MeState         own id and name
+ *     PeopleState     people list, search, contacts, identity warnings (+ AddPersonForm)
+ *     HistoryState    call history pages
+ *     SettingsState   preferences (+ ServerForm, IceForm)
+ *     DevicesState    device lists, settings preview and mic level
+ *     CallState       the call: screens, streams, flags, timer, errors, alerts
+ */
+export { AppState, type AppStateOptions, type Tab } from './app.svelte'
+export { MeState, type ClipboardLike } from './me.svelte'
+export { PeopleState, AddPersonForm, sortPeople, matches, type Person, type KeyChange, type AddVia } from './people.svelte'
+export { HistoryState, groupByDay, type HistoryDay } from './history.svelte'
+export { SettingsState, ServerForm, IceForm, defaultSettings } from './settings.svelte'
+export { DevicesState, type DevicesEnv, type Meter } from './devices.svelte'
+export { CallState, type CallEngine, type CallScreen, type CallStateOptions } from './call.svelte'
+export { NoCallEngine } from './nocall'
+export { BrowserAlerts, silentAlerts, windowInBackground, type Alerts, type IncomingAlert } from './alerts'
+export { SHORTCUTS, shortcutOf, type ShortcutAction, type KeyLike } from './shortcuts'
+export * from './labels'

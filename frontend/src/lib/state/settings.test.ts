@@ -1,0 +1,122 @@
+import { describe, expect, test } from 'vitest'
+import { IceForm, ServerForm, SettingsState } from './settings.svelte'
+import { FakeBackend, flush } from './fakes'
+
+async function setup() {
+  const backend = new FakeBackend()
+  const s = new SettingsState(backend)
+  await s.load()
+  return { backend, s }
+}
+
+describe('SettingsState', () => {
+  test('loads, and offers the interfaces discovery uses', async () => {
+    const { s } = await setup()
+    expect(s.value?.theme).toBe('system')
+    expect(s.knownInterfaces).toEqual(['eth0'])
+  })
+
+  test('update saves on top of the stored settings, one after another', async () => {
+    const { backend, s } = await setup()
+    const a = s.setTheme('dark')
+    const b = s.update({ camera: 'cam1' })
+    expect(await a).toBeNull()
+    expect(await b).toBeNull()
+    expect(backend.settingsValue).toMatchObject({ theme: 'dark', camera: 'cam1' })
+    expect(s.theme).toBe('dark')
+    expect(s.needsRestart).toBe(false)
+  })
+
+  test('discovery changes need a restart', async () => {
+    const { s } = await setup()
+    await s.setLanDiscovery(false)
+    expect(s.current.disableLanDiscovery).toBe(true)
+    expect(s.needsRestart).toBe(true)
+  })
+
+  test('toggleInterface adds and removes one name', async () => {
+    const { s } = await setup()
+    await s.toggleInterface('eth0', true)
+    await s.toggleInterface('wlan0', true)
+    expect(s.current.discoveryInterfaces).toEqual(['eth0', 'wlan0'])
+    await s.toggleInterface('eth0', false)
+    expect(s.current.discoveryInterfaces).toEqual(['wlan0'])
+  })
+
+  test('a refused save says why and keeps the stored value', async () => {
+    const { backend, s } = await setup()
+    backend.impl('settings.put', () => {
+      throw new Error('store: put settings: invalid: ring timeout 1 s, want 5-300')
+    })
+    expect(await s.update({ ringTimeoutSeconds: 1 })).toBe('Ring timeout 1 s, want 5-300.')
+    expect(s.current.ringTimeoutSeconds).toBe(45)
+  })
+
+  test('settings:changed from elsewhere is applied', async () => {
+    const { backend, s } = await setup()
+    backend.emit('settings:changed', { ...s.current, theme: 'light' })
+    await flush()
+    expect(s.theme).toBe('light')
+  })
+})
+
+describe('ServerForm', () => {
+  test.each([
+    { url: 'signal.example', ok: false },
+    { url: 'https://signal.example', ok: false },
+    { url: 'wss://signal.example/v1/signal', ok: true },
+  ])('$url → $ok', async ({ url, ok }) => {
+    const { backend, s } = await setup()
+    const f = new ServerForm(s)
+    f.url = url
+    expect(await f.submit()).toBe(ok)
+    expect(backend.callsTo('settings.put')).toHaveLength(ok ? 1 : 0)
+    if (ok) {
+      expect(s.current.signalingServers).toEqual([{ url, token: '' }])
+      expect(f.url).toBe('')
+      expect(s.needsRestart).toBe(true)
+    } else expect(f.error).toBeTruthy()
+  })
+
+  test('refuses a duplicate', async () => {
+    const { s } = await setup()
+    const f = new ServerForm(s)
+    f.url = 'wss://a.example'
+    await f.submit()
+    f.url = 'wss://a.example'
+    expect(await f.submit()).toBe(false)
+    expect(f.error).toBe('That server is already in the list.')
+  })
+})
+
+describe('IceForm', () => {
+  test('STUN needs only URLs', async () => {
+    const { s } = await setup()
+    const f = new IceForm(s)
+    f.urls = 'stun:stun.example:3478'
+    expect(await f.submit()).toBe(true)
+    expect(s.current.iceServers).toEqual([{ urls: ['stun:stun.example:3478'], username: '', credential: '' }])
+  })
+
+  test('TURN needs a username and a credential', async () => {
+    const { s } = await setup()
+    const f = new IceForm(s)
+    f.urls = 'turn:turn.example:3478, turns:turn.example:5349'
+    expect(f.isTurn).toBe(true)
+    expect(await f.submit()).toBe(false)
+    expect(f.error).toMatch(/username and a credential/)
+    f.username = 'u'
+    f.credential = 'p'
+    expect(await f.submit()).toBe(true)
+    expect(s.current.iceServers[0].urls).toEqual(['turn:turn.example:3478', 'turns:turn.example:5349'])
+    await s.removeIceServer(0)
+    expect(s.current.iceServers).toEqual([])
+  })
+
+  test('rejects other schemes', async () => {
+    const { s } = await setup()
+    const f = new IceForm(s)
+    f.urls = 'http://x'
+    expect(await f.submit()).toBe(false)
+  })
+})
