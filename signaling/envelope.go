@@ -47,44 +47,48 @@ type wireEnvelope struct {
 // Decode parses and checks one frame. Every failure is an *Error whose code
 // the server sends back: bad_json, bad_version, unknown_type or
 // bad_message. The returned Body aliases data.
-func Decode(data []byte) (Envelope, error) {
+func Decode(data []byte) (Envelope, error) { return decode(data, nil) }
+
+func decode(data []byte, memo *Codec) (Envelope, error) {
 	if first := firstByte(data); first != '{' {
 		return Envelope{}, errorf(CodeBadJSON, "want a JSON object")
 	}
 	w, ok := scanEnvelope(data)
 	if !ok {
-		w = wireEnvelope{}
-		if err := json.Unmarshal(data, &w); err != nil {
+		var slow wireEnvelope
+		if err := json.Unmarshal(data, &slow); err != nil {
 			return Envelope{}, errorf(CodeBadJSON, "%s", jsonProblem(err))
 		}
+		w = rawFromWire(&slow)
 	}
-	env := Envelope{ID: w.ID, Call: w.Call, Body: w.Body, bodyChecked: true}
-	if !validToken(w.ID) {
-		env.ID = "" // never echo an invalid id back as "ref"
+	env := Envelope{Body: w.body, bodyChecked: true}
+	if !validToken(w.id) {
 		return env, errorf(CodeBadMessage, "id: at most %d characters of [A-Za-z0-9._:-]", MaxIDLen)
 	}
-	if w.V == nil {
+	env.ID = string(w.id) // only now: never echo an invalid id back as "ref"
+	if !w.hasV {
 		return env, errorf(CodeBadVersion, "missing \"v\"; this end speaks version %d", Version)
 	}
-	env.V = *w.V
+	env.V = w.v
 	if env.V != Version {
 		return env, errorf(CodeBadVersion, "version %d; this end speaks version %d", env.V, Version)
 	}
-	env.Type = ParseType(w.Type)
+	env.Type = parseTypeBytes(w.typ)
 	if env.Type == TypeUnknown {
-		return env, errorf(CodeUnknownType, "type %.64q", w.Type)
+		return env, errorf(CodeUnknownType, "type %.64q", w.typ)
 	}
-	if !validToken(w.Call) {
+	if !validToken(w.call) {
 		return env, errorf(CodeBadMessage, "call: at most %d characters of [A-Za-z0-9._:-]", MaxIDLen)
 	}
+	env.Call = string(w.call)
 	var err error
-	if w.From != "" {
-		if env.From, err = parsePeer(w.From); err != nil {
+	if len(w.from) > 0 {
+		if env.From, err = memo.parsePeer(w.from); err != nil {
 			return env, errorf(CodeBadMessage, "from: not a peer id")
 		}
 	}
-	if w.To != "" {
-		if env.To, err = parsePeer(w.To); err != nil {
+	if len(w.to) > 0 {
+		if env.To, err = memo.parsePeer(w.to); err != nil {
 			return env, errorf(CodeBadMessage, "to: not a peer id")
 		}
 	}
@@ -101,9 +105,14 @@ func Decode(data []byte) (Envelope, error) {
 	return env, nil
 }
 
-// parsePeer parses a peer id field.
-func parsePeer(s string) (identity.PeerID, error) {
-	return identity.Parse(s)
+// parseTypeBytes is ParseType without turning b into a string.
+func parseTypeBytes(b []byte) Type {
+	for t := TypeChallenge; t < typeCount; t++ {
+		if typeNames[t] == string(b) {
+			return t
+		}
+	}
+	return TypeUnknown
 }
 
 func firstByte(data []byte) byte {
@@ -132,7 +141,7 @@ func jsonProblem(err error) string {
 }
 
 // validToken reports whether s is empty or a legal id/call value.
-func validToken(s string) bool {
+func validToken[S string | []byte](s S) bool {
 	if len(s) > MaxIDLen {
 		return false
 	}
@@ -153,7 +162,9 @@ func (e *Envelope) Encode() ([]byte, error) {
 }
 
 // AppendEncode appends the JSON form of e to dst.
-func (e *Envelope) AppendEncode(dst []byte) ([]byte, error) {
+func (e *Envelope) AppendEncode(dst []byte) ([]byte, error) { return e.appendEncode(dst, nil) }
+
+func (e *Envelope) appendEncode(dst []byte, memo *Codec) ([]byte, error) {
 	if e.Type == TypeUnknown || e.Type >= typeCount {
 		return dst, errorf(CodeUnknownType, "encode: type %d", uint8(e.Type))
 	}
@@ -171,12 +182,12 @@ func (e *Envelope) AppendEncode(dst []byte) ([]byte, error) {
 	}
 	if !e.From.IsZero() {
 		dst = append(dst, `,"from":"`...)
-		dst = e.From.AppendText(dst)
+		dst = memo.appendPeer(dst, e.From)
 		dst = append(dst, '"')
 	}
 	if !e.To.IsZero() {
 		dst = append(dst, `,"to":"`...)
-		dst = e.To.AppendText(dst)
+		dst = memo.appendPeer(dst, e.To)
 		dst = append(dst, '"')
 	}
 	if e.Call != "" {

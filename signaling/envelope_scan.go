@@ -10,13 +10,34 @@ const (
 	highs = 0x8080808080808080
 )
 
+// rawEnvelope is a frame's envelope fields before they are checked, as
+// byte slices aliasing the frame: Decode turns only what it keeps into
+// strings, so a relayed message costs no allocation for its keys, type and
+// peer ids.
+type rawEnvelope struct {
+	v                       int
+	hasV                    bool
+	typ, id, from, to, call []byte
+	body                    json.RawMessage
+}
+
+// rawFromWire converts encoding/json's result (the slow path).
+func rawFromWire(w *wireEnvelope) rawEnvelope {
+	r := rawEnvelope{typ: []byte(w.Type), id: []byte(w.ID), from: []byte(w.From),
+		to: []byte(w.To), call: []byte(w.Call), body: w.Body}
+	if w.V != nil {
+		r.v, r.hasV = *w.V, true
+	}
+	return r
+}
+
 // scanEnvelope is Decode's fast path: one pass over a frame in the form
 // every well-behaved sender writes (only the envelope's own keys, spelled
 // exactly; plain ASCII strings without escapes; an integer "v"). It
-// validates the body as JSON on the way and returns it aliasing data. For
-// anything else it reports ok=false and Decode falls back to
+// validates the body as JSON on the way; every field it returns aliases
+// data. For anything else it reports ok=false and Decode falls back to
 // encoding/json, which gives the same result (and the error messages).
-func scanEnvelope(data []byte) (w wireEnvelope, ok bool) {
+func scanEnvelope(data []byte) (w rawEnvelope, ok bool) {
 	i := skipSpace(data, 0)
 	if i >= len(data) || data[i] != '{' {
 		return w, false
@@ -35,29 +56,29 @@ func scanEnvelope(data []byte) (w wireEnvelope, ok bool) {
 			return w, false
 		}
 		i = skipSpace(data, i+1)
-		switch key {
+		switch string(key) { // no allocation: the compiler compares in place
 		case "v":
 			v, j, ok := scanSmallInt(data, i)
 			if !ok {
 				return w, false
 			}
-			w.V, i = &v, j
+			w.v, w.hasV, i = v, true, j
 		case "type", "id", "from", "to", "call":
 			s, j, ok := scanPlainString(data, i)
 			if !ok {
 				return w, false
 			}
-			switch key {
+			switch string(key) {
 			case "type":
-				w.Type = s
+				w.typ = s
 			case "id":
-				w.ID = s
+				w.id = s
 			case "from":
-				w.From = s
+				w.from = s
 			case "to":
-				w.To = s
+				w.to = s
 			case "call":
-				w.Call = s
+				w.call = s
 			}
 			i = j
 		case "body":
@@ -65,7 +86,7 @@ func scanEnvelope(data []byte) (w wireEnvelope, ok bool) {
 			if !ok {
 				return w, false
 			}
-			w.Body, i = json.RawMessage(data[i:j:j]), j
+			w.body, i = json.RawMessage(data[i:j:j]), j
 		default:
 			return w, false
 		}
@@ -96,21 +117,23 @@ func skipSpace(data []byte, i int) int {
 	return i
 }
 
-// scanPlainString reads a string of printable ASCII without escapes.
-func scanPlainString(data []byte, i int) (string, int, bool) {
+// scanPlainString reads a string of printable ASCII without escapes and
+// returns its contents, aliasing data (capacity capped, so nothing can
+// append into the frame).
+func scanPlainString(data []byte, i int) ([]byte, int, bool) {
 	if i >= len(data) || data[i] != '"' {
-		return "", i, false
+		return nil, i, false
 	}
 	for j := i + 1; j < len(data); j++ {
 		c := data[j]
 		if c == '"' {
-			return string(data[i+1 : j]), j + 1, true
+			return data[i+1 : j : j], j + 1, true
 		}
 		if c == '\\' || c < 0x20 || c >= 0x80 {
-			return "", j, false
+			return nil, j, false
 		}
 	}
-	return "", len(data), false
+	return nil, len(data), false
 }
 
 // scanSmallInt reads a non-negative integer of at most 9 digits in JSON's

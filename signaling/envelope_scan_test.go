@@ -25,9 +25,9 @@ func FuzzScanEnvelope(f *testing.F) {
 		if err != nil {
 			t.Fatalf("fast path accepted what encoding/json rejects (%v): %q", err, data)
 		}
-		if (fast.V == nil) != (slow.V == nil) || (fast.V != nil && *fast.V != *slow.V) ||
-			fast.Type != slow.Type || fast.ID != slow.ID || fast.From != slow.From ||
-			fast.To != slow.To || fast.Call != slow.Call || !bytes.Equal(fast.Body, slow.Body) {
+		if fast.hasV != (slow.V != nil) || (slow.V != nil && fast.v != *slow.V) ||
+			string(fast.typ) != slow.Type || string(fast.id) != slow.ID || string(fast.from) != slow.From ||
+			string(fast.to) != slow.To || string(fast.call) != slow.Call || !bytes.Equal(fast.body, slow.Body) {
 			t.Fatalf("fast %+v != slow %+v for %q", fast, slow, data)
 		}
 	})

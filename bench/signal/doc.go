@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command signal is the signaling-server load benchmark: it measures
 // peerline-signal and the PeerJS server (npm package "peer") under the same
 // load, side by side, in the same run, on loopback only.

@@ -33,6 +33,10 @@ type PooledSender interface {
 
 var framePool = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
 
+// GetFrame returns an empty frame buffer from the pool that PutFrame fills,
+// for a caller that encodes relayed frames itself (see Lookup).
+func GetFrame() *[]byte { return framePool.Get().(*[]byte) }
+
 // PutFrame gives back a frame buffer that SendPooled received.
 func PutFrame(bp *[]byte) {
 	if cap(*bp) <= 64<<10 {
@@ -138,14 +142,34 @@ func (h *Hub) Subscribe(c Conn, peers []identity.PeerID) {
 	}
 }
 
+// Lookup returns the connection of id, for a caller that delivers
+// messages itself (the server, which encodes and batches its own frames);
+// others use Route.
+func (h *Hub) Lookup(id identity.PeerID) (Conn, bool) {
+	h.mu.RLock()
+	c, ok := h.conns[id]
+	h.mu.RUnlock()
+	return c, ok
+}
+
+// NotConnected is the error Route returns when env's addressee has no
+// connection.
+func NotConnected(env *signaling.Envelope) *signaling.Error {
+	return &signaling.Error{Code: signaling.CodeUnavailable, Message: "peer " + env.To.Short() + " is not connected", Ref: env.ID}
+}
+
+// NotReading is the error Route returns when env's addressee does not take
+// it (closed, or its queue is full).
+func NotReading(env *signaling.Envelope) *signaling.Error {
+	return &signaling.Error{Code: signaling.CodeUnavailable, Message: "peer " + env.To.Short() + " is not reading", Ref: env.ID}
+}
+
 // Route delivers env to env.To. It returns signaling.ErrUnavailable (with
 // a message) when the peer is not connected or not reading.
 func (h *Hub) Route(env *signaling.Envelope) error {
-	h.mu.RLock()
-	dst, ok := h.conns[env.To]
-	h.mu.RUnlock()
+	dst, ok := h.Lookup(env.To)
 	if !ok {
-		return &signaling.Error{Code: signaling.CodeUnavailable, Message: "peer " + env.To.Short() + " is not connected", Ref: env.ID}
+		return NotConnected(env)
 	}
 	if pc, pooled := dst.(PooledSender); pooled {
 		bp := framePool.Get().(*[]byte)
@@ -164,7 +188,7 @@ func (h *Hub) Route(env *signaling.Envelope) error {
 		ok = dst.Send(frame)
 	}
 	if !ok {
-		return &signaling.Error{Code: signaling.CodeUnavailable, Message: "peer " + env.To.Short() + " is not reading", Ref: env.ID}
+		return NotReading(env)
 	}
 	return nil
 }

@@ -130,3 +130,31 @@ func TestConcurrentUse(t *testing.T) {
 		t.Fatalf("after everyone left: %d conns, %d watched, %d watching", h.Len(), len(h.watchers), len(h.watching))
 	}
 }
+
+func TestLookupFollowsTheTable(t *testing.T) {
+	h := New()
+	first := newPeer(t, 1)
+	second := &recorder{id: first.id}
+	steps := []struct {
+		name string
+		do   func()
+		want Conn // nil: not found
+	}{
+		{"empty", func() {}, nil},
+		{"attached", func() { h.Attach(first) }, first},
+		{"replaced", func() { h.Attach(second) }, second},
+		{"stale detach", func() { h.Detach(first) }, second},
+		{"detached", func() { h.Detach(second) }, nil},
+	}
+	for _, s := range steps {
+		s.do()
+		c, ok := h.Lookup(first.id)
+		if ok != (s.want != nil) || (ok && c != s.want) {
+			t.Fatalf("%s: Lookup = %v, %v; want %v", s.name, c, ok, s.want)
+		}
+	}
+	env := signaling.Envelope{Type: signaling.TypeHangup, To: first.id, Call: "c", ID: "m2"}
+	if err := h.Route(&env); err == nil || err.Error() != NotConnected(&env).Error() {
+		t.Fatalf("Route to a missing peer = %v, want %v", err, NotConnected(&env))
+	}
+}

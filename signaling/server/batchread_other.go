@@ -2,17 +2,18 @@
 
 package server
 
-import (
-	"errors"
-	"sync"
-	"syscall"
-)
+import "errors"
 
-// rawReads says whether readRaw works on this platform.
-const rawReads = false
+// rawIO says whether raw reads and writes work here; newBatchConn never
+// sets batchConn.raw when it is false, so the functions below are never
+// called.
+const rawIO = false
 
-// readRaw is unavailable here; batchConn.rawReady never lets it be called
-// because raw reads are only wired up on unix.
-func readRaw(raw syscall.RawConn, pool *sync.Pool) (*[]byte, int, error) {
-	return nil, 0, errors.New("server: raw reads are not supported on this platform")
+var errNoRawIO = errors.New("server: raw reads and writes are not supported on this platform")
+
+func (r *batchReader) readFD(fd uintptr) bool {
+	r.err = errNoRawIO
+	return true
 }
+
+func writeFD(fd uintptr, p []byte) (int, error) { return 0, errNoRawIO }

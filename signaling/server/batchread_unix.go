@@ -2,46 +2,42 @@
 
 package server
 
-import (
-	"sync"
-	"syscall"
-)
+import "syscall"
 
-// rawReads says whether readRaw works on this platform.
-const rawReads = true
+// rawIO says whether the raw reads and writes below work here.
+const rawIO = true
 
-// readRaw waits until the connection is readable, holding no buffer while
-// it waits, then reads once into a buffer from pool. It returns the
-// buffer (nil when n is 0: end of stream).
-func readRaw(raw syscall.RawConn, pool *sync.Pool) (*[]byte, int, error) {
-	var (
-		buf  *[]byte
-		n    int
-		rerr error
-	)
-	err := raw.Read(func(fd uintptr) bool {
-		buf = pool.Get().(*[]byte)
-		for {
-			n, rerr = syscall.Read(int(fd), *buf)
-			if rerr != syscall.EINTR {
-				break
-			}
+// readFD is the raw read callback: once the connection is readable it
+// takes a buffer from the pool and reads once, so a connection waiting
+// for data holds no buffer. It reports false (wait for readiness) when
+// there is nothing to read yet.
+func (r *batchReader) readFD(fd uintptr) bool {
+	r.buf = readBatchPool.Get().(*[]byte)
+	for {
+		r.n, r.err = syscall.Read(int(fd), *r.buf)
+		if r.err != syscall.EINTR {
+			break
 		}
-		if rerr == syscall.EAGAIN {
-			pool.Put(buf)
-			buf = nil
-			return false // wait for readiness
-		}
-		return true
-	})
-	if err == nil && rerr != nil {
-		err = rerr
 	}
-	if err != nil || n <= 0 {
-		if buf != nil {
-			pool.Put(buf)
-		}
-		return nil, 0, err
+	if r.err == syscall.EAGAIN {
+		readBatchPool.Put(r.buf)
+		r.buf = nil
+		r.n, r.err = 0, nil
+		return false
 	}
-	return buf, n, nil
+	return true
+}
+
+// writeFD writes what the socket takes now; a full socket is not an error.
+func writeFD(fd uintptr, p []byte) (int, error) {
+	for {
+		n, err := syscall.Write(int(fd), p)
+		switch err {
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			return 0, nil
+		}
+		return max(n, 0), err
+	}
 }

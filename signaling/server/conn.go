@@ -25,13 +25,20 @@ const closeGrace = time.Second
 type outItem struct {
 	frame     []byte
 	pooled    *[]byte // frame's buffer when it goes back to hub.PutFrame
+	close     bool    // the close frame: closeCode and closeText
 	closeCode int
 	closeText string
 }
 
-// conn is one client connection. It has at most two goroutines: the read
-// loop, and a writer that exists only while frames are queued, so an idle
-// connection costs one parked goroutine and a few small structs.
+// size is at most what the item adds to a write batch.
+func (it *outItem) size() int { return len(it.frame) + maxFrameHeader }
+
+// conn is one client connection. Its read loop is its one long-lived
+// goroutine. Frames for it are written by the read loop of whoever sent
+// them, at the end of that loop's read batch (kick), or, when the socket
+// cannot take them at once, by a writer goroutine that exists only while
+// frames are queued. An idle connection costs one parked goroutine and a
+// few small structs.
 type conn struct {
 	srv     *Server
 	ws      *websocket.Conn
@@ -45,23 +52,41 @@ type conn struct {
 	mu        sync.Mutex
 	idle      sync.Cond // signalled when the writer exits
 	queue     []outItem
-	writing   bool
+	writing   bool // someone holds the writer role (see kick and writeLoop)
 	held      bool // frames queue up but the writer waits (see release)
 	closed    bool // no more frames are accepted
 	failing   bool // a Fail is under way
 	closeSent bool
 
-	// Read-loop state.
-	strikes    int
-	lastNotice time.Time
+	rs *readState // the read loop's, made at the first message
 
 	finishOnce sync.Once
+}
+
+// readState is the read loop's state past the handshake. It is made at
+// the first message, so a connection that never sends carries none of it
+// (docs/performance.md: idle memory).
+type readState struct {
+	codec      signaling.Codec
+	touched    []*conn   // destinations of this read batch not yet kicked
+	spare      []outItem // batch slice for kicks
+	relayed    int       // messages relayed in this read batch
+	strikes    int
+	lastNotice time.Time
 }
 
 func newConn(s *Server, ws *websocket.Conn, ip string) *conn {
 	c := &conn{srv: s, ws: ws, ip: ip,
 		limiter: rate.NewLimiter(rate.Limit(s.cfg.RatePerSecond), s.cfg.Burst)}
 	c.idle.L = &c.mu
+	// Echo the client's close behind the frames already queued, as the
+	// final item. gorilla's default handler writes the echo itself, and
+	// frames are no longer written through gorilla (appendTextFrame), so
+	// it could not keep them from following the close.
+	ws.SetCloseHandler(func(code int, _ string) error {
+		c.enqueue(outItem{close: true, closeCode: code}, true)
+		return nil
+	})
 	return c
 }
 
@@ -88,7 +113,7 @@ func (c *conn) Fail(e *signaling.Error) {
 	c.mu.Unlock()
 	c.srv.metrics.errors.WithLabelValues(e.Code.String()).Inc()
 	c.enqueue(outItem{frame: frame}, false)
-	c.enqueue(outItem{closeCode: closeCodeFor(e.Code), closeText: e.Code.String()}, true)
+	c.enqueue(outItem{close: true, closeCode: closeCodeFor(e.Code), closeText: e.Code.String()}, true)
 }
 
 // sendError reports a non-fatal error to the client.
@@ -121,10 +146,16 @@ func closeCodeFor(code signaling.Code) int {
 	return websocket.ClosePolicyViolation
 }
 
-// enqueue adds an item for the writer. final marks the close item: nothing
-// is accepted after it. A full queue means the client does not read: it is
-// dropped as a slow consumer.
+// enqueue adds an item for the writer and starts one if none runs.
+// final marks the close item: nothing is accepted after it.
 func (c *conn) enqueue(it outItem, final bool) bool {
+	return c.enqueueLater(it, final, false)
+}
+
+// enqueueLater is enqueue; later leaves starting the writer to the caller
+// (the read loop batching its relays, see touch). A full queue means the
+// client does not read: it is dropped as a slow consumer.
+func (c *conn) enqueueLater(it outItem, final, later bool) bool {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -144,9 +175,11 @@ func (c *conn) enqueue(it outItem, final bool) bool {
 	if final {
 		c.closed = true
 	}
-	if !c.writing && !c.held {
+	// A deferred queue that fills up is not left for the end of the read
+	// batch, so deferring never makes a reader look slow.
+	if (!later || 2*len(c.queue) >= c.srv.cfg.SendQueue) && !c.writing && !c.held {
 		c.writing = true
-		go c.writeLoop()
+		go c.writeLoop(nil)
 	}
 	c.mu.Unlock()
 	return true
@@ -166,73 +199,235 @@ func (c *conn) release() {
 	c.held = false
 	if !c.writing && len(c.queue) > 0 {
 		c.writing = true
-		go c.writeLoop()
+		go c.writeLoop(nil)
 	}
 	c.mu.Unlock()
 }
 
-// writeLoop drains the queue and exits when it is empty. Each batch of
-// queued frames goes out in one write system call (batchConn).
-func (c *conn) writeLoop() {
+// takeLocked moves the first queued items into a batch: as many as fit in
+// maxBatch (at least one). dataOnly stops before the close item, which
+// only the writer goroutine sends (gorilla writes it, and may block).
+// spare is an empty slice to reuse. The caller holds c.mu and the writer
+// role.
+func (c *conn) takeLocked(spare []outItem, dataOnly bool) []outItem {
+	n, size := 0, 0
+	for n < len(c.queue) {
+		it := &c.queue[n]
+		if dataOnly && it.close {
+			break
+		}
+		if size += it.size(); n > 0 && size > maxBatch {
+			break
+		}
+		n++
+	}
 	var batch []outItem
+	if n == len(c.queue) {
+		batch, c.queue = c.queue, spare[:0]
+	} else {
+		batch = append(spare[:0], c.queue[:n]...)
+		rest := copy(c.queue, c.queue[n:])
+		clear(c.queue[rest:])
+		c.queue = c.queue[:rest]
+	}
+	return batch
+}
+
+// maxSpare is the largest batch slice kept for reuse (a queue can hold
+// SendQueue items).
+const maxSpare = 64
+
+// recycle clears a written batch and returns it for reuse as a spare.
+func recycle(batch []outItem) []outItem {
+	clear(batch)
+	if cap(batch) > maxSpare {
+		return nil
+	}
+	return batch[:0]
+}
+
+// putFrames gives the pooled frames of a written batch back.
+func putFrames(batch []outItem) {
+	for i := range batch {
+		if bp := batch[i].pooled; bp != nil {
+			hub.PutFrame(bp)
+		}
+	}
+}
+
+// kick writes c's queued frames unless a writer is at it: inline, on the
+// caller's goroutine (the read loop of a sender, at the end of its read
+// batch), without blocking. What the socket does not take at once goes
+// to a writer goroutine. Writing inline saves starting and scheduling a
+// goroutine per batch, a large part of a relay's cost
+// (docs/performance.md). spare is the caller's empty batch slice; kick
+// returns one to keep.
+func (c *conn) kick(spare []outItem) []outItem {
+	c.mu.Lock()
+	if c.writing || c.held || len(c.queue) == 0 {
+		c.mu.Unlock()
+		return spare
+	}
+	c.writing = true
+	batch := c.takeLocked(spare, true)
+	more := len(c.queue) > 0
+	c.mu.Unlock()
+	if len(batch) == 0 { // the close item leads
+		go c.writeLoop(nil)
+		return batch
+	}
+	state, err := c.bc.tryWrite(batch)
+	switch {
+	case err != nil:
+		putFrames(batch)
+		c.writeFailed(true)
+	case state == writeBusy:
+		go c.writeLoop(batch) // it owns batch now
+		return nil
+	case state == writePending || more:
+		putFrames(batch)
+		go c.writeLoop(nil)
+	default:
+		putFrames(batch)
+		c.mu.Lock()
+		if len(c.queue) > 0 { // queued meanwhile, and left to us
+			c.mu.Unlock()
+			go c.writeLoop(nil)
+			break
+		}
+		c.writing = false
+		c.idle.Broadcast()
+		c.mu.Unlock()
+	}
+	return recycle(batch)
+}
+
+// writeLoop holds the writer role until the queue is empty: it writes
+// batch (when not nil, the items a kick could not write), then what the
+// queue holds, each batch with one write system call, and exits.
+func (c *conn) writeLoop(batch []outItem) {
 	yielded := false
 	for {
+		// An empty batch still flushes what a kick left pending.
+		if err := c.writeBatch(batch); err != nil {
+			c.writeFailed(false)
+			return
+		}
+		spare := recycle(batch)
 		c.mu.Lock()
-		if len(c.queue) == 0 && !yielded {
+		for len(c.queue) == 0 {
+			if yielded {
+				c.writing = false
+				c.idle.Broadcast()
+				c.mu.Unlock()
+				return
+			}
 			// Let the other goroutines run once before exiting: under
 			// load they queue more, which then goes out in the same
 			// write instead of with a new writer goroutine.
 			c.mu.Unlock()
 			yielded = true
 			runtime.Gosched()
+			c.mu.Lock()
+		}
+		yielded = false
+		batch = c.takeLocked(spare, false)
+		c.mu.Unlock()
+	}
+}
+
+// writeBatch sends batch with one write, blocking up to the write timeout.
+func (c *conn) writeBatch(batch []outItem) error {
+	if len(batch) == 0 && !c.bc.pending() {
+		return nil
+	}
+	c.bc.begin()
+	for i := range batch {
+		it := &batch[i]
+		if !it.close {
+			c.bc.appendFrame(it.frame)
+			if it.pooled != nil {
+				hub.PutFrame(it.pooled)
+				it.pooled = nil
+			}
 			continue
 		}
-		if len(c.queue) == 0 {
-			c.writing = false
-			c.idle.Broadcast()
-			c.mu.Unlock()
+		err := c.ws.WriteControl(websocket.CloseMessage,
+			websocket.FormatCloseMessage(it.closeCode, it.closeText), time.Now().Add(c.srv.cfg.WriteTimeout))
+		// Let the read loop wait briefly for the client's reply;
+		// nothing extends this deadline afterwards (extendRead).
+		c.mu.Lock()
+		c.closeSent = true
+		c.ws.NetConn().SetReadDeadline(time.Now().Add(closeGrace))
+		c.mu.Unlock()
+		if err != nil {
+			putFrames(batch[i+1:])
+			c.bc.flush()
+			return err
+		}
+	}
+	c.bc.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteTimeout))
+	return c.bc.flush()
+}
+
+// writeFailed ends the connection after a failed write; the holder of the
+// writer role calls it. async closes the socket on another goroutine, so
+// that a kick does not hold up the read loop that runs it (closing waits
+// for the socket's I/O in progress to end).
+func (c *conn) writeFailed(async bool) {
+	c.mu.Lock()
+	c.closed = true
+	for i := range c.queue {
+		if bp := c.queue[i].pooled; bp != nil {
+			hub.PutFrame(bp)
+		}
+	}
+	c.queue = nil
+	c.writing = false
+	c.idle.Broadcast()
+	c.mu.Unlock()
+	if async {
+		go c.ws.NetConn().Close()
+		return
+	}
+	c.ws.NetConn().Close() // unblocks the read loop
+}
+
+// touch notes that this read batch queued frames for d without starting
+// its writer; endBatch kicks it. A batch that reaches many destinations
+// kicks the earlier ones as it goes.
+func (c *conn) touch(d *conn) {
+	rs := c.rs
+	for _, t := range rs.touched {
+		if t == d {
 			return
 		}
-		batch, c.queue = c.queue, batch[:0]
-		c.mu.Unlock()
-		yielded = false
-		c.bc.begin()
-		for i, it := range batch {
-			deadline := time.Now().Add(c.srv.cfg.WriteTimeout)
-			var err error
-			if it.closeText != "" {
-				err = c.ws.WriteControl(websocket.CloseMessage,
-					websocket.FormatCloseMessage(it.closeCode, it.closeText), deadline)
-				// Let the read loop wait briefly for the client's reply;
-				// nothing extends this deadline afterwards (extendRead).
-				c.mu.Lock()
-				c.closeSent = true
-				c.ws.NetConn().SetReadDeadline(time.Now().Add(closeGrace))
-				c.mu.Unlock()
-			} else {
-				c.ws.SetWriteDeadline(deadline)
-				err = c.ws.WriteMessage(websocket.TextMessage, it.frame)
-				if it.pooled != nil {
-					hub.PutFrame(it.pooled)
-				}
-			}
-			batch[i] = outItem{}
-			if err == nil && i == len(batch)-1 {
-				c.bc.SetWriteDeadline(deadline)
-				err = c.bc.flush()
-			}
-			if err != nil {
-				c.bc.flush()
-				c.mu.Lock()
-				c.closed = true
-				c.queue = nil
-				c.writing = false
-				c.idle.Broadcast()
-				c.mu.Unlock()
-				c.ws.NetConn().Close() // unblocks the read loop
-				return
-			}
-		}
+	}
+	if len(rs.touched) >= maxTouched {
+		c.endBatch()
+	}
+	rs.touched = append(rs.touched, d)
+}
+
+// maxTouched bounds the destinations a read batch holds back.
+const maxTouched = 16
+
+// endBatch ends a read batch: each destination gets its frames in one
+// write, and the relay counter one update. It runs before every read
+// that may wait (batchConn.drained) and when the read loop ends.
+func (c *conn) endBatch() {
+	rs := c.rs
+	if rs == nil {
+		return
+	}
+	for i, d := range rs.touched {
+		rs.spare = d.kick(rs.spare)
+		rs.touched[i] = nil
+	}
+	rs.touched = rs.touched[:0]
+	if rs.relayed > 0 {
+		c.srv.metrics.relayed.Add(float64(rs.relayed))
+		rs.relayed = 0
 	}
 }
 
@@ -389,8 +584,12 @@ func readLimited(buf []byte, r io.Reader, max int) ([]byte, error) {
 	}
 }
 
-// readLoop handles messages until the connection ends.
+// readLoop handles messages until the connection ends. Relayed frames
+// are queued without waking their destinations' writers; endBatch writes
+// them once per read system call (batchConn.drained) and on the way out.
 func (c *conn) readLoop() {
+	c.bc.drained = c.endBatch
+	defer c.endBatch()
 	for {
 		// Wait for data here, at the top of the stack, when gorilla has
 		// nothing buffered: an idle connection then parks in a shallow
@@ -403,6 +602,9 @@ func (c *conn) readLoop() {
 		mt, r, err := c.ws.NextReader()
 		if err != nil {
 			return
+		}
+		if c.rs == nil {
+			c.rs = new(readState)
 		}
 		if c.isClosed() {
 			// Failed (replaced, shutting down, slow): nothing more is
@@ -418,8 +620,8 @@ func (c *conn) readLoop() {
 			}
 			continue
 		}
-		if c.strikes > 0 {
-			c.strikes--
+		if c.rs.strikes > 0 {
+			c.rs.strikes--
 		}
 		if mt != websocket.TextMessage {
 			c.sendError(&signaling.Error{Code: signaling.CodeBinaryFrame, Message: "binary frames are not part of the protocol"})
@@ -445,14 +647,15 @@ func (c *conn) readLoop() {
 // limited counts a dropped message. A client far over the limit for long
 // (strikes pile up faster than allowed messages pay them off) is closed.
 func (c *conn) limited() (closed bool) {
-	c.strikes++
-	if c.strikes > 4*c.srv.cfg.Burst {
+	rs := c.rs
+	rs.strikes++
+	if rs.strikes > 4*c.srv.cfg.Burst {
 		c.Fail(&signaling.Error{Code: signaling.CodeRateLimited, Message: "message flood: disconnected"})
 		return true
 	}
 	now := time.Now()
-	if now.Sub(c.lastNotice) >= time.Second {
-		c.lastNotice = now
+	if now.Sub(rs.lastNotice) >= time.Second {
+		rs.lastNotice = now
 		c.sendError(&signaling.Error{Code: signaling.CodeRateLimited, Message: "over the message rate: messages dropped"})
 	}
 	return false
@@ -461,7 +664,7 @@ func (c *conn) limited() (closed bool) {
 // handle processes one decoded-to-be frame. data is only valid during the
 // call: everything kept is copied (Encode builds a fresh frame).
 func (c *conn) handle(data []byte) {
-	env, err := signaling.Decode(data)
+	env, err := c.rs.codec.Decode(data)
 	if err != nil {
 		e := *err.(*signaling.Error)
 		e.Ref = env.ID
@@ -503,15 +706,43 @@ func (c *conn) handle(data []byte) {
 		c.srv.hub.Subscribe(c, sub.Peers)
 	default: // routed
 		env.From = c.peer
-		if err := c.srv.hub.Route(&env); err != nil {
+		if err := c.relay(&env); err != nil {
 			var se *signaling.Error
 			if errors.As(err, &se) {
 				c.sendError(se)
 			}
 			return
 		}
-		c.srv.metrics.relayed.Inc()
+		c.rs.relayed++ // counted in endBatch: one atomic update per batch
 	}
+}
+
+// relay queues env for its addressee. A connection of this server gets a
+// pooled frame, encoded with this connection's Codec, and is kicked at
+// the end of the read batch (touch); anything else the hub attached
+// (the desktop app's own end) goes through hub.Route.
+func (c *conn) relay(env *signaling.Envelope) error {
+	dst, ok := c.srv.hub.Lookup(env.To)
+	if !ok {
+		return hub.NotConnected(env)
+	}
+	d, ok := dst.(*conn)
+	if !ok {
+		return c.srv.hub.Route(env)
+	}
+	bp := hub.GetFrame()
+	frame, err := c.rs.codec.AppendEncode((*bp)[:0], env)
+	if err != nil {
+		hub.PutFrame(bp)
+		return err
+	}
+	*bp = frame
+	if !d.enqueueLater(outItem{frame: frame, pooled: bp}, false, true) {
+		hub.PutFrame(bp)
+		return hub.NotReading(env)
+	}
+	c.touch(d)
+	return nil
 }
 
 // finish flushes what is queued (bounded by the write timeout), waits

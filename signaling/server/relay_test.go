@@ -2,10 +2,14 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/peerline/peerline/signaling"
+	"github.com/peerline/peerline/signaling/identity"
 	"github.com/peerline/peerline/signaling/server"
 	"github.com/peerline/peerline/signaling/signalingtest"
 )
@@ -78,5 +82,77 @@ func TestRelayOfferAnswerCandidates(t *testing.T) {
 	}
 	if got := signalingtest.Recv(t, b, wait); got.Type != signaling.TypeEndOfCandidates {
 		t.Fatalf("want end_of_candidates, got %s", got.Type)
+	}
+}
+
+// maskedFrame is a client text frame with a zero mask key (payload as is).
+func maskedFrame(p string) []byte {
+	var b []byte
+	if n := len(p); n <= 125 {
+		b = append(b, 0x81, 0x80|byte(n))
+	} else {
+		b = append(b, 0x81, 0x80|126, byte(n>>8), byte(n))
+	}
+	return append(append(b, 0, 0, 0, 0), p...)
+}
+
+// TestRelayBatchReachesEveryDestinationInOrder sends many messages to
+// more destinations than a read batch holds back (and some to the sender
+// itself) in a single TCP write, so the server reads them in one batch:
+// every destination must get its own, in order, from the sender.
+func TestRelayBatchReachesEveryDestinationInOrder(t *testing.T) {
+	srv := signalingtest.Serve(t, server.Config{})
+	senderKey := signalingtest.Key(t)
+	sender := signalingtest.Authed(t, srv.URL, senderKey)
+	const receivers, rounds = 20, 3
+	var keys []*identity.KeyPair
+	var conns []*signalingtest.Raw
+	for range receivers {
+		k := signalingtest.Key(t)
+		keys = append(keys, k)
+		conns = append(conns, signalingtest.Authed(t, srv.URL, k))
+	}
+	frame := func(to *identity.KeyPair, id string) []byte {
+		return maskedFrame(`{"v":1,"type":"candidate","id":"` + id + `","to":"` + to.ID().String() +
+			`","call":"c","body":{"candidate":"x"}}`)
+	}
+	var burst []byte
+	for round := range rounds {
+		for i, k := range keys {
+			burst = append(burst, frame(k, fmt.Sprintf("m%d-%d", round, i))...)
+		}
+		burst = append(burst, frame(senderKey, fmt.Sprintf("self%d", round))...)
+	}
+	nc := sender.WS.UnderlyingConn()
+	nc.SetWriteDeadline(time.Now().Add(wait))
+	if _, err := nc.Write(burst); err != nil {
+		t.Fatal(err)
+	}
+	check := func(r *signalingtest.Raw, want func(round int) string) {
+		t.Helper()
+		for round := range rounds {
+			env := r.Expect(signaling.TypeCandidate)
+			if env.ID != want(round) || env.From != senderKey.ID() {
+				t.Fatalf("got %s from %s, want %s from the sender", env.ID, env.From.Short(), want(round))
+			}
+		}
+	}
+	for i, r := range conns {
+		check(r, func(round int) string { return fmt.Sprintf("m%d-%d", round, i) })
+	}
+	check(sender, func(round int) string { return fmt.Sprintf("self%d", round) })
+}
+
+// TestClientCloseIsEchoed checks the close handshake the client starts:
+// the server answers with the same code.
+func TestClientCloseIsEchoed(t *testing.T) {
+	srv := signalingtest.Serve(t, server.Config{})
+	r := signalingtest.Authed(t, srv.URL, signalingtest.Key(t))
+	msg := websocket.FormatCloseMessage(4001, "bye")
+	if err := r.WS.WriteControl(websocket.CloseMessage, msg, time.Now().Add(wait)); err != nil {
+		t.Fatal(err)
+	}
+	if code := r.ExpectClose(wait); code != 4001 {
+		t.Fatalf("close reply %d, want the client's 4001 echoed", code)
 	}
 }
