@@ -29,8 +29,9 @@ FRONTEND_SRC := $(shell find frontend/src frontend/wailsjs/go -type f 2>/dev/nul
 	frontend/tsconfig.json
 # npm rewrites this file on every install: it marks node_modules as current.
 NODE_MODULES := frontend/node_modules/.package-lock.json
+E2E_BROWSER_MODULES := e2e/browser/node_modules/.package-lock.json
 
-.PHONY: deps deps-test sysdeps frontend build run test fuzz bench bench-signal clean distclean
+.PHONY: deps deps-test sysdeps frontend build run test fuzz bench bench-signal bench-call screenshots clean distclean
 
 # Which package set sysdeps installs; test targets ask for the larger one.
 DEPS_KIND = build
@@ -53,6 +54,10 @@ $(NODE_MODULES): frontend/package.json frontend/package-lock.json | sysdeps
 	cd frontend && $(NPM_CI)
 	touch $@
 
+$(E2E_BROWSER_MODULES): e2e/browser/package.json e2e/browser/package-lock.json | sysdeps
+	cd e2e/browser && $(NPM_CI)
+	touch $@
+
 ## frontend: build frontend/dist, which main.go embeds (needed by every go command)
 frontend: frontend/dist/index.html
 
@@ -68,12 +73,13 @@ run: build
 	./build/bin/peerline
 
 ## test: vet, race-enabled Go tests, short fuzzing, frontend checks and tests
-test: deps-test frontend
+test: deps-test frontend $(E2E_BROWSER_MODULES)
 	$(GO) vet $(TAGFLAG) ./...
 	$(GO) test -race $(TAGFLAG) -count=1 ./...
 	$(fuzz-loop)
 	cd frontend && npm run check
 	cd frontend && npm test
+	cd e2e/browser && npm test
 
 ## fuzz: each FUZZ_TARGETS pair for FUZZTIME; a missing target is an error
 fuzz: frontend
@@ -98,10 +104,18 @@ bench: frontend
 bench-signal: frontend
 	$(GO) run ./bench/signal -pairs 50 -msgs 200000 -size 1024 -window 32 -idle 2000 -runs 3 -starts 5 -servers peerline,peerjs
 
+## screenshots: docs/screenshots of the main screens from real calls in Chromium (root)
+screenshots: deps-test frontend $(E2E_BROWSER_MODULES)
+	cd e2e/browser && npm run screenshots
+
+## bench-call: Accept → frames on both sides vs the one-page WebRTC floor (root)
+bench-call: deps-test frontend $(E2E_BROWSER_MODULES)
+	cd e2e/browser && npm run bench
+
 ## clean: build outputs (keeps node_modules)
 clean:
 	rm -rf build/bin frontend/dist frontend/package.json.md5
 
 ## distclean: clean plus node_modules
 distclean: clean
-	rm -rf frontend/node_modules
+	rm -rf frontend/node_modules e2e/browser/node_modules

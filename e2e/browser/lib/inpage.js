@@ -1,0 +1,197 @@
+// Code that runs in the pages (as Playwright init scripts or evaluate
+// functions). Kept apart because none of it may close over Node values.
+
+/**
+ * Installed before the app's own scripts in every page: records every
+ * text the call-state element shows (so a state that passes quickly is
+ * not missed: tests look at the log since a mark, like the Go harness's
+ * WaitEvent), and keeps the page's RTCPeerConnections so tests can read
+ * their stats. Nothing the app sees changes: the constructor is a
+ * subclass that only remembers its instances.
+ */
+export function instrument() {
+  const pl = (window.__pl = { states: [], pcs: [] })
+  const record = () => {
+    const el = document.querySelector('[data-testid="call-state"]')
+    if (!el) return
+    const s = el.textContent.trim()
+    const last = pl.states[pl.states.length - 1]
+    if (!last || last.s !== s) pl.states.push({ s, at: performance.timeOrigin + performance.now() })
+  }
+  new MutationObserver(record).observe(document, { subtree: true, childList: true, characterData: true })
+  // A timeline of the call's milestones, for the benchmark's breakdown.
+  pl.events = []
+  const now = () => performance.timeOrigin + performance.now()
+  const mark = (name) => {
+    pl.events.push({ name, at: now() })
+    if (pl.events.length > 500) pl.events.splice(0, 250)
+  }
+  const Native = window.RTCPeerConnection
+  if (Native) {
+    window.RTCPeerConnection = class RTCPeerConnection extends Native {
+      constructor(...args) {
+        super(...args)
+        pl.pcs.push(this)
+        mark('pc:new')
+        this.addEventListener('signalingstatechange', () => mark(`signaling:${this.signalingState}`))
+        this.addEventListener('iceconnectionstatechange', () => mark(`ice:${this.iceConnectionState}`))
+        this.addEventListener('connectionstatechange', () => mark(`connection:${this.connectionState}`))
+      }
+    }
+  }
+  const md = navigator.mediaDevices
+  if (md?.getUserMedia) {
+    const gum = md.getUserMedia.bind(md)
+    md.getUserMedia = async (constraints) => {
+      mark('gum:start')
+      try {
+        return await gum(constraints)
+      } finally {
+        mark('gum:done')
+      }
+    }
+  }
+}
+
+/**
+ * One call to the app's bridge API over the page's own WebSocket (same
+ * origin, session cookie): the harness's way to read what the UI does
+ * not show as a test id (Identity.Me) and to set up what a test is not
+ * about (a contact at a signaling server).
+ */
+export async function bridgeCall([method, args]) {
+  const ws = new WebSocket(`ws://${location.host}/api`)
+  try {
+    return await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${method}: no answer in 10 s`)), 10_000)
+      ws.onerror = () => reject(new Error(`${method}: WebSocket error`))
+      ws.onopen = () => ws.send(JSON.stringify({ id: 1, method, args }))
+      ws.onmessage = (e) => {
+        const m = JSON.parse(e.data)
+        if (m.id !== 1) return // an event
+        clearTimeout(timer)
+        if (m.error) reject(new Error(`${method}: ${m.error.code}: ${m.error.message}`))
+        else resolve(m.result)
+      }
+    })
+  } finally {
+    ws.close()
+  }
+}
+
+/** What a <video data-testid=…> shows: size, frames, stream. */
+export function videoInfo(testid) {
+  const v = document.querySelector(`[data-testid="${testid}"]`)
+  if (!v) return null
+  const s = v.srcObject
+  const q = v.getVideoPlaybackQuality ? v.getVideoPlaybackQuality() : null
+  return {
+    width: v.videoWidth,
+    height: v.videoHeight,
+    frames: q ? q.totalVideoFrames : -1,
+    paused: v.paused,
+    readyState: v.readyState,
+    tracks: s ? s.getTracks().map((t) => ({ kind: t.kind, state: t.readyState, muted: t.muted, enabled: t.enabled })) : null,
+    shown: v.classList.contains('shown'),
+    visible: getComputedStyle(v).opacity !== '0' && v.getBoundingClientRect().width > 0,
+  }
+}
+
+/** Inbound RTP of the page's newest peer connection, by kind. */
+export async function inboundStats() {
+  const pcs = window.__pl?.pcs ?? []
+  const pc = pcs[pcs.length - 1]
+  if (!pc) return null
+  const out = { connectionState: pc.connectionState, signalingState: pc.signalingState, audio: null, video: null, transceivers: [] }
+  for (const t of pc.getTransceivers()) {
+    out.transceivers.push({ mid: t.mid, kind: t.receiver.track?.kind, direction: t.direction, current: t.currentDirection })
+  }
+  if (pc.connectionState === 'closed') return out
+  const stats = await pc.getStats()
+  stats.forEach((r) => {
+    if (r.type !== 'inbound-rtp') return
+    const prev = out[r.kind]
+    // A renegotiated call can have two of a kind: keep the busiest.
+    if (prev && prev.bytesReceived >= r.bytesReceived) return
+    out[r.kind] = {
+      bytesReceived: r.bytesReceived,
+      packetsReceived: r.packetsReceived,
+      framesDecoded: r.framesDecoded,
+      frameWidth: r.frameWidth,
+      frameHeight: r.frameHeight,
+      totalAudioEnergy: r.totalAudioEnergy,
+      totalSamplesReceived: r.totalSamplesReceived,
+      audioLevel: r.audioLevel,
+    }
+  })
+  return out
+}
+
+/**
+ * Resolves with the wall-clock time (ms since the epoch, comparable
+ * between browsers on one machine) at which the <video data-testid=…>
+ * presents its first frame after this is called. It watches for the
+ * element and its stream to appear, then counts presented frames with
+ * requestVideoFrameCallback.
+ */
+export function firstFrameAt([testid, timeoutMs]) {
+  const now = () => performance.timeOrigin + performance.now()
+  return new Promise((resolve, reject) => {
+    const deadline = now() + timeoutMs
+    const watch = () => {
+      const v = document.querySelector(`[data-testid="${testid}"]`)
+      if (v && v.srcObject && v.srcObject.getVideoTracks().length > 0) {
+        v.requestVideoFrameCallback(() => resolve(now()))
+        return
+      }
+      if (now() > deadline) reject(new Error(`${testid}: no stream within ${timeoutMs} ms`))
+      else setTimeout(watch, 2)
+    }
+    watch()
+  })
+}
+
+/**
+ * The floor the app is measured against: getUserMedia and two
+ * RTCPeerConnections in one page, trickling candidates to each other
+ * directly, to the first remote frame presented in a <video>. Resolves
+ * with {gum, connected, frame} in ms from the start. constraints default
+ * to {audio: true, video: true} (Chromium's 640x480 fake camera).
+ */
+export async function floorRun(constraints) {
+  const now = () => performance.now()
+  const t0 = now()
+  const stream = await navigator.mediaDevices.getUserMedia(constraints ?? { audio: true, video: true })
+  const gum = now() - t0
+  const a = new RTCPeerConnection()
+  const b = new RTCPeerConnection()
+  a.onicecandidate = (e) => e.candidate && b.addIceCandidate(e.candidate)
+  b.onicecandidate = (e) => e.candidate && a.addIceCandidate(e.candidate)
+  let connected = 0
+  b.onconnectionstatechange = () => {
+    if (b.connectionState === 'connected' && !connected) connected = now() - t0
+  }
+  const video = document.createElement('video')
+  video.muted = true
+  video.autoplay = true
+  video.playsInline = true
+  document.body.append(video)
+  const frame = new Promise((resolve) => {
+    b.ontrack = (e) => {
+      if (e.track.kind !== 'video') return
+      video.srcObject = e.streams[0]
+      video.requestVideoFrameCallback(() => resolve(now() - t0))
+    }
+  })
+  for (const t of stream.getTracks()) a.addTrack(t, stream)
+  await a.setLocalDescription()
+  await b.setRemoteDescription(a.localDescription)
+  await b.setLocalDescription()
+  await a.setRemoteDescription(b.localDescription)
+  const first = await frame
+  for (const t of stream.getTracks()) t.stop()
+  a.close()
+  b.close()
+  video.remove()
+  return { gum, connected, frame: first }
+}

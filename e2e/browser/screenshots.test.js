@@ -1,0 +1,59 @@
+// Screenshots of every main screen, light theme, 1280x800: the people
+// list, an outgoing call, an incoming call, a call in progress (both
+// pictures showing), the history and the settings, under the names the
+// README shows them by (docs/screenshots/: people-lan-light,
+// call-outgoing, call-incoming-video, call-video, history-light,
+// settings-devices-light). They go to
+// $PEERLINE_E2E_SCREENSHOTS (`npm run screenshots` sets it to
+// docs/screenshots); without it they go to the test's scratch directory
+// and are thrown away: `npm test` checks that every screen renders without
+// rewriting the docs.
+
+import assert from 'node:assert/strict'
+import { mkdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { answer, framesBothWays, hangup, ring } from './lib/flows.js'
+import { scenario } from './lib/world.js'
+
+scenario('screenshots of the main screens', async (w, t) => {
+  const outDir = process.env.PEERLINE_E2E_SCREENSHOTS ? resolve(process.env.PEERLINE_E2E_SCREENSHOTS) : join(w.dir, 'screenshots')
+  mkdirSync(outDir, { recursive: true })
+  const shot = async (ui, name) => {
+    await ui.settle()
+    const path = join(outDir, `${name}.png`)
+    await ui.screenshot(path)
+    if (process.env.PEERLINE_E2E_SCREENSHOTS) t.diagnostic(`${name}: ${path}`)
+  }
+  const [a, b, c] = await w.lanGroup(3, [{ name: 'Ada Lovelace' }, { name: 'Grace Hopper' }, { name: 'Katherine Johnson' }])
+
+  await shot(a, 'people-lan-light')
+
+  await ring(a, b)
+  await shot(a, 'call-outgoing')
+  await shot(b, 'call-incoming-video')
+
+  await answer(a, b)
+  await framesBothWays(a, b, 30)
+  for (const u of [a, b]) {
+    assert.ok((await u.video('remote-video')).visible, `${u.label}: remote picture visible`)
+    assert.ok((await u.video('local-video')).visible, `${u.label}: own picture visible`)
+  }
+  // The quality indicator needs a stats round or two.
+  await a.page.waitForFunction(() => document.querySelector('[data-testid="safety-code"]')?.textContent.trim(), null, { timeout: 5_000 })
+  await shot(a, 'call-video')
+  await hangup(a, b)
+
+  // Some history: the completed call, and a call from Katherine that Ada declines.
+  await ring(c, a)
+  await a.tid('decline').click()
+  await Promise.all([a.waitState('ended'), c.waitState('ended')])
+  await a.tid('incoming-call').waitFor({ state: 'detached' })
+  await a.tid('remote-video').waitFor({ state: 'detached', timeout: 10_000 })
+  await a.show('history')
+  await a.page.locator('[data-testid="history-entry"]').nth(1).waitFor({ timeout: 5_000 })
+  await shot(a, 'history-light')
+
+  await a.show('settings')
+  await a.page.getByRole('heading', { name: 'Settings' }).waitFor({ timeout: 5_000 })
+  await shot(a, 'settings-devices-light')
+})
