@@ -70,6 +70,7 @@ export class AppState {
       o.backend.onConnectionChange((up) => {
         this.connected = up
         if (up) void this.load()
+        else this.people.presenceLost()
       }),
     )
   }

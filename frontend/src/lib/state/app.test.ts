@@ -61,6 +61,20 @@ describe('AppState', () => {
     expect(backend.callsTo('peers.list').length).toBeGreaterThan(before)
   })
 
+  test('while the link to the app is down, nobody shows online', async () => {
+    const { app, backend } = setup()
+    await app.load()
+    expect(app.people.get('BBBBBBB-CCCCCCC')?.online).toBe(true)
+    backend.setConnected(false)
+    expect(app.people.presenceKnown).toBe(false)
+    expect(app.people.get('BBBBBBB-CCCCCCC')?.online).toBe(false)
+    expect(app.people.onlineCount).toBe(0)
+    backend.setConnected(true)
+    await flush()
+    expect(app.people.presenceKnown).toBe(true)
+    expect(app.people.get('BBBBBBB-CCCCCCC')?.online).toBe(true)
+  })
+
   test('dispose releases every subscription', () => {
     const { app, backend } = setup()
     app.dispose()

@@ -124,10 +124,17 @@ export class CallState {
   readonly peerName = $derived(this.nameFor(this.peerId, this.call?.peerName))
   /** The call carries video (asked for when placing; as agreed once known). */
   readonly video = $derived(this.call ? this.call.media.includes('video') : (this.target?.video ?? false))
-  /** The other side's key is pinned (for calls we place, the contact's; for incoming ones, as Go checked it). */
-  readonly verified = $derived.by(() =>
-    this.direction === 'outgoing' ? (this.verifiedOf(this.peerId) ?? this.call?.verified ?? false) : (this.call?.verified ?? false),
-  )
+  /**
+   * The other side's key was pinned before this call. Go's flag once it
+   * checked the key (incoming calls, and outgoing ones once answered: a
+   * first call pins the key on answer, so the contact then reads "verified"
+   * but this call still is not); before the answer, the contact's.
+   */
+  readonly verified = $derived.by(() => {
+    const answered = !!this.call && this.state !== 'idle' && this.state !== 'calling' && this.state !== 'ringing'
+    if (this.direction !== 'outgoing' || answered) return this.call?.verified ?? false
+    return this.verifiedOf(this.peerId) ?? this.call?.verified ?? false
+  })
   readonly safetyCode = $derived(this.call?.safetyCode ?? '')
   readonly quality: Quality | null = $derived(this.stats?.quality ?? null)
   /** The remote side sends pictures we can show. */

@@ -90,6 +90,27 @@ describe('CallState screens', () => {
     engine.to('connected')
     expect(call.elapsedMs).toBe(5000)
   })
+
+  test('a first call is not "known" even once the answer pinned the key', async () => {
+    const verified: Record<string, boolean> = { 'BBBBBBB-CCCCCCC': false }
+    const { engine, call } = setup({ verified })
+    await call.placeCall('BBBBBBB-CCCCCCC', true)
+    engine.to('ringing', callInfo({ verified: false }))
+    expect(call.verified).toBe(false)
+    // The answer pins the key: the contact now reads verified, this call still does not.
+    verified['BBBBBBB-CCCCCCC'] = true
+    engine.to('connected', callInfo({ state: 'connected', verified: false }))
+    expect(call.verified).toBe(false)
+  })
+
+  test('a later call with a pinned key is known', async () => {
+    const { engine, call } = setup({ verified: { 'BBBBBBB-CCCCCCC': true } })
+    await call.placeCall('BBBBBBB-CCCCCCC', true)
+    engine.to('ringing', callInfo({ verified: false }))
+    expect(call.verified).toBe(true)
+    engine.to('connected', callInfo({ state: 'connected', verified: true }))
+    expect(call.verified).toBe(true)
+  })
 })
 
 describe('CallState incoming', () => {

@@ -56,6 +56,8 @@ export class PeopleState {
   loaded = $state(false)
   /** The last load failure, in words. */
   loadError = $state<string | null>(null)
+  /** Who is online is known: false while the link to the app is down (nobody then shows online). */
+  presenceKnown = $state(true)
 
   /** The rows that match the search. */
   readonly visible = $derived(this.list.filter((p) => matches(p, this.query)))
@@ -128,6 +130,7 @@ export class PeopleState {
       this.list = (peers ?? []).map((p) => this.person(p))
       this.diagnosis = diagnosis
       this.loadError = null
+      this.presenceKnown = true
     } catch (err) {
       this.loadError = humanError(err)
     } finally {
@@ -152,6 +155,15 @@ export class PeopleState {
     this.list = sortPeople(
       p.contact ? this.list.map((x) => (x.id === id ? { ...x, online: false, lan: false } : x)) : this.list.filter((x) => x.id !== id),
     )
+  }
+
+  /**
+   * The link to the app dropped: nobody's presence is known any more, so
+   * nobody shows online until the list is loaded again.
+   */
+  presenceLost(): void {
+    this.presenceKnown = false
+    this.list = sortPeople(this.list.map((p) => (p.online || p.lan ? { ...p, online: false, lan: false } : p)))
   }
 
   /** Asks the app again why nobody may be listed. */
