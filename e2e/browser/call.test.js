@@ -15,8 +15,14 @@ scenario('video call: accepted, frames both ways, mute and camera off seen, hang
   assert.equal(await b.tid('accept-video').count(), 1)
   assert.equal(await b.tid('accept-audio').count(), 1)
   assert.equal(await b.tid('decline').count(), 1)
-  // The callee's camera stays off until the person accepts.
-  assert.equal((await b.inbound()) ?? null, null, 'the callee has no peer connection while it rings')
+  // The callee's camera and microphone stay off until the person accepts:
+  // it may prepare a connection while ringing (to answer faster), but it
+  // captures nothing and sends nothing.
+  const ringing = await b.page.evaluate(() => ({
+    captured: window.__pl.events.some((e) => e.name === 'gum:start'),
+    sending: window.__pl.pcs.some((pc) => pc.getSenders().some((s) => s.track)),
+  }))
+  assert.deepEqual(ringing, { captured: false, sending: false }, 'the callee captures and sends nothing while it rings')
 
   await answer(a, b)
   const [va, vb] = await framesBothWays(a, b)

@@ -32,6 +32,12 @@ export interface PeerLinkOptions {
   statsIntervalMs: number
   disconnectedRestartMs: number
   reconnectTimeoutMs: number
+  /**
+   * Candidates to gather before a local description exists (the callee's
+   * connection made while ringing), so they are ready the moment the
+   * answer is set. 0 (the default) gathers only then.
+   */
+  iceCandidatePoolSize?: number
 }
 
 export class PeerLink {
@@ -56,7 +62,9 @@ export class PeerLink {
   private readonly cleanups: (() => void)[] = []
 
   constructor(private readonly opts: PeerLinkOptions) {
-    this.pc = new opts.rtc.RTCPeerConnection({ iceServers: opts.iceServers, bundlePolicy: 'max-bundle' })
+    const config: RTCConfiguration = { iceServers: opts.iceServers, bundlePolicy: 'max-bundle' }
+    if (opts.iceCandidatePoolSize) config.iceCandidatePoolSize = opts.iceCandidatePoolSize
+    this.pc = new opts.rtc.RTCPeerConnection(config)
     this.remote = opts.rtc.createStream([])
     this.local = opts.rtc.createStream([])
     this.negotiator = new Negotiator(this.pc, opts.send, opts.polite, { onError: (err) => opts.listener.error(err) })
@@ -70,6 +78,11 @@ export class PeerLink {
       net.addEventListener('online', online)
       this.cleanups.push(() => net.removeEventListener('online', online))
     }
+  }
+
+  /** The other side's flags as known so far. */
+  get remoteMedia(): MediaFlags {
+    return { ...this.remoteFlags }
   }
 
   /** The stream of every remote track (one audio, at most one video). */
@@ -122,6 +135,19 @@ export class PeerLink {
       return
     }
     if (track) this.pc.addTrack(track, this.local)
+  }
+
+  /**
+   * Makes the first transceiver of kind (one the remote offer created)
+   * send, before its track exists, so the answer can be made at once and
+   * the track put in later with setTrack (replaceTrack, no renegotiation).
+   */
+  prepareSend(kind: 'audio' | 'video'): void {
+    if (this.closed) return
+    const tr = this.transceiverFor(kind)
+    if (!tr || tr.direction === 'sendrecv' || tr.direction === 'sendonly') return
+    tr.direction = 'sendrecv'
+    tr.sender.setStreams?.(this.local)
   }
 
   /** Adds a sending slot of kind with no track yet, when none exists, so the offer carries it. */

@@ -83,9 +83,11 @@ describe('CallSession: a call from start to end', () => {
     await waitFor(() => b.session.state === 'ringing', 'B ringing')
     await waitFor(() => a.session.state === 'ringing', 'A hears ringback')
 
-    // Ringing: the callee has neither media nor a peer connection yet.
+    // Ringing: the callee has no media yet, only a prepared peer connection (the offer set, nothing sent).
     expect(b.rtc.media.requests).toHaveLength(0)
-    expect(b.rtc.pcs()).toHaveLength(0)
+    await waitFor(() => b.rtc.pcs().length === 1 && b.rtc.pcs()[0].remoteDescription?.type === 'offer', 'B prepared')
+    expect(b.rtc.pcs()[0].localDescription).toBeNull()
+    expect(b.go.called('candidate')).toHaveLength(0)
     expect(b.session.localStream).toBeNull()
     expect(a.rtc.media.requests).toHaveLength(1)
     expect(a.rtc.media.requests[0].audio).toMatchObject({ echoCancellation: true, noiseSuppression: true, autoGainControl: true })
@@ -96,7 +98,9 @@ describe('CallSession: a call from start to end', () => {
     await waitFor(() => a.session.state === 'connected' && b.session.state === 'connected', 'both connected')
 
     expect(a.states).toEqual(['calling', 'ringing', 'connecting', 'connected'])
-    expect(b.states).toEqual(['ringing', 'connecting', 'connected'])
+    // The fake connects the prepared callee as soon as it answers (it had the caller's candidates while ringing),
+    // which can be before Go's "connecting"; real ICE needs the caller to have the answer, after Go's event.
+    expect(b.states.filter((s) => s !== 'connecting')).toEqual(['ringing', 'connected'])
     expect(a.go.called('mediaState').map((c) => c.args[1])).toEqual(['connected'])
     expect(b.go.called('mediaState').map((c) => c.args[1])).toEqual(['connected'])
     expect(a.session.call?.safetyCode).toBe('12345 67890')
@@ -218,6 +222,22 @@ describe('CallSession: refusals and failures', () => {
     expect(a.rtc.media.live()).toEqual([])
     expect(a.pc().closed).toBe(true)
     expect(b.rtc.media.requests).toHaveLength(0)
+  })
+
+  it('the connection a ringing callee prepared is closed when the call is declined or cancelled, with no media ever opened', async () => {
+    const { a, b } = pair()
+    for (const end of ['decline', 'cancel'] as const) {
+      await a.session.placeCall('PEERB', { video: true })
+      await waitFor(() => b.session.state === 'ringing' && b.rtc.pcs().some((p) => !p.closed && p.remoteDescription?.type === 'offer'), 'B prepared')
+      if (end === 'decline') await b.session.decline()
+      else await a.session.cancel()
+      await waitFor(() => a.session.state === 'ended' && b.session.state === 'ended', `both ended (${end})`)
+      await waitFor(() => b.rtc.pcs().every((p) => p.closed), `B's prepared connection closed (${end})`)
+      expect(b.rtc.media.requests).toHaveLength(0)
+      expect(b.session.remoteStream).toBeNull()
+      expect(b.go.called('accept')).toHaveLength(0)
+      expect(b.go.called('candidate')).toHaveLength(0)
+    }
   })
 
   it('busy and offline callees end the call with their error', async () => {
@@ -611,7 +631,8 @@ describe('CallSession: Go-level glare and resync', () => {
     expect(observer.session.state).toBe('connected')
     expect(b.go.called('hangup')).toHaveLength(0)
     expect(observer.rtc.media.requests).toHaveLength(0)
-    expect(observer.rtc.pcs()).toHaveLength(0)
+    // It prepared a connection while ringing, and closed it once another window answered.
+    expect(observer.rtc.pcs().every((p) => p.closed)).toBe(true)
     await a.session.hangup()
     await waitFor(() => observer.session.state === 'ended' && b.session.state === 'ended', 'both windows ended')
     expect(observer.session.error).toBeNull()

@@ -35,7 +35,7 @@ import { CallError, endError, toCallError } from './errors'
 import { LocalMedia } from './localmedia'
 import { PeerLink, type LinkStatus } from './peer'
 import { browserRtc, type RtcEnvironment } from './rtc'
-import { CallSignaling, fromSignal, type FirstDescription } from './signaling'
+import { CallSignaling, fromSignal } from './signaling'
 import {
   CallEvent,
   type CallEventHandler,
@@ -77,6 +77,14 @@ interface Attempt {
   early: CallSignal[]
   link: PeerLink | null
   signaling: CallSignaling | null
+  /**
+   * Incoming: the peer connection made while ringing, with the caller's
+   * offer set and no media (see prewarm); it becomes `link` on accept.
+   */
+  warm: Promise<Warm> | null
+  warmLink: PeerLink | null
+  /** Incoming: whether the answer sends video (set on accept). */
+  answerVideo: boolean
   readonly media: LocalMedia
   accepting: boolean
   /** The peer connection reached `connected` at least once. */
@@ -85,6 +93,16 @@ interface Attempt {
   connectTimer?: ReturnType<typeof setTimeout>
   /** Media changes (camera, screen, device) run one after another. */
   ops: Promise<void>
+}
+
+/** A callee's connection prepared while ringing. */
+interface Warm {
+  link: PeerLink
+  signaling: CallSignaling
+  /** Lets the negotiator go on to answer (the call was accepted, or ended). */
+  go: () => void
+  /** The negotiator's receive of the offer: settles once the answer is sent (or failed). */
+  answered: Promise<void>
 }
 
 export class CallSession {
@@ -208,7 +226,13 @@ export class CallSession {
     const [ice, ok] = await Promise.all([this.iceServers(), this.openMedia(a, options.video, true)])
     if (!ok || a.ended) return
 
-    const link = this.makeLink(a, ice, false, (d) => this.sendOffer(a, d.sdp))
+    // The call id goes to signaling only once Calls.Start has named the call (see sendOffer).
+    const signaling = new CallSignaling(this.backend.calls, (d) => this.sendOffer(a, d.sdp))
+    a.signaling = signaling
+    const link = this.makeLink(a, ice, false, signaling)
+    a.link = link
+    link.setLocalFlags(this._local)
+    this._remote = { micOn: true, cameraOn: false, screenSharing: false }
     link.openStateChannel() // before the first offer, so it carries the channel
     await link.setTrack('audio', a.media.mic)
     if (options.video) {
@@ -230,16 +254,46 @@ export class CallSession {
     }
     a.accepting = true
     const video = options.video && a.video
-    const [ice, ok] = await Promise.all([this.iceServers(), this.openMedia(a, video, false)])
-    if (!ok || a.ended) return
-
-    const link = this.makeLink(a, ice, true, (d) => this.sendAnswer(a, video, d.sdp))
+    a.answerVideo = video
+    // Set-up latency: the camera and microphone open concurrently with the
+    // answer, which needs no tracks (the senders are made to send first and
+    // the tracks replaceTrack'ed in when getUserMedia returns, long before
+    // ICE and DTLS are up). The peer connection, with the offer set, was
+    // made while ringing (prewarm), so only the answer itself is left.
+    const media = this.openMedia(a, video, false)
+    let warm: Warm
     try {
-      await link.negotiator.receive({ description: { type: 'offer', sdp: a.offer } }, async () => {
-        link.openStateChannel()
-        await link.setTrack('audio', a.media.mic)
-        if (a.media.camera) await link.setTrack('video', a.media.camera)
-      })
+      warm = await this.prewarm(a)
+    } catch (err) {
+      await media
+      if (!a.ended) this.fail(a, new CallError('connection_failed', "Could not answer: the caller's offer was not usable.", { cause: err }))
+      return
+    }
+    if (a.ended) return // openMedia stops whatever it opened
+    const link = warm.link
+    a.link = link
+    a.signaling = warm.signaling
+    a.warmLink = null
+    link.setLocalFlags(this._local)
+    this._remote = link.remoteMedia // what the offer's tracks told while ringing
+    this.emit(CallEvent.RemoteMedia, { ...this._remote })
+    if (link.remoteStream.getTracks().length > 0) {
+      // The offer's tracks arrived while ringing; the UI gets them now.
+      this._remoteStream = this.rtc.createStream!(link.remoteStream.getTracks())
+      this.emit(CallEvent.RemoteStream, this._remoteStream)
+    }
+    link.prepareSend('audio')
+    if (video) link.prepareSend('video')
+    // Tracks first in the media queue, so a camera toggle made meanwhile comes after them.
+    void this.serial(a, async () => {
+      if (!(await media) || a.ended) return
+      await link.setTrack('audio', a.media.mic)
+      if (a.media.camera) await link.setTrack('video', a.media.camera)
+      this.updateLocal(a, {})
+    })
+    warm.go()
+    try {
+      await warm.answered
     } catch (err) {
       if (!a.ended) this.fail(a, new CallError('connection_failed', "Could not answer: the caller's offer was not usable.", { cause: err }))
     }
@@ -461,6 +515,7 @@ export class CallSession {
         if (a.link) return this.emitState()
         return this.setState(info.state)
       case 'connecting':
+        if (!a.accepting) this.dropWarm(a) // another window answered
         if (a.mediaConnected) return this.emitState()
         this.armConnectTimer(a)
         return this.setState('connecting')
@@ -489,6 +544,9 @@ export class CallSession {
     a.info = call
     this.setState('ringing')
     this.emit(CallEvent.Incoming, { call, video })
+    // Set-up latency: the peer connection is made and the offer set while
+    // it rings (no media: camera and microphone open only on accept).
+    if (this.canCall) this.prewarm(a).catch(() => {}) // accept reports it
     const placed = this.lastPlaced
     if (call.autoAccept && placed && placed.peer === call.peer && Date.now() - placed.at < GLARE_MEMORY_MS) {
       void this.accept({ video: placed.video })
@@ -503,6 +561,13 @@ export class CallSession {
       return
     }
     if (sig.call !== a.id) return
+    if (a.warmLink && sig.kind !== 'answer' && sig.kind !== 'renegotiate') {
+      // Ringing with a prepared connection: the caller's candidates go in
+      // now (its negotiator queues them until the offer is set), so the
+      // callee's ICE checks start as soon as it answers.
+      this.deliver(a, sig, a.warmLink)
+      return
+    }
     if (!a.link || a.signaling?.callId == null) {
       a.early.push(sig)
       return
@@ -510,8 +575,7 @@ export class CallSession {
     this.deliver(a, sig)
   }
 
-  private deliver(a: Attempt, sig: CallSignal): void {
-    const link = a.link
+  private deliver(a: Attempt, sig: CallSignal, link: PeerLink | null = a.link): void {
     if (!link) return
     link.negotiator.receive(fromSignal(sig)).catch((err) => {
       if (a.ended) return
@@ -554,6 +618,9 @@ export class CallSession {
       early: [],
       link: null,
       signaling: null,
+      warm: null,
+      warmLink: null,
+      answerVideo: false,
       media: new LocalMedia(this.rtc.createStream ?? (() => ({}) as MediaStream)),
       accepting: false,
       mediaConnected: false,
@@ -579,32 +646,80 @@ export class CallSession {
     if (a.signaling && a.signaling.callId === null) a.signaling.callId = id
   }
 
-  private makeLink(a: Attempt, ice: RTCIceServer[], polite: boolean, first: FirstDescription): PeerLink {
-    // The call id goes to signaling only once the first description is through (see sendOffer/sendAnswer).
-    const signaling = new CallSignaling(this.backend.calls, first)
-    a.signaling = signaling
+  /**
+   * The callee's peer connection, made while ringing: the offer set, the
+   * state channel made, candidates pre-gathered; the negotiator then waits
+   * (before the answer) until accept calls go(). No media is touched.
+   * Rejects when the offer is not usable. Once per attempt.
+   */
+  private prewarm(a: Attempt): Promise<Warm> {
+    a.warm ??= this.buildWarm(a)
+    return a.warm
+  }
+
+  private async buildWarm(a: Attempt): Promise<Warm> {
+    const ice = await this.iceServers()
+    if (a.ended) throw new CallError('wrong_state', 'The call is over.')
+    // The call id goes to signaling once Calls.Accept is through (see sendAnswer).
+    const signaling = new CallSignaling(this.backend.calls, (d) => this.sendAnswer(a, a.answerVideo, d.sdp))
+    // One pooled candidate set (max-bundle: one transport) gathers while it rings.
+    const link = this.makeLink(a, ice, true, signaling, 1)
+    a.warmLink = link
+    // Candidates that came before the link did.
+    const early = a.early.splice(0)
+    for (const sig of early) {
+      if (sig.kind === 'candidate' || sig.kind === 'end_of_candidates') this.deliver(a, sig, link)
+      else a.early.push(sig)
+    }
+    let go!: () => void
+    const gate = new Promise<void>((resolve) => (go = resolve))
+    let offerSet!: () => void
+    const set = new Promise<void>((resolve) => (offerSet = resolve))
+    const answered = link.negotiator.receive({ description: { type: 'offer', sdp: a.offer } }, async () => {
+      link.openStateChannel()
+      offerSet()
+      await gate
+    })
+    answered.catch(() => {}) // accept awaits it; before that, a failure surfaces through set
+    await Promise.race([set, answered])
+    return { link, signaling, go, answered }
+  }
+
+  /** Closes a prepared connection that will not be used. */
+  private dropWarm(a: Attempt): void {
+    const link = a.warmLink
+    if (!link) return
+    a.warmLink = null
+    link.close()
+    void a.warm?.then((w) => w.go()).catch(() => {})
+  }
+
+  private makeLink(a: Attempt, ice: RTCIceServer[], polite: boolean, signaling: CallSignaling, iceCandidatePoolSize = 0): PeerLink {
     const link = new PeerLink({
       rtc: this.rtc as RtcEnvironment,
       iceServers: ice,
+      iceCandidatePoolSize,
       polite,
       send: signaling.send,
       statsIntervalMs: this.cfg.statsIntervalMs,
       disconnectedRestartMs: this.cfg.disconnectedRestartMs,
       reconnectTimeoutMs: this.cfg.reconnectTimeoutMs,
       listener: {
-        status: (s) => this.onLinkStatus(a, s),
+        status: (s) => {
+          if (a.link === link) this.onLinkStatus(a, s)
+        },
         remoteStream: (stream) => {
-          if (a.ended) return
+          if (a.ended || a.link !== link) return // a prepared link's tracks are shown on accept
           this._remoteStream = this.rtc.createStream!(stream.getTracks())
           this.emit(CallEvent.RemoteStream, this._remoteStream)
         },
         remoteMedia: (flags) => {
-          if (a.ended) return
+          if (a.ended || a.link !== link) return
           this._remote = flags
           this.emit(CallEvent.RemoteMedia, { ...flags })
         },
         stats: (s) => {
-          if (a.ended) return
+          if (a.ended || a.link !== link) return
           this._stats = s
           this.emit(CallEvent.Stats, s)
         },
@@ -615,9 +730,6 @@ export class CallSession {
         },
       },
     })
-    a.link = link
-    link.setLocalFlags(this._local)
-    this._remote = { micOn: true, cameraOn: false, screenSharing: false }
     return link
   }
 
@@ -825,6 +937,7 @@ export class CallSession {
     clearTimeout(a.connectTimer)
     a.signaling?.close()
     a.link?.close()
+    this.dropWarm(a)
     a.media.stop()
     a.early = []
     if (this.attempt !== a) return
