@@ -139,10 +139,6 @@ func (m *Manager) handleAccept(ctx context.Context, c *call, env signaling.Envel
 		}
 		m.finish(c, OutcomeUnavailable, reason)
 		return
-	case AdmitUnknown:
-		if err := m.cfg.Gate.Pin(ctx, env.From, a.Key, ""); err != nil {
-			log.Warn("calls: pin key", "err", err)
-		}
 	}
 	m.mu.Lock()
 	if c.info.State != StateCalling && c.info.State != StateRinging {
@@ -161,6 +157,13 @@ func (m *Manager) handleAccept(ctx context.Context, c *call, env signaling.Envel
 	m.mu.Unlock()
 	m.emit(EventState, info)
 	m.emit(EventSignal, Signal{Call: c.info.ID, Kind: "answer", SDP: a.SDP})
+	if adm == AdmitUnknown {
+		// Trust on first use, after the UI has the answer: the database
+		// write (an fsync) stays off the call's setup path.
+		if err := m.cfg.Gate.Pin(ctx, env.From, a.Key, ""); err != nil {
+			log.Warn("calls: pin key", "err", err)
+		}
+	}
 }
 
 func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {

@@ -318,12 +318,6 @@ func (m *Manager) Accept(ctx context.Context, callID string, video bool, answer 
 	key := c.peerKey
 	m.mu.Unlock()
 
-	if !info.Verified {
-		// Trust on first use: answering a new peer pins its key.
-		if err := m.cfg.Gate.Pin(ctx, c.peer, key, info.PeerName); err != nil {
-			m.cfg.Logger.Warn("calls: pin key", "peer", c.peer.Short(), "err", err)
-		}
-	}
 	m.emit(EventState, info)
 	sig, ts := signaling.SignDescription(m.cfg.Identity, signaling.KindAnswer, callID, c.peer, answer, m.cfg.Now())
 	env, err := signaling.New(signaling.TypeAccept, signaling.Accept{
@@ -335,6 +329,13 @@ func (m *Manager) Accept(ctx context.Context, callID string, video bool, answer 
 	}
 	if err != nil {
 		return m.finish(c, OutcomeFailed, "the caller can no longer be reached"), err
+	}
+	if !info.Verified {
+		// Trust on first use: answering a new peer pins its key. After the
+		// send: the database write (an fsync) is off the call's setup path.
+		if err := m.cfg.Gate.Pin(ctx, c.peer, key, info.PeerName); err != nil {
+			m.cfg.Logger.Warn("calls: pin key", "peer", c.peer.Short(), "err", err)
+		}
 	}
 	return info, nil
 }
