@@ -2,8 +2,8 @@ package calls_test
 
 import (
 	"context"
-	"errors"
 	"crypto/ed25519"
+	"errors"
 	"io"
 	"log/slog"
 	"sync"
