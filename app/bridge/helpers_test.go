@@ -1,7 +1,6 @@
 package bridge
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,10 +8,11 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/peerline/peerline/internal/logbuf"
 
 	"github.com/gorilla/websocket"
 )
@@ -88,23 +88,8 @@ func (s *testService) CtxSecond(a int, c context.Context) error { return nil }
 func (s *testService) TakesError(e error) error                 { return nil }
 func (s *testService) unexported() error                        { return nil }
 
-// syncBuffer is a log destination safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer collects log output written from several goroutines.
+type syncBuffer = logbuf.Buffer
 
 var testAssets = fstest.MapFS{
 	"index.html":        {Data: []byte("<!doctype html><title>Peerline</title>")},

@@ -28,6 +28,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/peerline/peerline/internal/logbuf"
+
 	"github.com/peerline/peerline/signaling/identity"
 	"github.com/peerline/peerline/signaling/server"
 )
@@ -543,22 +545,8 @@ func stamp(t *testing.T, line string) time.Time {
 	return time.Unix(0, ns)
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer collects a child's output written from several goroutines.
+type syncBuffer = logbuf.Buffer
 
 // measure logs a latency in a form the benchmark notes can grep.
 func measure(t *testing.T, what string, d time.Duration) {

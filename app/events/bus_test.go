@@ -1,13 +1,14 @@
 package events
 
 import (
-	"bytes"
 	"log/slog"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/peerline/peerline/internal/logbuf"
 )
 
 // recorder is a sink that sends what it gets on a channel.
@@ -35,23 +36,8 @@ func quiet(t *testing.T, r recorder) {
 	}
 }
 
-// syncBuffer is a log destination safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer collects log output written from several goroutines.
+type syncBuffer = logbuf.Buffer
 
 func testBus(t *testing.T, queue int) (*Bus, *syncBuffer) {
 	t.Helper()

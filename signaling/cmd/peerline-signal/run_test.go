@@ -1,38 +1,22 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/peerline/peerline/internal/logbuf"
 
 	"github.com/peerline/peerline/signaling"
 	"github.com/peerline/peerline/signaling/signalingtest"
 )
 
-// syncBuffer is a bytes.Buffer safe for a writer and a reader in
-// different goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer collects log output written from several goroutines.
+type syncBuffer = logbuf.Buffer
 
 func noEnv(string) string { return "" }
 
