@@ -1,9 +1,6 @@
 package app
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-
 	"github.com/peerline/peerline/app/store"
 )
 
@@ -83,10 +80,4 @@ func historyEntry(c store.Call) HistoryEntry {
 type HistoryPage struct {
 	Entries []HistoryEntry `json:"entries"`
 	Next    string         `json:"next,omitempty"`
-}
-
-// keyFingerprint is a short hex form of a key for the UI.
-func keyFingerprint(key []byte) string {
-	sum := sha256.Sum256(key)
-	return hex.EncodeToString(sum[:8])
 }

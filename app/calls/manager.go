@@ -151,7 +151,6 @@ type call struct {
 	remoteFP  string
 	timer     *time.Timer
 	connected time.Time
-	recorded  bool
 }
 
 // Manager runs calls. Its methods are safe for concurrent use.
@@ -161,7 +160,6 @@ type Manager struct {
 	mu      sync.Mutex
 	current *call
 	seen    map[string]time.Time // call ids seen recently (replay guard)
-	closed  bool
 }
 
 // New checks cfg and returns a Manager.
@@ -612,7 +610,6 @@ func (m *Manager) LinkLost(peer identity.PeerID) {
 func (m *Manager) Close() {
 	m.mu.Lock()
 	c := m.current
-	m.closed = true
 	ringing := c != nil && c.info.Direction == DirectionIncoming && c.info.State == StateRinging
 	m.mu.Unlock()
 	if c == nil || !c.info.State.Live() {

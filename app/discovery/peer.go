@@ -3,7 +3,6 @@ package discovery
 import (
 	"fmt"
 	"net/netip"
-	"slices"
 	"time"
 
 	"github.com/peerline/peerline/signaling/identity"
@@ -43,11 +42,6 @@ func (p Peer) Key() string {
 		return "addr:" + p.Addrs[0].String()
 	}
 	return "id:" + p.ID.String()
-}
-
-func (p Peer) clone() Peer {
-	p.Addrs = slices.Clone(p.Addrs)
-	return p
 }
 
 // EventKind says what happened to a peer.

@@ -538,26 +538,24 @@ var readPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b
 // limit and the text-only rule. Errors that the protocol reports to the
 // client are *signaling.Error; others are transport errors.
 func (c *conn) readFrame() ([]byte, error) {
-	for {
-		mt, r, err := c.ws.NextReader()
-		if err != nil {
-			return nil, err
-		}
-		if mt != websocket.TextMessage {
-			// Only the handshake reads here: a binary frame is not an auth.
-			return nil, &signaling.Error{Code: signaling.CodeAuthRequired, Message: "binary frames are not part of the protocol; the first message must be a valid auth"}
-		}
-		bp := readPool.Get().(*[]byte)
-		data, err := readLimited((*bp)[:0], r, c.srv.cfg.MaxMessageBytes)
-		if err != nil {
-			readPool.Put(bp)
-			return nil, err
-		}
-		out := append([]byte(nil), data...)
-		*bp = data[:0]
-		readPool.Put(bp)
-		return out, nil
+	mt, r, err := c.ws.NextReader()
+	if err != nil {
+		return nil, err
 	}
+	if mt != websocket.TextMessage {
+		// Only the handshake reads here: a binary frame is not an auth.
+		return nil, &signaling.Error{Code: signaling.CodeAuthRequired, Message: "binary frames are not part of the protocol; the first message must be a valid auth"}
+	}
+	bp := readPool.Get().(*[]byte)
+	data, err := readLimited((*bp)[:0], r, c.srv.cfg.MaxMessageBytes)
+	if err != nil {
+		readPool.Put(bp)
+		return nil, err
+	}
+	out := append([]byte(nil), data...)
+	*bp = data[:0]
+	readPool.Put(bp)
+	return out, nil
 }
 
 // readLimited reads r to EOF into buf, failing with too_large past max

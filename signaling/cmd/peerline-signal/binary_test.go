@@ -15,7 +15,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -59,7 +58,8 @@ func binary(t *testing.T) string {
 		}
 		goTool, err := exec.LookPath("go")
 		if err != nil {
-			goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+			buildErr = fmt.Errorf("the go tool is not on PATH: %w", err)
+			return
 		}
 		bin := filepath.Join(binDir, "peerline-signal")
 		out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput()
