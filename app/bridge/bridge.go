@@ -27,6 +27,7 @@ type Bridge struct {
 	reg       *registry
 	token     string
 	tokenHash [sha256.Size]byte
+	tickets   *tickets // single-use logins for the call window (LaunchURL)
 
 	ctx    context.Context // parent of every connection's; canceled by Close
 	cancel context.CancelFunc
@@ -65,14 +66,15 @@ func New(cfg Config) (*Bridge, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &Bridge{
-		cfg:    cfg,
-		log:    cfg.Logger,
-		reg:    newRegistry(),
-		token:  base64.RawURLEncoding.EncodeToString(secret),
-		ctx:    ctx,
-		cancel: cancel,
-		done:   make(chan struct{}),
-		conns:  map[*conn]struct{}{},
+		cfg:     cfg,
+		log:     cfg.Logger,
+		reg:     newRegistry(),
+		token:   base64.RawURLEncoding.EncodeToString(secret),
+		ctx:     ctx,
+		cancel:  cancel,
+		done:    make(chan struct{}),
+		conns:   map[*conn]struct{}{},
+		tickets: newTickets(time.Now),
 	}
 	b.tokenHash = sha256.Sum256([]byte(b.token))
 	for name, svc := range cfg.Services {

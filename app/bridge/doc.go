@@ -23,6 +23,11 @@
 //     and screenshots. Every later request must carry the cookie or
 //     ?token= (checked first; a request under /api with ?token= is served
 //     without a redirect).
+//   - LaunchURL hands the call window's browser a single-use ticket
+//     instead (?ticket=, good for TicketTTL, page loads only): a command
+//     line is readable by every local user, so the token never goes on
+//     one. The first use trades the ticket for the cookie and a redirect
+//     to / (the URL's #fragment survives it); any later use gets 401.
 //   - Every request's Host must be 127.0.0.1:PORT or localhost:PORT (the
 //     address listened on), which defeats DNS rebinding.
 //   - An Origin header, on any request, must be http://127.0.0.1:PORT or

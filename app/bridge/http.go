@@ -18,7 +18,8 @@ import (
 //  2. An Origin header, when present, must be this bridge's own origin,
 //     else 403 (cross-site requests, WebSocket hijacking).
 //  3. Only GET and HEAD, else 405.
-//  4. The token, from ?token= or the cookie, else 401.
+//  4. The token, from ?token= or the cookie, or a launch ticket from
+//     ?ticket= (page loads only), else 401.
 func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("X-Content-Type-Options", "nosniff")
@@ -40,6 +41,16 @@ func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	viaQuery := r.URL.Query().Has("token")
+	if r.URL.Query().Has("ticket") && !isAPI(r.URL.Path) {
+		// Redeemed even when the cookie is there already: a ticket is spent
+		// by its first use, whatever that use is.
+		if !b.tickets.redeem(r.URL.Query().Get("ticket")) {
+			b.refuse(w, r, http.StatusUnauthorized, "unauthorized: this link has expired or was used already (open the call from the Peerline window again)")
+			return
+		}
+		b.setCookieAndRedirect(w, r)
+		return
+	}
 	switch ok, inQuery := b.authorized(r); {
 	case !ok && viaQuery:
 		b.refuse(w, r, http.StatusUnauthorized, "unauthorized: wrong token (each app launch has a new one; open the URL the app gives you now)")
@@ -101,6 +112,7 @@ func (b *Bridge) setCookieAndRedirect(w http.ResponseWriter, r *http.Request) {
 	})
 	q := r.URL.Query()
 	q.Del("token")
+	q.Del("ticket")
 	// Clean the path so "//host/x" can't become a redirect off this server.
 	target := "/" + strings.TrimLeft(path.Clean("/"+r.URL.Path), "/\\")
 	if len(q) > 0 {
