@@ -1,0 +1,19 @@
+//go:build linux && cgo && desktop
+
+package webview
+
+// #include <stdlib.h>
+import "C"
+
+//export peerlineIsAppOrigin
+func peerlineIsAppOrigin(uri *C.char) C.int {
+	if IsAppOrigin(C.GoString(uri)) {
+		return 1
+	}
+	return 0
+}
+
+//export peerlineConfigured
+func peerlineConfigured(found, media, webrtc, hasWebRTC C.int) {
+	configured(Report{Found: found != 0, MediaStream: media != 0, WebRTC: webrtc != 0, WebRTCSetting: hasWebRTC != 0})
+}

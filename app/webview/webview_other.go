@@ -1,0 +1,11 @@
+//go:build !linux || !cgo || !desktop
+
+package webview
+
+import "context"
+
+// Configure does nothing here: WebView2 (Windows) and WKWebView (macOS)
+// have WebRTC and ask the user for the camera and microphone themselves,
+// and a build without the desktop tag (tests, headless tools) has no
+// window.
+func Configure(context.Context) (Report, error) { return Report{}, nil }
