@@ -73,8 +73,14 @@ func (m *Manager) Handle(ctx context.Context, env signaling.Envelope) {
 			log.Warn("calls: bad candidate", "err", err)
 			return
 		}
+		if dir == DirectionIncoming && state <= StateRinging {
+			m.keepEarly(c, &cand)
+		}
 		m.emit(EventSignal, Signal{Call: c.info.ID, Kind: "candidate", Candidate: &cand})
 	case signaling.TypeEndOfCandidates:
+		if dir == DirectionIncoming && state <= StateRinging {
+			m.keepEarly(c, nil)
+		}
 		m.emit(EventSignal, Signal{Call: c.info.ID, Kind: "end_of_candidates"})
 	case signaling.TypeRenegotiate:
 		var r signaling.Renegotiate
@@ -155,8 +161,12 @@ func (m *Manager) handleAccept(ctx context.Context, c *call, env signaling.Envel
 	c.info.SafetyCode = m.safety(c)
 	info := c.snapshot()
 	m.mu.Unlock()
-	m.emit(EventState, info)
+	// The answer before the state: the UI applies the answer the moment it
+	// arrives, while "connecting" makes it draw the call screen, which
+	// takes the page a while (tens of ms); in this order the peer
+	// connection's work starts first.
 	m.emit(EventSignal, Signal{Call: c.info.ID, Kind: "answer", SDP: a.SDP})
+	m.emit(EventState, info)
 	if adm == AdmitUnknown {
 		// Trust on first use, after the UI has the answer: the database
 		// write (an fsync) stays off the call's setup path.
@@ -275,5 +285,23 @@ func (m *Manager) pruneSeen(now time.Time) {
 		if now.Sub(t) > seenTTL {
 			delete(m.seen, id)
 		}
+	}
+}
+
+// maxEarlyCandidates bounds the caller's candidates kept while ringing; a
+// browser gathers a handful per network interface.
+const maxEarlyCandidates = 64
+
+// keepEarly remembers the caller's candidates (nil: the end of them) that
+// arrive while the call rings, for Incoming: a window opened after they
+// were sent (the call window) still gets them.
+func (m *Manager) keepEarly(c *call, cand *signaling.Candidate) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch {
+	case cand == nil:
+		c.earlyEnd = true
+	case len(c.early) < maxEarlyCandidates:
+		c.early = append(c.early, *cand)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -103,6 +104,11 @@ type Info struct {
 type Incoming struct {
 	Call  Info   `json:"call"`
 	Offer string `json:"offer"`
+	// Candidates are the caller's ICE candidates heard so far, and
+	// EndOfCandidates whether the caller sent its last (Manager.Incoming
+	// only: the call:incoming event goes out before any).
+	Candidates      []signaling.Candidate `json:"candidates,omitempty"`
+	EndOfCandidates bool                  `json:"endOfCandidates,omitempty"`
 }
 
 // Signal is the data of call:signal: something from the remote side that
@@ -142,7 +148,9 @@ func (e *codedError) ErrorCode() string { return e.code }
 
 // call is the manager's private view of one call.
 type call struct {
-	offer     string // the caller's offer, for an incoming call
+	offer     string                // the caller's offer, for an incoming call
+	early     []signaling.Candidate // the caller's candidates heard while ringing
+	earlyEnd  bool                  // and the caller's end of candidates
 	info      Info
 	peer      identity.PeerID
 	peerKey   ed25519.PublicKey
@@ -227,7 +235,7 @@ func (m *Manager) Incoming() (Incoming, bool) {
 	if c == nil || c.info.Direction != DirectionIncoming || c.info.State != StateRinging {
 		return Incoming{}, false
 	}
-	return Incoming{Call: c.snapshot(), Offer: c.offer}, true
+	return Incoming{Call: c.snapshot(), Offer: c.offer, Candidates: slices.Clone(c.early), EndOfCandidates: c.earlyEnd}, true
 }
 
 // Current returns the live call, if any.

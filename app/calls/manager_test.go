@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"sync"
@@ -185,11 +186,12 @@ func TestCallAcceptedThenHungUp(t *testing.T) {
 	if _, err := bob.m.Accept(ctx, info.ID, true, answerSDP); err != nil {
 		t.Fatal(err)
 	}
-	a := alice.expectState(t, calls.StateConnecting)
+	// The answer comes before the state change (the UI applies it before it redraws).
 	sig := alice.expect(t, calls.EventSignal, nil).(calls.Signal)
 	if sig.Kind != "answer" || sig.SDP != answerSDP {
 		t.Fatalf("signal = %+v", sig)
 	}
+	a := alice.expectState(t, calls.StateConnecting)
 	b := bob.expectState(t, calls.StateConnecting)
 	if a.SafetyCode == "" || a.SafetyCode != b.SafetyCode {
 		t.Fatalf("safety codes %q and %q must be equal and set", a.SafetyCode, b.SafetyCode)
@@ -444,6 +446,24 @@ func TestIncomingCanBeFetchedLater(t *testing.T) {
 	}
 	if _, ok := alice.m.Incoming(); ok {
 		t.Fatal("the caller has no incoming call")
+	}
+	// The caller's candidates sent while it rings are kept for a window
+	// that opens later (the call window), up to a bound.
+	mid := "0"
+	for i := range 70 {
+		c := signaling.Candidate{Candidate: fmt.Sprintf("candidate:%d 1 udp 1 10.0.0.1 9 typ host", i), SDPMid: &mid}
+		if err := alice.m.Candidate(ctx, info.ID, c); err != nil {
+			t.Fatal(err)
+		}
+		bob.expect(t, calls.EventSignal, nil)
+	}
+	if err := alice.m.Candidate(ctx, info.ID, signaling.Candidate{}); err != nil {
+		t.Fatal(err)
+	}
+	bob.expect(t, calls.EventSignal, nil)
+	in, _ = bob.m.Incoming()
+	if len(in.Candidates) != 64 || in.Candidates[0].Candidate != "candidate:0 1 udp 1 10.0.0.1 9 typ host" || !in.EndOfCandidates {
+		t.Fatalf("Incoming() kept %d candidates (first %+v), end %v; want the first 64 and the end", len(in.Candidates), in.Candidates[0], in.EndOfCandidates)
 	}
 	var coder interface{ ErrorCode() string }
 	if _, err := bob.m.Accept(ctx, "nope", true, answerSDP); !errors.As(err, &coder) || coder.ErrorCode() != "no_call" {
