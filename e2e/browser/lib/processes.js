@@ -51,7 +51,7 @@ function withTimeout(promise, ms, what) {
  * One `peerline --headless` in a namespace.
  *
  * Options: name (--name, default the label), ringTimeout ("3s"),
- * signalURL, noDiscovery, extra (more flags).
+ * signalURL, noDiscovery, extra (more flags), env (more environment).
  */
 export class Peerline {
   /**
@@ -96,6 +96,7 @@ export class Peerline {
         XDG_DATA_HOME: join(this.home, '.local', 'share'),
         XDG_CACHE_HOME: join(this.home, '.cache'),
         LANG: 'C.UTF-8',
+        ...this.opts.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // its own process group: a Ctrl-C to the test run reaches it through our cleanup only

@@ -1,5 +1,39 @@
 export namespace app {
 	
+	export class CallIntent {
+	    action: string;
+	    peer?: string;
+	    call?: string;
+	    video: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new CallIntent(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.action = source["action"];
+	        this.peer = source["peer"];
+	        this.call = source["call"];
+	        this.video = source["video"];
+	    }
+	}
+	export class Capabilities {
+	    webrtc: boolean;
+	    mediaDevices: boolean;
+	    window: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Capabilities(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.webrtc = source["webrtc"];
+	        this.mediaDevices = source["mediaDevices"];
+	        this.window = source["window"];
+	    }
+	}
 	export class ContactInput {
 	    id: string;
 	    name: string;
@@ -213,6 +247,25 @@ export namespace app {
 
 }
 
+export namespace browser {
+	
+	export class Window {
+	    program: string;
+	    appMode: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new Window(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.program = source["program"];
+	        this.appMode = source["appMode"];
+	    }
+	}
+
+}
+
 export namespace calls {
 	
 	export class Info {
@@ -277,6 +330,8 @@ export namespace calls {
 	export class Incoming {
 	    call: Info;
 	    offer: string;
+	    candidates?: signaling.Candidate[];
+	    endOfCandidates?: boolean;
 	
 	    static createFrom(source: any = {}) {
 	        return new Incoming(source);
@@ -286,6 +341,8 @@ export namespace calls {
 	        if ('string' === typeof source) source = JSON.parse(source);
 	        this.call = this.convertValues(source["call"], Info);
 	        this.offer = source["offer"];
+	        this.candidates = this.convertValues(source["candidates"], signaling.Candidate);
+	        this.endOfCandidates = source["endOfCandidates"];
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {

@@ -9,13 +9,17 @@
 import type { EventName } from './events'
 import type {
   CallInfo,
+  CallIntent,
+  CallWindow,
   Candidate,
+  Capabilities,
   ContactInput,
   ContactView,
   Diagnosis,
   EventMap,
   HistoryPage,
   ICEServer,
+  IncomingCallEvent,
   MediaState,
   Me,
   PeerView,
@@ -62,6 +66,8 @@ export interface CallsService {
   mediaState(callId: string, state: MediaState): Promise<void>
   /** The live call, or null. */
   current(): Promise<CallInfo | null>
+  /** The ringing incoming call with its offer, or null (a window opened while it rings can answer it). */
+  incoming(): Promise<IncomingCallEvent | null>
   iceServers(): Promise<ICEServer[]>
 }
 
@@ -80,6 +86,14 @@ export interface SettingsService {
   put(settings: Settings): Promise<Settings>
 }
 
+/** The app's place on the desktop (Go: app.Desktop). */
+export interface DesktopService {
+  /** Tells Go this window is up, and what its web engine can do. */
+  ready(caps: Capabilities): Promise<void>
+  /** Opens the call window (a browser window on the bridge) that places or answers the call. */
+  openCallWindow(intent: CallIntent): Promise<CallWindow>
+}
+
 export type BackendKind = 'wails' | 'bridge'
 
 export interface Backend {
@@ -91,6 +105,7 @@ export interface Backend {
   readonly calls: CallsService
   readonly history: HistoryService
   readonly settings: SettingsService
+  readonly desktop: DesktopService
 
   /** Calls handler with the data of every `event`; returns the unsubscribe function. */
   on<E extends EventName>(event: E, handler: (data: EventMap[E]) => void): () => void
@@ -110,7 +125,7 @@ export interface Backend {
 export type Invoke = (method: string, ...args: unknown[]) => Promise<unknown>
 
 /** Builds the typed services over an untyped invoker; both transports share it. */
-export function services(invoke: Invoke): Pick<Backend, 'identity' | 'peers' | 'contacts' | 'calls' | 'history' | 'settings'> {
+export function services(invoke: Invoke): Pick<Backend, 'identity' | 'peers' | 'contacts' | 'calls' | 'history' | 'settings' | 'desktop'> {
   const call =
     <T>(method: string) =>
     (...args: unknown[]) =>
@@ -150,6 +165,7 @@ export function services(invoke: Invoke): Pick<Backend, 'identity' | 'peers' | '
       renegotiate: none('Calls.Renegotiate'),
       mediaState: none('Calls.MediaState'),
       current: call<CallInfo | null>('Calls.Current'),
+      incoming: call<IncomingCallEvent | null>('Calls.Incoming'),
       iceServers: call<ICEServer[]>('Calls.ICEServers'),
     },
     history: {
@@ -160,6 +176,10 @@ export function services(invoke: Invoke): Pick<Backend, 'identity' | 'peers' | '
     settings: {
       get: call<Settings>('Settings.Get'),
       put: call<Settings>('Settings.Put'),
+    },
+    desktop: {
+      ready: none('Desktop.Ready'),
+      openCallWindow: call<CallWindow>('Desktop.OpenCallWindow'),
     },
   }
 }

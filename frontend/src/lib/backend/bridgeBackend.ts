@@ -13,6 +13,7 @@ export class BridgeBackend implements Backend {
   readonly calls
   readonly history
   readonly settings
+  readonly desktop
   /** The transport underneath (for its connection state). */
   readonly transport: BridgeTransport
 
@@ -33,6 +34,7 @@ export class BridgeBackend implements Backend {
     this.calls = s.calls
     this.history = s.history
     this.settings = s.settings
+    this.desktop = s.desktop
   }
 
   on<E extends EventName>(event: E, handler: (data: EventMap[E]) => void): () => void {

@@ -196,6 +196,9 @@ export interface CallInfo {
 export interface IncomingCallEvent {
   call: CallInfo
   offer: string
+  /** Calls.Incoming only: the caller's candidates heard while it rang, and whether it sent its last. */
+  candidates?: Candidate[]
+  endOfCandidates?: boolean
 }
 
 /** A trickled ICE candidate (RTCIceCandidateInit); candidate "" means end of candidates. */
@@ -218,6 +221,27 @@ export interface ICEServer {
   urls: string[]
   username?: string
   credential?: string
+}
+
+/** What a window's web engine can do (Desktop.Ready). */
+export interface Capabilities {
+  /** The page has RTCPeerConnection. */
+  webrtc: boolean
+  /** The page has navigator.mediaDevices. */
+  mediaDevices: boolean
+  /** 'app': the app's own window; 'browser': a page on the bridge. */
+  window: 'app' | 'browser'
+}
+
+/** What the call window does once open (Desktop.OpenCallWindow). */
+export type CallIntent = { action: 'call'; peer: string; video: boolean } | { action: 'accept'; call: string; video: boolean }
+
+/** How the call window was opened. */
+export interface CallWindow {
+  /** The browser that was run. */
+  program: string
+  /** A Chromium-family app window (false: a tab of the default browser). */
+  appMode: boolean
 }
 
 /** Calls.MediaState values. */

@@ -5,6 +5,7 @@
  */
 import * as Calls from '../../../wailsjs/go/app/Calls'
 import * as Contacts from '../../../wailsjs/go/app/Contacts'
+import * as Desktop from '../../../wailsjs/go/app/Desktop'
 import * as History from '../../../wailsjs/go/app/History'
 import * as Identity from '../../../wailsjs/go/app/Identity'
 import * as Peers from '../../../wailsjs/go/app/Peers'
@@ -17,7 +18,7 @@ import type { EventMap } from './types'
 
 type Binding = (...args: never[]) => Promise<unknown>
 
-const bindings: Record<string, Record<string, Binding>> = { Calls, Contacts, History, Identity, Peers, Settings }
+const bindings: Record<string, Record<string, Binding>> = { Calls, Contacts, Desktop, History, Identity, Peers, Settings }
 
 /** Whether the page runs inside the Wails window (the bindings are there). */
 export function inWails(): boolean {
@@ -33,6 +34,7 @@ export class WailsBackend implements Backend {
   readonly calls
   readonly history
   readonly settings
+  readonly desktop
   private readonly offs = new Set<() => void>()
 
   constructor() {
@@ -54,6 +56,7 @@ export class WailsBackend implements Backend {
     this.calls = s.calls
     this.history = s.history
     this.settings = s.settings
+    this.desktop = s.desktop
   }
 
   on<E extends EventName>(event: E, handler: (data: EventMap[E]) => void): () => void {

@@ -638,6 +638,27 @@ describe('CallSession: Go-level glare and resync', () => {
     expect(observer.session.error).toBeNull()
   })
 
+  it('a window opened while it rings (the call window) picks the call up and answers it', async () => {
+    const board = new Switchboard()
+    const a = side(board.a)
+    // The app window that rang has no WebRTC (Debian's WebKitGTK), so it made no connection.
+    const ringer = side(board.b, { rtc: { ...fakeRtc().env, RTCPeerConnection: undefined } })
+    await a.session.placeCall('PEERB', { video: true })
+    await waitFor(() => ringer.session.state === 'ringing', 'ringing')
+    const late = side(board.b) // opened after call:incoming went out
+    expect(late.session.state).toBe('idle')
+    expect(await late.session.pickUp()).toBe(true)
+    expect(late.session.state).toBe('ringing')
+    expect(await late.session.pickUp()).toBe(true) // twice is harmless
+    await late.session.accept({ video: true })
+    await waitFor(() => a.session.state === 'connected' && late.session.state === 'connected', 'connected through the late window')
+    expect(late.rtc.media.requests).toHaveLength(1)
+    expect(ringer.rtc.media.requests).toHaveLength(0)
+    await a.session.hangup()
+    await waitFor(() => late.session.state === 'ended', 'ended')
+    expect(await late.session.pickUp()).toBe(false) // nothing rings now
+  })
+
   it('a window without WebRTC cannot answer but does not decline either', async () => {
     const board = new Switchboard()
     const a = side(board.a)

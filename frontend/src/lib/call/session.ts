@@ -242,6 +242,31 @@ export class CallSession {
     // negotiationneeded → Negotiator → sendOffer → Calls.Start
   }
 
+  /**
+   * Takes up the call that rings now, if this session has no call: for a
+   * window opened while it rings (the call window on Linux), which missed
+   * call:incoming. Resolves whether that call now rings here.
+   */
+  async pickUp(): Promise<boolean> {
+    if (this.disposed) return false
+    let ev: IncomingCallEvent | null
+    try {
+      ev = await this.backend.calls.incoming()
+    } catch {
+      return false
+    }
+    if (!ev || this.disposed) return false
+    const cur = this.attempt
+    if (cur && !cur.ended) return cur.id === ev.call.id
+    this.onIncoming(ev)
+    const id = ev.call.id
+    if (this.attempt?.id !== id) return false
+    // The caller's candidates went out before this window was there.
+    for (const candidate of ev.candidates ?? []) this.onSignal({ call: id, kind: 'candidate', candidate })
+    if (ev.endOfCandidates) this.onSignal({ call: id, kind: 'end_of_candidates' })
+    return true
+  }
+
   /** Answers the ringing call. Camera and microphone turn on only now. */
   async accept(options: CallOptions): Promise<void> {
     const a = this.attempt

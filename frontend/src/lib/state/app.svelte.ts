@@ -3,15 +3,19 @@
  * devices and the call, plus navigation (which tab, which person) and the
  * link to the app. App.svelte makes one and hands the parts down.
  */
-import type { Backend, Theme } from '../backend'
+import type { Backend, Capabilities, Theme } from '../backend'
 import type { Alerts } from './alerts'
-import { CallState, type CallEngine } from './call.svelte'
+import { CallError, CallState, type CallEngine } from './call.svelte'
 import { DevicesState, type DevicesEnv } from './devices.svelte'
 import { HistoryState } from './history.svelte'
 import { MeState, type ClipboardLike } from './me.svelte'
 import { PeopleState } from './people.svelte'
 import { SettingsState } from './settings.svelte'
+import type { WindowIntent } from './intent'
 import { shortcutOf, type KeyLike } from './shortcuts'
+
+/** The localStorage key that remembers the call-window explanation was read. */
+export const CALL_WINDOW_NOTICE_KEY = 'peerline.callWindowNoticeRead'
 
 export type Tab = 'people' | 'history' | 'settings'
 
@@ -21,6 +25,8 @@ export interface AppStateOptions {
   alerts?: Alerts
   devices?: DevicesEnv
   clipboard?: ClipboardLike | null
+  /** Remembers small UI choices (the call-window explanation was read). Default: none, so it shows every launch. */
+  storage?: Pick<Storage, 'getItem' | 'setItem'> | null
 }
 
 export class AppState {
@@ -41,6 +47,8 @@ export class AppState {
   connected = $state(true)
   /** Everything loaded once. */
   ready = $state(false)
+  /** Explain, once, why calls open in their own window (this window has no WebRTC). */
+  callWindowNotice = $state(false)
 
   /** The person shown, if still listed. */
   get selected() {
@@ -52,9 +60,11 @@ export class AppState {
   }
 
   private readonly offs: (() => void)[] = []
+  private readonly storage: Pick<Storage, 'getItem' | 'setItem'> | null
 
   constructor(o: AppStateOptions) {
     this.backend = o.backend
+    this.storage = o.storage ?? null
     this.me = o.clipboard === undefined ? new MeState(o.backend) : new MeState(o.backend, o.clipboard)
     this.people = new PeopleState(o.backend)
     this.history = new HistoryState(o.backend)
@@ -66,6 +76,7 @@ export class AppState {
       verifiedOf: (id) => this.people.get(id)?.verified,
       preferred: () => this.settings.current,
     })
+    this.callWindowNotice = this.call.elsewhere && this.remembered(CALL_WINDOW_NOTICE_KEY) !== '1'
     this.offs.push(
       o.backend.onConnectionChange((up) => {
         this.connected = up
@@ -99,6 +110,52 @@ export class AppState {
   async callPerson(id: string, video: boolean): Promise<void> {
     this.devices.stopPreview() // the camera may not open twice on every system
     await this.call.placeCall(id, video)
+  }
+
+  /**
+   * The first load; then tells Go this window is up and what its engine
+   * can do (Desktop.Ready: the launch-to-interactive figure), and does what
+   * the window was opened for.
+   */
+  async start(caps: Capabilities, intent: WindowIntent | null = null): Promise<void> {
+    await this.load()
+    this.backend.desktop.ready(caps).catch((err) => console.warn('peerline: Desktop.Ready', err))
+    if (intent) await this.runIntent(intent)
+  }
+
+  /** Hides the call-window explanation for good. */
+  dismissCallWindowNotice(): void {
+    this.callWindowNotice = false
+    try {
+      this.storage?.setItem(CALL_WINDOW_NOTICE_KEY, '1')
+    } catch {
+      // Storage may be full or off; the notice then comes back next launch.
+    }
+  }
+
+  private remembered(key: string): string | null {
+    try {
+      return this.storage?.getItem(key) ?? null
+    } catch {
+      return null
+    }
+  }
+
+  /**
+   * Does what the call window was opened for: places the call, or answers
+   * the ringing one. Resolves once the call is on its way (or failed: the
+   * error shows as for any call).
+   */
+  async runIntent(intent: WindowIntent): Promise<void> {
+    if (intent.action === 'call') {
+      await this.callPerson(intent.peer, intent.video)
+      return
+    }
+    if (await this.call.pickUp(intent.call)) {
+      await this.call.accept(intent.video)
+      return
+    }
+    this.call.error = new CallError('wrong_state', 'That call is no longer ringing.')
   }
 
   /** Handles a key press; returns whether it was a shortcut that acted (the caller then prevents the default). */

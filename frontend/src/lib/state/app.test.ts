@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest'
-import { AppState } from './app.svelte'
+import { AppState, CALL_WINDOW_NOTICE_KEY } from './app.svelte'
+import { CallWindowEngine } from './callwindow'
 import { FakeBackend, FakeEngine, callInfo, flush, peerView } from './fakes'
 
 function setup() {
@@ -79,5 +80,45 @@ describe('AppState', () => {
     const { app, backend } = setup()
     app.dispose()
     for (const ev of ['peer:online', 'contact:changed', 'history:changed', 'settings:changed'] as const) expect(backend.listeners(ev)).toBe(0)
+  })
+
+  test('start loads, tells Go the window is up with what it can do, then does what the window was opened for', async () => {
+    const { app, backend, engine } = setup()
+    const caps = { webrtc: true, mediaDevices: true, window: 'browser' as const }
+    await app.start(caps, { action: 'call', peer: 'BBBBBBB-CCCCCCC', video: false })
+    expect(app.ready).toBe(true)
+    expect(backend.callsTo('desktop.ready')).toEqual([[caps]])
+    expect(engine.called('placeCall')).toEqual([['BBBBBBB-CCCCCCC', { video: false }]])
+  })
+
+  test('the call window answers the call that rings, picked up after the window opened', async () => {
+    const { app, engine } = setup()
+    engine.ringing = callInfo({ id: 'c42', direction: 'incoming', state: 'ringing' })
+    await app.start({ webrtc: true, mediaDevices: true, window: 'browser' }, { action: 'accept', call: 'c42', video: true })
+    expect(engine.called('pickUp')).toHaveLength(1)
+    expect(engine.called('accept')).toEqual([[{ video: true }]])
+  })
+
+  test('a call window opened too late says the call stopped ringing and answers nothing', async () => {
+    const { app, engine } = setup()
+    engine.ringing = callInfo({ id: 'other', direction: 'incoming', state: 'ringing' })
+    await app.runIntent({ action: 'accept', call: 'c42', video: true })
+    expect(engine.called('accept')).toEqual([])
+    expect(app.call.error?.message).toBe('That call is no longer ringing.')
+  })
+
+  test('the call-window explanation shows once, only where calls run elsewhere', () => {
+    const backend = new FakeBackend()
+    const store = new Map<string, string>()
+    const storage = { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => void store.set(k, v) }
+    const devices = { devices: null, media: null, speakerChoice: false }
+    const make = (engine = new CallWindowEngine(backend)) => new AppState({ backend, engine, storage, clipboard: null, devices })
+    expect(new AppState({ backend, engine: new FakeEngine(), storage, clipboard: null, devices }).callWindowNotice).toBe(false)
+    const first = make()
+    expect(first.callWindowNotice).toBe(true)
+    first.dismissCallWindowNotice()
+    expect(first.callWindowNotice).toBe(false)
+    expect(store.get(CALL_WINDOW_NOTICE_KEY)).toBe('1')
+    expect(make().callWindowNotice).toBe(false)
   })
 })

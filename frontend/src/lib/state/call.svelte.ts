@@ -45,7 +45,7 @@ export type CallEngine = Pick<
   | 'setSpeaker'
   | 'registerOutput'
 > &
-  Partial<Pick<CallSession, 'setPreferredDevices'>>
+  Partial<Pick<CallSession, 'setPreferredDevices' | 'pickUp'>>
 
 /** Which full-window screen a call needs, or 'none' for the main UI. */
 export type CallScreen = 'none' | 'outgoing' | 'incoming' | 'call' | 'ended'
@@ -109,6 +109,11 @@ export class CallState {
   chosen = $state({ camera: '', microphone: '', speaker: '' })
   /** An action is in flight (buttons show it, double clicks do nothing). */
   busy = $state(false)
+  /**
+   * Calls run in another window (the call window): this one shows the
+   * call and can end it, but has no media or media controls.
+   */
+  readonly elsewhere: boolean
   /** Ticks every second while connected, for the timer. */
   private now = $state(0)
   private connectedSince = $state<number | null>(null)
@@ -170,6 +175,7 @@ export class CallState {
 
   constructor(engine: CallEngine, options: CallStateOptions = {}) {
     this.engine = engine
+    this.elsewhere = (engine as { elsewhere?: boolean }).elsewhere === true
     this.alerts = options.alerts ?? silentAlerts
     this.nameOf = options.nameOf ?? (() => undefined)
     this.verifiedOf = options.verifiedOf ?? (() => undefined)
@@ -327,6 +333,17 @@ export class CallState {
     this.target = { peerId, video }
     this.usePreferred()
     await this.run(() => this.engine.placeCall(peerId, { video }), true)
+  }
+
+  /**
+   * Takes up the call ringing now, for a window opened while it rings (the
+   * call window). Resolves whether one rings here now.
+   */
+  async pickUp(callId: string): Promise<boolean> {
+    if (this.incoming?.call.id === callId) return true
+    if (!this.engine.pickUp) return false
+    await this.engine.pickUp()
+    return this.incoming?.call.id === callId
   }
 
   /** Answers the ringing call, with or without the camera. */

@@ -19,6 +19,7 @@ export class FakeBackend implements Backend {
   readonly contacts: Backend['contacts']
   readonly history: Backend['history']
   readonly settings: Backend['settings']
+  readonly desktop: Backend['desktop']
 
   /** Every method call as [name, args]. */
   readonly log: [string, unknown[]][] = []
@@ -75,12 +76,17 @@ export class FakeBackend implements Backend {
       renegotiate: m('calls.renegotiate', () => undefined),
       mediaState: m('calls.mediaState', () => undefined),
       current: m('calls.current', () => null),
+      incoming: m('calls.incoming', () => null),
       iceServers: m('calls.iceServers', () => []),
     }
     this.history = {
       list: m('history.list', () => ({ entries: [] })),
       delete: m('history.delete', () => undefined),
       clear: m('history.clear', () => undefined),
+    }
+    this.desktop = {
+      ready: m('desktop.ready', () => undefined),
+      openCallWindow: m('desktop.openCallWindow', () => ({ program: '/usr/bin/chromium', appMode: true })),
     }
     this.settings = {
       get: m('settings.get', () => structuredClone(this.settingsValue)),
@@ -243,6 +249,16 @@ export class FakeEngine implements CallEngine {
   }
   setPreferredDevices(devices: { camera?: string; microphone?: string; speaker?: string }) {
     this.log.push(['setPreferredDevices', [devices]])
+  }
+  /** What pickUp finds ringing (a window opened while it rings). */
+  ringing: CallInfo | null = null
+  async pickUp(): Promise<boolean> {
+    await this.act('pickUp', [])
+    const call = this.ringing
+    if (!call) return false
+    this.emit(CallEvent.State, { state: 'ringing', call, error: null })
+    this.emit(CallEvent.Incoming, { call, video: call.media.includes('video') })
+    return true
   }
   registerOutput(element: HTMLMediaElement) {
     this.log.push(['registerOutput', [element]])

@@ -14,6 +14,7 @@ import type {
   EventMap,
   EventName,
   ICEServer,
+  IncomingCallEvent,
   MediaState,
 } from '../../backend'
 import { BackendError } from '../../backend'
@@ -25,6 +26,9 @@ interface SharedCall {
   caller: FakeBackend
   callee: FakeBackend
   video: boolean
+  offer: string
+  early: Candidate[]
+  earlyEnd: boolean
   answered: boolean
   connected: boolean
   info: Map<FakeBackend, CallInfo>
@@ -60,6 +64,7 @@ export class FakeBackend implements Backend {
   readonly contacts = undefined as unknown as Backend['contacts']
   readonly history = undefined as unknown as Backend['history']
   readonly settings = undefined as unknown as Backend['settings']
+  readonly desktop = undefined as unknown as Backend['desktop']
 
   readonly calls: CallsService = {
     start: (peer, video, offer) => this.run('start', [peer, video, offer], () => this.board.start(this, peer, video, offer)),
@@ -71,6 +76,7 @@ export class FakeBackend implements Backend {
     renegotiate: (id, kind, sdp) => this.run('renegotiate', [id, kind, sdp], () => this.board.renegotiate(this, id, kind, sdp)),
     mediaState: (id, s) => this.run('mediaState', [id, s], () => this.board.mediaState(this, id, s)),
     current: () => this.run('current', [], () => (this.current && this.current.info.get(this)?.state !== 'ended' ? this.current.info.get(this)! : null)),
+    incoming: () => this.run('incoming', [], () => this.ringing()),
     iceServers: () => this.run('iceServers', [], () => this.iceServerList),
   }
 
@@ -88,6 +94,14 @@ export class FakeBackend implements Backend {
   }
 
   close(): void {}
+
+  /** The ringing incoming call, as Calls.Incoming answers it. */
+  private ringing(): IncomingCallEvent | null {
+    const c = this.current
+    const info = c?.info.get(this)
+    if (!c || c.callee !== this || c.answered || info?.state !== 'ringing') return null
+    return { call: info, offer: c.offer, candidates: [...c.early], endOfCandidates: c.earlyEnd }
+  }
 
   /** Subscribed handlers, for leak checks. */
   get listenerCount(): number {
@@ -139,7 +153,7 @@ export class Switchboard {
     if (peer !== to.peerId) throw new BackendError('failed', 'not a peer id')
     if (from.current && from.current.info.get(from)?.state !== 'ended') throw new BackendError('failed', 'calls: already in a call')
     const id = `call${++this.n}`
-    const call: SharedCall = { id, caller: from, callee: to, video, answered: false, connected: false, info: new Map() }
+    const call: SharedCall = { id, caller: from, callee: to, video, offer, early: [], earlyEnd: false, answered: false, connected: false, info: new Map() }
     from.current = call
     const media = video ? ['audio', 'video'] : ['audio']
     const now = new Date().toISOString()
@@ -196,6 +210,11 @@ export class Switchboard {
     const call = this.live(from, id)
     const to = from === call.caller ? call.callee : call.caller
     const sig: CallSignal = c.candidate ? { call: id, kind: 'candidate', candidate: c } : { call: id, kind: 'end_of_candidates' }
+    if (from === call.caller && !call.answered) {
+      // Go keeps what the caller trickles while it rings, for Calls.Incoming.
+      if (c.candidate) call.early.push(c)
+      else call.earlyEnd = true
+    }
     to.emit('call:signal', sig)
   }
 

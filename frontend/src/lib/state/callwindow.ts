@@ -1,0 +1,200 @@
+/**
+ * The call engine of a window that cannot make calls itself: the app
+ * window on Linux, where Debian's and Ubuntu's WebKitGTK ship without
+ * RTCPeerConnection. The call runs in the call window, a browser window
+ * Go opens on its loopback bridge (Desktop.OpenCallWindow); that window
+ * places or answers the call by itself, so nobody types anything.
+ *
+ * This engine hands placing and answering to the call window, and mirrors
+ * Go's call:state and call:incoming so this window still rings, shows who
+ * is calling and that a call is on. Decline, cancel and hang up work from
+ * here (they are Go calls, not media). It has no media of its own.
+ */
+import { EVENTS, type Backend, type CallInfo, type CallIntent, type IncomingCallEvent } from '../backend'
+import { CallError, CallEvent, endError, toCallError, type CallEventHandler, type CallEventMap, type CallState, type MediaFlags } from '../call'
+import type { CallEngine } from './call.svelte'
+
+const NO_MEDIA: MediaFlags = { micOn: false, cameraOn: false, screenSharing: false }
+const LIVE: CallState[] = ['calling', 'ringing', 'connecting', 'connected', 'reconnecting']
+
+export interface CallWindowEngineOptions {
+  /**
+   * How long placing or answering waits for the call window to take the
+   * call before saying it did not open, ms. A cold browser start on a slow
+   * machine takes a few seconds. Default 30000.
+   */
+  handoffMs?: number
+}
+
+export class CallWindowEngine implements CallEngine {
+  /** Calls run in another window: the UI shows that instead of media controls. */
+  readonly elsewhere = true
+  readonly localStream = null
+  readonly remoteStream = null
+  readonly localMedia: MediaFlags = NO_MEDIA
+  readonly remoteMedia: MediaFlags = NO_MEDIA
+  readonly stats = null
+  /** How the last call window opened (null before the first). */
+  lastWindow: { program: string; appMode: boolean } | null = null
+
+  private _state: CallState = 'idle'
+  private _call: CallInfo | null = null
+  private readonly backend: Backend
+  private readonly handoffMs: number
+  private readonly handlers = new Map<CallEvent, Set<(data: unknown) => void>>()
+  private readonly offs: (() => void)[] = []
+  private readonly waiters = new Set<() => void>()
+  private disposed = false
+
+  constructor(backend: Backend, options: CallWindowEngineOptions = {}) {
+    this.backend = backend
+    this.handoffMs = options.handoffMs ?? 30_000
+    this.offs.push(
+      backend.on(EVENTS.CallState, (info) => this.onState(info)),
+      backend.on(EVENTS.CallIncoming, (ev) => this.onIncoming(ev)),
+      backend.onConnectionChange((up) => {
+        if (up) void this.sync()
+      }),
+    )
+    void this.sync()
+  }
+
+  get state(): CallState {
+    return this._state
+  }
+
+  get call(): CallInfo | null {
+    return this._call
+  }
+
+  on<E extends CallEvent>(event: E, handler: CallEventHandler<E>): () => void {
+    let set = this.handlers.get(event)
+    if (!set) this.handlers.set(event, (set = new Set()))
+    const h = handler as (data: unknown) => void
+    set.add(h)
+    return () => void set.delete(h)
+  }
+
+  /** Catches up with a call that started before this window (or while its link was down). */
+  async sync(): Promise<void> {
+    const before = this._call
+    let ringing: IncomingCallEvent | null
+    let current: CallInfo | null
+    try {
+      ;[ringing, current] = await Promise.all([this.backend.calls.incoming(), this.backend.calls.current()])
+    } catch {
+      return // the link is down; onConnectionChange brings us back
+    }
+    if (this.disposed) return
+    if (ringing) this.onIncoming(ringing)
+    else if (current) this.onState(current)
+    // Go has no call, and none began while we asked: the one we showed is over.
+    else if (LIVE.includes(this._state) && this._call && this._call === before) this.onState({ ...this._call, state: 'ended' })
+  }
+
+  async placeCall(peerId: string, options: { video: boolean }): Promise<void> {
+    if (LIVE.includes(this._state)) throw new CallError('wrong_state', 'You are already in a call.')
+    await this.handOff({ action: 'call', peer: peerId, video: options.video }, () => LIVE.includes(this._state) && this._call?.peer === peerId)
+  }
+
+  async accept(options: { video: boolean }): Promise<void> {
+    const call = this._call
+    if (this._state !== 'ringing' || !call || call.direction !== 'incoming') {
+      throw new CallError('wrong_state', 'There is no ringing call to answer.')
+    }
+    await this.handOff({ action: 'accept', call: call.id, video: options.video }, () => this._call?.id !== call.id || this._state !== 'ringing')
+  }
+
+  async decline(): Promise<void> {
+    if (this._call) await this.backend.calls.decline(this._call.id)
+  }
+
+  async cancel(): Promise<void> {
+    if (this._call) await this.backend.calls.cancel(this._call.id)
+  }
+
+  async hangup(): Promise<void> {
+    if (this._call) await this.backend.calls.hangup(this._call.id)
+  }
+
+  // Media belongs to the call window; these have nothing to act on here.
+  setMuted(): void {}
+  async setCameraOn(): Promise<void> {}
+  async startScreenShare(): Promise<void> {}
+  async stopScreenShare(): Promise<void> {}
+  async switchDevice(): Promise<void> {}
+  async setSpeaker(): Promise<void> {}
+  registerOutput(): () => void {
+    return () => {}
+  }
+
+  dispose(): void {
+    this.disposed = true
+    for (const off of this.offs.splice(0)) off()
+    for (const wake of this.waiters) wake()
+    this.handlers.clear()
+  }
+
+  /**
+   * Opens the call window for intent and waits until Go shows the call
+   * window took it (taken()), so the buttons here stay busy meanwhile.
+   */
+  private async handOff(intent: CallIntent, taken: () => boolean): Promise<void> {
+    try {
+      this.lastWindow = await this.backend.desktop.openCallWindow(intent)
+    } catch (err) {
+      const e = toCallError(err)
+      throw new CallError(e.code, `The call window could not be opened: ${e.message}`, { cause: err })
+    }
+    if (!(await this.until(taken, this.handoffMs))) {
+      const how = this.lastWindow?.appMode ? '' : ' Look for it in your web browser.'
+      throw new CallError('backend', `The call window did not take the call.${how}`)
+    }
+  }
+
+  /** Resolves true once cond() holds after a call event, false after ms. */
+  private until(cond: () => boolean, ms: number): Promise<boolean> {
+    if (cond()) return Promise.resolve(true)
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.disposed || cond()) done(!this.disposed)
+      }
+      const timer = setTimeout(() => done(false), ms)
+      const done = (ok: boolean) => {
+        clearTimeout(timer)
+        this.waiters.delete(check)
+        resolve(ok)
+      }
+      this.waiters.add(check)
+    })
+  }
+
+  private onIncoming(ev: IncomingCallEvent): void {
+    if (this.disposed) return
+    if (this._call?.id === ev.call.id && this._state !== 'idle' && this._state !== 'ended') return
+    this._call = ev.call
+    this._state = 'ringing'
+    this.emit(CallEvent.State, { state: 'ringing', call: ev.call, error: null })
+    this.emit(CallEvent.Incoming, { call: ev.call, video: ev.call.media.includes('video') })
+    this.wake()
+  }
+
+  private onState(info: CallInfo): void {
+    if (this.disposed) return
+    // The end of an older call, heard late, is not news.
+    if (this._call && info.id !== this._call.id && !LIVE.includes(info.state)) return
+    if (this._call?.id === info.id && this._state === 'ended' && info.state !== 'ended') return
+    this._call = info
+    this._state = info.state
+    this.emit(CallEvent.State, { state: info.state, call: info, error: info.state === 'ended' ? endError(info) : null })
+    this.wake()
+  }
+
+  private wake(): void {
+    for (const check of [...this.waiters]) check()
+  }
+
+  private emit<E extends CallEvent>(event: E, data: CallEventMap[E]): void {
+    for (const h of [...(this.handlers.get(event) ?? [])]) h(data)
+  }
+}
