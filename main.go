@@ -6,12 +6,14 @@ package main
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/options"
@@ -21,6 +23,7 @@ import (
 
 	"github.com/peerline/peerline/app"
 	"github.com/peerline/peerline/app/events"
+	"github.com/peerline/peerline/app/webview"
 )
 
 // The built frontend (npm run build); it must exist before any go command.
@@ -34,6 +37,7 @@ var assets embed.FS
 var icon []byte
 
 func main() {
+	launchedAt := time.Now()
 	opts, err := parseFlags(os.Args[1:], os.Stdout, os.Stderr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "peerline:", err)
@@ -42,23 +46,32 @@ func main() {
 	if opts == nil {
 		return // --help or --version
 	}
-	if err := run(opts); err != nil {
+	if err := run(opts, launchedAt); err != nil {
 		fmt.Fprintln(os.Stderr, "peerline:", err)
 		os.Exit(1)
 	}
 }
 
-func run(f *flags) error {
+func run(f *flags, launchedAt time.Time) error {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: f.logLevel}))
 	slog.SetDefault(logger)
 	dist, err := fs.Sub(assets, "frontend/dist")
 	if err != nil {
 		return err
 	}
+	win := newWindow(logger)
+	var onSecondLaunch func() // headless: no window to raise
+	if !f.headless {
+		onSecondLaunch = win.raise
+	}
 	a, err := app.New(app.Options{
 		DataDir: f.dataDir, Name: f.name, UIAddr: f.uiAddr, HubPort: f.hubPort, RingTimeout: f.ringTimeout,
 		SignalURLs: f.signalURLs, NoDiscovery: f.noDiscovery, Interfaces: f.interfaces, Assets: dist, Logger: logger,
+		LaunchedAt: launchedAt, OnSecondLaunch: onSecondLaunch,
 	})
+	if errors.Is(err, app.ErrAlreadyRunning) && !f.headless {
+		return secondLaunch(f.dataDir, err, os.Stderr) // the running one's window comes to the front
+	}
 	if err != nil {
 		return err
 	}
@@ -76,24 +89,39 @@ func run(f *flags) error {
 		logger.Info("peerline: shutting down")
 		return nil
 	}
+	win.load(a)
+	width, height := win.size()
 	return wails.Run(&options.App{
-		Title:     "Peerline",
-		Width:     1100,
-		Height:    720,
-		MinWidth:  720,
-		MinHeight: 480,
+		Title:            "Peerline",
+		Width:            width,
+		Height:           height,
+		MinWidth:         minWidth,
+		MinHeight:        minHeight,
+		WindowStartState: win.startState(),
 		AssetServer: &assetserver.Options{
 			Assets: assets,
 		},
 		// Matches the UI's light background so the window doesn't flash dark.
 		BackgroundColour: &options.RGBA{R: 247, G: 248, B: 250, A: 255},
 		OnStartup: func(ctx context.Context) {
+			win.startup(ctx)
 			a.Events().Subscribe(events.SinkFunc(func(name events.Name, data any) {
 				runtime.EventsEmit(ctx, string(name), data)
 			}))
+			// Camera, microphone and (where compiled in) WebRTC in the
+			// webview; Wails leaves them off on Linux.
+			wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			if r, err := webview.Configure(wctx); err != nil {
+				logger.Warn("peerline: webview", "err", err)
+			} else if r.Found {
+				logger.Info("peerline: webview configured", "media_stream", r.MediaStream, "webrtc", r.WebRTC, "webrtc_setting", r.WebRTCSetting)
+			}
 		},
-		OnShutdown: func(context.Context) { a.Close() },
-		Bind:       a.Bindings(),
+		OnDomReady:    win.domReady,
+		OnBeforeClose: win.beforeClose, // saves the window's size and position
+		OnShutdown:    func(context.Context) { a.Close() },
+		Bind:          a.Bindings(),
 		Linux: &linux.Options{
 			Icon:        icon,
 			ProgramName: "peerline", // WM_CLASS, matches build/linux/peerline.desktop

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/peerline/peerline/app/bridge"
+	"github.com/peerline/peerline/app/browser"
 	"github.com/peerline/peerline/app/calls"
 	"github.com/peerline/peerline/app/discovery"
 	"github.com/peerline/peerline/app/events"
@@ -63,6 +64,17 @@ type Options struct {
 	Assets fs.FS
 	// Logger. Default slog.Default().
 	Logger *slog.Logger
+	// LaunchedAt is when the process started, for the launch-to-ready
+	// figure Desktop.Ready logs. Default: when New ran.
+	LaunchedAt time.Time
+	// Browser configures the call window's browser (see package browser);
+	// its ProfileDir defaults to DataDir/call-window.
+	Browser browser.Options
+	// OnSecondLaunch is called when Peerline is launched again with this
+	// data dir and asks this one to show itself (ActivateRunning): the
+	// window comes to the front. It must not block. Nil (headless): the
+	// other launch is told there is no window (ErrNoWindow).
+	OnSecondLaunch func()
 }
 
 // App is the running core. Create it with New, start it with Start, stop
@@ -82,6 +94,7 @@ type App struct {
 	calls    *calls.Manager
 	bridge   *bridge.Bridge
 	presence *presence
+	browser  *browser.Launcher // call windows (where the webview has no WebRTC)
 
 	// Bound services.
 	Identity *Identity
@@ -90,8 +103,10 @@ type App struct {
 	Calls    *Calls
 	History  *History
 	Settings *Settings
+	Desktop  *Desktop
 
-	lock *instanceLock // one running app per data dir
+	lock     *instanceLock   // one running app per data dir
+	instance *instanceServer // answers later launches; nil if it could not listen
 
 	rejectedMu sync.Mutex
 	rejected   map[[2]identity.PeerID]bool // (contact, new identity) pairs the user rejected
@@ -115,6 +130,9 @@ func DefaultDataDir() (string, error) {
 func New(opts Options) (*App, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.LaunchedAt.IsZero() {
+		opts.LaunchedAt = time.Now()
 	}
 	if opts.DataDir == "" {
 		dir, err := DefaultDataDir()
@@ -149,6 +167,12 @@ func New(opts Options) (*App, error) {
 		rejected: map[[2]identity.PeerID]bool{},
 		// A deep queue: a sink that drops call:signal loses candidates.
 		bus: events.NewBus(events.BusConfig{QueueSize: 4096, Logger: opts.Logger})}
+	// Not fatal: without it a later launch cannot raise this window.
+	if a.instance, err = listenInstance(opts.DataDir, opts.Logger, opts.OnSecondLaunch); err != nil {
+		opts.Logger.Warn("app: a second launch will not find this one", "err", err)
+	} else {
+		a.goRun(a.instance.serve)
+	}
 	if opts.Name != "" {
 		set, err := st.Settings(ctx)
 		if err == nil && set.DisplayName != opts.Name {
@@ -206,6 +230,15 @@ func (a *App) Start() (uiURL string, err error) {
 	a.Calls = &Calls{a: a}
 	a.History = &History{a: a}
 	a.Settings = &Settings{a: a}
+	a.Desktop = &Desktop{a: a}
+	bopts := a.opts.Browser
+	if bopts.ProfileDir == "" {
+		bopts.ProfileDir = filepath.Join(a.opts.DataDir, "call-window")
+	}
+	if bopts.Logger == nil {
+		bopts.Logger = a.log.With("part", "browser")
+	}
+	a.browser = browser.New(bopts)
 
 	ring := set.RingTimeout()
 	if a.opts.RingTimeout > 0 {
@@ -282,13 +315,14 @@ func (a *App) services() map[string]any {
 	return map[string]any{
 		"Identity": a.Identity, "Peers": a.Peers, "Contacts": a.Contacts,
 		"Calls": a.Calls, "History": a.History, "Settings": a.Settings,
+		"Desktop": a.Desktop,
 	}
 }
 
 // Bindings returns the bound services for wails.Run's Bind option. Call it
 // after Start.
 func (a *App) Bindings() []any {
-	return []any{a.Identity, a.Peers, a.Contacts, a.Calls, a.History, a.Settings}
+	return []any{a.Identity, a.Peers, a.Contacts, a.Calls, a.History, a.Settings, a.Desktop}
 }
 
 func (a *App) addServer(url, token string) {
@@ -321,11 +355,17 @@ func (a *App) goRun(f func()) {
 // Close hangs up, stops everything and closes the database.
 func (a *App) Close() {
 	a.closed.Do(func() {
+		if a.instance != nil {
+			a.instance.close()
+		}
 		if a.calls != nil {
 			a.calls.Close()
 		}
 		if a.bridge != nil {
 			a.bridge.Close()
+		}
+		if a.browser != nil {
+			a.browser.Close() // the call windows: their page's bridge is gone
 		}
 		sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		defer cancel()

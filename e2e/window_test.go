@@ -9,14 +9,19 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
 
 // TestRealWindow builds the desktop binary the way `wails build` does
 // (tags desktop,production), runs it under Xvfb with openbox, and fails
-// if the window stays blank. With PEERLINE_UPDATE_SCREENSHOTS=1 it saves
-// the screenshot as docs/screenshots/window.png.
+// if the window stays blank, if its UI never reports ready through the
+// Wails bindings, if the webview's camera and microphone support was not
+// turned on (WebKitGTK's enable-media-stream; without it the page has no
+// navigator.mediaDevices), or if the app logs an error. With
+// PEERLINE_UPDATE_SCREENSHOTS=1 it saves the screenshot as
+// docs/screenshots/window.png.
 func TestRealWindow(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a real window under Xvfb; skipped with -short")
@@ -84,10 +89,45 @@ func TestRealWindow(t *testing.T) {
 		t.Fatalf("the window looks blank (%d colours on screen) after 30 s; app log:\n%s", colours, logs)
 	}
 	t.Logf("window rendered: %d colours on screen", colours)
+	ready := waitLogLine(t, logPath, `msg="desktop: ui ready" window=app`, 20*time.Second)
+	for _, want := range []string{"media_devices=true", "since_launch_ms="} {
+		if !strings.Contains(ready, want) {
+			t.Errorf("the window's ready line lacks %s:\n%s", want, ready)
+		}
+	}
+	conf := waitLogLine(t, logPath, `msg="peerline: webview configured"`, 5*time.Second)
+	if !strings.Contains(conf, "media_stream=true") {
+		t.Errorf("webview not configured for media: %s", conf)
+	}
+	t.Logf("%s\n%s", conf, ready)
+	logs, _ = os.ReadFile(logPath)
+	for _, l := range strings.Split(string(logs), "\n") {
+		if strings.Contains(l, "level=ERROR") {
+			t.Errorf("the app logged an error: %s", l)
+		}
+	}
 	if os.Getenv("PEERLINE_UPDATE_SCREENSHOTS") == "1" {
 		if data, err := os.ReadFile(shot); err == nil {
 			os.WriteFile(filepath.Join(root, "docs", "screenshots", "window.png"), data, 0o644)
 		}
+	}
+}
+
+// waitLogLine waits for a line of the log file containing sub and returns it.
+func waitLogLine(t *testing.T, path, sub string, timeout time.Duration) string {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		data, _ := os.ReadFile(path)
+		for _, l := range strings.Split(string(data), "\n") {
+			if strings.Contains(l, sub) {
+				return l
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no log line with %q within %s; log:\n%s", sub, timeout, data)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

@@ -3,13 +3,20 @@
 # Debian/Ubuntu, doing nothing for what is already present.
 #
 #   scripts/install-deps.sh build   C toolchain, GTK/WebKitGTK 4.1, GStreamer, Wails CLI
-#   scripts/install-deps.sh test    the above plus Xvfb, openbox, ImageMagick, Chromium
+#   scripts/install-deps.sh test    the above plus Xvfb, openbox, ImageMagick, xdotool, Chromium
+#   scripts/install-deps.sh package build plus what `make package` needs: NSIS,
+#                                   desktop-file-utils, ImageMagick, nfpm, go-winres
+#   scripts/install-deps.sh package-check  package plus 7-Zip and Wine (make check-package)
 #
 # Runs apt-get as root, through `sudo -n` when that works, and otherwise
 # prints the exact command and fails. Never prompts (CI has no stdin).
 set -euo pipefail
 
 readonly WAILS_VERSION=v2.15.0
+# Packaging tools (Go), pinned. nfpm v2.46.0 and later need modules from
+# go.digitalxero.dev, which the Go module proxy refuses (403), so v2.45.2 is
+# the newest that installs through the proxy.
+readonly NFPM_VERSION=v2.45.2 GO_WINRES_VERSION=v0.3.3
 # Vite 8 needs Node ^20.19 || >=22.12.
 readonly NODE_MIN_MAJOR=20 NODE_MIN_MINOR=19
 
@@ -19,8 +26,16 @@ build_pkgs=(
   gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
 )
 # chromium runs the browser tests; Xvfb, openbox and import (ImageMagick)
-# run and screenshot the real window.
-test_pkgs=(xvfb openbox imagemagick chromium iproute2 util-linux)
+# run and screenshot the real window; xdotool and x11-utils (xprop,
+# xwininfo) minimise, move, resize and measure it.
+test_pkgs=(xvfb openbox imagemagick xdotool x11-utils chromium iproute2 util-linux)
+# makensis builds the Windows installer; desktop-file-validate checks the
+# .desktop file; convert (ImageMagick) sizes the icons; dpkg-shlibdeps
+# (dpkg-dev) and file check the packages; appstreamcli checks the metainfo.
+package_pkgs=(nsis desktop-file-utils imagemagick dpkg-dev file appstream)
+# scripts/check-package.sh: 7-Zip opens the installer; Wine (64-bit only, no
+# i386 multiarch) runs a 64-bit build of it.
+package_check_pkgs=(7zip wine64)
 
 log() { printf 'deps: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -89,16 +104,36 @@ install_wails() {
   GOBIN="$bin" go install "github.com/wailsapp/wails/v2/cmd/wails@$WAILS_VERSION"
 }
 
+# install_go_tool puts a pinned Go tool in $(go env GOPATH)/bin unless that
+# exact version is already there; the Makefile calls it by that path.
+install_go_tool() {
+  local pkg=$1 version=$2 bin name have
+  bin="$(go env GOPATH | cut -d: -f1)/bin"
+  name=${pkg##*/}
+  have=$(go version -m "$bin/$name" 2>/dev/null | awk '$1 == "mod" { print $3 }' || true)
+  if [[ $have == "$version" ]]; then
+    return 0
+  fi
+  log "installing $name $version into $bin"
+  GOBIN="$bin" go install "$pkg@$version"
+}
+
 main() {
   local what=${1:-}
   case $what in
   build) apt_install "${build_pkgs[@]}" ;;
   test) apt_install "${build_pkgs[@]}" "${test_pkgs[@]}" ;;
-  *) die "usage: $0 build|test" ;;
+  package) apt_install "${build_pkgs[@]}" "${package_pkgs[@]}" ;;
+  package-check) apt_install "${build_pkgs[@]}" "${package_pkgs[@]}" "${package_check_pkgs[@]}" ;;
+  *) die "usage: $0 build|test|package|package-check" ;;
   esac
   check_go
   check_node
   install_wails
+  if [[ $what == package* ]]; then
+    install_go_tool github.com/goreleaser/nfpm/v2/cmd/nfpm "$NFPM_VERSION"
+    install_go_tool github.com/tc-hib/go-winres "$GO_WINRES_VERSION"
+  fi
 }
 
 main "$@"

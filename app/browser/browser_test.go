@@ -183,10 +183,24 @@ func TestRealChromium(t *testing.T) {
 	}))
 	defer srv.Close()
 	t.Setenv(EnvProgram, "")
+	// Not t.TempDir: Chromium's helper processes may still write to the
+	// profile for a moment after the browser exits.
+	profile, err := os.MkdirTemp("", "peerline-browser-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for range 50 {
+			if os.RemoveAll(profile) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
 	l := New(Options{
 		Program:    chromium,
 		Args:       []string{"--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"},
-		ProfileDir: filepath.Join(t.TempDir(), "profile"),
+		ProfileDir: filepath.Join(profile, "profile"),
 	})
 	defer l.Close()
 	if _, err := l.Open(t.Context(), srv.URL+"/?ticket=abc#accept=c1"); err != nil {

@@ -27,7 +27,10 @@
 //
 // Stored forms: times are Unix milliseconds; peer ids are the canonical
 // text of identity.PeerID; enums are their wire strings; keys are 32-byte
-// BLOBs; settings are one JSON document with its own version.
+// BLOBs; settings are one JSON document with its own version. The
+// settings table is a key/value store of such documents: "app" holds
+// Settings, "window" the app window's WindowState (not a user setting,
+// so PutSettings never overwrites it).
 //
 // # Trust
 //

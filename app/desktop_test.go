@@ -1,0 +1,136 @@
+package app
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/peerline/peerline/app/browser"
+	"github.com/peerline/peerline/app/calls"
+)
+
+// recordingBrowser puts a program on PEERLINE_BROWSER that writes its
+// arguments, one per line, to the returned file and exits.
+func recordingBrowser(t *testing.T) (argsFile string) {
+	t.Helper()
+	dir := t.TempDir()
+	argsFile = filepath.Join(dir, "args")
+	prog := filepath.Join(dir, "browser")
+	script := "#!/bin/sh\nprintf '%s\\n' \"$@\" > '" + argsFile + ".tmp' && mv '" + argsFile + ".tmp' '" + argsFile + "'\n"
+	if err := os.WriteFile(prog, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(browser.EnvProgram, prog)
+	t.Setenv(browser.EnvArgs, "")
+	return argsFile
+}
+
+// appURL waits for the browser's arguments and returns its --app URL.
+func appURL(t *testing.T, argsFile string) *url.URL {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		b, err := os.ReadFile(argsFile)
+		if err == nil {
+			os.Remove(argsFile)
+			for _, a := range strings.Split(string(b), "\n") {
+				if raw, ok := strings.CutPrefix(a, "--app="); ok {
+					u, err := url.Parse(raw)
+					if err != nil {
+						t.Fatalf("--app=%s: %v", raw, err)
+					}
+					return u
+				}
+			}
+			t.Fatalf("no --app= among the browser's arguments:\n%s", b)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("the browser was not started")
+	return nil
+}
+
+func TestOpenCallWindow(t *testing.T) {
+	argsFile := recordingBrowser(t)
+	a, b := startApp(t, "Ada"), startApp(t, "Bob")
+	me, _ := b.Identity.Me()
+	if _, err := a.Contacts.Add(ContactInput{ID: me.ID, Name: "Bob", Address: "127.0.0.1:" + strconv.Itoa(me.HubPort)}); err != nil {
+		t.Fatal(err)
+	}
+
+	refusals := []struct {
+		name string
+		in   CallIntent
+		code string
+	}{
+		{"unknown action", CallIntent{Action: "dance"}, "bad_input"},
+		{"no action", CallIntent{}, "bad_input"},
+		{"not a peer id", CallIntent{Action: "call", Peer: "nobody"}, "bad_input"},
+		{"nothing rings", CallIntent{Action: "accept", Call: "c1"}, "wrong_state"},
+	}
+	for _, tc := range refusals {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := b.Desktop.OpenCallWindow(tc.in)
+			var coder interface{ ErrorCode() string }
+			if !errors.As(err, &coder) || coder.ErrorCode() != tc.code {
+				t.Fatalf("OpenCallWindow(%+v) = %v, want code %s", tc.in, err, tc.code)
+			}
+		})
+	}
+
+	// Placing a call: the window opens on the bridge with a ticket, never the token.
+	w, err := b.Desktop.OpenCallWindow(CallIntent{Action: "call", Peer: a.key.ID().String(), Video: true})
+	if err != nil || !w.AppMode {
+		t.Fatalf("OpenCallWindow(call) = %+v, %v", w, err)
+	}
+	u := appURL(t, argsFile)
+	if u.Scheme != "http" || !strings.HasPrefix(u.Host, "127.0.0.1:") || u.Path != "/" {
+		t.Fatalf("call window URL %s is not the bridge", u.Redacted())
+	}
+	if u.Query().Has("token") || u.Query().Get("ticket") == "" {
+		t.Fatalf("call window URL must carry a ticket and no token: query %v", u.Query().Encode() != "")
+	}
+	if want := "call=" + a.key.ID().String() + "&video=1"; u.Fragment != want {
+		t.Fatalf("fragment %q, want %q", u.Fragment, want)
+	}
+	// The ticket logs a browser in once.
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	page := *u
+	page.Fragment = ""
+	for i, want := range []int{http.StatusSeeOther, http.StatusUnauthorized} {
+		req, _ := http.NewRequest(http.MethodGet, page.String(), nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Fatalf("use %d of the ticket: status %d, want %d", i+1, resp.StatusCode, want)
+		}
+	}
+
+	// Answering: only the call that rings now.
+	info, err := a.Calls.Start(b.key.ID().String(), true, offer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.wait(t, calls.EventIncoming, nil)
+	if _, err := b.Desktop.OpenCallWindow(CallIntent{Action: "accept", Call: info.ID + "x"}); err == nil {
+		t.Fatal("a call window was opened for a call that does not ring")
+	}
+	if _, err := b.Desktop.OpenCallWindow(CallIntent{Action: "accept", Call: info.ID, Video: false}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := appURL(t, argsFile).Fragment, "accept="+url.QueryEscape(info.ID)+"&video=0"; got != want {
+		t.Fatalf("fragment %q, want %q", got, want)
+	}
+	if err := b.Desktop.Ready(Capabilities{Window: "app", MediaDevices: true}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,166 @@
+//go:build linux
+
+package e2e
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestWindowFootprint measures what docs/performance.md "Footprint"
+// reports for the real window: the binary's size, launch to interactive
+// (the UI loaded its data and called Desktop.Ready), and the idle memory
+// of the window process, split into the Go runtime's share and the rest
+// (GTK, WebKitGTK's UI side), plus WebKitGTK's helper processes. It runs
+// only with -figures:
+//
+//	go test -tags webkit2_41 ./e2e -run TestWindowFootprint -v -args -figures -samples=7
+func TestWindowFootprint(t *testing.T) {
+	if !*figures {
+		t.Skip("run with -args -figures to measure")
+	}
+	for _, tool := range []string{"Xvfb", "openbox"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed", tool)
+		}
+	}
+	root, _ := filepath.Abs("..")
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "peerline")
+	build := exec.Command("go", "build", "-tags", "desktop,production,webkit2_41", "-ldflags", "-w -s", "-o", bin, ".")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	fi, _ := os.Stat(bin)
+
+	display := fmt.Sprintf(":%d", 80+os.Getpid()%9)
+	for _, c := range [][]string{{"Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"}, {"openbox"}} {
+		cmd := exec.Command(c[0], c[1:]...)
+		cmd.Env = append(os.Environ(), "DISPLAY="+display)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		time.Sleep(500 * time.Millisecond)
+	}
+
+	readyRE := regexp.MustCompile(`since_launch_ms=(\d+) go_sys_kb=(\d+) go_heap_inuse_kb=(\d+)`)
+	var launch, rss, pss, anon, goSys, helpers []float64
+	for i := range *samples {
+		logPath := filepath.Join(dir, fmt.Sprintf("run%d.log", i))
+		logf, _ := os.Create(logPath)
+		app := exec.Command(bin, "--data-dir", filepath.Join(dir, fmt.Sprintf("data%d", i)), "--name", "Ada", "--no-discovery")
+		app.Env = append(os.Environ(), "DISPLAY="+display)
+		app.Stdout, app.Stderr = logf, logf
+		if err := app.Start(); err != nil {
+			t.Fatal(err)
+		}
+		line := waitLogLine(t, logPath, `msg="desktop: ui ready" window=app`, 30*time.Second)
+		m := readyRE.FindStringSubmatch(line)
+		if m == nil {
+			t.Fatalf("ready line without figures: %s", line)
+		}
+		launch = append(launch, atof(m[1]))
+		goSys = append(goSys, atof(m[2])/1024)
+		time.Sleep(10 * time.Second) // idle
+		st := procStatus(app.Process.Pid)
+		rss = append(rss, st["VmRSS"]/1024)
+		anon = append(anon, st["RssAnon"]/1024)
+		pss = append(pss, procFile(fmt.Sprintf("/proc/%d/smaps_rollup", app.Process.Pid))["Pss"]/1024)
+		var h float64
+		for _, pid := range childPIDs(app.Process.Pid) {
+			h += procStatus(pid)["VmRSS"] / 1024
+		}
+		helpers = append(helpers, h)
+		app.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { app.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			app.Process.Kill()
+			<-done
+		}
+		logf.Close()
+	}
+	t.Logf("footprint (%d launches, medians):\n"+
+		"  binary (linux/amd64, stripped): %.1f MB\n"+
+		"  launch → UI interactive: %.0f ms (min %.0f, max %.0f)\n"+
+		"  window process idle RSS: %.0f MB (PSS %.0f MB), of which anonymous %.0f MB\n"+
+		"  Go runtime (MemStats.Sys at ready): %.1f MB\n"+
+		"  WebKitGTK helper processes (web, network): %.0f MB",
+		*samples, float64(fi.Size())/1e6, medianF(launch), slices.Min(launch), slices.Max(launch),
+		medianF(rss), medianF(pss), medianF(anon), medianF(goSys), medianF(helpers))
+}
+
+func atof(s string) float64 {
+	f, _ := strconv.ParseFloat(s, 64)
+	return f
+}
+
+func medianF(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return 0
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// procStatus returns the kB figures of /proc/PID/status.
+func procStatus(pid int) map[string]float64 {
+	return procFile(fmt.Sprintf("/proc/%d/status", pid))
+}
+
+// procFile returns the "Key: N kB" figures of a /proc file.
+func procFile(path string) map[string]float64 {
+	out := map[string]float64{}
+	f, err := os.Open(path)
+	if err != nil {
+		return out
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if fields := strings.Fields(v); ok && len(fields) == 2 && fields[1] == "kB" {
+			out[k] = atof(fields[0])
+		}
+	}
+	return out
+}
+
+// childPIDs lists the direct children of pid.
+func childPIDs(pid int) []int {
+	var out []int
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces, so cut at the last ')'.
+		rest := string(b[strings.LastIndexByte(string(b), ')')+1:])
+		if f := strings.Fields(rest); len(f) > 1 && f[1] == strconv.Itoa(pid) {
+			out = append(out, p)
+		}
+	}
+	return out
+}

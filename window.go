@@ -1,0 +1,239 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/wailsapp/wails/v2/pkg/options"
+	"github.com/wailsapp/wails/v2/pkg/runtime"
+
+	"github.com/peerline/peerline/app"
+	"github.com/peerline/peerline/app/store"
+)
+
+// The window's default and smallest size.
+const (
+	defaultWidth  = 1100
+	defaultHeight = 720
+	minWidth      = 720
+	minHeight     = 480
+)
+
+// frameW and frameH are room left on screen for the window manager's
+// frame, which the window's size leaves out: borders, and a title bar
+// (20-40 pixels on the desktops we know).
+const frameW, frameH = 16, 48
+
+// activateTimeout bounds how long a second launch waits for the running
+// Peerline to answer.
+const activateTimeout = 5 * time.Second
+
+// window is the Wails window's side of two app behaviours: it reopens
+// where it was closed (size, position, maximised), and it comes to the
+// front when Peerline is launched again with the same data dir. Its
+// methods are the Wails callbacks of the same names.
+type window struct {
+	log     *slog.Logger
+	store   windowStore
+	ctx     atomic.Pointer[context.Context]
+	restore sync.Once
+
+	mu    sync.Mutex // Wails calls back from several goroutines
+	saved store.WindowState
+	had   bool // saved holds a saved geometry
+}
+
+// windowStore is where the geometry lives between runs (the app's store).
+type windowStore interface {
+	WindowState() (store.WindowState, bool)
+	SaveWindowState(store.WindowState) error
+}
+
+func newWindow(log *slog.Logger) *window { return &window{log: log} }
+
+// load reads the saved geometry; call it before wails.Run.
+func (w *window) load(s windowStore) {
+	w.store = s
+	w.mu.Lock()
+	w.saved, w.had = s.WindowState()
+	w.mu.Unlock()
+}
+
+// last returns the saved geometry.
+func (w *window) last() (store.WindowState, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.saved, w.had
+}
+
+// size is the size to open with (options.App Width and Height).
+func (w *window) size() (width, height int) {
+	saved, had := w.last()
+	if !had {
+		return defaultWidth, defaultHeight
+	}
+	return min(max(saved.Width, minWidth), store.MaxWindowSize), min(max(saved.Height, minHeight), store.MaxWindowSize)
+}
+
+// startState is options.App WindowStartState: maximised if it closed so.
+func (w *window) startState() options.WindowStartState {
+	if saved, had := w.last(); had && saved.Maximised {
+		return options.Maximised
+	}
+	return options.Normal
+}
+
+// startup is OnStartup: it keeps the runtime context for raise.
+func (w *window) startup(ctx context.Context) { w.ctx.Store(&ctx) }
+
+// domReady is OnDomReady: it moves the window where it was, once. (Wails
+// centres the window after showing it, so OnStartup would be too early.)
+func (w *window) domReady(ctx context.Context) {
+	w.restore.Do(func() {
+		saved, had := w.last()
+		if !had || saved.Maximised {
+			return
+		}
+		sw, sh := currentScreen(ctx)
+		fit := fitWindow(saved, sw, sh)
+		if fw, fh := w.size(); fit.Width != fw || fit.Height != fh {
+			runtime.WindowSetSize(ctx, fit.Width, fit.Height)
+		}
+		runtime.WindowSetPosition(ctx, fit.X, fit.Y)
+		w.log.Debug("peerline: window restored", "x", fit.X, "y", fit.Y, "width", fit.Width, "height", fit.Height)
+	})
+}
+
+// beforeClose is OnBeforeClose, which Wails calls for the window's close
+// button and for SIGINT and SIGTERM, while the window still exists: it
+// saves the geometry and lets the window close.
+func (w *window) beforeClose(ctx context.Context) (prevent bool) {
+	if w.store == nil {
+		return false
+	}
+	sw, sh := currentScreen(ctx)
+	o := observed{
+		Maximised: runtime.WindowIsMaximised(ctx), Minimised: runtime.WindowIsMinimised(ctx),
+		Fullscreen: runtime.WindowIsFullscreen(ctx), ScreenW: sw, ScreenH: sh,
+	}
+	o.X, o.Y = runtime.WindowGetPosition(ctx)
+	o.Width, o.Height = runtime.WindowGetSize(ctx)
+	saved, had := w.last()
+	next, save := nextWindowState(saved, had, o)
+	if !save {
+		return false
+	}
+	if err := w.store.SaveWindowState(next); err != nil {
+		w.log.Warn("peerline: window geometry not saved", "err", err)
+		return false
+	}
+	w.mu.Lock()
+	w.saved, w.had = next, true
+	w.mu.Unlock()
+	w.log.Debug("peerline: window geometry saved", "x", next.X, "y", next.Y, "width", next.Width, "height", next.Height, "maximised", next.Maximised)
+	return false
+}
+
+// raise is app.Options.OnSecondLaunch: show, unminimise and focus the
+// window (gtk_window_present on Linux). Before OnStartup there is no
+// window yet; it is about to appear anyway.
+func (w *window) raise() {
+	ctx := w.ctx.Load()
+	if ctx == nil {
+		return
+	}
+	runtime.WindowShow(*ctx)
+	runtime.WindowUnminimise(*ctx)
+}
+
+// currentScreen returns the size of the screen the window is on (else
+// the primary one), or zeros when unknown.
+func currentScreen(ctx context.Context) (width, height int) {
+	screens, err := runtime.ScreenGetAll(ctx)
+	if err != nil {
+		return 0, 0
+	}
+	for _, s := range screens {
+		if s.IsCurrent {
+			return s.Width, s.Height
+		}
+	}
+	for _, s := range screens {
+		if s.IsPrimary {
+			return s.Width, s.Height
+		}
+	}
+	return 0, 0
+}
+
+// observed is the window as it is about to close.
+type observed struct {
+	X, Y, Width, Height              int
+	Maximised, Minimised, Fullscreen bool
+	ScreenW, ScreenH                 int // 0: unknown
+}
+
+// nextWindowState is what to save given the saved state (had: there is
+// one) and the window as it closes; save is false when nothing should be
+// written. Minimised and fullscreen windows report no useful geometry
+// (Windows puts minimised ones at -32000), so they keep the saved one. A
+// maximised window reports its maximised size: it keeps the saved normal
+// geometry (or the default size, centred) and sets the flag.
+func nextWindowState(prev store.WindowState, had bool, o observed) (next store.WindowState, save bool) {
+	switch {
+	case o.Minimised || o.Fullscreen:
+		return prev, false
+	case o.Maximised:
+		if !had {
+			prev = store.WindowState{Width: defaultWidth, Height: defaultHeight,
+				X: max(0, (o.ScreenW-defaultWidth)/2), Y: max(0, (o.ScreenH-defaultHeight)/2)}
+		}
+		prev.Maximised = true
+		return prev, true
+	default:
+		return store.WindowState{X: o.X, Y: o.Y, Width: o.Width, Height: o.Height}, true
+	}
+}
+
+// fitWindow puts a saved geometry on a screen of screenW x screenH (0:
+// unknown) so that a window saved on a monitor that is gone, or larger
+// than this one, opens whole and on screen: with its frame (frameW x
+// frameH), no larger than the screen (nor smaller than the minimum size),
+// its top-left corner at or right and below the screen's, and its
+// bottom-right corner on the screen. Position and size are in the
+// screen's coordinates, as Wails sets them.
+func fitWindow(ws store.WindowState, screenW, screenH int) store.WindowState {
+	ws.Width = min(max(ws.Width, minWidth), store.MaxWindowSize)
+	ws.Height = min(max(ws.Height, minHeight), store.MaxWindowSize)
+	if screenW > 0 && screenH > 0 {
+		ws.Width = max(min(ws.Width, screenW-frameW), minWidth)
+		ws.Height = max(min(ws.Height, screenH-frameH), minHeight)
+		ws.X = min(ws.X, screenW-ws.Width-frameW)
+		ws.Y = min(ws.Y, screenH-ws.Height-frameH)
+	}
+	ws.X, ws.Y = max(ws.X, 0), max(ws.Y, 0)
+	return ws
+}
+
+// secondLaunch handles a window launch that found the data dir in use
+// (locked wraps app.ErrAlreadyRunning): it asks the running Peerline to
+// bring its window to the front and says so in one line on stderr. nil
+// means that worked and this launch should exit 0.
+func secondLaunch(dataDir string, locked error, stderr io.Writer) error {
+	ctx, cancel := context.WithTimeout(context.Background(), activateTimeout)
+	defer cancel()
+	if err := app.ActivateRunning(ctx, dataDir); err != nil {
+		if errors.Is(err, app.ErrNoWindow) {
+			return fmt.Errorf("%w; it runs headless, with no window to show", locked)
+		}
+		return fmt.Errorf("%w; asking it to show its window failed: %w", locked, err)
+	}
+	fmt.Fprintln(stderr, "peerline: Peerline is already running with this data dir; brought its window to the front")
+	return nil
+}
