@@ -8,6 +8,7 @@
 // (headless, fake camera and microphone) through PEERLINE_BROWSER.
 
 import assert from 'node:assert/strict'
+import { join, resolve } from 'node:path'
 import { chromiumFlags, launchIn, newPage } from './lib/browser.js'
 import { chromiumPath } from './lib/env.js'
 import { UI } from './lib/ui.js'
@@ -77,6 +78,10 @@ scenario('no WebRTC in the app window: answering and calling open a real call wi
   await b.waitState('connected', 10_000)
   await b.tid('call-elsewhere').waitFor({ timeout: 5_000 })
   assert.equal(await b.tid('mute-mic').count(), 0, 'the app window shows no media controls it cannot work')
+  if (process.env.PEERLINE_E2E_SCREENSHOTS) {
+    await b.settle()
+    await b.screenshot(join(resolve(process.env.PEERLINE_E2E_SCREENSHOTS), 'call-in-call-window.png'))
+  }
   const ticketURLs = pb.stderr.tail(2000).match(/ticket=[A-Za-z0-9_-]+/g)
   assert.equal(ticketURLs, null, 'launch tickets stay out of the log')
 
