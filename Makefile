@@ -16,6 +16,10 @@ ifeq ($(shell uname -s),Linux)
 TAGS ?= webkit2_41
 endif
 TAGFLAG = $(if $(TAGS),-tags $(TAGS))
+comma := ,
+# The window's own code (cgo on WebKitGTK in app/webview) builds only with
+# Wails' desktop tag; vet it with those tags too.
+DESKTOP_TAGFLAG = -tags desktop,production$(if $(TAGS),$(comma)$(TAGS))
 
 # Fuzz targets run by `make test`, as package:FuzzFunc pairs.
 FUZZ_TARGETS ?= ./signaling:FuzzDecode ./signaling:FuzzScanEnvelope ./signaling:FuzzCodec ./signaling/identity:FuzzParse ./app/bridge:FuzzRequest ./app/store:FuzzValidateInput
@@ -32,15 +36,39 @@ NODE_MODULES := frontend/node_modules/.package-lock.json
 E2E_BROWSER_MODULES := e2e/browser/node_modules/.package-lock.json
 
 .PHONY: deps deps-test sysdeps frontend build run test fuzz bench bench-signal bench-call screenshots clean distclean
+.PHONY: deps-package build-windows package package-linux package-windows check-package test-package
+
+# Release packaging (docs/packaging.md): outputs go to build/dist/.
+# VERSION is `git describe` without the v (1.2.3 on tag v1.2.3); it goes into
+# the binaries (--version, the UI) and the package names. Set it to override.
+ifeq ($(origin VERSION),undefined)
+VERSION := $(shell scripts/package.sh version)
+endif
+DIST := build/dist
+# Pinned Go tools, installed next to the Wails CLI by `install-deps.sh package`.
+NFPM = $(dir $(WAILS))nfpm
+GO_WINRES = $(dir $(WAILS))go-winres
+# What `wails build` passes in production mode, plus the version. Release
+# binaries are built with go build directly: the same tags and flags, without
+# wails' bindings and frontend steps, which rewrite tracked files.
+RELEASE_LDFLAGS = -w -s -X github.com/peerline/peerline/app.version=$(VERSION)
+RELEASE_GOFLAGS = -trimpath -buildvcs=false
+# Linked only into windows/amd64 builds (the suffix), removed after each one.
+WIN_SYSO := peerline_release_windows_amd64.syso
 
 # Which package set sysdeps installs; test targets ask for the larger one.
 DEPS_KIND = build
 test deps-test: DEPS_KIND = test
+deps-package build-windows package package-linux package-windows check-package test-package: DEPS_KIND = package
+# File times inside the .deb and the tarball: the last commit's.
+package-linux package-windows: export SOURCE_DATE_EPOCH = $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+package-linux package-windows: export NFPM := $(NFPM)
+build-windows: export GO_WINRES := $(GO_WINRES)
 
 ## deps: system packages, Wails CLI and node_modules for building
 deps: sysdeps $(NODE_MODULES)
 
-## deps-test: deps plus what the tests need (Xvfb, openbox, ImageMagick, Chromium)
+## deps-test: deps plus what the tests need (Xvfb, openbox, ImageMagick, xdotool, Chromium)
 # The recipe repeats the check (a no-op then) for `make build test`, where
 # sysdeps already ran with DEPS_KIND=build.
 deps-test: deps
@@ -75,11 +103,13 @@ run: build
 ## test: vet, race-enabled Go tests, short fuzzing, frontend checks and tests
 test: deps-test frontend $(E2E_BROWSER_MODULES)
 	$(GO) vet $(TAGFLAG) ./...
+	$(GO) vet $(DESKTOP_TAGFLAG) . ./app/webview
 	$(GO) test -race $(TAGFLAG) -count=1 ./...
 	$(fuzz-loop)
 	cd frontend && npm run check
 	cd frontend && npm test
 	cd e2e/browser && npm test
+	$(MAKE) --no-print-directory test-package
 
 ## fuzz: each FUZZ_TARGETS pair for FUZZTIME; a missing target is an error
 fuzz: frontend
@@ -112,9 +142,44 @@ screenshots: deps-test frontend $(E2E_BROWSER_MODULES)
 bench-call: deps-test frontend $(E2E_BROWSER_MODULES)
 	cd e2e/browser && npm run bench
 
-## clean: build outputs (keeps node_modules)
+## deps-package: deps plus what packaging needs (NSIS, desktop-file-utils, ImageMagick, nfpm, go-winres)
+deps-package: deps
+	scripts/install-deps.sh package
+
+## build-windows: build/bin/peerline.exe, cross-compiled (no cgo), with icon, manifest and version info
+build-windows: deps-package frontend
+	trap 'rm -f $(WIN_SYSO)' EXIT; \
+	scripts/package.sh windows-syso '$(VERSION)' $(WIN_SYSO); \
+	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build $(RELEASE_GOFLAGS) -tags desktop,production \
+		-ldflags '$(RELEASE_LDFLAGS) -H windowsgui' -o build/bin/peerline.exe .
+
+## package: package-linux and package-windows
+package: package-linux package-windows
+
+## package-linux: build/dist/peerline_VERSION_amd64.deb and peerline-VERSION-linux-amd64.tar.gz
+package-linux: deps-package frontend
+	CGO_ENABLED=1 GOOS=linux GOARCH=amd64 $(GO) build $(RELEASE_GOFLAGS) -tags desktop,production,webkit2_41 \
+		-ldflags '$(RELEASE_LDFLAGS)' -o $(DIST)/linux-amd64/peerline .
+	scripts/package.sh linux '$(VERSION)' $(DIST)/linux-amd64/peerline
+
+## package-windows: build/dist/peerline-VERSION-windows-amd64-setup.exe (NSIS; needs makensis: apt-get install nsis)
+package-windows: build-windows
+	install -D -m 0755 build/bin/peerline.exe $(DIST)/peerline-$(VERSION)-windows-amd64.exe
+	scripts/package.sh nsis '$(VERSION)' build/bin/peerline.exe $(DIST)/peerline-$(VERSION)-windows-amd64-setup.exe
+
+## check-package: build every package, then check it (scripts/check-package.sh; installs 7-Zip and Wine)
+check-package: package
+	scripts/install-deps.sh package-check
+	GO_WINRES=$(GO_WINRES) scripts/check-package.sh '$(VERSION)' $(DIST)
+
+## test-package: build every package and check it, without Wine (part of make test)
+test-package: package
+	CHECK_WINE=0 GO_WINRES=$(GO_WINRES) scripts/check-package.sh '$(VERSION)' $(DIST)
+
+## clean: build outputs, packages included (keeps node_modules)
 clean:
 	rm -rf build/bin frontend/dist frontend/package.json.md5
+	rm -rf $(DIST) build/windows/installer/tmp $(WIN_SYSO)
 
 ## distclean: clean plus node_modules
 distclean: clean

@@ -38,6 +38,16 @@ var icon []byte
 
 func main() {
 	launchedAt := time.Now()
+	if generatingBindings {
+		// `wails build` and `wails generate module` run this binary only to
+		// read the bound types: no data dir, no hub, no mDNS on the
+		// build machine's network.
+		if err := wails.Run(&options.App{Title: "Peerline", Bind: app.ServiceTypes()}); err != nil {
+			fmt.Fprintln(os.Stderr, "peerline: bindings:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	opts, err := parseFlags(os.Args[1:], os.Stdout, os.Stderr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "peerline:", err)

@@ -319,6 +319,13 @@ func (a *App) services() map[string]any {
 	}
 }
 
+// ServiceTypes returns zero values of the bound services, in the order
+// of Bindings: what Wails reads to generate frontend/wailsjs, with no App
+// started.
+func ServiceTypes() []any {
+	return []any{&Identity{}, &Peers{}, &Contacts{}, &Calls{}, &History{}, &Settings{}, &Desktop{}}
+}
+
 // Bindings returns the bound services for wails.Run's Bind option. Call it
 // after Start.
 func (a *App) Bindings() []any {

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -132,5 +133,19 @@ func TestOpenCallWindow(t *testing.T) {
 	}
 	if err := b.Desktop.Ready(Capabilities{Window: "app", MediaDevices: true}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The types Wails generates bindings from are those the window binds.
+func TestServiceTypesMatchBindings(t *testing.T) {
+	a := startApp(t, "Ada")
+	bound, types := a.Bindings(), ServiceTypes()
+	if len(bound) != len(types) {
+		t.Fatalf("%d bindings, %d service types", len(bound), len(types))
+	}
+	for i := range bound {
+		if bt, tt := reflect.TypeOf(bound[i]), reflect.TypeOf(types[i]); bt != tt {
+			t.Errorf("binding %d is %v, ServiceTypes has %v", i, bt, tt)
+		}
 	}
 }

@@ -30,9 +30,27 @@ Unicode true
 ####
 ## !define REQUEST_EXECUTION_LEVEL "admin"            # Default "admin"  see also https://nsis.sourceforge.io/Docs/Chapter4.html
 ####
+## Peerline: `make package-windows` (scripts/package.sh nsis) runs makensis on
+## this file directly, with every INFO_* defined on the command line and
+## ARG_OUTFILE set; `wails build -nsis` still works too. See docs/packaging.md.
+####
 ## Include the wails tools
 ####
 !include "wails_tools.nsh"
+
+# Shown as the version in the installer's properties; defaults to the numeric one.
+!ifndef ARG_DISPLAY_VERSION
+    !define ARG_DISPLAY_VERSION "${INFO_PRODUCTVERSION}"
+!endif
+
+# Windows Firewall profiles the inbound rules apply to. LAN calling is for
+# home and office networks; on networks Windows calls Public (cafés, hotels)
+# Peerline stays unreachable unless the user allows it.
+!ifndef PEERLINE_FIREWALL_PROFILES
+    !define PEERLINE_FIREWALL_PROFILES "private,domain"
+!endif
+!define PEERLINE_RULE_HUB "Peerline LAN hub (TCP 47400)"
+!define PEERLINE_RULE_MDNS "Peerline LAN discovery (mDNS, UDP 5353)"
 
 # The version information for this two must consist of 4 parts
 VIProductVersion "${INFO_PRODUCTVERSION}.0"
@@ -40,7 +58,7 @@ VIFileVersion    "${INFO_PRODUCTVERSION}.0"
 
 VIAddVersionKey "CompanyName"     "${INFO_COMPANYNAME}"
 VIAddVersionKey "FileDescription" "${INFO_PRODUCTNAME} Installer"
-VIAddVersionKey "ProductVersion"  "${INFO_PRODUCTVERSION}"
+VIAddVersionKey "ProductVersion"  "${ARG_DISPLAY_VERSION}"
 VIAddVersionKey "FileVersion"     "${INFO_PRODUCTVERSION}"
 VIAddVersionKey "LegalCopyright"  "${INFO_COPYRIGHT}"
 VIAddVersionKey "ProductName"     "${INFO_PRODUCTNAME}"
@@ -71,17 +89,57 @@ ManifestDPIAware true
 #!finalize 'signtool --file "%1"'
 
 Name "${INFO_PRODUCTNAME}"
-OutFile "..\..\bin\${INFO_PROJECTNAME}-${ARCH}-installer.exe" # Name of the installer's file.
+!ifdef ARG_OUTFILE
+    OutFile "${ARG_OUTFILE}"
+!else
+    OutFile "..\..\bin\${INFO_PROJECTNAME}-${ARCH}-installer.exe" # Name of the installer's file.
+!endif
 !ifdef WAILS_INSTALL_SCOPE
   !if "${WAILS_INSTALL_SCOPE}" == "user"
     InstallDir "$LOCALAPPDATA\Programs\${INFO_PRODUCTNAME}"
   !else
-    InstallDir "$PROGRAMFILES64\${INFO_COMPANYNAME}\${INFO_PRODUCTNAME}"
+    InstallDir "$PROGRAMFILES64\${INFO_PRODUCTNAME}"
   !endif
 !else
-  InstallDir "$PROGRAMFILES64\${INFO_COMPANYNAME}\${INFO_PRODUCTNAME}"
+  InstallDir "$PROGRAMFILES64\${INFO_PRODUCTNAME}"
 !endif # Default installing folder ($PROGRAMFILES is Program Files folder).
 ShowInstDetails show # This will always show the installation details.
+
+# Inbound Windows Firewall rules for the LAN hub (TCP 47400) and mDNS
+# discovery (UDP 5353), scoped to peerline.exe. Without them Windows asks on
+# first start and, if the user is not an administrator or clicks past it,
+# nobody on the LAN can find or call them. A rule of the same name is
+# deleted first, so reinstalling does not add duplicates. netsh needs
+# administrator rights: a per-user install (REQUEST_EXECUTION_LEVEL user)
+# skips the rules and leaves it to Windows' prompt. netsh is called by its
+# full path: the installer runs elevated, and a bare "netsh" would be looked
+# up in the current directory (often Downloads) before System32.
+!macro peerline.firewallRule NAME PROTOCOL PORT
+    nsExec::ExecToLog '"$SYSDIR\netsh.exe" advfirewall firewall delete rule name="${NAME}"'
+    Pop $0
+    nsExec::ExecToLog '"$SYSDIR\netsh.exe" advfirewall firewall add rule name="${NAME}" dir=in action=allow protocol=${PROTOCOL} localport=${PORT} profile=${PEERLINE_FIREWALL_PROFILES} program="$INSTDIR\${PRODUCT_EXECUTABLE}" enable=yes description="Lets people on your network find and call you in Peerline."'
+    Pop $0
+    ${If} $0 != 0
+        DetailPrint "Could not add the firewall rule $\"${NAME}$\" (netsh: $0); Windows will ask when Peerline first starts."
+    ${EndIf}
+!macroend
+
+!macro peerline.firewallAdd
+    !if "${REQUEST_EXECUTION_LEVEL}" == "admin"
+        DetailPrint "Adding Windows Firewall rules for LAN calls"
+        !insertmacro peerline.firewallRule "${PEERLINE_RULE_HUB}" TCP 47400
+        !insertmacro peerline.firewallRule "${PEERLINE_RULE_MDNS}" UDP 5353
+    !endif
+!macroend
+
+!macro peerline.firewallRemove
+    !if "${REQUEST_EXECUTION_LEVEL}" == "admin"
+        nsExec::ExecToLog '"$SYSDIR\netsh.exe" advfirewall firewall delete rule name="${PEERLINE_RULE_HUB}"'
+        Pop $0
+        nsExec::ExecToLog '"$SYSDIR\netsh.exe" advfirewall firewall delete rule name="${PEERLINE_RULE_MDNS}"'
+        Pop $0
+    !endif
+!macroend
 
 Function .onInit
    !insertmacro wails.checkArchitecture
@@ -96,6 +154,8 @@ Section
 
     !insertmacro wails.files
 
+    !insertmacro peerline.firewallAdd
+
     CreateShortcut "$SMPROGRAMS\${INFO_PRODUCTNAME}.lnk" "$INSTDIR\${PRODUCT_EXECUTABLE}"
     CreateShortCut "$DESKTOP\${INFO_PRODUCTNAME}.lnk" "$INSTDIR\${PRODUCT_EXECUTABLE}"
 
@@ -107,6 +167,8 @@ SectionEnd
 
 Section "uninstall"
     !insertmacro wails.setShellContext
+
+    !insertmacro peerline.firewallRemove
 
     RMDir /r "$AppData\${PRODUCT_EXECUTABLE}" # Remove the WebView2 DataPath
 
