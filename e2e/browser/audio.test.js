@@ -26,7 +26,7 @@ scenario('audio-only call: sound both ways, no video sent or shown', async (w) =
 
   // Mute works the same in a voice call.
   await b.tid('mute-mic').click()
-  await a.page.getByTitle('They muted their microphone').waitFor({ timeout: 5_000 })
+  await a.tid('remote-muted').waitFor({ timeout: 5_000 })
   await waitAudio(a, { silent: true })
 
   await hangup(a, b)

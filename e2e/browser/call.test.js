@@ -36,11 +36,12 @@ scenario('video call: accepted, frames both ways, mute and camera off seen, hang
   await Promise.all([a.waitInbound('audio'), b.waitInbound('audio')])
   await waitAudio(b, { silent: false })
 
-  // Mute: A's button says so, B's screen shows that A is muted, and B
-  // hears silence (no audio energy arrives, though packets still do).
+  // Mute: A's button says so, B's screen shows that A is muted
+  // (remote-muted), and B hears silence (no audio energy arrives, though
+  // packets still do).
   await a.tid('mute-mic').click()
   await a.waitAttr('mute-mic', 'aria-pressed', true)
-  const mutedBadge = b.page.getByTitle('They muted their microphone')
+  const mutedBadge = b.tid('remote-muted')
   await mutedBadge.waitFor({ timeout: 5_000 })
   const silent = await waitAudio(b, { silent: true })
   t.diagnostic(`muted: B received ${silent.packets} audio packets/s with no energy`)
@@ -49,11 +50,11 @@ scenario('video call: accepted, frames both ways, mute and camera off seen, hang
   await mutedBadge.waitFor({ state: 'detached', timeout: 5_000 })
   await waitAudio(b, { silent: false })
 
-  // Camera off: B's screen says A's camera is off and A's picture stops;
-  // camera on again: it comes back.
+  // Camera off: B's screen says A's camera is off (remote-camera-off) and
+  // A's picture stops; camera on again: it comes back.
   await a.tid('toggle-camera').click()
   await a.waitAttr('toggle-camera', 'aria-pressed', true)
-  const cameraOff = b.page.getByText('Their camera is off')
+  const cameraOff = b.tid('remote-camera-off')
   await cameraOff.waitFor({ timeout: 5_000 })
   // The camera itself is released (its light goes out), not just hidden.
   const liveCamera = (live) =>

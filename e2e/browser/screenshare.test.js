@@ -4,8 +4,9 @@
 // picks the screen without a picker. Chromium's fake screen looks like its
 // fake camera (same pattern, same 1280x720 frames), so the other side
 // tells them apart the way its UI does: the "screen" flag that arrives
-// over the call's state channel, which the remote <video> shows by fitting
-// the picture in (class "contain") instead of filling the window.
+// over the call's state channel, which the remote <video> carries as
+// data-screen="true" (and shows by fitting the picture in instead of
+// filling the window).
 
 import assert from 'node:assert/strict'
 import { answer, framesBothWays, hangup, ring } from './lib/flows.js'
@@ -14,7 +15,7 @@ import { scenario } from './lib/world.js'
 /** Waits until ui's remote <video> shows a shared screen (or, with on false, not). */
 function waitRemoteScreen(ui, on, timeout = 10_000) {
   return ui.page
-    .waitForFunction((want) => document.querySelector('[data-testid="remote-video"]')?.classList.contains('contain') === want, on, { timeout, polling: 50 })
+    .waitForFunction((want) => (document.querySelector('[data-testid="remote-video"]')?.getAttribute('data-screen') === 'true') === want, on, { timeout, polling: 50 })
     .catch(() => assert.fail(`${ui.label}: the remote video never ${on ? 'showed' : 'stopped showing'} a shared screen`))
 }
 
@@ -36,7 +37,7 @@ scenario('screen share in a video call: the screen replaces the camera and back'
   await a.waitAttr('share-screen', 'aria-pressed', false, 10_000)
   await waitRemoteScreen(b, false)
   await b.waitFrames()
-  assert.equal(await b.page.getByText('Their camera is off').count(), 0, 'the camera came back after sharing')
+  assert.equal(await b.tid('remote-camera-off').count(), 0, 'the camera came back after sharing')
   await a.waitFrames() // B's picture at A went on throughout
   await hangup(a, b)
 })

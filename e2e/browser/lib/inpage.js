@@ -6,8 +6,12 @@
  * text the call-state element shows (so a state that passes quickly is
  * not missed: tests look at the log since a mark, like the Go harness's
  * WaitEvent), and keeps the page's RTCPeerConnections so tests can read
- * their stats. Nothing the app sees changes: the constructor is a
- * subclass that only remembers its instances.
+ * their stats. For the benchmark's breakdown it also keeps a timeline
+ * (`__pl.events`) of the peer connections' state changes, descriptions,
+ * candidates and tracks, of getUserMedia, and of the Calls.* requests,
+ * answers and call events on the bridge's WebSocket, plus the page's long
+ * animation frames (`__pl.loafs`). Nothing the app sees changes: the
+ * constructors are subclasses that only watch.
  */
 export function instrument() {
   const pl = (window.__pl = { states: [], pcs: [] })
@@ -26,6 +30,26 @@ export function instrument() {
     pl.events.push({ name, at: now() })
     if (pl.events.length > 500) pl.events.splice(0, 250)
   }
+  // Long animation frames (over 50 ms: the UI's scripts, style and
+  // layout): while the page is busy, every event the call engine waits for
+  // waits too.
+  pl.loafs = []
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        pl.loafs.push({
+          at: performance.timeOrigin + e.startTime,
+          ms: Math.round(e.duration),
+          render: Math.round(e.renderStart ? e.startTime + e.duration - e.renderStart : 0),
+          layout: Math.round(e.styleAndLayoutStart ? e.startTime + e.duration - e.styleAndLayoutStart : 0),
+          scripts: e.scripts.map((x) => `${x.invoker}|${x.sourceFunctionName}|${Math.round(x.duration)}`),
+        })
+      }
+      if (pl.loafs.length > 500) pl.loafs.splice(0, 250)
+    }).observe({ type: 'long-animation-frame', buffered: false })
+  } catch {
+    // no LoAF
+  }
   const Native = window.RTCPeerConnection
   if (Native) {
     window.RTCPeerConnection = class RTCPeerConnection extends Native {
@@ -36,6 +60,62 @@ export function instrument() {
         this.addEventListener('signalingstatechange', () => mark(`signaling:${this.signalingState}`))
         this.addEventListener('iceconnectionstatechange', () => mark(`ice:${this.iceConnectionState}`))
         this.addEventListener('connectionstatechange', () => mark(`connection:${this.connectionState}`))
+        this.addEventListener('icecandidate', (e) => mark(e.candidate?.candidate ? 'ice:local candidate' : 'ice:local end'))
+        this.addEventListener('track', (e) => mark(`track:${e.track.kind}`))
+      }
+      setRemoteDescription(d, ...rest) {
+        mark(`srd:${d?.type}:start`)
+        const p = super.setRemoteDescription(d, ...rest)
+        p.then(() => mark(`srd:${d?.type}:done`), () => {})
+        return p
+      }
+      setLocalDescription(...args) {
+        mark('sld:start')
+        const p = super.setLocalDescription(...args)
+        p.then(() => mark(`sld:${this.localDescription?.type}:done`), () => {})
+        return p
+      }
+      addIceCandidate(c, ...rest) {
+        mark(c?.candidate ? 'ice:remote candidate' : 'ice:remote end')
+        return super.addIceCandidate(c, ...rest)
+      }
+    }
+  }
+  // The bridge's WebSocket: when the Go core's calls go out and its events
+  // and answers come in (the answer's trip through the two cores).
+  const NativeWS = window.WebSocket
+  if (NativeWS) {
+    window.WebSocket = class WebSocket extends NativeWS {
+      constructor(...args) {
+        super(...args)
+        const methods = (this.__methods = new Map())
+        this.addEventListener('message', (e) => {
+          let m
+          try {
+            m = JSON.parse(e.data)
+          } catch {
+            return
+          }
+          if (m.event === 'call:signal') mark(`bridge:in signal ${m.data?.kind}`)
+          else if (m.event === 'call:state') mark(`bridge:in state ${m.data?.state}`)
+          else if (m.event === 'call:incoming') mark('bridge:in incoming')
+          else if (typeof m.id === 'number' && methods.has(m.id)) {
+            mark(`bridge:result ${methods.get(m.id)}`)
+            methods.delete(m.id)
+          }
+        })
+      }
+      send(data) {
+        try {
+          const m = JSON.parse(data)
+          if (typeof m.method === 'string' && m.method.startsWith('Calls.')) {
+            mark(`bridge:call ${m.method}`)
+            this.__methods?.set(m.id, m.method)
+          }
+        } catch {
+          // not JSON
+        }
+        return super.send(data)
       }
     }
   }
@@ -128,11 +208,11 @@ export async function inboundStats() {
 }
 
 /**
- * Resolves with the wall-clock time (ms since the epoch, comparable
- * between browsers on one machine) at which the <video data-testid=…>
- * presents its first frame after this is called. It watches for the
- * element and its stream to appear, then counts presented frames with
- * requestVideoFrameCallback.
+ * Resolves with {at, width, height}: the wall-clock time (ms since the
+ * epoch, comparable between browsers on one machine) at which the
+ * <video data-testid=…> presents its first frame after this is called,
+ * and that frame's size. It watches for the element and its stream to
+ * appear, then waits for a presented frame with requestVideoFrameCallback.
  */
 export function firstFrameAt([testid, timeoutMs]) {
   const now = () => performance.timeOrigin + performance.now()
@@ -141,7 +221,7 @@ export function firstFrameAt([testid, timeoutMs]) {
     const watch = () => {
       const v = document.querySelector(`[data-testid="${testid}"]`)
       if (v && v.srcObject && v.srcObject.getVideoTracks().length > 0) {
-        v.requestVideoFrameCallback(() => resolve(now()))
+        v.requestVideoFrameCallback((_, meta) => resolve({ at: now(), width: meta.width, height: meta.height }))
         return
       }
       if (now() > deadline) reject(new Error(`${testid}: no stream within ${timeoutMs} ms`))
@@ -155,7 +235,8 @@ export function firstFrameAt([testid, timeoutMs]) {
  * The floor the app is measured against: getUserMedia and two
  * RTCPeerConnections in one page, trickling candidates to each other
  * directly, to the first remote frame presented in a <video>. Resolves
- * with {gum, connected, frame} in ms from the start. constraints default
+ * with {gum, connected, frame} in ms from the start and the first frame's
+ * size ("640x480"). constraints default
  * to {audio: true, video: true} (Chromium's 640x480 fake camera).
  */
 export async function floorRun(constraints) {
@@ -176,11 +257,15 @@ export async function floorRun(constraints) {
   video.autoplay = true
   video.playsInline = true
   document.body.append(video)
+  let size = ''
   const frame = new Promise((resolve) => {
     b.ontrack = (e) => {
       if (e.track.kind !== 'video') return
       video.srcObject = e.streams[0]
-      video.requestVideoFrameCallback(() => resolve(now() - t0))
+      video.requestVideoFrameCallback((_, meta) => {
+        size = `${meta.width}x${meta.height}`
+        resolve(now() - t0)
+      })
     }
   })
   for (const t of stream.getTracks()) a.addTrack(t, stream)
@@ -193,5 +278,5 @@ export async function floorRun(constraints) {
   a.close()
   b.close()
   video.remove()
-  return { gum, connected, frame: first }
+  return { gum, connected, frame: first, size }
 }

@@ -7,6 +7,7 @@
 import { Negotiator, type NegotiationMessage } from './negotiator'
 import type { RtcEnvironment } from './rtc'
 import { decodeFlags, encodeFlags, STATE_CHANNEL_LABEL, stateChannelInit } from './statechannel'
+import { FULL_SIZE_CHECK_MS, isScreenTrack, readyForFullSize, scaleSender, startScale, type StatsLike } from './startsize'
 import { parseStats, type StatsState } from './stats'
 import type { CallStats, MediaFlags } from './types'
 
@@ -60,6 +61,12 @@ export class PeerLink {
   private statsState: StatsState | null = null
   private lastRestart = -Infinity
   private readonly cleanups: (() => void)[] = []
+  /** The video sender while it sends the camera at its start size (startsize.ts); null once at full size. */
+  private smallSender: RTCRtpSender | null = null
+  /** The camera went to full size once: later cameras start at full size too. */
+  private fullSize = false
+  private sizeTimer?: ReturnType<typeof setTimeout>
+  private sizeWatching = false
 
   constructor(private readonly opts: PeerLinkOptions) {
     const config: RTCConfiguration = { iceServers: opts.iceServers, bundlePolicy: 'max-bundle' }
@@ -131,10 +138,14 @@ export class PeerLink {
         tr.direction = 'sendrecv'
         tr.sender.setStreams?.(this.local)
       }
+      if (kind === 'video' && track) await this.sizeFor(tr.sender, track)
+      if (this.closed) return
       await tr.sender.replaceTrack(track)
       return
     }
-    if (track) this.pc.addTrack(track, this.local)
+    if (!track) return
+    const sender = this.pc.addTrack(track, this.local)
+    if (kind === 'video') await this.sizeFor(sender, track)
   }
 
   /**
@@ -183,6 +194,8 @@ export class PeerLink {
     clearTimeout(this.disconnectedTimer)
     clearTimeout(this.lostTimer)
     clearInterval(this.statsTimer)
+    clearTimeout(this.sizeTimer)
+    this.smallSender = null
     this.negotiator.close()
     for (const c of this.cleanups.splice(0)) c()
     try {
@@ -266,6 +279,7 @@ export class PeerLink {
       this.lostTimer = undefined
       this.setStatus('connected')
       this.startStats()
+      this.watchSize()
     } else if (s === 'failed') {
       this.restartIce()
     }
@@ -277,6 +291,64 @@ export class PeerLink {
       this.lastRestart = -Infinity
       this.restartIce()
     }
+  }
+
+  /**
+   * Sets the encoder scale for track on sender before it sends: a camera
+   * larger than 640x480 starts smaller until the connection can carry full
+   * size (startsize.ts); a screen, or any camera once full size was
+   * reached, is sent at full size.
+   */
+  private async sizeFor(sender: RTCRtpSender, track: MediaStreamTrack): Promise<void> {
+    const settings = typeof track.getSettings === 'function' ? track.getSettings() : {}
+    const scale = this.fullSize || isScreenTrack(track) ? 1 : startScale(settings.width, settings.height)
+    try {
+      const applied = await scaleSender(sender, scale)
+      if (this.closed) return
+      if (applied && scale > 1) {
+        this.smallSender = sender
+        this.watchSize()
+      } else if (this.smallSender === sender) {
+        this.smallSender = null
+      }
+    } catch (err) {
+      // The picture then goes at full size from the start, as WebRTC chooses.
+      console.debug('call: could not set the start size of the video', err)
+    }
+  }
+
+  /**
+   * While the camera is held at its start size and the connection is up,
+   * checks every FULL_SIZE_CHECK_MS (every 2 s after the first 5 s) whether
+   * frames flow at a bitrate that allows full size, and goes there.
+   */
+  private watchSize(): void {
+    if (this.sizeWatching || this.closed || !this.smallSender || !this.everConnected) return
+    this.sizeWatching = true
+    const started = Date.now()
+    const check = async () => {
+      const sender = this.smallSender
+      if (!sender || this.closed) {
+        this.sizeWatching = false
+        return
+      }
+      try {
+        const report = typeof sender.getStats === 'function' ? await sender.getStats() : await this.pc.getStats()
+        if (!this.closed && this.smallSender === sender && readyForFullSize(report as unknown as StatsLike)) {
+          await scaleSender(sender, 1)
+          if (this.smallSender === sender) this.smallSender = null
+          this.fullSize = true
+        }
+      } catch (err) {
+        console.debug('call: could not bring the video to full size', err)
+      }
+      if (this.closed || !this.smallSender) {
+        this.sizeWatching = false
+        return
+      }
+      this.sizeTimer = setTimeout(check, Date.now() - started < 5000 ? FULL_SIZE_CHECK_MS : 2000)
+    }
+    this.sizeTimer = setTimeout(check, FULL_SIZE_CHECK_MS)
   }
 
   private setStatus(s: LinkStatus): void {

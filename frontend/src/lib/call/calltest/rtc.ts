@@ -18,12 +18,17 @@ export class FakeTrack extends EventTarget {
   muted = false
   readyState: 'live' | 'ended' = 'live'
   contentHint = ''
+  /** What getSettings reports (FakeMedia's cameras are 1280x720, like Chromium's fake camera). */
+  settings: MediaTrackSettings = {}
   constructor(
     readonly kind: 'audio' | 'video',
     readonly label = '',
     readonly deviceId = '',
   ) {
     super()
+  }
+  getSettings(): MediaTrackSettings {
+    return { ...this.settings }
   }
   stop(): void {
     this.readyState = 'ended'
@@ -94,11 +99,31 @@ export class FakeDataChannel extends EventTarget {
 class FakeSender {
   track: FakeTrack | null = null
   readonly replaced: (FakeTrack | null)[] = []
+  /** The encodings as set (one, as a browser makes for a camera sender). */
+  encodings: RTCRtpEncodingParameters[] = [{ active: true }]
+  /** Every scaleResolutionDownBy set, in order. */
+  readonly scales: number[] = []
+  /** The next setParameters calls fail with these DOMException names. */
+  failSetParameters: string[] = []
   async replaceTrack(t: FakeTrack | null): Promise<void> {
     this.track = t
     this.replaced.push(t)
   }
   setStreams(): void {}
+  getParameters(): RTCRtpSendParameters {
+    return { transactionId: 't', encodings: this.encodings.map((e) => ({ ...e })), codecs: [], headerExtensions: [], rtcp: {} }
+  }
+  async setParameters(p: RTCRtpSendParameters): Promise<void> {
+    await tick()
+    const fail = this.failSetParameters.shift()
+    if (fail) throw new DOMException('fake failure', fail)
+    this.encodings = p.encodings.map((e) => ({ ...e }))
+    this.scales.push(p.encodings[0]?.scaleResolutionDownBy ?? 1)
+  }
+  /** The first encoding's scaleResolutionDownBy (1 when unset). */
+  get scale(): number {
+    return this.encodings[0]?.scaleResolutionDownBy ?? 1
+  }
 }
 
 export class FakeTransceiver {
@@ -520,7 +545,11 @@ export class FakeMedia {
       return typeof d === 'object' && d && !Array.isArray(d) ? String((d as ConstrainDOMStringParameters).exact ?? (d as ConstrainDOMStringParameters).ideal ?? '') : ''
     }
     if (c.audio) tracks.push(new FakeTrack('audio', 'mic', id(c.audio)))
-    if (c.video) tracks.push(new FakeTrack('video', 'camera', id(c.video)))
+    if (c.video) {
+      const cam = new FakeTrack('video', 'camera', id(c.video))
+      cam.settings = { width: 1280, height: 720, frameRate: 30 }
+      tracks.push(cam)
+    }
     this.tracks.push(...tracks)
     return new FakeStream(tracks as unknown as MediaStreamTrack[]) as unknown as MediaStream
   }
@@ -530,6 +559,7 @@ export class FakeMedia {
     await tick()
     if (this.failScreen) throw new DOMException('fake failure', this.failScreen)
     const t = new FakeTrack('video', 'screen')
+    t.settings = { width: 1920, height: 1080, frameRate: 15 }
     this.tracks.push(t)
     return new FakeStream([t as unknown as MediaStreamTrack]) as unknown as MediaStream
   }
