@@ -28,31 +28,15 @@ func TestWindowFootprint(t *testing.T) {
 	if !*figures {
 		t.Skip("run with -args -figures to measure")
 	}
-	for _, tool := range []string{"Xvfb", "openbox"} {
+	for _, tool := range []string{"Xvfb", "openbox", "xprop"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("%s not installed", tool)
 		}
 	}
-	root, _ := filepath.Abs("..")
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "peerline")
-	build := exec.Command("go", "build", "-tags", "desktop,production,webkit2_41", "-ldflags", "-w -s", "-o", bin, ".")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildDesktop(t)
 	fi, _ := os.Stat(bin)
-
-	display := fmt.Sprintf(":%d", 80+os.Getpid()%9)
-	for _, c := range [][]string{{"Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"}, {"openbox"}} {
-		cmd := exec.Command(c[0], c[1:]...)
-		cmd.Env = append(os.Environ(), "DISPLAY="+display)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		time.Sleep(500 * time.Millisecond)
-	}
+	x := startXServer(t)
+	dir := t.TempDir()
 
 	readyRE := regexp.MustCompile(`since_launch_ms=(\d+) go_sys_kb=(\d+) go_heap_inuse_kb=(\d+)`)
 	var launch, rss, pss, anon, goSys, helpers []float64
@@ -60,7 +44,7 @@ func TestWindowFootprint(t *testing.T) {
 		logPath := filepath.Join(dir, fmt.Sprintf("run%d.log", i))
 		logf, _ := os.Create(logPath)
 		app := exec.Command(bin, "--data-dir", filepath.Join(dir, fmt.Sprintf("data%d", i)), "--name", "Ada", "--no-discovery")
-		app.Env = append(os.Environ(), "DISPLAY="+display)
+		app.Env = append(os.Environ(), "DISPLAY="+x.display)
 		app.Stdout, app.Stderr = logf, logf
 		if err := app.Start(); err != nil {
 			t.Fatal(err)
