@@ -68,6 +68,7 @@ scenario('no WebRTC in the app window: answering and calling open a real call wi
   await b.tid('incoming-call').waitFor({ timeout: 10_000 })
   await a.waitState('ringing')
   await b.tid('accept-video').click()
+  await b.tid('opening-call-window').waitFor({ timeout: 5_000 })
 
   // The call window took it: A decodes B's (fake) camera, both are connected.
   await waitLog(pb, /browser: call window opened.*app_mode=true/)
