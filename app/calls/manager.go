@@ -618,9 +618,14 @@ func (m *Manager) LinkLost(peer identity.PeerID) {
 func (m *Manager) Close() {
 	m.mu.Lock()
 	c := m.current
-	ringing := c != nil && c.info.Direction == DirectionIncoming && c.info.State == StateRinging
+	live := c != nil && c.info.State.Live()
+	ringing := live && c.info.Direction == DirectionIncoming && c.info.State == StateRinging
+	var id string
+	if live {
+		id = c.info.ID
+	}
 	m.mu.Unlock()
-	if c == nil || !c.info.State.Live() {
+	if !live {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -630,7 +635,7 @@ func (m *Manager) Close() {
 		m.finish(c, OutcomeMissed, "Peerline was closed while the call rang")
 		return
 	}
-	m.Hangup(ctx, c.info.ID)
+	m.Hangup(ctx, id)
 }
 
 // lowerID reports whether a sorts before b (glare tie-break).
