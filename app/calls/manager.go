@@ -376,10 +376,13 @@ func (m *Manager) Hangup(ctx context.Context, callID string) error {
 	if err != nil {
 		return err
 	}
+	m.mu.Lock()
+	dir, state := c.info.Direction, c.info.State
+	m.mu.Unlock()
 	switch {
-	case c.info.Direction == DirectionOutgoing && c.info.State <= StateRinging:
+	case dir == DirectionOutgoing && state <= StateRinging:
 		return m.Cancel(ctx, callID)
-	case c.info.Direction == DirectionIncoming && c.info.State == StateRinging:
+	case dir == DirectionIncoming && state == StateRinging:
 		return m.Decline(ctx, callID)
 	}
 	m.reply(ctx, c, signaling.TypeHangup, signaling.Hangup{})
