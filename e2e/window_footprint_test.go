@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -36,20 +35,13 @@ func TestWindowFootprint(t *testing.T) {
 	bin := buildDesktop(t)
 	fi, _ := os.Stat(bin)
 	x := startXServer(t)
-	dir := t.TempDir()
 
 	readyRE := regexp.MustCompile(`since_launch_ms=(\d+) go_sys_kb=(\d+) go_heap_inuse_kb=(\d+)`)
 	var launch, rss, pss, anon, goSys, helpers []float64
-	for i := range *samples {
-		logPath := filepath.Join(dir, fmt.Sprintf("run%d.log", i))
-		logf, _ := os.Create(logPath)
-		app := exec.Command(bin, "--data-dir", filepath.Join(dir, fmt.Sprintf("data%d", i)), "--name", "Ada", "--no-discovery")
-		app.Env = append(os.Environ(), "DISPLAY="+x.display)
-		app.Stdout, app.Stderr = logf, logf
-		if err := app.Start(); err != nil {
-			t.Fatal(err)
-		}
-		line := waitLogLine(t, logPath, `msg="desktop: ui ready" window=app`, 30*time.Second)
+	for range *samples {
+		app := x.startProcess(t, bin, "--data-dir", t.TempDir(), "--name", "Ada", "--no-discovery")
+		pid := app.cmd.Process.Pid
+		line := app.logLine(t, `msg="desktop: ui ready" window=app`, 30*time.Second)
 		m := readyRE.FindStringSubmatch(line)
 		if m == nil {
 			t.Fatalf("ready line without figures: %s", line)
@@ -57,25 +49,16 @@ func TestWindowFootprint(t *testing.T) {
 		launch = append(launch, atof(m[1]))
 		goSys = append(goSys, atof(m[2])/1024)
 		time.Sleep(10 * time.Second) // idle
-		st := procStatus(app.Process.Pid)
+		st := procStatus(pid)
 		rss = append(rss, st["VmRSS"]/1024)
 		anon = append(anon, st["RssAnon"]/1024)
-		pss = append(pss, procFile(fmt.Sprintf("/proc/%d/smaps_rollup", app.Process.Pid))["Pss"]/1024)
+		pss = append(pss, procFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid))["Pss"]/1024)
 		var h float64
-		for _, pid := range childPIDs(app.Process.Pid) {
-			h += procStatus(pid)["VmRSS"] / 1024
+		for _, child := range childPIDs(pid) {
+			h += procStatus(child)["VmRSS"] / 1024
 		}
 		helpers = append(helpers, h)
-		app.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { app.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			app.Process.Kill()
-			<-done
-		}
-		logf.Close()
+		app.quit(t)
 	}
 	t.Logf("footprint (%d launches, medians):\n"+
 		"  binary (linux/amd64, stripped): %.1f MB\n"+

@@ -483,8 +483,19 @@ func (x *xServer) startHeadless(t *testing.T, bin, data string) *windowApp {
 // waitLog waits for text in the app's log.
 func (a *windowApp) waitLog(t *testing.T, text string, timeout time.Duration) {
 	t.Helper()
+	a.logLine(t, text, timeout)
+}
+
+// logLine waits for a line of the app's log containing text and returns it.
+func (a *windowApp) logLine(t *testing.T, text string, timeout time.Duration) string {
+	t.Helper()
 	deadline := time.Now().Add(timeout)
-	for !strings.Contains(a.log.String(), text) {
+	for {
+		for _, l := range strings.Split(a.log.String(), "\n") {
+			if strings.Contains(l, text) {
+				return l
+			}
+		}
 		if time.Now().After(deadline) {
 			t.Fatalf("no %q in the app log after %v; log:\n%s", text, timeout, a.log)
 		}

@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"fmt"
 	"image"
 	"image/png"
 	"os"
@@ -26,55 +25,21 @@ func TestRealWindow(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a real window under Xvfb; skipped with -short")
 	}
-	for _, tool := range []string{"Xvfb", "openbox", "import"} {
+	for _, tool := range []string{"Xvfb", "openbox", "xprop", "import"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed (make test installs xvfb, openbox and imagemagick)", tool)
+			t.Skipf("%s not installed (make test installs xvfb, openbox, x11-utils and imagemagick)", tool)
 		}
 	}
-	root, _ := filepath.Abs("..")
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "peerline")
-	build := exec.Command("go", "build", "-tags", "desktop,production,webkit2_41", "-ldflags", "-w -s", "-o", bin, ".")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildDesktop(t)
+	x := startXServer(t)
+	app := x.startProcess(t, bin, "--data-dir", t.TempDir(), "--name", "Ada Lovelace", "--no-discovery")
 
-	display := fmt.Sprintf(":%d", 90+os.Getpid()%9)
-	start := func(name string, env []string, args ...string) *exec.Cmd {
-		cmd := exec.Command(name, args...)
-		cmd.Env = append(os.Environ(), env...)
-		if err := cmd.Start(); err != nil {
-			t.Fatalf("start %s: %v", name, err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		return cmd
-	}
-	start("Xvfb", nil, display, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
-	time.Sleep(500 * time.Millisecond)
-	env := []string{"DISPLAY=" + display}
-	start("openbox", env)
-	logPath := filepath.Join(dir, "peerline.log")
-	logf, _ := os.Create(logPath)
-	app := exec.Command(bin, "--data-dir", filepath.Join(dir, "data"), "--name", "Ada Lovelace", "--no-discovery")
-	app.Env = append(os.Environ(), env...)
-	app.Stdout, app.Stderr = logf, logf
-	if err := app.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { app.Process.Kill(); app.Wait() })
-
-	shot := filepath.Join(dir, "window.png")
+	shot := filepath.Join(t.TempDir(), "window.png")
 	deadline := time.Now().Add(30 * time.Second)
 	var colours int
-	for time.Now().Before(deadline) {
+	for time.Now().Before(deadline) && app.running() {
 		time.Sleep(time.Second)
-		if app.ProcessState != nil {
-			break
-		}
-		cmd := exec.Command("import", "-window", "root", shot)
-		cmd.Env = append(os.Environ(), env...)
-		if cmd.Run() != nil {
+		if x.command("import", "-window", "root", shot).Run() != nil {
 			continue
 		}
 		colours = distinctColours(t, shot)
@@ -84,50 +49,31 @@ func TestRealWindow(t *testing.T) {
 			break
 		}
 	}
-	logs, _ := os.ReadFile(logPath)
 	if colours <= 200 {
-		t.Fatalf("the window looks blank (%d colours on screen) after 30 s; app log:\n%s", colours, logs)
+		t.Fatalf("the window looks blank (%d colours on screen) after 30 s; app log:\n%s", colours, app.log)
 	}
 	t.Logf("window rendered: %d colours on screen", colours)
-	ready := waitLogLine(t, logPath, `msg="desktop: ui ready" window=app`, 20*time.Second)
+	ready := app.logLine(t, `msg="desktop: ui ready" window=app`, 20*time.Second)
 	for _, want := range []string{"media_devices=true", "since_launch_ms="} {
 		if !strings.Contains(ready, want) {
 			t.Errorf("the window's ready line lacks %s:\n%s", want, ready)
 		}
 	}
-	conf := waitLogLine(t, logPath, `msg="peerline: webview configured"`, 5*time.Second)
+	conf := app.logLine(t, `msg="peerline: webview configured"`, 5*time.Second)
 	if !strings.Contains(conf, "media_stream=true") {
 		t.Errorf("webview not configured for media: %s", conf)
 	}
 	t.Logf("%s\n%s", conf, ready)
-	logs, _ = os.ReadFile(logPath)
-	for _, l := range strings.Split(string(logs), "\n") {
+	for _, l := range strings.Split(app.log.String(), "\n") {
 		if strings.Contains(l, "level=ERROR") {
 			t.Errorf("the app logged an error: %s", l)
 		}
 	}
 	if os.Getenv("PEERLINE_UPDATE_SCREENSHOTS") == "1" {
 		if data, err := os.ReadFile(shot); err == nil {
+			root, _ := filepath.Abs("..")
 			os.WriteFile(filepath.Join(root, "docs", "screenshots", "window.png"), data, 0o644)
 		}
-	}
-}
-
-// waitLogLine waits for a line of the log file containing sub and returns it.
-func waitLogLine(t *testing.T, path, sub string, timeout time.Duration) string {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		data, _ := os.ReadFile(path)
-		for _, l := range strings.Split(string(data), "\n") {
-			if strings.Contains(l, sub) {
-				return l
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no log line with %q within %s; log:\n%s", sub, timeout, data)
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }
 
