@@ -24,6 +24,7 @@ export type {
 export { BackendError, type BackendErrorCode } from './errors'
 export { EVENTS, type EventName } from './events'
 export type * from './types'
+export { defaultSettings } from './settings'
 export { BridgeBackend } from './bridgeBackend'
 export { WailsBackend, inWails } from './wailsBackend'
 

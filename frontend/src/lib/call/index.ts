@@ -15,7 +15,7 @@
  *     CallSignaling (signaling.ts) maps negotiation messages onto the Calls service
  */
 export { CallSession } from './session'
-export { TypedEmitter, type Handler } from './emitter'
+
 export { CallEvent } from './types'
 export type {
   CallEventHandler,

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { Switchboard } from './calltest/backend'
+import { Switchboard } from './calltest/switchboard'
 import { FakePeerConnection, fakeRtc, waitFor } from './calltest/rtc'
 import { CallSession } from './session'
 import { FULL_SIZE_BITRATE, readyForFullSize, startScale } from './startsize'

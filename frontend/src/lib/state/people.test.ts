@@ -177,9 +177,9 @@ describe('PeopleState', () => {
 
   test('dispose unsubscribes', () => {
     const { backend, people } = setup()
-    expect(backend.listeners('peer:online')).toBe(1)
+    expect(backend.listenerCount('peer:online')).toBe(1)
     people.dispose()
-    expect(backend.listeners('peer:online')).toBe(0)
+    expect(backend.listenerCount('peer:online')).toBe(0)
   })
 })
 

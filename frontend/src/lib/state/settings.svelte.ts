@@ -3,24 +3,10 @@
  * add a signaling or ICE server. Settings.Put validates; its error comes
  * back in words.
  */
-import { EVENTS, type Backend, type Settings, type SettingsICEServer, type Theme } from '../backend'
-import { humanError } from './labels'
+import { EVENTS, defaultSettings, type Backend, type Settings, type SettingsICEServer, type Theme } from '../backend'
 
-/** The settings a fresh install has (Go store.Defaults). */
-export function defaultSettings(): Settings {
-  return {
-    displayName: '',
-    signalingServers: [],
-    iceServers: [],
-    disableLanDiscovery: false,
-    discoveryInterfaces: [],
-    camera: '',
-    microphone: '',
-    speaker: '',
-    ringTimeoutSeconds: 45,
-    theme: 'system',
-  }
-}
+export { defaultSettings }
+import { humanError } from './labels'
 
 /** Fields whose change takes effect only after Peerline restarts. */
 const restartFields: (keyof Settings)[] = ['signalingServers', 'disableLanDiscovery', 'discoveryInterfaces']

@@ -1,99 +1,56 @@
 /**
  * A fake of the two Go apps on either end of a call: each side gets a
- * Backend whose Calls methods behave like app/calls (states, outcomes,
+ * FakeBackend whose Calls methods behave like app/calls (states, outcomes,
  * events) and reach the other side's events, asynchronously and in order.
  */
-import type {
-  Backend,
-  CallInfo,
-  CallOutcome,
-  CallSignal,
-  CallState,
-  CallsService,
-  Candidate,
-  EventMap,
-  EventName,
-  ICEServer,
-  IncomingCallEvent,
-  MediaState,
-} from '../../backend'
+import type { CallInfo, CallOutcome, CallSignal, CallState, Candidate, ICEServer, IncomingCallEvent, MediaState } from '../../backend'
 import { BackendError } from '../../backend'
-
-const tick = () => new Promise<void>((r) => setTimeout(r, 0))
+import { FakeBackend } from '../../backend/backendtest'
 
 interface SharedCall {
   id: string
-  caller: FakeBackend
-  callee: FakeBackend
+  caller: SwitchboardBackend
+  callee: SwitchboardBackend
   video: boolean
   offer: string
   early: Candidate[]
   earlyEnd: boolean
   answered: boolean
   connected: boolean
-  info: Map<FakeBackend, CallInfo>
+  info: Map<SwitchboardBackend, CallInfo>
 }
 
-export interface MethodCall {
-  method: string
-  args: unknown[]
-}
-
-export class FakeBackend implements Backend {
-  readonly kind = 'bridge' as const
-  other!: FakeBackend
-  readonly log: MethodCall[] = []
-  /** Methods that reject with this error instead of running. */
-  readonly failures: Partial<Record<keyof CallsService, Error>> = {}
+/**
+ * One side's Go app: the one FakeBackend (queued, like the bridge) whose
+ * Calls methods run the Switchboard's fake app/calls.
+ */
+export class SwitchboardBackend extends FakeBackend {
+  other!: SwitchboardBackend
   /** Calls.Start finds the callee offline. */
   offline = false
   /** The callee is in another call. */
   busy = false
+  /** What Calls.IceServers answers. */
   iceServerList: ICEServer[] = []
   current: SharedCall | null = null
-  private handlers = new Map<string, Set<(d: unknown) => void>>()
-  private connHandlers = new Set<(c: boolean) => void>()
 
   constructor(
     readonly peerId: string,
-    private readonly board: Switchboard,
-  ) {}
-
-  readonly identity = undefined as unknown as Backend['identity']
-  readonly peers = undefined as unknown as Backend['peers']
-  readonly contacts = undefined as unknown as Backend['contacts']
-  readonly history = undefined as unknown as Backend['history']
-  readonly settings = undefined as unknown as Backend['settings']
-  readonly desktop = undefined as unknown as Backend['desktop']
-
-  readonly calls: CallsService = {
-    start: (peer, video, offer) => this.run('start', [peer, video, offer], () => this.board.start(this, peer, video, offer)),
-    accept: (id, video, answer) => this.run('accept', [id, video, answer], () => this.board.accept(this, id, video, answer)),
-    decline: (id) => this.run('decline', [id], () => this.board.end(this, id, 'decline')),
-    cancel: (id) => this.run('cancel', [id], () => this.board.end(this, id, 'cancel')),
-    hangup: (id) => this.run('hangup', [id], () => this.board.end(this, id, 'hangup')),
-    candidate: (id, c) => this.run('candidate', [id, c], () => this.board.candidate(this, id, c)),
-    renegotiate: (id, kind, sdp) => this.run('renegotiate', [id, kind, sdp], () => this.board.renegotiate(this, id, kind, sdp)),
-    mediaState: (id, s) => this.run('mediaState', [id, s], () => this.board.mediaState(this, id, s)),
-    current: () => this.run('current', [], () => (this.current && this.current.info.get(this)?.state !== 'ended' ? this.current.info.get(this)! : null)),
-    incoming: () => this.run('incoming', [], () => this.ringing()),
-    iceServers: () => this.run('iceServers', [], () => this.iceServerList),
+    board: Switchboard,
+  ) {
+    super({ queued: true })
+    this.impl('calls.start', (peer: string, video: boolean, offer: string) => board.start(this, peer, video, offer))
+    this.impl('calls.accept', (id: string, video: boolean, answer: string) => board.accept(this, id, video, answer))
+    this.impl('calls.decline', (id: string) => board.end(this, id))
+    this.impl('calls.cancel', (id: string) => board.end(this, id))
+    this.impl('calls.hangup', (id: string) => board.end(this, id))
+    this.impl('calls.candidate', (id: string, c: Candidate) => board.candidate(this, id, c))
+    this.impl('calls.renegotiate', (id: string, kind: 'offer' | 'answer', sdp: string) => board.renegotiate(this, id, kind, sdp))
+    this.impl('calls.mediaState', (id: string, s: MediaState) => board.mediaState(this, id, s))
+    this.impl('calls.current', () => (this.current && this.current.info.get(this)?.state !== 'ended' ? this.current.info.get(this)! : null))
+    this.impl('calls.incoming', () => this.ringing())
+    this.impl('calls.iceServers', () => this.iceServerList)
   }
-
-  on<E extends EventName>(event: E, handler: (data: EventMap[E]) => void): () => void {
-    let set = this.handlers.get(event)
-    if (!set) this.handlers.set(event, (set = new Set()))
-    const h = handler as (d: unknown) => void
-    set.add(h)
-    return () => void set.delete(h)
-  }
-
-  onConnectionChange(handler: (connected: boolean) => void): () => void {
-    this.connHandlers.add(handler)
-    return () => void this.connHandlers.delete(handler)
-  }
-
-  close(): void {}
 
   /** The ringing incoming call, as Calls.Incoming answers it. */
   private ringing(): IncomingCallEvent | null {
@@ -102,53 +59,22 @@ export class FakeBackend implements Backend {
     if (!c || c.callee !== this || c.answered || info?.state !== 'ringing') return null
     return { call: info, offer: c.offer, candidates: [...c.early], endOfCandidates: c.earlyEnd }
   }
-
-  /** Subscribed handlers, for leak checks. */
-  get listenerCount(): number {
-    let n = this.connHandlers.size
-    for (const s of this.handlers.values()) n += s.size
-    return n
-  }
-
-  /** Methods called, by name. */
-  called(method: keyof CallsService): MethodCall[] {
-    return this.log.filter((c) => c.method === method)
-  }
-
-  /** Pushes an event, after those already queued (like Go's bus). */
-  emit<E extends EventName>(event: E, data: EventMap[E]): void {
-    setTimeout(() => {
-      for (const h of [...(this.handlers.get(event) ?? [])]) h(data)
-    }, 0)
-  }
-
-  private async run<T>(method: keyof CallsService, args: unknown[], fn: () => T | Promise<T>): Promise<T> {
-    this.log.push({ method, args })
-    const fail = this.failures[method]
-    if (fail) {
-      await tick()
-      throw fail
-    }
-    const out = await fn()
-    await tick() // events emitted while running arrive before the result, as over the bridge
-    return out
-  }
 }
 
 /** Two fake apps that can call each other. */
 export class Switchboard {
-  readonly a: FakeBackend
-  readonly b: FakeBackend
+  readonly a: SwitchboardBackend
+  readonly b: SwitchboardBackend
   private n = 0
 
   constructor() {
-    this.a = new FakeBackend('PEERA', this)
-    this.b = new FakeBackend('PEERB', this)
+    this.a = new SwitchboardBackend('PEERA', this)
+    this.b = new SwitchboardBackend('PEERB', this)
     this.a.other = this.b
     this.b.other = this.a
   }
 
-  start(from: FakeBackend, peer: string, video: boolean, offer: string): CallInfo {
+  start(from: SwitchboardBackend, peer: string, video: boolean, offer: string): CallInfo {
     const to = from.other
     if (peer !== to.peerId) throw new BackendError('failed', 'not a peer id')
     if (from.current && from.current.info.get(from)?.state !== 'ended') throw new BackendError('failed', 'calls: already in a call')
@@ -174,7 +100,7 @@ export class Switchboard {
     return mine
   }
 
-  accept(from: FakeBackend, id: string, video: boolean, answer: string): CallInfo {
+  accept(from: SwitchboardBackend, id: string, video: boolean, answer: string): CallInfo {
     const call = this.live(from, id)
     if (call.callee !== from || call.answered) throw new BackendError('failed', 'calls: not possible in this call state')
     call.answered = true
@@ -187,7 +113,8 @@ export class Switchboard {
     return info
   }
 
-  end(from: FakeBackend, id: string, how: 'decline' | 'cancel' | 'hangup'): void {
+  /** Decline, cancel and hang up: Go tells them apart by who ends and whether it was answered. */
+  end(from: SwitchboardBackend, id: string): void {
     const call = this.live(from, id)
     const other = from === call.caller ? call.callee : call.caller
     if (!call.answered) {
@@ -200,13 +127,12 @@ export class Switchboard {
       }
       return
     }
-    void how
     const outcome: CallOutcome = call.connected ? 'completed' : 'failed'
     this.finish(call, from, outcome, 'you hung up')
     this.finish(call, other, outcome, 'the other side hung up')
   }
 
-  candidate(from: FakeBackend, id: string, c: Candidate): void {
+  candidate(from: SwitchboardBackend, id: string, c: Candidate): void {
     const call = this.live(from, id)
     const to = from === call.caller ? call.callee : call.caller
     const sig: CallSignal = c.candidate ? { call: id, kind: 'candidate', candidate: c } : { call: id, kind: 'end_of_candidates' }
@@ -218,35 +144,35 @@ export class Switchboard {
     to.emit('call:signal', sig)
   }
 
-  renegotiate(from: FakeBackend, id: string, kind: 'offer' | 'answer', sdp: string): void {
+  renegotiate(from: SwitchboardBackend, id: string, kind: 'offer' | 'answer', sdp: string): void {
     const call = this.live(from, id)
     if (!call.answered) throw new BackendError('failed', 'calls: not possible in this call state')
     const to = from === call.caller ? call.callee : call.caller
     to.emit('call:signal', { call: id, kind: 'renegotiate', description: kind, sdp })
   }
 
-  mediaState(from: FakeBackend, id: string, s: MediaState): void {
+  mediaState(from: SwitchboardBackend, id: string, s: MediaState): void {
     const call = this.live(from, id)
     if (!call.answered) throw new BackendError('failed', 'calls: not possible in this call state')
     if (s === 'connected') call.connected = true
     this.set(call, from, s)
   }
 
-  private live(from: FakeBackend, id: string): SharedCall {
+  private live(from: SwitchboardBackend, id: string): SharedCall {
     const call = from.current
     if (!call || call.id !== id) throw new BackendError('failed', 'calls: no such call')
     if (call.info.get(from)?.state === 'ended') throw new BackendError('failed', 'calls: not possible in this call state')
     return call
   }
 
-  private set(call: SharedCall, side: FakeBackend, state: CallState): CallInfo {
+  private set(call: SharedCall, side: SwitchboardBackend, state: CallState): CallInfo {
     const info = { ...call.info.get(side)!, state }
     call.info.set(side, info)
     side.emit('call:state', info)
     return info
   }
 
-  private finish(call: SharedCall, side: FakeBackend, outcome: CallOutcome, reason: string): CallInfo {
+  private finish(call: SharedCall, side: SwitchboardBackend, outcome: CallOutcome, reason: string): CallInfo {
     const cur = call.info.get(side)!
     if (cur.state === 'ended') return cur
     const info: CallInfo = { ...cur, state: 'ended', outcome, reason, endedAt: new Date().toISOString() }
