@@ -94,7 +94,12 @@ export interface DesktopService {
   openCallWindow(intent: CallIntent): Promise<CallWindow>
 }
 
-export type BackendKind = 'wails' | 'bridge'
+export const BackendKind = {
+  Wails: 'wails',
+  Bridge: 'bridge',
+} as const
+/** One of BackendKind's values. */
+export type BackendKind = (typeof BackendKind)[keyof typeof BackendKind]
 
 export interface Backend {
   /** Which transport this is. */

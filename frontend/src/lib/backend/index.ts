@@ -10,9 +10,9 @@ import type { Backend } from './backend'
 import { BridgeBackend } from './bridgeBackend'
 import { WailsBackend, inWails } from './wailsBackend'
 
+export { BackendKind } from './backend'
 export type {
   Backend,
-  BackendKind,
   CallsService,
   ContactsService,
   HistoryService,
@@ -23,7 +23,7 @@ export type {
 } from './backend'
 export { BackendError, type BackendErrorCode } from './errors'
 export { EVENTS, type EventName } from './events'
-export type * from './types'
+export * from './types'
 export { defaultSettings } from './settings'
 export { BridgeBackend } from './bridgeBackend'
 export { WailsBackend, inWails } from './wailsBackend'

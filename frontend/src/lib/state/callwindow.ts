@@ -11,12 +11,12 @@
  * here (they are Go calls, not media). It has no media of its own.
  */
 import { EVENTS, type Backend, type CallInfo, type CallIntent, type IncomingCallEvent } from '../backend'
-import { CallError, CallEvent, endError, toCallError, type CallEventHandler, type CallEventMap, type CallState, type MediaFlags } from '../call'
+import { CallError, CallEvent, LIVE_STATES, endError, toCallError, type CallEventHandler, type CallEventMap, type CallState, type MediaFlags } from '../call'
 import { TypedEmitter } from '../emitter'
 import type { CallEngine } from './call.svelte'
 
 const NO_MEDIA: MediaFlags = { micOn: false, cameraOn: false, screenSharing: false }
-const LIVE: CallState[] = ['calling', 'ringing', 'connecting', 'connected', 'reconnecting']
+const LIVE = LIVE_STATES
 
 export interface CallWindowEngineOptions {
   /**

@@ -245,7 +245,12 @@ export class PeopleState {
 }
 
 /** How a person is added by hand. */
-export type AddVia = 'server' | 'address'
+export const AddVia = {
+  Server: 'server',
+  Address: 'address',
+} as const
+/** One of AddVia's values. */
+export type AddVia = (typeof AddVia)[keyof typeof AddVia]
 
 /** The "Add person" form: pick someone on the LAN, or type an id with a server or address. */
 export class AddPersonForm {
