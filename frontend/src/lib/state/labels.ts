@@ -4,6 +4,7 @@
  * word things the same way.
  */
 import type { DiscoveryReason, Diagnosis, HistoryEntry } from '../backend'
+import { ServerURLError } from '../serverurl'
 
 /** A short explanation of why nobody shows up, for the empty people list. */
 export interface Explanation {
@@ -188,4 +189,14 @@ export function humanError(err: unknown): string {
   if (!text) text = 'Something went wrong'
   text = text[0].toUpperCase() + text.slice(1)
   return /[.!?]$/.test(text) ? text : text + '.'
+}
+
+/**
+ * The words for a signaling server address that is not one (a
+ * ServerURLError from lib/serverurl; anything else in humanError's words).
+ */
+export function serverURLProblem(err: unknown): string {
+  if (!(err instanceof ServerURLError)) return humanError(err)
+  if (err.reason === 'empty' || err.reason.startsWith('want a wss://')) return 'A signaling server address starts with wss:// (or ws:// on a private network).'
+  return `That server address is not valid: ${err.reason}.`
 }

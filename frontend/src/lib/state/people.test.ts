@@ -201,19 +201,26 @@ describe('AddPersonForm', () => {
     expect(form.via).toBe('server')
     form.id = 'ZZZZZZZ-9999999'
     await form.submit()
-    expect(backend.callsTo('contacts.add')[0][0]).toMatchObject({ server: 'wss://signal.example', address: '' })
+    expect(backend.callsTo('contacts.add')[0][0]).toMatchObject({ server: 'wss://signal.example/v1/signal', address: '' })
   })
 
   test.each([
     { name: 'no id', id: '', address: '', want: 'Enter their Peerline ID.' },
     { name: 'bad address', id: 'X', address: 'nope', want: 'Write the address as host:port, for example 192.168.1.20:47800.' },
-  ])('refuses $name without asking the app', async ({ id, address, want }) => {
+    { name: 'a server without a scheme', id: 'X', server: 'signal.example', want: 'A signaling server address starts with wss:// (or ws:// on a private network).' },
+    { name: 'a server with a password', id: 'X', server: 'wss://u:p@signal.example', want: /^That server address is not valid: .*credentials/ },
+    { name: 'a server with a bad port', id: 'X', server: 'wss://signal.example:0', want: /^That server address is not valid: bad port/ },
+  ])('refuses $name without asking the app', async ({ id, address, server, want }) => {
     const { backend, people } = setup()
     const form = new AddPersonForm(people)
     form.id = id
-    form.address = address
+    if (server !== undefined) {
+      form.via = 'server'
+      form.server = server
+    } else form.address = address
     expect(await form.submit()).toBeNull()
-    expect(form.error).toBe(want)
+    if (typeof want === 'string') expect(form.error).toBe(want)
+    else expect(form.error).toMatch(want)
     expect(backend.callsTo('contacts.add')).toHaveLength(0)
   })
 
