@@ -10,6 +10,7 @@
  *   ← {"id":7,"result":...}  or  {"id":7,"error":{"code":"...","message":"..."}}
  *   ← {"event":"noun:verb","data":...}   (pushed to every client)
  */
+import { TypedEmitter } from '../emitter'
 
 /** Codes the bridge answers with. A service may add its own (see Go `bridge.Coder`). */
 export type ServerErrorCode =
@@ -89,8 +90,6 @@ interface Job {
   timer?: ReturnType<typeof setTimeout>
 }
 
-type Handler = (data: unknown) => void
-
 /**
  * A reconnecting client for the bridge. Calls made while the socket is
  * connecting or reconnecting wait for it (up to connectTimeoutMs). Calls in
@@ -115,8 +114,8 @@ export class BridgeTransport {
   private nextId = 1
   private readonly pending = new Map<number, Job>() // sent, awaiting an answer
   private readonly queue: Job[] = [] // not sent yet
-  private readonly handlers = new Map<string, Set<Handler>>()
-  private readonly connectionHandlers = new Set<(connected: boolean) => void>()
+  private readonly events = new TypedEmitter<Record<string, unknown>>('bridge')
+  private readonly link = new TypedEmitter<{ connection: boolean }>('bridge')
 
   constructor(options: BridgeOptions = {}) {
     this.url = options.url ?? defaultURL()
@@ -160,20 +159,12 @@ export class BridgeTransport {
 
   /** Calls handler with the data of every `event` pushed; returns the unsubscribe function. */
   on<T = unknown>(event: string, handler: (data: T) => void): () => void {
-    let set = this.handlers.get(event)
-    if (!set) this.handlers.set(event, (set = new Set()))
-    const h = handler as Handler
-    set.add(h)
-    return () => {
-      set.delete(h)
-      if (set.size === 0 && this.handlers.get(event) === set) this.handlers.delete(event)
-    }
+    return this.events.on(event, handler as (data: unknown) => void)
   }
 
   /** Calls handler each time the socket opens (true) or drops (false); returns the unsubscribe function. */
   onConnectionChange(handler: (connected: boolean) => void): () => void {
-    this.connectionHandlers.add(handler)
-    return () => this.connectionHandlers.delete(handler)
+    return this.link.on('connection', handler)
   }
 
   /** Whether the socket is open now. */
@@ -307,25 +298,11 @@ export class BridgeTransport {
   }
 
   private dispatch(event: string, data: unknown): void {
-    const set = this.handlers.get(event)
-    if (!set) return
-    for (const h of [...set]) {
-      try {
-        h(data)
-      } catch (err) {
-        console.error(`bridge: handler for ${event} threw`, err)
-      }
-    }
+    this.events.emit(event, data)
   }
 
   private notifyConnection(connected: boolean): void {
-    for (const h of [...this.connectionHandlers]) {
-      try {
-        h(connected)
-      } catch (err) {
-        console.error('bridge: connection handler threw', err)
-      }
-    }
+    this.link.emit('connection', connected)
   }
 
   private rejectAll(jobs: Job[], code: ClientErrorCode, message: (method: string) => string): void {

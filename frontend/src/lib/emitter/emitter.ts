@@ -1,7 +1,8 @@
 /**
- * TypedEmitter: the one event emitter of the call engine and the state
- * classes (lib/call, lib/state). Events are named by the keys of an event
- * map, each with its data type, as LiveKit's TypedEventEmitter does:
+ * TypedEmitter: the one event emitter of the frontend (the call engine,
+ * the state classes, the bridge transport and the test fakes). Events are
+ * named by the keys of an event map, each with its data type, as LiveKit's
+ * TypedEventEmitter does:
  *
  *   const e = new TypedEmitter<{ state: StateChange; stats: CallStats | null }>()
  *   const off = e.on('state', (c) => ...)
