@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/peerline/peerline/internal/netnstest"
 )
 
 // TestCallLAN: a whole call between two LAN peers, hung up by the callee,
@@ -169,7 +171,7 @@ func TestCallNoAnswer(t *testing.T) {
 // LAN, rather than three instances sharing one namespace's loopback.
 func TestCallBusy(t *testing.T) {
 	requireE2E(t)
-	lan := NewLAN(t, 3)
+	lan := netnstest.NewLAN(t, 3)
 	a := StartInstance(t, lan.Hosts[0], "A", Options{})
 	b := StartInstance(t, lan.Hosts[1], "B", Options{})
 	c := StartInstance(t, lan.Hosts[2], "C", Options{})

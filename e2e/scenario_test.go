@@ -10,6 +10,8 @@ import (
 	"encoding/json"
 	"testing"
 	"time"
+
+	"github.com/peerline/peerline/internal/netnstest"
 )
 
 // Waits the tests allow (generous: a shared 2-core machine; the tight
@@ -21,9 +23,9 @@ const (
 
 // lanPair starts A and B on a two-host LAN and waits until each lists the
 // other online on the LAN.
-func lanPair(t *testing.T, optsA, optsB Options) (a, b *Instance, lan *LAN) {
+func lanPair(t *testing.T, optsA, optsB Options) (a, b *Instance, lan *netnstest.LAN) {
 	t.Helper()
-	lan = NewLAN(t, 2)
+	lan = netnstest.NewLAN(t, 2)
 	a = StartInstance(t, lan.Hosts[0], "A", optsA)
 	b = StartInstance(t, lan.Hosts[1], "B", optsB)
 	waitOnlineLAN(t, a, b)
