@@ -3,8 +3,8 @@
 package e2e
 
 // Building blocks the tests share: two instances on a LAN that have found
-// each other, and a full call round trip played by the test in the role
-// of both UIs.
+// each other, a call brought to connected, and a full call round trip,
+// played by the test in the role of both UIs.
 
 import (
 	"encoding/json"
@@ -38,6 +38,21 @@ func waitOnlineLAN(t *testing.T, in, other *Instance) PeerView {
 	t.Helper()
 	p, _ := in.WaitPeer(other.ID(), func(p PeerView) bool { return p.Online && p.LAN }, discoverTimeout)
 	return p
+}
+
+// connectedCall places a call from a to b and brings it to connected on
+// both sides (the test plays both UIs). It returns the call id.
+func connectedCall(t *testing.T, a, b *Instance) string {
+	t.Helper()
+	call := a.StartCall(b.ID(), true, FakeSDP("offer"))
+	b.WaitIncoming(a.ID(), call.ID, signalTimeout)
+	b.Do(nil, "Calls.Accept", call.ID, true, FakeSDP("answer"))
+	a.WaitSignal(call.ID, "answer", nil, signalTimeout)
+	a.Do(nil, "Calls.MediaState", call.ID, "connected")
+	b.Do(nil, "Calls.MediaState", call.ID, "connected")
+	a.WaitState(call.ID, "connected", signalTimeout)
+	b.WaitState(call.ID, "connected", signalTimeout)
+	return call.ID
 }
 
 // roundTrip plays a whole call from caller to callee: ring, accept,
