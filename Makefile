@@ -22,7 +22,7 @@ comma := ,
 DESKTOP_TAGFLAG = -tags desktop,production$(if $(TAGS),$(comma)$(TAGS))
 
 # Fuzz targets run by `make test`, as package:FuzzFunc pairs.
-FUZZ_TARGETS ?= ./signaling:FuzzDecode ./signaling:FuzzScanEnvelope ./signaling:FuzzCodec ./signaling/identity:FuzzParse ./app/bridge:FuzzRequest ./app/store:FuzzValidateInput
+FUZZ_TARGETS ?= ./signaling:FuzzDecode ./signaling:FuzzScanEnvelope ./signaling:FuzzCodec ./signaling:FuzzParseServerURL ./signaling/identity:FuzzParse ./app/bridge:FuzzRequest ./app/store:FuzzValidateInput
 FUZZTIME ?= 10s
 
 NPM_CI := npm ci --no-audit --no-fund --no-progress
