@@ -45,12 +45,10 @@ export class ServerURL {
 
   /** Reads a server URL as typed; throws ServerURLError when Go would refuse it. */
   static parse(text: string): ServerURL {
-    return parse(text)
-  }
-
-  /** @internal the parser's constructor. */
-  static of(secure: boolean, host: string, port: number, path: string, query: string): ServerURL {
-    return new ServerURL(secure, host, port, path, query)
+    const p = parseParts(text)
+    const u = new ServerURL(p.secure, p.host, p.port, p.path, p.query)
+    if (u.toString().length > MAX_SERVER_URL_LEN) throw bad(`longer than ${MAX_SERVER_URL_LEN} bytes`)
+    return u
   }
 
   /** "wss" or "ws". */
@@ -81,13 +79,13 @@ export class ServerURL {
 
 /** Reads a server URL as typed; throws ServerURLError when Go would refuse it. */
 export function parseServerURL(text: string): ServerURL {
-  return parse(text)
+  return ServerURL.parse(text)
 }
 
 /** The canonical text of a server URL, or null when it is not one. */
 export function canonicalServerURL(text: string): string | null {
   try {
-    return parse(text).toString()
+    return ServerURL.parse(text).toString()
   } catch (err) {
     if (err instanceof ServerURLError) return null
     throw err
@@ -103,7 +101,7 @@ export function sameServerEndpoint(a: string, b: string): boolean {
 
 function canonicalOrNull(text: string): ServerURL | null {
   try {
-    return parse(text)
+    return ServerURL.parse(text)
   } catch {
     return null
   }
@@ -116,7 +114,16 @@ function trimASCII(s: string): string {
   return s.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, '')
 }
 
-function parse(input: string): ServerURL {
+/** The parts of a server URL, each in canonical form (port 0: the scheme's default). */
+interface Parts {
+  secure: boolean
+  host: string
+  port: number
+  path: string
+  query: string
+}
+
+function parseParts(input: string): Parts {
   const s = trimASCII(input)
   if (s === '') throw bad('empty')
   if (s.length > MAX_SERVER_URL_LEN) throw bad(`longer than ${MAX_SERVER_URL_LEN} bytes`)
@@ -151,9 +158,7 @@ function parse(input: string): ServerURL {
   let path = canonicalPart(rawPath, false)
   if (path === '' || path === '/') path = SIGNAL_PATH
   const query = canonicalPart(rawQuery, true)
-  const u = ServerURL.of(secure, host, port, path, query)
-  if (u.toString().length > MAX_SERVER_URL_LEN) throw bad(`longer than ${MAX_SERVER_URL_LEN} bytes`)
-  return u
+  return { secure, host, port, path, query }
 }
 
 /** host[:port] → the canonical host and the port, 0 for the scheme's default. */
