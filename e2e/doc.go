@@ -8,6 +8,7 @@
 //
 // It tests from the outside only: it reaches the app through its binary,
 // its command line and its bridge, as a user or the browser UI would, and
-// of app/ it imports only bridgetest, a client of the bridge's protocol. Its traffic stays on loopback and in the
-// network namespaces the tests create and remove.
+// of app/ it imports only bridgetest, a client of the bridge's protocol.
+// Its traffic stays on loopback and in the network namespaces the tests
+// create and remove (package netnstest).
 package e2e
