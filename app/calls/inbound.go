@@ -1,11 +1,13 @@
 package calls
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"time"
 
 	"github.com/peerline/peerline/signaling"
+	"github.com/peerline/peerline/signaling/identity"
 )
 
 // seenTTL is how long call ids are remembered against replays: longer
@@ -305,3 +307,6 @@ func (m *Manager) keepEarly(c *call, cand *signaling.Candidate) {
 		c.early = append(c.early, *cand)
 	}
 }
+
+// lowerID reports whether a sorts before b (glare tie-break).
+func lowerID(a, b identity.PeerID) bool { return bytes.Compare(a[:], b[:]) < 0 }
