@@ -90,7 +90,10 @@ func (m *Manager) Current() (Info, bool) {
 
 // Start places a call to peer with the UI's offer.
 func (m *Manager) Start(ctx context.Context, peer identity.PeerID, video bool, offer string) (Info, error) {
-	if peer.IsZero() || peer == m.cfg.Identity.ID() {
+	if peer == m.cfg.Identity.ID() {
+		return Info{}, ErrOwnID
+	}
+	if peer.IsZero() {
 		return Info{}, fmt.Errorf("%w: cannot call that peer", ErrBadInput)
 	}
 	if offer == "" || len(offer) > signaling.DefaultMaxMessageBytes/2 {

@@ -1,9 +1,8 @@
-package app
+package instance
 
 // The instance socket. The Peerline that holds a data dir's lock listens
-// on DataDir/peerline.sock (mode 0600), so that launching Peerline again
-// with that data dir brings the running window to the front instead of
-// failing. The protocol is one line each way, then the server closes:
+// on DataDir/peerline.sock (mode 0600). The protocol is one line each way,
+// then the server closes:
 //
 //	client: "peerline/1 activate\n"
 //	server: "ok\n"                  the window was asked to come to the front
@@ -33,7 +32,7 @@ import (
 
 // ErrNoWindow means the Peerline running with this data dir is headless:
 // it has no window to bring to the front.
-var ErrNoWindow = errors.New("app: the Peerline running with this data dir has no window (it runs --headless)")
+var ErrNoWindow = errors.New("the Peerline running with this data dir has no window (it runs --headless)")
 
 const (
 	// socketName is the instance socket's file name in the data dir.
@@ -46,7 +45,7 @@ const (
 	maxInstanceLine = 64
 	// instanceTimeout bounds how long the server waits for a request.
 	instanceTimeout = 2 * time.Second
-	// activateTimeout is how long ActivateRunning waits for an answer
+	// activateTimeout is how long Activate waits for an answer
 	// when its context has no deadline.
 	activateTimeout = 5 * time.Second
 
@@ -56,8 +55,8 @@ const (
 	answerError     = "error"
 )
 
-// instanceServer answers other launches on the instance socket.
-type instanceServer struct {
+// server answers other launches on the instance socket.
+type server struct {
 	ln       net.Listener
 	path     string // the socket file, however long
 	log      *slog.Logger
@@ -73,19 +72,19 @@ type instanceServer struct {
 // died (the caller holds the data dir's lock, so no live one listens
 // there) and listens on a new one. activate is called for each activate
 // request; nil answers no-window.
-func listenInstance(dir string, log *slog.Logger, activate func()) (*instanceServer, error) {
+func listen(dir string, log *slog.Logger, activate func()) (*server, error) {
 	path := filepath.Join(dir, socketName)
 	if err := removeStaleSocket(path); err != nil {
-		return nil, fmt.Errorf("app: instance socket: %w", err)
+		return nil, fmt.Errorf("instance: instance socket: %w", err)
 	}
 	addr, release, err := socketAddr(path)
 	if err != nil {
-		return nil, fmt.Errorf("app: instance socket: %w", err)
+		return nil, fmt.Errorf("instance: instance socket: %w", err)
 	}
 	ln, err := net.Listen("unix", addr)
 	release()
 	if err != nil {
-		return nil, fmt.Errorf("app: instance socket: %w", err)
+		return nil, fmt.Errorf("instance: instance socket: %w", err)
 	}
 	// Close must unlink path, not addr: a /proc/self/fd name is stale by
 	// then, and its number may name another directory.
@@ -95,9 +94,9 @@ func listenInstance(dir string, log *slog.Logger, activate func()) (*instanceSer
 	if err := os.Chmod(path, 0o600); err != nil && runtime.GOOS != "windows" {
 		ln.Close()
 		os.Remove(path)
-		return nil, fmt.Errorf("app: instance socket: %w", err)
+		return nil, fmt.Errorf("instance: instance socket: %w", err)
 	}
-	return &instanceServer{ln: ln, path: path, log: log, activate: activate, done: make(chan struct{})}, nil
+	return &server{ln: ln, path: path, log: log, activate: activate, done: make(chan struct{})}, nil
 }
 
 // removeStaleSocket removes the socket file at path, if any. It refuses
@@ -141,7 +140,7 @@ func socketAddr(path string) (addr string, release func(), err error) {
 }
 
 // serve answers connections until close.
-func (s *instanceServer) serve() {
+func (s *server) serve() {
 	backoff := 10 * time.Millisecond
 	for {
 		c, err := s.ln.Accept()
@@ -150,7 +149,7 @@ func (s *instanceServer) serve() {
 				return
 			}
 			// Out of descriptors, say: wait rather than spin.
-			s.log.Warn("app: instance socket: accept", "err", err)
+			s.log.Warn("instance: instance socket: accept", "err", err)
 			select {
 			case <-s.done:
 				return
@@ -172,7 +171,7 @@ func (s *instanceServer) serve() {
 
 // track records c as the connection being answered; it reports false
 // once the server is closed.
-func (s *instanceServer) track(c net.Conn) bool {
+func (s *server) track(c net.Conn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -185,36 +184,36 @@ func (s *instanceServer) track(c net.Conn) bool {
 // handle reads one request from c and answers it. Nothing a client sends
 // can crash the app: reads are bounded in size and time, and a panic in
 // the activate hook is logged.
-func (s *instanceServer) handle(c net.Conn) {
+func (s *server) handle(c net.Conn) {
 	c.SetDeadline(time.Now().Add(instanceTimeout))
 	line, err := readLine(c)
 	if err != nil {
-		s.log.Warn("app: instance socket: bad request", "err", err)
+		s.log.Warn("instance: instance socket: bad request", "err", err)
 		return
 	}
 	var answer string
 	switch {
 	case line != activateRequest:
-		s.log.Warn("app: instance socket: unknown request", "request", line)
+		s.log.Warn("instance: instance socket: unknown request", "request", line)
 		answer = answerError + " unknown request"
 	case s.activate == nil:
-		s.log.Info("app: another launch asked for the window; running headless")
+		s.log.Info("instance: another launch asked for the window; running headless")
 		answer = answerNoWindow
 	default:
-		s.log.Info("app: another launch asked for the window; bringing it to the front")
+		s.log.Info("instance: another launch asked for the window; bringing it to the front")
 		if err := s.callActivate(); err != nil {
-			s.log.Error("app: instance socket: activate", "err", err)
+			s.log.Error("instance: instance socket: activate", "err", err)
 			answer = answerError + " could not show the window"
 		} else {
 			answer = answerOK
 		}
 	}
 	if _, err := io.WriteString(c, answer+"\n"); err != nil {
-		s.log.Warn("app: instance socket: answer", "err", err)
+		s.log.Warn("instance: instance socket: answer", "err", err)
 	}
 }
 
-func (s *instanceServer) callActivate() (err error) {
+func (s *server) callActivate() (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("panic: %v", r)
@@ -226,7 +225,7 @@ func (s *instanceServer) callActivate() (err error) {
 
 // close stops serve (the owner waits for it), cuts the connection being
 // answered and removes the socket file.
-func (s *instanceServer) close() {
+func (s *server) close() {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -240,7 +239,7 @@ func (s *instanceServer) close() {
 	close(s.done)
 	s.ln.Close()
 	if err := os.Remove(s.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		s.log.Warn("app: instance socket: remove", "err", err)
+		s.log.Warn("instance: instance socket: remove", "err", err)
 	}
 }
 
@@ -261,39 +260,31 @@ func readLine(r io.Reader) (string, error) {
 	}
 }
 
-// ActivateRunning asks the Peerline running with dataDir ("" means
-// DefaultDataDir) to bring its window to the front, for a launch that
+// Activate asks the Peerline running with dataDir to bring its window to the front, for a launch that
 // found the data dir locked (ErrAlreadyRunning). It returns nil once the
 // running one has answered that it did, ErrNoWindow if that one is
 // headless, and an error if none answers before ctx ends (default: in
 // activateTimeout). While the socket is missing or refuses (the running
 // one is still starting), it tries again every 100 ms.
-func ActivateRunning(ctx context.Context, dataDir string) error {
+func Activate(ctx context.Context, dataDir string) error {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, activateTimeout)
 		defer cancel()
 	}
-	if dataDir == "" {
-		dir, err := DefaultDataDir()
-		if err != nil {
-			return err
-		}
-		dataDir = dir
-	}
 	c, err := dialInstance(ctx, filepath.Join(dataDir, socketName))
 	if err != nil {
-		return fmt.Errorf("app: activate: %w", err)
+		return fmt.Errorf("instance: activate: %w", err)
 	}
 	defer c.Close()
 	deadline, _ := ctx.Deadline()
 	c.SetDeadline(deadline)
 	if _, err := io.WriteString(c, activateRequest+"\n"); err != nil {
-		return fmt.Errorf("app: activate: %w", err)
+		return fmt.Errorf("instance: activate: %w", err)
 	}
 	answer, err := readLine(c)
 	if err != nil {
-		return fmt.Errorf("app: activate: no answer: %w", err)
+		return fmt.Errorf("instance: activate: no answer: %w", err)
 	}
 	switch {
 	case answer == answerOK:
@@ -301,9 +292,9 @@ func ActivateRunning(ctx context.Context, dataDir string) error {
 	case answer == answerNoWindow:
 		return ErrNoWindow
 	case strings.HasPrefix(answer, answerError+" "):
-		return fmt.Errorf("app: activate: the running Peerline answered: %s", strings.TrimPrefix(answer, answerError+" "))
+		return fmt.Errorf("instance: activate: the running Peerline answered: %s", strings.TrimPrefix(answer, answerError+" "))
 	default:
-		return fmt.Errorf("app: activate: unexpected answer %q", answer)
+		return fmt.Errorf("instance: activate: unexpected answer %q", answer)
 	}
 }
 

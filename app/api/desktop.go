@@ -1,7 +1,9 @@
-package app
+package api
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"runtime"
 	"sync"
@@ -9,16 +11,44 @@ import (
 
 	"github.com/peerline/peerline/app/browser"
 	"github.com/peerline/peerline/app/calls"
+	"github.com/peerline/peerline/app/errcode"
 )
+
+// ringing says which call rings now (calls.Manager).
+type ringing interface {
+	Incoming() (calls.Incoming, bool)
+}
+
+// windowURL makes the call window's URL on the bridge, with a one-time
+// ticket (bridge.Bridge).
+type windowURL interface {
+	LaunchURL(fragment string) (string, error)
+}
+
+// windowOpener opens the call window (browser.Launcher).
+type windowOpener interface {
+	Open(ctx context.Context, url string) (browser.Window, error)
+}
 
 // Desktop is the bound service for the app's place on the desktop: the
 // window says what its web engine can do, and asks for the call window
 // when it cannot make calls itself.
 type Desktop struct {
-	a *App
+	ctx        context.Context
+	log        *slog.Logger
+	launchedAt time.Time
+	ringing    ringing
+	window     windowURL
+	browser    windowOpener
 
 	mu        sync.Mutex
 	readySeen bool
+}
+
+// NewDesktop returns the Desktop service; launchedAt is when the process
+// started, for the launch-to-ready figure Ready logs.
+func NewDesktop(ctx context.Context, log *slog.Logger, launchedAt time.Time, r ringing, w windowURL, b windowOpener) *Desktop {
+	return &Desktop{ctx: ctx, log: log, launchedAt: launchedAt, ringing: r, window: w, browser: b}
 }
 
 // Capabilities are what a window's web engine can do, as its page saw it.
@@ -41,12 +71,12 @@ func (d *Desktop) Ready(c Capabilities) error {
 	first := !d.readySeen
 	d.readySeen = true
 	d.mu.Unlock()
-	since := time.Since(d.a.opts.LaunchedAt)
+	since := time.Since(d.launchedAt)
 	// The Go runtime's own share of the process, for the footprint
 	// figures (the window process also maps WebKitGTK and GTK).
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	d.a.log.Info("desktop: ui ready", "window", c.Window, "webrtc", c.WebRTC, "media_devices", c.MediaDevices,
+	d.log.Info("desktop: ui ready", "window", c.Window, "webrtc", c.WebRTC, "media_devices", c.MediaDevices,
 		"first", first, "since_launch_ms", since.Milliseconds(), "go_sys_kb", ms.Sys>>10, "go_heap_inuse_kb", ms.HeapInuse>>10)
 	return nil
 }
@@ -67,17 +97,17 @@ func (d *Desktop) fragment(in CallIntent) (string, error) {
 	case "call":
 		id, err := parsePeer(in.Peer)
 		if err != nil {
-			return "", fmt.Errorf("%w: %v", calls.ErrBadInput, err)
+			return "", err
 		}
 		v.Set("call", id.String())
 	case "accept":
-		ringing, ok := d.a.calls.Incoming()
+		ringing, ok := d.ringing.Incoming()
 		if !ok || ringing.Call.ID != in.Call {
 			return "", fmt.Errorf("%w: that call is no longer ringing", calls.ErrWrongTime)
 		}
 		v.Set("accept", in.Call)
 	default:
-		return "", fmt.Errorf("%w: call window action %q (want call or accept)", calls.ErrBadInput, in.Action)
+		return "", errcode.Errorf(errcode.BadInput, "call window action %q (want call or accept)", in.Action)
 	}
 	if in.Video {
 		v.Set("video", "1")
@@ -95,15 +125,15 @@ func (d *Desktop) OpenCallWindow(in CallIntent) (browser.Window, error) {
 	if err != nil {
 		return browser.Window{}, err
 	}
-	u, err := d.a.bridge.LaunchURL(frag)
+	u, err := d.window.LaunchURL(frag)
 	if err != nil {
-		return browser.Window{}, fmt.Errorf("app: call window: %w", err)
+		return browser.Window{}, coded(fmt.Errorf("call window: %w", err))
 	}
-	ctx, cancel := d.a.Calls.ctx()
+	ctx, cancel := context.WithTimeout(d.ctx, callTimeout)
 	defer cancel()
-	w, err := d.a.browser.Open(ctx, u)
+	w, err := d.browser.Open(ctx, u)
 	if err != nil {
-		return browser.Window{}, fmt.Errorf("app: call window: %w", err)
+		return browser.Window{}, coded(fmt.Errorf("call window: %w", err))
 	}
 	return w, nil
 }

@@ -1,7 +1,8 @@
-package app
+package api
 
 import (
 	"github.com/peerline/peerline/app/store"
+	"github.com/peerline/peerline/signaling/identity"
 )
 
 // ContactView is a contact as the UI sees it.
@@ -23,14 +24,19 @@ type ContactView struct {
 	LAN        bool   `json:"lan"`
 }
 
-func contactView(c store.Contact, p *presence) ContactView {
+// onliner says who is online (presence.Tracker).
+type onliner interface {
+	Online(id identity.PeerID) (online, lan bool)
+}
+
+func contactView(c store.Contact, p onliner) ContactView {
 	v := ContactView{ID: c.ID.String(), Name: c.DisplayName(), AnnouncedName: c.AnnouncedName, Server: c.SignalURL,
 		Address: c.LANAddr, Favorite: c.Favorite, Blocked: c.Blocked, Verified: c.Key != nil, KeyChanged: c.KeyChanged()}
 	if c.PendingKey != nil {
-		v.NewID = idOfKey(c.PendingKey)
+		v.NewID = identity.IDFromKey(c.PendingKey).String()
 	}
 	if p != nil {
-		v.Online, v.LAN = p.online(c.ID)
+		v.Online, v.LAN = p.Online(c.ID)
 	}
 	return v
 }

@@ -1,4 +1,4 @@
-package app
+package instance
 
 import (
 	"context"
@@ -19,25 +19,25 @@ import (
 	"github.com/peerline/peerline/internal/logbuf"
 )
 
-// newLocked opens an App on dir (New only: the lock and the instance
-// socket, no network) with its log in a buffer; hook is OnSecondLaunch.
-func newLocked(t *testing.T, dir string, hook func()) (*App, *logbuf.Buffer) {
+// newLocked claims dir with its log in a buffer; hook is the activate hook.
+func newLocked(t *testing.T, dir string, hook func()) (*Instance, *logbuf.Buffer) {
 	t.Helper()
 	var logs logbuf.Buffer
-	a, err := New(Options{DataDir: dir, NoDiscovery: true, OnSecondLaunch: hook,
-		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	in, err := Claim(dir, slog.New(slog.NewTextHandler(&logs, nil)), hook)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(a.Close)
-	return a, &logs
+	t.Cleanup(in.Close)
+	return in, &logs
 }
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 func activate(t *testing.T, dir string) error {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	return ActivateRunning(ctx, dir)
+	return Activate(ctx, dir)
 }
 
 func TestSecondLaunchActivatesTheFirst(t *testing.T) {
@@ -46,8 +46,8 @@ func TestSecondLaunchActivatesTheFirst(t *testing.T) {
 	newLocked(t, dir, func() { calls.Add(1) })
 
 	// The second launch still cannot open the data dir...
-	if _, err := New(Options{DataDir: dir, NoDiscovery: true, Logger: testLogger("b")}); !errors.Is(err, ErrAlreadyRunning) {
-		t.Fatalf("second New: %v, want ErrAlreadyRunning", err)
+	if _, err := Claim(dir, quiet(), nil); !errors.Is(err, ErrAlreadyRunning) {
+		t.Fatalf("second Claim: %v, want ErrAlreadyRunning", err)
 	}
 	// ...but it can ask the first to come to the front, each time.
 	for i := 1; i <= 3; i++ {
@@ -75,7 +75,7 @@ func TestActivateRunningWithNobodyThere(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	err := ActivateRunning(ctx, t.TempDir())
+	err := Activate(ctx, t.TempDir())
 	if err == nil || errors.Is(err, ErrNoWindow) {
 		t.Fatalf("activate with no app: %v, want a dial error", err)
 	}
@@ -93,7 +93,7 @@ func TestActivateRunningWaitsForTheSocket(t *testing.T) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		errc <- ActivateRunning(ctx, dir)
+		errc <- Activate(ctx, dir)
 	}()
 	time.Sleep(300 * time.Millisecond)
 	newLocked(t, dir, func() { calls.Add(1) })
@@ -146,7 +146,7 @@ func TestInstanceSocketStale(t *testing.T) {
 			t.Fatal(err)
 		}
 		a, logs := newLocked(t, dir, func() {}) // still starts
-		if a.instance != nil {
+		if a.Listening() {
 			t.Fatal("listening although the socket path is a regular file")
 		}
 		if !strings.Contains(logs.String(), "is not a socket") {
@@ -162,14 +162,17 @@ func TestInstanceSocketStale(t *testing.T) {
 // reaches it through /proc/self/fd), or at least starts (elsewhere).
 func TestInstanceSocketLongPath(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), strings.Repeat("d", 60), strings.Repeat("e", 60))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	if len(filepath.Join(dir, socketName)) <= maxSocketPath {
 		t.Fatal("the test path is not long enough")
 	}
 	var calls atomic.Int32
 	a, logs := newLocked(t, dir, func() { calls.Add(1) })
 	if runtime.GOOS != "linux" {
-		if a.instance != nil || !strings.Contains(logs.String(), "longer than") {
-			t.Fatalf("long path: instance %v, log:\n%s", a.instance, logs)
+		if a.Listening() || !strings.Contains(logs.String(), "longer than") {
+			t.Fatalf("long path: instance %v, log:\n%s", a.Listening(), logs)
 		}
 		return
 	}
@@ -275,7 +278,7 @@ func TestInstanceCloseCutsASilentClient(t *testing.T) {
 		t.Fatalf("Close took %v with a silent client connected", took)
 	}
 	// The data dir is free again.
-	b, err := New(Options{DataDir: dir, NoDiscovery: true, Logger: testLogger("b")})
+	b, err := Claim(dir, quiet(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
