@@ -223,8 +223,8 @@ func TestConcurrentCalls(t *testing.T) {
 		<-h.svc.started
 	}
 	// Both slots are taken: a third call is refused, not queued.
-	if r := call(t, ws, 3, "Test.Fast"); r.Error == nil || r.Error.Code != CodeBusy {
-		t.Fatalf("third call = %+v, want busy", r)
+	if r := call(t, ws, 3, "Test.Fast"); r.Error == nil || r.Error.Code != CodeOverloaded {
+		t.Fatalf("third call = %+v, want overloaded", r)
 	}
 	close(h.svc.release)
 	got := map[uint64]string{}

@@ -53,13 +53,15 @@ describe('toCallError', () => {
   })
 
   it.each([
-    [new BackendError('failed', 'calls: already in a call'), 'busy'],
-    [new BackendError('busy', 'x'), 'busy'],
-    [new BackendError('failed', 'calls: no such call'), 'wrong_state'],
-    [new BackendError('failed', 'calls: not possible in this call state'), 'wrong_state'],
+    [new BackendError('busy', 'calls: already in a call'), 'busy'],
+    [new BackendError('no_call', 'calls: no such call'), 'wrong_state'],
+    [new BackendError('wrong_state', 'calls: not possible in this call state'), 'wrong_state'],
+    [new BackendError('offline', 'calls: send invite to K3F: peer is offline'), 'offline'],
     [new BackendError('disconnected', 'Calls.Start: the connection to the app was lost'), 'backend'],
-    [new BackendError('failed', 'calls: send invite to K3F: peer is offline'), 'offline'],
-    [new BackendError('failed', 'not a peer id: bad check digit'), 'backend'],
+    [new BackendError('unavailable', 'Calls.Start: no connection to the app'), 'backend'],
+    [new BackendError('bad_peer_id', 'not a peer id: bad check digit'), 'backend'],
+    [new BackendError('own_id', 'calls: that is your own id'), 'backend'],
+    [{ code: 'busy', message: 'calls: already in a call' }, 'busy'],
     [new Error('boom'), 'backend'],
     ['boom', 'backend'],
   ] as const)('%s → %s', (err, code) => {
@@ -67,6 +69,23 @@ describe('toCallError', () => {
     expect(e.code).toBe(code)
     expect(e.message.length).toBeGreaterThan(0)
     expect(e.message).not.toMatch(/^calls: /)
+  })
+
+  // The code decides, never the English text: a failure whose message
+  // happens to read like another code's stays what its code says.
+  it.each([
+    [new BackendError('failed', 'calls: already in a call'), 'backend'],
+    [new BackendError('failed', 'calls: no such call'), 'backend'],
+    [new BackendError('failed', 'peer is offline'), 'backend'],
+    [new BackendError('busy', 'something else entirely'), 'busy'],
+  ] as const)('%s → %s (by code only)', (err, code) => {
+    expect(toCallError(err).code).toBe(code)
+  })
+
+  it('says why in words for the codes people meet', () => {
+    expect(toCallError(new BackendError('busy', 'x')).message).toBe('You are already in a call.')
+    expect(toCallError(new BackendError('disconnected', 'x')).message).toBe('Lost the connection to the Peerline app.')
+    expect(toCallError(new BackendError('failed', 'store: database is locked')).message).toBe('Store: database is locked.')
   })
 
   it('passes CallErrors through', () => {
