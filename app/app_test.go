@@ -29,6 +29,7 @@ type got struct {
 type testApp struct {
 	*App
 	events chan got
+	uiURL  string // the bridge, with its token
 }
 
 func startApp(t *testing.T, name string, signalURLs ...string) *testApp {
@@ -41,8 +42,9 @@ func startApp(t *testing.T, name string, signalURLs ...string) *testApp {
 	t.Cleanup(a.Close)
 	ta := &testApp{App: a, events: make(chan got, 256)}
 	a.Events().Subscribe(events.SinkFunc(func(n events.Name, d any) { ta.events <- got{n, d} }))
-	if _, err := a.Start(); err != nil {
-		t.Fatal(err)
+	var err2 error
+	if ta.uiURL, err2 = a.Start(); err2 != nil {
+		t.Fatal(err2)
 	}
 	return ta
 }
