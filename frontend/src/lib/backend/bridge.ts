@@ -59,7 +59,7 @@ export interface BridgeOptions {
   connectTimeoutMs?: number
   /**
    * Calls sent at once; later ones wait their turn here instead of getting
-   * `busy` from the bridge. At most the bridge's MaxInFlight. Default 16.
+   * `overloaded` from the bridge. At most the bridge's MaxInFlight. Default 16.
    */
   maxInFlight?: number
   /**

@@ -1,6 +1,6 @@
 /**
  * The JSON shapes the Go services return and the events carry, mirrored
- * from app/services.go, app/views.go, app/calls, app/store/settings.go and
+ * from app/api (services and views), app/calls, app/store/settings.go and
  * signaling/bodies.go. Enums are the Go wire strings (MarshalText), not the
  * numbers wailsjs/go/models.ts claims.
  */
