@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/peerline/peerline/app/errcode"
 	"github.com/peerline/peerline/signaling"
 	"github.com/peerline/peerline/signaling/identity"
 )
@@ -28,11 +29,11 @@ func (m *Manager) HandleError(e *signaling.Error) {
 	hit := c != nil && c.info.ID == callID && c.info.State.Live() && c.connected.IsZero()
 	m.mu.Unlock()
 	if hit {
-		m.finish(c, OutcomeUnavailable, "peer is offline")
+		m.finish(c, errcode.Offline, OutcomeUnavailable, "peer is offline")
 	}
 }
 
-func (m *Manager) finish(c *call, outcome Outcome, reason string) Info {
+func (m *Manager) finish(c *call, cause errcode.Code, outcome Outcome, reason string) Info {
 	m.mu.Lock()
 	if c.info.State == StateEnded {
 		info := c.snapshot()
@@ -46,6 +47,7 @@ func (m *Manager) finish(c *call, outcome Outcome, reason string) Info {
 	c.info.State = StateEnded
 	c.info.Outcome = outcome
 	c.info.Reason = reason
+	c.info.Cause = cause
 	c.info.EndedAt = &now
 	info := c.snapshot()
 	rec := Record{CallID: c.info.ID, Peer: c.peer, PeerName: c.info.PeerName, Direction: c.info.Direction,
@@ -77,11 +79,11 @@ func (m *Manager) expire(c *call, incoming bool) {
 	defer cancel()
 	if incoming {
 		m.reply(ctx, c, signaling.TypeReject, signaling.Reject{Reason: signaling.ReasonTimeout})
-		m.finish(c, OutcomeMissed, "nobody answered")
+		m.finish(c, "", OutcomeMissed, "nobody answered")
 		return
 	}
 	m.reply(ctx, c, signaling.TypeCancel, signaling.Cancel{})
-	m.finish(c, OutcomeNoAnswer, "no answer")
+	m.finish(c, "", OutcomeNoAnswer, "no answer")
 }
 
 // LinkLost tells the manager that the signaling link to peer dropped. A
@@ -95,9 +97,9 @@ func (m *Manager) LinkLost(peer identity.PeerID) {
 	m.mu.Unlock()
 	switch {
 	case missed:
-		m.finish(c, OutcomeMissed, "the caller went away")
+		m.finish(c, "", OutcomeMissed, "the caller went away")
 	case hit:
-		m.finish(c, OutcomeFailed, "lost the connection to the peer before the call connected")
+		m.finish(c, errcode.Offline, OutcomeFailed, "lost the connection to the peer before the call connected")
 	}
 }
 
@@ -121,7 +123,7 @@ func (m *Manager) Close() {
 	defer cancel()
 	if ringing {
 		m.reply(ctx, c, signaling.TypeReject, signaling.Reject{Reason: signaling.ReasonUnavailable})
-		m.finish(c, OutcomeMissed, "Peerline was closed while the call rang")
+		m.finish(c, "", OutcomeMissed, "Peerline was closed while the call rang")
 		return
 	}
 	m.Hangup(ctx, id)

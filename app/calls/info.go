@@ -3,6 +3,7 @@ package calls
 import (
 	"time"
 
+	"github.com/peerline/peerline/app/errcode"
 	"github.com/peerline/peerline/app/events"
 	"github.com/peerline/peerline/signaling"
 	"github.com/peerline/peerline/signaling/identity"
@@ -27,20 +28,26 @@ type Record struct {
 
 // Info is a call as the UI sees it (method results and event data).
 type Info struct {
-	ID          string     `json:"id"`
-	Peer        string     `json:"peer"`
-	PeerName    string     `json:"peerName"`
-	Direction   Direction  `json:"direction"`
-	Media       []string   `json:"media"`
-	State       State      `json:"state"`
-	Outcome     Outcome    `json:"outcome,omitempty"`
-	Reason      string     `json:"reason,omitempty"`
-	Verified    bool       `json:"verified"`
-	AutoAccept  bool       `json:"autoAccept,omitempty"`
-	SafetyCode  string     `json:"safetyCode,omitempty"`
-	StartedAt   time.Time  `json:"startedAt"`
-	ConnectedAt *time.Time `json:"connectedAt,omitempty"`
-	EndedAt     *time.Time `json:"endedAt,omitempty"`
+	ID        string    `json:"id"`
+	Peer      string    `json:"peer"`
+	PeerName  string    `json:"peerName"`
+	Direction Direction `json:"direction"`
+	Media     []string  `json:"media"`
+	State     State     `json:"state"`
+	Outcome   Outcome   `json:"outcome,omitempty"`
+	Reason    string    `json:"reason,omitempty"`
+	// Cause is why an ended call could not go on, as a code of the app's
+	// table (package errcode), for the UI to decide on: offline when the
+	// peer could not be reached, or its link dropped before the call
+	// connected. Empty when a person or a timer ended it (Outcome says
+	// how) or the other side refused it. Reason is the words.
+	Cause       errcode.Code `json:"cause,omitempty"`
+	Verified    bool         `json:"verified"`
+	AutoAccept  bool         `json:"autoAccept,omitempty"`
+	SafetyCode  string       `json:"safetyCode,omitempty"`
+	StartedAt   time.Time    `json:"startedAt"`
+	ConnectedAt *time.Time   `json:"connectedAt,omitempty"`
+	EndedAt     *time.Time   `json:"endedAt,omitempty"`
 }
 
 // Incoming is the data of call:incoming: the call and the caller's offer.

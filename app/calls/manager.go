@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/peerline/peerline/app/errcode"
 	"github.com/peerline/peerline/app/events"
 	"github.com/peerline/peerline/signaling"
 	"github.com/peerline/peerline/signaling/identity"
@@ -131,7 +132,7 @@ func (m *Manager) Start(ctx context.Context, peer identity.PeerID, video bool, o
 		if errors.Is(err, signaling.ErrUnavailable) {
 			outcome, reason = OutcomeUnavailable, "peer is offline"
 		}
-		return m.finish(c, outcome, reason), err
+		return m.finish(c, errcode.Offline, outcome, reason), err
 	}
 	return info, nil
 }
@@ -171,7 +172,7 @@ func (m *Manager) Accept(ctx context.Context, callID string, video bool, answer 
 		err = m.cfg.Sender.Send(ctx, env)
 	}
 	if err != nil {
-		return m.finish(c, OutcomeFailed, "the caller can no longer be reached"), err
+		return m.finish(c, errcode.Offline, OutcomeFailed, "the caller can no longer be reached"), err
 	}
 	if !info.Verified {
 		// Trust on first use: answering a new peer pins its key. After the
@@ -190,7 +191,7 @@ func (m *Manager) Decline(ctx context.Context, callID string) error {
 		return err
 	}
 	m.reply(ctx, c, signaling.TypeReject, signaling.Reject{Reason: signaling.ReasonDeclined})
-	m.finish(c, OutcomeDeclined, "you declined")
+	m.finish(c, "", OutcomeDeclined, "you declined")
 	return nil
 }
 
@@ -203,7 +204,7 @@ func (m *Manager) Cancel(ctx context.Context, callID string) error {
 		return err
 	}
 	m.reply(ctx, c, signaling.TypeCancel, signaling.Cancel{})
-	m.finish(c, OutcomeCancelled, "you cancelled")
+	m.finish(c, "", OutcomeCancelled, "you cancelled")
 	return nil
 }
 
@@ -223,7 +224,7 @@ func (m *Manager) Hangup(ctx context.Context, callID string) error {
 		return m.Decline(ctx, callID)
 	}
 	m.reply(ctx, c, signaling.TypeHangup, signaling.Hangup{})
-	m.finish(c, m.connectedOutcome(c), "you hung up")
+	m.finish(c, "", m.connectedOutcome(c), "you hung up")
 	return nil
 }
 

@@ -263,6 +263,7 @@ export namespace calls {
 	    state: number;
 	    outcome?: number;
 	    reason?: string;
+	    cause?: string;
 	    verified: boolean;
 	    autoAccept?: boolean;
 	    safetyCode?: string;
@@ -287,6 +288,7 @@ export namespace calls {
 	        this.state = source["state"];
 	        this.outcome = source["outcome"];
 	        this.reason = source["reason"];
+	        this.cause = source["cause"];
 	        this.verified = source["verified"];
 	        this.autoAccept = source["autoAccept"];
 	        this.safetyCode = source["safetyCode"];

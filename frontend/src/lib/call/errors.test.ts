@@ -17,23 +17,27 @@ const info = (o: Partial<CallInfo>): CallInfo => ({
 
 describe('endError', () => {
   it.each([
-    ['completed', 'outgoing', 'you hung up', null],
-    ['cancelled', 'outgoing', 'you cancelled', null],
-    ['missed', 'incoming', 'the caller hung up', null],
-    ['declined', 'incoming', 'you declined', null],
-    ['declined', 'outgoing', 'the call was declined', 'declined'],
-    ['busy', 'outgoing', 'busy in another call', 'busy'],
-    ['no_answer', 'outgoing', 'no answer', 'no_answer'],
-    ['unavailable', 'outgoing', 'peer is offline', 'offline'],
-    ['unavailable', 'outgoing', 'this contact is blocked', 'unavailable'],
-    ['unavailable', 'outgoing', 'unavailable', 'unavailable'],
-    ['failed', 'outgoing', 'could not reach the peer: dial tcp: refused', 'offline'],
-    ['failed', 'incoming', 'the caller can no longer be reached', 'offline'],
-    ['failed', 'outgoing', 'lost the connection to the peer before the call connected', 'offline'],
-    ['failed', 'outgoing', 'you hung up', null],
-    ['failed', 'outgoing', 'the other side hung up', null],
-  ] as const)('%s (%s, "%s") → %s', (outcome, direction, reason, code) => {
-    const e = endError(info({ outcome, direction, reason }))
+    ['completed', 'outgoing', 'you hung up', undefined, null],
+    ['cancelled', 'outgoing', 'you cancelled', undefined, null],
+    ['missed', 'incoming', 'the caller hung up', undefined, null],
+    ['declined', 'incoming', 'you declined', undefined, null],
+    ['declined', 'outgoing', 'the call was declined', undefined, 'declined'],
+    ['busy', 'outgoing', 'busy in another call', undefined, 'busy'],
+    ['no_answer', 'outgoing', 'no answer', undefined, 'no_answer'],
+    ['unavailable', 'outgoing', 'peer is offline', 'offline', 'offline'],
+    ['unavailable', 'outgoing', 'this contact is blocked', undefined, 'unavailable'],
+    ['unavailable', 'outgoing', 'unavailable', undefined, 'unavailable'],
+    ['failed', 'outgoing', 'could not reach the peer: dial tcp: refused', 'offline', 'offline'],
+    ['failed', 'incoming', 'the caller can no longer be reached', 'offline', 'offline'],
+    ['failed', 'outgoing', 'lost the connection to the peer before the call connected', 'offline', 'offline'],
+    ['failed', 'outgoing', 'you hung up', undefined, null],
+    ['failed', 'outgoing', 'the other side hung up', undefined, null],
+    ['failed', 'outgoing', 'something broke', 'failed', 'connection_failed'],
+    // The words decide nothing: the same reason without its cause is a hang-up.
+    ['unavailable', 'outgoing', 'peer is offline', undefined, 'unavailable'],
+    ['failed', 'outgoing', 'could not reach the peer', undefined, null],
+  ] as const)('%s (%s, "%s", cause %s) → %s', (outcome, direction, reason, cause, code) => {
+    const e = endError(info({ outcome, direction, reason, cause }))
     expect(e?.code ?? null).toBe(code)
     if (e) expect(e.message).toMatch(/^[A-Z].*\.$/) // a sentence for data-testid="call-error"
   })

@@ -87,7 +87,9 @@ function fromBackend(err: Pick<BackendError, 'code' | 'message'>): CallError {
  * when nothing failed (completed, cancelled by us, missed).
  */
 export function endError(info: CallInfo): CallError | null {
+  // Decided by outcome and cause (codes); the reason is only the words.
   const reason = info.reason ?? ''
+  const offline = info.cause === ErrorCode.Offline
   switch (info.outcome) {
     case 'busy':
       return new CallError('busy')
@@ -97,12 +99,12 @@ export function endError(info: CallInfo): CallError | null {
     case 'no_answer':
       return new CallError('no_answer')
     case 'unavailable':
-      if (reason.includes('offline')) return new CallError('offline')
+      if (offline) return new CallError('offline')
       return new CallError('unavailable', reason && reason !== 'unavailable' ? sentence(reason) : undefined)
     case 'failed':
-      // Hung up before the media connected: someone's choice, not a failure to show.
-      if (reason.endsWith('hung up')) return null
-      if (reason.includes('reach') || reason.includes('lost the connection')) return new CallError('offline', sentence(reason))
+      if (offline) return new CallError('offline', reason ? sentence(reason) : undefined)
+      // No cause: a person hung up before the media connected, their choice, not a failure to show.
+      if (!info.cause) return null
       return new CallError('connection_failed', reason ? sentence(reason) : undefined)
     default:
       return null

@@ -3,6 +3,7 @@
  * Backend whose Calls methods behave like app/calls (states, outcomes,
  * events) and reach the other side's events, asynchronously and in order.
  */
+import type { ErrorCode } from '../../backend/codes'
 import type {
   Backend,
   CallInfo,
@@ -160,7 +161,7 @@ export class Switchboard {
     const mine: CallInfo = { id, peer: to.peerId, peerName: 'B', direction: 'outgoing', media, state: 'calling', verified: true, startedAt: now }
     call.info.set(from, mine)
     from.emit('call:state', mine)
-    if (from.offline) return this.finish(call, from, 'unavailable', 'peer is offline')
+    if (from.offline) return this.finish(call, from, 'unavailable', 'peer is offline', 'offline')
     if (to.busy || (to.current && to.current.info.get(to)?.state !== 'ended')) {
       setTimeout(() => this.finish(call, from, 'busy', 'busy in another call'), 0)
       return mine
@@ -246,10 +247,10 @@ export class Switchboard {
     return info
   }
 
-  private finish(call: SharedCall, side: FakeBackend, outcome: CallOutcome, reason: string): CallInfo {
+  private finish(call: SharedCall, side: FakeBackend, outcome: CallOutcome, reason: string, cause?: ErrorCode): CallInfo {
     const cur = call.info.get(side)!
     if (cur.state === 'ended') return cur
-    const info: CallInfo = { ...cur, state: 'ended', outcome, reason, endedAt: new Date().toISOString() }
+    const info: CallInfo = { ...cur, state: 'ended', outcome, reason, endedAt: new Date().toISOString(), ...(cause ? { cause } : {}) }
     call.info.set(side, info)
     side.emit('call:state', info)
     return info
