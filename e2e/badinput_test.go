@@ -15,6 +15,8 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/peerline/peerline/app/bridge/bridgetest"
+	"github.com/peerline/peerline/internal/netnstest"
 	"github.com/peerline/peerline/signaling/identity"
 )
 
@@ -23,7 +25,7 @@ import (
 // connection keeps working.
 func TestBridgeBadInput(t *testing.T) {
 	requireE2E(t)
-	ns := NewNetns(t)
+	ns := netnstest.New(t)
 	a := StartInstance(t, ns, "A", Options{})
 	me := a.Me()
 	stranger, err := identity.Generate()
@@ -71,7 +73,7 @@ func TestBridgeBadInput(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := a.Call(tc.method, tc.args...)
-			var be *BridgeError
+			var be *bridgetest.Error
 			if !errors.As(err, &be) {
 				if err == nil && (tc.name == "empty name" || tc.name == "history negative limit") {
 					t.Logf("accepted (no error): %s%v", tc.method, tc.args)
@@ -111,7 +113,7 @@ func TestBridgeBadInput(t *testing.T) {
 		t.Errorf("%d answers to 7 malformed frames: %q", len(stray), stray)
 	}
 	for _, s := range stray {
-		var f frame
+		var f bridgetest.Frame
 		if json.Unmarshal([]byte(s), &f) != nil || f.Error == nil || f.Error.Code != "bad_request" {
 			t.Errorf("malformed frame answered %s, want a bad_request error", s)
 		}
@@ -150,7 +152,7 @@ func TestBridgeBadInput(t *testing.T) {
 // Origin, and accepts the right ones; the ui URL opens the UI.
 func TestBridgeSecurity(t *testing.T) {
 	requireE2E(t)
-	ns := NewNetns(t)
+	ns := netnstest.New(t)
 	a := StartInstance(t, ns, "A", Options{})
 	host := strings.TrimPrefix(strings.SplitN(a.URL, "/?", 2)[0], "http://")
 
