@@ -22,7 +22,7 @@ comma := ,
 DESKTOP_TAGFLAG = -tags desktop,production$(if $(TAGS),$(comma)$(TAGS))
 
 # Fuzz targets run by `make test`, as package:FuzzFunc pairs.
-FUZZ_TARGETS ?= ./signaling:FuzzDecode ./signaling:FuzzScanEnvelope ./signaling:FuzzCodec ./signaling/identity:FuzzParse ./app/bridge:FuzzRequest ./app/store:FuzzValidateInput
+FUZZ_TARGETS ?= ./signaling:FuzzDecode ./signaling:FuzzScanEnvelope ./signaling:FuzzCodec ./signaling:FuzzParseServerURL ./signaling/identity:FuzzParse ./app/bridge:FuzzRequest ./app/store:FuzzValidateInput
 FUZZTIME ?= 10s
 
 NPM_CI := npm ci --no-audit --no-fund --no-progress
@@ -35,7 +35,7 @@ FRONTEND_SRC := $(shell find frontend/src frontend/wailsjs/go -type f 2>/dev/nul
 NODE_MODULES := frontend/node_modules/.package-lock.json
 E2E_BROWSER_MODULES := e2e/browser/node_modules/.package-lock.json
 
-.PHONY: deps deps-test sysdeps frontend build run test fuzz bench bench-signal bench-call screenshots clean distclean
+.PHONY: deps deps-test sysdeps frontend build run check test fuzz bench bench-signal bench-call screenshots clean distclean
 .PHONY: deps-package build-windows package package-linux package-windows check-package test-package
 
 # Release packaging (docs/packaging.md): outputs go to build/dist/.
@@ -100,13 +100,19 @@ build: deps frontend
 run: build
 	./build/bin/peerline
 
-## test: vet, race-enabled Go tests, short fuzzing, frontend checks and tests
-test: deps-test frontend $(E2E_BROWSER_MODULES)
+## check: hygiene (scripts/check.sh): go.mod tidy, gofmt, svelte-check, Wails bindings as committed
+# Needs node_modules (svelte-check) and frontend/dist (the bindings build
+# embeds it), nothing from the network.
+check: frontend
+	GO=$(GO) WAILS=$(WAILS) TAGS=$(TAGS) scripts/check.sh
+
+## test: check first, then vet, race-enabled Go tests, short fuzzing, frontend tests
+# check before deps-test too: a hygiene failure shows before any long step.
+test: check deps-test frontend $(E2E_BROWSER_MODULES)
 	$(GO) vet $(TAGFLAG) ./...
 	$(GO) vet $(DESKTOP_TAGFLAG) . ./app/webview
 	$(GO) test -race $(TAGFLAG) -count=1 ./...
 	$(fuzz-loop)
-	cd frontend && npm run check
 	cd frontend && npm test
 	cd e2e/browser && npm test
 	$(MAKE) --no-print-directory test-package

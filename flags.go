@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/peerline/peerline/app"
+	"github.com/peerline/peerline/signaling"
 )
 
 // flags is the parsed command line.
@@ -80,10 +81,15 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*flags, error) {
 		return nil, fmt.Errorf("--ring-timeout %s: must be positive", f.ringTimeout)
 	}
 	for _, u := range splitList(signal) {
-		if !strings.HasPrefix(u, "ws://") && !strings.HasPrefix(u, "wss://") {
-			return nil, fmt.Errorf("--signal-url %q: want a ws:// or wss:// URL", u)
+		su, err := signaling.ParseServerURL(u)
+		if err != nil {
+			var ue *signaling.ServerURLError
+			if errors.As(err, &ue) {
+				return nil, fmt.Errorf("--signal-url %q: %s", u, ue.Reason)
+			}
+			return nil, fmt.Errorf("--signal-url %q: %w", u, err)
 		}
-		f.signalURLs = append(f.signalURLs, u)
+		f.signalURLs = append(f.signalURLs, su.String())
 	}
 	f.interfaces = splitList(ifaces)
 	return f, nil

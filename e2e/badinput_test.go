@@ -15,6 +15,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/peerline/peerline/app/bridge/bridgetest"
 	"github.com/peerline/peerline/signaling/identity"
 )
 
@@ -71,7 +72,7 @@ func TestBridgeBadInput(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := a.Call(tc.method, tc.args...)
-			var be *BridgeError
+			var be *bridgetest.Error
 			if !errors.As(err, &be) {
 				if err == nil && (tc.name == "empty name" || tc.name == "history negative limit") {
 					t.Logf("accepted (no error): %s%v", tc.method, tc.args)
@@ -111,7 +112,7 @@ func TestBridgeBadInput(t *testing.T) {
 		t.Errorf("%d answers to 7 malformed frames: %q", len(stray), stray)
 	}
 	for _, s := range stray {
-		var f frame
+		var f bridgetest.Frame
 		if json.Unmarshal([]byte(s), &f) != nil || f.Error == nil || f.Error.Code != "bad_request" {
 			t.Errorf("malformed frame answered %s, want a bad_request error", s)
 		}

@@ -22,6 +22,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/peerline/peerline/app/bridge/bridgetest"
 )
 
 // Timeouts for process life cycle steps.
@@ -83,7 +85,7 @@ type Instance struct {
 	Started time.Time     // just before exec
 	Ready   time.Duration // exec → "ui:" line
 	URL     string
-	client  *Client
+	client  *bridgetest.Client
 	exited  chan struct{}
 	exitErr error
 	stderr  *lineLog
@@ -190,7 +192,7 @@ func (in *Instance) start() error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c, err := DialBridge(ctx, u, in.NS.DialContext)
+	c, err := bridgetest.Dial(ctx, u, in.NS.DialContext)
 	if err != nil {
 		return fmt.Errorf("bridge: %w", err)
 	}
@@ -300,7 +302,7 @@ func (in *Instance) Restart() {
 }
 
 // Client is the bridge client of the current run.
-func (in *Instance) Client() *Client { return in.client }
+func (in *Instance) Client() *bridgetest.Client { return in.client }
 
 // Call calls method on the bridge.
 func (in *Instance) Call(method string, args ...any) (json.RawMessage, error) {
@@ -328,7 +330,7 @@ func (in *Instance) Mark() { in.mark = len(in.client.Events()) }
 // WaitEvent waits for an event named name for which match (nil: any)
 // holds, received since the client connected (or the last Mark). It
 // fails the test if none comes within timeout.
-func (in *Instance) WaitEvent(name string, match func(json.RawMessage) bool, timeout time.Duration) Event {
+func (in *Instance) WaitEvent(name string, match func(json.RawMessage) bool, timeout time.Duration) bridgetest.Event {
 	in.t.Helper()
 	ev, err := in.TryWaitEvent(name, match, timeout)
 	if err != nil {
@@ -338,16 +340,16 @@ func (in *Instance) WaitEvent(name string, match func(json.RawMessage) bool, tim
 }
 
 // TryWaitEvent is WaitEvent returning an error instead of failing.
-func (in *Instance) TryWaitEvent(name string, match func(json.RawMessage) bool, timeout time.Duration) (Event, error) {
+func (in *Instance) TryWaitEvent(name string, match func(json.RawMessage) bool, timeout time.Duration) (bridgetest.Event, error) {
 	ev, _, err := in.client.WaitEvent(in.mark, name, match, timeout)
 	return ev, err
 }
 
 // Events returns the events named name received since the client
 // connected (or the last Mark).
-func (in *Instance) Events(name string) []Event {
+func (in *Instance) Events(name string) []bridgetest.Event {
 	all := in.client.Events()
-	var out []Event
+	var out []bridgetest.Event
 	for _, ev := range all[min(in.mark, len(all)):] {
 		if ev.Name == name {
 			out = append(out, ev)

@@ -125,24 +125,3 @@ func TestSignedMessageFramingIsUnambiguous(t *testing.T) {
 		t.Fatal("fields that concatenate equally must frame differently")
 	}
 }
-
-func TestSameEndpoint(t *testing.T) {
-	tests := []struct {
-		a, b string
-		want bool
-	}{
-		{"wss://Signal.Example/v1/signal", "wss://signal.example:443/v1/signal", true},
-		{"ws://127.0.0.1:8080/v1/signal", "http://127.0.0.1:8080/v1/signal", true},
-		{"ws://h:80/v1/signal", "ws://h/v1/signal", true},
-		{"wss://h/v1/signal", "ws://h/v1/signal", false},
-		{"wss://h/v1/signal", "wss://h:8443/v1/signal", false},
-		{"wss://h/v1/signal", "wss://evil/v1/signal", false},
-		{"wss://h/v1/signal", "wss://h/other", false},
-		{"::bad", "wss://h/", false},
-	}
-	for _, tc := range tests {
-		if got := SameEndpoint(tc.a, tc.b); got != tc.want {
-			t.Errorf("SameEndpoint(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.want)
-		}
-	}
-}

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -182,38 +180,6 @@ func shortText(s string) string {
 		return s[:64]
 	}
 	return s
-}
-
-// SameEndpoint reports whether two WebSocket URLs name the same endpoint:
-// same scheme, host (case-insensitive, default ports implied) and path.
-func SameEndpoint(a, b string) bool {
-	ua, err1 := url.Parse(a)
-	ub, err2 := url.Parse(b)
-	if err1 != nil || err2 != nil {
-		return false
-	}
-	norm := func(u *url.URL) (string, string, string) {
-		scheme := strings.ToLower(u.Scheme)
-		switch scheme {
-		case "http":
-			scheme = "ws"
-		case "https":
-			scheme = "wss"
-		}
-		host := strings.ToLower(u.Hostname())
-		port := u.Port()
-		if (scheme == "ws" && port == "80") || (scheme == "wss" && port == "443") {
-			port = ""
-		}
-		path := u.Path
-		if path == "" {
-			path = "/"
-		}
-		return scheme, net.JoinHostPort(host, port), path
-	}
-	s1, h1, p1 := norm(ua)
-	s2, h2, p2 := norm(ub)
-	return s1 == s2 && h1 == h2 && p1 == p2
 }
 
 // Welcome returns what the server said after auth: the authenticated id,

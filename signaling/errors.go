@@ -66,3 +66,7 @@ var (
 // ErrClosed is returned by a Conn or Client that has been closed by its
 // owner.
 var ErrClosed = errors.New("signaling: closed")
+
+// ErrBadServerURL matches every error of ParseServerURL (a
+// *ServerURLError, whose Reason says what is wrong).
+var ErrBadServerURL = errors.New("bad server URL")

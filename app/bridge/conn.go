@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
 )
 
 // Connection timing and sizes.
@@ -51,7 +52,7 @@ type conn struct {
 	cancel context.CancelFunc
 	send   chan outbound
 	slots  chan struct{} // one per call in flight
-	lim    *limiter
+	lim    *rate.Limiter
 
 	killOnce sync.Once
 }
@@ -94,7 +95,7 @@ func (b *Bridge) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 		cancel: cancel,
 		send:   make(chan outbound, sendQueue),
 		slots:  make(chan struct{}, b.cfg.MaxInFlight),
-		lim:    newLimiter(b.cfg.RatePerSecond, b.cfg.Burst),
+		lim:    newLimiter(b.cfg),
 	}
 	if err := b.addConn(c); err != nil {
 		code, why := closeTryLater, "too many connections"
@@ -143,7 +144,7 @@ func (c *conn) readLoop() {
 			c.tooLarge(data, r)
 			return
 		}
-		if !c.lim.allow(time.Now()) {
+		if !c.lim.Allow() {
 			if !limited {
 				c.log.Warn("bridge: client over its rate limit", "rate", c.b.cfg.RatePerSecond, "burst", c.b.cfg.Burst)
 				limited = true

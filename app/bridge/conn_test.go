@@ -11,6 +11,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/peerline/peerline/app/bridge/bridgetest"
 	"github.com/peerline/peerline/app/events"
 )
 
@@ -41,7 +42,7 @@ func TestWebSocketHandshake(t *testing.T) {
 				t.Fatalf("status %d (err %v), want %d", got, err, c.wantStatus)
 			}
 			if c.wantStatus == 101 {
-				if r := call(t, ws, 1, "Test.Fast"); string(r.Result) != `"fast"` {
+				if r := bridgetest.Call(t, ws, 1, "Test.Fast"); string(r.Result) != `"fast"` {
 					t.Errorf("call over the socket: %+v", r)
 				}
 			}
@@ -55,39 +56,39 @@ func TestCalls(t *testing.T) {
 	cases := []struct {
 		name       string
 		frame      string
-		wantID     any    // uint64, or nil for a null id
+		wantID     any    // int64, or nil for a null id
 		wantResult string // exact JSON when no error is wanted
 		wantCode   Code
 		wantMsg    string // substring
 	}{
-		{"round trip with ctx", `{"id":1,"method":"Test.Greet","args":["Ada",3]}`, uint64(1), `{"text":"hello Ada","count":3,"hasCtx":true}`, "", ""},
-		{"slice and struct pointer args", `{"id":2,"method":"Test.Sum","args":[[1,2,3],{"count":10}]}`, uint64(2), `16`, "", ""},
-		{"null arg is the zero value", `{"id":3,"method":"Test.Sum","args":[null,null]}`, uint64(3), `0`, "", ""},
-		{"any arg", `{"id":4,"method":"Test.Echo","args":[{"a":[1,"x",null]}]}`, uint64(4), `{"a":[1,"x",null]}`, "", ""},
-		{"error only, success", `{"id":5,"method":"Test.Nothing","args":[]}`, uint64(5), `null`, "", ""},
-		{"args omitted", `{"id":6,"method":"Test.Nothing"}`, uint64(6), `null`, "", ""},
-		{"args null", `{"id":7,"method":"Test.Nothing","args":null}`, uint64(7), `null`, "", ""},
-		{"nil slice result", `{"id":8,"method":"Test.NilSlice"}`, uint64(8), `null`, "", ""},
-		{"largest id", `{"id":9007199254740991,"method":"Test.Fast"}`, uint64(9007199254740991), `"fast"`, "", ""},
-		{"id zero", `{"id":0,"method":"Test.Fast"}`, uint64(0), `"fast"`, "", ""},
-		{"error return", `{"id":10,"method":"Test.Fail","args":["store: no such contact"]}`, uint64(10), "", CodeFailed, "store: no such contact"},
-		{"coded error", `{"id":11,"method":"Test.FailCoded"}`, uint64(11), "", "key_changed", "contact key changed"},
-		{"panic", `{"id":12,"method":"Test.Panic"}`, uint64(12), "", CodeInternal, "internal error in Test.Panic"},
-		{"unencodable result", `{"id":13,"method":"Test.BadResult"}`, uint64(13), "", CodeInternal, "cannot encode"},
-		{"unknown method", `{"id":14,"method":"Test.Nope"}`, uint64(14), "", CodeNotFound, `"Test.Nope"`},
-		{"unknown service", `{"id":15,"method":"Nope.Fast"}`, uint64(15), "", CodeNotFound, "no method"},
-		{"skipped method", `{"id":16,"method":"Test.Startup","args":[null]}`, uint64(16), "", CodeNotFound, "no method"},
-		{"unexported method", `{"id":17,"method":"Test.unexported"}`, uint64(17), "", CodeNotFound, "no method"},
-		{"too few args", `{"id":18,"method":"Test.Greet","args":["Ada"]}`, uint64(18), "", CodeBadRequest, "Test.Greet takes 2 argument(s) (string, int), got 1"},
-		{"too many args", `{"id":19,"method":"Test.Fast","args":[1]}`, uint64(19), "", CodeBadRequest, "takes 0 argument(s)"},
-		{"wrong arg type", `{"id":20,"method":"Test.Greet","args":["Ada","three"]}`, uint64(20), "", CodeBadRequest, "argument 2 of Test.Greet (int)"},
-		{"float for int", `{"id":21,"method":"Test.Greet","args":["Ada",1.5]}`, uint64(21), "", CodeBadRequest, "argument 2"},
-		{"args not an array", `{"id":22,"method":"Test.Fast","args":{"a":1}}`, uint64(22), "", CodeBadRequest, `"args" must be an array`},
-		{"missing method", `{"id":23}`, uint64(23), "", CodeBadRequest, `needs a "method"`},
-		{"empty method", `{"id":24,"method":""}`, uint64(24), "", CodeBadRequest, `needs a "method"`},
-		{"method not a string", `{"id":25,"method":5}`, uint64(25), "", CodeBadRequest, "JSON object"},
-		{"unknown member", `{"id":26,"method":"Test.Fast","jsonrpc":"2.0"}`, uint64(26), "", CodeBadRequest, "jsonrpc"},
-		{"trailing data", `{"id":27,"method":"Test.Fast"} {}`, uint64(27), "", CodeBadRequest, "after the request"},
+		{"round trip with ctx", `{"id":1,"method":"Test.Greet","args":["Ada",3]}`, int64(1), `{"text":"hello Ada","count":3,"hasCtx":true}`, "", ""},
+		{"slice and struct pointer args", `{"id":2,"method":"Test.Sum","args":[[1,2,3],{"count":10}]}`, int64(2), `16`, "", ""},
+		{"null arg is the zero value", `{"id":3,"method":"Test.Sum","args":[null,null]}`, int64(3), `0`, "", ""},
+		{"any arg", `{"id":4,"method":"Test.Echo","args":[{"a":[1,"x",null]}]}`, int64(4), `{"a":[1,"x",null]}`, "", ""},
+		{"error only, success", `{"id":5,"method":"Test.Nothing","args":[]}`, int64(5), `null`, "", ""},
+		{"args omitted", `{"id":6,"method":"Test.Nothing"}`, int64(6), `null`, "", ""},
+		{"args null", `{"id":7,"method":"Test.Nothing","args":null}`, int64(7), `null`, "", ""},
+		{"nil slice result", `{"id":8,"method":"Test.NilSlice"}`, int64(8), `null`, "", ""},
+		{"largest id", `{"id":9007199254740991,"method":"Test.Fast"}`, int64(9007199254740991), `"fast"`, "", ""},
+		{"id zero", `{"id":0,"method":"Test.Fast"}`, int64(0), `"fast"`, "", ""},
+		{"error return", `{"id":10,"method":"Test.Fail","args":["store: no such contact"]}`, int64(10), "", CodeFailed, "store: no such contact"},
+		{"coded error", `{"id":11,"method":"Test.FailCoded"}`, int64(11), "", "key_changed", "contact key changed"},
+		{"panic", `{"id":12,"method":"Test.Panic"}`, int64(12), "", CodeInternal, "internal error in Test.Panic"},
+		{"unencodable result", `{"id":13,"method":"Test.BadResult"}`, int64(13), "", CodeInternal, "cannot encode"},
+		{"unknown method", `{"id":14,"method":"Test.Nope"}`, int64(14), "", CodeNotFound, `"Test.Nope"`},
+		{"unknown service", `{"id":15,"method":"Nope.Fast"}`, int64(15), "", CodeNotFound, "no method"},
+		{"skipped method", `{"id":16,"method":"Test.Startup","args":[null]}`, int64(16), "", CodeNotFound, "no method"},
+		{"unexported method", `{"id":17,"method":"Test.unexported"}`, int64(17), "", CodeNotFound, "no method"},
+		{"too few args", `{"id":18,"method":"Test.Greet","args":["Ada"]}`, int64(18), "", CodeBadRequest, "Test.Greet takes 2 argument(s) (string, int), got 1"},
+		{"too many args", `{"id":19,"method":"Test.Fast","args":[1]}`, int64(19), "", CodeBadRequest, "takes 0 argument(s)"},
+		{"wrong arg type", `{"id":20,"method":"Test.Greet","args":["Ada","three"]}`, int64(20), "", CodeBadRequest, "argument 2 of Test.Greet (int)"},
+		{"float for int", `{"id":21,"method":"Test.Greet","args":["Ada",1.5]}`, int64(21), "", CodeBadRequest, "argument 2"},
+		{"args not an array", `{"id":22,"method":"Test.Fast","args":{"a":1}}`, int64(22), "", CodeBadRequest, `"args" must be an array`},
+		{"missing method", `{"id":23}`, int64(23), "", CodeBadRequest, `needs a "method"`},
+		{"empty method", `{"id":24,"method":""}`, int64(24), "", CodeBadRequest, `needs a "method"`},
+		{"method not a string", `{"id":25,"method":5}`, int64(25), "", CodeBadRequest, "JSON object"},
+		{"unknown member", `{"id":26,"method":"Test.Fast","jsonrpc":"2.0"}`, int64(26), "", CodeBadRequest, "jsonrpc"},
+		{"trailing data", `{"id":27,"method":"Test.Fast"} {}`, int64(27), "", CodeBadRequest, "after the request"},
 		{"missing id", `{"method":"Test.Fast"}`, nil, "", CodeBadRequest, `needs an "id"`},
 		{"null id", `{"id":null,"method":"Test.Fast"}`, nil, "", CodeBadRequest, `needs an "id"`},
 		{"string id", `{"id":"1","method":"Test.Fast"}`, nil, "", CodeBadRequest, `needs an "id"`},
@@ -97,19 +98,19 @@ func TestCalls(t *testing.T) {
 		{"garbage", `hello?`, nil, "", CodeBadRequest, "JSON object"},
 		{"empty frame", ``, nil, "", CodeBadRequest, "JSON object"},
 		{"array", `[1,"Test.Fast"]`, nil, "", CodeBadRequest, "JSON object"},
-		{"truncated", `{"id":28,"method":"Test.Fa`, uint64(28), "", CodeBadRequest, "JSON object"},
-		{"invalid utf-8", "{\"id\":29,\"method\":\"Test.\xff\"}", uint64(29), "", CodeNotFound, "no method"},
+		{"truncated", `{"id":28,"method":"Test.Fa`, int64(28), "", CodeBadRequest, "JSON object"},
+		{"invalid utf-8", "{\"id\":29,\"method\":\"Test.\xff\"}", int64(29), "", CodeNotFound, "no method"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			send(t, ws, c.frame)
-			r := read(t, ws)
+			bridgetest.Send(t, ws, c.frame)
+			r := bridgetest.Read(t, ws)
 			switch want := c.wantID.(type) {
 			case nil:
 				if r.ID != nil {
 					t.Errorf("id %d, want null", *r.ID)
 				}
-			case uint64:
+			case int64:
 				if r.ID == nil || *r.ID != want {
 					t.Errorf("id %v, want %d", r.ID, want)
 				}
@@ -120,7 +121,7 @@ func TestCalls(t *testing.T) {
 				}
 				return
 			}
-			if r.Error == nil || r.Error.Code != c.wantCode || !strings.Contains(r.Error.Message, c.wantMsg) {
+			if r.Error == nil || Code(r.Error.Code) != c.wantCode || !strings.Contains(r.Error.Message, c.wantMsg) {
 				t.Errorf("got result %s error %+v, want code %s containing %q", r.Result, r.Error, c.wantCode, c.wantMsg)
 			}
 			if r.Result != nil {
@@ -130,7 +131,7 @@ func TestCalls(t *testing.T) {
 	}
 
 	// After all that, the same connection still works.
-	if r := call(t, ws, 99, "Test.Greet", "Bob", 1); r.Error != nil {
+	if r := bridgetest.Call(t, ws, 99, "Test.Greet", "Bob", 1); r.Error != nil {
 		t.Errorf("connection broken after bad input: %+v", r.Error)
 	}
 	if !strings.Contains(h.logs.String(), "kaboom") {
@@ -144,11 +145,11 @@ func TestBinaryFrame(t *testing.T) {
 	if err := ws.WriteMessage(websocket.BinaryMessage, []byte(`{"id":1,"method":"Test.Fast"}`)); err != nil {
 		t.Fatal(err)
 	}
-	r := read(t, ws)
-	if r.Error == nil || r.Error.Code != CodeBadRequest || !strings.Contains(r.Error.Message, "binary") {
+	r := bridgetest.Read(t, ws)
+	if r.Error == nil || Code(r.Error.Code) != CodeBadRequest || !strings.Contains(r.Error.Message, "binary") {
 		t.Errorf("got %+v", r)
 	}
-	if r := call(t, ws, 2, "Test.Fast"); r.Error != nil {
+	if r := bridgetest.Call(t, ws, 2, "Test.Fast"); r.Error != nil {
 		t.Errorf("connection broken: %+v", r.Error)
 	}
 }
@@ -159,13 +160,13 @@ func TestOversizeFrameClosesWith1009(t *testing.T) {
 
 	// Exactly the limit is fine.
 	pad := 1024 - len(`{"id":1,"method":"Test.Echo","args":[""]}`)
-	if r := call(t, ws, 1, "Test.Echo", strings.Repeat("x", pad)); r.Error != nil {
+	if r := bridgetest.Call(t, ws, 1, "Test.Echo", strings.Repeat("x", pad)); r.Error != nil {
 		t.Fatalf("frame at the limit: %+v", r.Error)
 	}
 
-	send(t, ws, `{"id":7,"method":"Test.Echo","args":["`+strings.Repeat("x", 1<<20)+`"]}`)
-	r := read(t, ws)
-	if r.ID == nil || *r.ID != 7 || r.Error == nil || r.Error.Code != CodeTooLarge || !strings.Contains(r.Error.Message, "1024 bytes") {
+	bridgetest.Send(t, ws, `{"id":7,"method":"Test.Echo","args":["`+strings.Repeat("x", 1<<20)+`"]}`)
+	r := bridgetest.Read(t, ws)
+	if r.ID == nil || *r.ID != 7 || r.Error == nil || Code(r.Error.Code) != CodeTooLarge || !strings.Contains(r.Error.Message, "1024 bytes") {
 		t.Fatalf("got %+v, want too_large for id 7", r)
 	}
 	ws.SetReadDeadline(time.Now().Add(5 * time.Second))
@@ -177,7 +178,7 @@ func TestOversizeFrameClosesWith1009(t *testing.T) {
 
 	// The bridge itself is fine.
 	ws2 := h.dial(t)
-	if r := call(t, ws2, 1, "Test.Fast"); r.Error != nil {
+	if r := bridgetest.Call(t, ws2, 1, "Test.Fast"); r.Error != nil {
 		t.Errorf("new connection: %+v", r.Error)
 	}
 }
@@ -187,15 +188,15 @@ func TestFloodIsRateLimited(t *testing.T) {
 	ws := h.dial(t)
 	const n = 100
 	for i := range n {
-		send(t, ws, `{"id":`+itoa(i)+`,"method":"Test.Fast"}`)
+		bridgetest.Send(t, ws, `{"id":`+itoa(i)+`,"method":"Test.Fast"}`)
 	}
 	ok, limited := 0, 0
 	for range n {
-		r := read(t, ws)
+		r := bridgetest.Read(t, ws)
 		switch {
 		case r.Error == nil:
 			ok++
-		case r.Error.Code == CodeRateLimited && r.ID != nil:
+		case Code(r.Error.Code) == CodeRateLimited && r.ID != nil:
 			limited++
 		default:
 			t.Fatalf("unexpected %+v", r)
@@ -209,7 +210,7 @@ func TestFloodIsRateLimited(t *testing.T) {
 	}
 	// The connection survives; once the bucket refills, calls work again.
 	time.Sleep(300 * time.Millisecond)
-	if r := call(t, ws, 1000, "Test.Fast"); r.Error != nil {
+	if r := bridgetest.Call(t, ws, 1000, "Test.Fast"); r.Error != nil {
 		t.Errorf("after the flood: %+v", r.Error)
 	}
 }
@@ -217,25 +218,25 @@ func TestFloodIsRateLimited(t *testing.T) {
 func TestConcurrentCalls(t *testing.T) {
 	h := start(t, Config{MaxInFlight: 2})
 	ws := h.dial(t)
-	send(t, ws, `{"id":1,"method":"Test.Slow","args":["a"]}`)
-	send(t, ws, `{"id":2,"method":"Test.Slow","args":["b"]}`)
+	bridgetest.Send(t, ws, `{"id":1,"method":"Test.Slow","args":["a"]}`)
+	bridgetest.Send(t, ws, `{"id":2,"method":"Test.Slow","args":["b"]}`)
 	for range 2 {
 		<-h.svc.started
 	}
 	// Both slots are taken: a third call is refused, not queued.
-	if r := call(t, ws, 3, "Test.Fast"); r.Error == nil || r.Error.Code != CodeBusy {
+	if r := bridgetest.Call(t, ws, 3, "Test.Fast"); r.Error == nil || Code(r.Error.Code) != CodeBusy {
 		t.Fatalf("third call = %+v, want busy", r)
 	}
 	close(h.svc.release)
-	got := map[uint64]string{}
+	got := map[int64]string{}
 	for range 2 {
-		r := read(t, ws)
+		r := bridgetest.Read(t, ws)
 		got[*r.ID] = string(r.Result)
 	}
 	if got[1] != `"slow a"` || got[2] != `"slow b"` {
 		t.Errorf("slow results %v", got)
 	}
-	if r := call(t, ws, 4, "Test.Fast"); r.Error != nil {
+	if r := bridgetest.Call(t, ws, 4, "Test.Fast"); r.Error != nil {
 		t.Errorf("after the slow calls: %+v", r.Error)
 	}
 }
@@ -243,15 +244,15 @@ func TestConcurrentCalls(t *testing.T) {
 func TestSlowCallDoesNotBlockOthers(t *testing.T) {
 	h := start(t, Config{})
 	ws := h.dial(t)
-	send(t, ws, `{"id":1,"method":"Test.Slow","args":["a"]}`)
+	bridgetest.Send(t, ws, `{"id":1,"method":"Test.Slow","args":["a"]}`)
 	<-h.svc.started
 	for i := range 10 {
-		if r := call(t, ws, uint64(10+i), "Test.Fast"); string(r.Result) != `"fast"` {
+		if r := bridgetest.Call(t, ws, int64(10+i), "Test.Fast"); string(r.Result) != `"fast"` {
 			t.Fatalf("fast call behind a slow one: %+v", r)
 		}
 	}
 	close(h.svc.release)
-	if r := read(t, ws); *r.ID != 1 || string(r.Result) != `"slow a"` {
+	if r := bridgetest.Read(t, ws); *r.ID != 1 || string(r.Result) != `"slow a"` {
 		t.Errorf("slow call: %+v", r)
 	}
 }
@@ -276,9 +277,9 @@ func TestManyConnectionsInParallel(t *testing.T) {
 				for range 8 {
 					ws.SetReadDeadline(time.Now().Add(5 * time.Second))
 					var r struct {
-						ID     int        `json:"id"`
-						Result greeting   `json:"result"`
-						Error  *wireError `json:"error"`
+						ID     int               `json:"id"`
+						Result greeting          `json:"result"`
+						Error  *bridgetest.Error `json:"error"`
 					}
 					if err := ws.ReadJSON(&r); err != nil {
 						t.Error(err)
@@ -301,7 +302,7 @@ func TestManyConnectionsInParallel(t *testing.T) {
 func TestCallContextEndsWithConnection(t *testing.T) {
 	h := start(t, Config{})
 	ws := h.dial(t)
-	send(t, ws, `{"id":1,"method":"Test.Slow","args":["a"]}`)
+	bridgetest.Send(t, ws, `{"id":1,"method":"Test.Slow","args":["a"]}`)
 	<-h.svc.started
 	ws.Close()
 	select {
@@ -315,8 +316,8 @@ func TestEventsReachClients(t *testing.T) {
 	h := start(t, Config{})
 	ws1, ws2 := h.dial(t), h.dial(t)
 	// A round trip makes sure the bridge has registered each connection.
-	call(t, ws1, 1, "Test.Fast")
-	call(t, ws2, 1, "Test.Fast")
+	bridgetest.Call(t, ws1, 1, "Test.Fast")
+	bridgetest.Call(t, ws2, 1, "Test.Fast")
 
 	bus := events.NewBus(events.BusConfig{})
 	defer bus.Close()
@@ -329,7 +330,7 @@ func TestEventsReachClients(t *testing.T) {
 	for _, ws := range []*websocket.Conn{ws1, ws2} {
 		got := map[string]string{}
 		for range 2 {
-			r := read(t, ws)
+			r := bridgetest.Read(t, ws)
 			if r.ID != nil {
 				t.Fatalf("event frame has an id: %+v", r)
 			}
@@ -346,7 +347,7 @@ func TestEventsReachClients(t *testing.T) {
 	// An event that can't be encoded is logged and dropped; the stream goes on.
 	h.b.Emit(events.CallState, make(chan int))
 	h.b.Emit(events.PeerOffline, "k3f")
-	if r := read(t, ws1); r.Event != "peer:offline" || string(r.Data) != `"k3f"` {
+	if r := bridgetest.Read(t, ws1); r.Event != "peer:offline" || string(r.Data) != `"k3f"` {
 		t.Errorf("after a bad event got %+v", r)
 	}
 	if !strings.Contains(h.logs.String(), "cannot encode event") {
@@ -357,7 +358,7 @@ func TestEventsReachClients(t *testing.T) {
 func TestClientNotReadingIsDropped(t *testing.T) {
 	h := start(t, Config{})
 	ws := h.dial(t)
-	call(t, ws, 1, "Test.Fast")
+	bridgetest.Call(t, ws, 1, "Test.Fast")
 	big := strings.Repeat("x", 64<<10)
 	start := time.Now()
 	// Far more than the socket buffers and the queue hold, never read.
@@ -375,7 +376,7 @@ func TestClientNotReadingIsDropped(t *testing.T) {
 		t.Errorf("drop not logged")
 	}
 	ws2 := h.dial(t)
-	if r := call(t, ws2, 1, "Test.Fast"); r.Error != nil {
+	if r := bridgetest.Call(t, ws2, 1, "Test.Fast"); r.Error != nil {
 		t.Errorf("new connection: %+v", r.Error)
 	}
 }
@@ -383,8 +384,8 @@ func TestClientNotReadingIsDropped(t *testing.T) {
 func TestMaxConnections(t *testing.T) {
 	h := start(t, Config{MaxConnections: 2})
 	a, b := h.dial(t), h.dial(t)
-	call(t, a, 1, "Test.Fast")
-	call(t, b, 1, "Test.Fast")
+	bridgetest.Call(t, a, 1, "Test.Fast")
+	bridgetest.Call(t, b, 1, "Test.Fast")
 	_, resp, err := h.dialWith(t, "/api", http.Header{"Origin": {h.base}, "Cookie": {h.cookie()}})
 	if status(resp) != http.StatusServiceUnavailable {
 		t.Fatalf("third connection: status %d, err %v; want 503", status(resp), err)
@@ -392,7 +393,7 @@ func TestMaxConnections(t *testing.T) {
 	a.Close()
 	waitFor(t, "a slot to free", func() bool { return h.connCount() < 2 })
 	c := h.dial(t)
-	if r := call(t, c, 1, "Test.Fast"); r.Error != nil {
+	if r := bridgetest.Call(t, c, 1, "Test.Fast"); r.Error != nil {
 		t.Errorf("after a slot freed: %+v", r.Error)
 	}
 }
@@ -400,7 +401,7 @@ func TestMaxConnections(t *testing.T) {
 func TestCloseEndsConnections(t *testing.T) {
 	h := start(t, Config{})
 	ws := h.dial(t)
-	call(t, ws, 1, "Test.Fast")
+	bridgetest.Call(t, ws, 1, "Test.Fast")
 	if err := h.b.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}

@@ -2,7 +2,6 @@ package bridge
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -196,56 +195,6 @@ func status(resp *http.Response) int {
 		return 0
 	}
 	return resp.StatusCode
-}
-
-// reply is any frame from the bridge.
-type reply struct {
-	ID     *uint64         `json:"id"`
-	Result json.RawMessage `json:"result"`
-	Error  *wireError      `json:"error"`
-	Event  string          `json:"event"`
-	Data   json.RawMessage `json:"data"`
-}
-
-// read reads the next frame, failing after 5s.
-func read(t *testing.T, ws *websocket.Conn) reply {
-	t.Helper()
-	ws.SetReadDeadline(time.Now().Add(5 * time.Second))
-	_, data, err := ws.ReadMessage()
-	if err != nil {
-		t.Fatalf("read: %v", err)
-	}
-	var r reply
-	if err := json.Unmarshal(data, &r); err != nil {
-		t.Fatalf("bridge sent %q: %v", data, err)
-	}
-	return r
-}
-
-// send writes a raw text frame.
-func send(t *testing.T, ws *websocket.Conn, frame string) {
-	t.Helper()
-	if err := ws.WriteMessage(websocket.TextMessage, []byte(frame)); err != nil {
-		t.Fatalf("write: %v", err)
-	}
-}
-
-// call sends a request and reads its response.
-func call(t *testing.T, ws *websocket.Conn, id uint64, method string, args ...any) reply {
-	t.Helper()
-	if args == nil {
-		args = []any{}
-	}
-	frame, err := json.Marshal(map[string]any{"id": id, "method": method, "args": args})
-	if err != nil {
-		t.Fatal(err)
-	}
-	send(t, ws, string(frame))
-	r := read(t, ws)
-	if r.ID == nil || *r.ID != id {
-		t.Fatalf("%s: response id %v, want %d", method, r.ID, id)
-	}
-	return r
 }
 
 // waitFor polls cond for up to 5s.

@@ -5,9 +5,11 @@ import (
 	"time"
 )
 
+// TestLimiter pins what Config's two numbers mean to the limiter: Burst at
+// once from a full bucket, RatePerSecond refills, never above Burst.
 func TestLimiter(t *testing.T) {
 	start := time.Unix(1000, 0)
-	l := newLimiter(10, 3) // 10/s, burst 3
+	l := newLimiter(Config{RatePerSecond: 10, Burst: 3})
 	steps := []struct {
 		name string
 		at   time.Duration
@@ -26,7 +28,7 @@ func TestLimiter(t *testing.T) {
 		{"capped at burst", 10 * time.Second, false},
 	}
 	for _, s := range steps {
-		if got := l.allow(start.Add(s.at)); got != s.want {
+		if got := l.AllowN(start.Add(s.at), 1); got != s.want {
 			t.Errorf("%s: allow = %v, want %v", s.name, got, s.want)
 		}
 	}

@@ -326,6 +326,7 @@ func scanContact(row interface{ Scan(...any) error }) (Contact, error) {
 		return Contact{}, fmt.Errorf("%w: stored peer id: %w", ErrCorrupt, err)
 	}
 	c.ID = pid
+	c.SignalURL = canonicalSignalURL(c.SignalURL)
 	if key != nil {
 		c.Key = ed25519.PublicKey(key)
 	}

@@ -80,7 +80,7 @@ func TestContactValidation(t *testing.T) {
 		{"control in name", Contact{ID: id, Name: "Ada\x07"}},
 		{"bidi in announced name", Contact{ID: id, AnnouncedName: "Ada\u202E"}},
 		{"invalid UTF-8 announced name", Contact{ID: id, AnnouncedName: "\xc3"}},
-		{"http URL", Contact{ID: id, SignalURL: "https://example.org"}},
+		{"ftp URL", Contact{ID: id, SignalURL: "ftp://example.org"}},
 		{"URL with password", Contact{ID: id, SignalURL: "wss://a:b@example.org"}},
 		{"URL bad port", Contact{ID: id, SignalURL: "wss://example.org:0"}},
 		{"address without port", Contact{ID: id, LANAddr: "192.168.1.2"}},

@@ -2,6 +2,12 @@
 // keys, call history and settings, in one SQLite file (modernc.org/sqlite,
 // pure Go, no cgo).
 //
+// It owns that file and the rules for what may be stored in it. It does
+// not touch the network or the UI: it never dials, listens or emits
+// events, and it checks URLs and addresses without contacting them. It
+// decides nothing about calls or trust beyond recording them (package
+// calls and the bound services decide; the store answers and remembers).
+//
 // # Durability
 //
 // The file runs in WAL mode with synchronous=FULL: when a write method
@@ -55,7 +61,9 @@
 // Every value from the user or from peers is validated before it is
 // stored; errors wrap ErrInvalid and name the field, never quoting
 // secrets. Names: trimmed, 1-64 runes, no control or bidi-override
-// characters. Signaling URLs: ws:// or wss://, no credentials or fragment.
+// characters. Signaling URLs: signaling.ParseServerURL's rules (ws:// or
+// wss://, no credentials or fragment; docs/protocol.md §1.1), stored and
+// read back in its canonical form, so that one server is one string.
 // LAN addresses: host:port, port 1-65535. Tokens and TURN credentials are
 // of type Secret, which prints as "[redacted]".
 package store

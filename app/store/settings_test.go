@@ -113,9 +113,10 @@ func TestSettingsValidation(t *testing.T) {
 		{"display name control", func(s *Settings) { s.DisplayName = "A\x00" }},
 		{"display name blank", func(s *Settings) { s.DisplayName = "  " }},
 		{"display name long", func(s *Settings) { s.DisplayName = strings.Repeat("x", 65) }},
-		{"server http", func(s *Settings) { s.SignalingServers[0].URL = "https://x.example" }},
+		{"server ftp", func(s *Settings) { s.SignalingServers[0].URL = "ftp://x.example" }},
 		{"server empty URL", func(s *Settings) { s.SignalingServers[1].URL = "" }},
 		{"server twice", func(s *Settings) { s.SignalingServers[1].URL = "wss://signal.example.org/v1/signal" }},
+		{"server twice, spelled differently", func(s *Settings) { s.SignalingServers[1].URL = "https://Signal.Example.org:443/v1/signal" }},
 		{"server token control", func(s *Settings) { s.SignalingServers[0].Token = "tok\nen" }},
 		{"server token long", func(s *Settings) { s.SignalingServers[0].Token = Secret(strings.Repeat("t", maxSecretLen+1)) }},
 		{"too many servers", func(s *Settings) {

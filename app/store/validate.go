@@ -5,18 +5,20 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"net/url"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/peerline/peerline/signaling"
 )
 
 // Input limits.
 const (
 	// MaxNameRunes is the longest display name, in runes, after trimming.
 	MaxNameRunes = 64
-	// maxURLLen bounds signaling and ICE server URLs, in bytes.
+	// maxURLLen bounds ICE server URLs, in bytes (signaling server URLs:
+	// signaling.MaxServerURLLen).
 	maxURLLen = 2048
 	// maxAddrLen bounds a host:port address, in bytes.
 	maxAddrLen = 300
@@ -88,50 +90,31 @@ func checkText(s string, max int) error {
 	return nil
 }
 
-// normalizeSignalURL checks a signaling server URL: ws:// or wss://, a
-// valid host, an optional port 1-65535, an optional path and query, no
-// user:password@ (a token goes in its own field) and no #fragment
-// (WebSocket URLs cannot have one). The scheme and host are lowercased.
+// normalizeSignalURL checks a signaling server URL and returns its
+// canonical text: signaling.ParseServerURL holds the rules (ws:// or
+// wss://, no credentials or fragment, default port and path implied; see
+// docs/protocol.md, "Server URLs"). Its reasons never quote the input.
 func normalizeSignalURL(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	if len(s) > maxURLLen {
-		return "", fmt.Errorf("URL is %d bytes, at most %d", len(s), maxURLLen)
-	}
-	if err := checkText(s, maxURLLen); err != nil {
-		return "", fmt.Errorf("URL: %w", err)
-	}
-	if strings.ContainsAny(s, " \\") {
-		return "", errors.New("URL has a space or backslash")
-	}
-	u, err := url.Parse(s)
+	u, err := signaling.ParseServerURL(s)
 	if err != nil {
-		return "", errors.New("not a URL")
+		var ue *signaling.ServerURLError
+		if errors.As(err, &ue) {
+			return "", errors.New(ue.Reason)
+		}
+		return "", err
 	}
-	u.Scheme = strings.ToLower(u.Scheme)
-	switch {
-	case u.Scheme != "ws" && u.Scheme != "wss":
-		return "", errors.New("URL must start with ws:// or wss://")
-	case u.Opaque != "":
-		return "", errors.New("URL must start with ws:// or wss://")
-	case u.User != nil:
-		return "", errors.New("URL must not carry a user or password; put the token in its own field")
-	case u.Fragment != "" || strings.Contains(s, "#"):
-		return "", errors.New("URL must not have a #fragment")
+	return u.String(), nil
+}
+
+// canonicalSignalURL is s in canonical form, or s itself when it does not
+// parse: stored URLs are read through it, so that rows written before
+// the canonical form (which made "wss://h:443" and "wss://h" differ)
+// compare equal to new ones.
+func canonicalSignalURL(s string) string {
+	if u, err := signaling.ParseServerURL(s); err == nil {
+		return u.String()
 	}
-	if strings.Contains(u.Host, "%") {
-		return "", errors.New("URL host must not have an IPv6 zone")
-	}
-	host, err := normalizeHostPort(u.Host, false)
-	if err != nil {
-		return "", fmt.Errorf("URL host: %w", err)
-	}
-	u.Host = host
-	u.ForceQuery = false
-	out := u.String()
-	if len(out) > maxURLLen {
-		return "", fmt.Errorf("URL is %d bytes, at most %d", len(out), maxURLLen)
-	}
-	return out, nil
+	return s
 }
 
 // normalizeLANAddr checks a LAN address: host:port with a port 1-65535,

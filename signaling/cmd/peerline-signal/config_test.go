@@ -164,8 +164,8 @@ func TestParseConfig(t *testing.T) {
 		{name: "single-dash flags work too", args: []string{"-listen", ":1"}, want: func(o *options) { o.listen = ":1" }},
 
 		// Public URL normalisation.
-		{name: "public url: bare host gets the path", args: []string{"--public-url", "wss://Signal.example.com:8443"},
-			want: func(o *options) { o.publicURL = "wss://Signal.example.com:8443/v1/signal" }},
+		{name: "public url: bare host gets the path, host lower-cased", args: []string{"--public-url", "wss://Signal.example.com:8443"},
+			want: func(o *options) { o.publicURL = "wss://signal.example.com:8443/v1/signal" }},
 		{name: "public url: slash gets the path", args: []string{"--public-url", "wss://x.example/"},
 			want: func(o *options) { o.publicURL = "wss://x.example/v1/signal" }},
 		{name: "public url: proxy path kept", args: []string{"--public-url", "wss://x.example/peerline/v1/signal"},

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -45,47 +46,29 @@ func (p *parser) listenAddr(name string) string {
 	return v
 }
 
-// publicURL checks and normalises the audience: ws/wss (http/https are
-// mapped to them, as clients do), a host, no credentials, query or
-// fragment, and signaling.Path when no path is given.
+// publicURL checks the audience and returns it in canonical form
+// (signaling.ParseServerURL: ws or wss, a host, no credentials or
+// fragment, signaling.Path when no path is given), refusing a query too:
+// the audience names the endpoint, and clients ignore queries when they
+// compare it with the URL they dialed.
 func (p *parser) publicURL(name string) string {
 	v := p.get(name)
 	if v == "" {
 		return ""
 	}
-	u, err := url.Parse(v)
+	u, err := signaling.ParseServerURL(v)
 	if err != nil {
-		p.fail(name, "not a URL")
-		return ""
-	}
-	switch strings.ToLower(u.Scheme) {
-	case "ws", "http":
-		u.Scheme = "ws"
-	case "wss", "https":
-		u.Scheme = "wss"
-	default:
-		p.fail(name, "want a wss:// (or ws://) URL, e.g. wss://signal.example.com%s", signaling.Path)
-		return ""
-	}
-	switch {
-	case u.Host == "" || u.Hostname() == "":
-		p.fail(name, "no host")
-		return ""
-	case u.User != nil:
-		p.fail(name, "must not carry credentials")
-		return ""
-	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
-		p.fail(name, "must not have a query or fragment")
-		return ""
-	}
-	if u.Port() != "" {
-		if n, err := strconv.Atoi(u.Port()); err != nil || n < 1 || n > 65535 {
-			p.fail(name, "bad port %q", u.Port())
-			return ""
+		var ue *signaling.ServerURLError
+		if errors.As(err, &ue) {
+			p.fail(name, "%s", ue.Reason)
+		} else {
+			p.fail(name, "%v", err)
 		}
+		return ""
 	}
-	if u.Path == "" || u.Path == "/" {
-		u.Path = signaling.Path
+	if u.Query() != "" {
+		p.fail(name, "must not have a query")
+		return ""
 	}
 	s := u.String()
 	if len(s) > maxAudienceLen {

@@ -1,13 +1,21 @@
 /**
  * The call engine: framework-free, no Svelte. The UI talks only to
- * CallSession and listens to its CallEvents.
+ * CallSession and listens to its CallEvents. It must not import Svelte,
+ * touch the DOM beyond media elements, or reach the bindings (lib/backend
+ * does).
  *
- *   CallSession (session.ts)      facade: call flow, media, errors, events
+ *   CallSession (session.ts)      facade: call flow, Go's events, errors
+ *     Attempt (attempt.ts)        one call's parts and its one teardown
+ *     CallMedia (callmedia.ts)    local media and the in-call controls
+ *     prepared.ts                 the connection before the first offer/answer
+ *     CallOutputs (outputs.ts)    what the UI reads, and the CallEvents
+ *     SpeakerOutputs (speaker.ts) the elements playing the other side
  *     PeerLink (peer.ts)          one RTCPeerConnection: tracks, state channel, ICE restart, stats
  *       Negotiator (negotiator.ts) perfect negotiation as a function of (send, polite)
  *     CallSignaling (signaling.ts) maps negotiation messages onto the Calls service
  */
 export { CallSession } from './session'
+export { TypedEmitter, type Handler } from './emitter'
 export { CallEvent } from './types'
 export type {
   CallEventHandler,

@@ -9,37 +9,39 @@ import type { RtcEnvironment } from './rtc'
 export type { CallInfo, CallState }
 
 /** Every event a CallSession emits. Subscribe with `session.on(CallEvent.X, handler)`. */
-export enum CallEvent {
+export const CallEvent = {
   /**
    * The call's state, or what Go says about the call, changed (data:
    * StateChange). Its `state` is the text
    * of data-testid="call-state"; on `ended`, `error` says why when the
    * call failed or was refused (null when someone simply hung up).
    */
-  State = 'state',
+  State: 'state',
   /**
    * A call rings (data: IncomingCall). Camera and microphone stay off until
    * accept(). A call that is `autoAccept` (both of us called at once) is
    * answered by the session itself; this event still fires.
    */
-  Incoming = 'incoming',
+  Incoming: 'incoming',
   /** Our own camera/screen preview changed (data: MediaStream or null). Bind it to data-testid="local-video" (muted). */
-  LocalStream = 'localStream',
+  LocalStream: 'localStream',
   /** The other side's media arrived or went (data: MediaStream or null). Bind it to data-testid="remote-video". */
-  RemoteStream = 'remoteStream',
+  RemoteStream: 'remoteStream',
   /** Our own mic/camera/screen flags changed (data: MediaFlags). */
-  LocalMedia = 'localMedia',
+  LocalMedia: 'localMedia',
   /** The other side muted, turned its camera off or shares its screen (data: MediaFlags). */
-  RemoteMedia = 'remoteMedia',
+  RemoteMedia: 'remoteMedia',
   /** A new statistics sample, once a second while media flows (data: CallStats), or null when the call ends. */
-  Stats = 'stats',
+  Stats: 'stats',
   /**
    * Something went wrong (data: CallError). Fatal errors also end the call
    * (the State event carries the same error); others (screen share
    * refused, a device switch failed) leave the call running.
    */
-  Error = 'error',
-}
+  Error: 'error',
+} as const
+/** One of CallEvent's values: the name of an event. */
+export type CallEvent = (typeof CallEvent)[keyof typeof CallEvent]
 
 /** Media a call starts with. */
 export interface CallOptions {

@@ -4,7 +4,7 @@
  * CallSession-like engine. Used by *.test.ts only.
  */
 import type { Backend, EventMap, EventName, PeerView, ContactView, Settings } from '../backend'
-import { CallEvent, type CallEventMap, type CallInfo, type CallState, type CallStats, type MediaFlags } from '../call'
+import { CallEvent, TypedEmitter, type CallEventMap, type CallInfo, type CallState, type CallStats, type MediaFlags, type StateChange } from '../call'
 import type { CallEngine } from './call.svelte'
 import { defaultSettings } from './settings.svelte'
 
@@ -182,26 +182,23 @@ export class FakeEngine implements CallEngine {
   readonly log: [string, unknown[]][] = []
   /** Makes the next call of a method reject with err. */
   failures: Record<string, unknown> = {}
-  private handlers = new Map<CallEvent, Set<(d: never) => void>>()
+  private readonly events = new TypedEmitter<CallEventMap>('fake session')
 
   on<E extends CallEvent>(event: E, handler: (data: CallEventMap[E]) => void): () => void {
-    let set = this.handlers.get(event)
-    if (!set) this.handlers.set(event, (set = new Set()))
-    set.add(handler as (d: never) => void)
-    return () => set.delete(handler as (d: never) => void)
+    return this.events.on(event, handler)
   }
 
   emit<E extends CallEvent>(event: E, data: CallEventMap[E]): void {
     if (event === CallEvent.State) {
-      const d = data as CallEventMap[CallEvent.State]
+      const d = data as StateChange
       this.state = d.state
       this.call = d.call
     }
-    for (const h of this.handlers.get(event) ?? []) (h as (d: CallEventMap[E]) => void)(data)
+    this.events.emit(event, data)
   }
 
   /** Emits a State change. */
-  to(state: CallState, call: CallInfo | null = this.call, error: CallEventMap[CallEvent.State]['error'] = null): void {
+  to(state: CallState, call: CallInfo | null = this.call, error: StateChange['error'] = null): void {
     this.emit(CallEvent.State, { state, call: call ? { ...call, state } : null, error })
   }
 

@@ -1,12 +1,4 @@
-//go:build linux
-
-package e2e
-
-// A client of the loopback bridge's WebSocket protocol (app/bridge/doc.go),
-// as the browser transport speaks it: requests {id, method, args},
-// responses {id, result|error}, pushed events {event, data}. Every event
-// is kept with the time it arrived, so a test can wait for one that came
-// before it started waiting and measure latencies.
+package bridgetest
 
 import (
 	"context"
@@ -25,16 +17,8 @@ import (
 // DefaultCallTimeout bounds one bridge call.
 const DefaultCallTimeout = 10 * time.Second
 
-// BridgeError is an error response: {"code", "message"}.
-type BridgeError struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
-
-func (e *BridgeError) Error() string { return e.Code + ": " + e.Message }
-
 // ErrClosed is returned for calls on a connection that is gone.
-var ErrClosed = errors.New("bridge client: connection closed")
+var ErrClosed = errors.New("bridgetest: connection closed")
 
 // Event is one pushed event and when it arrived.
 type Event struct {
@@ -43,15 +27,10 @@ type Event struct {
 	At   time.Time       `json:"-"`
 }
 
-type frame struct {
-	ID     *int64          `json:"id"`
-	Result json.RawMessage `json:"result"`
-	Error  *BridgeError    `json:"error"`
-	Event  string          `json:"event"`
-	Data   json.RawMessage `json:"data"`
-}
-
-// Client is one WebSocket connection to a bridge.
+// Client is one WebSocket connection to a bridge: calls wait for their
+// own answers, and every event is kept with the time it arrived, so a test
+// can wait for one that came before it started waiting and measure
+// latencies.
 type Client struct {
 	conn *websocket.Conn
 
@@ -59,7 +38,7 @@ type Client struct {
 
 	mu      sync.Mutex
 	nextID  int64
-	pending map[int64]chan frame
+	pending map[int64]chan Frame
 	events  []Event
 	notify  chan struct{} // closed and replaced when an event arrives
 	stray   []string      // frames that were neither a known response nor an event
@@ -67,17 +46,17 @@ type Client struct {
 	done    chan struct{}
 }
 
-// DialBridge connects to the bridge at uiURL (http://127.0.0.1:PORT/?token=T)
-// through dial (the namespace's dialer), sending the Origin the bridge
-// requires.
-func DialBridge(ctx context.Context, uiURL string, dial func(ctx context.Context, network, addr string) (net.Conn, error)) (*Client, error) {
+// Dial connects to the bridge at uiURL (http://127.0.0.1:PORT/?token=T, as
+// the app prints it) through dial (nil: net.Dialer; in e2e, the namespace's
+// dialer), sending the Origin the bridge requires.
+func Dial(ctx context.Context, uiURL string, dial func(ctx context.Context, network, addr string) (net.Conn, error)) (*Client, error) {
 	u, err := url.Parse(uiURL)
 	if err != nil {
-		return nil, fmt.Errorf("bridge client: ui url: %w", err)
+		return nil, fmt.Errorf("bridgetest: ui url: %w", err)
 	}
 	token := u.Query().Get("token")
 	if token == "" {
-		return nil, fmt.Errorf("bridge client: ui url %q has no token", uiURL)
+		return nil, fmt.Errorf("bridgetest: ui url %q has no token", uiURL)
 	}
 	ws := url.URL{Scheme: "ws", Host: u.Host, Path: "/api", RawQuery: url.Values{"token": {token}}.Encode()}
 	d := websocket.Dialer{HandshakeTimeout: 5 * time.Second, NetDialContext: dial}
@@ -85,11 +64,11 @@ func DialBridge(ctx context.Context, uiURL string, dial func(ctx context.Context
 	conn, resp, err := d.DialContext(ctx, ws.String(), h)
 	if err != nil {
 		if resp != nil {
-			return nil, fmt.Errorf("bridge client: dial %s: %w (HTTP %s)", u.Host, err, resp.Status)
+			return nil, fmt.Errorf("bridgetest: dial %s: %w (HTTP %s)", u.Host, err, resp.Status)
 		}
-		return nil, fmt.Errorf("bridge client: dial %s: %w", u.Host, err)
+		return nil, fmt.Errorf("bridgetest: dial %s: %w", u.Host, err)
 	}
-	c := &Client{conn: conn, pending: make(map[int64]chan frame), notify: make(chan struct{}), done: make(chan struct{})}
+	c := &Client{conn: conn, pending: make(map[int64]chan Frame), notify: make(chan struct{}), done: make(chan struct{})}
 	go c.readLoop()
 	return c, nil
 }
@@ -109,7 +88,7 @@ func (c *Client) readLoop() {
 			return
 		}
 		now := time.Now()
-		var f frame
+		var f Frame
 		if err := json.Unmarshal(data, &f); err != nil {
 			c.mu.Lock()
 			c.stray = append(c.stray, string(data))
@@ -145,7 +124,7 @@ func (c *Client) Call(ctx context.Context, method string, args ...any) (json.Raw
 // CallRaw sends req with an id added and waits for the response: for
 // requests the typed Call cannot make (bad shapes).
 func (c *Client) CallRaw(ctx context.Context, req map[string]any) (json.RawMessage, error) {
-	ch := make(chan frame, 1)
+	ch := make(chan Frame, 1)
 	c.mu.Lock()
 	if c.err != nil {
 		c.mu.Unlock()
@@ -161,7 +140,7 @@ func (c *Client) CallRaw(ctx context.Context, req map[string]any) (json.RawMessa
 	}
 	if err := c.WriteJSON(msg); err != nil {
 		c.forget(id)
-		return nil, fmt.Errorf("bridge client: send %v: %w", req["method"], err)
+		return nil, fmt.Errorf("bridgetest: send %v: %w", req["method"], err)
 	}
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
@@ -179,7 +158,7 @@ func (c *Client) CallRaw(ctx context.Context, req map[string]any) (json.RawMessa
 		return f.Result, nil
 	case <-ctx.Done():
 		c.forget(id)
-		return nil, fmt.Errorf("bridge client: %v: no response: %w", req["method"], ctx.Err())
+		return nil, fmt.Errorf("bridgetest: %v: no response: %w", req["method"], ctx.Err())
 	}
 }
 
