@@ -8,10 +8,15 @@
  * WaitEvent), and keeps the page's RTCPeerConnections so tests can read
  * their stats. For the benchmark's breakdown it also keeps a timeline
  * (`__pl.events`) of the peer connections' state changes, descriptions,
- * candidates and tracks, of getUserMedia, and of the Calls.* requests,
- * answers and call events on the bridge's WebSocket, plus the page's long
- * animation frames (`__pl.loafs`). Nothing the app sees changes: the
- * constructors are subclasses that only watch.
+ * candidates, tracks, createAnswer, addTrack and replaceTrack, of
+ * getUserMedia, of the Calls.* requests, answers and call events on the
+ * bridge's WebSocket, and of the UI: clicks on test ids, the incoming card
+ * and the call screens coming and going, streams handed to <video>
+ * elements, the remote picture shown, the <video>s' loadedmetadata,
+ * playing and resize, and every CSS animation and transition that starts
+ * or ends; plus the page's long animation frames (`__pl.loafs`). Nothing
+ * the app sees changes: the constructors are subclasses and the wrappers
+ * only watch.
  */
 export function instrument() {
   const pl = (window.__pl = { states: [], pcs: [] })
