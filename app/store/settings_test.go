@@ -246,6 +246,35 @@ func TestSettingsFromOtherVersions(t *testing.T) {
 	}
 }
 
+// TestSettingsRespelledServers: a list stored by an older version with two
+// spellings of one server reads back as that server once, instead of
+// failing as a duplicate and losing the whole list.
+func TestSettingsRespelledServers(t *testing.T) {
+	s := openTest(t)
+	setRawSettings(t, s, 1, `{"signalingServers": [
+		{"url": "wss://Signal.Example.com", "token": "first"},
+		{"url": "wss://signal.example.com:443/v1/signal", "token": "second"},
+		{"url": "ws://other.example.com:8080"}
+	]}`)
+	got, err := s.Settings(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []SignalingServer{
+		{URL: "wss://signal.example.com/v1/signal", Token: "first"},
+		{URL: "ws://other.example.com:8080/v1/signal"},
+	}
+	if !reflect.DeepEqual(got.SignalingServers, want) {
+		t.Fatalf("servers read back\n got %+v\nwant %+v", got.SignalingServers, want)
+	}
+	// Writing the same duplicate is still refused.
+	dup := got
+	dup.SignalingServers = append(dup.SignalingServers, SignalingServer{URL: "wss://signal.example.com"})
+	if _, err := s.PutSettings(context.Background(), dup); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("put with a duplicate: %v, want ErrInvalid", err)
+	}
+}
+
 func TestSecretsStayOutOfLogs(t *testing.T) {
 	set := fullSettings()
 	secrets := []string{"s3cr3t-token", "tUrN-cr3d"}
