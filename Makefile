@@ -144,9 +144,11 @@ bench-signal: frontend
 screenshots: deps-test frontend $(E2E_BROWSER_MODULES)
 	cd e2e/browser && npm run screenshots
 
-## bench-call: Accept → frames on both sides vs the one-page WebRTC floor (root)
+## bench-call: Accept → 2nd remote frame on both sides with default motion (reduced motion beside it) vs the one-page WebRTC floor (root)
+# BENCH_CALL_FLAGS: bench.js's flags (--runs N, --motion both|on|reduce, --json).
+BENCH_CALL_FLAGS ?= --runs 10 --motion both
 bench-call: deps-test frontend $(E2E_BROWSER_MODULES)
-	cd e2e/browser && npm run bench
+	cd e2e/browser && node bench.js $(BENCH_CALL_FLAGS)
 
 ## deps-package: deps plus what packaging needs (NSIS, desktop-file-utils, ImageMagick, nfpm, go-winres)
 deps-package: deps

@@ -1,6 +1,3 @@
-// Package signalingtest runs real signaling servers on loopback for tests:
-// an httptest server with the real handler, and helpers that dial it as
-// real clients.
 package signalingtest
 
 import (

@@ -8,10 +8,15 @@
  * WaitEvent), and keeps the page's RTCPeerConnections so tests can read
  * their stats. For the benchmark's breakdown it also keeps a timeline
  * (`__pl.events`) of the peer connections' state changes, descriptions,
- * candidates and tracks, of getUserMedia, and of the Calls.* requests,
- * answers and call events on the bridge's WebSocket, plus the page's long
- * animation frames (`__pl.loafs`). Nothing the app sees changes: the
- * constructors are subclasses that only watch.
+ * candidates, tracks, createAnswer, addTrack and replaceTrack, of
+ * getUserMedia, of the Calls.* requests, answers and call events on the
+ * bridge's WebSocket, and of the UI: clicks on test ids, the incoming card
+ * and the call screens coming and going, streams handed to <video>
+ * elements, the remote picture shown, the <video>s' loadedmetadata,
+ * playing and resize, and every CSS animation and transition that starts
+ * or ends; plus the page's long animation frames (`__pl.loafs`). Nothing
+ * the app sees changes: the constructors are subclasses and the wrappers
+ * only watch.
  */
 export function instrument() {
   const pl = (window.__pl = { states: [], pcs: [] })
@@ -50,6 +55,65 @@ export function instrument() {
   } catch {
     // no LoAF
   }
+  // What the UI does between the click and the pictures: the click, the
+  // screens coming and going, streams handed to the <video> elements, the
+  // remote picture shown, the media elements' own events, and every CSS
+  // animation and transition that starts or ends (by name or property and
+  // the element's first class), so the breakdown shows what waits on what.
+  const what = (el) => el?.dataset?.testid || (el?.classList?.[0] ?? el?.tagName?.toLowerCase() ?? '?')
+  document.addEventListener('click', (e) => {
+    const b = e.target.closest?.('[data-testid]')
+    if (b) mark(`ui:click ${b.dataset.testid}`)
+  }, { capture: true })
+  const present = new Map()
+  const watchDom = () => {
+    for (const [id, label] of [
+      ['incoming-call', 'incoming card'],
+      ['hangup', 'call screen'],
+      ['cancel', 'outgoing screen'],
+    ]) {
+      const on = !!document.querySelector(`[data-testid="${id}"]`)
+      if (present.get(id) !== on) {
+        if (present.has(id) || on) mark(`ui:${label} ${on ? 'shown' : 'gone'}`)
+        present.set(id, on)
+      }
+    }
+    const rv = document.querySelector('[data-testid="remote-video"]')
+    const shown = !!rv && rv.classList.contains('shown')
+    if (present.get('remote shown') !== shown) {
+      if (present.has('remote shown') || shown) mark(`ui:remote-video ${shown ? 'shown' : 'hidden'}`)
+      present.set('remote shown', shown)
+    }
+  }
+  new MutationObserver(watchDom).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['class'] })
+  for (const type of ['loadedmetadata', 'playing', 'resize']) {
+    document.addEventListener(type, (e) => {
+      if (e.target instanceof HTMLVideoElement) mark(`media:${what(e.target)} ${type}`)
+    }, { capture: true })
+  }
+  for (const type of ['animationstart', 'animationend', 'transitionstart', 'transitionend']) {
+    document.addEventListener(type, (e) => {
+      const name = e.animationName ?? e.propertyName
+      mark(`css:${type.replace('animation', 'animation ').replace('transition', 'transition ').trim()} ${name} .${what(e.target)}`)
+    }, { capture: true })
+  }
+  const srcObject = Object.getOwnPropertyDescriptor(HTMLMediaElement.prototype, 'srcObject')
+  if (srcObject?.set) {
+    Object.defineProperty(HTMLMediaElement.prototype, 'srcObject', {
+      ...srcObject,
+      set(v) {
+        mark(`ui:${what(this)} srcObject ${v ? 'set' : 'cleared'}`)
+        srcObject.set.call(this, v)
+      },
+    })
+  }
+  if (window.RTCRtpSender?.prototype.replaceTrack) {
+    const replaceTrack = RTCRtpSender.prototype.replaceTrack
+    RTCRtpSender.prototype.replaceTrack = function (t) {
+      mark(`sender:replaceTrack ${t?.kind ?? 'null'}`)
+      return replaceTrack.call(this, t)
+    }
+  }
   const Native = window.RTCPeerConnection
   if (Native) {
     window.RTCPeerConnection = class RTCPeerConnection extends Native {
@@ -74,6 +138,14 @@ export function instrument() {
         const p = super.setLocalDescription(...args)
         p.then(() => mark(`sld:${this.localDescription?.type}:done`), () => {})
         return p
+      }
+      createAnswer(...args) {
+        mark('createAnswer:start')
+        return super.createAnswer(...args)
+      }
+      addTrack(t, ...rest) {
+        mark(`addTrack:${t?.kind}`)
+        return super.addTrack(t, ...rest)
       }
       addIceCandidate(c, ...rest) {
         mark(c?.candidate ? 'ice:remote candidate' : 'ice:remote end')
@@ -208,20 +280,31 @@ export async function inboundStats() {
 }
 
 /**
- * Resolves with {at, width, height}: the wall-clock time (ms since the
- * epoch, comparable between browsers on one machine) at which the
+ * Resolves with {at, width, height, frames}: the wall-clock time (ms since
+ * the epoch, comparable between browsers on one machine) at which the
  * <video data-testid=…> presents its first frame after this is called,
- * and that frame's size. It watches for the element and its stream to
- * appear, then waits for a presented frame with requestVideoFrameCallback.
+ * and that frame's size; frames holds the times of the first n presented
+ * frames (n ≥ 1; frames[1] is the second). It watches for the element and
+ * its stream to appear, then follows the presented frames with
+ * requestVideoFrameCallback (which fires when the compositor shows a
+ * frame, so a picture that is hidden or not yet painted does not count).
  */
-export function firstFrameAt([testid, timeoutMs]) {
+export function firstFrameAt([testid, timeoutMs, n = 1]) {
   const now = () => performance.timeOrigin + performance.now()
   return new Promise((resolve, reject) => {
     const deadline = now() + timeoutMs
+    const frames = []
+    let first = null
     const watch = () => {
       const v = document.querySelector(`[data-testid="${testid}"]`)
       if (v && v.srcObject && v.srcObject.getVideoTracks().length > 0) {
-        v.requestVideoFrameCallback((_, meta) => resolve({ at: now(), width: meta.width, height: meta.height }))
+        const next = (_, meta) => {
+          frames.push(now())
+          first ??= meta
+          if (frames.length >= n) resolve({ at: frames[0], width: first.width, height: first.height, frames })
+          else v.requestVideoFrameCallback(next)
+        }
+        v.requestVideoFrameCallback(next)
         return
       }
       if (now() > deadline) reject(new Error(`${testid}: no stream within ${timeoutMs} ms`))
@@ -234,9 +317,9 @@ export function firstFrameAt([testid, timeoutMs]) {
 /**
  * The floor the app is measured against: getUserMedia and two
  * RTCPeerConnections in one page, trickling candidates to each other
- * directly, to the first remote frame presented in a <video>. Resolves
- * with {gum, connected, frame} in ms from the start and the first frame's
- * size ("640x480"). constraints default
+ * directly, to the first and second remote frames presented in a <video>.
+ * Resolves with {gum, connected, frame, frame2} in ms from the start and
+ * the first frame's size ("640x480"). constraints default
  * to {audio: true, video: true} (Chromium's 640x480 fake camera).
  */
 export async function floorRun(constraints) {
@@ -258,13 +341,16 @@ export async function floorRun(constraints) {
   video.playsInline = true
   document.body.append(video)
   let size = ''
+  let frame1 = 0
+  // The first two presented frames (the app is measured to its second).
   const frame = new Promise((resolve) => {
     b.ontrack = (e) => {
       if (e.track.kind !== 'video') return
       video.srcObject = e.streams[0]
       video.requestVideoFrameCallback((_, meta) => {
         size = `${meta.width}x${meta.height}`
-        resolve(now() - t0)
+        frame1 = now() - t0
+        video.requestVideoFrameCallback(() => resolve(now() - t0))
       })
     }
   })
@@ -273,10 +359,10 @@ export async function floorRun(constraints) {
   await b.setRemoteDescription(a.localDescription)
   await b.setLocalDescription()
   await a.setRemoteDescription(b.localDescription)
-  const first = await frame
+  const second = await frame
   for (const t of stream.getTracks()) t.stop()
   a.close()
   b.close()
   video.remove()
-  return { gum, connected, frame: first, size }
+  return { gum, connected, frame: frame1, frame2: second, size }
 }

@@ -194,9 +194,14 @@ export class UI {
     throw new Error(`${this.label}: inbound ${kind} did not grow by ${by} bytes within ${timeout} ms: ${JSON.stringify(s)}`)
   }
 
-  /** Starts watching for the first remote frame; see inpage.firstFrameAt. */
-  firstFrame(testid = 'remote-video', timeout = 30_000) {
-    return this.page.evaluate(firstFrameAt, [testid, timeout])
+  /** Starts watching for the first n presented remote frames; see inpage.firstFrameAt. */
+  firstFrame(testid = 'remote-video', timeout = 30_000, n = 1) {
+    return this.page.evaluate(firstFrameAt, [testid, timeout, n])
+  }
+
+  /** Sets the page's prefers-reduced-motion: true for 'reduce', false for 'no-preference' (what users have by default). */
+  async reducedMotion(reduce) {
+    await this.page.emulateMedia({ reducedMotion: reduce ? 'reduce' : 'no-preference' })
   }
 
   /** Opens a tab of the sidebar: "people", "history" or "settings". */

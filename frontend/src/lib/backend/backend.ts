@@ -2,7 +2,7 @@
  * The one interface the UI reaches the Go side through. In the Wails window
  * it is WailsBackend (generated bindings and Wails events); in a plain
  * browser, BridgeBackend (the loopback bridge's WebSocket). Both reach the
- * very same Go methods (app/services.go) and events (app/events/names.go).
+ * very same Go methods (app/api) and events (app/events/names.go).
  *
  * Every method returns a Promise that rejects with a BackendError.
  */

@@ -12,30 +12,22 @@
  */
 import { TypedEmitter } from '../emitter'
 
-/** Codes the bridge answers with. A service may add its own (see Go `bridge.Coder`). */
-export type ServerErrorCode =
-  | 'bad_request' // not a valid request, or wrong arguments
-  | 'not_found' // no such method
-  | 'failed' // the method returned an error; message is its text
-  | 'internal' // the method panicked, or its result can't be encoded
-  | 'too_large' // request over the size limit (the bridge then closes the socket)
-  | 'rate_limited' // too many requests per second on this connection
-  | 'busy' // too many calls in flight on this connection
+import { ClientCode, ErrorCode, isErrorCode } from './codes'
+
+/** Codes the bridge answers with: the app's one table (codes.ts, mirrored from Go's app/errcode). */
+export type ServerErrorCode = ErrorCode
 
 /** Codes this client rejects with on its own, without a server answer. */
-export type ClientErrorCode =
-  | 'disconnected' // the socket dropped while the call was in flight: it may or may not have run
-  | 'unavailable' // no connection to the app within connectTimeoutMs
-  | 'closed' // the transport was closed
+export type ClientErrorCode = ClientCode
 
 export type BridgeErrorCode = ServerErrorCode | ClientErrorCode
 
 /** A rejected call: `code` for programs, `message` for people. */
 export class BridgeError extends Error {
-  /** A BridgeErrorCode, or a code a service chose. */
-  readonly code: BridgeErrorCode | (string & {})
+  /** A BridgeErrorCode; a code outside the table arrives as `failed`. */
+  readonly code: BridgeErrorCode
 
-  constructor(code: BridgeErrorCode | (string & {}), message: string) {
+  constructor(code: BridgeErrorCode, message: string) {
     super(message)
     this.name = 'BridgeError'
     this.code = code
@@ -68,7 +60,7 @@ export interface BridgeOptions {
   connectTimeoutMs?: number
   /**
    * Calls sent at once; later ones wait their turn here instead of getting
-   * `busy` from the bridge. At most the bridge's MaxInFlight. Default 16.
+   * `overloaded` from the bridge. At most the bridge's MaxInFlight. Default 16.
    */
   maxInFlight?: number
   /**
@@ -137,17 +129,17 @@ export class BridgeTransport {
    */
   call<T>(method: string, ...args: unknown[]): Promise<T> {
     if (this.closed) {
-      return Promise.reject(new BridgeError('closed', `${method}: the connection to the app is closed`))
+      return Promise.reject(new BridgeError(ClientCode.Closed, `${method}: the connection to the app is closed`))
     }
     const id = this.nextId++
     let frame: string
     try {
       frame = JSON.stringify({ id, method, args })
     } catch (err) {
-      return Promise.reject(new BridgeError('bad_request', `${method}: arguments can't be encoded as JSON: ${String(err)}`))
+      return Promise.reject(new BridgeError(ErrorCode.BadRequest, `${method}: arguments can't be encoded as JSON: ${String(err)}`))
     }
     if (tooLarge(frame, this.maxBytes)) {
-      return Promise.reject(new BridgeError('too_large', `${method}: request is larger than ${this.maxBytes} bytes`))
+      return Promise.reject(new BridgeError(ErrorCode.TooLarge, `${method}: request is larger than ${this.maxBytes} bytes`))
     }
     return new Promise<T>((resolve, reject) => {
       const job: Job = { id, method, frame, resolve: resolve as (v: unknown) => void, reject }
@@ -185,7 +177,7 @@ export class BridgeTransport {
     }
     const wasConnected = this.connected
     this.connected = false
-    this.rejectAll([...this.pending.values(), ...this.queue.splice(0)], 'closed', (m) => `${m}: the connection to the app was closed`)
+    this.rejectAll([...this.pending.values(), ...this.queue.splice(0)], ClientCode.Closed, (m) => `${m}: the connection to the app was closed`)
     this.pending.clear()
     if (wasConnected) this.notifyConnection(false)
   }
@@ -222,7 +214,7 @@ export class BridgeTransport {
     this.ws = null
     const wasConnected = this.connected
     this.connected = false
-    this.rejectAll([...this.pending.values()], 'disconnected', (m) => `${m}: the connection to the app was lost; it may or may not have run`)
+    this.rejectAll([...this.pending.values()], ClientCode.Disconnected, (m) => `${m}: the connection to the app was lost; it may or may not have run`)
     this.pending.clear()
     for (const job of this.queue) this.armTimeout(job)
     if (wasConnected) this.notifyConnection(false)
@@ -243,7 +235,7 @@ export class BridgeTransport {
       const i = this.queue.indexOf(job)
       if (i < 0) return
       this.queue.splice(i, 1)
-      job.reject(new BridgeError('unavailable', `${job.method}: no connection to the app`))
+      job.reject(new BridgeError(ClientCode.Unavailable, `${job.method}: no connection to the app`))
     }, this.connectTimeout)
   }
 
@@ -260,7 +252,7 @@ export class BridgeTransport {
         ws.send(job.frame)
       } catch (err) {
         this.pending.delete(job.id)
-        job.reject(new BridgeError('disconnected', `${job.method}: sending failed: ${String(err)}`))
+        job.reject(new BridgeError(ClientCode.Disconnected, `${job.method}: sending failed: ${String(err)}`))
       }
     }
   }
@@ -288,7 +280,8 @@ export class BridgeTransport {
     if (!job) return
     this.pending.delete(m.id)
     if (m.error) {
-      const code = typeof m.error.code === 'string' ? m.error.code : 'internal'
+      // A code outside the table (a Go error choosing its own) is a plain failure.
+      const code = isErrorCode(m.error.code) ? m.error.code : typeof m.error.code === 'string' ? ErrorCode.Failed : ErrorCode.Internal
       const message = typeof m.error.message === 'string' ? m.error.message : `${job.method} failed`
       job.reject(new BridgeError(code, message))
     } else {

@@ -22,6 +22,7 @@ export type {
   SettingsService,
 } from './backend'
 export { BackendError, type BackendErrorCode } from './errors'
+export { ClientCode, ErrorCode, isClientCode, isErrorCode, type BackendCode } from './codes'
 export { EVENTS, type EventName } from './events'
 export * from './types'
 export { defaultSettings } from './settings'

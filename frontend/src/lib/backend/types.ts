@@ -1,9 +1,10 @@
 /**
  * The JSON shapes the Go services return and the events carry, mirrored
- * from app/services.go, app/views.go, app/calls, app/store/settings.go and
+ * from app/api (services and views), app/calls, app/store/settings.go and
  * signaling/bodies.go. Enums are the Go wire strings (MarshalText), not the
  * numbers wailsjs/go/models.ts claims.
  */
+import type { ErrorCode } from './codes'
 /** This install (Identity.Me). */
 export interface Me {
   id: string
@@ -223,8 +224,15 @@ export interface CallInfo {
   media: string[]
   state: CallState
   outcome?: CallOutcome
-  /** Human reason for the end, in lower case ("peer is offline"). */
+  /** Human reason for the end, in lower case ("peer is offline"): words to show, never to decide on. */
   reason?: string
+  /**
+   * Why an ended call could not go on, a code of the Go table: `offline`
+   * when the peer could not be reached or its link dropped before the call
+   * connected. Absent when a person or a timer ended it (`outcome` says
+   * how) or the other side refused it.
+   */
+  cause?: ErrorCode
   verified: boolean
   /** Both sides called each other at once: the call we placed was folded into this one; answer it at once. */
   autoAccept?: boolean

@@ -250,7 +250,7 @@ describe('CallSession: refusals and failures', () => {
   it('a Calls.Start error ends the call with its message', async () => {
     const { a } = pair()
     const { BackendError } = await import('../backend')
-    a.go.failures['calls.start'] = new BackendError('failed', 'calls: already in a call')
+    a.go.failures['calls.start'] = new BackendError('busy', 'calls: already in a call')
     await a.session.placeCall('PEERB', { video: false })
     await waitFor(() => a.session.state === 'ended', 'ended')
     expect(a.session.error?.code).toBe('busy')

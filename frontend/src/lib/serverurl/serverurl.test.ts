@@ -69,6 +69,8 @@ describe('parseServerURL: more cases', () => {
     ['port too long', 'wss://h.example:123456/s'],
     ['scheme without slashes', 'wss:h.example'],
     ['websocket-ish scheme', 'wsss://h.example'],
+    ['http (a web page)', 'http://h.example/v1/signal'],
+    ['https (a web page)', 'https://h.example'],
     ['too long as typed', 'wss://h.example/' + 'a'.repeat(MAX_SERVER_URL_LEN)],
   ]
   it.each(invalid)('rejects %s', (_name, input) => {
@@ -109,7 +111,6 @@ describe('ServerURL parts and endpoints', () => {
   const cases: [name: string, a: string, b: string, same: boolean][] = [
     ['identical', 'wss://h.example/s', 'wss://h.example/s', true],
     ['default port implied', 'wss://h.example:443/v1/signal', 'wss://H.example', true],
-    ['https reads as wss', 'https://h.example', 'wss://h.example/v1/signal', true],
     ['query ignored', 'wss://h.example/s?a=1', 'wss://h.example/s?b=2', true],
     ['other scheme', 'ws://h.example', 'wss://h.example', false],
     ['other port', 'wss://h.example:8443', 'wss://h.example', false],

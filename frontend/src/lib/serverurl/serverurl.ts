@@ -7,11 +7,12 @@
  * text, so the UI can check and compare what the person typed before Go
  * stores it. It does no I/O and knows nothing of settings or contacts.
  *
- * Canonical form: scheme://host[:port]path[?query] — ws or wss (http and
- * https read as ws and wss); a lower-case DNS name, a dotted-quad IPv4 or
- * a bracketed RFC 5952 IPv6 (no zone); the port without leading zeros and
- * absent when it is the scheme's default; an empty path or "/" becomes
- * /v1/signal; percent-encodings upper case; an empty query dropped.
+ * Canonical form: scheme://host[:port]path[?query] — ws or wss in any
+ * case (http and https are refused: they name web pages); a lower-case
+ * DNS name, a dotted-quad IPv4 or a bracketed RFC 5952 IPv6 (no zone);
+ * the port without leading zeros and absent when it is the scheme's
+ * default; an empty path or "/" becomes /v1/signal; percent-encodings
+ * upper case; an empty query dropped.
  */
 
 /** The endpoint peerline-signal serves (Go signaling.Path). */
@@ -140,9 +141,9 @@ function parseParts(input: string): Parts {
   const sep = s.indexOf('://')
   const scheme = sep < 0 ? '' : s.slice(0, sep).toLowerCase()
   let secure: boolean
-  if (scheme === 'ws' || scheme === 'http') secure = false
-  else if (scheme === 'wss' || scheme === 'https') secure = true
-  else throw bad(`want a wss:// or ws:// URL, e.g. wss://signal.example.com${SIGNAL_PATH}`)
+  if (scheme === 'ws') secure = false
+  else if (scheme === 'wss') secure = true
+  else throw bad(`want a wss:// URL, e.g. wss://signal.example.com${SIGNAL_PATH} (ws:// or wss:// only)`)
   let rest = s.slice(sep + 3)
 
   let end = rest.search(/[/?]/)

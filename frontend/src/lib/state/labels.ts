@@ -4,6 +4,7 @@
  * word things the same way.
  */
 import type { DiscoveryReason, Diagnosis, HistoryEntry } from '../backend'
+import { ErrorCode, isClientCode } from '../backend/codes'
 import { ServerURLError } from '../serverurl'
 
 /** A short explanation of why nobody shows up, for the empty people list. */
@@ -175,11 +176,13 @@ export function compactId(id: string): string {
  */
 export function humanError(err: unknown): string {
   const raw = err instanceof Error ? err.message : typeof err === 'string' ? err : String(err ?? '')
-  if (/not a peer id/i.test(raw)) {
+  // The code decides (codes.ts, the Go table); the text is only tidied.
+  const code = (err as { code?: unknown } | null)?.code
+  if (code === ErrorCode.BadPeerID) {
     return 'That does not look like a Peerline ID. It has 8 groups of 7 letters and digits; copy it from their app.'
   }
-  if (/your own id/i.test(raw)) return 'That is your own ID.'
-  if (/Lost the connection|disconnected|unavailable/i.test(raw) && /app/i.test(raw)) return raw
+  if (code === ErrorCode.OwnID) return 'That is your own ID.'
+  if (isClientCode(code)) return raw
   // Drop Go's "pkg: op:" prefixes and the sentinel words, keep the reason.
   let text = raw
     .split(/:\s+/)

@@ -1,3 +1,4 @@
+import { BackendError } from '../backend/errors'
 import { describe, expect, test } from 'vitest'
 import { AddPersonForm, PeopleState, matches, sortPeople } from './people.svelte'
 import { FakeBackend, contactView, flush, peerView } from './fakes'
@@ -227,7 +228,7 @@ describe('AddPersonForm', () => {
   test('shows the app’s refusal in words', async () => {
     const { backend, people } = setup()
     backend.impl('contacts.add', () => {
-      throw new Error('not a peer id: identity: parse peer id: bad peer id: 3 characters, want 56')
+      throw new BackendError('bad_peer_id', 'not a peer id: identity: parse peer id: bad peer id: 3 characters, want 56')
     })
     const form = new AddPersonForm(people)
     form.id = 'abc'

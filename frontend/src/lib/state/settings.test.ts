@@ -70,7 +70,7 @@ describe('ServerForm', () => {
     { url: 'wss://exa_mple.org', stored: null },
     { url: 'wss://signal.example/v1/signal', stored: 'wss://signal.example/v1/signal' },
     { url: ' WSS://Signal.Example ', stored: 'wss://signal.example/v1/signal' },
-    { url: 'https://signal.example', stored: 'wss://signal.example/v1/signal' },
+    { url: 'https://signal.example', stored: null },
     { url: 'ws://192.168.1.10:8080', stored: 'ws://192.168.1.10:8080/v1/signal' },
   ])('$url → $stored', async ({ url, stored }) => {
     const { backend, s } = await setup()
@@ -91,7 +91,7 @@ describe('ServerForm', () => {
     const f = new ServerForm(s)
     f.url = 'wss://a.example'
     await f.submit()
-    for (const again of ['wss://a.example', 'wss://A.example:443/v1/signal', 'https://a.example/']) {
+    for (const again of ['wss://a.example', 'wss://A.example:443/v1/signal', 'WSS://a.example/']) {
       f.url = again
       expect(await f.submit()).toBe(false)
       expect(f.error).toBe('That server is already in the list.')

@@ -4,6 +4,7 @@
  * events) and reach the other side's events, asynchronously and in order.
  */
 import type { CallInfo, CallOutcome, CallSignal, CallState, Candidate, ICEServer, IncomingCallEvent, MediaState } from '../../backend'
+import type { ErrorCode } from '../../backend/codes'
 import { BackendError } from '../../backend'
 import { FakeBackend } from '../../backend/backendtest'
 
@@ -76,8 +77,8 @@ export class Switchboard {
 
   start(from: SwitchboardBackend, peer: string, video: boolean, offer: string): CallInfo {
     const to = from.other
-    if (peer !== to.peerId) throw new BackendError('failed', 'not a peer id')
-    if (from.current && from.current.info.get(from)?.state !== 'ended') throw new BackendError('failed', 'calls: already in a call')
+    if (peer !== to.peerId) throw new BackendError('bad_peer_id', 'not a peer id')
+    if (from.current && from.current.info.get(from)?.state !== 'ended') throw new BackendError('busy', 'calls: already in a call')
     const id = `call${++this.n}`
     const call: SharedCall = { id, caller: from, callee: to, video, offer, early: [], earlyEnd: false, answered: false, connected: false, info: new Map() }
     from.current = call
@@ -86,7 +87,7 @@ export class Switchboard {
     const mine: CallInfo = { id, peer: to.peerId, peerName: 'B', direction: 'outgoing', media, state: 'calling', verified: true, startedAt: now }
     call.info.set(from, mine)
     from.emit('call:state', mine)
-    if (from.offline) return this.finish(call, from, 'unavailable', 'peer is offline')
+    if (from.offline) return this.finish(call, from, 'unavailable', 'peer is offline', 'offline')
     if (to.busy || (to.current && to.current.info.get(to)?.state !== 'ended')) {
       setTimeout(() => this.finish(call, from, 'busy', 'busy in another call'), 0)
       return mine
@@ -102,7 +103,7 @@ export class Switchboard {
 
   accept(from: SwitchboardBackend, id: string, video: boolean, answer: string): CallInfo {
     const call = this.live(from, id)
-    if (call.callee !== from || call.answered) throw new BackendError('failed', 'calls: not possible in this call state')
+    if (call.callee !== from || call.answered) throw new BackendError('wrong_state', 'calls: not possible in this call state')
     call.answered = true
     call.video = call.video && video
     const media = call.video ? ['audio', 'video'] : ['audio']
@@ -146,22 +147,22 @@ export class Switchboard {
 
   renegotiate(from: SwitchboardBackend, id: string, kind: 'offer' | 'answer', sdp: string): void {
     const call = this.live(from, id)
-    if (!call.answered) throw new BackendError('failed', 'calls: not possible in this call state')
+    if (!call.answered) throw new BackendError('wrong_state', 'calls: not possible in this call state')
     const to = from === call.caller ? call.callee : call.caller
     to.emit('call:signal', { call: id, kind: 'renegotiate', description: kind, sdp })
   }
 
   mediaState(from: SwitchboardBackend, id: string, s: MediaState): void {
     const call = this.live(from, id)
-    if (!call.answered) throw new BackendError('failed', 'calls: not possible in this call state')
+    if (!call.answered) throw new BackendError('wrong_state', 'calls: not possible in this call state')
     if (s === 'connected') call.connected = true
     this.set(call, from, s)
   }
 
   private live(from: SwitchboardBackend, id: string): SharedCall {
     const call = from.current
-    if (!call || call.id !== id) throw new BackendError('failed', 'calls: no such call')
-    if (call.info.get(from)?.state === 'ended') throw new BackendError('failed', 'calls: not possible in this call state')
+    if (!call || call.id !== id) throw new BackendError('no_call', 'calls: no such call')
+    if (call.info.get(from)?.state === 'ended') throw new BackendError('wrong_state', 'calls: not possible in this call state')
     return call
   }
 
@@ -172,10 +173,10 @@ export class Switchboard {
     return info
   }
 
-  private finish(call: SharedCall, side: SwitchboardBackend, outcome: CallOutcome, reason: string): CallInfo {
+  private finish(call: SharedCall, side: SwitchboardBackend, outcome: CallOutcome, reason: string, cause?: ErrorCode): CallInfo {
     const cur = call.info.get(side)!
     if (cur.state === 'ended') return cur
-    const info: CallInfo = { ...cur, state: 'ended', outcome, reason, endedAt: new Date().toISOString() }
+    const info: CallInfo = { ...cur, state: 'ended', outcome, reason, endedAt: new Date().toISOString(), ...(cause ? { cause } : {}) }
     call.info.set(side, info)
     side.emit('call:state', info)
     return info
