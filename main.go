@@ -22,6 +22,7 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"github.com/peerline/peerline/app"
+	"github.com/peerline/peerline/app/errcode"
 	"github.com/peerline/peerline/app/events"
 	"github.com/peerline/peerline/app/webview"
 )
@@ -131,7 +132,10 @@ func run(f *flags, launchedAt time.Time) error {
 		OnDomReady:    win.domReady,
 		OnBeforeClose: win.beforeClose, // saves the window's size and position
 		OnShutdown:    func(context.Context) { a.Close() },
-		Bind:          a.Bindings(),
+		// Bound methods' errors reach the page as {code, message}, as the
+		// bridge sends them (package errcode).
+		ErrorFormatter: errcode.Format,
+		Bind:           a.Bindings(),
 		Linux: &linux.Options{
 			Icon:        icon,
 			ProgramName: "peerline", // WM_CLASS, matches build/linux/peerline.desktop

@@ -14,6 +14,7 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"github.com/peerline/peerline/app"
+	"github.com/peerline/peerline/app/instance"
 	"github.com/peerline/peerline/app/store"
 )
 
@@ -228,8 +229,15 @@ func fitWindow(ws store.WindowState, screenW, screenH int) store.WindowState {
 func secondLaunch(dataDir string, locked error, stderr io.Writer) error {
 	ctx, cancel := context.WithTimeout(context.Background(), activateTimeout)
 	defer cancel()
-	if err := app.ActivateRunning(ctx, dataDir); err != nil {
-		if errors.Is(err, app.ErrNoWindow) {
+	if dataDir == "" {
+		dir, err := app.DefaultDataDir()
+		if err != nil {
+			return fmt.Errorf("%w; %w", locked, err)
+		}
+		dataDir = dir
+	}
+	if err := instance.Activate(ctx, dataDir); err != nil {
+		if errors.Is(err, instance.ErrNoWindow) {
 			return fmt.Errorf("%w; it runs headless, with no window to show", locked)
 		}
 		return fmt.Errorf("%w; asking it to show its window failed: %w", locked, err)

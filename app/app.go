@@ -1,10 +1,12 @@
-// Package app is the Go half of the Peerline desktop app. App assembles the
-// parts (identity, store, LAN hub, discovery, links, calls, bridge) and
-// exposes them to the UI as a few bound services, one per noun: Identity,
-// Peers, Contacts, Calls, History, Settings. The Wails window binds them;
-// the loopback bridge serves the very same methods and events to a browser.
-// Bound methods return (T, error) and take no context.Context (Wails v2
-// does not supply one); they run under the App's own context.
+// Package app is Peerline's composition root: New builds every part of
+// the desktop app's core (instance lock, identity, store, LAN hub, presence,
+// trust, links, calls, discovery, the bound services of package api, and
+// the bridge) and hands each exactly what it uses; Start starts what runs;
+// Close stops it all in order. Read it with main.go to see the whole graph.
+//
+// It owns that wiring and the few lines of glue the parts need to meet
+// (servers.go), and nothing else: behaviour lives in the parts. No package
+// below imports it.
 package app
 
 import (
@@ -21,13 +23,17 @@ import (
 	"sync"
 	"time"
 
+	"github.com/peerline/peerline/app/api"
 	"github.com/peerline/peerline/app/bridge"
 	"github.com/peerline/peerline/app/browser"
 	"github.com/peerline/peerline/app/calls"
 	"github.com/peerline/peerline/app/discovery"
 	"github.com/peerline/peerline/app/events"
+	"github.com/peerline/peerline/app/instance"
 	"github.com/peerline/peerline/app/links"
+	"github.com/peerline/peerline/app/presence"
 	"github.com/peerline/peerline/app/store"
+	"github.com/peerline/peerline/app/trust"
 	"github.com/peerline/peerline/signaling/identity"
 	"github.com/peerline/peerline/signaling/server"
 )
@@ -71,51 +77,51 @@ type Options struct {
 	// its ProfileDir defaults to DataDir/call-window.
 	Browser browser.Options
 	// OnSecondLaunch is called when Peerline is launched again with this
-	// data dir and asks this one to show itself (ActivateRunning): the
+	// data dir and asks this one to show itself (instance.Activate): the
 	// window comes to the front. It must not block. Nil (headless): the
-	// other launch is told there is no window (ErrNoWindow).
+	// other launch is told there is no window (instance.ErrNoWindow).
 	OnSecondLaunch func()
 }
 
 // App is the running core. Create it with New, start it with Start, stop
 // it with Close.
 type App struct {
-	opts  Options
-	log   *slog.Logger
-	key   *identity.KeyPair
-	store *store.Store
-	bus   *events.Bus
+	opts     Options
+	log      *slog.Logger
+	instance *instance.Instance // one running app per data dir
+	key      *identity.KeyPair
+	store    *store.Store
+	bus      *events.Bus
+	settings store.Settings // as they were at New
 
 	hub      *server.Server
 	hubLn    net.Listener
 	hubHTTP  *http.Server
+	presence *presence.Tracker
 	router   *links.Router
+	servers  *serverLinks
 	disc     *discovery.MDNS // nil when discovery is off
 	calls    *calls.Manager
 	bridge   *bridge.Bridge
-	presence *presence
 	browser  *browser.Launcher // call windows (where the webview has no WebRTC)
 
-	// Bound services.
-	Identity *Identity
-	Peers    *Peers
-	Contacts *Contacts
-	Calls    *Calls
-	History  *History
-	Settings *Settings
-	Desktop  *Desktop
-
-	lock     *instanceLock   // one running app per data dir
-	instance *instanceServer // answers later launches; nil if it could not listen
-
-	rejectedMu sync.Mutex
-	rejected   map[[2]identity.PeerID]bool // (contact, new identity) pairs the user rejected
+	// The bound services (package api), for Wails and the bridge.
+	Identity *api.Identity
+	Peers    *api.Peers
+	Contacts *api.Contacts
+	Calls    *api.Calls
+	History  *api.History
+	Settings *api.Settings
+	Desktop  *api.Desktop
 
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	closed sync.Once
 }
+
+// ErrAlreadyRunning: another Peerline holds the data dir (New's error).
+var ErrAlreadyRunning = instance.ErrAlreadyRunning
 
 // DefaultDataDir is where the app keeps its files unless told otherwise.
 func DefaultDataDir() (string, error) {
@@ -126,7 +132,9 @@ func DefaultDataDir() (string, error) {
 	return filepath.Join(dir, "Peerline"), nil
 }
 
-// New opens the identity and the database. Nothing listens yet.
+// New claims the data dir and builds the whole core: every part and the
+// bound services, wired together. Only the hub's port is bound; nothing
+// is served, browsed or dialled until Start.
 func New(opts Options) (*App, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -144,47 +152,142 @@ func New(opts Options) (*App, error) {
 	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("app: data dir %s: %w", opts.DataDir, err)
 	}
-	lock, err := lockDataDir(opts.DataDir)
+	inst, err := instance.Claim(opts.DataDir, opts.Logger, opts.OnSecondLaunch)
 	if err != nil {
 		return nil, err
 	}
-	key, created, err := identity.LoadOrCreate(filepath.Join(opts.DataDir, "identity.pem"))
-	if err != nil {
-		lock.release()
-		return nil, fmt.Errorf("app: %w", err)
-	}
-	if created {
-		opts.Logger.Info("app: new identity created", "peer", key.ID().Short())
-	}
 	ctx, cancel := context.WithCancel(context.Background())
-	st, err := store.Open(ctx, filepath.Join(opts.DataDir, "peerline.db"))
-	if err != nil {
-		cancel()
-		lock.release()
-		return nil, fmt.Errorf("app: %w", err)
-	}
-	a := &App{opts: opts, log: opts.Logger, key: key, store: st, ctx: ctx, cancel: cancel, lock: lock,
-		rejected: map[[2]identity.PeerID]bool{},
+	a := &App{opts: opts, log: opts.Logger, instance: inst, ctx: ctx, cancel: cancel,
 		// A deep queue: a sink that drops call:signal loses candidates.
 		bus: events.NewBus(events.BusConfig{QueueSize: 4096, Logger: opts.Logger})}
-	// Not fatal: without it a later launch cannot raise this window.
-	if a.instance, err = listenInstance(opts.DataDir, opts.Logger, opts.OnSecondLaunch); err != nil {
-		opts.Logger.Warn("app: a second launch will not find this one", "err", err)
-	} else {
-		a.goRun(a.instance.serve)
-	}
-	if opts.Name != "" {
-		set, err := st.Settings(ctx)
-		if err == nil && set.DisplayName != opts.Name {
-			set.DisplayName = opts.Name
-			_, err = st.PutSettings(ctx, set)
-		}
-		if err != nil {
-			a.Close()
-			return nil, fmt.Errorf("app: name: %w", err)
-		}
+	if err := a.build(); err != nil {
+		a.Close()
+		return nil, err
 	}
 	return a, nil
+}
+
+// build makes the parts, lower ones first; a.Close undoes a partial one.
+func (a *App) build() (err error) {
+	ctx, log, opts := a.ctx, a.log, a.opts
+	var created bool
+	if a.key, created, err = identity.LoadOrCreate(filepath.Join(opts.DataDir, "identity.pem")); err != nil {
+		return fmt.Errorf("app: %w", err)
+	}
+	if created {
+		log.Info("app: new identity created", "peer", a.key.ID().Short())
+	}
+	if a.store, err = store.Open(ctx, filepath.Join(opts.DataDir, "peerline.db")); err != nil {
+		return fmt.Errorf("app: %w", err)
+	}
+	if a.settings, err = a.applyName(); err != nil {
+		return err
+	}
+	name := a.settings.DisplayName
+	if name == "" {
+		name, _ = os.Hostname()
+	}
+
+	// The LAN hub: a personal signaling server others dial to reach us.
+	if a.hub, err = server.New(server.Config{Identity: a.key, Personal: true, Logger: log.With("part", "hub")}); err != nil {
+		return fmt.Errorf("app: hub: %w", err)
+	}
+	if a.hubLn, err = discovery.ListenHub(opts.HubPort); err != nil {
+		return fmt.Errorf("app: hub: %w", err)
+	}
+	a.hubHTTP = &http.Server{Handler: a.hub.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	hubPort := a.hubLn.Addr().(*net.TCPAddr).Port
+	if a.settings.LANDiscovery() && !opts.NoDiscovery {
+		ifaces := a.settings.DiscoveryInterfaces
+		if len(opts.Interfaces) > 0 {
+			ifaces = opts.Interfaces
+		}
+		if a.disc, err = discovery.NewMDNS(discovery.Config{ID: a.key.ID(), HubPort: hubPort, Name: name,
+			Interfaces: ifaces, Logger: log.With("part", "discovery")}); err != nil {
+			return fmt.Errorf("app: discovery: %w", err)
+		}
+	}
+
+	// Who is online, who may ring, and the events both raise.
+	a.presence = presence.New()
+	names := &api.Names{Contacts: a.store, LAN: a.presence}
+	contactEvents := &api.ContactEvents{Store: a.store, Presence: a.presence, Events: a.bus}
+	gate := trust.New(a.store, names, contactEvents, log.With("part", "trust"))
+	resolver := &presence.Resolver{Ctx: ctx, Contacts: a.store, Tracker: a.presence}
+	if a.disc != nil {
+		resolver.LAN = a.disc
+	}
+
+	// Links to peers (LAN hub and servers) carry the call manager's
+	// messages; the handler is filled in once the manager exists.
+	var handler linkHandler
+	if a.router, err = links.New(links.Config{Identity: a.key, Hub: a.hub.Hub(), Handler: &handler, Resolver: resolver,
+		Presence: a.presence.FromServer, ServerStatus: a.presence.ServerStatus, Logger: log.With("part", "links")}); err != nil {
+		return fmt.Errorf("app: links: %w", err)
+	}
+	a.servers = &serverLinks{ctx: ctx, log: log, router: a.router, store: a.store, extra: opts.SignalURLs}
+	ring := a.settings.RingTimeout()
+	if opts.RingTimeout > 0 {
+		ring = opts.RingTimeout
+	}
+	if a.calls, err = calls.New(calls.Config{Identity: a.key, Sender: a.router, Gate: gate, Events: a.bus,
+		Recorder: &api.Recorder{Store: a.store, Names: names, Events: a.bus},
+		Name:     name, RingTimeout: ring, Logger: log.With("part", "calls")}); err != nil {
+		return fmt.Errorf("app: calls: %w", err)
+	}
+	handler = linkHandler{gate: gate, calls: a.calls}
+
+	// The call window's browser and the bridge that serves its page.
+	bopts := opts.Browser
+	if bopts.ProfileDir == "" {
+		bopts.ProfileDir = filepath.Join(opts.DataDir, "call-window")
+	}
+	if bopts.Logger == nil {
+		bopts.Logger = log.With("part", "browser")
+	}
+	a.browser = browser.New(bopts)
+	if a.bridge, err = bridge.New(bridge.Config{Addr: opts.UIAddr, Assets: opts.Assets, Logger: log.With("part", "bridge"),
+		Version: version}); err != nil {
+		return fmt.Errorf("app: bridge: %w", err)
+	}
+
+	// The bound services: each takes what it uses.
+	var announce func(string)
+	var statics interface{ AddStatic(netip.AddrPort) error }
+	var diagnoser interface{ Diagnose() discovery.Diagnosis }
+	if a.disc != nil {
+		announce, statics, diagnoser = a.disc.SetName, a.disc, a.disc
+	}
+	a.Identity = api.NewIdentity(ctx, a.key.ID(), a.store, announce, hubPort, version)
+	a.Peers = api.NewPeers(ctx, a.key.ID(), a.store, a.presence, diagnoser)
+	a.Contacts = api.NewContacts(ctx, api.ContactsDeps{Self: a.key.ID(), Store: a.store, Servers: a.servers,
+		Statics: statics, Presence: a.presence, Names: names, Rejected: gate, Events: contactEvents})
+	a.Calls = api.NewCalls(ctx, a.calls, a.store, a.presence)
+	a.History = api.NewHistory(ctx, a.store, a.bus)
+	a.Settings = api.NewSettings(ctx, a.store, a.bus)
+	a.Desktop = api.NewDesktop(ctx, log, opts.LaunchedAt, a.calls, a.bridge, a.browser)
+	a.presence.Notify(&api.PresenceEvents{Peers: a.Peers, Contacts: contactEvents, Events: a.bus})
+	for name, svc := range a.services() {
+		if err := a.bridge.Register(name, svc); err != nil {
+			return fmt.Errorf("app: bridge: %w", err)
+		}
+	}
+	a.bus.Subscribe(a.bridge)
+	return nil
+}
+
+// applyName saves Options.Name as the display name and returns the
+// settings.
+func (a *App) applyName() (store.Settings, error) {
+	set, err := a.store.Settings(a.ctx)
+	if err == nil && a.opts.Name != "" && set.DisplayName != a.opts.Name {
+		set.DisplayName = a.opts.Name
+		set, err = a.store.PutSettings(a.ctx, set)
+	}
+	if err != nil {
+		return set, fmt.Errorf("app: name: %w", err)
+	}
+	return set, nil
 }
 
 // PeerID is this install's id.
@@ -193,81 +296,18 @@ func (a *App) PeerID() identity.PeerID { return a.key.ID() }
 // Events is the app's event bus (the window subscribes its sink here).
 func (a *App) Events() *events.Bus { return a.bus }
 
-// Start brings up the LAN hub, links, discovery, calls and the bridge,
-// and returns the bridge URL (with its token).
+// Start serves the LAN hub, runs links, discovery and presence, links to
+// the signaling servers, and starts the bridge; it returns the bridge URL
+// (with its token).
 func (a *App) Start() (uiURL string, err error) {
 	ctx := a.ctx
-	set, err := a.store.Settings(ctx)
-	if err != nil {
-		return "", fmt.Errorf("app: start: %w", err)
-	}
-	name := set.DisplayName
-	if name == "" {
-		name, _ = os.Hostname()
-	}
-
-	// The LAN hub: a personal signaling server others dial to reach us.
-	a.hub, err = server.New(server.Config{Identity: a.key, Personal: true, Logger: a.log.With("part", "hub")})
-	if err != nil {
-		return "", fmt.Errorf("app: hub: %w", err)
-	}
-	a.hubLn, err = discovery.ListenHub(a.opts.HubPort)
-	if err != nil {
-		return "", fmt.Errorf("app: hub: %w", err)
-	}
-	a.hubHTTP = &http.Server{Handler: a.hub.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	a.goRun(func() {
 		if err := a.hubHTTP.Serve(a.hubLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			a.log.Error("app: hub stopped", "err", err)
 		}
 	})
-	hubPort := a.hubLn.Addr().(*net.TCPAddr).Port
-
-	a.presence = newPresence(a)
-	a.Identity = &Identity{a: a, hubPort: hubPort}
-	a.Peers = &Peers{a: a}
-	a.Contacts = &Contacts{a: a}
-	a.Calls = &Calls{a: a}
-	a.History = &History{a: a}
-	a.Settings = &Settings{a: a}
-	a.Desktop = &Desktop{a: a}
-	bopts := a.opts.Browser
-	if bopts.ProfileDir == "" {
-		bopts.ProfileDir = filepath.Join(a.opts.DataDir, "call-window")
-	}
-	if bopts.Logger == nil {
-		bopts.Logger = a.log.With("part", "browser")
-	}
-	a.browser = browser.New(bopts)
-
-	ring := set.RingTimeout()
-	if a.opts.RingTimeout > 0 {
-		ring = a.opts.RingTimeout
-	}
-	a.router, err = links.New(links.Config{
-		Identity: a.key, Hub: a.hub.Hub(), Handler: (*linkHandler)(a), Resolver: (*resolver)(a),
-		Presence: a.presence.fromServer, ServerStatus: a.presence.serverStatus, Logger: a.log.With("part", "links"),
-	})
-	if err != nil {
-		return "", fmt.Errorf("app: links: %w", err)
-	}
-	a.calls, err = calls.New(calls.Config{
-		Identity: a.key, Sender: a.router, Gate: (*gate)(a), Recorder: (*recorder)(a), Events: a.bus,
-		Name: name, RingTimeout: ring, Logger: a.log.With("part", "calls"),
-	})
-	if err != nil {
-		return "", fmt.Errorf("app: calls: %w", err)
-	}
-	if set.LANDiscovery() && !a.opts.NoDiscovery {
-		ifaces := set.DiscoveryInterfaces
-		if len(a.opts.Interfaces) > 0 {
-			ifaces = a.opts.Interfaces
-		}
-		a.disc, err = discovery.NewMDNS(discovery.Config{ID: a.key.ID(), HubPort: hubPort, Name: name,
-			Interfaces: ifaces, Logger: a.log.With("part", "discovery")})
-		if err != nil {
-			return "", fmt.Errorf("app: discovery: %w", err)
-		}
+	a.goRun(func() { a.router.Run(ctx) })
+	if a.disc != nil {
 		// Contacts added by address are probed like discovered peers.
 		if contacts, err := a.store.ListContacts(ctx); err == nil {
 			for _, c := range contacts {
@@ -276,41 +316,28 @@ func (a *App) Start() (uiURL string, err error) {
 				}
 			}
 		}
-	}
-
-	// Everything exists now; start the goroutines that use it.
-	a.goRun(func() { a.router.Run(ctx) })
-	if a.disc != nil {
 		a.goRun(func() {
 			if err := a.disc.Run(ctx); err != nil && ctx.Err() == nil {
 				a.log.Error("app: discovery stopped", "err", err)
 			}
 		})
-		a.goRun(func() { a.presence.fromDiscovery(ctx, a.disc.Events()) })
+		a.goRun(func() { a.presence.FromDiscovery(ctx, a.disc.Events()) })
 	}
-
-	for _, s := range set.SignalingServers {
-		a.addServer(s.URL, string(s.Token))
+	for _, s := range a.settings.SignalingServers {
+		a.servers.Add(s.URL, string(s.Token))
 	}
 	for _, u := range a.opts.SignalURLs {
-		a.addServer(u, "")
+		a.servers.Add(u, "")
 	}
-
-	a.bridge, err = bridge.New(bridge.Config{Addr: a.opts.UIAddr, Assets: a.opts.Assets, Logger: a.log.With("part", "bridge"),
-		Version: version, Services: a.services()})
-	if err != nil {
+	if uiURL, err = a.bridge.Start(ctx); err != nil {
 		return "", fmt.Errorf("app: bridge: %w", err)
 	}
-	a.bus.Subscribe(a.bridge)
-	uiURL, err = a.bridge.Start(ctx)
-	if err != nil {
-		return "", fmt.Errorf("app: bridge: %w", err)
-	}
-	a.log.Info("app: started", "peer", a.key.ID().Short(), "hub_port", hubPort, "discovery", a.disc != nil)
+	a.log.Info("app: started", "peer", a.key.ID().Short(), "hub_port", a.hubLn.Addr().(*net.TCPAddr).Port, "discovery", a.disc != nil)
 	return uiURL, nil
 }
 
-// Services returns the bound services by name, for Wails and the bridge.
+// services returns the bound services by name, for the bridge: the names
+// Wails gives them too ("Contacts.List").
 func (a *App) services() map[string]any {
 	return map[string]any{
 		"Identity": a.Identity, "Peers": a.Peers, "Contacts": a.Contacts,
@@ -323,32 +350,12 @@ func (a *App) services() map[string]any {
 // of Bindings: what Wails reads to generate frontend/wailsjs, with no App
 // started.
 func ServiceTypes() []any {
-	return []any{&Identity{}, &Peers{}, &Contacts{}, &Calls{}, &History{}, &Settings{}, &Desktop{}}
+	return []any{&api.Identity{}, &api.Peers{}, &api.Contacts{}, &api.Calls{}, &api.History{}, &api.Settings{}, &api.Desktop{}}
 }
 
-// Bindings returns the bound services for wails.Run's Bind option. Call it
-// after Start.
+// Bindings returns the bound services for wails.Run's Bind option.
 func (a *App) Bindings() []any {
 	return []any{a.Identity, a.Peers, a.Contacts, a.Calls, a.History, a.Settings, a.Desktop}
-}
-
-func (a *App) addServer(url, token string) {
-	peers := a.serverPeers(url)
-	if err := a.router.AddServer(url, token, peers); err != nil {
-		a.log.Warn("app: signaling server", "url", url, "err", err)
-	}
-}
-
-func (a *App) rememberRejected(contact, newID identity.PeerID) {
-	a.rejectedMu.Lock()
-	a.rejected[[2]identity.PeerID{contact, newID}] = true
-	a.rejectedMu.Unlock()
-}
-
-func (a *App) wasRejected(contact, newID identity.PeerID) bool {
-	a.rejectedMu.Lock()
-	defer a.rejectedMu.Unlock()
-	return a.rejected[[2]identity.PeerID{contact, newID}]
 }
 
 func (a *App) goRun(f func()) {
@@ -362,9 +369,6 @@ func (a *App) goRun(f func()) {
 // Close hangs up, stops everything and closes the database.
 func (a *App) Close() {
 	a.closed.Do(func() {
-		if a.instance != nil {
-			a.instance.close()
-		}
 		if a.calls != nil {
 			a.calls.Close()
 		}
@@ -382,12 +386,17 @@ func (a *App) Close() {
 		if a.hubHTTP != nil {
 			a.hubHTTP.Shutdown(sctx)
 		}
+		if a.hubLn != nil {
+			a.hubLn.Close() // when Start never served it
+		}
 		a.cancel()
 		a.wg.Wait()
 		a.bus.Close()
-		if err := a.store.Close(); err != nil {
-			a.log.Error("app: close store", "err", err)
+		if a.store != nil {
+			if err := a.store.Close(); err != nil {
+				a.log.Error("app: close store", "err", err)
+			}
 		}
-		a.lock.release()
+		a.instance.Close()
 	})
 }

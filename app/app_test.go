@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/peerline/peerline/app/api"
 	"github.com/peerline/peerline/app/calls"
 	"github.com/peerline/peerline/app/events"
 	"github.com/peerline/peerline/signaling/server"
@@ -28,6 +29,7 @@ type got struct {
 type testApp struct {
 	*App
 	events chan got
+	uiURL  string // the bridge, with its token
 }
 
 func startApp(t *testing.T, name string, signalURLs ...string) *testApp {
@@ -40,8 +42,9 @@ func startApp(t *testing.T, name string, signalURLs ...string) *testApp {
 	t.Cleanup(a.Close)
 	ta := &testApp{App: a, events: make(chan got, 256)}
 	a.Events().Subscribe(events.SinkFunc(func(n events.Name, d any) { ta.events <- got{n, d} }))
-	if _, err := a.Start(); err != nil {
-		t.Fatal(err)
+	var err2 error
+	if ta.uiURL, err2 = a.Start(); err2 != nil {
+		t.Fatal(err2)
 	}
 	return ta
 }
@@ -93,7 +96,7 @@ func call(t *testing.T, a, b *testApp) {
 func TestCallOverLANAddress(t *testing.T) {
 	a, b := startApp(t, "Ada"), startApp(t, "Bob")
 	me, _ := b.Identity.Me()
-	if _, err := a.Contacts.Add(ContactInput{ID: me.ID, Name: "Bob", Address: "127.0.0.1:" + strconv.Itoa(me.HubPort)}); err != nil {
+	if _, err := a.Contacts.Add(api.ContactInput{ID: me.ID, Name: "Bob", Address: "127.0.0.1:" + strconv.Itoa(me.HubPort)}); err != nil {
 		t.Fatal(err)
 	}
 	call(t, a, b)
@@ -113,7 +116,7 @@ func TestCallOverLANAddress(t *testing.T) {
 func TestCallThroughServerAndIdentityChange(t *testing.T) {
 	srv := signalingtest.Serve(t, server.Config{Logger: testLogger("server")})
 	a, b := startApp(t, "Ada", srv.URL), startApp(t, "Bob", srv.URL)
-	if _, err := a.Contacts.Add(ContactInput{ID: b.key.ID().String(), Name: "Bob", Server: srv.URL}); err != nil {
+	if _, err := a.Contacts.Add(api.ContactInput{ID: b.key.ID().String(), Name: "Bob", Server: srv.URL}); err != nil {
 		t.Fatal(err)
 	}
 	a.wait(t, events.PeerOnline, nil) // presence through the server
@@ -125,7 +128,7 @@ func TestCallThroughServerAndIdentityChange(t *testing.T) {
 	// Ada reinstalls: same name, new key. Bob's app holds her call and warns.
 	a2 := startApp(t, "Ada", srv.URL)
 	a2.Calls.Start(b.key.ID().String(), true, offer)
-	changed := b.wait(t, events.IdentityChanged, nil).(identityChanged)
+	changed := b.wait(t, events.IdentityChanged, nil).(api.IdentityChanged)
 	if changed.Contact.ID != a.key.ID().String() || changed.NewID != a2.key.ID().String() {
 		t.Fatalf("identity:changed %+v", changed)
 	}
@@ -152,7 +155,7 @@ func TestCallThroughServerAndIdentityChange(t *testing.T) {
 func TestBlockedPeerCannotRing(t *testing.T) {
 	a, b := startApp(t, "Ada"), startApp(t, "Bob")
 	me, _ := b.Identity.Me()
-	a.Contacts.Add(ContactInput{ID: me.ID, Address: "127.0.0.1:" + strconv.Itoa(me.HubPort)})
+	a.Contacts.Add(api.ContactInput{ID: me.ID, Address: "127.0.0.1:" + strconv.Itoa(me.HubPort)})
 	if _, err := b.Contacts.SetBlocked(a.key.ID().String(), true); err != nil {
 		t.Fatal(err)
 	}
@@ -173,10 +176,10 @@ func TestBoundServicesRejectBadInput(t *testing.T) {
 	if _, err := a.Calls.Start(a.key.ID().String(), true, offer); err == nil {
 		t.Fatal("calling yourself succeeded")
 	}
-	if _, err := a.Contacts.Add(ContactInput{ID: a.key.ID().String()}); err == nil {
+	if _, err := a.Contacts.Add(api.ContactInput{ID: a.key.ID().String()}); err == nil {
 		t.Fatal("added yourself as a contact")
 	}
-	if _, err := a.Contacts.Add(ContactInput{ID: signalingtest.Key(t).ID().String(), Server: "http://x"}); err == nil {
+	if _, err := a.Contacts.Add(api.ContactInput{ID: signalingtest.Key(t).ID().String(), Server: "http://x"}); err == nil {
 		t.Fatal("accepted a non-ws server URL")
 	}
 	if err := a.Calls.MediaState("nope", "dancing"); err == nil {

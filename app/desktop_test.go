@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/peerline/peerline/app/api"
 	"github.com/peerline/peerline/app/browser"
 	"github.com/peerline/peerline/app/calls"
 )
@@ -61,19 +62,19 @@ func TestOpenCallWindow(t *testing.T) {
 	argsFile := recordingBrowser(t)
 	a, b := startApp(t, "Ada"), startApp(t, "Bob")
 	me, _ := b.Identity.Me()
-	if _, err := a.Contacts.Add(ContactInput{ID: me.ID, Name: "Bob", Address: "127.0.0.1:" + strconv.Itoa(me.HubPort)}); err != nil {
+	if _, err := a.Contacts.Add(api.ContactInput{ID: me.ID, Name: "Bob", Address: "127.0.0.1:" + strconv.Itoa(me.HubPort)}); err != nil {
 		t.Fatal(err)
 	}
 
 	refusals := []struct {
 		name string
-		in   CallIntent
+		in   api.CallIntent
 		code string
 	}{
-		{"unknown action", CallIntent{Action: "dance"}, "bad_input"},
-		{"no action", CallIntent{}, "bad_input"},
-		{"not a peer id", CallIntent{Action: "call", Peer: "nobody"}, "bad_input"},
-		{"nothing rings", CallIntent{Action: "accept", Call: "c1"}, "wrong_state"},
+		{"unknown action", api.CallIntent{Action: "dance"}, "bad_input"},
+		{"no action", api.CallIntent{}, "bad_input"},
+		{"not a peer id", api.CallIntent{Action: "call", Peer: "nobody"}, "bad_peer_id"},
+		{"nothing rings", api.CallIntent{Action: "accept", Call: "c1"}, "wrong_state"},
 	}
 	for _, tc := range refusals {
 		t.Run(tc.name, func(t *testing.T) {
@@ -86,7 +87,7 @@ func TestOpenCallWindow(t *testing.T) {
 	}
 
 	// Placing a call: the window opens on the bridge with a ticket, never the token.
-	w, err := b.Desktop.OpenCallWindow(CallIntent{Action: "call", Peer: a.key.ID().String(), Video: true})
+	w, err := b.Desktop.OpenCallWindow(api.CallIntent{Action: "call", Peer: a.key.ID().String(), Video: true})
 	if err != nil || !w.AppMode {
 		t.Fatalf("OpenCallWindow(call) = %+v, %v", w, err)
 	}
@@ -122,16 +123,16 @@ func TestOpenCallWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.wait(t, calls.EventIncoming, nil)
-	if _, err := b.Desktop.OpenCallWindow(CallIntent{Action: "accept", Call: info.ID + "x"}); err == nil {
+	if _, err := b.Desktop.OpenCallWindow(api.CallIntent{Action: "accept", Call: info.ID + "x"}); err == nil {
 		t.Fatal("a call window was opened for a call that does not ring")
 	}
-	if _, err := b.Desktop.OpenCallWindow(CallIntent{Action: "accept", Call: info.ID, Video: false}); err != nil {
+	if _, err := b.Desktop.OpenCallWindow(api.CallIntent{Action: "accept", Call: info.ID, Video: false}); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := appURL(t, argsFile).Fragment, "accept="+url.QueryEscape(info.ID)+"&video=0"; got != want {
 		t.Fatalf("fragment %q, want %q", got, want)
 	}
-	if err := b.Desktop.Ready(Capabilities{Window: "app", MediaDevices: true}); err != nil {
+	if err := b.Desktop.Ready(api.Capabilities{Window: "app", MediaDevices: true}); err != nil {
 		t.Fatal(err)
 	}
 }

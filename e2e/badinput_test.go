@@ -16,6 +16,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/peerline/peerline/app/bridge/bridgetest"
+	"github.com/peerline/peerline/internal/netnstest"
 	"github.com/peerline/peerline/signaling/identity"
 )
 
@@ -24,7 +25,7 @@ import (
 // connection keeps working.
 func TestBridgeBadInput(t *testing.T) {
 	requireE2E(t)
-	ns := NewNetns(t)
+	ns := netnstest.New(t)
 	a := StartInstance(t, ns, "A", Options{})
 	me := a.Me()
 	stranger, err := identity.Generate()
@@ -151,7 +152,7 @@ func TestBridgeBadInput(t *testing.T) {
 // Origin, and accepts the right ones; the ui URL opens the UI.
 func TestBridgeSecurity(t *testing.T) {
 	requireE2E(t)
-	ns := NewNetns(t)
+	ns := netnstest.New(t)
 	a := StartInstance(t, ns, "A", Options{})
 	host := strings.TrimPrefix(strings.SplitN(a.URL, "/?", 2)[0], "http://")
 

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/peerline/peerline/internal/netnstest"
 )
 
 // TestCallLAN: a whole call between two LAN peers, hung up by the callee,
@@ -169,7 +171,7 @@ func TestCallNoAnswer(t *testing.T) {
 // LAN, rather than three instances sharing one namespace's loopback.
 func TestCallBusy(t *testing.T) {
 	requireE2E(t)
-	lan := NewLAN(t, 3)
+	lan := netnstest.NewLAN(t, 3)
 	a := StartInstance(t, lan.Hosts[0], "A", Options{})
 	b := StartInstance(t, lan.Hosts[1], "B", Options{})
 	c := StartInstance(t, lan.Hosts[2], "C", Options{})
@@ -178,14 +180,7 @@ func TestCallBusy(t *testing.T) {
 	waitOnlineLAN(t, c, b)
 	waitOnlineLAN(t, c, a)
 
-	call := a.StartCall(b.ID(), true, FakeSDP("offer"))
-	b.WaitIncoming(a.ID(), call.ID, signalTimeout)
-	b.Do(nil, "Calls.Accept", call.ID, true, FakeSDP("answer"))
-	a.WaitSignal(call.ID, "answer", nil, signalTimeout)
-	a.Do(nil, "Calls.MediaState", call.ID, "connected")
-	b.Do(nil, "Calls.MediaState", call.ID, "connected")
-	a.WaitState(call.ID, "connected", signalTimeout)
-	b.WaitState(call.ID, "connected", signalTimeout)
+	callID := connectedCall(t, a, b)
 
 	cCall := c.StartCall(b.ID(), true, FakeSDP("offer"))
 	end := c.WaitState(cCall.ID, "ended", signalTimeout)
@@ -207,7 +202,7 @@ func TestCallBusy(t *testing.T) {
 	for _, in := range []*Instance{a, b} {
 		var cur *CallInfo
 		in.Do(&cur, "Calls.Current")
-		if cur == nil || cur.ID != call.ID || cur.State != "connected" {
+		if cur == nil || cur.ID != callID || cur.State != "connected" {
 			t.Errorf("%s: after C's attempt, Calls.Current = %+v, want the A–B call connected", in.Label, cur)
 		}
 	}
@@ -215,8 +210,8 @@ func TestCallBusy(t *testing.T) {
 	if _, err := a.Call("Calls.Start", c.ID(), true, FakeSDP("offer")); err == nil {
 		t.Error("Calls.Start during a call succeeded")
 	}
-	a.Do(nil, "Calls.Hangup", call.ID)
-	b.WaitState(call.ID, "ended", signalTimeout)
+	a.Do(nil, "Calls.Hangup", callID)
+	b.WaitState(callID, "ended", signalTimeout)
 	// B is free again: C gets through.
 	c.Mark()
 	again := c.StartCall(b.ID(), true, FakeSDP("offer"))

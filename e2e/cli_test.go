@@ -12,18 +12,20 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/peerline/peerline/internal/netnstest"
 )
 
 // runToExit runs peerline with args in ns and waits (up to 10 s) for it
 // to exit. It returns the exit code (-1: killed after the wait), stdout
 // and stderr.
-func runToExit(t *testing.T, ns *Netns, args ...string) (int, string, string) {
+func runToExit(t *testing.T, ns *netnstest.Netns, args ...string) (int, string, string) {
 	t.Helper()
 	return runToExitWithin(t, ns, 10*time.Second, args...)
 }
 
 // runToExitWithin is runToExit with its own wait.
-func runToExitWithin(t *testing.T, ns *Netns, wait time.Duration, args ...string) (int, string, string) {
+func runToExitWithin(t *testing.T, ns *netnstest.Netns, wait time.Duration, args ...string) (int, string, string) {
 	t.Helper()
 	cmd := ns.Command(peerlineBin, args...)
 	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=" + t.TempDir()}
@@ -56,7 +58,7 @@ func runToExitWithin(t *testing.T, ns *Netns, wait time.Duration, args ...string
 // a message on stderr, a non-zero status and no ui line.
 func TestCLIErrors(t *testing.T) {
 	requireE2E(t)
-	ns := NewNetns(t)
+	ns := netnstest.New(t)
 	file := t.TempDir() + "/not-a-dir"
 	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
@@ -100,7 +102,7 @@ func firstLine(s string) string {
 // SIGTERM, --help and --version print and exit 0.
 func TestCLIOptions(t *testing.T) {
 	requireE2E(t)
-	ns := NewNetns(t)
+	ns := netnstest.New(t)
 	a := StartInstance(t, ns, "A", Options{HubPort: 47999})
 	if got := a.Me().HubPort; got != 47999 {
 		t.Errorf("--hub-port 47999: Identity.Me hubPort %d", got)
@@ -133,7 +135,7 @@ func TestCLIOptions(t *testing.T) {
 // the same peer and share one database) rather than run beside the first.
 func TestSameDataDirTwice(t *testing.T) {
 	requireE2E(t)
-	lan := NewLAN(t, 2)
+	lan := netnstest.NewLAN(t, 2)
 	a := StartInstance(t, lan.Hosts[0], "A", Options{})
 	code, stdout, stderr := runToExitWithin(t, lan.Hosts[1], 3*time.Second, "--headless", "--data-dir", a.Dir, "--name", "A2", "--ui-addr", "127.0.0.1:0")
 	if code == -1 || strings.Contains(stdout, "ui: ") {

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"testing"
 	"time"
+
+	"github.com/peerline/peerline/internal/netnstest"
 )
 
 // TestDiscovery: two instances on a LAN find each other with no
@@ -13,7 +15,7 @@ import (
 // already running is told by peer:online.
 func TestDiscovery(t *testing.T) {
 	requireE2E(t)
-	lan := NewLAN(t, 2)
+	lan := netnstest.NewLAN(t, 2)
 	a := StartInstance(t, lan.Hosts[0], "A", Options{Name: "Ada"})
 	b := StartInstance(t, lan.Hosts[1], "B", Options{Name: "Björn ☎"})
 	t.Logf("start → ui line: A %v, B %v", a.Ready.Round(time.Millisecond), b.Ready.Round(time.Millisecond))
@@ -91,7 +93,7 @@ func TestDiscovery(t *testing.T) {
 // interface, and peers are still found through it.
 func TestDiscoveryInterfaces(t *testing.T) {
 	requireE2E(t)
-	a, b, _ := lanPair(t, Options{Interfaces: []string{lanIface}}, Options{Interfaces: []string{lanIface}})
+	a, b, _ := lanPair(t, Options{Interfaces: []string{netnstest.LANIface}}, Options{Interfaces: []string{netnstest.LANIface}})
 	b.Quit()
 	a.WaitEvent("peer:offline", peerIs(b.ID()), 2*time.Second)
 }
@@ -101,7 +103,7 @@ func TestDiscoveryInterfaces(t *testing.T) {
 // second can't have the default hub port and takes another.
 func TestDiscoverySameHost(t *testing.T) {
 	requireE2E(t)
-	ns := NewNetns(t)
+	ns := netnstest.New(t)
 	a := StartInstance(t, ns, "A", Options{})
 	b := StartInstance(t, ns, "B", Options{})
 	if a.Me().HubPort == b.Me().HubPort {
@@ -122,7 +124,7 @@ func TestDiscoverySameHost(t *testing.T) {
 // interface) and can call.
 func TestDiscoveryIPv6Only(t *testing.T) {
 	requireE2E(t)
-	lan := NewLANWith(t, 2, LANOptions{NoIPv4: true})
+	lan := netnstest.NewLANWith(t, 2, netnstest.LANOptions{NoIPv4: true})
 	linkLocal(t, lan.Hosts[0])
 	linkLocal(t, lan.Hosts[1])
 	a := StartInstance(t, lan.Hosts[0], "A", Options{})
@@ -142,11 +144,11 @@ func TestDiscoveryIPv6Only(t *testing.T) {
 // A still reaches B, by the new address, within a few seconds.
 func TestAddressChange(t *testing.T) {
 	requireE2E(t)
-	lan := NewLAN(t, 2)
+	lan := netnstest.NewLAN(t, 2)
 	// IPv4 only: with link-local IPv6 left in place the peers would never
 	// lose each other.
 	for _, h := range lan.Hosts {
-		h.Run(t, "sysctl", "-q", "-w", "net.ipv6.conf."+lanIface+".disable_ipv6=1")
+		h.Run(t, "sysctl", "-q", "-w", "net.ipv6.conf."+netnstest.LANIface+".disable_ipv6=1")
 	}
 	a := StartInstance(t, lan.Hosts[0], "A", Options{})
 	b := StartInstance(t, lan.Hosts[1], "B", Options{})

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/peerline/peerline/internal/netnstest"
 )
 
 // TestFigures repeats the latency measurements -samples times and logs
@@ -24,7 +26,7 @@ func TestFigures(t *testing.T) {
 
 	// One LAN for start, discovery, quit and kill -9: A stays up, B comes
 	// and goes.
-	lan := NewLAN(t, 2)
+	lan := netnstest.NewLAN(t, 2)
 	a := StartInstance(t, lan.Hosts[0], "A", Options{})
 	ready = append(ready, a.Ready)
 	var b *Instance

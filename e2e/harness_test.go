@@ -19,14 +19,16 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/peerline/peerline/internal/netnstest"
 )
 
 // httpClientIn returns an HTTP client whose connections are made in ns.
-func httpClientIn(ns *Netns) *http.Client {
+func httpClientIn(ns *netnstest.Netns) *http.Client {
 	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DialContext: ns.DialContext, DisableKeepAlives: true}}
 }
 
-func healthz(t *testing.T, ns *Netns, addr string) (int, error) {
+func healthz(t *testing.T, ns *netnstest.Netns, addr string) (int, error) {
 	t.Helper()
 	resp, err := httpClientIn(ns).Get("http://" + addr + "/healthz")
 	if err != nil {
@@ -39,7 +41,7 @@ func healthz(t *testing.T, ns *Netns, addr string) (int, error) {
 
 func TestHarnessNamespaces(t *testing.T) {
 	requireE2E(t)
-	lan := NewLAN(t, 2)
+	lan := netnstest.NewLAN(t, 2)
 	a, b := lan.Hosts[0], lan.Hosts[1]
 
 	// On A's own loopback: reachable from A only.
@@ -60,7 +62,7 @@ func TestHarnessNamespaces(t *testing.T) {
 	}
 	// The zone is B's interface index: Go's zone cache maps names in the
 	// namespace of whichever thread filled it, so a name is unreliable here.
-	ll, zone := linkLocal(t, a), ifIndex(t, b, lanIface)
+	ll, zone := linkLocal(t, a), ifIndex(t, b, netnstest.LANIface)
 	if code, err := healthz(t, b, net.JoinHostPort(ll+"%25"+zone, port)); err != nil || code != http.StatusOK {
 		t.Fatalf("healthz on A's link-local %s, dialed from B: %d, %v", ll, code, err)
 	}
@@ -76,7 +78,7 @@ func TestHarnessNamespaces(t *testing.T) {
 
 func TestHarnessBridgedLAN(t *testing.T) {
 	requireE2E(t)
-	lan := NewLAN(t, 3)
+	lan := netnstest.NewLAN(t, 3)
 	srv := StartSignal(t, lan.Hosts[0], lan.Hosts[0].Addr.String()+":0")
 	for i, h := range lan.Hosts[1:] {
 		if code, err := healthz(t, h, srv.Addr); err != nil || code != http.StatusOK {
@@ -87,7 +89,7 @@ func TestHarnessBridgedLAN(t *testing.T) {
 
 func TestHarnessUnplug(t *testing.T) {
 	requireE2E(t)
-	lan := NewLAN(t, 2)
+	lan := netnstest.NewLAN(t, 2)
 	a, b := lan.Hosts[0], lan.Hosts[1]
 	srv := StartSignal(t, a, a.Addr.String()+":0")
 	if _, err := healthz(t, b, srv.Addr); err != nil {
@@ -105,7 +107,7 @@ func TestHarnessUnplug(t *testing.T) {
 var ifIndexRE = regexp.MustCompile(`^(\d+): `)
 
 // ifIndex returns the index of ns's interface name, as text.
-func ifIndex(t testing.TB, ns *Netns, name string) string {
+func ifIndex(t testing.TB, ns *netnstest.Netns, name string) string {
 	t.Helper()
 	out := ns.Run(t, "ip", "-o", "link", "show", "dev", name)
 	m := ifIndexRE.FindStringSubmatch(out)
@@ -117,17 +119,17 @@ func ifIndex(t testing.TB, ns *Netns, name string) string {
 
 var linkLocalRE = regexp.MustCompile(`inet6 (fe80::[0-9a-f:]+)/64`)
 
-// linkLocal returns ns's IPv6 link-local address on lanIface.
-func linkLocal(t testing.TB, ns *Netns) string {
+// linkLocal returns ns's IPv6 link-local address on netnstest.LANIface.
+func linkLocal(t testing.TB, ns *netnstest.Netns) string {
 	t.Helper()
 	deadline := time.Now().Add(3 * time.Second)
 	for {
-		out := ns.Run(t, "ip", "-6", "addr", "show", "dev", lanIface, "scope", "link")
+		out := ns.Run(t, "ip", "-6", "addr", "show", "dev", netnstest.LANIface, "scope", "link")
 		if m := linkLocalRE.FindStringSubmatch(out); m != nil && !strings.Contains(out, "tentative") {
 			return m[1]
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no usable link-local address on %s in %s:\n%s", lanIface, ns, out)
+			t.Fatalf("no usable link-local address on %s in %s:\n%s", netnstest.LANIface, ns, out)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

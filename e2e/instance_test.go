@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/peerline/peerline/app/bridge/bridgetest"
+	"github.com/peerline/peerline/internal/netnstest"
 )
 
 // Timeouts for process life cycle steps.
@@ -74,7 +75,7 @@ func (o Options) args(dataDir string) []string {
 type Instance struct {
 	t     testing.TB
 	Label string // short name for logs: "A", "B" …
-	NS    *Netns
+	NS    *netnstest.Netns
 	Dir   string // --data-dir, kept across restarts
 	Opts  Options
 	home  string
@@ -97,7 +98,7 @@ type Instance struct {
 
 // StartInstance starts `peerline --headless` as label in ns and connects a
 // bridge client to it. It fails t if the instance does not come up.
-func StartInstance(t testing.TB, ns *Netns, label string, opts Options) *Instance {
+func StartInstance(t testing.TB, ns *netnstest.Netns, label string, opts Options) *Instance {
 	t.Helper()
 	if opts.Name == "" {
 		opts.Name = label

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/peerline/peerline/internal/netnstest"
 )
 
 // Reinstall stops the instance, wipes its data dir (a new install: a new
@@ -88,7 +90,7 @@ func TestKeyChange(t *testing.T) {
 // and must be able to ring A as one; B keeps working.
 func TestSameNameStranger(t *testing.T) {
 	requireE2E(t)
-	lan := NewLAN(t, 3)
+	lan := netnstest.NewLAN(t, 3)
 	a := StartInstance(t, lan.Hosts[0], "A", Options{})
 	b := StartInstance(t, lan.Hosts[1], "B", Options{Name: "Alex"})
 	c := StartInstance(t, lan.Hosts[2], "C", Options{Name: "Alex"})

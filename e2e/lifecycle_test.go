@@ -8,21 +8,6 @@ import (
 	"time"
 )
 
-// connectedCall places a call from a to b and brings it to connected on
-// both sides (the test plays both UIs). It returns the call id.
-func connectedCall(t *testing.T, a, b *Instance) string {
-	t.Helper()
-	call := a.StartCall(b.ID(), true, FakeSDP("offer"))
-	b.WaitIncoming(a.ID(), call.ID, signalTimeout)
-	b.Do(nil, "Calls.Accept", call.ID, true, FakeSDP("answer"))
-	a.WaitSignal(call.ID, "answer", nil, signalTimeout)
-	a.Do(nil, "Calls.MediaState", call.ID, "connected")
-	b.Do(nil, "Calls.MediaState", call.ID, "connected")
-	a.WaitState(call.ID, "connected", signalTimeout)
-	b.WaitState(call.ID, "connected", signalTimeout)
-	return call.ID
-}
-
 // TestQuitDuringCall: the callee quits (SIGTERM, as closing the app) in
 // the middle of a call: it hangs up on the way out, the caller's call ends
 // completed, and the callee's history has the call after a restart.

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/peerline/peerline/internal/netnstest"
 )
 
 // Environment variables the harness reads.
@@ -49,10 +51,10 @@ func TestMain(m *testing.M) {
 	case testing.Short():
 		skipReason = "e2e tests start real processes in network namespaces; skipped with -short"
 	default:
-		skipReason = netnsUnavailable()
+		skipReason = netnstest.Unavailable()
 	}
 	if skipReason == "" {
-		sweepStaleNamespaces()
+		netnstest.Sweep()
 		var err error
 		tmp, err = os.MkdirTemp("", "peerline-e2e-")
 		if err != nil {

@@ -3,13 +3,15 @@
 package e2e
 
 // Building blocks the tests share: two instances on a LAN that have found
-// each other, and a full call round trip played by the test in the role
-// of both UIs.
+// each other, a call brought to connected, and a full call round trip,
+// played by the test in the role of both UIs.
 
 import (
 	"encoding/json"
 	"testing"
 	"time"
+
+	"github.com/peerline/peerline/internal/netnstest"
 )
 
 // Waits the tests allow (generous: a shared 2-core machine; the tight
@@ -21,9 +23,9 @@ const (
 
 // lanPair starts A and B on a two-host LAN and waits until each lists the
 // other online on the LAN.
-func lanPair(t *testing.T, optsA, optsB Options) (a, b *Instance, lan *LAN) {
+func lanPair(t *testing.T, optsA, optsB Options) (a, b *Instance, lan *netnstest.LAN) {
 	t.Helper()
-	lan = NewLAN(t, 2)
+	lan = netnstest.NewLAN(t, 2)
 	a = StartInstance(t, lan.Hosts[0], "A", optsA)
 	b = StartInstance(t, lan.Hosts[1], "B", optsB)
 	waitOnlineLAN(t, a, b)
@@ -36,6 +38,21 @@ func waitOnlineLAN(t *testing.T, in, other *Instance) PeerView {
 	t.Helper()
 	p, _ := in.WaitPeer(other.ID(), func(p PeerView) bool { return p.Online && p.LAN }, discoverTimeout)
 	return p
+}
+
+// connectedCall places a call from a to b and brings it to connected on
+// both sides (the test plays both UIs). It returns the call id.
+func connectedCall(t *testing.T, a, b *Instance) string {
+	t.Helper()
+	call := a.StartCall(b.ID(), true, FakeSDP("offer"))
+	b.WaitIncoming(a.ID(), call.ID, signalTimeout)
+	b.Do(nil, "Calls.Accept", call.ID, true, FakeSDP("answer"))
+	a.WaitSignal(call.ID, "answer", nil, signalTimeout)
+	a.Do(nil, "Calls.MediaState", call.ID, "connected")
+	b.Do(nil, "Calls.MediaState", call.ID, "connected")
+	a.WaitState(call.ID, "connected", signalTimeout)
+	b.WaitState(call.ID, "connected", signalTimeout)
+	return call.ID
 }
 
 // roundTrip plays a whole call from caller to callee: ring, accept,

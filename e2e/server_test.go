@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/peerline/peerline/internal/netnstest"
 )
 
 // TestCallViaServer: with LAN discovery off, two instances reach each
@@ -18,7 +20,7 @@ import (
 // round trip as on the LAN works.
 func TestCallViaServer(t *testing.T) {
 	requireE2E(t)
-	lan := NewLAN(t, 2)
+	lan := netnstest.NewLAN(t, 2)
 	srv := StartSignal(t, lan.Hosts[0], lan.Hosts[0].Addr.String()+":0")
 	opts := Options{NoDiscovery: true, SignalURL: srv.URL}
 	a := StartInstance(t, lan.Hosts[0], "A", opts)
@@ -99,7 +101,7 @@ func metrics(t *testing.T, srv *SignalServer) map[string]float64 {
 // again, and can call.
 func TestServerRestart(t *testing.T) {
 	requireE2E(t)
-	lan := NewLAN(t, 2)
+	lan := netnstest.NewLAN(t, 2)
 	srv := StartSignal(t, lan.Hosts[0], lan.Hosts[0].Addr.String()+":0")
 	opts := Options{NoDiscovery: true, SignalURL: srv.URL}
 	a := StartInstance(t, lan.Hosts[0], "A", opts)

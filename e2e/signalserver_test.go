@@ -11,11 +11,13 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/peerline/peerline/internal/netnstest"
 )
 
 // SignalServer is a peerline-signal process in a namespace.
 type SignalServer struct {
-	NS   *Netns
+	NS   *netnstest.Netns
 	Addr string // from its "listening on" line
 	URL  string // ws://Addr/v1/signal
 	PID  int
@@ -28,7 +30,7 @@ type SignalServer struct {
 
 // StartSignal runs `peerline-signal --listen listen extra...` in ns and
 // waits for its "listening on" line. It is killed when the test ends.
-func StartSignal(t testing.TB, ns *Netns, listen string, extra ...string) *SignalServer {
+func StartSignal(t testing.TB, ns *netnstest.Netns, listen string, extra ...string) *SignalServer {
 	t.Helper()
 	s := &SignalServer{NS: ns, stderr: &lineLog{prefix: "signal: ", t: t, live: os.Getenv(envLogs) == "1"}}
 	cmd := ns.Command(signalBin, append([]string{"--listen", listen}, extra...)...)

@@ -4,6 +4,14 @@
 // the WebSocket end, and signalingtest runs servers in tests. This comment
 // is the protocol in brief; docs/protocol.md is the full reference.
 //
+// It owns the protocol and its client end: envelopes and bodies with their
+// limits, the signed byte strings, error codes, server URLs (ServerURL,
+// one parser and one canonical form) and Dial/Client. It knows nothing of
+// the desktop app — no calls' state, contacts, storage or UI — and
+// imports nothing from app/. It checks signatures against the keys its
+// caller passes in; which key to trust, and whether to ring, is the app's
+// decision.
+//
 // # Wire format
 //
 // A client opens one WebSocket to Path (/v1/signal), over HTTP/1.1 only

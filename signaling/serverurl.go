@@ -19,9 +19,9 @@ const MaxServerURLLen = 2048
 // The canonical form, which ParseServerURL returns, is
 // scheme://host[:port]path[?query], where:
 //
-//   - scheme is ws or wss; http and https are read as ws and wss, as the
-//     browser's WebSocket constructor does (WHATWG), since people often
-//     know a server by its https:// address;
+//   - scheme is ws or wss, written in any case (http and https are
+//     refused: they name web pages, and a pasted page address is better
+//     caught than guessed at);
 //   - host is a lower-case DNS name, a dotted-quad IPv4 address, or an
 //     IPv6 address in brackets in RFC 5952 form (no zone);
 //   - port is decimal with no leading zeros and absent when it is the
@@ -89,11 +89,11 @@ func ParseServerURL(s string) (ServerURL, error) {
 	var u ServerURL
 	scheme, rest, ok := strings.Cut(s, "://")
 	switch {
-	case ok && (strings.EqualFold(scheme, "ws") || strings.EqualFold(scheme, "http")):
-	case ok && (strings.EqualFold(scheme, "wss") || strings.EqualFold(scheme, "https")):
+	case ok && strings.EqualFold(scheme, "ws"):
+	case ok && strings.EqualFold(scheme, "wss"):
 		u.secure = true
 	default:
-		return ServerURL{}, badServerURL("want a wss:// or ws:// URL, e.g. wss://signal.example.com" + Path)
+		return ServerURL{}, badServerURL("want a wss:// URL, e.g. wss://signal.example.com" + Path + " (ws:// or wss:// only)")
 	}
 
 	end := strings.IndexAny(rest, "/?")

@@ -112,7 +112,7 @@ func TestServerURLParts(t *testing.T) {
 	}{
 		{"wss://Signal.Example.com", "wss", "signal.example.com", Path, "", 443},
 		{"ws://h.example?x=1", "ws", "h.example", Path, "x=1", 80},
-		{"https://[2001:db8::1]:8443/p", "wss", "2001:db8::1", "/p", "", 8443},
+		{"WSS://[2001:db8::1]:8443/p", "wss", "2001:db8::1", "/p", "", 8443},
 		{"ws://10.0.0.1:443/s", "ws", "10.0.0.1", "/s", "", 443},
 	}
 	for _, tc := range tests {
@@ -157,8 +157,9 @@ func TestSameEndpoint(t *testing.T) {
 		want bool
 	}{
 		{"wss://Signal.Example/v1/signal", "wss://signal.example:443/v1/signal", true},
-		{"ws://127.0.0.1:8080/v1/signal", "http://127.0.0.1:8080/v1/signal", true},
-		{"wss://h/v1/signal", "https://h:443/v1/signal", true},
+		{"ws://127.0.0.1:8080/v1/signal", "WS://127.0.0.1:8080/v1/signal", true},
+		{"ws://127.0.0.1:8080/v1/signal", "http://127.0.0.1:8080/v1/signal", false},
+		{"wss://h/v1/signal", "https://h:443/v1/signal", false},
 		{"ws://h:80/v1/signal", "ws://h/v1/signal", true},
 		{"wss://h", "wss://h/v1/signal", true},
 		{"wss://h/v1/signal?room=a", "wss://h/v1/signal", true},

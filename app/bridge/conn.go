@@ -196,7 +196,7 @@ func (c *conn) handle(typ int, data []byte) {
 	select {
 	case c.slots <- struct{}{}:
 	default:
-		c.enqueue(outbound{data: encodeError(req.ID, true, errorf(CodeBusy, "%d calls already running on this connection; wait for one to finish", c.b.cfg.MaxInFlight))})
+		c.enqueue(outbound{data: encodeError(req.ID, true, errorf(CodeOverloaded, "%d calls already running on this connection; wait for one to finish", c.b.cfg.MaxInFlight))})
 		return
 	}
 	go c.run(req, m)

@@ -224,8 +224,8 @@ func TestConcurrentCalls(t *testing.T) {
 		<-h.svc.started
 	}
 	// Both slots are taken: a third call is refused, not queued.
-	if r := bridgetest.Call(t, ws, 3, "Test.Fast"); r.Error == nil || Code(r.Error.Code) != CodeBusy {
-		t.Fatalf("third call = %+v, want busy", r)
+	if r := bridgetest.Call(t, ws, 3, "Test.Fast"); r.Error == nil || Code(r.Error.Code) != CodeOverloaded {
+		t.Fatalf("third call = %+v, want overloaded", r)
 	}
 	close(h.svc.release)
 	got := map[int64]string{}

@@ -102,14 +102,16 @@
 //	not_found     no such method
 //	failed        the method returned an error; message is err.Error().
 //	              A method's error can choose another code by implementing
-//	              Coder (code [a-z][a-z0-9_]*, at most 64 bytes).
+//	              Coder (code [a-z][a-z0-9_]*, at most 64 bytes); the app's
+//	              services choose theirs from package errcode, the table
+//	              these codes belong to, so the Wails window sees the same.
 //	internal      the method panicked (recovered and logged with its stack;
 //	              the app keeps running) or its result can't be encoded
 //	too_large     the frame is over Config.MaxMessageBytes (1 MiB): the
 //	              bridge answers, then closes the connection with 1009
 //	rate_limited  over Config.RatePerSecond sustained / Config.Burst at
 //	              once (100/s, 200) on this connection; every frame counts
-//	busy          Config.MaxInFlight (16) calls already running on this
+//	overloaded    Config.MaxInFlight (16) calls already running on this
 //	              connection; the call was not started
 //
 // Close codes the bridge sends: 1001 the bridge is closing; 1008 the client

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+
+	"github.com/peerline/peerline/app/errcode"
 )
 
 // ProtocolVersion is the wire protocol version reported by /api/info.
@@ -16,23 +18,21 @@ const ProtocolVersion = 1
 // holds exactly (2^53-1).
 const maxID = 1<<53 - 1
 
-// Code is the machine-readable kind of an error response; see the package
-// comment for when each is sent.
-type Code string
+// Code is the machine-readable kind of an error response: one table for
+// the whole app (package errcode), so the window and the bridge send the
+// same codes. See the package comment for when the bridge sends its own.
+type Code = errcode.Code
 
-// Error codes on the wire.
+// The bridge's own error codes, from the app's table.
 const (
-	CodeBadRequest  Code = "bad_request"  // not a valid request, or wrong arguments
-	CodeNotFound    Code = "not_found"    // no such method
-	CodeFailed      Code = "failed"       // the method returned an error
-	CodeInternal    Code = "internal"     // the method panicked or its result can't be encoded
-	CodeTooLarge    Code = "too_large"    // the frame exceeds the size limit; the connection closes
-	CodeRateLimited Code = "rate_limited" // too many requests per second on this connection
-	CodeBusy        Code = "busy"         // too many calls in flight on this connection
+	CodeBadRequest  = errcode.BadRequest  // not a valid request, or wrong arguments
+	CodeNotFound    = errcode.NotFound    // no such method
+	CodeFailed      = errcode.Failed      // the method returned an error without a code
+	CodeInternal    = errcode.Internal    // the method panicked or its result can't be encoded
+	CodeTooLarge    = errcode.TooLarge    // the frame exceeds the size limit; the connection closes
+	CodeRateLimited = errcode.RateLimited // too many requests per second on this connection
+	CodeOverloaded  = errcode.Overloaded  // too many calls in flight on this connection
 )
-
-// String returns the wire form of the code.
-func (c Code) String() string { return string(c) }
 
 // Coder is implemented by errors that choose their own error code. When a
 // method's error (or any error it wraps) implements Coder and the code is a

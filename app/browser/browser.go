@@ -1,8 +1,3 @@
-// Package browser opens the call window where the app's own webview cannot
-// make calls (Debian's and Ubuntu's WebKitGTK have no RTCPeerConnection):
-// a Chromium-family browser in app mode (--app=URL: a plain window with no
-// tabs or address bar) with a profile of its own, or, when none is
-// installed, the system's default browser.
 package browser
 
 import (

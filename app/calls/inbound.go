@@ -1,11 +1,14 @@
 package calls
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"time"
 
+	"github.com/peerline/peerline/app/errcode"
 	"github.com/peerline/peerline/signaling"
+	"github.com/peerline/peerline/signaling/identity"
 )
 
 // seenTTL is how long call ids are remembered against replays: longer
@@ -51,22 +54,22 @@ func (m *Manager) Handle(ctx context.Context, env signaling.Envelope) {
 			return
 		}
 		outcome, reason := rejectOutcome(r.Reason)
-		m.finish(c, outcome, reason)
+		m.finish(c, "", outcome, reason)
 	case signaling.TypeCancel:
 		if dir == DirectionIncoming {
-			m.finish(c, OutcomeMissed, "the caller hung up")
+			m.finish(c, "", OutcomeMissed, "the caller hung up")
 		}
 	case signaling.TypeHangup:
 		if state <= StateRinging {
 			// Before an answer a hangup means the same as cancel/decline.
 			if dir == DirectionIncoming {
-				m.finish(c, OutcomeMissed, "the caller hung up")
+				m.finish(c, "", OutcomeMissed, "the caller hung up")
 			} else {
-				m.finish(c, OutcomeDeclined, "the call was declined")
+				m.finish(c, "", OutcomeDeclined, "the call was declined")
 			}
 			return
 		}
-		m.finish(c, m.connectedOutcome(c), "the other side hung up")
+		m.finish(c, "", m.connectedOutcome(c), "the other side hung up")
 	case signaling.TypeCandidate:
 		var cand signaling.Candidate
 		if err := env.DecodeBody(&cand); err != nil {
@@ -143,7 +146,7 @@ func (m *Manager) handleAccept(ctx context.Context, c *call, env signaling.Envel
 		if adm == RefuseBlocked {
 			reason = "this contact is blocked"
 		}
-		m.finish(c, OutcomeUnavailable, reason)
+		m.finish(c, "", OutcomeUnavailable, reason)
 		return
 	}
 	m.mu.Lock()
@@ -238,7 +241,7 @@ func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {
 			m.mu.Unlock()
 			log.Info("calls: glare: yielding to the peer's call")
 			m.reply(ctx, cur, signaling.TypeCancel, signaling.Cancel{})
-			m.finish(cur, OutcomeCancelled, "both called at once; joined the other call")
+			m.finish(cur, "", OutcomeCancelled, "both called at once; joined the other call")
 			autoAccept = true
 			m.mu.Lock()
 		default:
@@ -262,7 +265,7 @@ func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {
 	out.To, out.Call, out.ID = env.From, env.Call, msgID(env.Call, signaling.TypeRinging)
 	if err := m.cfg.Sender.Send(ctx, out); err != nil {
 		log.Info("calls: caller unreachable after invite", "err", err)
-		m.finish(c, OutcomeFailed, "the caller can no longer be reached")
+		m.finish(c, errcode.Offline, OutcomeFailed, "the caller can no longer be reached")
 		return
 	}
 	m.emit(EventIncoming, Incoming{Call: info, Offer: inv.SDP})
@@ -305,3 +308,6 @@ func (m *Manager) keepEarly(c *call, cand *signaling.Candidate) {
 		c.early = append(c.early, *cand)
 	}
 }
+
+// lowerID reports whether a sorts before b (glare tie-break).
+func lowerID(a, b identity.PeerID) bool { return bytes.Compare(a[:], b[:]) < 0 }

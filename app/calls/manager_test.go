@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/peerline/peerline/app/calls"
+	"github.com/peerline/peerline/app/errcode"
 	"github.com/peerline/peerline/app/events"
 	"github.com/peerline/peerline/signaling"
 	"github.com/peerline/peerline/signaling/identity"
@@ -300,8 +301,8 @@ func TestDeclineCancelTimeoutBusy(t *testing.T) {
 	t.Run("peer offline", func(t *testing.T) {
 		alice, _ := setup(t, time.Second)
 		alice.m.Start(ctx, signalingtest.Key(t).ID(), true, offerSDP)
-		if e := alice.expectState(t, calls.StateEnded); e.Outcome != calls.OutcomeUnavailable {
-			t.Fatalf("outcome %s", e.Outcome)
+		if e := alice.expectState(t, calls.StateEnded); e.Outcome != calls.OutcomeUnavailable || e.Cause != errcode.Offline {
+			t.Fatalf("outcome %s, cause %q; want unavailable, offline", e.Outcome, e.Cause)
 		}
 	})
 }
@@ -343,8 +344,8 @@ func TestTrustRules(t *testing.T) {
 		alice, bob := setup(t, 5*time.Second)
 		bob.gate.blocked[alice.kp.ID()] = true
 		alice.m.Start(ctx, bob.kp.ID(), true, offerSDP)
-		if e := alice.expectState(t, calls.StateEnded); e.Outcome != calls.OutcomeUnavailable {
-			t.Fatalf("outcome %s", e.Outcome)
+		if e := alice.expectState(t, calls.StateEnded); e.Outcome != calls.OutcomeUnavailable || e.Cause != "" {
+			t.Fatalf("outcome %s, cause %q: a refusal is no failure to reach", e.Outcome, e.Cause)
 		}
 		if _, ok := bob.m.Current(); ok {
 			t.Fatal("a blocked peer rang")
@@ -414,7 +415,7 @@ func TestLinkLostBeforeConnectEndsTheAttempt(t *testing.T) {
 	info, _ := alice.m.Start(ctx, bob.kp.ID(), true, offerSDP)
 	bob.expect(t, calls.EventIncoming, nil)
 	alice.m.LinkLost(bob.kp.ID())
-	if e := alice.expectState(t, calls.StateEnded); e.Outcome != calls.OutcomeFailed || e.ID != info.ID {
+	if e := alice.expectState(t, calls.StateEnded); e.Outcome != calls.OutcomeFailed || e.ID != info.ID || e.Cause != errcode.Offline {
 		t.Fatalf("ended %+v", e)
 	}
 }

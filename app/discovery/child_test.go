@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/peerline/peerline/internal/netnstest"
 )
 
 const (
@@ -38,10 +40,10 @@ func TestChildPeer(t *testing.T) {
 	if os.Getenv(envChild) == "" {
 		t.Skip("helper process for the namespace tests")
 	}
-	if !inPrivateNetns() {
+	if !netnstest.InPrivate() {
 		t.Fatal("child peer outside a private network namespace")
 	}
-	if err := setupNamespace(); err != nil {
+	if err := netnstest.Setup(); err != nil {
 		t.Fatal(err)
 	}
 	say := func(format string, args ...any) { fmt.Printf(childPrefix+format+"\n", args...) }
@@ -51,9 +53,9 @@ func TestChildPeer(t *testing.T) {
 	setup := func() {
 		waitLink(t, func(*net.Interface) bool { return true })
 		if addr4 != "" {
-			ip(t, "addr", "add", addr4, "dev", childLink)
+			netnstest.IP(t, "addr", "add", addr4, "dev", childLink)
 		}
-		ip(t, "link", "set", childLink, "up")
+		netnstest.IP(t, "link", "set", childLink, "up")
 		// Ready when the link has carrier and its IPv6 link-local address.
 		waitLink(t, func(ifi *net.Interface) bool {
 			return ifi.Flags&net.FlagRunning != 0 && netIfaceOf(*ifi).hasLinkLocal6()
@@ -105,9 +107,9 @@ func TestChildPeer(t *testing.T) {
 			wg.Wait()
 			return
 		case "down":
-			ip(t, "link", "set", childLink, "down")
+			netnstest.IP(t, "link", "set", childLink, "down")
 		case "up":
-			ip(t, "link", "set", childLink, "up")
+			netnstest.IP(t, "link", "set", childLink, "up")
 		case "setup":
 			setup()
 		case "name":
@@ -115,8 +117,8 @@ func TestChildPeer(t *testing.T) {
 		case "addr":
 			// Delete first: deleting a primary IPv4 address takes the
 			// secondaries of its subnet with it.
-			ip(t, "addr", "del", addr4, "dev", childLink)
-			ip(t, "addr", "add", arg, "dev", childLink)
+			netnstest.IP(t, "addr", "del", addr4, "dev", childLink)
+			netnstest.IP(t, "addr", "add", arg, "dev", childLink)
 			addr4 = arg
 		}
 		say("done %s", cmd)

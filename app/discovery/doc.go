@@ -1,6 +1,13 @@
 // Package discovery finds other Peerline instances on the LAN and keeps
 // track of which are online.
 //
+// It owns the mDNS advertisement and browsing, the LAN hub's port, the
+// liveness probes and the list of peers seen. It never dials calls or
+// carries signaling: it only reports presence (package links dials, the
+// call manager calls). It stores nothing and does not judge trust: a
+// peer's announced id and name are reported as announced, and checked
+// by whoever connects to it.
+//
 // Every instance runs a signaling hub (package signaling/server) on a LAN
 // port (ListenHub: DefaultHubPort, else a free one) and, through MDNS,
 //

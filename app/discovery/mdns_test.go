@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/peerline/peerline/internal/netnstest"
 	"github.com/peerline/peerline/signaling/identity"
 )
 
@@ -58,7 +59,7 @@ func describe(evs []timedEvent) string {
 // on one machine, over loopback): they find each other, ignore
 // themselves, and see each other quit.
 func TestTwoInstancesOneHost(t *testing.T) {
-	requireNetns(t)
+	netnstest.Require(t)
 	a := startLocal(t, 1, "Alice", nil)
 	b := startLocal(t, 2, "Bob", nil)
 	if a.hub.port == b.hub.port {
@@ -110,7 +111,7 @@ func TestTwoInstancesOneHost(t *testing.T) {
 // name change and an address change show as updates, and a clean quit
 // shows as offline.
 func TestLANPeer(t *testing.T) {
-	requireNetns(t)
+	netnstest.Require(t)
 	c := startChild(t, childOpts{seed: 11, name: "Child"})
 	p := startLocal(t, 10, "Parent", nil)
 	c.run()
@@ -168,7 +169,7 @@ func TestLANPeer(t *testing.T) {
 
 // TestKilledPeer: kill -9 of the peer's process.
 func TestKilledPeer(t *testing.T) {
-	requireNetns(t)
+	netnstest.Require(t)
 	c := startChild(t, childOpts{seed: 13, name: "Victim"})
 	p := startLocal(t, 12, "Parent", nil)
 	c.run()
@@ -186,7 +187,7 @@ func TestKilledPeer(t *testing.T) {
 // TestVanishedPeer: the peer's network goes away (its link goes down; our
 // side loses carrier and packets vanish) and comes back.
 func TestVanishedPeer(t *testing.T) {
-	requireNetns(t)
+	netnstest.Require(t)
 	if testing.Short() {
 		t.Skip("waits out OfflineAfter (5 s); skipped with -short")
 	}
@@ -214,7 +215,7 @@ func TestVanishedPeer(t *testing.T) {
 // addresses: both sides must notice the interface change, join the
 // multicast group again and re-announce.
 func TestRecreatedLink(t *testing.T) {
-	requireNetns(t)
+	netnstest.Require(t)
 	if testing.Short() {
 		t.Skip("waits out OfflineAfter (5 s); skipped with -short")
 	}
@@ -223,7 +224,7 @@ func TestRecreatedLink(t *testing.T) {
 	c.run()
 	_, from := waitEvent(t, p.rec, 0, PeerOnline, c.id, c.start, targetAppear)
 
-	ip(t, "link", "del", c.link)
+	netnstest.IP(t, "link", "del", c.link)
 	delAt := time.Now()
 	ev, from := waitEvent(t, p.rec, from, PeerOffline, c.id, delAt, targetVanish)
 	measure(t, "offline after link deleted", ev.at.Sub(delAt))
@@ -239,7 +240,7 @@ func TestRecreatedLink(t *testing.T) {
 // TestIPv6LinkLocalOnly: a peer whose LAN has no IPv4 at all is found and
 // probed over IPv6 link-local, with the right zone.
 func TestIPv6LinkLocalOnly(t *testing.T) {
-	requireNetns(t)
+	netnstest.Require(t)
 	c := startChild(t, childOpts{seed: 19, name: "V6", noIPv4: true})
 	p := startLocal(t, 18, "Parent", nil)
 	c.run()
@@ -254,14 +255,14 @@ func TestIPv6LinkLocalOnly(t *testing.T) {
 // TestInterfaceFilter: an instance restricted to an interface with no
 // peers on it sees nobody, while one on the peer's link sees it.
 func TestInterfaceFilter(t *testing.T) {
-	requireNetns(t)
+	netnstest.Require(t)
 	n := nextNet()
 	empty, other := fmt.Sprintf("pl%dx", n), fmt.Sprintf("pl%dy", n)
-	ip(t, "link", "add", empty, "type", "veth", "peer", "name", other)
-	t.Cleanup(func() { ip(t, "link", "del", empty) })
-	ip(t, "addr", "add", fmt.Sprintf("10.78.%d.1/24", n), "dev", empty)
-	ip(t, "link", "set", empty, "up")
-	ip(t, "link", "set", other, "up")
+	netnstest.IP(t, "link", "add", empty, "type", "veth", "peer", "name", other)
+	t.Cleanup(func() { netnstest.IP(t, "link", "del", empty) })
+	netnstest.IP(t, "addr", "add", fmt.Sprintf("10.78.%d.1/24", n), "dev", empty)
+	netnstest.IP(t, "link", "set", empty, "up")
+	netnstest.IP(t, "link", "set", other, "up")
 
 	c := startChild(t, childOpts{seed: 21, name: "Elsewhere"})
 	lonely := startLocal(t, 20, "Lonely", func(cfg *Config) { cfg.Interfaces = []string{empty} })
@@ -291,7 +292,7 @@ func TestInterfaceFilter(t *testing.T) {
 // TestStaticPeerWithoutMulticast: with no usable interface, Diagnose says
 // so, and a peer added by address is still probed and reported.
 func TestStaticPeerWithoutMulticast(t *testing.T) {
-	requireNetns(t)
+	netnstest.Require(t)
 	target, err := startHub(0)
 	if err != nil {
 		t.Fatal(err)

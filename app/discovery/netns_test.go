@@ -2,12 +2,12 @@ package discovery
 
 // Real mDNS needs multicast, which the host's loopback lacks and which
 // must never leave the test. So, as root, TestMain runs the whole test
-// binary again under `unshare --net`: a private network namespace with
-// only a loopback, which it switches on with the MULTICAST flag. Tests
-// that need a second machine start this binary once more as a child
-// (TestChildPeer) under its own `unshare --net`, and join the two
-// namespaces with a veth pair. No namespace is named, so none outlives
-// the processes in it: nothing to clean up after a crash.
+// binary again in a private network namespace with only a loopback
+// (netnstest.Main). Tests that need a second machine start this binary
+// once more as a child (TestChildPeer) under its own `unshare --net`
+// (netnstest.ReexecCommand), and join the two namespaces with a veth
+// pair. No namespace is named, so none outlives the processes in it:
+// nothing to clean up after a crash.
 
 import (
 	"bufio"
@@ -19,156 +19,25 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"os/signal"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/peerline/peerline/internal/logbuf"
+	"github.com/peerline/peerline/internal/netnstest"
 
 	"github.com/peerline/peerline/signaling/identity"
 	"github.com/peerline/peerline/signaling/server"
 )
 
-const (
-	// envNetns marks a test binary already inside its private namespace.
-	envNetns = "PEERLINE_DISCOVERY_NETNS"
-	// envChild marks the child peer process (TestChildPeer).
-	envChild = "PEERLINE_DISCOVERY_CHILD"
-	// envHostNS holds the network namespace `go test` started in, so the
-	// re-executed binary can check it is somewhere else.
-	envHostNS = "PEERLINE_DISCOVERY_HOSTNS"
-)
+// envChild marks the child peer process (TestChildPeer).
+const envChild = "PEERLINE_DISCOVERY_CHILD"
 
-// netnsSkip says why the namespace tests cannot run here ("" = they can).
-var netnsSkip string
-
-func TestMain(m *testing.M) {
-	if os.Getenv(envNetns) == "" {
-		if netnsSkip = netnsUnavailable(); netnsSkip == "" {
-			os.Exit(reexecInNetns())
-		}
-		os.Exit(m.Run())
-	}
-	if os.Getenv(envChild) == "" {
-		if err := setupNamespace(); err != nil {
-			netnsSkip = "setting up the test network namespace failed: " + err.Error()
-		}
-	}
-	os.Exit(m.Run())
-}
-
-// netnsUnavailable says why private network namespaces cannot be made.
-func netnsUnavailable() string {
-	if runtime.GOOS != "linux" {
-		return "mDNS tests need Linux network namespaces (unshare --net)"
-	}
-	if os.Geteuid() != 0 {
-		return "mDNS tests need root to create network namespaces (CI runs them as root)"
-	}
-	for _, tool := range []string{"unshare", "nsenter", "ip"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			return fmt.Sprintf("mDNS tests need %q (util-linux unshare and nsenter, iproute2 ip) on PATH: %v", tool, err)
-		}
-	}
-	if out, err := exec.Command("unshare", "--net", "true").CombinedOutput(); err != nil {
-		return fmt.Sprintf("mDNS tests need `unshare --net` to work: %v: %s", err, strings.TrimSpace(string(out)))
-	}
-	return ""
-}
-
-// reexecInNetns runs this test binary again in a new network namespace
-// and returns its exit code.
-func reexecInNetns() int {
-	exe, err := os.Executable()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "discovery test: executable:", err)
-		return 1
-	}
-	cmd := exec.Command("unshare", append([]string{"--net", "--", exe}, os.Args[1:]...)...)
-	host, err := os.Readlink("/proc/self/ns/net")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "discovery test: network namespace:", err)
-		return 1
-	}
-	cmd.Env = append(os.Environ(), envNetns+"=1", envHostNS+"="+host)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGQUIT)
-	if err := cmd.Start(); err != nil {
-		fmt.Fprintln(os.Stderr, "discovery test: unshare:", err)
-		return 1
-	}
-	go func() {
-		for s := range sigs {
-			cmd.Process.Signal(s)
-		}
-	}()
-	err = cmd.Wait()
-	if exit, ok := err.(*exec.ExitError); ok {
-		return exit.ExitCode()
-	} else if err != nil {
-		fmt.Fprintln(os.Stderr, "discovery test:", err)
-		return 1
-	}
-	return 0
-}
-
-// setupNamespace prepares the namespace this process is in: loopback up
-// and multicast-capable, no IPv6 duplicate address detection (addresses
-// are usable at once instead of after ~1 s).
-func setupNamespace() error {
-	if !inPrivateNetns() {
-		return fmt.Errorf("not in a private network namespace")
-	}
-	for _, key := range []string{"all", "default"} {
-		if err := os.WriteFile("/proc/sys/net/ipv6/conf/"+key+"/accept_dad", []byte("0"), 0o644); err != nil {
-			return err
-		}
-	}
-	for _, args := range [][]string{{"link", "set", "lo", "up"}, {"link", "set", "lo", "multicast", "on"}} {
-		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-			return fmt.Errorf("ip %s: %v: %s", strings.Join(args, " "), err, out)
-		}
-	}
-	return nil
-}
-
-// inPrivateNetns reports whether this process's network namespace differs
-// from the one `go test` started in (and from init's, where that can be
-// read): the guard that keeps mDNS off the host's networks.
-func inPrivateNetns() bool {
-	self, err := os.Readlink("/proc/self/ns/net")
-	host := os.Getenv(envHostNS)
-	if err != nil || host == "" || self == host || os.Getenv(envNetns) == "" {
-		return false
-	}
-	init, err := os.Readlink("/proc/1/ns/net")
-	return err != nil || self != init
-}
-
-// requireNetns skips t unless it runs inside its own network namespace.
-func requireNetns(t *testing.T) {
-	t.Helper()
-	if netnsSkip != "" {
-		t.Skip(netnsSkip)
-	}
-	if !inPrivateNetns() {
-		t.Skip("not inside a private network namespace; refusing to send mDNS on the host's networks")
-	}
-}
-
-// ip runs an ip(8) command, failing t on error.
-func ip(t testing.TB, args ...string) {
-	t.Helper()
-	if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-		t.Fatalf("ip %s: %v: %s", strings.Join(args, " "), err, out)
-	}
-}
+// TestMain runs the package's tests in a private network namespace
+// (netnstest.Main); the mDNS tests skip where none can be made.
+func TestMain(m *testing.M) { os.Exit(netnstest.Main(m)) }
 
 var linkCounter struct {
 	sync.Mutex
@@ -395,17 +264,17 @@ type childOpts struct {
 // finished link first (as on a LAN that exists before the peer starts).
 func startChild(t *testing.T, o childOpts) *childPeer {
 	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
 	n := nextNet()
 	c := &childPeer{t: t, link: fmt.Sprintf("pl%da", n), subnet: n, lines: make(chan string, 64), exited: make(chan struct{})}
 	addr4 := fmt.Sprintf("10.77.%d.2/24", n)
 	if o.noIPv4 {
 		addr4 = ""
 	}
-	c.cmd = exec.Command("unshare", "--net", "--", exe, "-test.run=^TestChildPeer$", "-test.count=1", "-test.timeout=5m")
+	cmd, err := netnstest.ReexecCommand("-test.run=^TestChildPeer$", "-test.count=1", "-test.timeout=5m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.cmd = cmd
 	c.cmd.Env = append(os.Environ(),
 		envChild+"=1",
 		"PEERLINE_CHILD_SEED="+strconv.Itoa(int(o.seed)),
@@ -499,9 +368,9 @@ func (c *childPeer) run() {
 // our end (the child configures its own).
 func (c *childPeer) wire() {
 	c.t.Helper()
-	ip(c.t, "link", "add", c.link, "type", "veth", "peer", "name", childLink, "netns", strconv.Itoa(c.cmd.Process.Pid))
-	ip(c.t, "addr", "add", fmt.Sprintf("10.77.%d.1/24", c.subnet), "dev", c.link)
-	ip(c.t, "link", "set", c.link, "up")
+	netnstest.IP(c.t, "link", "add", c.link, "type", "veth", "peer", "name", childLink, "netns", strconv.Itoa(c.cmd.Process.Pid))
+	netnstest.IP(c.t, "addr", "add", fmt.Sprintf("10.77.%d.1/24", c.subnet), "dev", c.link)
+	netnstest.IP(c.t, "link", "set", c.link, "up")
 }
 
 // send gives the child a command (see runChild).

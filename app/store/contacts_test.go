@@ -66,6 +66,37 @@ func assertContact(t *testing.T, what string, got, want Contact) {
 	}
 }
 
+// TestContactSignalURLReadCanonical: a server URL stored before the
+// canonical form (default port, no path) reads back canonical, so it
+// equals the same server in the settings; one that no longer parses
+// reads back as stored.
+func TestContactSignalURLReadCanonical(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	tests := []struct{ stored, want string }{
+		{"wss://signal.example.org:443", "wss://signal.example.org/v1/signal"},
+		{"ws://10.0.0.1:8080/", "ws://10.0.0.1:8080/v1/signal"},
+		{"wss://signal.example.org/v1/signal", "wss://signal.example.org/v1/signal"},
+		{"wss://h.example/a%22b?q=\u00e9", "wss://h.example/a%22b?q=\u00e9"},
+	}
+	for i, tc := range tests {
+		id, _ := testPeer(t, 40+i)
+		if _, err := s.AddContact(ctx, Contact{ID: id, Name: "Ada"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.w.Exec(`UPDATE contacts SET signal_url = ? WHERE peer_id = ?`, tc.stored, id.String()); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.GetContact(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.SignalURL != tc.want {
+			t.Errorf("stored %q reads back as %q, want %q", tc.stored, got.SignalURL, tc.want)
+		}
+	}
+}
+
 func TestContactValidation(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
@@ -80,7 +111,7 @@ func TestContactValidation(t *testing.T) {
 		{"control in name", Contact{ID: id, Name: "Ada\x07"}},
 		{"bidi in announced name", Contact{ID: id, AnnouncedName: "Ada\u202E"}},
 		{"invalid UTF-8 announced name", Contact{ID: id, AnnouncedName: "\xc3"}},
-		{"ftp URL", Contact{ID: id, SignalURL: "ftp://example.org"}},
+		{"http URL", Contact{ID: id, SignalURL: "https://example.org"}},
 		{"URL with password", Contact{ID: id, SignalURL: "wss://a:b@example.org"}},
 		{"URL bad port", Contact{ID: id, SignalURL: "wss://example.org:0"}},
 		{"address without port", Contact{ID: id, LANAddr: "192.168.1.2"}},

@@ -333,11 +333,31 @@ func decodeSettings(raw []byte) Settings {
 		if err := json.Unmarshal(v, f.Addr().Interface()); err != nil {
 			continue
 		}
+		cand.SignalingServers = dropRespelled(cand.SignalingServers)
 		norm, err := cand.normalize()
 		if err != nil {
 			continue
 		}
 		dst.Field(i).Set(reflect.ValueOf(norm).Field(i))
+	}
+	return out
+}
+
+// dropRespelled keeps the first of stored servers whose URLs now read as
+// the same server. Older versions kept URLs as typed, so a list may hold
+// "wss://h" and "wss://h/v1/signal"; on read that must not make the whole
+// list fail as "listed twice" and vanish. Writes still refuse duplicates.
+func dropRespelled(servers []SignalingServer) []SignalingServer {
+	seen := make(map[string]bool, len(servers))
+	out := servers[:0:0]
+	for _, srv := range servers {
+		if u, err := normalizeSignalURL(srv.URL); err == nil {
+			if seen[u] {
+				continue
+			}
+			seen[u] = true
+		}
+		out = append(out, srv)
 	}
 	return out
 }

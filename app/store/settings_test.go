@@ -113,10 +113,10 @@ func TestSettingsValidation(t *testing.T) {
 		{"display name control", func(s *Settings) { s.DisplayName = "A\x00" }},
 		{"display name blank", func(s *Settings) { s.DisplayName = "  " }},
 		{"display name long", func(s *Settings) { s.DisplayName = strings.Repeat("x", 65) }},
-		{"server ftp", func(s *Settings) { s.SignalingServers[0].URL = "ftp://x.example" }},
+		{"server http", func(s *Settings) { s.SignalingServers[0].URL = "https://x.example" }},
 		{"server empty URL", func(s *Settings) { s.SignalingServers[1].URL = "" }},
 		{"server twice", func(s *Settings) { s.SignalingServers[1].URL = "wss://signal.example.org/v1/signal" }},
-		{"server twice, spelled differently", func(s *Settings) { s.SignalingServers[1].URL = "https://Signal.Example.org:443/v1/signal" }},
+		{"server twice, spelled differently", func(s *Settings) { s.SignalingServers[1].URL = "wss://Signal.Example.org:443/v1/signal" }},
 		{"server token control", func(s *Settings) { s.SignalingServers[0].Token = "tok\nen" }},
 		{"server token long", func(s *Settings) { s.SignalingServers[0].Token = Secret(strings.Repeat("t", maxSecretLen+1)) }},
 		{"too many servers", func(s *Settings) {
@@ -243,6 +243,35 @@ func TestSettingsFromOtherVersions(t *testing.T) {
 	}
 	if _, err := s.PutSettings(ctx, Settings{}); err != nil {
 		t.Fatalf("put over an array doc: %v", err)
+	}
+}
+
+// TestSettingsRespelledServers: a list stored by an older version with two
+// spellings of one server reads back as that server once, instead of
+// failing as a duplicate and losing the whole list.
+func TestSettingsRespelledServers(t *testing.T) {
+	s := openTest(t)
+	setRawSettings(t, s, 1, `{"signalingServers": [
+		{"url": "wss://Signal.Example.com", "token": "first"},
+		{"url": "wss://signal.example.com:443/v1/signal", "token": "second"},
+		{"url": "ws://other.example.com:8080"}
+	]}`)
+	got, err := s.Settings(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []SignalingServer{
+		{URL: "wss://signal.example.com/v1/signal", Token: "first"},
+		{URL: "ws://other.example.com:8080/v1/signal"},
+	}
+	if !reflect.DeepEqual(got.SignalingServers, want) {
+		t.Fatalf("servers read back\n got %+v\nwant %+v", got.SignalingServers, want)
+	}
+	// Writing the same duplicate is still refused.
+	dup := got
+	dup.SignalingServers = append(dup.SignalingServers, SignalingServer{URL: "wss://signal.example.com"})
+	if _, err := s.PutSettings(context.Background(), dup); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("put with a duplicate: %v, want ErrInvalid", err)
 	}
 }
 

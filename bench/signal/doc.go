@@ -40,4 +40,8 @@
 // cap; PeerJS gets a concurrent_limit of a million (its default is 5000)
 // and already has neither a rate nor a practical size limit. See
 // peerjs/server.js.
+//
+// It measures only: it changes neither server, talks to them only as
+// their clients do (and reads /proc for the server processes' CPU and
+// memory), and never leaves loopback.
 package main

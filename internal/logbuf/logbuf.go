@@ -1,6 +1,3 @@
-// Package logbuf holds a byte buffer that several goroutines may write to
-// at once: tests point loggers and child processes' output at it and read
-// it back while they still run.
 package logbuf
 
 import (

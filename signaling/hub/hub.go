@@ -1,6 +1,3 @@
-// Package hub routes signaling messages between authenticated connections
-// by peer id and fans out presence. It knows nothing of WebSockets: the
-// server (and the desktop app's LAN hub) hand it Conns.
 package hub
 
 import (

@@ -1,6 +1,11 @@
 // Package identity holds a Peerline install's Ed25519 key pair and the peer
 // id derived from it.
 //
+// It owns key generation, the key file (PEM, mode 0600) and the peer id's
+// text form. It decides no trust (pinning a key to a contact is the
+// store's and the user's business) and never sends a key or a signature
+// anywhere: the protocol (package signaling) does.
+//
 // A peer id is the SHA-256 of the public key, written the way Syncthing
 // writes device ids: base32 (RFC 4648 alphabet, no padding), one Luhn mod 32
 // check character after every 13 characters, and groups of seven joined by

@@ -24,12 +24,8 @@ func TestRelayOfferAnswerCandidates(t *testing.T) {
 	ctx := context.Background()
 
 	offer := "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n"
-	sig, ts := signaling.SignDescription(alice, signaling.KindOffer, "c1", bob.ID(), offer, time.Now())
-	inv := signalingtest.Must(t, signaling.TypeInvite, signaling.Invite{
-		Media: []signaling.Media{signaling.MediaAudio, signaling.MediaVideo},
-		SDP:   offer, Key: alice.Public(), Sig: sig, Time: ts,
-	})
-	inv.To, inv.Call, inv.ID = bob.ID(), "c1", "m1"
+	inv := signalingtest.Invite(t, alice, bob.ID(), "c1", offer)
+	inv.ID = "m1"
 	if err := a.Send(ctx, inv); err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,3 @@
-// Package server is the WebSocket end of the signaling protocol: it
-// upgrades HTTP requests, runs the auth handshake, enforces limits, and
-// hands authenticated connections to a hub.Hub. peerline-signal serves it
-// on the internet; the desktop app serves it on the LAN with its own
-// identity (Config.Identity) so callers can check whom they reached.
 package server
 
 import (

@@ -1,6 +1,3 @@
-// Package signalingtest runs real signaling servers on loopback for tests:
-// an httptest server with the real handler, and helpers that dial it as
-// real clients.
 package signalingtest
 
 import (
@@ -124,5 +121,20 @@ func Must(t testing.TB, typ signaling.Type, body any) signaling.Envelope {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return env
+}
+
+// Invite is the envelope a real caller sends to ring to: an invite for
+// call offering sdp with audio and video, signed by from (the signature
+// covers the call id, both peers, the time and the SDP). The envelope's
+// ID is left for the test to set.
+func Invite(t testing.TB, from *identity.KeyPair, to identity.PeerID, call, sdp string) signaling.Envelope {
+	t.Helper()
+	sig, ts := signaling.SignDescription(from, signaling.KindOffer, call, to, sdp, time.Now())
+	env := Must(t, signaling.TypeInvite, signaling.Invite{
+		Media: []signaling.Media{signaling.MediaAudio, signaling.MediaVideo},
+		SDP:   sdp, Key: from.Public(), Sig: sig, Time: ts,
+	})
+	env.To, env.Call = to, call
 	return env
 }

@@ -1,4 +1,4 @@
-export namespace app {
+export namespace api {
 	
 	export class CallIntent {
 	    action: string;
@@ -86,23 +86,9 @@ export namespace app {
 	        this.lan = source["lan"];
 	    }
 	}
-	export class serverState {
-	    connected: boolean;
-	    error?: string;
-	
-	    static createFrom(source: any = {}) {
-	        return new serverState(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.connected = source["connected"];
-	        this.error = source["error"];
-	    }
-	}
 	export class Diagnosis {
 	    lan?: discovery.Diagnosis;
-	    servers: Record<string, serverState>;
+	    servers: Record<string, presence.ServerState>;
 	
 	    static createFrom(source: any = {}) {
 	        return new Diagnosis(source);
@@ -111,7 +97,7 @@ export namespace app {
 	    constructor(source: any = {}) {
 	        if ('string' === typeof source) source = JSON.parse(source);
 	        this.lan = this.convertValues(source["lan"], discovery.Diagnosis);
-	        this.servers = this.convertValues(source["servers"], serverState, true);
+	        this.servers = this.convertValues(source["servers"], presence.ServerState, true);
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
@@ -277,6 +263,7 @@ export namespace calls {
 	    state: number;
 	    outcome?: number;
 	    reason?: string;
+	    cause?: string;
 	    verified: boolean;
 	    autoAccept?: boolean;
 	    safetyCode?: string;
@@ -301,6 +288,7 @@ export namespace calls {
 	        this.state = source["state"];
 	        this.outcome = source["outcome"];
 	        this.reason = source["reason"];
+	        this.cause = source["cause"];
 	        this.verified = source["verified"];
 	        this.autoAccept = source["autoAccept"];
 	        this.safetyCode = source["safetyCode"];
@@ -392,6 +380,25 @@ export namespace discovery {
 	        this.announced = source["announced"];
 	        this.unreachable = source["unreachable"];
 	        this.online = source["online"];
+	    }
+	}
+
+}
+
+export namespace presence {
+	
+	export class ServerState {
+	    connected: boolean;
+	    error?: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new ServerState(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.connected = source["connected"];
+	        this.error = source["error"];
 	    }
 	}
 

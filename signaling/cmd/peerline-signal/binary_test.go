@@ -248,12 +248,8 @@ func relay(t *testing.T, a, b *signaling.Conn, ar, br *reader, alice, bob *ident
 	t.Helper()
 	ctx := context.Background()
 	offer := "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n"
-	sig, ts := signaling.SignDescription(alice, signaling.KindOffer, "call-1", bob.ID(), offer, time.Now())
-	inv := signalingtest.Must(t, signaling.TypeInvite, signaling.Invite{
-		Media: []signaling.Media{signaling.MediaAudio, signaling.MediaVideo},
-		SDP:   offer, Key: alice.Public(), Sig: sig, Time: ts,
-	})
-	inv.To, inv.Call, inv.ID = bob.ID(), "call-1", "m1"
+	inv := signalingtest.Invite(t, alice, bob.ID(), "call-1", offer)
+	inv.ID = "m1"
 	if err := a.Send(ctx, inv); err != nil {
 		t.Fatal(err)
 	}

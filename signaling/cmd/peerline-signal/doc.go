@@ -3,6 +3,13 @@
 // when ready, 503 while shutting down) and Prometheus metrics at GET
 // /metrics (the server's series plus go_* and process_*).
 //
+// It owns the process: flags and their environment variables, secrets
+// from files, TLS, logging, signals and exit codes. The protocol, the
+// connections and the routing belong to packages signaling, server and
+// hub; this command only configures and starts them, and keeps no state
+// of its own (no database: presence lives in memory and ends with the
+// process).
+//
 // Usage:
 //
 //	peerline-signal [flags]

@@ -56,6 +56,17 @@ func (p *parser) publicURL(name string) string {
 	if v == "" {
 		return ""
 	}
+	// This flag has always read http:// and https:// as ws:// and wss://
+	// (operators know their server by its web address), so it keeps
+	// doing so ahead of the parser, which refuses them.
+	if scheme, rest, ok := strings.Cut(v, "://"); ok {
+		switch strings.ToLower(scheme) {
+		case "http":
+			v = "ws://" + rest
+		case "https":
+			v = "wss://" + rest
+		}
+	}
 	u, err := signaling.ParseServerURL(v)
 	if err != nil {
 		var ue *signaling.ServerURLError

@@ -108,8 +108,15 @@ describe('WailsBackend', () => {
   function stubWails() {
     const listeners = new Map<string, ((...d: unknown[]) => void)[]>()
     const go = {
-      app: {
-        Calls: { Start: vi.fn(async (...a: unknown[]) => ({ id: 'c1', args: a })), Hangup: vi.fn(async () => Promise.reject('calls: no such call')) },
+      api: {
+        Calls: {
+          Start: vi.fn(async (...a: unknown[]) => ({ id: 'c1', args: a })),
+          // What Wails rejects with through Go's ErrorFormatter (errcode.Format).
+          Hangup: vi.fn(async () => Promise.reject({ code: 'no_call', message: 'calls: no such call' })),
+          // Wails' own refusal, before Go ran: a bare string.
+          Accept: vi.fn(async () => Promise.reject('error parsing arguments: json: cannot unmarshal')),
+          Decline: vi.fn(async () => Promise.reject({ code: 'teleported', message: 'x' })),
+        },
         Identity: { Me: vi.fn(async () => ({ id: 'me' })) },
       },
     }
@@ -125,7 +132,7 @@ describe('WailsBackend', () => {
     return { go, listeners }
   }
 
-  it('calls the generated bindings and wraps Wails string rejections', async () => {
+  it('calls the generated bindings and keeps the code of Wails rejections', async () => {
     const { go } = stubWails()
     expect(inWails()).toBe(true)
     const b = new WailsBackend()
@@ -133,8 +140,10 @@ describe('WailsBackend', () => {
     await expect(b.identity.me()).resolves.toEqual({ id: 'me' })
     const err = await b.calls.hangup('c9').catch((e: unknown) => e)
     expect(err).toBeInstanceOf(BackendError)
-    expect(err).toMatchObject({ code: 'failed', message: 'calls: no such call', method: 'Calls.Hangup' })
-    expect(go.app.Calls.Hangup).toHaveBeenCalledWith('c9')
+    expect(err).toMatchObject({ code: 'no_call', message: 'calls: no such call', method: 'Calls.Hangup' })
+    expect(go.api.Calls.Hangup).toHaveBeenCalledWith('c9')
+    await expect(b.calls.accept('c9', true, 'sdp')).rejects.toMatchObject({ code: 'bad_request', method: 'Calls.Accept' })
+    await expect(b.calls.decline('c9')).rejects.toMatchObject({ code: 'failed', message: 'x' })
   })
 
   it('delivers the first event argument and unsubscribes', () => {

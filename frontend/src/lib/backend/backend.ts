@@ -2,7 +2,7 @@
  * The one interface the UI reaches the Go side through. In the Wails window
  * it is WailsBackend (generated bindings and Wails events); in a plain
  * browser, BridgeBackend (the loopback bridge's WebSocket). Both reach the
- * very same Go methods (app/services.go) and events (app/events/names.go).
+ * very same Go methods (app/api) and events (app/events/names.go).
  *
  * Every method returns a Promise that rejects with a BackendError.
  */
@@ -94,7 +94,12 @@ export interface DesktopService {
   openCallWindow(intent: CallIntent): Promise<CallWindow>
 }
 
-export type BackendKind = 'wails' | 'bridge'
+export const BackendKind = {
+  Wails: 'wails',
+  Bridge: 'bridge',
+} as const
+/** One of BackendKind's values. */
+export type BackendKind = (typeof BackendKind)[keyof typeof BackendKind]
 
 export interface Backend {
   /** Which transport this is. */

@@ -142,13 +142,16 @@ describe('BridgeTransport calls', () => {
     expect(err.name).toBe('BridgeError')
   })
 
-  it('keeps service-chosen codes', async () => {
+  it('keeps the codes of the table, and makes any other code a plain failure', async () => {
     const t = transport()
     const ws = latest()
     ws.open()
     const p = t.call('Calls.Accept')
-    ws.receive({ id: 1, error: { code: 'key_changed', message: 'contact key changed' } })
-    expect((await rejection(p)).code).toBe('key_changed')
+    ws.receive({ id: 1, error: { code: 'wrong_state', message: 'calls: not possible in this call state' } })
+    expect((await rejection(p)).code).toBe('wrong_state')
+    const q = t.call('Contacts.AcceptNewKey')
+    ws.receive({ id: 2, error: { code: 'key_changed', message: 'contact key changed' } })
+    expect(await rejection(q)).toMatchObject({ code: 'failed', message: 'contact key changed' })
   })
 
   it('ignores garbage, unknown ids and binary data, and keeps working', async () => {

@@ -10,31 +10,24 @@
  *   ← {"id":7,"result":...}  or  {"id":7,"error":{"code":"...","message":"..."}}
  *   ← {"event":"noun:verb","data":...}   (pushed to every client)
  */
+import { TypedEmitter } from '../emitter'
 
-/** Codes the bridge answers with. A service may add its own (see Go `bridge.Coder`). */
-export type ServerErrorCode =
-  | 'bad_request' // not a valid request, or wrong arguments
-  | 'not_found' // no such method
-  | 'failed' // the method returned an error; message is its text
-  | 'internal' // the method panicked, or its result can't be encoded
-  | 'too_large' // request over the size limit (the bridge then closes the socket)
-  | 'rate_limited' // too many requests per second on this connection
-  | 'busy' // too many calls in flight on this connection
+import { ClientCode, ErrorCode, isErrorCode } from './codes'
+
+/** Codes the bridge answers with: the app's one table (codes.ts, mirrored from Go's app/errcode). */
+export type ServerErrorCode = ErrorCode
 
 /** Codes this client rejects with on its own, without a server answer. */
-export type ClientErrorCode =
-  | 'disconnected' // the socket dropped while the call was in flight: it may or may not have run
-  | 'unavailable' // no connection to the app within connectTimeoutMs
-  | 'closed' // the transport was closed
+export type ClientErrorCode = ClientCode
 
 export type BridgeErrorCode = ServerErrorCode | ClientErrorCode
 
 /** A rejected call: `code` for programs, `message` for people. */
 export class BridgeError extends Error {
-  /** A BridgeErrorCode, or a code a service chose. */
-  readonly code: BridgeErrorCode | (string & {})
+  /** A BridgeErrorCode; a code outside the table arrives as `failed`. */
+  readonly code: BridgeErrorCode
 
-  constructor(code: BridgeErrorCode | (string & {}), message: string) {
+  constructor(code: BridgeErrorCode, message: string) {
     super(message)
     this.name = 'BridgeError'
     this.code = code
@@ -67,7 +60,7 @@ export interface BridgeOptions {
   connectTimeoutMs?: number
   /**
    * Calls sent at once; later ones wait their turn here instead of getting
-   * `busy` from the bridge. At most the bridge's MaxInFlight. Default 16.
+   * `overloaded` from the bridge. At most the bridge's MaxInFlight. Default 16.
    */
   maxInFlight?: number
   /**
@@ -88,8 +81,6 @@ interface Job {
   reject: (err: BridgeError) => void
   timer?: ReturnType<typeof setTimeout>
 }
-
-type Handler = (data: unknown) => void
 
 /**
  * A reconnecting client for the bridge. Calls made while the socket is
@@ -115,8 +106,8 @@ export class BridgeTransport {
   private nextId = 1
   private readonly pending = new Map<number, Job>() // sent, awaiting an answer
   private readonly queue: Job[] = [] // not sent yet
-  private readonly handlers = new Map<string, Set<Handler>>()
-  private readonly connectionHandlers = new Set<(connected: boolean) => void>()
+  private readonly events = new TypedEmitter<Record<string, unknown>>('bridge')
+  private readonly link = new TypedEmitter<{ connection: boolean }>('bridge')
 
   constructor(options: BridgeOptions = {}) {
     this.url = options.url ?? defaultURL()
@@ -138,17 +129,17 @@ export class BridgeTransport {
    */
   call<T>(method: string, ...args: unknown[]): Promise<T> {
     if (this.closed) {
-      return Promise.reject(new BridgeError('closed', `${method}: the connection to the app is closed`))
+      return Promise.reject(new BridgeError(ClientCode.Closed, `${method}: the connection to the app is closed`))
     }
     const id = this.nextId++
     let frame: string
     try {
       frame = JSON.stringify({ id, method, args })
     } catch (err) {
-      return Promise.reject(new BridgeError('bad_request', `${method}: arguments can't be encoded as JSON: ${String(err)}`))
+      return Promise.reject(new BridgeError(ErrorCode.BadRequest, `${method}: arguments can't be encoded as JSON: ${String(err)}`))
     }
     if (tooLarge(frame, this.maxBytes)) {
-      return Promise.reject(new BridgeError('too_large', `${method}: request is larger than ${this.maxBytes} bytes`))
+      return Promise.reject(new BridgeError(ErrorCode.TooLarge, `${method}: request is larger than ${this.maxBytes} bytes`))
     }
     return new Promise<T>((resolve, reject) => {
       const job: Job = { id, method, frame, resolve: resolve as (v: unknown) => void, reject }
@@ -160,20 +151,12 @@ export class BridgeTransport {
 
   /** Calls handler with the data of every `event` pushed; returns the unsubscribe function. */
   on<T = unknown>(event: string, handler: (data: T) => void): () => void {
-    let set = this.handlers.get(event)
-    if (!set) this.handlers.set(event, (set = new Set()))
-    const h = handler as Handler
-    set.add(h)
-    return () => {
-      set.delete(h)
-      if (set.size === 0 && this.handlers.get(event) === set) this.handlers.delete(event)
-    }
+    return this.events.on(event, handler as (data: unknown) => void)
   }
 
   /** Calls handler each time the socket opens (true) or drops (false); returns the unsubscribe function. */
   onConnectionChange(handler: (connected: boolean) => void): () => void {
-    this.connectionHandlers.add(handler)
-    return () => this.connectionHandlers.delete(handler)
+    return this.link.on('connection', handler)
   }
 
   /** Whether the socket is open now. */
@@ -194,7 +177,7 @@ export class BridgeTransport {
     }
     const wasConnected = this.connected
     this.connected = false
-    this.rejectAll([...this.pending.values(), ...this.queue.splice(0)], 'closed', (m) => `${m}: the connection to the app was closed`)
+    this.rejectAll([...this.pending.values(), ...this.queue.splice(0)], ClientCode.Closed, (m) => `${m}: the connection to the app was closed`)
     this.pending.clear()
     if (wasConnected) this.notifyConnection(false)
   }
@@ -231,7 +214,7 @@ export class BridgeTransport {
     this.ws = null
     const wasConnected = this.connected
     this.connected = false
-    this.rejectAll([...this.pending.values()], 'disconnected', (m) => `${m}: the connection to the app was lost; it may or may not have run`)
+    this.rejectAll([...this.pending.values()], ClientCode.Disconnected, (m) => `${m}: the connection to the app was lost; it may or may not have run`)
     this.pending.clear()
     for (const job of this.queue) this.armTimeout(job)
     if (wasConnected) this.notifyConnection(false)
@@ -252,7 +235,7 @@ export class BridgeTransport {
       const i = this.queue.indexOf(job)
       if (i < 0) return
       this.queue.splice(i, 1)
-      job.reject(new BridgeError('unavailable', `${job.method}: no connection to the app`))
+      job.reject(new BridgeError(ClientCode.Unavailable, `${job.method}: no connection to the app`))
     }, this.connectTimeout)
   }
 
@@ -269,7 +252,7 @@ export class BridgeTransport {
         ws.send(job.frame)
       } catch (err) {
         this.pending.delete(job.id)
-        job.reject(new BridgeError('disconnected', `${job.method}: sending failed: ${String(err)}`))
+        job.reject(new BridgeError(ClientCode.Disconnected, `${job.method}: sending failed: ${String(err)}`))
       }
     }
   }
@@ -297,7 +280,8 @@ export class BridgeTransport {
     if (!job) return
     this.pending.delete(m.id)
     if (m.error) {
-      const code = typeof m.error.code === 'string' ? m.error.code : 'internal'
+      // A code outside the table (a Go error choosing its own) is a plain failure.
+      const code = isErrorCode(m.error.code) ? m.error.code : typeof m.error.code === 'string' ? ErrorCode.Failed : ErrorCode.Internal
       const message = typeof m.error.message === 'string' ? m.error.message : `${job.method} failed`
       job.reject(new BridgeError(code, message))
     } else {
@@ -307,25 +291,11 @@ export class BridgeTransport {
   }
 
   private dispatch(event: string, data: unknown): void {
-    const set = this.handlers.get(event)
-    if (!set) return
-    for (const h of [...set]) {
-      try {
-        h(data)
-      } catch (err) {
-        console.error(`bridge: handler for ${event} threw`, err)
-      }
-    }
+    this.events.emit(event, data)
   }
 
   private notifyConnection(connected: boolean): void {
-    for (const h of [...this.connectionHandlers]) {
-      try {
-        h(connected)
-      } catch (err) {
-        console.error('bridge: connection handler threw', err)
-      }
-    }
+    this.link.emit('connection', connected)
   }
 
   private rejectAll(jobs: Job[], code: ClientErrorCode, message: (method: string) => string): void {

@@ -10,9 +10,9 @@ import type { Backend } from './backend'
 import { BridgeBackend } from './bridgeBackend'
 import { WailsBackend, inWails } from './wailsBackend'
 
+export { BackendKind } from './backend'
 export type {
   Backend,
-  BackendKind,
   CallsService,
   ContactsService,
   HistoryService,
@@ -22,8 +22,10 @@ export type {
   SettingsService,
 } from './backend'
 export { BackendError, type BackendErrorCode } from './errors'
+export { ClientCode, ErrorCode, isClientCode, isErrorCode, type BackendCode } from './codes'
 export { EVENTS, type EventName } from './events'
-export type * from './types'
+export * from './types'
+export { defaultSettings } from './settings'
 export { BridgeBackend } from './bridgeBackend'
 export { WailsBackend, inWails } from './wailsBackend'
 

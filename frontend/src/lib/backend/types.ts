@@ -1,9 +1,10 @@
 /**
  * The JSON shapes the Go services return and the events carry, mirrored
- * from app/services.go, app/views.go, app/calls, app/store/settings.go and
+ * from app/api (services and views), app/calls, app/store/settings.go and
  * signaling/bodies.go. Enums are the Go wire strings (MarshalText), not the
  * numbers wailsjs/go/models.ts claims.
  */
+import type { ErrorCode } from './codes'
 /** This install (Identity.Me). */
 export interface Me {
   id: string
@@ -53,15 +54,19 @@ export interface ContactInput {
   address: string
 }
 
-export type DiscoveryReason =
-  | 'ok'
-  | 'not_running'
-  | 'no_interface'
-  | 'advertise_failed'
-  | 'browse_failed'
-  | 'multicast_blocked'
-  | 'peers_unreachable'
-  | 'no_peers'
+/** Why LAN discovery finds nobody, or ok (Go discovery reasons). */
+export const DiscoveryReason = {
+  Ok: 'ok',
+  NotRunning: 'not_running',
+  NoInterface: 'no_interface',
+  AdvertiseFailed: 'advertise_failed',
+  BrowseFailed: 'browse_failed',
+  MulticastBlocked: 'multicast_blocked',
+  PeersUnreachable: 'peers_unreachable',
+  NoPeers: 'no_peers',
+} as const
+/** One of DiscoveryReason's values. */
+export type DiscoveryReason = (typeof DiscoveryReason)[keyof typeof DiscoveryReason]
 
 export interface LANDiagnosis {
   reason: DiscoveryReason
@@ -100,8 +105,20 @@ export interface PeerOffline {
   id: string
 }
 
-export type HistoryDirection = 'outgoing' | 'incoming'
-export type HistoryMedia = 'audio' | 'video' | (string & {})
+/** Who placed a call in history. */
+export const HistoryDirection = {
+  Outgoing: 'outgoing',
+  Incoming: 'incoming',
+} as const
+/** One of HistoryDirection's values. */
+export type HistoryDirection = (typeof HistoryDirection)[keyof typeof HistoryDirection]
+/** What a call in history carried; Go may add kinds. */
+export const HistoryMedia = {
+  Audio: 'audio',
+  Video: 'video',
+} as const
+/** One of HistoryMedia's values (or one this build does not know). */
+export type HistoryMedia = (typeof HistoryMedia)[keyof typeof HistoryMedia] | (string & {})
 
 /** One call in history. Times are Unix milliseconds. */
 export interface HistoryEntry {
@@ -136,7 +153,14 @@ export interface SettingsICEServer {
   credential: string
 }
 
-export type Theme = 'system' | 'light' | 'dark'
+/** The colour scheme setting. */
+export const Theme = {
+  System: 'system',
+  Light: 'light',
+  Dark: 'dark',
+} as const
+/** One of Theme's values. */
+export type Theme = (typeof Theme)[keyof typeof Theme]
 
 /** Settings.Get/Put, settings:changed. */
 export interface Settings {
@@ -154,21 +178,41 @@ export interface Settings {
 }
 
 /** Call states, the Go wire names; also the text of data-testid="call-state". */
-export type CallState = 'idle' | 'calling' | 'ringing' | 'connecting' | 'connected' | 'reconnecting' | 'ended'
+export const CallState = {
+  Idle: 'idle',
+  Calling: 'calling',
+  Ringing: 'ringing',
+  Connecting: 'connecting',
+  Connected: 'connected',
+  Reconnecting: 'reconnecting',
+  Ended: 'ended',
+} as const
+/** One of CallState's values. */
+export type CallState = (typeof CallState)[keyof typeof CallState]
 
-export type CallDirection = 'outgoing' | 'incoming' | 'unknown'
+/** Who placed a call (Go calls.Direction). */
+export const CallDirection = {
+  Outgoing: 'outgoing',
+  Incoming: 'incoming',
+  Unknown: 'unknown',
+} as const
+/** One of CallDirection's values. */
+export type CallDirection = (typeof CallDirection)[keyof typeof CallDirection]
 
 /** How a call ended (Go calls.Outcome). */
-export type CallOutcome =
-  | 'unknown'
-  | 'completed'
-  | 'missed'
-  | 'declined'
-  | 'busy'
-  | 'cancelled'
-  | 'no_answer'
-  | 'unavailable'
-  | 'failed'
+export const CallOutcome = {
+  Unknown: 'unknown',
+  Completed: 'completed',
+  Missed: 'missed',
+  Declined: 'declined',
+  Busy: 'busy',
+  Cancelled: 'cancelled',
+  NoAnswer: 'no_answer',
+  Unavailable: 'unavailable',
+  Failed: 'failed',
+} as const
+/** One of CallOutcome's values. */
+export type CallOutcome = (typeof CallOutcome)[keyof typeof CallOutcome]
 
 /** A call as Go sees it (calls.Info): method results and call:state data. Times are RFC 3339. */
 export interface CallInfo {
@@ -180,8 +224,15 @@ export interface CallInfo {
   media: string[]
   state: CallState
   outcome?: CallOutcome
-  /** Human reason for the end, in lower case ("peer is offline"). */
+  /** Human reason for the end, in lower case ("peer is offline"): words to show, never to decide on. */
   reason?: string
+  /**
+   * Why an ended call could not go on, a code of the Go table: `offline`
+   * when the peer could not be reached or its link dropped before the call
+   * connected. Absent when a person or a timer ended it (`outcome` says
+   * how) or the other side refused it.
+   */
+  cause?: ErrorCode
   verified: boolean
   /** Both sides called each other at once: the call we placed was folded into this one; answer it at once. */
   autoAccept?: boolean
@@ -245,7 +296,12 @@ export interface CallWindow {
 }
 
 /** Calls.MediaState values. */
-export type MediaState = 'connected' | 'reconnecting'
+export const MediaState = {
+  Connected: 'connected',
+  Reconnecting: 'reconnecting',
+} as const
+/** One of MediaState's values. */
+export type MediaState = (typeof MediaState)[keyof typeof MediaState]
 
 /** Each event's data, by name (see EVENTS). */
 export interface EventMap {

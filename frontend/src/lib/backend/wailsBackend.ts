@@ -1,17 +1,18 @@
 /**
  * The Backend inside the Wails window: the generated bindings
- * (window.go.app.*) and Wails events (window.runtime). This is the only
+ * (window.go.api.*, Go package app/api) and Wails events (window.runtime). This is the only
  * file that imports wailsjs.
  */
-import * as Calls from '../../../wailsjs/go/app/Calls'
-import * as Contacts from '../../../wailsjs/go/app/Contacts'
-import * as Desktop from '../../../wailsjs/go/app/Desktop'
-import * as History from '../../../wailsjs/go/app/History'
-import * as Identity from '../../../wailsjs/go/app/Identity'
-import * as Peers from '../../../wailsjs/go/app/Peers'
-import * as Settings from '../../../wailsjs/go/app/Settings'
+import * as Calls from '../../../wailsjs/go/api/Calls'
+import * as Contacts from '../../../wailsjs/go/api/Contacts'
+import * as Desktop from '../../../wailsjs/go/api/Desktop'
+import * as History from '../../../wailsjs/go/api/History'
+import * as Identity from '../../../wailsjs/go/api/Identity'
+import * as Peers from '../../../wailsjs/go/api/Peers'
+import * as Settings from '../../../wailsjs/go/api/Settings'
 import { EventsOn } from '../../../wailsjs/runtime/runtime'
 import { services, type Backend } from './backend'
+import { ErrorCode } from './codes'
 import { BackendError } from './errors'
 import type { EventName } from './events'
 import type { EventMap } from './types'
@@ -22,8 +23,8 @@ const bindings: Record<string, Record<string, Binding>> = { Calls, Contacts, Des
 
 /** Whether the page runs inside the Wails window (the bindings are there). */
 export function inWails(): boolean {
-  const w = globalThis as { go?: { app?: unknown }; runtime?: unknown }
-  return !!w.go?.app && !!w.runtime
+  const w = globalThis as { go?: { api?: unknown }; runtime?: unknown }
+  return !!w.go?.api && !!w.runtime
 }
 
 export class WailsBackend implements Backend {
@@ -42,7 +43,7 @@ export class WailsBackend implements Backend {
     const s = services(async (method, ...args) => {
       const [service, name] = method.split('.')
       const fn = bindings[service]?.[name]
-      if (!fn) throw new BackendError('not_found', `${method}: no such binding`, method)
+      if (!fn) throw new BackendError(ErrorCode.NotFound, `${method}: no such binding`, method)
       try {
         // The generated functions take the arguments positionally, as Go does.
         return await (fn as (...a: unknown[]) => Promise<unknown>)(...args)

@@ -4,25 +4,27 @@
  * peer connection, signaling, prepared answer, local tracks, timers) and
  * never emits: CallSession decides what the UI hears.
  */
-import type { CallInfo, CallSignal } from '../backend'
+import { CallDirection, CallState, type CallInfo, type CallSignal } from '../backend'
 import { LocalMedia } from './localmedia'
 import type { PeerLink } from './peer'
 import type { CallSignaling } from './signaling'
-import type { CallState } from './types'
 
-/** Who placed the call. */
-export const AttemptDirection = {
-  Outgoing: 'outgoing',
-  Incoming: 'incoming',
-} as const
-/** One of AttemptDirection's values. */
-export type AttemptDirection = (typeof AttemptDirection)[keyof typeof AttemptDirection]
+/** Who placed the call: an attempt always knows. */
+export type AttemptDirection = typeof CallDirection.Outgoing | typeof CallDirection.Incoming
 
 /**
  * How far a call has come; Go's answers can lag its events (Calls.Start's
  * "calling" after the "ringing" event), and a call never goes back.
  */
-const RANK: Record<CallState, number> = { idle: 0, calling: 1, ringing: 2, connecting: 3, connected: 4, reconnecting: 4, ended: 5 }
+const RANK: Record<CallState, number> = {
+  [CallState.Idle]: 0,
+  [CallState.Calling]: 1,
+  [CallState.Ringing]: 2,
+  [CallState.Connecting]: 3,
+  [CallState.Connected]: 4,
+  [CallState.Reconnecting]: 4,
+  [CallState.Ended]: 5,
+}
 
 /** state comes before current: an answer of Go's that lags behind its events. */
 export function isStale(state: CallState, current: CallState): boolean {
@@ -83,7 +85,7 @@ export class Attempt {
   matches(info: CallInfo): boolean {
     if (this.id !== null) return this.id === info.id
     // Calls.Start has not answered yet, but Go already tells about the call.
-    return this.direction === AttemptDirection.Outgoing && info.direction === 'outgoing' && info.peer === this.peer && !this.ended
+    return this.direction === CallDirection.Outgoing && info.direction === CallDirection.Outgoing && info.peer === this.peer && !this.ended
   }
 
   /** Learns Go's call id (from Calls.Start or the first event naming the call). */

@@ -23,7 +23,7 @@ describe('CallSession: in-call controls', () => {
     expect(sender(a.pc(), 'video')?.track).toBeNull()
     expect(a.session.localStream?.getVideoTracks()).toEqual([])
     await waitFor(() => !b.session.remoteMedia.cameraOn, 'B sees A camera off')
-    expect(a.go.called('renegotiate')).toHaveLength(0) // replaceTrack(null): no renegotiation
+    expect(a.go.callsTo('calls.renegotiate')).toHaveLength(0) // replaceTrack(null): no renegotiation
 
     await a.session.setCameraOn(true)
     const cam2 = sender(a.pc(), 'video')?.track as unknown as FakeTrack
@@ -40,8 +40,8 @@ describe('CallSession: in-call controls', () => {
     await connect(a, b, false)
     await b.session.setCameraOn(true)
     await waitFor(() => a.session.remoteStream?.getVideoTracks().length === 1, 'A receives B video')
-    expect(b.go.called('renegotiate').map((c) => c.args[1])).toEqual(['offer'])
-    expect(a.go.called('renegotiate').map((c) => c.args[1])).toEqual(['answer'])
+    expect(b.go.callsTo('calls.renegotiate').map((args) => args[1])).toEqual(['offer'])
+    expect(a.go.callsTo('calls.renegotiate').map((args) => args[1])).toEqual(['answer'])
     await waitFor(() => a.session.remoteMedia.cameraOn, 'A sees B camera on')
     expect(a.session.state).toBe('connected')
   })
@@ -56,7 +56,7 @@ describe('CallSession: in-call controls', () => {
     expect(cam.readyState).toBe('ended')
     expect(a.session.localMedia).toEqual({ micOn: true, cameraOn: true, screenSharing: true })
     await waitFor(() => b.session.remoteMedia.screenSharing, 'B sees the share')
-    expect(a.go.called('renegotiate')).toHaveLength(0)
+    expect(a.go.callsTo('calls.renegotiate')).toHaveLength(0)
 
     await a.session.stopScreenShare()
     expect(screen.readyState).toBe('ended')
@@ -69,7 +69,7 @@ describe('CallSession: in-call controls', () => {
     await connect(a, b, false)
     await a.session.startScreenShare()
     await waitFor(() => b.session.remoteStream?.getVideoTracks().length === 1, 'B receives the screen')
-    expect(a.go.called('renegotiate').map((c) => c.args[1])).toEqual(['offer']) // audio call: a new video sender
+    expect(a.go.callsTo('calls.renegotiate').map((args) => args[1])).toEqual(['offer']) // audio call: a new video sender
     const screen = sender(a.pc(), 'video')!.track as unknown as FakeTrack
     screen.end()
     await waitFor(() => !a.session.localMedia.screenSharing, 'share stopped')
@@ -103,7 +103,7 @@ describe('CallSession: in-call controls', () => {
 
     await a.session.switchDevice('camera', 'cam-2')
     expect((sender(a.pc(), 'video')!.track as unknown as FakeTrack).deviceId).toBe('cam-2')
-    expect(a.go.called('renegotiate')).toHaveLength(0)
+    expect(a.go.callsTo('calls.renegotiate')).toHaveLength(0)
     expect(a.rtc.media.live().map((t) => t.deviceId).sort()).toEqual(['cam-2', 'mic-2'])
   })
 

@@ -24,7 +24,12 @@ export interface CallMediaHost {
 }
 
 /** A device kind that a call captures. */
-export type CaptureKind = 'camera' | 'microphone'
+export const CaptureKind = {
+  Camera: 'camera',
+  Microphone: 'microphone',
+} as const
+/** One of CaptureKind's values. */
+export type CaptureKind = (typeof CaptureKind)[keyof typeof CaptureKind]
 
 /** The local media of the session's calls. */
 export class CallMedia {

@@ -17,23 +17,27 @@ const info = (o: Partial<CallInfo>): CallInfo => ({
 
 describe('endError', () => {
   it.each([
-    ['completed', 'outgoing', 'you hung up', null],
-    ['cancelled', 'outgoing', 'you cancelled', null],
-    ['missed', 'incoming', 'the caller hung up', null],
-    ['declined', 'incoming', 'you declined', null],
-    ['declined', 'outgoing', 'the call was declined', 'declined'],
-    ['busy', 'outgoing', 'busy in another call', 'busy'],
-    ['no_answer', 'outgoing', 'no answer', 'no_answer'],
-    ['unavailable', 'outgoing', 'peer is offline', 'offline'],
-    ['unavailable', 'outgoing', 'this contact is blocked', 'unavailable'],
-    ['unavailable', 'outgoing', 'unavailable', 'unavailable'],
-    ['failed', 'outgoing', 'could not reach the peer: dial tcp: refused', 'offline'],
-    ['failed', 'incoming', 'the caller can no longer be reached', 'offline'],
-    ['failed', 'outgoing', 'lost the connection to the peer before the call connected', 'offline'],
-    ['failed', 'outgoing', 'you hung up', null],
-    ['failed', 'outgoing', 'the other side hung up', null],
-  ] as const)('%s (%s, "%s") → %s', (outcome, direction, reason, code) => {
-    const e = endError(info({ outcome, direction, reason }))
+    ['completed', 'outgoing', 'you hung up', undefined, null],
+    ['cancelled', 'outgoing', 'you cancelled', undefined, null],
+    ['missed', 'incoming', 'the caller hung up', undefined, null],
+    ['declined', 'incoming', 'you declined', undefined, null],
+    ['declined', 'outgoing', 'the call was declined', undefined, 'declined'],
+    ['busy', 'outgoing', 'busy in another call', undefined, 'busy'],
+    ['no_answer', 'outgoing', 'no answer', undefined, 'no_answer'],
+    ['unavailable', 'outgoing', 'peer is offline', 'offline', 'offline'],
+    ['unavailable', 'outgoing', 'this contact is blocked', undefined, 'unavailable'],
+    ['unavailable', 'outgoing', 'unavailable', undefined, 'unavailable'],
+    ['failed', 'outgoing', 'could not reach the peer: dial tcp: refused', 'offline', 'offline'],
+    ['failed', 'incoming', 'the caller can no longer be reached', 'offline', 'offline'],
+    ['failed', 'outgoing', 'lost the connection to the peer before the call connected', 'offline', 'offline'],
+    ['failed', 'outgoing', 'you hung up', undefined, null],
+    ['failed', 'outgoing', 'the other side hung up', undefined, null],
+    ['failed', 'outgoing', 'something broke', 'failed', 'connection_failed'],
+    // The words decide nothing: the same reason without its cause is a hang-up.
+    ['unavailable', 'outgoing', 'peer is offline', undefined, 'unavailable'],
+    ['failed', 'outgoing', 'could not reach the peer', undefined, null],
+  ] as const)('%s (%s, "%s", cause %s) → %s', (outcome, direction, reason, cause, code) => {
+    const e = endError(info({ outcome, direction, reason, cause }))
     expect(e?.code ?? null).toBe(code)
     if (e) expect(e.message).toMatch(/^[A-Z].*\.$/) // a sentence for data-testid="call-error"
   })
@@ -53,13 +57,15 @@ describe('toCallError', () => {
   })
 
   it.each([
-    [new BackendError('failed', 'calls: already in a call'), 'busy'],
-    [new BackendError('busy', 'x'), 'busy'],
-    [new BackendError('failed', 'calls: no such call'), 'wrong_state'],
-    [new BackendError('failed', 'calls: not possible in this call state'), 'wrong_state'],
+    [new BackendError('busy', 'calls: already in a call'), 'busy'],
+    [new BackendError('no_call', 'calls: no such call'), 'wrong_state'],
+    [new BackendError('wrong_state', 'calls: not possible in this call state'), 'wrong_state'],
+    [new BackendError('offline', 'calls: send invite to K3F: peer is offline'), 'offline'],
     [new BackendError('disconnected', 'Calls.Start: the connection to the app was lost'), 'backend'],
-    [new BackendError('failed', 'calls: send invite to K3F: peer is offline'), 'offline'],
-    [new BackendError('failed', 'not a peer id: bad check digit'), 'backend'],
+    [new BackendError('unavailable', 'Calls.Start: no connection to the app'), 'backend'],
+    [new BackendError('bad_peer_id', 'not a peer id: bad check digit'), 'backend'],
+    [new BackendError('own_id', 'calls: that is your own id'), 'backend'],
+    [{ code: 'busy', message: 'calls: already in a call' }, 'busy'],
     [new Error('boom'), 'backend'],
     ['boom', 'backend'],
   ] as const)('%s → %s', (err, code) => {
@@ -67,6 +73,23 @@ describe('toCallError', () => {
     expect(e.code).toBe(code)
     expect(e.message.length).toBeGreaterThan(0)
     expect(e.message).not.toMatch(/^calls: /)
+  })
+
+  // The code decides, never the English text: a failure whose message
+  // happens to read like another code's stays what its code says.
+  it.each([
+    [new BackendError('failed', 'calls: already in a call'), 'backend'],
+    [new BackendError('failed', 'calls: no such call'), 'backend'],
+    [new BackendError('failed', 'peer is offline'), 'backend'],
+    [new BackendError('busy', 'something else entirely'), 'busy'],
+  ] as const)('%s → %s (by code only)', (err, code) => {
+    expect(toCallError(err).code).toBe(code)
+  })
+
+  it('says why in words for the codes people meet', () => {
+    expect(toCallError(new BackendError('busy', 'x')).message).toBe('You are already in a call.')
+    expect(toCallError(new BackendError('disconnected', 'x')).message).toBe('Lost the connection to the Peerline app.')
+    expect(toCallError(new BackendError('failed', 'store: database is locked')).message).toBe('Store: database is locked.')
   })
 
   it('passes CallErrors through', () => {

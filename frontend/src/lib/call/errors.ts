@@ -1,4 +1,5 @@
 import type { BackendError } from '../backend'
+import { ErrorCode, isClientCode, isErrorCode } from '../backend/codes'
 import { MediaError, type MediaErrorCode } from '../media'
 import type { CallInfo } from './types'
 
@@ -49,28 +50,36 @@ export class CallError extends Error {
 export function toCallError(err: unknown): CallError {
   if (err instanceof CallError) return err
   if (err instanceof MediaError) return new CallError(err.code, err.message, { cause: err })
-  const be = err as Partial<BackendError> | null
-  if (be && typeof be === 'object' && typeof be.code === 'string' && typeof be.message === 'string') {
-    return fromBackend(be.code, be.message, err)
-  }
+  if (isBackendError(err)) return fromBackend(err)
   const text = err instanceof Error ? err.message : String(err)
   return new CallError('backend', sentence(text), { cause: err })
 }
 
-/** Maps a Go error (code and text) from the Calls service. */
-function fromBackend(code: string, text: string, cause: unknown): CallError {
-  // Codes Go may choose (bridge.Coder), else the text of calls.Err*.
-  if (code === 'busy' || text.includes('already in a call')) return new CallError('busy', 'You are already in a call.', { cause })
-  if (code === 'no_call' || code === 'wrong_state' || text.includes('no such call') || text.includes('not possible in this call state')) {
-    return new CallError('wrong_state', undefined, { cause })
+/** A BackendError, or anything shaped like one (a code of the table and a message). */
+function isBackendError(err: unknown): err is Pick<BackendError, 'code' | 'message'> {
+  const be = err as Partial<BackendError> | null
+  return !!be && typeof be === 'object' && (isErrorCode(be.code) || isClientCode(be.code)) && typeof be.message === 'string'
+}
+
+/** Maps a failed Calls or Desktop method by its code (the Go table, codes.ts); the text is only shown. */
+function fromBackend(err: Pick<BackendError, 'code' | 'message'>): CallError {
+  const cause = { cause: err }
+  if (isClientCode(err.code)) return new CallError('backend', 'Lost the connection to the Peerline app.', cause)
+  switch (err.code) {
+    case ErrorCode.Busy:
+      return new CallError('busy', 'You are already in a call.', cause)
+    case ErrorCode.NoCall:
+    case ErrorCode.WrongState:
+      return new CallError('wrong_state', undefined, cause)
+    case ErrorCode.Offline:
+      return new CallError('offline', undefined, cause)
+    case ErrorCode.OwnID:
+      return new CallError('backend', 'That is your own ID: you cannot call yourself.', cause)
+    case ErrorCode.BadPeerID:
+      return new CallError('backend', 'That does not look like a Peerline ID.', cause)
+    default:
+      return new CallError('backend', sentence(err.message) || undefined, cause)
   }
-  if (code === 'unavailable' || code === 'disconnected' || code === 'closed') {
-    return new CallError('backend', 'Lost the connection to the Peerline app.', { cause })
-  }
-  if (text.includes('offline') || text.includes('unavailable') || text.includes('could not reach')) {
-    return new CallError('offline', undefined, { cause })
-  }
-  return new CallError('backend', sentence(text) || undefined, { cause })
 }
 
 /**
@@ -78,7 +87,9 @@ function fromBackend(code: string, text: string, cause: unknown): CallError {
  * when nothing failed (completed, cancelled by us, missed).
  */
 export function endError(info: CallInfo): CallError | null {
+  // Decided by outcome and cause (codes); the reason is only the words.
   const reason = info.reason ?? ''
+  const offline = info.cause === ErrorCode.Offline
   switch (info.outcome) {
     case 'busy':
       return new CallError('busy')
@@ -88,12 +99,12 @@ export function endError(info: CallInfo): CallError | null {
     case 'no_answer':
       return new CallError('no_answer')
     case 'unavailable':
-      if (reason.includes('offline')) return new CallError('offline')
+      if (offline) return new CallError('offline')
       return new CallError('unavailable', reason && reason !== 'unavailable' ? sentence(reason) : undefined)
     case 'failed':
-      // Hung up before the media connected: someone's choice, not a failure to show.
-      if (reason.endsWith('hung up')) return null
-      if (reason.includes('reach') || reason.includes('lost the connection')) return new CallError('offline', sentence(reason))
+      if (offline) return new CallError('offline', reason ? sentence(reason) : undefined)
+      // No cause: a person hung up before the media connected, their choice, not a failure to show.
+      if (!info.cause) return null
       return new CallError('connection_failed', reason ? sentence(reason) : undefined)
     default:
       return null

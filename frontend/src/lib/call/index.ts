@@ -15,20 +15,16 @@
  *     CallSignaling (signaling.ts) maps negotiation messages onto the Calls service
  */
 export { CallSession } from './session'
-export { TypedEmitter, type Handler } from './emitter'
-export { CallEvent } from './types'
+export { ANSWERED_STATES, CallEvent, CallState, LIVE_STATES, MediaPath, Quality } from './types'
 export type {
   CallEventHandler,
   CallEventMap,
   CallInfo,
   CallOptions,
   CallSessionOptions,
-  CallState,
   CallStats,
   IncomingCall,
   MediaFlags,
-  MediaPath,
-  Quality,
   StateChange,
 } from './types'
 export { CallError, endError, toCallError, type CallErrorCode } from './errors'

@@ -6,7 +6,7 @@
  */
 import type { CallInfo } from '../backend'
 import type { CallError } from './errors'
-import { TypedEmitter } from './emitter'
+import { TypedEmitter } from '../emitter'
 import { CallEvent, type CallEventMap, type CallState, type CallStats, type MediaFlags } from './types'
 
 /** No microphone, camera or screen. */

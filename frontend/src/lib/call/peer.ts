@@ -12,7 +12,13 @@ import { parseStats, type StatsState } from './stats'
 import type { CallStats, MediaFlags } from './types'
 
 /** What the media path is doing, as CallSession needs to know. */
-export type LinkStatus = 'connected' | 'reconnecting' | 'lost'
+export const LinkStatus = {
+  Connected: 'connected',
+  Reconnecting: 'reconnecting',
+  Lost: 'lost',
+} as const
+/** One of LinkStatus's values. */
+export type LinkStatus = (typeof LinkStatus)[keyof typeof LinkStatus]
 
 /** What a PeerLink reports. One listener: the CallSession that made it. */
 export interface PeerLinkListener {

@@ -13,11 +13,11 @@ describe('CallSession: reconnecting', () => {
     pcA.setState('failed', 'failed')
     await waitFor(() => a.session.state === 'reconnecting', 'reconnecting')
     expect(pcA.restarts).toBe(1)
-    await waitFor(() => a.session.state === 'connected' && b.go.called('renegotiate').length === 1, 'connected again')
-    expect(a.go.called('mediaState').map((c) => c.args[1])).toEqual(['connected', 'reconnecting', 'connected'])
-    expect(a.go.called('renegotiate').map((c) => c.args[1])).toEqual(['offer'])
-    expect(b.go.called('renegotiate').map((c) => c.args[1])).toEqual(['answer'])
-    expect(a.go.called('start')).toHaveLength(1)
+    await waitFor(() => a.session.state === 'connected' && b.go.callsTo('calls.renegotiate').length === 1, 'connected again')
+    expect(a.go.callsTo('calls.mediaState').map((args) => args[1])).toEqual(['connected', 'reconnecting', 'connected'])
+    expect(a.go.callsTo('calls.renegotiate').map((args) => args[1])).toEqual(['offer'])
+    expect(b.go.callsTo('calls.renegotiate').map((args) => args[1])).toEqual(['answer'])
+    expect(a.go.callsTo('calls.start')).toHaveLength(1)
     expect(b.states.filter((s) => s === 'ringing')).toHaveLength(1)
     expect(a.states).toEqual(['calling', 'ringing', 'connecting', 'connected', 'reconnecting', 'connected'])
     expect(a.rtc.pcs()).toHaveLength(1) // same connection, same tracks
@@ -45,7 +45,7 @@ describe('CallSession: reconnecting', () => {
     await waitFor(() => a.session.state === 'reconnecting', 'reconnecting')
     await waitFor(() => a.session.state === 'connected', 'connected again')
     expect(pcA.connectionState).toBe('connected')
-    expect(a.go.called('mediaState').map((c) => c.args[1])).toEqual(['connected', 'reconnecting', 'connected'])
+    expect(a.go.callsTo('calls.mediaState').map((args) => args[1])).toEqual(['connected', 'reconnecting', 'connected'])
   })
 
   it('an `online` event on a healthy connection restarts ICE quietly', async () => {
@@ -53,11 +53,11 @@ describe('CallSession: reconnecting', () => {
     await connect(a, b)
     a.rtc.network.online()
     expect(a.pc().restarts).toBe(1)
-    await waitFor(() => a.go.called('renegotiate').length === 1 && a.pc().signalingState === 'stable', 'restart negotiated')
+    await waitFor(() => a.go.callsTo('calls.renegotiate').length === 1 && a.pc().signalingState === 'stable', 'restart negotiated')
     await settle()
     expect(a.states.at(-1)).toBe('connected')
     expect(a.states).not.toContain('reconnecting')
-    expect(a.go.called('mediaState').map((c) => c.args[1])).toEqual(['connected'])
+    expect(a.go.callsTo('calls.mediaState').map((args) => args[1])).toEqual(['connected'])
   })
 
   it('restarts on an `online` event (new network)', async () => {
@@ -66,9 +66,9 @@ describe('CallSession: reconnecting', () => {
     b.pc().setState('disconnected', 'disconnected')
     b.rtc.network.online()
     expect(b.pc().restarts).toBe(1)
-    await waitFor(() => b.session.state === 'connected' && b.go.called('mediaState').length === 3, 'reconnected')
+    await waitFor(() => b.session.state === 'connected' && b.go.callsTo('calls.mediaState').length === 3, 'reconnected')
     // The callee (polite) restarted: its offer went through Calls.Renegotiate.
-    expect(b.go.called('renegotiate').map((c) => c.args[1])).toEqual(['offer'])
+    expect(b.go.callsTo('calls.renegotiate').map((args) => args[1])).toEqual(['offer'])
   })
 
   it('both sides restarting at once (glare) still converges', async () => {
@@ -92,7 +92,7 @@ describe('CallSession: reconnecting', () => {
     await waitFor(() => a.session.state === 'ended', 'ended', 3000)
     expect(a.session.error?.code).toBe('connection_lost')
     expect(a.errors.map((e) => e.code)).toEqual(['connection_lost'])
-    expect(a.go.called('hangup')).toHaveLength(1)
+    expect(a.go.callsTo('calls.hangup')).toHaveLength(1)
     expect(a.rtc.media.live()).toEqual([])
     await waitFor(() => b.session.state === 'ended', 'B ended')
   })

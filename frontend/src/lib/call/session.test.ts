@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import { Switchboard } from './calltest/backend'
+import { Switchboard } from './calltest/switchboard'
 import { FakePeerConnection, fakeRtc, waitFor } from './calltest/rtc'
 import { connect, pair, sender, side, useSessions } from './calltest/session'
 
@@ -16,7 +16,7 @@ describe('CallSession: a call from start to end', () => {
     expect(b.rtc.media.requests).toHaveLength(0)
     await waitFor(() => b.rtc.pcs().length === 1 && b.rtc.pcs()[0].remoteDescription?.type === 'offer', 'B prepared')
     expect(b.rtc.pcs()[0].localDescription).toBeNull()
-    expect(b.go.called('candidate')).toHaveLength(0)
+    expect(b.go.callsTo('calls.candidate')).toHaveLength(0)
     expect(b.session.localStream).toBeNull()
     expect(a.rtc.media.requests).toHaveLength(1)
     expect(a.rtc.media.requests[0].audio).toMatchObject({ echoCancellation: true, noiseSuppression: true, autoGainControl: true })
@@ -30,8 +30,8 @@ describe('CallSession: a call from start to end', () => {
     // The fake connects the prepared callee as soon as it answers (it had the caller's candidates while ringing),
     // which can be before Go's "connecting"; real ICE needs the caller to have the answer, after Go's event.
     expect(b.states.filter((s) => s !== 'connecting')).toEqual(['ringing', 'connected'])
-    expect(a.go.called('mediaState').map((c) => c.args[1])).toEqual(['connected'])
-    expect(b.go.called('mediaState').map((c) => c.args[1])).toEqual(['connected'])
+    expect(a.go.callsTo('calls.mediaState').map((args) => args[1])).toEqual(['connected'])
+    expect(b.go.callsTo('calls.mediaState').map((args) => args[1])).toEqual(['connected'])
     expect(a.session.call?.safetyCode).toBe('12345 67890')
 
     // Both send audio and video and receive the other's.
@@ -49,19 +49,19 @@ describe('CallSession: a call from start to end', () => {
   it('sends the offer in Calls.Start and the answer in Calls.Accept, candidates only after them', async () => {
     const { a, b } = pair()
     await connect(a, b)
-    const order = a.go.log.map((c) => c.method).filter((m) => m === 'start' || m === 'candidate')
-    expect(order[0]).toBe('start')
-    expect(order.slice(1).every((m) => m === 'candidate')).toBe(true)
-    const bOrder = b.go.log.map((c) => c.method).filter((m) => m === 'accept' || m === 'candidate')
-    expect(bOrder[0]).toBe('accept')
+    const order = a.go.log.map((c) => c.method).filter((m) => m === 'calls.start' || m === 'calls.candidate')
+    expect(order[0]).toBe('calls.start')
+    expect(order.slice(1).every((m) => m === 'calls.candidate')).toBe(true)
+    const bOrder = b.go.log.map((c) => c.method).filter((m) => m === 'calls.accept' || m === 'calls.candidate')
+    expect(bOrder[0]).toBe('calls.accept')
     // The end of candidates travels as an empty candidate.
-    expect(a.go.called('candidate').some((c) => (c.args[1] as { candidate: string }).candidate === '')).toBe(true)
-    const start = a.go.called('start')[0]
-    expect(start.args.slice(0, 2)).toEqual(['PEERB', true])
-    expect(JSON.parse(start.args[2] as string).media.map((m: { kind: string }) => m.kind)).toEqual(['audio', 'video'])
-    expect(JSON.parse(start.args[2] as string).data).toBe(true) // the state channel rides in the first offer
-    expect(a.go.called('renegotiate')).toHaveLength(0)
-    expect(b.go.called('renegotiate')).toHaveLength(0)
+    expect(a.go.callsTo('calls.candidate').some((args) => (args[1] as { candidate: string }).candidate === '')).toBe(true)
+    const start = a.go.callsTo('calls.start')[0]
+    expect(start.slice(0, 2)).toEqual(['PEERB', true])
+    expect(JSON.parse(start[2] as string).media.map((m: { kind: string }) => m.kind)).toEqual(['audio', 'video'])
+    expect(JSON.parse(start[2] as string).data).toBe(true) // the state channel rides in the first offer
+    expect(a.go.callsTo('calls.renegotiate')).toHaveLength(0)
+    expect(b.go.callsTo('calls.renegotiate')).toHaveLength(0)
   })
 
   it('uses the ICE servers the app hands out', async () => {
@@ -96,7 +96,7 @@ describe('CallSession: a call from start to end', () => {
         expect(pc.listenerCount(t)).toBe(0)
       }
     }
-    expect(a.go.called('hangup')).toHaveLength(1)
+    expect(a.go.callsTo('calls.hangup')).toHaveLength(1)
     expect(b.errors).toEqual([])
   })
 
@@ -130,7 +130,7 @@ describe('CallSession: a call from start to end', () => {
     const { a, b } = pair()
     await connect(a, b, true, false)
     expect(b.rtc.media.requests[0].video).toBe(false)
-    expect(b.go.called('accept')[0].args[1]).toBe(false)
+    expect(b.go.callsTo('calls.accept')[0][1]).toBe(false)
     await waitFor(() => b.session.remoteStream?.getVideoTracks().length === 1, 'B receives video')
     expect(sender(b.pc(), 'video')?.track ?? null).toBeNull()
   })
@@ -164,8 +164,8 @@ describe('CallSession: refusals and failures', () => {
       await waitFor(() => b.rtc.pcs().every((p) => p.closed), `B's prepared connection closed (${end})`)
       expect(b.rtc.media.requests).toHaveLength(0)
       expect(b.session.remoteStream).toBeNull()
-      expect(b.go.called('accept')).toHaveLength(0)
-      expect(b.go.called('candidate')).toHaveLength(0)
+      expect(b.go.callsTo('calls.accept')).toHaveLength(0)
+      expect(b.go.callsTo('calls.candidate')).toHaveLength(0)
     }
   })
 
@@ -193,7 +193,7 @@ describe('CallSession: refusals and failures', () => {
     expect(a.session.state).toBe('ended')
     expect(a.session.error?.code).toBe('permission_denied')
     expect(a.session.error?.message).toMatch(/not allowed to use your camera or microphone/)
-    expect(a.go.called('start')).toHaveLength(0)
+    expect(a.go.callsTo('calls.start')).toHaveLength(0)
     expect(a.rtc.pcs()).toHaveLength(0)
   })
 
@@ -202,7 +202,7 @@ describe('CallSession: refusals and failures', () => {
     a.rtc.media.failNext = ['NotFoundError', 'NotFoundError']
     await a.session.placeCall('PEERB', { video: true })
     expect(a.session.error?.code).toBe('no_devices')
-    expect(a.go.called('start')).toHaveLength(0)
+    expect(a.go.callsTo('calls.start')).toHaveLength(0)
   })
 
   it('a camera that fails leaves a call with sound, and says so', async () => {
@@ -232,7 +232,7 @@ describe('CallSession: refusals and failures', () => {
     expect(a.session.state).toBe('ended')
     expect(a.session.error).toBeNull()
     expect(a.rtc.media.live()).toEqual([])
-    expect(a.go.called('hangup')).toHaveLength(1)
+    expect(a.go.callsTo('calls.hangup')).toHaveLength(1)
     await waitFor(() => b.session.state === 'ended', 'B stops ringing')
     expect(b.session.error).toBeNull()
   })
@@ -240,9 +240,9 @@ describe('CallSession: refusals and failures', () => {
   it('cancel before Calls.Start answered hangs up as soon as it does', async () => {
     const { a, b } = pair()
     void a.session.placeCall('PEERB', { video: false })
-    await waitFor(() => a.go.called('start').length === 1, 'start sent')
+    await waitFor(() => a.go.callsTo('calls.start').length === 1, 'start sent')
     await a.session.cancel()
-    await waitFor(() => a.go.called('hangup').length === 1, 'hangup after start')
+    await waitFor(() => a.go.callsTo('calls.hangup').length === 1, 'hangup after start')
     await waitFor(() => b.session.state === 'ended', 'B ended')
     expect(a.rtc.media.live()).toEqual([])
   })
@@ -250,7 +250,7 @@ describe('CallSession: refusals and failures', () => {
   it('a Calls.Start error ends the call with its message', async () => {
     const { a } = pair()
     const { BackendError } = await import('../backend')
-    a.go.failures.start = new BackendError('failed', 'calls: already in a call')
+    a.go.failures['calls.start'] = new BackendError('busy', 'calls: already in a call')
     await a.session.placeCall('PEERB', { video: false })
     await waitFor(() => a.session.state === 'ended', 'ended')
     expect(a.session.error?.code).toBe('busy')
@@ -297,8 +297,8 @@ describe('CallSession: Go-level glare and resync', () => {
       call: { id: 'glare', peer: 'PEERB', peerName: 'B', direction: 'incoming', media: ['audio', 'video'], state: 'ringing', verified: true, autoAccept: true, startedAt: '' },
       offer: JSON.stringify({ pc: 'x', ufrag: 'u', media: [{ mid: '0', kind: 'audio', direction: 'sendrecv' }], data: true }),
     })
-    await waitFor(() => a.go.called('accept').length === 1, 'auto accept')
-    expect(a.go.called('accept')[0].args.slice(0, 2)).toEqual(['glare', false])
+    await waitFor(() => a.go.callsTo('calls.accept').length === 1, 'auto accept')
+    expect(a.go.callsTo('calls.accept')[0].slice(0, 2)).toEqual(['glare', false])
     expect(id).not.toBe('glare')
     // Our own call ended without an error (the fake Go knows no 'glare' call, so the accept itself fails here).
     expect(a.states.slice(0, 4)).toEqual(['calling', 'ringing', 'ended', 'ringing'])
@@ -309,11 +309,7 @@ describe('CallSession: Go-level glare and resync', () => {
     await a.session.placeCall('PEERB', { video: false })
     await waitFor(() => b.session.state === 'ringing', 'ringing')
     b.go.current = null
-    const handlers: ((c: boolean) => void)[] = []
-    vi.spyOn(b.go, 'onConnectionChange')
-    // Reach the handler the session registered.
-    ;(b.go as unknown as { connHandlers: Set<(c: boolean) => void> }).connHandlers.forEach((h) => handlers.push(h))
-    handlers.forEach((h) => h(true))
+    b.go.setConnected(true)
     await waitFor(() => b.session.state === 'ended', 'B ended')
     expect(b.session.error).toBeNull()
   })
@@ -325,7 +321,7 @@ describe('CallSession: Go-level glare and resync', () => {
     await waitFor(() => observer.session.state === 'connected', 'observer mirrors connected')
     await new Promise((r) => setTimeout(r, 250)) // past its connect timeout
     expect(observer.session.state).toBe('connected')
-    expect(b.go.called('hangup')).toHaveLength(0)
+    expect(b.go.callsTo('calls.hangup')).toHaveLength(0)
     expect(observer.rtc.media.requests).toHaveLength(0)
     // It prepared a connection while ringing, and closed it once another window answered.
     expect(observer.rtc.pcs().every((p) => p.closed)).toBe(true)
@@ -366,7 +362,7 @@ describe('CallSession: Go-level glare and resync', () => {
     await noRtc.session.accept({ video: false })
     expect(noRtc.errors.map((e) => e.code)).toEqual(['no_webrtc'])
     expect(noRtc.session.state).toBe('ringing')
-    expect(board.b.called('decline')).toHaveLength(0)
+    expect(board.b.callsTo('calls.decline')).toHaveLength(0)
     await noRtc.session.placeCall('PEERA', { video: false })
     expect(noRtc.errors.map((e) => e.code)).toEqual(['no_webrtc', 'wrong_state'])
   })
@@ -375,7 +371,7 @@ describe('CallSession: Go-level glare and resync', () => {
     const { a, b } = pair()
     await connect(a, b)
     a.session.dispose()
-    expect(a.go.listenerCount).toBe(0)
+    expect(a.go.listenerCount()).toBe(0)
     expect(a.rtc.media.live()).toEqual([])
     expect(a.pc().closed).toBe(true)
     await waitFor(() => b.session.state === 'ended', 'B ended')

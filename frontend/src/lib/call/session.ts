@@ -35,10 +35,9 @@
  * ended; the peer connection drives connected ⇄ reconnecting (Go hears of
  * it through Calls.MediaState, and its echo is not needed to move on).
  */
-import type { Backend, CallInfo, CallSignal, IncomingCallEvent } from '../backend'
-import { EVENTS } from '../backend'
+import { CallDirection, EVENTS, type Backend, type CallInfo, type CallSignal, type IncomingCallEvent } from '../backend'
 import type { MediaSource } from '../media'
-import { Attempt, AttemptDirection, isStale } from './attempt'
+import { Attempt, isStale, type AttemptDirection } from './attempt'
 import { CallMedia } from './callmedia'
 import { CallError, endError, toCallError } from './errors'
 import { CallOutputs } from './outputs'
@@ -178,7 +177,7 @@ export class CallSession {
     if (this.disposed) return
     if (this.inCall) return this.report(new CallError('wrong_state', 'You are already in a call.'))
     if (!this.canCall) return this.report(new CallError('no_webrtc'), true)
-    const a = this.begin(AttemptDirection.Outgoing, peerId, options.video, '', null)
+    const a = this.begin(CallDirection.Outgoing, peerId, options.video, '', null)
     this.lastPlaced = { peer: peerId, video: options.video, at: Date.now() }
     this.out.setState('calling')
     const [ice, ok] = await Promise.all([this.negotiation.iceServers(), this.media.open(a, options.video, true)])
@@ -216,7 +215,7 @@ export class CallSession {
   /** Answers the ringing call. Camera and microphone turn on only now. */
   async accept(options: CallOptions): Promise<void> {
     const a = this.attempt
-    if (!a || a.ended || a.direction !== AttemptDirection.Incoming || a.accepting || this.out.state !== 'ringing') {
+    if (!a || a.ended || a.direction !== CallDirection.Incoming || a.accepting || this.out.state !== 'ringing') {
       return this.report(new CallError('wrong_state', 'There is no ringing call to answer.'))
     }
     if (!this.canCall) {
@@ -271,7 +270,7 @@ export class CallSession {
   /** Refuses the ringing call. */
   async decline(): Promise<void> {
     const a = this.attempt
-    if (!a || a.ended || a.direction !== AttemptDirection.Incoming) {
+    if (!a || a.ended || a.direction !== CallDirection.Incoming) {
       return this.report(new CallError('wrong_state', 'There is no ringing call to decline.'))
     }
     if (a.accepting) return this.hangup()
@@ -282,7 +281,7 @@ export class CallSession {
   /** Withdraws our call before it is answered. */
   async cancel(): Promise<void> {
     const a = this.attempt
-    if (!a || a.ended || a.direction !== AttemptDirection.Outgoing) return this.report(new CallError('wrong_state', 'There is no call to cancel.'))
+    if (!a || a.ended || a.direction !== CallDirection.Outgoing) return this.report(new CallError('wrong_state', 'There is no call to cancel.'))
     this.finish(a, null)
     // Without an id yet, sendOffer hangs up as soon as Calls.Start answers.
     if (a.id) await this.backend.calls.hangup(a.id).catch((err) => this.goFailed('cancel', err))
@@ -417,7 +416,7 @@ export class CallSession {
     const cur = this.attempt
     if (cur && !cur.ended) {
       if (cur.id === call.id) return
-      if (call.autoAccept && cur.direction === AttemptDirection.Outgoing && cur.peer === call.peer) {
+      if (call.autoAccept && cur.direction === CallDirection.Outgoing && cur.peer === call.peer) {
         // Both called at once and Go kept the other call: ours is over.
         this.finish(cur, null)
       } else {
@@ -426,7 +425,7 @@ export class CallSession {
       }
     }
     const video = call.media.includes('video')
-    const a = this.begin(AttemptDirection.Incoming, call.peer, video, ev.offer, call.id)
+    const a = this.begin(CallDirection.Incoming, call.peer, video, ev.offer, call.id)
     a.info = call
     this.out.setState('ringing')
     this.out.events.emit(CallEvent.Incoming, { call, video })
@@ -443,7 +442,7 @@ export class CallSession {
     const a = this.attempt
     if (!a || a.ended) return
     if (a.id === null) {
-      if (a.direction === AttemptDirection.Outgoing) a.early.push(sig) // sorted out once Calls.Start names the call
+      if (a.direction === CallDirection.Outgoing) a.early.push(sig) // sorted out once Calls.Start names the call
       return
     }
     if (sig.call !== a.id) return

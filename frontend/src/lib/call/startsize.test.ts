@@ -1,9 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { Switchboard } from './calltest/backend'
-import { FakePeerConnection, fakeRtc, waitFor } from './calltest/rtc'
-import { CallSession } from './session'
+import { describe, expect, it, vi } from 'vitest'
+import { FakePeerConnection, waitFor } from './calltest/rtc'
+import { connect as connectSides, pair as sessionPair, useSessions } from './calltest/session'
 import { FULL_SIZE_BITRATE, readyForFullSize, startScale } from './startsize'
 import { CallEvent } from './types'
+
+useSessions()
 
 describe('startScale', () => {
   it('keeps pictures up to 640x480 at full size', () => {
@@ -34,39 +35,13 @@ describe('readyForFullSize', () => {
 })
 
 describe('CallSession: the camera starts small and goes to full size', () => {
-  let sessions: CallSession[] = []
-
-  beforeEach(() => {
-    sessions = []
-    FakePeerConnection.all = []
-  })
-
-  afterEach(() => {
-    for (const s of sessions) s.dispose()
-    vi.restoreAllMocks()
-  })
-
-  function pair() {
-    const board = new Switchboard()
-    const make = (go: typeof board.a) => {
-      const rtc = fakeRtc()
-      const session = new CallSession({ backend: go, rtc: rtc.env, statsIntervalMs: 20, connectTimeoutMs: 1000 })
-      sessions.push(session)
-      return { go, rtc, session, pc: () => rtc.pcs().at(-1)! }
-    }
-    return { a: make(board.a), b: make(board.b) }
-  }
+  // The default ICE-restart timings: nothing here loses the connection.
+  const pair = () => sessionPair({ disconnectedRestartMs: 3000, reconnectTimeoutMs: 30_000 })
+  const connect = (p: ReturnType<typeof pair>) => connectSides(p.a, p.b)
 
   const videoSender = (pc: FakePeerConnection) => pc.transceivers.find((t) => t.kind === 'video')!.sender
   const flowing = (pc: FakePeerConnection, targetBitrate: number) =>
     pc.statsReport.set('out-video', { type: 'outbound-rtp', kind: 'video', framesSent: 5, targetBitrate })
-
-  async function connect(p: ReturnType<typeof pair>) {
-    await p.a.session.placeCall(p.b.go.peerId, { video: true })
-    await waitFor(() => p.b.session.state === 'ringing', 'B ringing')
-    await p.b.session.accept({ video: true })
-    await waitFor(() => p.a.session.state === 'connected' && p.b.session.state === 'connected', 'both connected')
-  }
 
   it('sends a 1280x720 camera at 640x360 until frames flow at enough bitrate, then at full size, on both sides', async () => {
     const p = pair()

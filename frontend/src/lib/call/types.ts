@@ -2,11 +2,24 @@
  * The public types of the call engine: what CallSession emits and takes.
  * Framework-free; Svelte state classes adapt these events.
  */
-import type { Backend, CallInfo, CallState } from '../backend'
+import { CallState, type Backend, type CallInfo } from '../backend'
 import type { CallError } from './errors'
 import type { RtcEnvironment } from './rtc'
 
-export type { CallInfo, CallState }
+export { CallState }
+export type { CallInfo }
+
+/** The states in which a call occupies the line (all but idle and ended). */
+export const LIVE_STATES: readonly CallState[] = [
+  CallState.Calling,
+  CallState.Ringing,
+  CallState.Connecting,
+  CallState.Connected,
+  CallState.Reconnecting,
+]
+
+/** The states of an answered call that has not ended. */
+export const ANSWERED_STATES: readonly CallState[] = [CallState.Connecting, CallState.Connected, CallState.Reconnecting]
 
 /** Every event a CallSession emits. Subscribe with `session.on(CallEvent.X, handler)`. */
 export const CallEvent = {
@@ -75,10 +88,21 @@ export interface IncomingCall {
   video: boolean
 }
 
-export type Quality = 'good' | 'fair' | 'poor'
+export const Quality = {
+  Good: 'good',
+  Fair: 'fair',
+  Poor: 'poor',
+} as const
+/** One of Quality's values. */
+export type Quality = (typeof Quality)[keyof typeof Quality]
 
 /** How media travels: straight between the two machines, or through a TURN relay. */
-export type MediaPath = 'direct' | 'relayed'
+export const MediaPath = {
+  Direct: 'direct',
+  Relayed: 'relayed',
+} as const
+/** One of MediaPath's values. */
+export type MediaPath = (typeof MediaPath)[keyof typeof MediaPath]
 
 /** One statistics sample. Fields are null until known. */
 export interface CallStats {

@@ -1,6 +1,12 @@
 /** Cameras, microphones and speakers, and changes to them. */
 
-export type DeviceKind = 'camera' | 'microphone' | 'speaker'
+export const DeviceKind = {
+  Camera: 'camera',
+  Microphone: 'microphone',
+  Speaker: 'speaker',
+} as const
+/** One of DeviceKind's values. */
+export type DeviceKind = (typeof DeviceKind)[keyof typeof DeviceKind]
 
 export interface Device {
   kind: DeviceKind

@@ -22,7 +22,7 @@ export {
   setSink,
   watchDevices,
   type Device,
-  type DeviceKind,
+  DeviceKind,
   type DeviceList,
   type DeviceSource,
   type SinkElement,

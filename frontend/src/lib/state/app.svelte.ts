@@ -17,7 +17,13 @@ import { shortcutOf, type KeyLike } from './shortcuts'
 /** The localStorage key that remembers the call-window explanation was read. */
 export const CALL_WINDOW_NOTICE_KEY = 'peerline.callWindowNoticeRead'
 
-export type Tab = 'people' | 'history' | 'settings'
+export const Tab = {
+  People: 'people',
+  History: 'history',
+  Settings: 'settings',
+} as const
+/** One of Tab's values. */
+export type Tab = (typeof Tab)[keyof typeof Tab]
 
 export interface AppStateOptions {
   backend: Backend

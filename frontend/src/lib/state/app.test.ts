@@ -79,7 +79,7 @@ describe('AppState', () => {
   test('dispose releases every subscription', () => {
     const { app, backend } = setup()
     app.dispose()
-    for (const ev of ['peer:online', 'contact:changed', 'history:changed', 'settings:changed'] as const) expect(backend.listeners(ev)).toBe(0)
+    for (const ev of ['peer:online', 'contact:changed', 'history:changed', 'settings:changed'] as const) expect(backend.listenerCount(ev)).toBe(0)
   })
 
   test('start loads, tells Go the window is up with what it can do, then does what the window was opened for', async () => {

@@ -6,8 +6,10 @@
  * none of them touches the session or an RTCPeerConnection.
  */
 import {
+  ANSWERED_STATES,
   CallError,
   CallEvent,
+  LIVE_STATES,
   toCallError,
   type CallInfo,
   type CallSession,
@@ -48,7 +50,15 @@ export type CallEngine = Pick<
   Partial<Pick<CallSession, 'setPreferredDevices' | 'pickUp'>>
 
 /** Which full-window screen a call needs, or 'none' for the main UI. */
-export type CallScreen = 'none' | 'outgoing' | 'incoming' | 'call' | 'ended'
+export const CallScreen = {
+  None: 'none',
+  Outgoing: 'outgoing',
+  Incoming: 'incoming',
+  Call: 'call',
+  Ended: 'ended',
+} as const
+/** One of CallScreen's values. */
+export type CallScreen = (typeof CallScreen)[keyof typeof CallScreen]
 
 export interface CallStateOptions {
   alerts?: Alerts
@@ -67,8 +77,8 @@ export interface CallStateOptions {
 }
 
 const NO_MEDIA: MediaFlags = { micOn: false, cameraOn: false, screenSharing: false }
-const LIVE: State[] = ['calling', 'ringing', 'connecting', 'connected', 'reconnecting']
-const IN_CALL: State[] = ['connecting', 'connected', 'reconnecting']
+const LIVE = LIVE_STATES
+const IN_CALL = ANSWERED_STATES
 
 /** Preferred device ids; "" is the system default. */
 export interface Devices {

@@ -116,7 +116,7 @@ describe('CallWindowEngine', () => {
     expect(call.remoteStream).toBeNull()
     call.dispose()
     engine.dispose()
-    expect(backend.listeners('call:state')).toBe(0)
+    expect(backend.listenerCount('call:state')).toBe(0)
   })
 
   test('after the link comes back, a call Go no longer has is shown as ended', async () => {

@@ -11,11 +11,12 @@
  * here (they are Go calls, not media). It has no media of its own.
  */
 import { EVENTS, type Backend, type CallInfo, type CallIntent, type IncomingCallEvent } from '../backend'
-import { CallError, CallEvent, endError, toCallError, type CallEventHandler, type CallEventMap, type CallState, type MediaFlags } from '../call'
+import { CallError, CallEvent, LIVE_STATES, endError, toCallError, type CallEventHandler, type CallEventMap, type CallState, type MediaFlags } from '../call'
+import { TypedEmitter } from '../emitter'
 import type { CallEngine } from './call.svelte'
 
 const NO_MEDIA: MediaFlags = { micOn: false, cameraOn: false, screenSharing: false }
-const LIVE: CallState[] = ['calling', 'ringing', 'connecting', 'connected', 'reconnecting']
+const LIVE = LIVE_STATES
 
 export interface CallWindowEngineOptions {
   /**
@@ -41,7 +42,7 @@ export class CallWindowEngine implements CallEngine {
   private _call: CallInfo | null = null
   private readonly backend: Backend
   private readonly handoffMs: number
-  private readonly handlers = new Map<CallEvent, Set<(data: unknown) => void>>()
+  private readonly events = new TypedEmitter<CallEventMap>('call window')
   private readonly offs: (() => void)[] = []
   private readonly waiters = new Set<() => void>()
   private disposed = false
@@ -68,11 +69,7 @@ export class CallWindowEngine implements CallEngine {
   }
 
   on<E extends CallEvent>(event: E, handler: CallEventHandler<E>): () => void {
-    let set = this.handlers.get(event)
-    if (!set) this.handlers.set(event, (set = new Set()))
-    const h = handler as (data: unknown) => void
-    set.add(h)
-    return () => void set.delete(h)
+    return this.events.on(event, handler)
   }
 
   /** Catches up with a call that started before this window (or while its link was down). */
@@ -132,7 +129,7 @@ export class CallWindowEngine implements CallEngine {
     this.disposed = true
     for (const off of this.offs.splice(0)) off()
     for (const wake of this.waiters) wake()
-    this.handlers.clear()
+    this.events.clear()
   }
 
   /**
@@ -195,6 +192,6 @@ export class CallWindowEngine implements CallEngine {
   }
 
   private emit<E extends CallEvent>(event: E, data: CallEventMap[E]): void {
-    for (const h of [...(this.handlers.get(event) ?? [])]) h(data)
+    this.events.emit(event, data)
   }
 }

@@ -11,16 +11,16 @@
  *     DevicesState    device lists, settings preview and mic level
  *     CallState       the call: screens, streams, flags, timer, errors, alerts
  */
-export { AppState, CALL_WINDOW_NOTICE_KEY, type AppStateOptions, type Tab } from './app.svelte'
+export { AppState, CALL_WINDOW_NOTICE_KEY, type AppStateOptions, Tab } from './app.svelte'
 export { MeState, type ClipboardLike } from './me.svelte'
-export { PeopleState, AddPersonForm, sortPeople, matches, type Person, type KeyChange, type AddVia } from './people.svelte'
+export { PeopleState, AddPersonForm, sortPeople, matches, type Person, type KeyChange, AddVia } from './people.svelte'
 export { HistoryState, groupByDay, type HistoryDay } from './history.svelte'
 export { SettingsState, ServerForm, IceForm, defaultSettings } from './settings.svelte'
 export { DevicesState, type DevicesEnv, type Meter } from './devices.svelte'
-export { CallState, type CallEngine, type CallScreen, type CallStateOptions } from './call.svelte'
+export { CallState, type CallEngine, CallScreen, type CallStateOptions } from './call.svelte'
 export { NoCallEngine } from './nocall'
 export { CallWindowEngine, type CallWindowEngineOptions } from './callwindow'
 export { parseIntent, type WindowIntent } from './intent'
 export { BrowserAlerts, silentAlerts, windowInBackground, type Alerts, type IncomingAlert } from './alerts'
-export { SHORTCUTS, shortcutOf, type ShortcutAction, type KeyLike } from './shortcuts'
+export { SHORTCUTS, shortcutOf, ShortcutAction, type KeyLike } from './shortcuts'
 export * from './labels'

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest'
+import { BackendError } from '../backend/errors'
 import { compactId, explainDiagnosis, hueOf, humanError, initials, lengthLabel, outcomeIsProblem, outcomeLabel } from './labels'
 
 describe('labels', () => {
@@ -43,7 +44,11 @@ describe('labels', () => {
 
   test.each([
     { in: new Error('store: put settings: invalid: display name: too long'), want: 'Display name: too long.' },
-    { in: 'that is your own id', want: 'That is your own ID.' },
+    { in: new BackendError('own_id', 'that is your own id'), want: 'That is your own ID.' },
+    { in: new BackendError('bad_peer_id', 'not a peer id: x'), want: 'That does not look like a Peerline ID. It has 8 groups of 7 letters and digits; copy it from their app.' },
+    { in: new BackendError('disconnected', 'Contacts.Add: the connection to the app was lost'), want: 'Contacts.Add: the connection to the app was lost' },
+    // Text alone decides nothing: no code, no special words.
+    { in: 'not a peer id', want: 'Not a peer id.' },
     { in: new Error(''), want: 'Something went wrong.' },
   ])('humanError($in)', ({ in: err, want }) => expect(humanError(err)).toBe(want))
 

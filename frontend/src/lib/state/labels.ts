@@ -4,6 +4,8 @@
  * word things the same way.
  */
 import type { DiscoveryReason, Diagnosis, HistoryEntry } from '../backend'
+import { ErrorCode, isClientCode } from '../backend/codes'
+import { ServerURLError } from '../serverurl'
 
 /** A short explanation of why nobody shows up, for the empty people list. */
 export interface Explanation {
@@ -174,11 +176,13 @@ export function compactId(id: string): string {
  */
 export function humanError(err: unknown): string {
   const raw = err instanceof Error ? err.message : typeof err === 'string' ? err : String(err ?? '')
-  if (/not a peer id/i.test(raw)) {
+  // The code decides (codes.ts, the Go table); the text is only tidied.
+  const code = (err as { code?: unknown } | null)?.code
+  if (code === ErrorCode.BadPeerID) {
     return 'That does not look like a Peerline ID. It has 8 groups of 7 letters and digits; copy it from their app.'
   }
-  if (/your own id/i.test(raw)) return 'That is your own ID.'
-  if (/Lost the connection|disconnected|unavailable/i.test(raw) && /app/i.test(raw)) return raw
+  if (code === ErrorCode.OwnID) return 'That is your own ID.'
+  if (isClientCode(code)) return raw
   // Drop Go's "pkg: op:" prefixes and the sentinel words, keep the reason.
   let text = raw
     .split(/:\s+/)
@@ -188,4 +192,14 @@ export function humanError(err: unknown): string {
   if (!text) text = 'Something went wrong'
   text = text[0].toUpperCase() + text.slice(1)
   return /[.!?]$/.test(text) ? text : text + '.'
+}
+
+/**
+ * The words for a signaling server address that is not one (a
+ * ServerURLError from lib/serverurl; anything else in humanError's words).
+ */
+export function serverURLProblem(err: unknown): string {
+  if (!(err instanceof ServerURLError)) return humanError(err)
+  if (err.reason === 'empty' || err.reason.startsWith('want a wss://')) return 'A signaling server address starts with wss:// (or ws:// on a private network).'
+  return `That server address is not valid: ${err.reason}.`
 }

@@ -4,7 +4,8 @@
  * peer:*, contact:*, identity:* and discovery:* events.
  */
 import { EVENTS, type Backend, type ContactInput, type ContactView, type Diagnosis, type PeerView } from '../backend'
-import { compactId, humanError } from './labels'
+import { parseServerURL } from '../serverurl'
+import { compactId, humanError, serverURLProblem } from './labels'
 
 /** One row of the people list: the peer view plus what the contact record adds. */
 export interface Person extends PeerView {
@@ -245,7 +246,12 @@ export class PeopleState {
 }
 
 /** How a person is added by hand. */
-export type AddVia = 'server' | 'address'
+export const AddVia = {
+  Server: 'server',
+  Address: 'address',
+} as const
+/** One of AddVia's values. */
+export type AddVia = (typeof AddVia)[keyof typeof AddVia]
 
 /** The "Add person" form: pick someone on the LAN, or type an id with a server or address. */
 export class AddPersonForm {
@@ -279,14 +285,18 @@ export class AddPersonForm {
       return null
     }
     const address = this.via === 'address' ? this.address.trim() : ''
-    const server = this.via === 'server' ? this.server.trim() : ''
+    let server = ''
     if (address && !/^(\[[0-9a-fA-F:.]+(%[\w.-]+)?\]|[\w.-]+):\d{1,5}$/.test(address)) {
       this.error = 'Write the address as host:port, for example 192.168.1.20:47800.'
       return null
     }
-    if (server && !/^wss?:\/\//i.test(server)) {
-      this.error = 'A signaling server address starts with wss:// (or ws:// on a private network).'
-      return null
+    if (this.via === 'server' && this.server.trim()) {
+      try {
+        server = parseServerURL(this.server).toString() // what Go stores
+      } catch (err) {
+        this.error = serverURLProblem(err)
+        return null
+      }
     }
     return this.run(() => this.people.add({ id: this.id.trim(), name: this.name.trim(), server, address }))
   }

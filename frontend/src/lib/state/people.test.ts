@@ -1,3 +1,4 @@
+import { BackendError } from '../backend/errors'
 import { describe, expect, test } from 'vitest'
 import { AddPersonForm, PeopleState, matches, sortPeople } from './people.svelte'
 import { FakeBackend, contactView, flush, peerView } from './fakes'
@@ -177,9 +178,9 @@ describe('PeopleState', () => {
 
   test('dispose unsubscribes', () => {
     const { backend, people } = setup()
-    expect(backend.listeners('peer:online')).toBe(1)
+    expect(backend.listenerCount('peer:online')).toBe(1)
     people.dispose()
-    expect(backend.listeners('peer:online')).toBe(0)
+    expect(backend.listenerCount('peer:online')).toBe(0)
   })
 })
 
@@ -201,26 +202,33 @@ describe('AddPersonForm', () => {
     expect(form.via).toBe('server')
     form.id = 'ZZZZZZZ-9999999'
     await form.submit()
-    expect(backend.callsTo('contacts.add')[0][0]).toMatchObject({ server: 'wss://signal.example', address: '' })
+    expect(backend.callsTo('contacts.add')[0][0]).toMatchObject({ server: 'wss://signal.example/v1/signal', address: '' })
   })
 
   test.each([
     { name: 'no id', id: '', address: '', want: 'Enter their Peerline ID.' },
     { name: 'bad address', id: 'X', address: 'nope', want: 'Write the address as host:port, for example 192.168.1.20:47800.' },
-  ])('refuses $name without asking the app', async ({ id, address, want }) => {
+    { name: 'a server without a scheme', id: 'X', server: 'signal.example', want: 'A signaling server address starts with wss:// (or ws:// on a private network).' },
+    { name: 'a server with a password', id: 'X', server: 'wss://u:p@signal.example', want: /^That server address is not valid: .*credentials/ },
+    { name: 'a server with a bad port', id: 'X', server: 'wss://signal.example:0', want: /^That server address is not valid: bad port/ },
+  ])('refuses $name without asking the app', async ({ id, address, server, want }) => {
     const { backend, people } = setup()
     const form = new AddPersonForm(people)
     form.id = id
-    form.address = address
+    if (server !== undefined) {
+      form.via = 'server'
+      form.server = server
+    } else form.address = address
     expect(await form.submit()).toBeNull()
-    expect(form.error).toBe(want)
+    if (typeof want === 'string') expect(form.error).toBe(want)
+    else expect(form.error).toMatch(want)
     expect(backend.callsTo('contacts.add')).toHaveLength(0)
   })
 
   test('shows the app’s refusal in words', async () => {
     const { backend, people } = setup()
     backend.impl('contacts.add', () => {
-      throw new Error('not a peer id: identity: parse peer id: bad peer id: 3 characters, want 56')
+      throw new BackendError('bad_peer_id', 'not a peer id: identity: parse peer id: bad peer id: 3 characters, want 56')
     })
     const form = new AddPersonForm(people)
     form.id = 'abc'

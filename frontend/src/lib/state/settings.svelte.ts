@@ -3,24 +3,11 @@
  * add a signaling or ICE server. Settings.Put validates; its error comes
  * back in words.
  */
-import { EVENTS, type Backend, type Settings, type SettingsICEServer, type Theme } from '../backend'
-import { humanError } from './labels'
+import { EVENTS, defaultSettings, type Backend, type Settings, type SettingsICEServer, type Theme } from '../backend'
 
-/** The settings a fresh install has (Go store.Defaults). */
-export function defaultSettings(): Settings {
-  return {
-    displayName: '',
-    signalingServers: [],
-    iceServers: [],
-    disableLanDiscovery: false,
-    discoveryInterfaces: [],
-    camera: '',
-    microphone: '',
-    speaker: '',
-    ringTimeoutSeconds: 45,
-    theme: 'system',
-  }
-}
+export { defaultSettings }
+import { canonicalServerURL, parseServerURL } from '../serverurl'
+import { humanError, serverURLProblem } from './labels'
 
 /** Fields whose change takes effect only after Peerline restarts. */
 const restartFields: (keyof Settings)[] = ['signalingServers', 'disableLanDiscovery', 'discoveryInterfaces']
@@ -148,12 +135,14 @@ export class ServerForm {
   }
 
   async submit(): Promise<boolean> {
-    const url = this.url.trim()
-    if (!/^wss?:\/\/\S+$/i.test(url)) {
-      this.error = 'The address starts with wss:// (or ws:// on a private network).'
+    let url: string
+    try {
+      url = parseServerURL(this.url).toString() // what Go stores
+    } catch (err) {
+      this.error = serverURLProblem(err)
       return false
     }
-    if (this.settings.current.signalingServers.some((s) => s.url === url)) {
+    if (this.settings.current.signalingServers.some((s) => (canonicalServerURL(s.url) ?? s.url) === url)) {
       this.error = 'That server is already in the list.'
       return false
     }

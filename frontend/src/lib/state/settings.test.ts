@@ -61,18 +61,26 @@ describe('SettingsState', () => {
 })
 
 describe('ServerForm', () => {
+  // The rules are Go's (lib/serverurl has the full table); the form stores the canonical text, as Go would.
   test.each([
-    { url: 'signal.example', ok: false },
-    { url: 'https://signal.example', ok: false },
-    { url: 'wss://signal.example/v1/signal', ok: true },
-  ])('$url → $ok', async ({ url, ok }) => {
+    { url: 'signal.example', stored: null },
+    { url: 'ftp://signal.example', stored: null },
+    { url: 'wss://user:pw@signal.example', stored: null },
+    { url: 'wss://signal.example:99999', stored: null },
+    { url: 'wss://exa_mple.org', stored: null },
+    { url: 'wss://signal.example/v1/signal', stored: 'wss://signal.example/v1/signal' },
+    { url: ' WSS://Signal.Example ', stored: 'wss://signal.example/v1/signal' },
+    { url: 'https://signal.example', stored: null },
+    { url: 'ws://192.168.1.10:8080', stored: 'ws://192.168.1.10:8080/v1/signal' },
+  ])('$url → $stored', async ({ url, stored }) => {
     const { backend, s } = await setup()
     const f = new ServerForm(s)
     f.url = url
+    const ok = stored !== null
     expect(await f.submit()).toBe(ok)
     expect(backend.callsTo('settings.put')).toHaveLength(ok ? 1 : 0)
     if (ok) {
-      expect(s.current.signalingServers).toEqual([{ url, token: '' }])
+      expect(s.current.signalingServers).toEqual([{ url: stored, token: '' }])
       expect(f.url).toBe('')
       expect(s.needsRestart).toBe(true)
     } else expect(f.error).toBeTruthy()
@@ -83,9 +91,11 @@ describe('ServerForm', () => {
     const f = new ServerForm(s)
     f.url = 'wss://a.example'
     await f.submit()
-    f.url = 'wss://a.example'
-    expect(await f.submit()).toBe(false)
-    expect(f.error).toBe('That server is already in the list.')
+    for (const again of ['wss://a.example', 'wss://A.example:443/v1/signal', 'WSS://a.example/']) {
+      f.url = again
+      expect(await f.submit()).toBe(false)
+      expect(f.error).toBe('That server is already in the list.')
+    }
   })
 })
 

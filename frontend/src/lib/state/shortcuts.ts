@@ -7,7 +7,13 @@
  *   V                 camera on / off               (also Ctrl/⌘+E)
  *   Ctrl/⌘+Shift+H    hang up (or cancel a call that has not been answered)
  */
-export type ShortcutAction = 'mute' | 'camera' | 'hangup'
+export const ShortcutAction = {
+  Mute: 'mute',
+  Camera: 'camera',
+  Hangup: 'hangup',
+} as const
+/** One of ShortcutAction's values. */
+export type ShortcutAction = (typeof ShortcutAction)[keyof typeof ShortcutAction]
 
 /** The parts of a KeyboardEvent this reads. */
 export interface KeyLike {

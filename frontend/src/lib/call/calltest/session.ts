@@ -8,12 +8,12 @@ import { afterEach, beforeEach, vi } from 'vitest'
 import type { CallError } from '../errors'
 import { CallSession } from '../session'
 import { CallEvent, type CallSessionOptions, type CallState, type MediaFlags } from '../types'
-import { Switchboard, type FakeBackend } from './backend'
+import { Switchboard, type SwitchboardBackend } from './switchboard'
 import { FakePeerConnection, fakeRtc, waitFor } from './rtc'
 
 /** One side of a call: its fake Go, fake browser and session, plus what the session emitted. */
 export interface Side {
-  go: FakeBackend
+  go: SwitchboardBackend
   rtc: ReturnType<typeof fakeRtc>
   session: CallSession
   states: CallState[]
@@ -24,7 +24,7 @@ export interface Side {
 
 let sessions: CallSession[] = []
 
-export function side(go: FakeBackend, opts: Partial<CallSessionOptions> = {}): Side {
+export function side(go: SwitchboardBackend, opts: Partial<CallSessionOptions> = {}): Side {
   const rtc = fakeRtc()
   const session = new CallSession({
     backend: go,

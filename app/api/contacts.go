@@ -1,0 +1,271 @@
+package api
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"net/netip"
+
+	"github.com/peerline/peerline/app/errcode"
+	"github.com/peerline/peerline/app/events"
+	"github.com/peerline/peerline/app/store"
+	"github.com/peerline/peerline/signaling/identity"
+)
+
+// contactStore is the address-book part of the store.
+type contactStore interface {
+	contactLister
+	contactGetter
+	AddContact(ctx context.Context, c store.Contact) (store.Contact, error)
+	Rename(ctx context.Context, id identity.PeerID, name string) (store.Contact, error)
+	SetFavorite(ctx context.Context, id identity.PeerID, favorite bool) (store.Contact, error)
+	SetBlocked(ctx context.Context, id identity.PeerID, blocked bool) (store.Contact, error)
+	DeleteContact(ctx context.Context, id identity.PeerID) error
+	AcceptNewKey(ctx context.Context, id identity.PeerID, key ed25519.PublicKey) (store.Contact, error)
+	RejectNewKey(ctx context.Context, id identity.PeerID) (store.Contact, error)
+	SetAnnouncedName(ctx context.Context, id identity.PeerID, name string) (store.Contact, error)
+}
+
+// ServerLinks keeps the signaling server links watching the contacts
+// (the app's server list over links.Router).
+type ServerLinks interface {
+	// Add links to server url (a no-op when linked already).
+	Add(url, token string)
+	// Resubscribe tells server url the contacts to watch now.
+	Resubscribe(ctx context.Context, url string)
+	// URLs lists the servers in use.
+	URLs() []string
+}
+
+// staticAdder probes a LAN address like a discovered peer (discovery.MDNS).
+type staticAdder interface {
+	AddStatic(ap netip.AddrPort) error
+}
+
+// rejecter remembers that the user said a new identity is not a contact
+// (trust.Watcher).
+type rejecter interface {
+	Reject(contact, newID identity.PeerID)
+}
+
+// ContactsDeps are what the Contacts service uses.
+type ContactsDeps struct {
+	Self     identity.PeerID
+	Store    contactStore
+	Servers  ServerLinks
+	Statics  staticAdder // nil when discovery is off
+	Presence onliner
+	Names    *Names
+	Rejected rejecter
+	Events   *ContactEvents
+}
+
+// Contacts is the bound service for the address book.
+type Contacts struct {
+	ctx context.Context
+	d   ContactsDeps
+}
+
+// NewContacts returns the Contacts service.
+func NewContacts(ctx context.Context, d ContactsDeps) *Contacts { return &Contacts{ctx: ctx, d: d} }
+
+// ContactInput adds a contact by hand.
+type ContactInput struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Server  string `json:"server"`
+	Address string `json:"address"`
+}
+
+// List returns every contact.
+func (s *Contacts) List() ([]ContactView, error) {
+	cs, err := s.d.Store.ListContacts(s.ctx)
+	if err != nil {
+		return nil, coded(err)
+	}
+	out := make([]ContactView, len(cs))
+	for i, c := range cs {
+		out[i] = contactView(c, s.d.Presence)
+	}
+	return out, nil
+}
+
+// Add adds a contact by peer id, with a signaling server URL or a LAN
+// address (host:port) for networks without multicast.
+func (s *Contacts) Add(in ContactInput) (ContactView, error) {
+	id, err := parsePeer(in.ID)
+	if err != nil {
+		return ContactView{}, err
+	}
+	if id == s.d.Self {
+		return ContactView{}, errOwnID
+	}
+	c, err := s.d.Store.AddContact(s.ctx, store.Contact{ID: id, Name: in.Name, SignalURL: in.Server, LANAddr: in.Address})
+	if err != nil {
+		return ContactView{}, coded(err)
+	}
+	if in.Server != "" {
+		s.d.Servers.Add(in.Server, "")
+		s.d.Servers.Resubscribe(s.ctx, in.Server)
+	} else {
+		for _, url := range s.d.Servers.URLs() {
+			s.d.Servers.Resubscribe(s.ctx, url)
+		}
+	}
+	if in.Address != "" && s.d.Statics != nil {
+		if ap, err := netip.ParseAddrPort(in.Address); err == nil {
+			s.d.Statics.AddStatic(ap)
+		}
+	}
+	return s.d.Events.changed(c), nil
+}
+
+// AddFromLAN keeps a peer found on the LAN as a contact.
+func (s *Contacts) AddFromLAN(id string) (ContactView, error) {
+	pid, err := parsePeer(id)
+	if err != nil {
+		return ContactView{}, err
+	}
+	if _, lan := s.d.Presence.Online(pid); !lan {
+		return ContactView{}, errcode.New(errcode.Offline, "that peer is not on your network now: add it by id with a server or an address instead")
+	}
+	c, err := s.d.Store.AddContact(s.ctx, store.Contact{ID: pid, AnnouncedName: s.d.Names.NameOf(s.ctx, pid, "")})
+	if err != nil {
+		return ContactView{}, coded(err)
+	}
+	return s.d.Events.changed(c), nil
+}
+
+// Rename sets the user's own name for a contact ("" shows the announced one).
+func (s *Contacts) Rename(id, name string) (ContactView, error) {
+	return s.edit(id, func(pid identity.PeerID) (store.Contact, error) { return s.d.Store.Rename(s.ctx, pid, name) })
+}
+
+// SetFavorite marks a contact as a favorite (listed first).
+func (s *Contacts) SetFavorite(id string, favorite bool) (ContactView, error) {
+	return s.edit(id, func(pid identity.PeerID) (store.Contact, error) {
+		return s.d.Store.SetFavorite(s.ctx, pid, favorite)
+	})
+}
+
+// SetBlocked blocks or unblocks a contact; a blocked peer cannot ring.
+// Blocking a LAN peer that is not a contact adds it first.
+func (s *Contacts) SetBlocked(id string, blocked bool) (ContactView, error) {
+	return s.edit(id, func(pid identity.PeerID) (store.Contact, error) {
+		c, err := s.d.Store.SetBlocked(s.ctx, pid, blocked)
+		if errors.Is(err, store.ErrNotFound) && blocked {
+			if _, err := s.d.Store.AddContact(s.ctx, store.Contact{ID: pid, AnnouncedName: s.d.Names.NameOf(s.ctx, pid, "")}); err != nil {
+				return c, err
+			}
+			return s.d.Store.SetBlocked(s.ctx, pid, true)
+		}
+		return c, err
+	})
+}
+
+// Delete removes a contact.
+func (s *Contacts) Delete(id string) error {
+	pid, err := parsePeer(id)
+	if err != nil {
+		return err
+	}
+	if err := s.d.Store.DeleteContact(s.ctx, pid); err != nil {
+		return coded(err)
+	}
+	s.d.Events.Events.Emit(events.ContactChanged, ContactView{ID: pid.String()})
+	return nil
+}
+
+// AcceptNewKey trusts the new identity newID that contact id called with:
+// the contact moves to it (name, favorite and settings kept). newID must be
+// the one the user was shown (ContactView.NewID), so a later claim cannot
+// slip in between.
+func (s *Contacts) AcceptNewKey(id, newID string) (ContactView, error) {
+	pid, err := parsePeer(id)
+	if err != nil {
+		return ContactView{}, err
+	}
+	c, err := s.d.Store.GetContact(s.ctx, pid)
+	if err != nil {
+		return ContactView{}, coded(err)
+	}
+	if c.PendingKey == nil {
+		return ContactView{}, errcode.New(errcode.WrongState, "this contact has no new identity to accept")
+	}
+	if identity.IDFromKey(c.PendingKey).String() != newID {
+		return ContactView{}, errcode.New(errcode.Stale, "the contact's new identity changed since it was shown: check it again")
+	}
+	moved, err := s.d.Store.AcceptNewKey(s.ctx, pid, ed25519.PublicKey(c.PendingKey))
+	if err != nil {
+		return ContactView{}, coded(err)
+	}
+	return s.d.Events.changed(moved), nil
+}
+
+// RejectNewKey says the new identity is not this contact: it is dropped,
+// and the same identity using the contact's name is not flagged again
+// (it rings as an unknown caller).
+func (s *Contacts) RejectNewKey(id string) (ContactView, error) {
+	return s.edit(id, func(pid identity.PeerID) (store.Contact, error) {
+		if c, err := s.d.Store.GetContact(s.ctx, pid); err == nil && c.PendingKey != nil {
+			s.d.Rejected.Reject(pid, identity.IDFromKey(c.PendingKey))
+		}
+		return s.d.Store.RejectNewKey(s.ctx, pid)
+	})
+}
+
+func (s *Contacts) edit(id string, f func(identity.PeerID) (store.Contact, error)) (ContactView, error) {
+	pid, err := parsePeer(id)
+	if err != nil {
+		return ContactView{}, err
+	}
+	c, err := f(pid)
+	if err != nil {
+		return ContactView{}, coded(err)
+	}
+	return s.d.Events.changed(c), nil
+}
+
+// ContactEvents tells the UI about contacts that changed outside a
+// Contacts call: a key pinned on first use, a contact calling with a new
+// identity (trust.Notifier), a name announced on the LAN. Not bound.
+type ContactEvents struct {
+	Store    contactStore
+	Presence onliner
+	Events   Emitter
+}
+
+func (e *ContactEvents) changed(c store.Contact) ContactView {
+	v := contactView(c, e.Presence)
+	e.Events.Emit(events.ContactChanged, v)
+	return v
+}
+
+// ContactChanged emits contact:changed for c.
+func (e *ContactEvents) ContactChanged(c store.Contact) { e.changed(c) }
+
+// IdentityChanged is the data of identity:changed. The match is by the
+// name the new identity announced, which anyone can claim: the UI must say
+// the claim is unverified and let the user compare ids before accepting.
+type IdentityChanged struct {
+	Contact ContactView `json:"contact"`
+	NewID   string      `json:"newId"`
+	// MatchedBy says what tied the new identity to the contact: "name".
+	MatchedBy string `json:"matchedBy"`
+}
+
+// NewIdentity emits identity:changed: contact c called as newID.
+func (e *ContactEvents) NewIdentity(c store.Contact, newID identity.PeerID) {
+	e.Events.Emit(events.IdentityChanged, IdentityChanged{Contact: contactView(c, e.Presence), NewID: newID.String(), MatchedBy: "name"})
+}
+
+// nameHeard records the name a contact announces on the LAN.
+func (e *ContactEvents) nameHeard(ctx context.Context, id identity.PeerID, name string) {
+	c, err := e.Store.GetContact(ctx, id)
+	if err != nil || c.AnnouncedName == name {
+		return
+	}
+	if c, err := e.Store.SetAnnouncedName(ctx, id, name); err == nil {
+		e.changed(c)
+	}
+}

@@ -1,0 +1,70 @@
+package errcode
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"regexp"
+	"strconv"
+	"testing"
+)
+
+// The frontend mirrors the table once, in frontend/src/lib/backend/codes.ts
+// (the ErrorCode object, one `Key: 'code',` per line). This keeps the two
+// in step: the same names, codes and order as the constants here.
+func TestTypeScriptMirror(t *testing.T) {
+	src, err := os.ReadFile("../../frontend/src/lib/backend/codes.ts")
+	if err != nil {
+		t.Fatalf("read the TypeScript mirror: %v", err)
+	}
+	obj := regexp.MustCompile(`(?s)export const ErrorCode = \{(.*?)\} as const`).FindSubmatch(src)
+	if obj == nil {
+		t.Fatal("codes.ts has no `export const ErrorCode = {...} as const`")
+	}
+	var ts [][2]string
+	for _, m := range regexp.MustCompile(`(?m)^\s*(\w+):\s*'([^']+)',\s*$`).FindAllSubmatch(obj[1], -1) {
+		ts = append(ts, [2]string{string(m[1]), string(m[2])})
+	}
+	goCodes := constants(t)
+	if len(ts) != len(goCodes) || len(goCodes) != len(All) {
+		t.Fatalf("TypeScript lists %d codes, Go %d constants and %d in All:\nTS %q\nGo %q", len(ts), len(goCodes), len(All), ts, goCodes)
+	}
+	for i, c := range goCodes {
+		if ts[i] != c {
+			t.Errorf("code %d: TypeScript %s: '%s', Go %s = %q", i, ts[i][0], ts[i][1], c[0], c[1])
+		}
+		if string(All[i]) != c[1] {
+			t.Errorf("All[%d] = %q, the constants say %q", i, All[i], c[1])
+		}
+	}
+}
+
+// constants returns the Code constants of errcode.go, names and values,
+// in source order.
+func constants(t *testing.T) [][2]string {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), "errcode.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][2]string
+	for _, d := range f.Decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok || g.Tok != token.CONST {
+			continue
+		}
+		for _, s := range g.Specs {
+			vs := s.(*ast.ValueSpec)
+			if id, ok := vs.Type.(*ast.Ident); !ok || id.Name != "Code" {
+				continue
+			}
+			v, err := strconv.Unquote(vs.Values[0].(*ast.BasicLit).Value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, [2]string{vs.Names[0].Name, v})
+		}
+	}
+	return out
+}

@@ -1,0 +1,312 @@
+package instance
+
+import (
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/peerline/peerline/internal/logbuf"
+)
+
+// newLocked claims dir with its log in a buffer; hook is the activate hook.
+func newLocked(t *testing.T, dir string, hook func()) (*Instance, *logbuf.Buffer) {
+	t.Helper()
+	var logs logbuf.Buffer
+	in, err := Claim(dir, slog.New(slog.NewTextHandler(&logs, nil)), hook)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(in.Close)
+	return in, &logs
+}
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func activate(t *testing.T, dir string) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return Activate(ctx, dir)
+}
+
+func TestSecondLaunchActivatesTheFirst(t *testing.T) {
+	dir := t.TempDir()
+	var calls atomic.Int32
+	newLocked(t, dir, func() { calls.Add(1) })
+
+	// The second launch still cannot open the data dir...
+	if _, err := Claim(dir, quiet(), nil); !errors.Is(err, ErrAlreadyRunning) {
+		t.Fatalf("second Claim: %v, want ErrAlreadyRunning", err)
+	}
+	// ...but it can ask the first to come to the front, each time.
+	for i := 1; i <= 3; i++ {
+		if err := activate(t, dir); err != nil {
+			t.Fatalf("activate %d: %v", i, err)
+		}
+		if n := calls.Load(); n != int32(i) {
+			t.Fatalf("after %d activations the hook ran %d times", i, n)
+		}
+	}
+}
+
+func TestSecondLaunchOfHeadless(t *testing.T) {
+	dir := t.TempDir()
+	_, logs := newLocked(t, dir, nil)
+	if err := activate(t, dir); !errors.Is(err, ErrNoWindow) {
+		t.Fatalf("activate a headless app: %v, want ErrNoWindow", err)
+	}
+	if !strings.Contains(logs.String(), "running headless") {
+		t.Errorf("the headless app did not log the request:\n%s", logs)
+	}
+}
+
+func TestActivateRunningWithNobodyThere(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err := Activate(ctx, t.TempDir())
+	if err == nil || errors.Is(err, ErrNoWindow) {
+		t.Fatalf("activate with no app: %v, want a dial error", err)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Fatalf("gave up after %v, want about the context's 300ms", took)
+	}
+}
+
+// A later launch that comes while the first is still starting (the lock
+// taken, the socket not yet there) waits for the socket.
+func TestActivateRunningWaitsForTheSocket(t *testing.T) {
+	dir := t.TempDir()
+	var calls atomic.Int32
+	errc := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		errc <- Activate(ctx, dir)
+	}()
+	time.Sleep(300 * time.Millisecond)
+	newLocked(t, dir, func() { calls.Add(1) })
+	if err := <-errc; err != nil || calls.Load() != 1 {
+		t.Fatalf("activate before the socket existed: %v, hook ran %d times", err, calls.Load())
+	}
+}
+
+func TestInstanceSocketFile(t *testing.T) {
+	dir := t.TempDir()
+	a, _ := newLocked(t, dir, func() {})
+	path := filepath.Join(dir, socketName)
+	fi, err := os.Lstat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Type() != fs.ModeSocket {
+		t.Fatalf("%s is %v, want a socket", path, fi.Mode())
+	}
+	if runtime.GOOS != "windows" && fi.Mode().Perm() != 0o600 {
+		t.Errorf("socket mode %v, want 0600", fi.Mode().Perm())
+	}
+	a.Close()
+	if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("socket file after Close: %v, want it removed", err)
+	}
+}
+
+// A Peerline that died leaves its socket file; the next one replaces it.
+// Anything other than a socket at that name is left alone.
+func TestInstanceSocketStale(t *testing.T) {
+	t.Run("socket", func(t *testing.T) {
+		dir := t.TempDir()
+		ln, err := net.Listen("unix", filepath.Join(dir, socketName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ln.(*net.UnixListener).SetUnlinkOnClose(false)
+		ln.Close() // the file stays, and refuses connections
+		var calls atomic.Int32
+		newLocked(t, dir, func() { calls.Add(1) })
+		if err := activate(t, dir); err != nil || calls.Load() != 1 {
+			t.Fatalf("activate after a stale socket: %v, hook ran %d times", err, calls.Load())
+		}
+	})
+	t.Run("regular file", func(t *testing.T) {
+		dir := t.TempDir()
+		path := filepath.Join(dir, socketName)
+		if err := os.WriteFile(path, []byte("mine"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		a, logs := newLocked(t, dir, func() {}) // still starts
+		if a.Listening() {
+			t.Fatal("listening although the socket path is a regular file")
+		}
+		if !strings.Contains(logs.String(), "is not a socket") {
+			t.Errorf("no clear warning in the log:\n%s", logs)
+		}
+		if b, err := os.ReadFile(path); err != nil || string(b) != "mine" {
+			t.Fatalf("the regular file was touched: %q, %v", b, err)
+		}
+	})
+}
+
+// sun_path holds about 100 bytes; a deeper data dir still works (Linux
+// reaches it through /proc/self/fd), or at least starts (elsewhere).
+func TestInstanceSocketLongPath(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), strings.Repeat("d", 60), strings.Repeat("e", 60))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if len(filepath.Join(dir, socketName)) <= maxSocketPath {
+		t.Fatal("the test path is not long enough")
+	}
+	var calls atomic.Int32
+	a, logs := newLocked(t, dir, func() { calls.Add(1) })
+	if runtime.GOOS != "linux" {
+		if a.Listening() || !strings.Contains(logs.String(), "longer than") {
+			t.Fatalf("long path: instance %v, log:\n%s", a.Listening(), logs)
+		}
+		return
+	}
+	if err := activate(t, dir); err != nil || calls.Load() != 1 {
+		t.Fatalf("activate on a long path: %v, hook ran %d times; log:\n%s", err, calls.Load(), logs)
+	}
+	if fi, err := os.Lstat(filepath.Join(dir, socketName)); err != nil || fi.Mode().Type() != fs.ModeSocket {
+		t.Fatalf("socket in the data dir: %v, %v", fi, err)
+	}
+	a.Close()
+	if _, err := os.Lstat(filepath.Join(dir, socketName)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("long-path socket after Close: %v, want it removed", err)
+	}
+}
+
+// Garbage on the socket is logged and dropped; the app keeps answering
+// and never runs the hook for it.
+func TestInstanceSocketGarbage(t *testing.T) {
+	dir := t.TempDir()
+	var calls atomic.Int32
+	_, logs := newLocked(t, dir, func() { calls.Add(1) })
+	for _, tc := range []struct {
+		name   string
+		send   string
+		close  bool   // close the write side after sending
+		answer string // prefix of the answer; "" for none
+		log    string
+	}{
+		{"unknown request", "GET / HTTP/1.1\n", false, "error ", "unknown request"},
+		{"older protocol", "peerline/0 activate\n", false, "error ", "unknown request"},
+		{"request with trailing junk", activateRequest + " please\n", false, "error ", "unknown request"},
+		{"binary", "\x00\xff\xfe\n", false, "error ", "unknown request"},
+		{"too long", strings.Repeat("A", 10*maxInstanceLine) + "\n", false, "", "longer than"},
+		{"no newline", activateRequest, true, "", "without a newline"},
+		{"empty", "", true, "", "without a newline"},
+		{"silent", "", false, "", "timeout"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := len(logs.String())
+			c, err := net.Dial("unix", filepath.Join(dir, socketName))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(instanceTimeout + 3*time.Second))
+			if _, err := io.WriteString(c, tc.send); err != nil {
+				t.Fatal(err)
+			}
+			if tc.close {
+				c.(*net.UnixConn).CloseWrite()
+			}
+			// The server closes after answering, or without an answer;
+			// closing with our bytes unread resets the connection.
+			got, err := io.ReadAll(c)
+			if err != nil && !errors.Is(err, syscall.ECONNRESET) {
+				t.Fatalf("read the answer: %v", err)
+			}
+			if tc.answer == "" && len(got) > 0 || tc.answer != "" && !strings.HasPrefix(string(got), tc.answer) {
+				t.Errorf("answer %q, want prefix %q", got, tc.answer)
+			}
+			if l := logs.String()[before:]; !strings.Contains(l, tc.log) {
+				t.Errorf("log does not say %q:\n%s", tc.log, l)
+			}
+			if n := calls.Load(); n != 0 {
+				t.Fatalf("garbage ran the hook %d times", n)
+			}
+			if err := activate(t, dir); err != nil || calls.Load() != 1 {
+				t.Fatalf("activate after the garbage: %v, hook ran %d times", err, calls.Load())
+			}
+			calls.Store(0)
+		})
+	}
+}
+
+func TestInstanceHookPanics(t *testing.T) {
+	dir := t.TempDir()
+	_, logs := newLocked(t, dir, func() { panic("boom") })
+	err := activate(t, dir)
+	if err == nil || !strings.Contains(err.Error(), "could not show the window") {
+		t.Fatalf("activate with a panicking hook: %v", err)
+	}
+	if !strings.Contains(logs.String(), "boom") {
+		t.Errorf("the panic was not logged:\n%s", logs)
+	}
+	if err := activate(t, dir); err == nil { // still serving
+		t.Fatal("second activate succeeded with a panicking hook")
+	}
+}
+
+// Close does not wait for a client that says nothing.
+func TestInstanceCloseCutsASilentClient(t *testing.T) {
+	dir := t.TempDir()
+	a, _ := newLocked(t, dir, func() {})
+	c, err := net.Dial("unix", filepath.Join(dir, socketName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	time.Sleep(100 * time.Millisecond) // let the server accept it
+	start := time.Now()
+	a.Close()
+	if took := time.Since(start); took > instanceTimeout/2 {
+		t.Fatalf("Close took %v with a silent client connected", took)
+	}
+	// The data dir is free again.
+	b, err := Claim(dir, quiet(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+}
+
+func TestReadLine(t *testing.T) {
+	for _, tc := range []struct {
+		name, in, want, err string
+	}{
+		{"line", "hello\nrest", "hello", ""},
+		{"empty line", "\n", "", ""},
+		{"longest", strings.Repeat("x", maxInstanceLine-1) + "\n", strings.Repeat("x", maxInstanceLine-1), ""},
+		{"one too long", strings.Repeat("x", maxInstanceLine) + "\n", "", "longer than"},
+		{"no newline", "abc", "", "without a newline"},
+		{"nothing", "", "", "without a newline"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := readLine(strings.NewReader(tc.in))
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("readLine(%q) = %q, %v; want an error with %q", tc.in, got, err, tc.err)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Fatalf("readLine(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,147 @@
+// Package trust decides who may ring, from the contacts' pinned keys: the
+// gate the call manager asks (calls.Gate), trust on first use, and
+// spotting a known contact that calls under a new identity. It owns the
+// rules and the short list of new identities the user rejected; the keys
+// themselves live in the store. It must not send anything, end calls or
+// build UI data: it reports contacts that changed to a Notifier.
+package trust
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+
+	"github.com/peerline/peerline/app/calls"
+	"github.com/peerline/peerline/app/store"
+	"github.com/peerline/peerline/signaling"
+	"github.com/peerline/peerline/signaling/identity"
+)
+
+// Store is the part of the store trust reads and writes.
+type Store interface {
+	Trust(ctx context.Context, id identity.PeerID, key ed25519.PublicKey) (store.TrustState, error)
+	GetContact(ctx context.Context, id identity.PeerID) (store.Contact, error)
+	ListContacts(ctx context.Context) ([]store.Contact, error)
+	AddContact(ctx context.Context, c store.Contact) (store.Contact, error)
+	PinKey(ctx context.Context, id identity.PeerID, key ed25519.PublicKey) (store.Contact, error)
+	RecordNewIdentity(ctx context.Context, contactID identity.PeerID, newKey ed25519.PublicKey) (store.Contact, error)
+}
+
+// Notifier hears contacts that trust changed (api.ContactEvents).
+type Notifier interface {
+	// ContactChanged: c was added or got its key pinned.
+	ContactChanged(c store.Contact)
+	// NewIdentity: contact c seems to call as newID; c now has it pending.
+	NewIdentity(c store.Contact, newID identity.PeerID)
+}
+
+// Namer finds the best name for a peer (api.Names).
+type Namer interface {
+	NameOf(ctx context.Context, id identity.PeerID, fallback string) string
+}
+
+// Gate answers the call manager from the contacts' pinned keys
+// (calls.Gate), and watches invites for a contact's new identity.
+type Gate struct {
+	store  Store
+	names  Namer
+	notify Notifier
+	log    *slog.Logger
+
+	mu       sync.Mutex
+	rejected map[[2]identity.PeerID]bool // (contact, new identity) pairs the user rejected
+}
+
+// New returns a Gate.
+func New(st Store, names Namer, notify Notifier, log *slog.Logger) *Gate {
+	return &Gate{store: st, names: names, notify: notify, log: log, rejected: map[[2]identity.PeerID]bool{}}
+}
+
+// Admit says whether peer, presenting key, may ring or answer.
+func (g *Gate) Admit(ctx context.Context, peer identity.PeerID, key ed25519.PublicKey) (calls.Admission, error) {
+	st, err := g.store.Trust(ctx, peer, key)
+	if err != nil {
+		return calls.RefuseBlocked, err
+	}
+	switch st {
+	case store.TrustPinned:
+		return calls.AdmitVerified, nil
+	case store.TrustChanged:
+		return calls.HoldChanged, nil
+	case store.TrustBlocked:
+		return calls.RefuseBlocked, nil
+	}
+	return calls.AdmitUnknown, nil
+}
+
+// Pin keeps a peer met for the first time: it becomes a contact with the
+// key pinned (trust on first use).
+func (g *Gate) Pin(ctx context.Context, peer identity.PeerID, key ed25519.PublicKey, name string) error {
+	c, err := g.store.GetContact(ctx, peer)
+	if errors.Is(err, store.ErrNotFound) {
+		c, err = g.store.AddContact(ctx, store.Contact{ID: peer, AnnouncedName: g.names.NameOf(ctx, peer, name)})
+	}
+	if err != nil {
+		return err
+	}
+	if c.Key == nil {
+		c, err = g.store.PinKey(ctx, peer, key)
+		if err != nil {
+			return err
+		}
+	}
+	g.notify.ContactChanged(c)
+	return nil
+}
+
+// Reject remembers that the user said newID is not contact: its calls
+// ring as an unknown caller's from now on.
+func (g *Gate) Reject(contact, newID identity.PeerID) {
+	g.mu.Lock()
+	g.rejected[[2]identity.PeerID{contact, newID}] = true
+	g.mu.Unlock()
+}
+
+func (g *Gate) wasRejected(contact, newID identity.PeerID) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.rejected[[2]identity.PeerID{contact, newID}]
+}
+
+// CheckInvite spots a known contact calling under a new identity: an
+// invite from an unknown id whose announced name is a contact's name. The
+// contact enters the "identity changed" state (the call is then held by
+// Admit) until the user accepts or rejects the new key. Call it before the
+// call manager handles the invite.
+func (g *Gate) CheckInvite(ctx context.Context, env signaling.Envelope) {
+	var inv signaling.Invite
+	if env.Type != signaling.TypeInvite || env.DecodeBody(&inv) != nil || inv.Name == "" || !identity.IDFromKey(inv.Key).Equal(env.From) {
+		return
+	}
+	if _, err := g.store.GetContact(ctx, env.From); err == nil {
+		return // a known identity
+	}
+	contacts, err := g.store.ListContacts(ctx)
+	if err != nil {
+		return
+	}
+	for _, c := range contacts {
+		if c.Key == nil || c.Blocked || !strings.EqualFold(c.DisplayName(), inv.Name) && !strings.EqualFold(c.AnnouncedName, inv.Name) {
+			continue
+		}
+		if g.wasRejected(c.ID, env.From) {
+			return // the user already said this is someone else
+		}
+		updated, err := g.store.RecordNewIdentity(ctx, c.ID, ed25519.PublicKey(inv.Key))
+		if err != nil {
+			g.log.Warn("trust: record new identity", "contact", c.ID.Short(), "err", err)
+			return
+		}
+		g.log.Warn("trust: a contact is calling with a new identity key", "contact", c.ID.Short(), "new", env.From.Short())
+		g.notify.NewIdentity(updated, env.From)
+		return
+	}
+}
