@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { BackendError, type CallInfo } from '../backend'
-import { MediaError } from '../media'
-import { CallError, endError, toCallError } from './errors'
+import { MediaError, MediaErrorCode } from '../media'
+import { CallError, CallErrorCode, endError, toCallError } from './errors'
 
 const info = (o: Partial<CallInfo>): CallInfo => ({
   id: 'c',
@@ -96,5 +96,20 @@ describe('toCallError', () => {
     const e = new CallError('no_answer')
     expect(toCallError(e)).toBe(e)
     expect(e.message).toBe('No answer.')
+  })
+})
+
+describe('CallErrorCode', () => {
+  it('holds the media codes and the call codes as wire strings, each once', () => {
+    const values = Object.values(CallErrorCode)
+    expect(new Set(values).size).toBe(values.length)
+    for (const v of Object.values(MediaErrorCode)) expect(values).toContain(v)
+    expect(CallErrorCode.NoAnswer).toBe('no_answer')
+    for (const v of values) expect(CallError.message(v)).toMatch(/\S/)
+  })
+
+  it('saysDefault tells a default message from a specific one', () => {
+    expect(new CallError(CallErrorCode.Offline).saysDefault).toBe(true)
+    expect(new CallError(CallErrorCode.Offline, 'Their server is down.').saysDefault).toBe(false)
   })
 })

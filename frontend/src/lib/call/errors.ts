@@ -1,21 +1,34 @@
 import type { BackendError } from '../backend'
 import { ErrorCode, isClientCode, isErrorCode } from '../backend/codes'
-import { MediaError, type MediaErrorCode } from '../media'
+import { MediaError, MediaErrorCode } from '../media'
 import type { CallInfo } from './types'
 
-/** Why a call failed, was refused, or why an action in it failed. */
-export type CallErrorCode =
-  | MediaErrorCode // no_devices, permission_denied, device_in_use, unsupported, cancelled
-  | 'busy' // the other side is in another call
-  | 'declined' // the other side said no
-  | 'no_answer' // nobody answered in time
-  | 'offline' // the other side cannot be reached
-  | 'unavailable' // the other side does not take our calls (blocked, held for a changed key)
-  | 'connection_failed' // the media path never came up
-  | 'connection_lost' // the media path dropped and did not come back
-  | 'no_webrtc' // this window has no RTCPeerConnection
-  | 'wrong_state' // the action does not fit the call's state (e.g. accept with nothing ringing)
-  | 'backend' // the app refused or failed the request; the message says why
+/** Why a call failed, was refused, or why an action in it failed: the media codes and the call's own. */
+export const CallErrorCode = {
+  ...MediaErrorCode,
+  /** The other side is in another call. */
+  Busy: 'busy',
+  /** The other side said no. */
+  Declined: 'declined',
+  /** Nobody answered in time. */
+  NoAnswer: 'no_answer',
+  /** The other side cannot be reached. */
+  Offline: 'offline',
+  /** The other side does not take our calls (blocked, held for a changed key). */
+  Unavailable: 'unavailable',
+  /** The media path never came up. */
+  ConnectionFailed: 'connection_failed',
+  /** The media path dropped and did not come back. */
+  ConnectionLost: 'connection_lost',
+  /** This window has no RTCPeerConnection. */
+  NoWebRTC: 'no_webrtc',
+  /** The action does not fit the call's state (e.g. accept with nothing ringing). */
+  WrongState: 'wrong_state',
+  /** The app refused or failed the request; the message says why. */
+  Backend: 'backend',
+} as const
+/** One of CallErrorCode's values. */
+export type CallErrorCode = (typeof CallErrorCode)[keyof typeof CallErrorCode]
 
 const messages: Record<Exclude<CallErrorCode, MediaErrorCode>, string> = {
   busy: 'They are in another call.',
@@ -38,6 +51,11 @@ export class CallError extends Error {
     super(message ?? CallError.message(code), options)
     this.name = 'CallError'
     this.code = code
+  }
+
+  /** Whether this error says no more than its code's default message. */
+  get saysDefault(): boolean {
+    return this.message === CallError.message(this.code)
   }
 
   /** The default human message for a code. */

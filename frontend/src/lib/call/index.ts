@@ -27,7 +27,7 @@ export type {
   MediaFlags,
   StateChange,
 } from './types'
-export { CallError, endError, toCallError, type CallErrorCode } from './errors'
+export { CallError, CallErrorCode, endError, toCallError } from './errors'
 export { Negotiator, type NegotiationMessage, type NegotiatorOptions } from './negotiator'
 export { parseStats, qualityOf, type StatsState } from './stats'
 export type { RtcEnvironment, PeerConnectionConstructor, NetworkEvents } from './rtc'

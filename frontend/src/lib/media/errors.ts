@@ -1,10 +1,18 @@
 /** Why local media could not be had. */
-export type MediaErrorCode =
-  | 'no_devices' // NotFoundError / OverconstrainedError: no camera or microphone (or not the chosen one)
-  | 'permission_denied' // NotAllowedError / SecurityError: the user or the system refused
-  | 'device_in_use' // NotReadableError / AbortError: another app holds the device, or the OS failed to open it
-  | 'unsupported' // no mediaDevices (insecure origin, old webview) or no screen capture
-  | 'cancelled' // the user closed the screen picker
+export const MediaErrorCode = {
+  /** NotFoundError / OverconstrainedError: no camera or microphone (or not the chosen one). */
+  NoDevices: 'no_devices',
+  /** NotAllowedError / SecurityError: the user or the system refused. */
+  PermissionDenied: 'permission_denied',
+  /** NotReadableError / AbortError: another app holds the device, or the OS failed to open it. */
+  DeviceInUse: 'device_in_use',
+  /** No mediaDevices (insecure origin, old webview) or no screen capture. */
+  Unsupported: 'unsupported',
+  /** The user closed the screen picker. */
+  Cancelled: 'cancelled',
+} as const
+/** One of MediaErrorCode's values. */
+export type MediaErrorCode = (typeof MediaErrorCode)[keyof typeof MediaErrorCode]
 
 const messages: Record<MediaErrorCode, string> = {
   no_devices: 'No camera or microphone was found. Connect one and try again.',

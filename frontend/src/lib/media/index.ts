@@ -2,7 +2,7 @@
  * Local media: devices, capture with the call constraints, screen capture,
  * speaker choice and a microphone level meter. No WebRTC here (lib/call).
  */
-export { MediaError, mediaError, type MediaErrorCode } from './errors'
+export { MediaError, mediaError, MediaErrorCode } from './errors'
 export {
   IDEAL_FPS,
   IDEAL_HEIGHT,
