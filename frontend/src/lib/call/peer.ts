@@ -194,6 +194,20 @@ export class PeerLink {
   }
 
   /** Closes the connection and drops every listener and timer. Local tracks are the caller's to stop. */
+  /**
+   * The local description once it carries a first candidate, waiting at
+   * most maxWaitMs for one (null: no local description). The first answer
+   * goes out this way: with the candidate pool gathered while ringing, the
+   * callee's candidates are there a few ms after setLocalDescription, and
+   * inside the answer they let the caller check paths the moment it applies
+   * it, instead of after each candidate's own trip through both Go cores
+   * (~100 ms, docs/performance.md "Calls"). They still trickle as well;
+   * the other side ignores the repeats.
+   */
+  localSDPWithCandidates(maxWaitMs: number): Promise<string | null> {
+    return sdpWithCandidates(this.pc, maxWaitMs)
+  }
+
   close(): void {
     if (this.closed) return
     this.closed = true
@@ -403,4 +417,30 @@ export class PeerLink {
     target.addEventListener(type, fn)
     this.cleanups.push(() => target.removeEventListener(type, fn))
   }
+}
+
+/** The parts of RTCPeerConnection sdpWithCandidates reads. */
+export type GatheringPeer = Pick<RTCPeerConnection, 'localDescription' | 'iceGatheringState' | 'addEventListener' | 'removeEventListener'>
+
+/**
+ * pc's local SDP once it holds a candidate or gathering is complete,
+ * waiting at most maxWaitMs (see PeerLink.localSDPWithCandidates); null
+ * without a local description.
+ */
+export async function sdpWithCandidates(pc: GatheringPeer, maxWaitMs: number): Promise<string | null> {
+  const ready = () => !pc.localDescription || /(^|\n)a=candidate:/.test(pc.localDescription.sdp) || pc.iceGatheringState === 'complete'
+  // No gathering state: not a real connection (the engine's test fakes).
+  if (typeof pc.iceGatheringState !== 'string' || ready()) return pc.localDescription?.sdp ?? null
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      pc.removeEventListener('icecandidate', done)
+      pc.removeEventListener('icegatheringstatechange', done)
+      resolve()
+    }
+    const timer = setTimeout(done, maxWaitMs)
+    pc.addEventListener('icecandidate', done)
+    pc.addEventListener('icegatheringstatechange', done)
+  })
+  return pc.localDescription?.sdp ?? null
 }

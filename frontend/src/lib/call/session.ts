@@ -57,6 +57,8 @@ const DEFAULTS = {
 
 /** How long after placing a call an auto-accepted glare call keeps its video choice. */
 const GLARE_MEMORY_MS = 120_000
+/** How long the first answer waits for its first pooled candidate (PeerLink.localSDPWithCandidates); measured ~20 ms after setLocalDescription. */
+const ANSWER_CANDIDATE_WAIT_MS = 40
 
 export class CallSession {
   readonly backend: Backend
@@ -559,6 +561,9 @@ export class CallSession {
   /** The first answer: it travels in the accept. */
   private async sendAnswer(a: Attempt, video: boolean, sdp: string): Promise<string | null> {
     if (!a.id || a.ended) return null
+    const link = a.link ?? a.preparedLink
+    if (link?.pc.localDescription?.type === 'answer') sdp = (await link.localSDPWithCandidates(ANSWER_CANDIDATE_WAIT_MS)) ?? sdp
+    if (a.ended) return null
     let info: CallInfo
     try {
       info = await this.backend.calls.accept(a.id, video, sdp)
