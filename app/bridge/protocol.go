@@ -44,13 +44,15 @@ type Coder interface {
 
 var validCode = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
 
-// codeOf returns the wire code for an error a method returned.
+// codeOf returns the wire code for an error a method returned: a Coder's
+// code, else what errcode.Of reads (a bare errcode.Code among them), so
+// the bridge and the Wails window (errcode.Format) agree on every error.
 func codeOf(err error) Code {
 	var c Coder
 	if errors.As(err, &c) && validCode.MatchString(c.ErrorCode()) {
 		return Code(c.ErrorCode())
 	}
-	return CodeFailed
+	return errcode.Of(err)
 }
 
 // request is one decoded call.

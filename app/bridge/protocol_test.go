@@ -2,8 +2,11 @@ package bridge
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/peerline/peerline/app/errcode"
 )
 
 func TestPeekID(t *testing.T) {
@@ -49,6 +52,23 @@ func TestCodeOf(t *testing.T) {
 	for _, c := range cases {
 		if got := codeOf(c.err); got != c.want {
 			t.Errorf("%s: codeOf = %q, want %q", c.name, got, c.want)
+		}
+	}
+}
+
+// TestCodeOfAgreesWithWails: the bridge reads the code of every errcode
+// error as the Wails window does (errcode.Format uses errcode.Of), a bare
+// Code included.
+func TestCodeOfAgreesWithWails(t *testing.T) {
+	for _, err := range []error{
+		errString("x"),
+		errcode.Busy,
+		fmt.Errorf("call: %w", errcode.Offline),
+		errcode.New(errcode.NoCall, "no such call"),
+		errcode.Wrap(errcode.NotFound, errString("no row")),
+	} {
+		if got, want := codeOf(err), errcode.Of(err); got != want {
+			t.Errorf("%v: bridge code %q, Wails code %q", err, got, want)
 		}
 	}
 }
