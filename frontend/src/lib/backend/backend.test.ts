@@ -3,7 +3,7 @@ import { services } from './backend'
 import { BridgeBackend } from './bridgeBackend'
 import { BridgeError, BridgeTransport, type WebSocketLike } from './bridge'
 import { BackendError } from './errors'
-import { EVENTS } from './events'
+import { EventName } from './events'
 import { detectBackend } from './index'
 import { WailsBackend, inWails } from './wailsBackend'
 
@@ -82,7 +82,7 @@ describe('BridgeBackend', () => {
     await expect(p).resolves.toEqual({ id: 'c1', state: 'calling' })
 
     const got: unknown[] = []
-    const off = b.on(EVENTS.CallSignal, (s) => got.push(s.kind))
+    const off = b.on(EventName.CallSignal, (s) => got.push(s.kind))
     ws.receive({ event: 'call:signal', data: { call: 'c1', kind: 'answer', sdp: 'x' } })
     off()
     ws.receive({ event: 'call:signal', data: { call: 'c1', kind: 'answer', sdp: 'y' } })
@@ -150,7 +150,7 @@ describe('WailsBackend', () => {
     const { listeners } = stubWails()
     const b = new WailsBackend()
     const got: unknown[] = []
-    const off = b.on(EVENTS.PeerOffline, (d) => got.push(d.id))
+    const off = b.on(EventName.PeerOffline, (d) => got.push(d.id))
     listeners.get('peer:offline')!.forEach((cb) => cb({ id: 'p1' }))
     off()
     expect(listeners.get('peer:offline')).toEqual([])

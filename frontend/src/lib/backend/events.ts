@@ -3,7 +3,7 @@
  * app/events/names.go (a Go test parses this object literal: keep it one
  * `Key: 'noun:verb',` per line, same keys and order as the Go constants).
  */
-export const EVENTS = {
+export const EventName = {
   PeerOnline: 'peer:online',
   PeerOffline: 'peer:offline',
   CallState: 'call:state',
@@ -16,5 +16,5 @@ export const EVENTS = {
   DiscoveryStatus: 'discovery:status',
 } as const
 
-/** One of the event names above. */
-export type EventName = (typeof EVENTS)[keyof typeof EVENTS]
+/** One of EventName's values. */
+export type EventName = (typeof EventName)[keyof typeof EventName]

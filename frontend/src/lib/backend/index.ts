@@ -4,7 +4,7 @@
  *
  *   const backend = detectBackend()
  *   const me = await backend.identity.me()
- *   const off = backend.on(EVENTS.PeerOnline, (peer) => ...)
+ *   const off = backend.on(EventName.PeerOnline, (peer) => ...)
  */
 import type { Backend } from './backend'
 import { BridgeBackend } from './bridgeBackend'
@@ -23,7 +23,7 @@ export type {
 } from './backend'
 export { BackendError, type BackendErrorCode } from './errors'
 export { ClientCode, ErrorCode, isClientCode, isErrorCode, type BackendCode } from './codes'
-export { EVENTS, type EventName } from './events'
+export { EventName } from './events'
 export * from './types'
 export { defaultSettings } from './settings'
 export { BridgeBackend } from './bridgeBackend'

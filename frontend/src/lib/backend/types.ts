@@ -303,7 +303,7 @@ export const MediaState = {
 /** One of MediaState's values. */
 export type MediaState = (typeof MediaState)[keyof typeof MediaState]
 
-/** Each event's data, by name (see EVENTS). */
+/** Each event's data, by name (see EventName). */
 export interface EventMap {
   'peer:online': PeerView
   'peer:offline': PeerOffline

@@ -35,7 +35,7 @@
  * ended; the peer connection drives connected ⇄ reconnecting (Go hears of
  * it through Calls.MediaState, and its echo is not needed to move on).
  */
-import { CallDirection, EVENTS, type Backend, type CallInfo, type CallSignal, type IncomingCallEvent } from '../backend'
+import { CallDirection, EventName, type Backend, type CallInfo, type CallSignal, type IncomingCallEvent } from '../backend'
 import type { MediaSource } from '../media'
 import { Attempt, isStale, type AttemptDirection } from './attempt'
 import { CallMedia } from './callmedia'
@@ -106,9 +106,9 @@ export class CallSession {
     this.setPreferredDevices(options.devices ?? {})
     const b = this.backend
     this.offs.push(
-      b.on(EVENTS.CallState, (info) => this.onCallState(info)),
-      b.on(EVENTS.CallIncoming, (ev) => this.onIncoming(ev)),
-      b.on(EVENTS.CallSignal, (sig) => this.onSignal(sig)),
+      b.on(EventName.CallState, (info) => this.onCallState(info)),
+      b.on(EventName.CallIncoming, (ev) => this.onIncoming(ev)),
+      b.on(EventName.CallSignal, (sig) => this.onSignal(sig)),
       b.onConnectionChange((up) => {
         if (up) void this.resync()
       }),

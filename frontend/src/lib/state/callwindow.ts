@@ -10,7 +10,7 @@
  * is calling and that a call is on. Decline, cancel and hang up work from
  * here (they are Go calls, not media). It has no media of its own.
  */
-import { EVENTS, type Backend, type CallInfo, type CallIntent, type IncomingCallEvent } from '../backend'
+import { EventName, type Backend, type CallInfo, type CallIntent, type IncomingCallEvent } from '../backend'
 import { CallError, CallEvent, LIVE_STATES, endError, toCallError, type CallEventHandler, type CallEventMap, type CallState, type MediaFlags } from '../call'
 import { TypedEmitter } from '../emitter'
 import type { CallEngine } from './call.svelte'
@@ -51,8 +51,8 @@ export class CallWindowEngine implements CallEngine {
     this.backend = backend
     this.handoffMs = options.handoffMs ?? 30_000
     this.offs.push(
-      backend.on(EVENTS.CallState, (info) => this.onState(info)),
-      backend.on(EVENTS.CallIncoming, (ev) => this.onIncoming(ev)),
+      backend.on(EventName.CallState, (info) => this.onState(info)),
+      backend.on(EventName.CallIncoming, (ev) => this.onIncoming(ev)),
       backend.onConnectionChange((up) => {
         if (up) void this.sync()
       }),

@@ -1,5 +1,5 @@
 /** The call history: pages of entries, newest first; delete and clear. */
-import { EVENTS, type Backend, type HistoryEntry } from '../backend'
+import { EventName, type Backend, type HistoryEntry } from '../backend'
 import { dayLabel, humanError } from './labels'
 
 /** Entries of one day under its heading. */
@@ -40,7 +40,7 @@ export class HistoryState {
 
   constructor(backend: Backend) {
     this.backend = backend
-    this.off = backend.on(EVENTS.HistoryChanged, (entry) => {
+    this.off = backend.on(EventName.HistoryChanged, (entry) => {
       if (entry && entry.direction === 'incoming' && entry.outcome === 'missed') this.unseenMissed++
       void this.refresh()
     })

@@ -1,5 +1,5 @@
 /** This install's own identity: id, short id, display name. */
-import { EVENTS, type Backend, type Me } from '../backend'
+import { EventName, type Backend, type Me } from '../backend'
 import { humanError } from './labels'
 
 /** Where copied text goes; navigator.clipboard by default. */
@@ -29,7 +29,7 @@ export class MeState {
     this.backend = backend
     this.clipboard = clipboard
     // Settings carry the display name too; keep the two in step.
-    this.off = backend.on(EVENTS.SettingsChanged, (s) => {
+    this.off = backend.on(EventName.SettingsChanged, (s) => {
       if (this.me && s.displayName !== this.me.name) this.me = { ...this.me, name: s.displayName }
     })
   }

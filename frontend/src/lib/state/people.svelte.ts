@@ -3,7 +3,7 @@
  * address-book actions, and identity-changed warnings. Adapts the
  * peer:*, contact:*, identity:* and discovery:* events.
  */
-import { EVENTS, type Backend, type ContactInput, type ContactView, type Diagnosis, type PeerView } from '../backend'
+import { EventName, type Backend, type ContactInput, type ContactView, type Diagnosis, type PeerView } from '../backend'
 import { parseServerURL } from '../serverurl'
 import { compactId, humanError, serverURLProblem } from './labels'
 
@@ -86,15 +86,15 @@ export class PeopleState {
   constructor(backend: Backend) {
     this.backend = backend
     this.offs.push(
-      backend.on(EVENTS.PeerOnline, (peer) => this.upsert(peer)),
-      backend.on(EVENTS.PeerOffline, ({ id }) => this.wentOffline(id)),
-      backend.on(EVENTS.ContactChanged, () => void this.refresh()),
-      backend.on(EVENTS.IdentityChanged, (change) => {
+      backend.on(EventName.PeerOnline, (peer) => this.upsert(peer)),
+      backend.on(EventName.PeerOffline, ({ id }) => this.wentOffline(id)),
+      backend.on(EventName.ContactChanged, () => void this.refresh()),
+      backend.on(EventName.IdentityChanged, (change) => {
         this.newIds = { ...this.newIds, [change.contact.id]: { newId: change.newId, matchedBy: change.matchedBy || 'name' } }
         this.contacts = { ...this.contacts, [change.contact.id]: change.contact }
         void this.refresh()
       }),
-      backend.on(EVENTS.DiscoveryStatus, (d) => (this.diagnosis = d)),
+      backend.on(EventName.DiscoveryStatus, (d) => (this.diagnosis = d)),
     )
   }
 

@@ -3,7 +3,7 @@
  * add a signaling or ICE server. Settings.Put validates; its error comes
  * back in words.
  */
-import { EVENTS, defaultSettings, type Backend, type Settings, type SettingsICEServer, type Theme } from '../backend'
+import { EventName, defaultSettings, type Backend, type Settings, type SettingsICEServer, type Theme } from '../backend'
 
 export { defaultSettings }
 import { canonicalServerURL, parseServerURL } from '../serverurl'
@@ -34,8 +34,8 @@ export class SettingsState {
   constructor(backend: Backend) {
     this.backend = backend
     this.offs.push(
-      backend.on(EVENTS.SettingsChanged, (s) => (this.value = s)),
-      backend.on(EVENTS.DiscoveryStatus, (d) => this.noteInterfaces(d.lan?.interfaces ?? [], d.lan?.missing ?? [])),
+      backend.on(EventName.SettingsChanged, (s) => (this.value = s)),
+      backend.on(EventName.DiscoveryStatus, (d) => this.noteInterfaces(d.lan?.interfaces ?? [], d.lan?.missing ?? [])),
     )
   }
 

@@ -8,7 +8,7 @@
  *
  *   const backend = new FakeBackend()                   // events delivered at once
  *   backend.impl('contacts.add', (input) => ...)
- *   backend.emit(EVENTS.PeerOnline, peer)
+ *   backend.emit(EventName.PeerOnline, peer)
  *   expect(backend.callsTo('contacts.add')).toEqual([[input]])
  *
  * With `queued: true` it behaves like the bridge does: events arrive on a
