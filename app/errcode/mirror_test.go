@@ -4,27 +4,19 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"os"
-	"regexp"
 	"strconv"
 	"testing"
+
+	"github.com/peerline/peerline/internal/tsmirror"
 )
 
 // The frontend mirrors the table once, in frontend/src/lib/backend/codes.ts
 // (the ErrorCode object, one `Key: 'code',` per line). This keeps the two
 // in step: the same names, codes and order as the constants here.
 func TestTypeScriptMirror(t *testing.T) {
-	src, err := os.ReadFile("../../frontend/src/lib/backend/codes.ts")
-	if err != nil {
-		t.Fatalf("read the TypeScript mirror: %v", err)
-	}
-	obj := regexp.MustCompile(`(?s)export const ErrorCode = \{(.*?)\} as const`).FindSubmatch(src)
-	if obj == nil {
-		t.Fatal("codes.ts has no `export const ErrorCode = {...} as const`")
-	}
 	var ts [][2]string
-	for _, m := range regexp.MustCompile(`(?m)^\s*(\w+):\s*'([^']+)',\s*$`).FindAllSubmatch(obj[1], -1) {
-		ts = append(ts, [2]string{string(m[1]), string(m[2])})
+	for _, e := range tsmirror.Object(t, "../../frontend/src/lib/backend/codes.ts", "ErrorCode") {
+		ts = append(ts, [2]string{e.Key, e.Value})
 	}
 	goCodes := constants(t)
 	if len(ts) != len(goCodes) || len(goCodes) != len(All) {

@@ -1,22 +1,17 @@
 package events
 
 import (
-	"os"
-	"regexp"
 	"testing"
+
+	"github.com/peerline/peerline/internal/tsmirror"
 )
 
 // The frontend mirrors the event names once, in
 // frontend/src/lib/backend/events.ts. This keeps the two in step.
 func TestTypeScriptMirror(t *testing.T) {
-	src, err := os.ReadFile("../../frontend/src/lib/backend/events.ts")
-	if err != nil {
-		t.Fatalf("read the TypeScript mirror: %v", err)
-	}
-	re := regexp.MustCompile(`(?m)^\s*(\w+):\s*'([^']+)',\s*$`)
 	var ts []string
-	for _, m := range re.FindAllSubmatch(src, -1) {
-		ts = append(ts, string(m[2]))
+	for _, e := range tsmirror.Object(t, "../../frontend/src/lib/backend/events.ts", "EventName") {
+		ts = append(ts, e.Value)
 	}
 	names := Names()
 	if len(ts) != len(names) {
