@@ -83,10 +83,10 @@ func TestCandidates(t *testing.T) {
 		{name: "loopback where lo is chosen (a test namespace)", view: netView{chosen: []netIface{lo}, local: local}, cfg: Config{HubPort: 47400}, port: 47401,
 			ips: loop, want: []string{"127.0.0.1:47401", "[::1]:47401"}},
 		{name: "off-link addresses are never probed", view: all, cfg: Config{HubPort: 47400}, port: 47401,
-			ips: []netip.Addr{netip.MustParseAddr("8.8.8.8"), netip.MustParseAddr("192.168.2.1"), netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("10.0.0.20")},
+			ips:  []netip.Addr{netip.MustParseAddr("8.8.8.8"), netip.MustParseAddr("192.168.2.1"), netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("10.0.0.20")},
 			want: []string{"10.0.0.20:47401"}},
 		{name: "link-local zones narrowed to the interface the other addresses are on", view: all, cfg: Config{HubPort: 47400}, port: 47401,
-			ips: []netip.Addr{netip.MustParseAddr("10.0.0.20"), netip.MustParseAddr("fe80::20")},
+			ips:  []netip.Addr{netip.MustParseAddr("10.0.0.20"), netip.MustParseAddr("fe80::20")},
 			want: []string{"10.0.0.20:47401", "[fe80::20%wlan0]:47401"}},
 	}...)
 	for _, tc := range tests {
