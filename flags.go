@@ -23,6 +23,7 @@ type flags struct {
 	ringTimeout time.Duration
 	signalURLs  []string
 	noDiscovery bool
+	lanHub      bool
 	interfaces  []string
 	logLevel    slog.Level
 }
@@ -51,7 +52,8 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*flags, error) {
 	fs.IntVar(&f.hubPort, "hub-port", 0, "TCP port of the LAN signaling hub (0: the default 47400, or a free port if taken)")
 	fs.DurationVar(&f.ringTimeout, "ring-timeout", 0, "how long an incoming call rings before it is missed (default: the setting, 45s)")
 	fs.StringVar(&signal, "signal-url", "", "comma-separated signaling server URLs (ws:// or wss://) to use besides those in settings")
-	fs.BoolVar(&f.noDiscovery, "no-discovery", false, "turn LAN discovery (mDNS) off")
+	fs.BoolVar(&f.noDiscovery, "no-discovery", false, "turn LAN discovery (mDNS) off; the LAN hub then does not listen either, unless --lan-hub")
+	fs.BoolVar(&f.lanHub, "lan-hub", false, "keep the LAN hub listening with discovery off, for people who add this machine by address (also a setting)")
 	fs.StringVar(&ifaces, "interfaces", "", "comma-separated network interfaces for LAN discovery (default: the setting, all)")
 	fs.StringVar(&level, "log-level", "info", "log level: debug, info, warn or error (logs go to stderr)")
 	fs.BoolVar(&version, "version", false, "print the version and exit")

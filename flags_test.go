@@ -55,7 +55,7 @@ func TestHelpDocumentsEveryFlag(t *testing.T) {
 	if f != nil || err != nil {
 		t.Fatalf("--help: %v %v", f, err)
 	}
-	for _, flag := range []string{"headless", "data-dir", "name", "ui-addr", "hub-port", "ring-timeout", "signal-url", "no-discovery", "interfaces", "log-level", "version"} {
+	for _, flag := range []string{"headless", "data-dir", "name", "ui-addr", "hub-port", "ring-timeout", "signal-url", "no-discovery", "lan-hub", "interfaces", "log-level", "version"} {
 		if !strings.Contains(out.String(), "--"+flag) {
 			t.Errorf("--help lacks -%s", flag)
 		}

@@ -77,7 +77,7 @@ func run(f *flags, launchedAt time.Time) error {
 	}
 	a, err := app.New(app.Options{
 		DataDir: f.dataDir, Name: f.name, UIAddr: f.uiAddr, HubPort: f.hubPort, RingTimeout: f.ringTimeout,
-		SignalURLs: f.signalURLs, NoDiscovery: f.noDiscovery, Interfaces: f.interfaces, Assets: dist, Logger: logger,
+		SignalURLs: f.signalURLs, NoDiscovery: f.noDiscovery, ListenLAN: f.lanHub, Interfaces: f.interfaces, Assets: dist, Logger: logger,
 		LaunchedAt: launchedAt, OnSecondLaunch: onSecondLaunch,
 	})
 	if errors.Is(err, app.ErrAlreadyRunning) && !f.headless {

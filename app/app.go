@@ -62,8 +62,16 @@ type Options struct {
 	RingTimeout time.Duration
 	// SignalURLs are signaling servers to use besides those in settings.
 	SignalURLs []string
-	// NoDiscovery turns LAN discovery off regardless of settings.
+	// NoDiscovery turns LAN discovery off regardless of settings. The
+	// LAN hub then does not listen either, unless ListenLAN or the
+	// setting ListenLANWithoutDiscovery asks for it.
 	NoDiscovery bool
+	// ListenLAN keeps the LAN hub listening while discovery is off (for
+	// people who add this machine by address), regardless of settings.
+	ListenLAN bool
+	// HubIdleTimeout closes a LAN hub connection idle that long between
+	// HTTP requests. Default DefaultHubIdleTimeout (tests use less).
+	HubIdleTimeout time.Duration
 	// Interfaces overrides the discovery interfaces in settings.
 	Interfaces []string
 	// Assets is the built frontend for the bridge (fs rooted at index.html).
@@ -95,7 +103,7 @@ type App struct {
 	settings store.Settings // as they were at New
 
 	hub      *server.Server
-	hubLn    net.Listener
+	hubLn    net.Listener // nil when the hub does not listen
 	hubHTTP  *http.Server
 	presence *presence.Tracker
 	router   *links.Router
@@ -192,12 +200,18 @@ func (a *App) build() (err error) {
 	if a.hub, err = server.New(server.Config{Identity: a.key, Personal: true, Logger: log.With("part", "hub")}); err != nil {
 		return fmt.Errorf("app: hub: %w", err)
 	}
-	if a.hubLn, err = discovery.ListenHub(opts.HubPort); err != nil {
-		return fmt.Errorf("app: hub: %w", err)
+	// With discovery off, nobody on the LAN learns of the hub unless they
+	// were given this machine's address: listen only when asked to.
+	discover := a.settings.LANDiscovery() && !opts.NoDiscovery
+	var hubPort int
+	if discover || opts.ListenLAN || a.settings.ListenLANWithoutDiscovery {
+		if a.hubLn, err = discovery.ListenHub(opts.HubPort); err != nil {
+			return fmt.Errorf("app: hub: %w", err)
+		}
+		a.hubHTTP = newHubHTTP(a.hub.Handler(), opts.HubIdleTimeout, log)
+		hubPort = a.hubLn.Addr().(*net.TCPAddr).Port
 	}
-	a.hubHTTP = &http.Server{Handler: a.hub.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	hubPort := a.hubLn.Addr().(*net.TCPAddr).Port
-	if a.settings.LANDiscovery() && !opts.NoDiscovery {
+	if discover {
 		ifaces := a.settings.DiscoveryInterfaces
 		if len(opts.Interfaces) > 0 {
 			ifaces = opts.Interfaces
@@ -301,11 +315,15 @@ func (a *App) Events() *events.Bus { return a.bus }
 // (with its token).
 func (a *App) Start() (uiURL string, err error) {
 	ctx := a.ctx
-	a.goRun(func() {
-		if err := a.hubHTTP.Serve(a.hubLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			a.log.Error("app: hub stopped", "err", err)
-		}
-	})
+	hubPort := 0
+	if a.hubLn != nil {
+		hubPort = a.hubLn.Addr().(*net.TCPAddr).Port
+		a.goRun(func() {
+			if err := a.hubHTTP.Serve(a.hubLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				a.log.Error("app: hub stopped", "err", err)
+			}
+		})
+	}
 	a.goRun(func() { a.router.Run(ctx) })
 	if a.disc != nil {
 		// Contacts added by address are probed like discovered peers.
@@ -332,7 +350,7 @@ func (a *App) Start() (uiURL string, err error) {
 	if uiURL, err = a.bridge.Start(ctx); err != nil {
 		return "", fmt.Errorf("app: bridge: %w", err)
 	}
-	a.log.Info("app: started", "peer", a.key.ID().Short(), "hub_port", a.hubLn.Addr().(*net.TCPAddr).Port, "discovery", a.disc != nil)
+	a.log.Info("app: started", "peer", a.key.ID().Short(), "hub_port", hubPort, "discovery", a.disc != nil)
 	return uiURL, nil
 }
 

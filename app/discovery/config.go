@@ -13,8 +13,11 @@ import (
 // Defaults for Config fields left zero. docs/performance.md has the
 // latencies they give.
 const (
-	// DefaultProbeInterval is how often an online peer's hub is probed.
-	DefaultProbeInterval = 250 * time.Millisecond
+	// DefaultProbeInterval is how often an online peer's hub is probed:
+	// a steady, modest rate (two small requests a second on a kept-alive
+	// connection) that still notices a quit within a second. It is also
+	// the first step of the backoff after a failed probe.
+	DefaultProbeInterval = 500 * time.Millisecond
 	// DefaultProbeTimeout bounds one probe. A LAN answers in
 	// milliseconds; a second covers a Wi-Fi station waking from power
 	// save.
@@ -23,10 +26,18 @@ const (
 	// answering (timeouts, unreachable host) before it is offline. A
 	// refused probe makes it offline at once.
 	DefaultOfflineAfter = 5 * time.Second
-	// DefaultOfflineProbeInterval is how often a peer that is offline (or
-	// announced but not yet reachable) is probed, so it comes back on its
-	// own when it answers again.
+	// DefaultOfflineProbeInterval is the shortest wait between probes of
+	// a peer that is offline (or announced but not yet reachable); after
+	// each further failure the wait doubles, up to MaxProbeBackoff.
 	DefaultOfflineProbeInterval = time.Second
+	// DefaultMaxProbeBackoff caps the backoff of an address that keeps
+	// failing: about 25 probes in ForgetAfter, where one probe a second
+	// made 600.
+	DefaultMaxProbeBackoff = 30 * time.Second
+	// DefaultGlobalProbeRate bounds every probe request of an MDNS
+	// together, per second (a token bucket of as many tokens): 32 live
+	// hubs at ProbeInterval, whatever forged announcements ask for.
+	DefaultGlobalProbeRate = 64
 	// DefaultForgetAfter is how long a peer found by mDNS stays known
 	// (offline, still probed) after its last sign of life. Static peers
 	// are never forgotten.
@@ -71,6 +82,12 @@ type Config struct {
 	// OfflineProbeInterval is how often offline peers are probed.
 	// Default DefaultOfflineProbeInterval.
 	OfflineProbeInterval time.Duration
+	// MaxProbeBackoff caps the wait between probes of an address that
+	// keeps failing. Default DefaultMaxProbeBackoff.
+	MaxProbeBackoff time.Duration
+	// GlobalProbeRate bounds all probe requests together, per second.
+	// Default DefaultGlobalProbeRate.
+	GlobalProbeRate float64
 	// ForgetAfter is how long an offline peer found by mDNS stays known.
 	// Default DefaultForgetAfter.
 	ForgetAfter time.Duration
@@ -100,6 +117,10 @@ func (c *Config) withDefaults() (Config, error) {
 	setDefault(&out.ProbeTimeout, DefaultProbeTimeout)
 	setDefault(&out.OfflineAfter, DefaultOfflineAfter)
 	setDefault(&out.OfflineProbeInterval, DefaultOfflineProbeInterval)
+	setDefault(&out.MaxProbeBackoff, DefaultMaxProbeBackoff)
+	if out.GlobalProbeRate == 0 {
+		out.GlobalProbeRate = DefaultGlobalProbeRate
+	}
 	setDefault(&out.ForgetAfter, DefaultForgetAfter)
 	setDefault(&out.RebrowseInterval, DefaultRebrowseInterval)
 	setDefault(&out.InterfacePoll, DefaultInterfacePoll)
@@ -122,8 +143,13 @@ func (c *Config) validate() error {
 	case c.HubPort <= 0 || c.HubPort > 65535:
 		return fmt.Errorf("discovery: config: HubPort %d: %w: want 1-65535", c.HubPort, ErrBadConfig)
 	case c.ProbeInterval < 0 || c.ProbeTimeout < 0 || c.OfflineAfter < 0 ||
-		c.OfflineProbeInterval < 0 || c.ForgetAfter < 0 || c.RebrowseInterval < 0 || c.InterfacePoll < 0:
+		c.OfflineProbeInterval < 0 || c.ForgetAfter < 0 || c.RebrowseInterval < 0 || c.InterfacePoll < 0 ||
+		c.MaxProbeBackoff < 0:
 		return fmt.Errorf("discovery: config: %w: durations must not be negative", ErrBadConfig)
+	case c.GlobalProbeRate < 0:
+		return fmt.Errorf("discovery: config: GlobalProbeRate %v: %w: must not be negative", c.GlobalProbeRate, ErrBadConfig)
+	case c.MaxProbeBackoff < c.OfflineProbeInterval:
+		return fmt.Errorf("discovery: config: MaxProbeBackoff %v: %w: shorter than OfflineProbeInterval %v", c.MaxProbeBackoff, ErrBadConfig, c.OfflineProbeInterval)
 	case c.OfflineAfter < c.ProbeInterval+c.ProbeTimeout:
 		return fmt.Errorf("discovery: config: OfflineAfter %v: %w: must cover at least one probe (ProbeInterval + ProbeTimeout = %v)",
 			c.OfflineAfter, ErrBadConfig, c.ProbeInterval+c.ProbeTimeout)

@@ -40,6 +40,7 @@ func TestConfigDefaults(t *testing.T) {
 		{"ProbeTimeout", c.ProbeTimeout, DefaultProbeTimeout},
 		{"OfflineAfter", c.OfflineAfter, DefaultOfflineAfter},
 		{"OfflineProbeInterval", c.OfflineProbeInterval, DefaultOfflineProbeInterval},
+		{"MaxProbeBackoff", c.MaxProbeBackoff, DefaultMaxProbeBackoff},
 		{"ForgetAfter", c.ForgetAfter, DefaultForgetAfter},
 		{"RebrowseInterval", c.RebrowseInterval, DefaultRebrowseInterval},
 		{"InterfacePoll", c.InterfacePoll, DefaultInterfacePoll},
@@ -48,6 +49,9 @@ func TestConfigDefaults(t *testing.T) {
 		if ch.got != ch.want {
 			t.Errorf("%s = %v, want %v", ch.name, ch.got, ch.want)
 		}
+	}
+	if c.GlobalProbeRate != DefaultGlobalProbeRate {
+		t.Errorf("GlobalProbeRate = %v, want %v", c.GlobalProbeRate, DefaultGlobalProbeRate)
 	}
 	if c.Logger == nil {
 		t.Error("Logger: no default")

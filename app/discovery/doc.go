@@ -46,7 +46,7 @@
 //	                                   the browser probes at once
 //	peer quits                < 1 s    its hub answers 503 (draining) or
 //	                                   refuses: offline on the next probe
-//	                                   (ProbeInterval 250 ms)
+//	                                   (ProbeInterval 500 ms)
 //	peer killed (kill -9)     < 2 s    the kernel closes its sockets: refused
 //	                                   on the next probe
 //	peer's network vanishes   < 10 s   no answers for OfflineAfter (5 s)

@@ -18,8 +18,8 @@ import (
 )
 
 // Liveness: every known peer has one goroutine that probes its hub with
-// GET /healthz, every ProbeInterval while it is online (or was just
-// announced) and every OfflineProbeInterval otherwise.
+// GET /healthz: every ProbeInterval while it answers, and with
+// exponential backoff (and jitter) while it does not.
 //
 // Why an HTTP GET rather than a bare TCP connect: the hub answers /healthz
 // with 503 as soon as it starts shutting down, before its listener closes,
@@ -28,7 +28,7 @@ import (
 // that something listens on the port (after kill -9 and a port reuse,
 // something else might); and the request goes over a kept-alive
 // connection, so a steady-state probe costs one small request and answer,
-// not a TCP handshake and teardown every 250 ms.
+// not a TCP handshake and teardown every probe.
 //
 // The rules:
 //
@@ -42,6 +42,20 @@ import (
 //     last answer (network vanished, machine off). While the usual address
 //     fails, every address is tried at once, so a peer with a second path
 //     (Ethernet and Wi-Fi) stays online.
+//
+// And the bounds (bounds.go), because anyone on the LAN can announce any
+// address:
+//
+//   - each address has one record, shared by every peer naming it: after
+//     an answer it is not probed again for 0.9 ProbeInterval, after the
+//     n-th failure in a row it waits Config.backoff(n) (ProbeInterval,
+//     then OfflineProbeInterval doubling up to MaxProbeBackoff, jittered);
+//     only an answer resets that, not a new announcement or a new peer id;
+//   - an announcement may bring a failing address's next probe forward
+//     only within that address's wake budget (announceWakeBurst, then one
+//     per announceWakeEvery);
+//   - every probe request takes a token from one bucket of
+//     GlobalProbeRate per second.
 type peerState struct {
 	key     string
 	static  bool
@@ -57,7 +71,7 @@ type peerState struct {
 	everOnline bool
 	lastOK     time.Time // last answered probe
 	lastSign   time.Time // last answered probe or mDNS announcement
-	fastUntil  time.Time // probe every ProbeInterval until then
+	firstSeen  time.Time // first announcement (eviction order)
 	probing    bool      // a probe loop runs
 	removed    bool
 	kick       chan struct{} // probe now; capacity 1
@@ -97,11 +111,13 @@ func (st *peerState) wake() {
 
 // setCandidates replaces the addresses (a newer announcement is
 // authoritative), keeping the answering one first if it is still among
-// them. It reports whether the set changed.
-func (st *peerState) setCandidates(cands []netip.AddrPort) bool {
+// them. It reports whether the set changed. Callers hold MDNS.mu.
+func (m *MDNS) setCandidates(st *peerState, cands []netip.AddrPort) bool {
 	if sameSet(st.cands, cands) {
 		return false
 	}
+	m.untrackAddrs(st.cands)
+	m.trackAddrs(cands)
 	st.cands = slices.Clone(cands)
 	if i := slices.Index(st.cands, st.good); i > 0 {
 		moveToFront(st.cands, i)
@@ -130,7 +146,9 @@ func moveToFront(list []netip.AddrPort, i int) {
 }
 
 // probeLoop probes st until ctx ends, the peer is removed, or it is
-// forgotten.
+// forgotten. A round probes only the addresses whose records allow it
+// (see bounds.go); a round where none does probes nothing and only lets
+// time-based rules (offline, forget) apply.
 func (m *MDNS) probeLoop(ctx context.Context, st *peerState) {
 	for {
 		m.mu.Lock()
@@ -138,14 +156,29 @@ func (m *MDNS) probeLoop(ctx context.Context, st *peerState) {
 			m.mu.Unlock()
 			return
 		}
-		good, failing, cands := st.good, st.failing, slices.Clone(st.cands)
+		now := time.Now()
+		var ready []netip.AddrPort
+		useGood := st.good.IsValid() && !st.failing
+		if useGood {
+			ready, _ = m.due([]netip.AddrPort{st.good}, now)
+		} else {
+			ready, _ = m.due(st.cands, now)
+		}
 		m.mu.Unlock()
 
 		var res probeResult
-		if good.IsValid() && !failing {
-			res = m.probeOne(ctx, good)
-		} else {
-			res = m.probeAll(ctx, cands)
+		switch {
+		case len(ready) == 0:
+			res = probeResult{idle: true, err: fmt.Errorf("discovery: probe: %w: backing off", ErrProbeNoAnswer)}
+		case m.bucket.WaitN(ctx, len(ready)) != nil:
+			return // ctx ended
+		case useGood:
+			res = m.probeOne(ctx, ready[0])
+			if !res.addr.IsValid() {
+				res.failed = ready
+			}
+		default:
+			res = m.probeAll(ctx, ready)
 		}
 		if ctx.Err() != nil {
 			return
@@ -171,9 +204,11 @@ func (m *MDNS) probeLoop(ctx context.Context, st *peerState) {
 
 // probeResult is the outcome of one probe round.
 type probeResult struct {
-	addr    netip.AddrPort // the address that answered; invalid if none
-	refused bool           // every address tried refused
-	err     error          // why no address answered
+	addr    netip.AddrPort   // the address that answered; invalid if none
+	refused bool             // every address tried refused
+	err     error            // why no address answered
+	failed  []netip.AddrPort // addresses whose probe failed (not those cut short)
+	idle    bool             // no address was due: nothing was probed
 }
 
 // probeOne probes the address that answered last time.
@@ -209,9 +244,10 @@ func (m *MDNS) probeAll(ctx context.Context, cands []netip.AddrPort) probeResult
 	for range cands {
 		a := <-answers
 		if a.err == nil {
-			res = probeResult{addr: a.addr}
+			res = probeResult{addr: a.addr, failed: res.failed}
 			break
 		}
+		res.failed = append(res.failed, a.addr)
 		if res.err == nil {
 			res.err = a.err
 		}
@@ -233,7 +269,11 @@ func (m *MDNS) apply(st *peerState, res probeResult) (wait time.Duration, keep b
 		return 0, false
 	}
 	now := time.Now()
+	for _, a := range res.failed {
+		m.recordProbe(a, false, now)
+	}
 	if res.addr.IsValid() {
+		m.recordProbe(res.addr, true, now)
 		i := slices.Index(st.cands, res.addr)
 		if i < 0 {
 			return 0, true // the addresses changed meanwhile: probe again now
@@ -242,7 +282,6 @@ func (m *MDNS) apply(st *peerState, res probeResult) (wait time.Duration, keep b
 		moveToFront(st.cands, i)
 		st.good, st.failing = res.addr, false
 		st.lastOK, st.lastSign = now, now
-		st.fastUntil = now.Add(m.cfg.OfflineAfter)
 		switch {
 		case !st.online:
 			st.online, st.everOnline = true, true
@@ -251,28 +290,45 @@ func (m *MDNS) apply(st *peerState, res probeResult) (wait time.Duration, keep b
 		case moved:
 			m.emit(PeerUpdated, st)
 		}
-		return m.cfg.ProbeInterval, true
+		return m.cfg.liveWait(), true
 	}
 
-	st.failing = true
-	if res.refused {
-		st.good = netip.AddrPort{}
+	if !res.idle {
+		st.failing = true
+		if res.refused {
+			st.good = netip.AddrPort{}
+		}
 	}
-	if st.online && (res.refused || now.Sub(st.lastOK) >= m.cfg.OfflineAfter) {
+	if st.online && ((res.refused && !res.idle) || now.Sub(st.lastOK) >= m.cfg.OfflineAfter) {
 		st.online = false
 		m.log.Debug("discovery: offline", "id", st.id.Short(), "name", st.name, "err", res.err)
 		m.emit(PeerOffline, st)
 	}
 	if !st.static && !st.online && now.Sub(st.lastSign) >= m.cfg.ForgetAfter {
-		st.removed = true
-		delete(m.peers, st.key)
 		m.log.Debug("discovery: forgotten", "id", st.id.Short(), "name", st.name)
+		m.forget(st)
 		return 0, false
 	}
-	if st.online || now.Before(st.fastUntil) {
-		return m.cfg.ProbeInterval, true
+	// Next round: when the first address may be probed again, and no
+	// later than the moment an online peer's silence makes it offline.
+	_, earliest := m.due(st.cands, now)
+	if earliest.IsZero() {
+		earliest = now
 	}
-	return m.cfg.OfflineProbeInterval, true
+	if st.online {
+		earliest = minTime(earliest, st.lastOK.Add(m.cfg.OfflineAfter))
+	}
+	if !st.static {
+		earliest = minTime(earliest, st.lastSign.Add(m.cfg.ForgetAfter))
+	}
+	return max(earliest.Sub(now), time.Millisecond), true
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // healthPath is the hub's health endpoint (signaling/server).

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/grandcat/zeroconf"
+	"golang.org/x/time/rate"
 )
 
 // MDNS advertises this peer's hub on the LAN, browses for other peers and
@@ -25,6 +26,7 @@ type MDNS struct {
 	log    *slog.Logger
 	events chan Event
 	probes *http.Client
+	bucket *rate.Limiter // every probe request takes a token (bounds.go)
 	ran    atomic.Bool
 	// kickAdvertise asks the network loop to register again (SetName).
 	kickAdvertise chan struct{}
@@ -35,6 +37,7 @@ type MDNS struct {
 	wg        *sync.WaitGroup // every goroutine Run owns
 	name      string
 	peers     map[string]*peerState
+	addrs     map[netip.AddrPort]*addrState // probe records (bounds.go)
 	queue     []Event
 	queued    chan struct{} // signals the pump; capacity 1
 	view      netView
@@ -56,9 +59,11 @@ func NewMDNS(cfg Config) (*MDNS, error) {
 		log:           c.Logger.With("peer", c.ID.Short()),
 		events:        make(chan Event),
 		probes:        newProbeClient(c.ProbeTimeout),
+		bucket:        newGlobalLimiter(c.GlobalProbeRate),
 		kickAdvertise: make(chan struct{}, 1),
 		name:          c.Name,
 		peers:         make(map[string]*peerState),
+		addrs:         make(map[netip.AddrPort]*addrState),
 		queued:        make(chan struct{}, 1),
 	}, nil
 }
@@ -194,6 +199,9 @@ func (m *MDNS) network(ctx context.Context, wg *sync.WaitGroup) {
 		lastFP, view = fp, v
 		m.mu.Lock()
 		m.view, m.scanned = v, true
+		if changed {
+			m.resetBackoff()
+		}
 		m.mu.Unlock()
 		if changed {
 			m.log.Debug("discovery: interfaces", "chosen", v.names(), "missing", v.missing)
@@ -318,8 +326,18 @@ func (m *MDNS) startBrowse(ctx context.Context, wg *sync.WaitGroup, view netView
 	go func() {
 		defer wg.Done()
 		defer close(b.done)
+		n := 0
 		for e := range entries {
-			m.handleEntry(e)
+			if n++; n == maxEntriesPerBrowse {
+				// zeroconf remembers every instance it reported until
+				// the browse ends: end it (and so the memory); the
+				// network loop starts another at its next poll.
+				m.log.Debug("discovery: browse reported too many services; restarting it", "n", n)
+				cancel()
+			}
+			if n <= maxEntriesPerBrowse {
+				m.handleEntry(e)
+			}
 		}
 	}()
 	if err := res.Browse(bctx, ServiceType, Domain, entries); err != nil {
@@ -384,7 +402,10 @@ func ifaceList(view netView) []net.Interface {
 	return out
 }
 
-// handleEntry takes one service zeroconf reported.
+// handleEntry takes one service zeroconf reported. Everything in it is
+// what some machine on the LAN claims: it is parsed with bounds, only
+// on-link addresses are kept (candidates), and at most maxAddrsPerPeer of
+// them, and the peer table stays within maxAnnouncedPeers.
 func (m *MDNS) handleEntry(e *zeroconf.ServiceEntry) {
 	rec, err := parseTXT(e.Text)
 	if err != nil {
@@ -394,8 +415,12 @@ func (m *MDNS) handleEntry(e *zeroconf.ServiceEntry) {
 	if e.Port <= 0 || e.Port > 65535 {
 		return
 	}
-	ips := make([]netip.Addr, 0, len(e.AddrIPv4)+len(e.AddrIPv6))
+	n := min(len(e.AddrIPv4)+len(e.AddrIPv6), 4*maxAddrsPerPeer)
+	ips := make([]netip.Addr, 0, n)
 	for _, ip := range slices.Concat(e.AddrIPv4, e.AddrIPv6) {
+		if len(ips) == n {
+			break
+		}
 		if a, ok := netip.AddrFromSlice(ip); ok {
 			ips = append(ips, a)
 		}
@@ -412,28 +437,38 @@ func (m *MDNS) handleEntry(e *zeroconf.ServiceEntry) {
 		m.log.Debug("discovery: no usable address", "instance", e.Instance, "addrs", ips)
 		return
 	}
+	if len(cands) > maxAddrsPerPeer {
+		cands = cands[:maxAddrsPerPeer]
+	}
 	now := time.Now()
 	key := "id:" + rec.id.String()
 	st := m.peers[key]
 	if st == nil {
+		if !m.makeRoom() {
+			m.log.Debug("discovery: ignoring service", "instance", e.Instance, "reason", "too many announced peers")
+			return
+		}
 		st = newPeerState(key, false, cands)
 		st.id, st.name, st.version = rec.id, rec.name, rec.version
-		st.lastSign, st.fastUntil = now, now.Add(m.cfg.OfflineAfter)
+		st.lastSign, st.firstSeen = now, now
 		m.peers[key] = st
+		m.trackAddrs(cands)
+		m.announced(cands, now)
 		m.log.Debug("discovery: announced", "id", rec.id.Short(), "name", rec.name, "addrs", cands)
 		m.startProber(st)
 		return
 	}
 	changed := st.name != rec.name || st.version != rec.version
 	st.name, st.version = rec.name, rec.version
-	if st.setCandidates(cands) {
+	if m.setCandidates(st, cands) {
 		changed = true
 	}
-	st.lastSign, st.fastUntil = now, now.Add(m.cfg.OfflineAfter)
+	st.lastSign = now
 	if changed && st.online {
 		m.emit(PeerUpdated, st)
 	}
-	st.wake()
+	m.announced(cands, now)
+	st.wake() // costs no request unless an address is due
 }
 
 // startProber starts st's probe loop if Run is running. Callers hold mu.

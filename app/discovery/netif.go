@@ -30,9 +30,6 @@ type netView struct {
 	chosen  []netIface
 	missing []string            // configured interface names not usable
 	local   map[netip.Addr]bool // every address of every interface, no zone
-	// restricted is set when Config.Interfaces or Config.Subnets narrow
-	// the choice; peers' addresses are then filtered too.
-	restricted bool
 }
 
 // names returns the chosen interfaces' names.
@@ -81,10 +78,7 @@ func scanNetwork(cfg *Config) (netView, error) {
 	if err != nil {
 		return netView{}, fmt.Errorf("discovery: list interfaces: %w", err)
 	}
-	v := netView{
-		local:      make(map[netip.Addr]bool),
-		restricted: len(cfg.Interfaces) > 0 || len(cfg.Subnets) > 0,
-	}
+	v := netView{local: make(map[netip.Addr]bool)}
 	chosenNames := make(map[string]bool)
 	for _, ifi := range all {
 		ni := netIface{Interface: ifi}
@@ -160,26 +154,29 @@ func (v netView) advertised(cfg *Config) []string {
 }
 
 // candidates turns the addresses of a peer's mDNS answer into hub
-// addresses worth probing:
+// addresses worth probing. The answer is a claim anyone on the LAN can
+// make, so only addresses on the link are probed, never an address
+// elsewhere that a forger wants traffic sent to:
 //
+//   - an address must lie in a prefix of a chosen interface (and in
+//     cfg.Subnets when set): zeroconf does not say which interface an
+//     answer came in on (grandcat/zeroconf issue 51), so "on the link" is
+//     on the link of a chosen interface; with one interface chosen that
+//     is exactly the receiving one. Loopback addresses pass only where
+//     the loopback interface itself is chosen (test namespaces), so a
+//     forged 127.0.0.1 never reaches this machine's local services;
 //   - an IPv6 link-local address becomes one candidate per chosen
-//     interface that has IPv6, with that interface as zone: zeroconf does
-//     not say which interface an answer came in on (grandcat/zeroconf
-//     issue 51), so the probe finds out which zone answers;
-//   - when the choice is restricted, other addresses must lie in a subnet
-//     of a chosen interface (and in cfg.Subnets): zeroconf's sockets
-//     receive on every interface whatever it joined, so this is what
-//     keeps peers from other interfaces out;
+//     interface that has IPv6 link-local, with that interface as zone,
+//     narrowed to the interfaces the answer's other addresses are on when
+//     it has any: the probe finds out which zone answers;
 //   - an address of this machine with our own hub port is ourselves (a
 //     peer advertising, say, a Docker bridge address that we have too) and
-//     is dropped, so we never probe our own hub on a peer's behalf;
-//   - loopback addresses are kept only for a peer on this machine (one
-//     that also advertises an address of ours, or nothing but loopback):
-//     from anyone else they would reach whatever listens here.
+//     is dropped, so we never probe our own hub on a peer's behalf.
 //
 // Order: IPv4, then other IPv6, then link-local; duplicates removed.
 func (v netView) candidates(cfg *Config, ips []netip.Addr, port uint16) []netip.AddrPort {
-	var v4, v6, ll []netip.AddrPort
+	var v4, v6 []netip.AddrPort
+	var lls []netip.Addr
 	seen := make(map[netip.AddrPort]bool)
 	add := func(list *[]netip.AddrPort, ap netip.AddrPort) {
 		if !seen[ap] {
@@ -187,18 +184,7 @@ func (v netView) candidates(cfg *Config, ips []netip.Addr, port uint16) []netip.
 			*list = append(*list, ap)
 		}
 	}
-	zones := v.zoneInterfaces()
-	sameHost := true
-	for _, a := range ips {
-		a = a.Unmap().WithZone("")
-		if !a.IsLoopback() {
-			sameHost = false
-		}
-		if !a.IsLoopback() && v.local[a] {
-			sameHost = true
-			break
-		}
-	}
+	var on []string // interfaces the answer's other addresses are on
 	for _, a := range ips {
 		a = a.Unmap().WithZone("")
 		switch {
@@ -206,16 +192,18 @@ func (v netView) candidates(cfg *Config, ips []netip.Addr, port uint16) []netip.
 			continue
 		case v.local[a] && int(port) == cfg.HubPort:
 			continue
-		case a.IsLoopback() && !sameHost:
-			continue
 		case a.Is6() && a.IsLinkLocalUnicast():
-			for _, z := range zones {
-				add(&ll, netip.AddrPortFrom(a.WithZone(z), port))
+			if !slices.Contains(lls, a) {
+				lls = append(lls, a)
 			}
 			continue
 		}
-		if v.restricted && !v.onLink(cfg, a) {
+		ifi, ok := v.onLink(cfg, a)
+		if !ok {
 			continue
+		}
+		if !slices.Contains(on, ifi) {
+			on = append(on, ifi)
 		}
 		if a.Is4() {
 			add(&v4, netip.AddrPortFrom(a, port))
@@ -223,24 +211,31 @@ func (v netView) candidates(cfg *Config, ips []netip.Addr, port uint16) []netip.
 			add(&v6, netip.AddrPortFrom(a, port))
 		}
 	}
+	zones := v.zoneInterfaces()
+	if narrowed := slices.DeleteFunc(slices.Clone(zones), func(z string) bool { return !slices.Contains(on, z) }); len(narrowed) > 0 {
+		zones = narrowed
+	}
+	var ll []netip.AddrPort
+	for _, a := range lls {
+		for _, z := range zones {
+			add(&ll, netip.AddrPortFrom(a.WithZone(z), port))
+		}
+	}
 	return slices.Concat(v4, v6, ll)
 }
 
-// onLink reports whether a lies in a subnet of a chosen interface and in
-// cfg.Subnets when set.
-func (v netView) onLink(cfg *Config, a netip.Addr) bool {
+// onLink reports the chosen interface a lies on (in one of its
+// prefixes), if any, when a is also in cfg.Subnets (if set).
+func (v netView) onLink(cfg *Config, a netip.Addr) (string, bool) {
 	if len(cfg.Subnets) > 0 && !inSubnets(cfg.Subnets, a) {
-		return false
-	}
-	if len(cfg.Interfaces) == 0 {
-		return true
+		return "", false
 	}
 	for _, c := range v.chosen {
 		for _, p := range c.prefixes {
 			if p.Masked().Contains(a) {
-				return true
+				return c.Name, true
 			}
 		}
 	}
-	return false
+	return "", false
 }

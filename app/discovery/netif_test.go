@@ -14,14 +14,16 @@ func TestCandidates(t *testing.T) {
 		prefixes: []netip.Prefix{netip.MustParsePrefix("10.0.0.5/24"), netip.MustParsePrefix("fe80::5/64")}}
 	docker := netIface{Interface: net.Interface{Index: 4, Name: "docker0", Flags: net.FlagUp | net.FlagMulticast},
 		prefixes: []netip.Prefix{netip.MustParsePrefix("172.17.0.1/16")}}
+	lo := netIface{Interface: net.Interface{Index: 1, Name: "lo", Flags: net.FlagUp | net.FlagMulticast | net.FlagLoopback},
+		prefixes: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/8"), netip.MustParsePrefix("::1/128")}}
 	local := map[netip.Addr]bool{}
-	for _, i := range []netIface{eth, wlan, docker} {
+	for _, i := range []netIface{eth, wlan, docker, lo} {
 		for _, p := range i.prefixes {
 			local[p.Addr()] = true
 		}
 	}
 	all := netView{chosen: []netIface{eth, wlan, docker}, local: local}
-	onlyEth := netView{chosen: []netIface{eth}, local: local, restricted: true}
+	onlyEth := netView{chosen: []netIface{eth}, local: local}
 	peerIPs := []netip.Addr{
 		netip.MustParseAddr("192.168.1.20"),
 		netip.MustParseAddr("172.17.0.1"), // the peer's Docker bridge: ours too
@@ -41,13 +43,14 @@ func TestCandidates(t *testing.T) {
 		{
 			name: "all interfaces, peer on another port",
 			view: all, cfg: Config{HubPort: 47400}, port: 47401,
-			want: []string{"192.168.1.20:47401", "172.17.0.1:47401", "10.0.0.20:47401", "[fd00::20]:47401",
+			// fd00::20 is on none of our links: dropped.
+			want: []string{"192.168.1.20:47401", "172.17.0.1:47401", "10.0.0.20:47401",
 				"[fe80::20%eth0]:47401", "[fe80::20%wlan0]:47401"},
 		},
 		{
 			name: "our own address with our port is dropped",
 			view: all, cfg: Config{HubPort: 47400}, port: 47400,
-			want: []string{"192.168.1.20:47400", "10.0.0.20:47400", "[fd00::20]:47400",
+			want: []string{"192.168.1.20:47400", "10.0.0.20:47400",
 				"[fe80::20%eth0]:47400", "[fe80::20%wlan0]:47400"},
 		},
 		{
@@ -57,7 +60,7 @@ func TestCandidates(t *testing.T) {
 		},
 		{
 			name: "subnet filter",
-			view: netView{chosen: []netIface{wlan}, local: local, restricted: true},
+			view: netView{chosen: []netIface{wlan}, local: local},
 			cfg:  Config{HubPort: 47400, Subnets: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}, port: 47401,
 			want: []string{"10.0.0.20:47401", "[fe80::20%wlan0]:47401"},
 		},
@@ -73,10 +76,18 @@ func TestCandidates(t *testing.T) {
 	}{
 		{name: "loopback from a remote peer is dropped", view: all, cfg: Config{HubPort: 47400}, port: 47401,
 			ips: append([]netip.Addr{netip.MustParseAddr("192.168.1.20")}, loop...), want: []string{"192.168.1.20:47401"}},
-		{name: "loopback from a peer on this host is kept", view: all, cfg: Config{HubPort: 47400}, port: 47401,
-			ips: append([]netip.Addr{netip.MustParseAddr("192.168.1.10")}, loop...), want: []string{"192.168.1.10:47401", "127.0.0.1:47401", "[::1]:47401"}},
-		{name: "loopback only is this host", view: all, cfg: Config{HubPort: 47400}, port: 47401,
+		{name: "loopback from a peer on this host is dropped too (lo not chosen)", view: all, cfg: Config{HubPort: 47400}, port: 47401,
+			ips: append([]netip.Addr{netip.MustParseAddr("192.168.1.10")}, loop...), want: []string{"192.168.1.10:47401"}},
+		{name: "loopback only: nothing to probe (a forged 127.0.0.1 never reaches local services)", view: all, cfg: Config{HubPort: 47400}, port: 47401,
+			ips: loop, want: nil},
+		{name: "loopback where lo is chosen (a test namespace)", view: netView{chosen: []netIface{lo}, local: local}, cfg: Config{HubPort: 47400}, port: 47401,
 			ips: loop, want: []string{"127.0.0.1:47401", "[::1]:47401"}},
+		{name: "off-link addresses are never probed", view: all, cfg: Config{HubPort: 47400}, port: 47401,
+			ips:  []netip.Addr{netip.MustParseAddr("8.8.8.8"), netip.MustParseAddr("192.168.2.1"), netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("10.0.0.20")},
+			want: []string{"10.0.0.20:47401"}},
+		{name: "link-local zones narrowed to the interface the other addresses are on", view: all, cfg: Config{HubPort: 47400}, port: 47401,
+			ips:  []netip.Addr{netip.MustParseAddr("10.0.0.20"), netip.MustParseAddr("fe80::20")},
+			want: []string{"10.0.0.20:47401", "[fe80::20%wlan0]:47401"}},
 	}...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

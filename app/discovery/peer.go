@@ -59,6 +59,10 @@ const (
 	// PeerUpdated: an online peer changed its name, version or addresses
 	// (including which address answers).
 	PeerUpdated // "updated"
+	// PeerForgotten: a peer found by mDNS that was online once is no
+	// longer tracked (offline for ForgetAfter), so whoever keeps peers by
+	// id can let it go too (bounded memory under forged announcements).
+	PeerForgotten // "forgotten"
 )
 
 var eventKindNames = [...]string{
@@ -66,6 +70,7 @@ var eventKindNames = [...]string{
 	PeerOnline:       "online",
 	PeerOffline:      "offline",
 	PeerUpdated:      "updated",
+	PeerForgotten:    "forgotten",
 }
 
 // String returns the wire name.

@@ -15,6 +15,7 @@ func TestEventKindNames(t *testing.T) {
 		{PeerOnline, "online"},
 		{PeerOffline, "offline"},
 		{PeerUpdated, "updated"},
+		{PeerForgotten, "forgotten"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.wire, func(t *testing.T) {

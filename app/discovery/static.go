@@ -31,8 +31,9 @@ func (m *MDNS) AddStatic(addr netip.AddrPort) error {
 		return nil
 	}
 	st := newPeerState(key, true, []netip.AddrPort{addr})
-	st.fastUntil = time.Now().Add(m.cfg.OfflineAfter)
+	st.firstSeen = time.Now()
 	m.peers[key] = st
+	m.trackAddrs(st.cands)
 	m.startProber(st)
 	return nil
 }
@@ -51,11 +52,10 @@ func (m *MDNS) RemoveStatic(addr netip.AddrPort) bool {
 	if !ok || !st.static {
 		return false
 	}
-	delete(m.peers, key)
-	st.removed = true
-	close(st.stop)
-	if st.online {
-		st.online = false
+	wasOnline := st.online
+	st.online = false
+	m.forget(st)
+	if wasOnline {
 		m.emit(PeerOffline, st)
 	}
 	return true

@@ -60,14 +60,27 @@ type txtRecord struct {
 // id and v are required; a missing name is "".
 func parseTXT(txt []string) (txtRecord, error) {
 	var rec txtRecord
-	seen := make(map[string]bool, 3)
+	// Only the known keys are remembered: the rest of a TXT record is
+	// whatever its sender put there.
+	var seenID, seenName, seenVersion bool
 	for _, s := range txt {
 		key, val, _ := strings.Cut(unescapeTXT(s), "=")
 		key = strings.ToLower(key)
-		if seen[key] {
+		var seen *bool
+		switch key {
+		case txtID:
+			seen = &seenID
+		case txtName:
+			seen = &seenName
+		case txtVersion:
+			seen = &seenVersion
+		default:
 			continue
 		}
-		seen[key] = true
+		if *seen {
+			continue
+		}
+		*seen = true
 		switch key {
 		case txtID:
 			id, err := identity.Parse(val)

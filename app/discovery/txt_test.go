@@ -119,3 +119,25 @@ func TestInstanceName(t *testing.T) {
 		t.Fatalf("instance name %q", a)
 	}
 }
+
+// FuzzParseTXT feeds parseTXT what any machine on the LAN can put in a
+// TXT record: it must not panic, and what it accepts must be a valid
+// record (an id, a version of at least 1, a clean name within bounds).
+func FuzzParseTXT(f *testing.F) {
+	id := testID(f, 1)
+	f.Add(strings.Join(encodeTXT(id, "Ada"), "\x00"))
+	f.Add("id=" + id.String() + "\x00v=1\x00name=A\\\\d\\195\\169")
+	f.Add("ID=x\x00v=0\x00name=\x00=\x00\\")
+	f.Fuzz(func(t *testing.T, s string) {
+		rec, err := parseTXT(strings.Split(s, "\x00"))
+		if err != nil {
+			if !errors.Is(err, ErrBadTXT) {
+				t.Fatalf("error %v is not ErrBadTXT", err)
+			}
+			return
+		}
+		if rec.id.IsZero() || rec.version < 1 || len(rec.name) > MaxNameBytes || cleanName(rec.name) != rec.name {
+			t.Fatalf("accepted a bad record %+v from %q", rec, s)
+		}
+	})
+}

@@ -76,7 +76,14 @@ func (t *Tracker) FromDiscovery(ctx context.Context, evs <-chan discovery.Event)
 			}
 			t.mu.Lock()
 			before := t.onlineLocked(peer.ID)
-			t.lan[peer.ID] = peer
+			if ev.Kind == discovery.PeerForgotten {
+				// Discovery no longer tracks it: neither do we, so that
+				// forged announcements under ever new ids cannot grow
+				// this map without bound.
+				delete(t.lan, peer.ID)
+			} else {
+				t.lan[peer.ID] = peer
+			}
 			after := t.onlineLocked(peer.ID)
 			t.mu.Unlock()
 			if peer.Online && peer.Name != "" && t.listener != nil {

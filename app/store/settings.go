@@ -55,6 +55,11 @@ type Settings struct {
 	// DisableLANDiscovery turns off mDNS advertise and browse. Default
 	// false: LAN discovery is on (see LANDiscovery).
 	DisableLANDiscovery bool `json:"disableLanDiscovery"`
+	// ListenLANWithoutDiscovery keeps the LAN hub listening while LAN
+	// discovery is off, so that people who added this machine by address
+	// can still call it directly. Default false: with discovery off,
+	// nothing listens on the LAN (see ListenLAN).
+	ListenLANWithoutDiscovery bool `json:"listenLanWithoutDiscovery"`
 	// DiscoveryInterfaces limits LAN discovery to these network
 	// interfaces (by name); empty, the default, means all.
 	DiscoveryInterfaces []string `json:"discoveryInterfaces"`
@@ -102,6 +107,10 @@ func Defaults() Settings {
 // LANDiscovery reports whether LAN discovery is on.
 func (s Settings) LANDiscovery() bool { return !s.DisableLANDiscovery }
 
+// ListenLAN reports whether the LAN hub listens: with discovery on, or
+// when asked to without it.
+func (s Settings) ListenLAN() bool { return s.LANDiscovery() || s.ListenLANWithoutDiscovery }
+
 // RingTimeout returns the ring timeout, applying the default for 0.
 func (s Settings) RingTimeout() time.Duration {
 	if s.RingTimeoutSeconds == 0 {
@@ -118,6 +127,7 @@ func (s Settings) LogValue() slog.Value {
 		slog.Int("signalingServers", len(s.SignalingServers)),
 		slog.Int("iceServers", len(s.ICEServers)),
 		slog.Bool("lanDiscovery", s.LANDiscovery()),
+		slog.Bool("listenLan", s.ListenLAN()),
 		slog.Int("discoveryInterfaces", len(s.DiscoveryInterfaces)),
 		slog.Int("ringTimeoutSeconds", s.RingTimeoutSeconds),
 		slog.String("theme", s.Theme.String()),

@@ -328,3 +328,16 @@ func TestThemeStrings(t *testing.T) {
 		t.Error("MarshalText(Theme(9)) succeeded")
 	}
 }
+
+// TestListenLAN: the hub listens with discovery on, and with it off only
+// when the setting asks.
+func TestListenLAN(t *testing.T) {
+	for _, tc := range []struct {
+		off, ask, want bool
+	}{{false, false, true}, {true, false, false}, {true, true, true}, {false, true, true}} {
+		s := Settings{DisableLANDiscovery: tc.off, ListenLANWithoutDiscovery: tc.ask}
+		if got := s.ListenLAN(); got != tc.want {
+			t.Errorf("%+v: ListenLAN %v, want %v", s, got, tc.want)
+		}
+	}
+}

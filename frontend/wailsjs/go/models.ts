@@ -480,6 +480,7 @@ export namespace store {
 	    signalingServers: SignalingServer[];
 	    iceServers: ICEServer[];
 	    disableLanDiscovery: boolean;
+	    listenLanWithoutDiscovery: boolean;
 	    discoveryInterfaces: string[];
 	    camera: string;
 	    microphone: string;
@@ -497,6 +498,7 @@ export namespace store {
 	        this.signalingServers = this.convertValues(source["signalingServers"], SignalingServer);
 	        this.iceServers = this.convertValues(source["iceServers"], ICEServer);
 	        this.disableLanDiscovery = source["disableLanDiscovery"];
+	        this.listenLanWithoutDiscovery = source["listenLanWithoutDiscovery"];
 	        this.discoveryInterfaces = source["discoveryInterfaces"];
 	        this.camera = source["camera"];
 	        this.microphone = source["microphone"];

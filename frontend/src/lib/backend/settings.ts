@@ -8,6 +8,7 @@ export function defaultSettings(): Settings {
     signalingServers: [],
     iceServers: [],
     disableLanDiscovery: false,
+    listenLanWithoutDiscovery: false,
     discoveryInterfaces: [],
     camera: '',
     microphone: '',

@@ -168,6 +168,8 @@ export interface Settings {
   signalingServers: SignalingServer[]
   iceServers: SettingsICEServer[]
   disableLanDiscovery: boolean
+  /** Keep the LAN hub listening while discovery is off (people who added this machine by address). */
+  listenLanWithoutDiscovery: boolean
   discoveryInterfaces: string[]
   /** Preferred device ids (MediaDeviceInfo.deviceId); "" = system default. */
   camera: string

@@ -10,7 +10,7 @@ import { canonicalServerURL, parseServerURL } from '../serverurl'
 import { humanError, serverURLProblem } from './labels'
 
 /** Fields whose change takes effect only after Peerline restarts. */
-const restartFields: (keyof Settings)[] = ['signalingServers', 'disableLanDiscovery', 'discoveryInterfaces']
+const restartFields: (keyof Settings)[] = ['signalingServers', 'disableLanDiscovery', 'listenLanWithoutDiscovery', 'discoveryInterfaces']
 
 export class SettingsState {
   /** The settings as stored; null until loaded. */
@@ -95,6 +95,11 @@ export class SettingsState {
 
   setLanDiscovery(on: boolean): Promise<string | null> {
     return this.update({ disableLanDiscovery: !on })
+  }
+
+  /** With discovery off: keep accepting direct LAN connections or not. */
+  setListenLan(on: boolean): Promise<string | null> {
+    return this.update({ listenLanWithoutDiscovery: on })
   }
 
   /** [] means every interface. */
