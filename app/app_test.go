@@ -34,7 +34,8 @@ type testApp struct {
 
 func startApp(t *testing.T, name string, signalURLs ...string) *testApp {
 	t.Helper()
-	a, err := New(Options{DataDir: t.TempDir(), Name: name, NoDiscovery: true, SignalURLs: signalURLs,
+	// No mDNS in unit tests, but the hub listens: tests call by address.
+	a, err := New(Options{DataDir: t.TempDir(), Name: name, NoDiscovery: true, ListenLAN: true, SignalURLs: signalURLs,
 		RingTimeout: 3 * time.Second, Logger: testLogger(name)})
 	if err != nil {
 		t.Fatal(err)

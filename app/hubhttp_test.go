@@ -47,6 +47,14 @@ func TestHubListensOnlyWhenAsked(t *testing.T) {
 			if _, err := a.Start(); err != nil {
 				t.Fatal(err)
 			}
+			if tc.listen && a.hubLn == nil {
+				t.Fatal("hub asked to listen, but it has no listener")
+			}
+			if tc.listen {
+				// ListenHub falls back to a free port when another test took
+				// this one meanwhile: dial the port it got.
+				port = a.hubLn.Addr().(*net.TCPAddr).Port
+			}
 			c, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 			if c != nil {
 				c.Close()
