@@ -14,14 +14,23 @@ import (
 	"github.com/peerline/peerline/signaling/identity"
 )
 
-// handshake sends the challenge and checks the answer. On failure it has
+// handshake sends the challenge and checks the answer. binding is the
+// connection's TLS channel binding (nil without TLS). On failure it has
 // already sent the error and queued the close.
-func (c *conn) handshake(audience string) (identity.PeerID, error) {
+//
+// A personal hub's challenge holds only the nonce and the binding type:
+// nothing before authentication says whose hub this is (a web page
+// rebinding DNS to it, or a scanner, learns no peer id). Its clients must
+// sign the id they expect, bound to the TLS session.
+func (c *conn) handshake(audience string, binding []byte) (identity.PeerID, error) {
 	cfg := &c.srv.cfg
 	nonce := signaling.NewNonce()
 	ch := signaling.Challenge{Nonce: nonce, Audience: audience}
-	if cfg.Identity != nil {
-		ch.Peer = cfg.Identity.ID()
+	if cfg.Personal {
+		ch.Audience = ""
+	}
+	if binding != nil {
+		ch.Binding = signaling.BindingTLSExporter
 	}
 	c.extendRead(cfg.AuthTimeout)
 	c.Send(mustEncode(signaling.TypeChallenge, ch))
@@ -54,13 +63,19 @@ func (c *conn) handshake(audience string) (identity.PeerID, error) {
 	if !c.srv.checkToken(a.Token) {
 		return fail(&signaling.Error{Code: signaling.CodeAuthFailed, Message: "access token missing or wrong", Ref: env.ID})
 	}
-	peer, err := signaling.VerifyAuth(a, nonce, audience, cfg.Now())
+	if cfg.Personal && a.Binding == "" {
+		return fail(&signaling.Error{Code: signaling.CodeAuthFailed, Message: "a LAN hub takes only auth bound to TLS (binding tls-exporter)", Ref: env.ID})
+	}
+	peer, err := signaling.VerifyAuth(a, nonce, audience, binding, cfg.Now())
 	if err != nil {
 		return fail(err.(*signaling.Error))
 	}
+	if a.Binding == "" {
+		binding = nil // the proof is bound only if the auth was
+	}
 	c.peer = peer
 	c.hold()
-	if !c.Send(mustEncode(signaling.TypeWelcome, c.srv.welcome(peer, a, audience))) {
+	if !c.Send(mustEncode(signaling.TypeWelcome, c.srv.welcome(peer, a, audience, binding))) {
 		// Failed meanwhile (shutdown): do not announce a dying peer.
 		return identity.PeerID{}, signaling.ErrShuttingDown
 	}
