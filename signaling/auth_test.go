@@ -91,7 +91,11 @@ func TestVerifyListener(t *testing.T) {
 		{"someone else", proof, cn, other.ID(), nil, false},
 		{"other nonce", proof, NewNonce(), listener.ID(), nil, false},
 		{"no proof", nil, cn, listener.ID(), nil, false},
-		{"impostor key", func() *Proof { p := *SignListener(other, cn, aud, client.ID(), nil, "", now); p.Peer = listener.ID(); return &p }(), cn, listener.ID(), nil, false},
+		{"impostor key", func() *Proof {
+			p := *SignListener(other, cn, aud, client.ID(), nil, "", now)
+			p.Peer = listener.ID()
+			return &p
+		}(), cn, listener.ID(), nil, false},
 		{"bound, same session", bound, cn, listener.ID(), bindA, true},
 		{"bound, another session (a relay)", bound, cn, listener.ID(), bindB, false},
 		{"unbound proof where binding is required", proof, cn, listener.ID(), bindA, false},

@@ -65,6 +65,10 @@ type Auth struct {
 	// Binding is BindingTLSExporter when Sig also covers the TLS channel
 	// binding of this connection (see AuthMessage); "" otherwise.
 	Binding string `json:"binding,omitempty"`
+	// Probe asks the listener to prove itself in welcome and then close
+	// the connection without attaching it (a LAN liveness proof): it
+	// never replaces the client's real link.
+	Probe bool `json:"probe,omitempty"`
 }
 
 func (a *Auth) validate() error {

@@ -37,6 +37,10 @@ type DialConfig struct {
 	// signatures are the authentication. Default: any server whose
 	// audience matches URL, with the certificate checked as usual.
 	ExpectPeer identity.PeerID
+	// Probe makes this a proof only: the listener proves its key in
+	// welcome, then closes without attaching the connection, so it never
+	// replaces a link the client already has. Default false.
+	Probe bool
 	// Header is sent with the upgrade request (e.g. Origin).
 	Header http.Header
 	// Dialer dials the WebSocket. Default: a dialer with a 10 s handshake
@@ -176,6 +180,7 @@ func (c *Conn) handshake(ctx context.Context, cfg DialConfig, now func() time.Ti
 	}
 	clientNonce := NewNonce()
 	auth := SignAuth(cfg.Identity, ch, audience, now(), clientNonce, cfg.Token, binding)
+	auth.Probe = cfg.Probe
 	out, err := New(TypeAuth, auth)
 	if err != nil {
 		return err

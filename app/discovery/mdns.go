@@ -35,6 +35,7 @@ type MDNS struct {
 	wg        *sync.WaitGroup // every goroutine Run owns
 	name      string
 	peers     map[string]*peerState
+	proofs    map[netip.AddrPort]proof // see proof.go
 	queue     []Event
 	queued    chan struct{} // signals the pump; capacity 1
 	view      netView
@@ -51,16 +52,18 @@ func NewMDNS(cfg Config) (*MDNS, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &MDNS{
+	m := &MDNS{
 		cfg:           c,
 		log:           c.Logger.With("peer", c.ID.Short()),
 		events:        make(chan Event),
-		probes:        newProbeClient(c.ProbeTimeout),
 		kickAdvertise: make(chan struct{}, 1),
 		name:          c.Name,
 		peers:         make(map[string]*peerState),
+		proofs:        make(map[netip.AddrPort]proof),
 		queued:        make(chan struct{}, 1),
-	}, nil
+	}
+	m.probes = newProbeClient(c.ProbeTimeout, m.dialProbeTLS)
+	return m, nil
 }
 
 // Events returns the channel of peer changes. Events for one peer arrive
@@ -78,7 +81,7 @@ func (m *MDNS) Peers() []Peer {
 	out := make([]Peer, 0, len(m.peers))
 	for _, st := range m.peers {
 		if st.everOnline || st.static {
-			out = append(out, st.view())
+			out = append(out, m.viewOf(st))
 		}
 	}
 	m.mu.Unlock()
@@ -417,15 +420,26 @@ func (m *MDNS) handleEntry(e *zeroconf.ServiceEntry) {
 	st := m.peers[key]
 	if st == nil {
 		st = newPeerState(key, false, cands)
-		st.id, st.name, st.version = rec.id, rec.name, rec.version
+		st.id, st.announced, st.version = rec.id, rec.name, rec.version
+		if m.cfg.Identity == nil {
+			st.name = rec.name // proofs off: the announcement is all we have
+		}
 		st.lastSign, st.fastUntil = now, now.Add(m.cfg.OfflineAfter)
 		m.peers[key] = st
 		m.log.Debug("discovery: announced", "id", rec.id.Short(), "name", rec.name, "addrs", cands)
 		m.startProber(st)
 		return
 	}
-	changed := st.name != rec.name || st.version != rec.version
-	st.name, st.version = rec.name, rec.version
+	changed := st.version != rec.version
+	st.announced, st.version = rec.name, rec.version
+	if m.cfg.Identity == nil {
+		changed = changed || st.name != rec.name
+		st.name = rec.name
+	} else {
+		// Only a refusal removes a proven address; the name waits for
+		// the proof the wake below asks for (needsProof).
+		cands = m.keepProven(st.id, st.cands, cands)
+	}
 	if st.setCandidates(cands) {
 		changed = true
 	}
@@ -451,7 +465,7 @@ func (m *MDNS) startProber(st *peerState) {
 
 // emit queues an event with st's current state. Callers hold mu.
 func (m *MDNS) emit(kind EventKind, st *peerState) {
-	m.queue = append(m.queue, Event{Kind: kind, Peer: st.view()})
+	m.queue = append(m.queue, Event{Kind: kind, Peer: m.viewOf(st)})
 	select {
 	case m.queued <- struct{}{}:
 	default:

@@ -192,9 +192,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// client's session is with the proxy, and nothing binds.
 		binding, _ = signaling.TLSBinding(r.TLS)
 	}
-	peer, err := c.handshake(s.audience(r), binding)
+	peer, probe, err := c.handshake(s.audience(r), binding)
 	if err != nil {
 		s.cfg.Logger.Info("signal: handshake refused", "ip", ip, "err", err)
+		c.finish()
+		return
+	}
+	if probe {
 		c.finish()
 		return
 	}
