@@ -87,7 +87,13 @@ func (r *Raw) Binding() []byte {
 // Authed dials and authenticates as kp, failing unless welcomed.
 func Authed(t testing.TB, url string, kp *identity.KeyPair) *Raw {
 	t.Helper()
-	r, env := RawAuth(t, url, kp, nil)
+	return AuthedTo(t, url, "", kp)
+}
+
+// AuthedTo is Authed signing audience (a personal hub's peer id).
+func AuthedTo(t testing.TB, url, audience string, kp *identity.KeyPair) *Raw {
+	t.Helper()
+	r, env := RawAuthTo(t, url, audience, kp, nil)
 	if env.Type != signaling.TypeWelcome {
 		t.Fatalf("signalingtest: want welcome, got %s %s", env.Type, env.Body)
 	}
