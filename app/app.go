@@ -11,6 +11,7 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -197,7 +198,19 @@ func (a *App) build() (err error) {
 	}
 
 	// The LAN hub: a personal signaling server others dial to reach us.
-	if a.hub, err = server.New(server.Config{Identity: a.key, Personal: true, Logger: log.With("part", "hub")}); err != nil {
+	// It names its owner only inside the proven, TLS-bound handshake
+	// (docs/security/lan-link.md).
+	hubName := func() string {
+		if set, err := a.store.Settings(ctx); err == nil && set.DisplayName != "" {
+			return set.DisplayName
+		}
+		return name
+	}
+	if a.hub, err = server.New(server.Config{Identity: a.key, Personal: true, Name: hubName, Logger: log.With("part", "hub")}); err != nil {
+		return fmt.Errorf("app: hub: %w", err)
+	}
+	hubTLS, err := server.EphemeralTLS()
+	if err != nil {
 		return fmt.Errorf("app: hub: %w", err)
 	}
 	// With discovery off, nobody on the LAN learns of the hub unless they
@@ -208,8 +221,10 @@ func (a *App) build() (err error) {
 		if a.hubLn, err = discovery.ListenHub(opts.HubPort); err != nil {
 			return fmt.Errorf("app: hub: %w", err)
 		}
-		a.hubHTTP = newHubHTTP(a.hub.Handler(), opts.HubIdleTimeout, log)
 		hubPort = a.hubLn.Addr().(*net.TCPAddr).Port
+		a.hubLn = tls.NewListener(a.hubLn, hubTLS)
+		guarded := discovery.GuardHub(a.hub.Handler(), discovery.HubGuardConfig{ID: a.key.ID(), Port: hubPort})
+		a.hubHTTP = newHubHTTP(guarded, opts.HubIdleTimeout, log)
 	}
 	if discover {
 		ifaces := a.settings.DiscoveryInterfaces
@@ -217,7 +232,7 @@ func (a *App) build() (err error) {
 			ifaces = opts.Interfaces
 		}
 		if a.disc, err = discovery.NewMDNS(discovery.Config{ID: a.key.ID(), HubPort: hubPort, Name: name,
-			Interfaces: ifaces, Logger: log.With("part", "discovery")}); err != nil {
+			Interfaces: ifaces, Identity: a.key, Logger: log.With("part", "discovery")}); err != nil {
 			return fmt.Errorf("app: discovery: %w", err)
 		}
 	}

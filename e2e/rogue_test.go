@@ -38,7 +38,7 @@ func TestRogueInvites(t *testing.T) {
 	other, _ := identity.Generate()
 
 	// M dials B's hub from A's machine, and authenticates as itself.
-	url := "ws://" + net.JoinHostPort(lan.Hosts[1].Addr.String(), strconv.Itoa(b.Me().HubPort)) + signaling.Path
+	url := "wss://" + net.JoinHostPort(lan.Hosts[1].Addr.String(), strconv.Itoa(b.Me().HubPort)) + signaling.Path
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	conn, err := signaling.Dial(ctx, signaling.DialConfig{

@@ -27,6 +27,10 @@ const (
 	domainAuth     = "peerline/v1/auth"
 	domainListener = "peerline/v1/listener"
 	domainSDP      = "peerline/v1/sdp"
+	// The bound variants (see binding.go) have their own domains, so a
+	// bound signature never verifies as an unbound one or back.
+	domainAuthBound     = "peerline/v1/auth+tls-exporter"
+	domainListenerBound = "peerline/v1/listener+tls-exporter"
 )
 
 // signedMessage frames fields unambiguously: the domain, then each field
@@ -54,44 +58,71 @@ func NewNonce() []byte {
 	return b
 }
 
-// AuthMessage is the byte string a client signs in Auth.
-func AuthMessage(nonce []byte, audience string, timeMs int64, peer identity.PeerID, key []byte) []byte {
+// AuthMessage is the byte string a client signs in Auth. binding is the
+// connection's TLS channel binding (TLSBinding) for a bound auth, nil for
+// an unbound one.
+func AuthMessage(nonce []byte, audience string, timeMs int64, peer identity.PeerID, key, binding []byte) []byte {
+	if binding != nil {
+		return signedMessage(domainAuthBound, nonce, []byte(audience),
+			[]byte(strconv.FormatInt(timeMs, 10)), []byte(peer.String()), key, binding)
+	}
 	return signedMessage(domainAuth, nonce, []byte(audience),
 		[]byte(strconv.FormatInt(timeMs, 10)), []byte(peer.String()), key)
 }
 
-// SignAuth answers challenge ch as s. clientNonce, when non-nil, asks the
-// listener to prove its key too.
-func SignAuth(s Signer, ch Challenge, now time.Time, clientNonce []byte, token string) Auth {
+// SignAuth answers challenge ch as s, for audience (the challenge's, or
+// on the LAN the peer id the client means to reach). clientNonce, when
+// non-nil, asks the listener to prove its key too. binding, when non-nil,
+// is the connection's TLS channel binding: the auth is then bound to it.
+func SignAuth(s Signer, ch Challenge, audience string, now time.Time, clientNonce []byte, token string, binding []byte) Auth {
 	a := Auth{
 		Peer:      s.ID(),
 		Key:       s.Public(),
 		Time:      now.UnixMilli(),
 		Nonce:     ch.Nonce,
-		Audience:  ch.Audience,
+		Audience:  audience,
 		Challenge: clientNonce,
 		Token:     token,
 	}
-	a.Sig = s.Sign(AuthMessage(a.Nonce, a.Audience, a.Time, a.Peer, a.Key))
+	if binding != nil {
+		a.Binding = BindingTLSExporter
+	}
+	a.Sig = s.Sign(AuthMessage(a.Nonce, a.Audience, a.Time, a.Peer, a.Key, binding))
 	return a
 }
 
 // VerifyAuth checks a client's Auth against the nonce and audience the
-// listener sent, at time now. It returns the authenticated peer id. Every
-// failure wraps ErrAuthFailed; the message says which check failed but
-// never echoes secrets.
-func VerifyAuth(a Auth, sentNonce []byte, audience string, now time.Time) (identity.PeerID, error) {
+// listener sent, at time now. binding is the listener's TLS channel
+// binding of this connection (nil without TLS): an auth that says it is
+// bound is checked against it; an unbound one is checked as such, and the
+// caller decides whether it may be unbound (Auth.Binding == ""). It
+// returns the authenticated peer id. Every failure wraps ErrAuthFailed;
+// the message says which check failed but never echoes secrets, nor the
+// listener's own audience (a LAN hub's peer id is not told to a client
+// that does not already know it).
+func VerifyAuth(a Auth, sentNonce []byte, audience string, binding []byte, now time.Time) (identity.PeerID, error) {
 	fail := func(why string) (identity.PeerID, error) {
 		return identity.PeerID{}, &Error{Code: CodeAuthFailed, Message: why}
 	}
 	if err := a.validate(); err != nil {
 		return fail(err.Error())
 	}
+	var bound []byte
+	switch a.Binding {
+	case "":
+	case BindingTLSExporter:
+		if binding == nil {
+			return fail("auth is bound to TLS but this connection has none (a proxy in between?)")
+		}
+		bound = binding
+	default:
+		return fail(fmt.Sprintf("unknown channel binding %.32q", a.Binding))
+	}
 	if subtle.ConstantTimeCompare(a.Nonce, sentNonce) != 1 {
 		return fail("nonce does not match this connection's challenge (replayed?)")
 	}
 	if a.Audience != audience {
-		return fail(fmt.Sprintf("signed for audience %.128q, this server is %q", a.Audience, audience))
+		return fail(fmt.Sprintf("signed for audience %.128q, which is not this listener", a.Audience))
 	}
 	skew := now.Sub(time.UnixMilli(a.Time))
 	if skew > MaxClockSkew || skew < -MaxClockSkew {
@@ -100,29 +131,46 @@ func VerifyAuth(a Auth, sentNonce []byte, audience string, now time.Time) (ident
 	if !identity.IDFromKey(a.Key).Equal(a.Peer) {
 		return fail("peer id is not the id of the key")
 	}
-	if !identity.Verify(a.Key, AuthMessage(a.Nonce, a.Audience, a.Time, a.Peer, a.Key), a.Sig) {
+	if !identity.Verify(a.Key, AuthMessage(a.Nonce, a.Audience, a.Time, a.Peer, a.Key, bound), a.Sig) {
+		if bound != nil {
+			return fail("bad signature (or a relay in between: the TLS binding differs)")
+		}
 		return fail("bad signature")
 	}
 	return a.Peer, nil
 }
 
 // ListenerMessage is the byte string a listener signs to prove its key to
-// the dialer.
-func ListenerMessage(clientNonce []byte, audience string, timeMs int64, listener, client identity.PeerID) []byte {
+// the dialer. binding non-nil makes the bound variant, which also covers
+// the TLS channel binding and the listener's display name.
+func ListenerMessage(clientNonce []byte, audience string, timeMs int64, listener, client identity.PeerID, binding []byte, name string) []byte {
+	if binding != nil {
+		return signedMessage(domainListenerBound, clientNonce, []byte(audience),
+			[]byte(strconv.FormatInt(timeMs, 10)), []byte(listener.String()), []byte(client.String()), binding, []byte(name))
+	}
 	return signedMessage(domainListener, clientNonce, []byte(audience),
 		[]byte(strconv.FormatInt(timeMs, 10)), []byte(listener.String()), []byte(client.String()))
 }
 
-// SignListener proves the listener's key over the client's nonce.
-func SignListener(s Signer, clientNonce []byte, audience string, client identity.PeerID, now time.Time) *Proof {
+// SignListener proves the listener's key over the client's nonce. With a
+// binding (the client's auth was bound) the proof is bound too and
+// carries name, the listener's display name; without one, name is
+// dropped (an unbound proof could be replayed with another name).
+func SignListener(s Signer, clientNonce []byte, audience string, client identity.PeerID, binding []byte, name string, now time.Time) *Proof {
 	p := &Proof{Peer: s.ID(), Key: s.Public(), Time: now.UnixMilli()}
-	p.Sig = s.Sign(ListenerMessage(clientNonce, audience, p.Time, p.Peer, client))
+	if binding == nil {
+		name = ""
+	}
+	p.Name = name
+	p.Sig = s.Sign(ListenerMessage(clientNonce, audience, p.Time, p.Peer, client, binding, p.Name))
 	return p
 }
 
 // VerifyListener checks a listener's proof. want, when not zero, is the
-// peer the client meant to reach (from mDNS or a pinned contact).
-func VerifyListener(p *Proof, clientNonce []byte, audience string, client, want identity.PeerID, now time.Time) error {
+// peer the client meant to reach (from mDNS or a pinned contact). binding
+// is the client's TLS channel binding when its auth was bound (then the
+// proof must be bound to the same session), else nil.
+func VerifyListener(p *Proof, clientNonce []byte, audience string, client, want identity.PeerID, binding []byte, now time.Time) error {
 	fail := func(why string) error { return &Error{Code: CodeAuthFailed, Message: "listener: " + why} }
 	if p == nil {
 		return fail("no proof of key")
@@ -137,7 +185,16 @@ func VerifyListener(p *Proof, clientNonce []byte, audience string, client, want 
 	if skew > MaxClockSkew || skew < -MaxClockSkew {
 		return fail("timestamp out of range: check the clock")
 	}
-	if !identity.Verify(p.Key, ListenerMessage(clientNonce, audience, p.Time, p.Peer, client), p.Sig) {
+	if binding == nil && p.Name != "" {
+		return fail("an unbound proof carries a name")
+	}
+	if len(p.Name) > MaxProofName {
+		return fail("name too long")
+	}
+	if !identity.Verify(p.Key, ListenerMessage(clientNonce, audience, p.Time, p.Peer, client, binding, p.Name), p.Sig) {
+		if binding != nil {
+			return fail("bad signature (or a relay in between: the TLS binding differs)")
+		}
 		return fail("bad signature")
 	}
 	return nil

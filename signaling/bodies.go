@@ -15,20 +15,29 @@ import (
 type Challenge struct {
 	// Nonce is NonceSize fresh random bytes the client must sign.
 	Nonce []byte `json:"nonce"`
-	// Audience names the server: its public URL, or for a LAN hub the
-	// listener's peer id. The client signs it, so a signature made for one
-	// server is useless at another.
-	Audience string `json:"audience"`
-	// Peer is the listener's own id when it can prove its key (LAN hubs).
+	// Audience names the server: its public URL. A LAN hub (personal
+	// hub) leaves it empty, so nothing before authentication says whose
+	// hub it is; the client signs the peer id it means to reach instead.
+	// The client signs the audience, so a signature made for one server
+	// is useless at another.
+	Audience string `json:"audience,omitempty"`
+	// Peer was the listener's own id (LAN hubs before channel binding).
+	// Listeners no longer send it; clients ignore it.
 	Peer identity.PeerID `json:"peer,omitzero"`
+	// Binding is BindingTLSExporter when the listener terminates TLS
+	// itself and checks auth bound to it; "" otherwise.
+	Binding string `json:"binding,omitempty"`
 }
 
 func (c *Challenge) validate() error {
 	if len(c.Nonce) != NonceSize {
 		return fmt.Errorf("nonce: want %d bytes", NonceSize)
 	}
-	if c.Audience == "" || len(c.Audience) > 512 {
-		return errors.New("audience: want 1 to 512 characters")
+	if len(c.Audience) > 512 {
+		return errors.New("audience: want at most 512 characters")
+	}
+	if len(c.Binding) > 32 {
+		return errors.New("binding: want at most 32 characters")
 	}
 	return nil
 }
@@ -53,6 +62,13 @@ type Auth struct {
 	Challenge []byte `json:"challenge,omitempty"`
 	// Token is the server's access token, when it requires one.
 	Token string `json:"token,omitempty"`
+	// Binding is BindingTLSExporter when Sig also covers the TLS channel
+	// binding of this connection (see AuthMessage); "" otherwise.
+	Binding string `json:"binding,omitempty"`
+	// Probe asks the listener to prove itself in welcome and then close
+	// the connection without attaching it (a LAN liveness proof): it
+	// never replaces the client's real link.
+	Probe bool `json:"probe,omitempty"`
 }
 
 func (a *Auth) validate() error {
@@ -81,7 +97,14 @@ type Proof struct {
 	Key  []byte          `json:"key"`
 	Time int64           `json:"time"`
 	Sig  []byte          `json:"sig"`
+	// Name is the listener's display name, signed in a bound proof only
+	// (at most MaxProofName bytes). It is what a LAN peer is called once
+	// it has proven its key; an mDNS announcement's name is only a hint.
+	Name string `json:"name,omitempty"`
 }
+
+// MaxProofName is the longest Proof.Name accepted, in bytes.
+const MaxProofName = 256
 
 // ICEServer is one STUN or TURN server, in the shape of the browser's
 // RTCIceServer so the UI can pass it through.

@@ -172,9 +172,13 @@ func TestClientBacksOffWhileServerIsDown(t *testing.T) {
 
 func TestDialMutualAuthOnLAN(t *testing.T) {
 	listener := signalingtest.Key(t)
-	srv := signalingtest.Serve(t, server.Config{Identity: listener, Audience: listener.ID().String()})
+	srv := signalingtest.ServeTLS(t, server.Config{Identity: listener, Personal: true})
 	ctx := context.Background()
 	me := signalingtest.Key(t)
+	plain := signalingtest.Serve(t, server.Config{Identity: listener, Personal: true})
+	if _, err := signaling.Dial(ctx, signaling.DialConfig{URL: plain.URL, Identity: me, ExpectPeer: listener.ID()}); !errors.Is(err, signaling.ErrLANNeedsTLS) {
+		t.Fatalf("a LAN dial over ws://: err = %v, want ErrLANNeedsTLS", err)
+	}
 
 	c, err := signaling.Dial(ctx, signaling.DialConfig{URL: srv.URL, Identity: me, ExpectPeer: listener.ID()})
 	if err != nil {
@@ -188,7 +192,7 @@ func TestDialMutualAuthOnLAN(t *testing.T) {
 	}
 
 	// A listener that claims the right id but cannot prove the key.
-	liar := signalingtest.Serve(t, server.Config{Audience: listener.ID().String()})
+	liar := signalingtest.ServeTLS(t, server.Config{Audience: listener.ID().String()})
 	if _, err := signaling.Dial(ctx, signaling.DialConfig{URL: liar.URL, Identity: me, ExpectPeer: listener.ID()}); !errors.Is(err, signaling.ErrAuthFailed) {
 		t.Fatalf("listener without the key: err = %v, want auth_failed", err)
 	}

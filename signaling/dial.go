@@ -2,10 +2,12 @@ package signaling
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
@@ -28,10 +30,17 @@ type DialConfig struct {
 	// Token is the server's access token, if it needs one.
 	Token string
 	// ExpectPeer, when set, is the listener the caller means to reach (a
-	// LAN peer): the listener must prove this key, and the challenge's
-	// audience must be its id. Default: any server whose audience matches
-	// URL.
+	// LAN peer): URL must be wss://, the client signs this id as the
+	// audience, and both signatures are bound to the TLS session (the
+	// listener must prove this key over it). The listener's certificate
+	// is not checked: it is ephemeral and self-signed, and the bound
+	// signatures are the authentication. Default: any server whose
+	// audience matches URL, with the certificate checked as usual.
 	ExpectPeer identity.PeerID
+	// Probe makes this a proof only: the listener proves its key in
+	// welcome, then closes without attaching the connection, so it never
+	// replaces a link the client already has. Default false.
+	Probe bool
 	// Header is sent with the upgrade request (e.g. Origin).
 	Header http.Header
 	// Dialer dials the WebSocket. Default: a dialer with a 10 s handshake
@@ -49,6 +58,7 @@ var defaultDialer = &websocket.Dialer{HandshakeTimeout: 10 * time.Second, ReadBu
 // for concurrent use; Recv must be called from one goroutine.
 type Conn struct {
 	ws          *websocket.Conn
+	tls         *tls.ConnectionState // nil over ws://
 	welcome     Welcome
 	readTimeout time.Duration
 	wmu         sync.Mutex
@@ -69,6 +79,12 @@ func Dial(ctx context.Context, cfg DialConfig) (*Conn, error) {
 	if d == nil {
 		d = defaultDialer
 	}
+	if !cfg.ExpectPeer.IsZero() {
+		if u, err := url.Parse(cfg.URL); err != nil || u.Scheme != "wss" {
+			return nil, fmt.Errorf("signaling: dial %s: %w", cfg.URL, ErrLANNeedsTLS)
+		}
+		d = lanDialer(d)
+	}
 	ws, resp, err := d.DialContext(ctx, cfg.URL, cfg.Header)
 	if err != nil {
 		if resp != nil {
@@ -81,6 +97,10 @@ func Dial(ctx context.Context, cfg DialConfig) (*Conn, error) {
 	// is an attack on our memory.
 	ws.SetReadLimit(DefaultMaxMessageBytes + 1024)
 	c := &Conn{ws: ws, readTimeout: cfg.ReadTimeout}
+	if tc, ok := ws.NetConn().(*tls.Conn); ok {
+		cs := tc.ConnectionState()
+		c.tls = &cs
+	}
 	if c.readTimeout == 0 {
 		c.readTimeout = DefaultReadTimeout
 	}
@@ -128,15 +148,39 @@ func (c *Conn) handshake(ctx context.Context, cfg DialConfig, now func() time.Ti
 	if err := env.DecodeBody(&ch); err != nil {
 		return err
 	}
+	audience := ch.Audience
+	var binding []byte
 	if !cfg.ExpectPeer.IsZero() {
-		if ch.Audience != cfg.ExpectPeer.String() {
+		// A LAN hub says nothing about itself before we authenticate: we
+		// sign the id we mean to reach, bound to this TLS session, and
+		// the hub proves that key over the same session in welcome.
+		if ch.Audience != "" && ch.Audience != cfg.ExpectPeer.String() {
 			return &Error{Code: CodeAuthFailed, Message: "listener is " + shortText(ch.Audience) + ", expected " + cfg.ExpectPeer.Short()}
 		}
-	} else if !SameEndpoint(ch.Audience, cfg.URL) {
-		return &Error{Code: CodeAuthFailed, Message: fmt.Sprintf("server calls itself %.128q but %q was dialed", ch.Audience, cfg.URL)}
+		audience = cfg.ExpectPeer.String()
+		if ch.Binding != BindingTLSExporter {
+			return &Error{Code: CodeAuthFailed, Message: "listener does not bind auth to TLS (an old or rogue hub, or a relay)"}
+		}
+		b, err := TLSBinding(c.tls)
+		if err != nil {
+			return &Error{Code: CodeAuthFailed, Message: err.Error()}
+		}
+		binding = b
+	} else {
+		if !SameEndpoint(ch.Audience, cfg.URL) {
+			return &Error{Code: CodeAuthFailed, Message: fmt.Sprintf("server calls itself %.128q but %q was dialed", ch.Audience, cfg.URL)}
+		}
+		if ch.Binding == BindingTLSExporter {
+			// The server terminates TLS itself: bind, so a signature
+			// cannot be relayed into another session. Behind a TLS
+			// proxy the server does not ask, and certificates alone
+			// authenticate it.
+			binding, _ = TLSBinding(c.tls)
+		}
 	}
 	clientNonce := NewNonce()
-	auth := SignAuth(cfg.Identity, ch, now(), clientNonce, cfg.Token)
+	auth := SignAuth(cfg.Identity, ch, audience, now(), clientNonce, cfg.Token, binding)
+	auth.Probe = cfg.Probe
 	out, err := New(TypeAuth, auth)
 	if err != nil {
 		return err
@@ -164,7 +208,7 @@ func (c *Conn) handshake(ctx context.Context, cfg DialConfig, now func() time.Ti
 		return &Error{Code: CodeAuthFailed, Message: "server welcomed another peer id"}
 	}
 	if !cfg.ExpectPeer.IsZero() || c.welcome.Listener != nil {
-		if err := VerifyListener(c.welcome.Listener, clientNonce, ch.Audience, cfg.Identity.ID(), cfg.ExpectPeer, now()); err != nil {
+		if err := VerifyListener(c.welcome.Listener, clientNonce, audience, cfg.Identity.ID(), cfg.ExpectPeer, binding, now()); err != nil {
 			return err
 		}
 	}
@@ -183,8 +227,30 @@ func shortText(s string) string {
 }
 
 // Welcome returns what the server said after auth: the authenticated id,
-// ICE servers, limits.
+// ICE servers, limits, and on the LAN the listener's proof (with its name).
 func (c *Conn) Welcome() Welcome { return c.welcome }
+
+// TLS returns the connection's TLS state, or nil over ws://. On the LAN
+// its PeerCertificates[0] is the hub's ephemeral certificate, which the
+// bound handshake has just tied to the hub's key: a liveness probe can
+// pin it.
+func (c *Conn) TLS() *tls.ConnectionState { return c.tls }
+
+// lanDialer returns d for a LAN hub: TLS 1.3 (the exporter binding needs
+// it), HTTP/1.1, and no certificate check, because the hub's certificate
+// is ephemeral and self-signed and the bound signatures authenticate it.
+func lanDialer(d *websocket.Dialer) *websocket.Dialer {
+	dd := *d
+	tc := &tls.Config{}
+	if d.TLSClientConfig != nil {
+		tc = d.TLSClientConfig.Clone()
+	}
+	tc.MinVersion = tls.VersionTLS13
+	tc.InsecureSkipVerify = true // authentication is the bound handshake
+	tc.NextProtos = []string{"http/1.1"}
+	dd.TLSClientConfig = tc
+	return &dd
+}
 
 // Send writes one message. The context bounds the write.
 func (c *Conn) Send(ctx context.Context, env Envelope) error {

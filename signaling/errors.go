@@ -67,6 +67,10 @@ var (
 // owner.
 var ErrClosed = errors.New("signaling: closed")
 
+// ErrLANNeedsTLS: a dial with DialConfig.ExpectPeer (a LAN hub) needs a
+// wss:// URL, because its authentication is bound to the TLS session.
+var ErrLANNeedsTLS = errors.New("signaling: a LAN hub is dialed over wss:// only")
+
 // ErrBadServerURL matches every error of ParseServerURL (a
 // *ServerURLError, whose Reason says what is wrong).
 var ErrBadServerURL = errors.New("bad server URL")

@@ -31,13 +31,42 @@ func boundsConfig(cfg *Config) {
 }
 
 // target is a real HTTP server on every address of this namespace that
-// counts the requests it gets, by the address they were sent to.
+// counts the connections it accepts, by the address they were sent to. A
+// probe of an unproven address starts with a proving TLS dial, which a
+// plain HTTP server refuses, so every probe is a new connection: counting
+// connections counts probes whichever way the probe is made.
 type target struct {
 	port  int
 	mu    sync.Mutex
 	by    map[netip.Addr]int
 	first time.Time
-	hit   chan struct{} // capacity 1: a request arrived
+	hit   chan struct{} // capacity 1: a probe arrived
+}
+
+// countingListener reports each accepted connection to its target.
+type countingListener struct {
+	net.Listener
+	tg *target
+}
+
+func (l countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	ap := netip.MustParseAddrPort(c.LocalAddr().String())
+	tg := l.tg
+	tg.mu.Lock()
+	if tg.first.IsZero() {
+		tg.first = time.Now()
+	}
+	tg.by[ap.Addr().Unmap()]++
+	tg.mu.Unlock()
+	select {
+	case tg.hit <- struct{}{}:
+	default:
+	}
+	return c, nil
 }
 
 func startTarget(t *testing.T, status int) *target {
@@ -48,21 +77,9 @@ func startTarget(t *testing.T, status int) *target {
 	}
 	tg := &target{port: ln.Addr().(*net.TCPAddr).Port, by: map[netip.Addr]int{}, hit: make(chan struct{}, 1)}
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		local := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
-		ap := netip.MustParseAddrPort(local.String())
-		tg.mu.Lock()
-		if tg.first.IsZero() {
-			tg.first = time.Now()
-		}
-		tg.by[ap.Addr().Unmap()]++
-		tg.mu.Unlock()
-		select {
-		case tg.hit <- struct{}{}:
-		default:
-		}
 		w.WriteHeader(status)
 	})}
-	go srv.Serve(ln)
+	go srv.Serve(countingListener{Listener: ln, tg: tg})
 	t.Cleanup(func() { srv.Close() })
 	return tg
 }

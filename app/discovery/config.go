@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/peerline/peerline/signaling"
 	"github.com/peerline/peerline/signaling/identity"
 )
 
@@ -97,6 +98,12 @@ type Config struct {
 	// InterfacePoll is how often interfaces are checked for changes.
 	// Default DefaultInterfacePoll.
 	InterfacePoll time.Duration
+	// Identity, when set, turns proofs on (proof.go): an announced
+	// (id, address) counts only once the hub there has proven id's key in
+	// a TLS-bound handshake signed by this identity, and the peer's name
+	// is the one its hub signed. Default: none (the announcement is
+	// believed; for tests of discovery alone).
+	Identity signaling.Signer
 	// Logger receives structured logs. Default slog.Default().
 	Logger *slog.Logger
 }

@@ -57,11 +57,14 @@ import (
 //   - every probe request takes a token from one bucket of
 //     GlobalProbeRate per second.
 type peerState struct {
-	key     string
-	static  bool
-	id      identity.PeerID
-	name    string
-	version int
+	key    string
+	static bool
+	id     identity.PeerID
+	name   string // with proofs on, the name the hub signed
+	// announced is the name of the last mDNS announcement (a hint: with
+	// proofs on it only asks for a new proof when it differs from name).
+	announced string
+	version   int
 	// cands are the addresses to probe, the one that last answered first.
 	cands []netip.AddrPort
 	// good is the address that answered last; invalid after a refusal.
@@ -173,12 +176,12 @@ func (m *MDNS) probeLoop(ctx context.Context, st *peerState) {
 		case m.bucket.WaitN(ctx, len(ready)) != nil:
 			return // ctx ended
 		case useGood:
-			res = m.probeOne(ctx, ready[0])
+			res = m.probeOne(ctx, st, ready[0])
 			if !res.addr.IsValid() {
 				res.failed = ready
 			}
 		default:
-			res = m.probeAll(ctx, ready)
+			res = m.probeAll(ctx, st, ready)
 		}
 		if ctx.Err() != nil {
 			return
@@ -212,8 +215,8 @@ type probeResult struct {
 }
 
 // probeOne probes the address that answered last time.
-func (m *MDNS) probeOne(ctx context.Context, addr netip.AddrPort) probeResult {
-	err := m.get(ctx, addr)
+func (m *MDNS) probeOne(ctx context.Context, st *peerState, addr netip.AddrPort) probeResult {
+	err := m.get(ctx, st.id, addr)
 	if err == nil {
 		return probeResult{addr: addr}
 	}
@@ -221,7 +224,7 @@ func (m *MDNS) probeOne(ctx context.Context, addr netip.AddrPort) probeResult {
 }
 
 // probeAll probes every address at once; the first to answer wins.
-func (m *MDNS) probeAll(ctx context.Context, cands []netip.AddrPort) probeResult {
+func (m *MDNS) probeAll(ctx context.Context, st *peerState, cands []netip.AddrPort) probeResult {
 	if len(cands) == 0 {
 		return probeResult{err: fmt.Errorf("discovery: probe: %w: no address", ErrProbeNoAnswer)}
 	}
@@ -237,7 +240,7 @@ func (m *MDNS) probeAll(ctx context.Context, cands []netip.AddrPort) probeResult
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			answers <- answer{a, m.get(ctx, a)}
+			answers <- answer{a, m.get(ctx, st.id, a)}
 		}()
 	}
 	res := probeResult{refused: true}
@@ -336,12 +339,13 @@ const healthPath = "/healthz"
 
 // newProbeClient returns the HTTP client for probes: no proxy (LAN
 // addresses must never go through one), no redirects, one kept-alive
-// connection per address.
-func newProbeClient(timeout time.Duration) *http.Client {
+// connection per address, TLS through dialTLS (the hub serves only TLS;
+// see proof.go for the certificate pin).
+func newProbeClient(timeout time.Duration, dialTLS func(ctx context.Context, network, addr string) (net.Conn, error)) *http.Client {
 	return &http.Client{
 		Transport: &http.Transport{
 			Proxy:                 nil,
-			DialContext:           (&net.Dialer{Timeout: timeout}).DialContext,
+			DialTLSContext:        dialTLS,
 			MaxIdleConns:          256,
 			MaxIdleConnsPerHost:   1,
 			IdleConnTimeout:       30 * time.Second,
@@ -352,19 +356,29 @@ func newProbeClient(timeout time.Duration) *http.Client {
 	}
 }
 
-// get probes one address: nil for a 200 from /healthz, else an error
-// wrapping ErrProbeRefused or ErrProbeNoAnswer.
-func (m *MDNS) get(ctx context.Context, addr netip.AddrPort) error {
+// get probes one address of peer id: nil for a 200 from /healthz, else an
+// error wrapping ErrProbeRefused or ErrProbeNoAnswer. With proofs on
+// (Config.Identity) an address not yet proven for id is proven first (a
+// failed proof is a refusal), and /healthz must come from the pinned hub.
+func (m *MDNS) get(ctx context.Context, id identity.PeerID, addr netip.AddrPort) error {
+	if m.needsProof(id, addr) {
+		if err := m.prove(ctx, id, addr); err != nil {
+			return err
+		}
+		m.applyProof(id, addr)
+		return nil // a proven handshake is an answer too
+	}
 	ctx, cancel := context.WithTimeout(ctx, m.cfg.ProbeTimeout)
 	defer cancel()
-	u := url.URL{Scheme: "http", Host: addr.String(), Path: healthPath}
+	u := url.URL{Scheme: "https", Host: addr.String(), Path: healthPath}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return fmt.Errorf("discovery: probe %s: %w: %w", addr, ErrProbeNoAnswer, err)
 	}
 	resp, err := m.probes.Do(req)
 	if err != nil {
-		if isRefused(err) {
+		if isRefused(err) || errors.Is(err, errPinMismatch) {
+			m.forgetProof(addr)
 			return fmt.Errorf("discovery: probe %s: %w: %w", addr, ErrProbeRefused, err)
 		}
 		return fmt.Errorf("discovery: probe %s: %w: %w", addr, ErrProbeNoAnswer, err)
@@ -372,6 +386,7 @@ func (m *MDNS) get(ctx context.Context, addr netip.AddrPort) error {
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 512)) // lets the connection be reused
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
+		m.forgetProof(addr)
 		return fmt.Errorf("discovery: probe %s: %w: HTTP %d", addr, ErrProbeRefused, resp.StatusCode)
 	}
 	return nil

@@ -9,6 +9,8 @@ import (
 	"net/netip"
 	"testing"
 	"time"
+
+	"github.com/peerline/peerline/signaling/identity"
 )
 
 // TestProbe checks how a probe classifies what a hub does, against real
@@ -19,7 +21,7 @@ func TestProbe(t *testing.T) {
 		t.Fatal(err)
 	}
 	serve := func(status int) netip.AddrPort {
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.URL.Path != healthPath {
 				http.NotFound(w, r)
 				return
@@ -62,7 +64,7 @@ func TestProbe(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			start := time.Now()
-			err := m.get(t.Context(), tc.addr)
+			err := m.get(t.Context(), identity.PeerID{}, tc.addr)
 			if tc.want == nil && err != nil || tc.want != nil && !errors.Is(err, tc.want) {
 				t.Fatalf("probe %v: %v, want %v", tc.addr, err, tc.want)
 			}

@@ -38,6 +38,7 @@ type MDNS struct {
 	name      string
 	peers     map[string]*peerState
 	addrs     map[netip.AddrPort]*addrState // probe records (bounds.go)
+	proofs    map[netip.AddrPort]proof      // see proof.go
 	queue     []Event
 	queued    chan struct{} // signals the pump; capacity 1
 	view      netView
@@ -54,18 +55,20 @@ func NewMDNS(cfg Config) (*MDNS, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &MDNS{
+	m := &MDNS{
 		cfg:           c,
 		log:           c.Logger.With("peer", c.ID.Short()),
 		events:        make(chan Event),
-		probes:        newProbeClient(c.ProbeTimeout),
 		bucket:        newGlobalLimiter(c.GlobalProbeRate),
 		kickAdvertise: make(chan struct{}, 1),
 		name:          c.Name,
 		peers:         make(map[string]*peerState),
 		addrs:         make(map[netip.AddrPort]*addrState),
+		proofs:        make(map[netip.AddrPort]proof),
 		queued:        make(chan struct{}, 1),
-	}, nil
+	}
+	m.probes = newProbeClient(c.ProbeTimeout, m.dialProbeTLS)
+	return m, nil
 }
 
 // Events returns the channel of peer changes. Events for one peer arrive
@@ -83,7 +86,7 @@ func (m *MDNS) Peers() []Peer {
 	out := make([]Peer, 0, len(m.peers))
 	for _, st := range m.peers {
 		if st.everOnline || st.static {
-			out = append(out, st.view())
+			out = append(out, m.viewOf(st))
 		}
 	}
 	m.mu.Unlock()
@@ -449,7 +452,10 @@ func (m *MDNS) handleEntry(e *zeroconf.ServiceEntry) {
 			return
 		}
 		st = newPeerState(key, false, cands)
-		st.id, st.name, st.version = rec.id, rec.name, rec.version
+		st.id, st.announced, st.version = rec.id, rec.name, rec.version
+		if m.cfg.Identity == nil {
+			st.name = rec.name // proofs off: the announcement is all we have
+		}
 		st.lastSign, st.firstSeen = now, now
 		m.peers[key] = st
 		m.trackAddrs(cands)
@@ -458,8 +464,16 @@ func (m *MDNS) handleEntry(e *zeroconf.ServiceEntry) {
 		m.startProber(st)
 		return
 	}
-	changed := st.name != rec.name || st.version != rec.version
-	st.name, st.version = rec.name, rec.version
+	changed := st.version != rec.version
+	st.announced, st.version = rec.name, rec.version
+	if m.cfg.Identity == nil {
+		changed = changed || st.name != rec.name
+		st.name = rec.name
+	} else {
+		// Only a refusal removes a proven address; the name waits for
+		// the proof the wake below asks for (needsProof).
+		cands = m.keepProven(st.id, st.cands, cands)
+	}
 	if m.setCandidates(st, cands) {
 		changed = true
 	}
@@ -486,7 +500,7 @@ func (m *MDNS) startProber(st *peerState) {
 
 // emit queues an event with st's current state. Callers hold mu.
 func (m *MDNS) emit(kind EventKind, st *peerState) {
-	m.queue = append(m.queue, Event{Kind: kind, Peer: st.view()})
+	m.queue = append(m.queue, Event{Kind: kind, Peer: m.viewOf(st)})
 	select {
 	case m.queued <- struct{}{}:
 	default:

@@ -12,6 +12,7 @@ package discovery
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"log/slog"
@@ -88,7 +89,13 @@ func startHub(port int) (*hub, error) {
 		ln.Close()
 		return nil, err
 	}
+	tc, err := server.EphemeralTLS()
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
 	h := &hub{port: ln.Addr().(*net.TCPAddr).Port, srv: srv, http: &http.Server{Handler: srv.Handler()}, done: make(chan struct{})}
+	ln = tls.NewListener(ln, tc) // the hub serves TLS only, as the app's does
 	go func() {
 		defer close(h.done)
 		h.http.Serve(ln)

@@ -230,8 +230,9 @@ func (r *Router) dialLAN(ctx context.Context, peer identity.PeerID) (*signaling.
 	for _, addr := range addrs {
 		dctx, cancel := context.WithTimeout(ctx, r.cfg.DialTimeout)
 		c, err := signaling.Dial(dctx, signaling.DialConfig{
-			// An IPv6 zone ("%eth0") must be escaped inside a URL.
-			URL: "ws://" + strings.ReplaceAll(addr, "%", "%25") + signaling.Path, Identity: r.cfg.Identity, ExpectPeer: peer,
+			// An IPv6 zone ("%eth0") must be escaped inside a URL. wss:
+			// the LAN link is TLS, with the handshake bound to it.
+			URL: "wss://" + strings.ReplaceAll(addr, "%", "%25") + signaling.Path, Identity: r.cfg.Identity, ExpectPeer: peer,
 		})
 		cancel()
 		if err != nil {

@@ -2,6 +2,7 @@ package links_test
 
 import (
 	"context"
+	"crypto/tls"
 	"io"
 	"log/slog"
 	"net"
@@ -103,7 +104,12 @@ func newNode(t *testing.T, res *staticResolver) *node {
 	if err != nil {
 		t.Fatal(err)
 	}
+	tc, err := server.EphemeralTLS()
+	if err != nil {
+		t.Fatal(err)
+	}
 	n := &node{srv: srv, kp: kp, addr: ln.Addr().String(), in: newInbox(), hs: &http.Server{Handler: srv.Handler()}, done: make(chan struct{})}
+	ln = tls.NewListener(ln, tc)
 	go n.hs.Serve(ln)
 	n.router, err = links.New(links.Config{Identity: kp, Hub: srv.Hub(), Handler: n.in, Resolver: res, Logger: quiet})
 	if err != nil {

@@ -109,7 +109,7 @@ func TestHandshakeFailures(t *testing.T) {
 	kp := signalingtest.Key(t)
 	other := signalingtest.Key(t)
 	resign := func(a *signaling.Auth) {
-		a.Sig = kp.Sign(signaling.AuthMessage(a.Nonce, a.Audience, a.Time, a.Peer, a.Key))
+		a.Sig = kp.Sign(signaling.AuthMessage(a.Nonce, a.Audience, a.Time, a.Peer, a.Key, nil))
 	}
 	tests := []struct {
 		name   string

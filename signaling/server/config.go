@@ -33,6 +33,10 @@ type Config struct {
 	// not reach each other through it nor watch presence. Requires
 	// Identity. Default false (a public server such as peerline-signal).
 	Personal bool
+	// Name returns the display name a bound listener proof carries
+	// (truncated to signaling.MaxProofName): LAN peers learn the owner's
+	// name from the proven handshake, not from mDNS. Default: none.
+	Name func() string
 	// Audience is the name clients sign: the public URL
 	// ("wss://signal.example.com/v1/signal") or, for a LAN hub, the
 	// listener's peer id. Default: the peer id of Identity when set, else

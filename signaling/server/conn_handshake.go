@@ -14,22 +14,31 @@ import (
 	"github.com/peerline/peerline/signaling/identity"
 )
 
-// handshake sends the challenge and checks the answer. On failure it has
+// handshake sends the challenge and checks the answer. binding is the
+// connection's TLS channel binding (nil without TLS). On failure it has
 // already sent the error and queued the close.
-func (c *conn) handshake(audience string) (identity.PeerID, error) {
+//
+// A personal hub's challenge holds only the nonce and the binding type:
+// nothing before authentication says whose hub this is (a web page
+// rebinding DNS to it, or a scanner, learns no peer id). Its clients must
+// sign the id they expect, bound to the TLS session.
+func (c *conn) handshake(audience string, binding []byte) (peer identity.PeerID, probe bool, err error) {
 	cfg := &c.srv.cfg
 	nonce := signaling.NewNonce()
 	ch := signaling.Challenge{Nonce: nonce, Audience: audience}
-	if cfg.Identity != nil {
-		ch.Peer = cfg.Identity.ID()
+	if cfg.Personal {
+		ch.Audience = ""
+	}
+	if binding != nil {
+		ch.Binding = signaling.BindingTLSExporter
 	}
 	c.extendRead(cfg.AuthTimeout)
 	c.Send(mustEncode(signaling.TypeChallenge, ch))
 
-	fail := func(e *signaling.Error) (identity.PeerID, error) {
+	fail := func(e *signaling.Error) (identity.PeerID, bool, error) {
 		c.srv.metrics.authFails.Inc()
 		c.Fail(e)
-		return identity.PeerID{}, e
+		return identity.PeerID{}, false, e
 	}
 	data, err := c.readFrame()
 	if err != nil {
@@ -41,7 +50,7 @@ func (c *conn) handshake(audience string) (identity.PeerID, error) {
 		if errors.As(err, &ne) && ne.Timeout() {
 			return fail(&signaling.Error{Code: signaling.CodeAuthFailed, Message: "no auth before the timeout"})
 		}
-		return identity.PeerID{}, err
+		return identity.PeerID{}, false, err
 	}
 	env, err := signaling.Decode(data)
 	if err != nil || env.Type != signaling.TypeAuth {
@@ -54,15 +63,26 @@ func (c *conn) handshake(audience string) (identity.PeerID, error) {
 	if !c.srv.checkToken(a.Token) {
 		return fail(&signaling.Error{Code: signaling.CodeAuthFailed, Message: "access token missing or wrong", Ref: env.ID})
 	}
-	peer, err := signaling.VerifyAuth(a, nonce, audience, cfg.Now())
+	if cfg.Personal && a.Binding == "" {
+		return fail(&signaling.Error{Code: signaling.CodeAuthFailed, Message: "a LAN hub takes only auth bound to TLS (binding tls-exporter)", Ref: env.ID})
+	}
+	peer, err = signaling.VerifyAuth(a, nonce, audience, binding, cfg.Now())
 	if err != nil {
 		return fail(err.(*signaling.Error))
 	}
+	if a.Binding == "" {
+		binding = nil // the proof is bound only if the auth was
+	}
 	c.peer = peer
 	c.hold()
-	if !c.Send(mustEncode(signaling.TypeWelcome, c.srv.welcome(peer, a, audience))) {
+	if !c.Send(mustEncode(signaling.TypeWelcome, c.srv.welcome(peer, a, audience, binding))) {
 		// Failed meanwhile (shutdown): do not announce a dying peer.
-		return identity.PeerID{}, signaling.ErrShuttingDown
+		return identity.PeerID{}, false, signaling.ErrShuttingDown
+	}
+	if a.Probe {
+		// A proof only: close after the welcome, never attach.
+		c.enqueue(outItem{close: true, closeCode: websocket.CloseNormalClosure, closeText: "probe"}, true)
+		return peer, true, nil
 	}
 
 	// From here on liveness is the ping timer's job: every pong (and the
@@ -74,7 +94,7 @@ func (c *conn) handshake(audience string) (identity.PeerID, error) {
 		return nil
 	})
 	c.pinger = time.AfterFunc(cfg.PingInterval, c.ping)
-	return peer, nil
+	return peer, false, nil
 }
 
 // readFrame reads the next message into a fresh buffer, enforcing the size

@@ -126,10 +126,10 @@ func TestClientDoesNotFightOverAnIdentity(t *testing.T) {
 
 func TestPersonalHubCarriesOnlyItsOwnersMessages(t *testing.T) {
 	owner := signalingtest.Key(t)
-	srv := signalingtest.Serve(t, server.Config{Identity: owner, Personal: true})
+	srv := signalingtest.ServeTLS(t, server.Config{Identity: owner, Personal: true})
 	alice, carol := signalingtest.Key(t), signalingtest.Key(t)
-	a := signalingtest.Authed(t, srv.URL, alice)
-	signalingtest.Authed(t, srv.URL, carol)
+	a := signalingtest.AuthedTo(t, srv.URL, owner.ID().String(), alice)
+	signalingtest.AuthedTo(t, srv.URL, owner.ID().String(), carol)
 	a.SendText(`{"v":1,"type":"hangup","to":"` + carol.ID().String() + `","call":"c"}`)
 	a.ExpectError(signaling.CodeForbidden)
 	a.SendBody(signaling.TypeSubscribe, signaling.Subscribe{Peers: []signaling.PeerID{carol.ID()}})
@@ -137,6 +137,11 @@ func TestPersonalHubCarriesOnlyItsOwnersMessages(t *testing.T) {
 	// To the owner: routed (the owner is offline in this test, so unavailable).
 	a.SendText(`{"v":1,"type":"hangup","to":"` + owner.ID().String() + `","call":"c"}`)
 	a.ExpectError(signaling.CodeUnavailable)
+	// Unbound auth (no TLS under it) is refused by a personal hub.
+	plain := signalingtest.Serve(t, server.Config{Identity: owner, Personal: true})
+	if _, env := signalingtest.RawAuthTo(t, plain.URL, owner.ID().String(), alice, nil); env.Type != signaling.TypeError {
+		t.Fatalf("unbound auth to a personal hub: got %s, want an error", env.Type)
+	}
 	if _, err := server.New(server.Config{Personal: true}); err == nil {
 		t.Fatal("a personal hub without an identity was accepted")
 	}

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 	"github.com/prometheus/client_golang/prometheus"
@@ -185,9 +186,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.releaseIP(ip)
 		return
 	}
-	peer, err := c.handshake(s.audience(r))
+	var binding []byte
+	if r.TLS != nil {
+		// Only when this process terminates TLS: behind a TLS proxy the
+		// client's session is with the proxy, and nothing binds.
+		binding, _ = signaling.TLSBinding(r.TLS)
+	}
+	peer, probe, err := c.handshake(s.audience(r), binding)
 	if err != nil {
 		s.cfg.Logger.Info("signal: handshake refused", "ip", ip, "err", err)
+		c.finish()
+		return
+	}
+	if probe {
 		c.finish()
 		return
 	}
@@ -285,7 +296,7 @@ func (s *Server) checkToken(got string) bool {
 	return subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.AccessToken)) == 1
 }
 
-func (s *Server) welcome(peer identity.PeerID, a signaling.Auth, audience string) signaling.Welcome {
+func (s *Server) welcome(peer identity.PeerID, a signaling.Auth, audience string, binding []byte) signaling.Welcome {
 	w := signaling.Welcome{
 		Peer: peer,
 		Limits: signaling.Limits{
@@ -302,7 +313,24 @@ func (s *Server) welcome(peer identity.PeerID, a signaling.Auth, audience string
 		w.ICEServers = append(w.ICEServers, signaling.ICEServer{URLs: s.cfg.TURNURLs, Username: user, Credential: cred})
 	}
 	if a.Challenge != nil && s.cfg.Identity != nil {
-		w.Listener = signaling.SignListener(s.cfg.Identity, a.Challenge, audience, peer, s.cfg.Now())
+		var name string
+		if s.cfg.Name != nil {
+			name = cutName(s.cfg.Name())
+		}
+		w.Listener = signaling.SignListener(s.cfg.Identity, a.Challenge, audience, peer, binding, name, s.cfg.Now())
 	}
 	return w
+}
+
+// cutName cuts a display name to signaling.MaxProofName bytes on a rune
+// boundary.
+func cutName(s string) string {
+	if len(s) <= signaling.MaxProofName {
+		return s
+	}
+	s = s[:signaling.MaxProofName]
+	for len(s) > 0 && !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s
 }

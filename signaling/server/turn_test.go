@@ -27,7 +27,7 @@ func TestWelcomeTURNCredentialsExpireAfterTTL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := s.welcome(testPeer(t), zeroAuth, "aud")
+	w := s.welcome(testPeer(t), zeroAuth, "aud", nil)
 	if len(w.ICEServers) != 1 {
 		t.Fatalf("ice servers %+v", w.ICEServers)
 	}

@@ -1,6 +1,7 @@
 package signalingtest
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"testing"
 	"time"
@@ -18,10 +19,15 @@ type Raw struct {
 	WS *websocket.Conn
 }
 
-// RawDial opens a WebSocket to url without any handshake.
+// rawDialer accepts any certificate: the test servers' are self-signed.
+var rawDialer = &websocket.Dialer{HandshakeTimeout: 5 * time.Second,
+	TLSClientConfig: &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"http/1.1"}}}
+
+// RawDial opens a WebSocket to url (ws:// or wss://) without any
+// handshake.
 func RawDial(t testing.TB, url string) *Raw {
 	t.Helper()
-	ws, _, err := websocket.DefaultDialer.Dial(url, nil)
+	ws, _, err := rawDialer.Dial(url, nil)
 	if err != nil {
 		t.Fatalf("signalingtest: raw dial: %v", err)
 	}
@@ -31,8 +37,17 @@ func RawDial(t testing.TB, url string) *Raw {
 
 // RawAuth dials url and authenticates as kp, letting mutate tamper with the
 // auth body before it is sent. It returns the connection and the first
-// message after auth (welcome, or the error).
+// message after auth (welcome, or the error). The audience signed is the
+// challenge's; for a personal hub (no audience in the challenge) use
+// RawAuthTo. The auth is bound to TLS when the challenge asks.
 func RawAuth(t testing.TB, url string, kp *identity.KeyPair, mutate func(*signaling.Auth)) (*Raw, signaling.Envelope) {
+	t.Helper()
+	return RawAuthTo(t, url, "", kp, mutate)
+}
+
+// RawAuthTo is RawAuth signing audience (when not "") instead of the
+// challenge's: a personal hub's peer id.
+func RawAuthTo(t testing.TB, url, audience string, kp *identity.KeyPair, mutate func(*signaling.Auth)) (*Raw, signaling.Envelope) {
 	t.Helper()
 	r := RawDial(t, url)
 	ch := r.Expect(signaling.TypeChallenge)
@@ -40,7 +55,14 @@ func RawAuth(t testing.TB, url string, kp *identity.KeyPair, mutate func(*signal
 	if err := ch.DecodeBody(&c); err != nil {
 		t.Fatal(err)
 	}
-	a := signaling.SignAuth(kp, c, time.Now(), nil, "")
+	if audience == "" {
+		audience = c.Audience
+	}
+	var binding []byte
+	if c.Binding == signaling.BindingTLSExporter {
+		binding = r.Binding()
+	}
+	a := signaling.SignAuth(kp, c, audience, time.Now(), nil, "", binding)
 	if mutate != nil {
 		mutate(&a)
 	}
@@ -48,10 +70,30 @@ func RawAuth(t testing.TB, url string, kp *identity.KeyPair, mutate func(*signal
 	return r, r.Next()
 }
 
+// Binding returns the connection's TLS channel binding, or nil over ws://.
+func (r *Raw) Binding() []byte {
+	tc, ok := r.WS.NetConn().(*tls.Conn)
+	if !ok {
+		return nil
+	}
+	cs := tc.ConnectionState()
+	b, err := signaling.TLSBinding(&cs)
+	if err != nil {
+		r.t.Fatalf("signalingtest: %v", err)
+	}
+	return b
+}
+
 // Authed dials and authenticates as kp, failing unless welcomed.
 func Authed(t testing.TB, url string, kp *identity.KeyPair) *Raw {
 	t.Helper()
-	r, env := RawAuth(t, url, kp, nil)
+	return AuthedTo(t, url, "", kp)
+}
+
+// AuthedTo is Authed signing audience (a personal hub's peer id).
+func AuthedTo(t testing.TB, url, audience string, kp *identity.KeyPair) *Raw {
+	t.Helper()
+	r, env := RawAuthTo(t, url, audience, kp, nil)
 	if env.Type != signaling.TypeWelcome {
 		t.Fatalf("signalingtest: want welcome, got %s %s", env.Type, env.Body)
 	}

@@ -46,6 +46,34 @@ func Serve(t testing.TB, cfg server.Config) *Server {
 	return s
 }
 
+// ServeTLS is Serve over TLS with server.EphemeralTLS, the way the
+// desktop app serves its LAN hub: URL is wss://.
+func ServeTLS(t testing.TB, cfg server.Config) *Server {
+	t.Helper()
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	srv, err := server.New(cfg)
+	if err != nil {
+		t.Fatalf("signalingtest: server.New: %v", err)
+	}
+	tc, err := server.EphemeralTLS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewUnstartedServer(srv.Handler())
+	hs.TLS = tc
+	hs.StartTLS()
+	s := &Server{Server: srv, HTTP: hs, URL: "wss" + strings.TrimPrefix(hs.URL, "https") + signaling.Path}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+		hs.Close()
+	})
+	return s
+}
+
 var seedCounter atomic.Uint32
 
 // Key returns a fresh deterministic-per-process key pair.
