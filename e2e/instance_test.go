@@ -184,8 +184,8 @@ func (in *Instance) start() error {
 	}
 	in.Ready = time.Since(in.Started)
 	u, ok := strings.CutPrefix(line, "ui: ")
-	if !ok || !strings.HasPrefix(u, "http://127.0.0.1:") || !strings.Contains(u, "token=") {
-		return fmt.Errorf("first stdout line is %q, want \"ui: http://127.0.0.1:PORT/?token=TOKEN\"", line)
+	if !ok || !strings.HasPrefix(u, "http://127.0.0.1:") || !strings.Contains(u, "/#token=") {
+		return fmt.Errorf("first stdout line is %q, want \"ui: http://127.0.0.1:PORT/#token=TOKEN\"", line)
 	}
 	in.URL = u
 	if exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", in.PID)); err != nil || filepath.Base(exe) != filepath.Base(peerlineBin) {
