@@ -49,6 +49,8 @@ type Options struct {
 	Interfaces []string
 	// Extra flags, appended as they are.
 	Extra []string
+	// Env is added to the process's environment (KEY=VALUE).
+	Env []string
 }
 
 func (o Options) args(dataDir string) []string {
@@ -134,6 +136,7 @@ func (in *Instance) start() error {
 		"LANG=C.UTF-8",
 		// No DISPLAY, WAYLAND_DISPLAY or BROWSER: headless must need none.
 	}
+	cmd.Env = append(cmd.Env, in.Opts.Env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	cmd.Stderr = in.stderr
 	cmd.WaitDelay = 2 * time.Second

@@ -49,11 +49,20 @@ func Require(t testing.TB) {
 // Command is name with args, run as nobody:nogroup. name must be a path
 // that account can execute (see Executable).
 func Command(name string, args ...string) *exec.Cmd {
-	full := append([]string{"--reuid=" + fmt.Sprint(UID), "--regid=" + fmt.Sprint(GID), "--clear-groups", "--", name}, args...)
-	cmd := exec.Command("setpriv", full...)
-	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=/nonexistent", "LANG=C.UTF-8"}
+	argv := Argv(name, args...)
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = Env()
 	return cmd
 }
+
+// Argv is the command line that runs name with args as nobody:nogroup,
+// for wrapping in another command (ip netns exec).
+func Argv(name string, args ...string) []string {
+	return append([]string{"setpriv", "--reuid=" + fmt.Sprint(UID), "--regid=" + fmt.Sprint(GID), "--clear-groups", "--", name}, args...)
+}
+
+// Env is the environment such a command gets: nothing of the test's.
+func Env() []string { return []string{"PATH=/usr/bin:/bin", "HOME=/nonexistent", "LANG=C.UTF-8"} }
 
 // Executable copies this test binary where nobody can run it (Go keeps it
 // in a directory only root can enter) and returns the copy's path; it is
