@@ -158,7 +158,7 @@ func New(opts Options) (*App, error) {
 		}
 		opts.DataDir = dir
 	}
-	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
+	if err := privateDir(opts.DataDir); err != nil {
 		return nil, fmt.Errorf("app: data dir %s: %w", opts.DataDir, err)
 	}
 	inst, err := instance.Claim(opts.DataDir, opts.Logger, opts.OnSecondLaunch)
@@ -276,7 +276,7 @@ func (a *App) build() (err error) {
 	}
 	a.browser = browser.New(bopts)
 	if a.bridge, err = bridge.New(bridge.Config{Addr: opts.UIAddr, Assets: opts.Assets, Logger: log.With("part", "bridge"),
-		Version: version}); err != nil {
+		Version: version, LaunchDir: filepath.Join(opts.DataDir, "launch")}); err != nil {
 		return fmt.Errorf("app: bridge: %w", err)
 	}
 

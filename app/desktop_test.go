@@ -1,18 +1,21 @@
 package app
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/peerline/peerline/app/api"
+	"github.com/peerline/peerline/app/bridge/bridgetest"
 	"github.com/peerline/peerline/app/browser"
 	"github.com/peerline/peerline/app/calls"
 )
@@ -58,6 +61,40 @@ func appURL(t *testing.T, argsFile string) *url.URL {
 	return nil
 }
 
+var replaceRE = regexp.MustCompile(`location\.replace\(("[^"]*")\)`)
+
+// launchTarget reads the launch page at the file: URL u (only this
+// account may) and returns where it sends the browser.
+func launchTarget(t *testing.T, u *url.URL) *url.URL {
+	t.Helper()
+	if u.Scheme != "file" {
+		t.Fatalf("the call window opens %s, want its launch page (file:)", u.Redacted())
+	}
+	st, err := os.Stat(u.Path)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("launch page %s: mode %v (%v), want 0600", u.Path, st.Mode(), err)
+	}
+	page, _ := os.ReadFile(u.Path)
+	m := replaceRE.FindSubmatch(page)
+	if m == nil {
+		t.Fatalf("launch page without location.replace:\n%s", page)
+	}
+	var target string
+	if err := json.Unmarshal(m[1], &target); err != nil {
+		t.Fatal(err)
+	}
+	return mustParse(t, target)
+}
+
+func mustParse(t *testing.T, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
 func TestOpenCallWindow(t *testing.T) {
 	argsFile := recordingBrowser(t)
 	a, b := startApp(t, "Ada"), startApp(t, "Bob")
@@ -91,23 +128,23 @@ func TestOpenCallWindow(t *testing.T) {
 	if err != nil || !w.AppMode {
 		t.Fatalf("OpenCallWindow(call) = %+v, %v", w, err)
 	}
-	u := appURL(t, argsFile)
-	if u.Scheme != "http" || !strings.HasPrefix(u.Host, "127.0.0.1:") || u.Path != "/" {
-		t.Fatalf("call window URL %s is not the bridge", u.Redacted())
+	u := launchTarget(t, appURL(t, argsFile))
+	if u.Scheme != "http" || !strings.HasPrefix(u.Host, "127.0.0.1:") || u.Path != "/" || u.RawQuery != "" {
+		t.Fatalf("the launch page goes to %s, not the bridge's page", u.Redacted())
 	}
-	if u.Query().Has("token") || u.Query().Get("ticket") == "" {
-		t.Fatalf("call window URL must carry a ticket and no token: query %v", u.Query().Encode() != "")
+	frag, _ := url.ParseQuery(u.Fragment)
+	ticket := frag.Get("ticket")
+	if frag.Has("token") || ticket == "" || strings.Contains(u.String(), bridgetest.Token(mustParse(t, b.uiURL))) {
+		t.Fatal("the launch page must carry a ticket and never the token")
 	}
-	if want := "call=" + a.key.ID().String() + "&video=1"; u.Fragment != want {
+	if want := "ticket=" + ticket + "&call=" + a.key.ID().String() + "&video=1"; u.Fragment != want {
 		t.Fatalf("fragment %q, want %q", u.Fragment, want)
 	}
 	// The ticket logs a browser in once.
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	page := *u
-	page.Fragment = ""
-	for i, want := range []int{http.StatusSeeOther, http.StatusUnauthorized} {
-		req, _ := http.NewRequest(http.MethodGet, page.String(), nil)
-		resp, err := client.Do(req)
+	for i, want := range []int{http.StatusOK, http.StatusUnauthorized} {
+		req, _ := http.NewRequest(http.MethodPost, "http://"+u.Host+"/api/session", nil)
+		req.Header.Set("Authorization", "Ticket "+ticket)
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -129,8 +166,9 @@ func TestOpenCallWindow(t *testing.T) {
 	if _, err := b.Desktop.OpenCallWindow(api.CallIntent{Action: "accept", Call: info.ID, Video: false}); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := appURL(t, argsFile).Fragment, "accept="+url.QueryEscape(info.ID)+"&video=0"; got != want {
-		t.Fatalf("fragment %q, want %q", got, want)
+	got := launchTarget(t, appURL(t, argsFile)).Fragment
+	if _, rest, _ := strings.Cut(got, "&"); rest != "accept="+url.QueryEscape(info.ID)+"&video=0" {
+		t.Fatalf("fragment %q, want ticket=…&accept=%s&video=0", got, info.ID)
 	}
 	if err := b.Desktop.Ready(api.Capabilities{Window: "app", MediaDevices: true}); err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package app
 import (
 	"encoding/json"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"reflect"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/peerline/peerline/app/api"
+	"github.com/peerline/peerline/app/bridge/bridgetest"
 	"github.com/peerline/peerline/app/errcode"
 	"github.com/peerline/peerline/signaling/signalingtest"
 )
@@ -58,14 +58,9 @@ func viaWails(t *testing.T, a *testApp, service, method string, args []json.RawM
 // for the cookie, then the WebSocket at /api with the page's Origin.
 func bridgeClient(t *testing.T, uiURL string) *websocket.Conn {
 	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	resp, err := (&http.Client{Jar: jar, Timeout: 5 * time.Second}).Get(uiURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
 	u, _ := url.Parse(uiURL)
-	d := websocket.Dialer{Jar: jar, HandshakeTimeout: 5 * time.Second}
+	d := websocket.Dialer{HandshakeTimeout: 5 * time.Second,
+		Subprotocols: []string{bridgetest.Subprotocol, bridgetest.TokenProtocolPrefix + bridgetest.Token(u)}}
 	ws, _, err := d.Dial("ws://"+u.Host+"/api", http.Header{"Origin": {"http://" + u.Host}})
 	if err != nil {
 		t.Fatalf("dial the bridge: %v", err)

@@ -8,7 +8,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -149,18 +149,21 @@ func TestBridgeBadInput(t *testing.T) {
 }
 
 // TestBridgeSecurity: the bridge refuses a wrong token and a foreign
-// Origin, and accepts the right ones; the ui URL opens the UI.
+// Origin, and accepts the right ones; the ui URL opens the UI, and the
+// bridge sets no cookie anywhere.
 func TestBridgeSecurity(t *testing.T) {
 	requireE2E(t)
 	ns := netnstest.New(t)
 	a := StartInstance(t, ns, "A", Options{})
-	host := strings.TrimPrefix(strings.SplitN(a.URL, "/?", 2)[0], "http://")
+	u, err := url.Parse(a.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, token := u.Host, bridgetest.Token(u)
 
-	// The ui URL, as a browser opens it: a redirect that sets the session
-	// cookie, then the page.
-	jar, _ := cookiejar.New(nil)
+	// The ui URL, as a browser opens it: the page (the #token= stays in the
+	// browser), with no cookie.
 	hc := httpClientIn(ns)
-	hc.Jar = jar
 	resp, err := hc.Get(a.URL)
 	if err != nil {
 		t.Fatalf("GET ui url: %v", err)
@@ -170,41 +173,52 @@ func TestBridgeSecurity(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(strings.ToLower(string(body)), "<html") {
 		t.Errorf("GET ui url: %s, %d bytes, want the HTML page", resp.Status, len(body))
 	}
-	if resp.Request.URL.RawQuery != "" {
-		t.Errorf("the page ended up at %s: the token stays in the address bar", resp.Request.URL)
+	if sc := resp.Header.Values("Set-Cookie"); len(sc) > 0 {
+		t.Errorf("the page sets cookies %q: an ambient credential other local servers would get", sc)
 	}
-	resp, err = hc.Get("http://" + host + "/api/info")
-	if err != nil {
-		t.Fatalf("GET /api/info: %v", err)
-	}
-	info, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(info), `"bridge":true`) {
-		t.Errorf("GET /api/info with the cookie: %s %s", resp.Status, info)
-	}
-	resp, err = httpClientIn(ns).Get("http://" + host + "/api/info")
-	if err == nil {
+	for _, tc := range []struct {
+		name, auth string
+		want       int
+	}{
+		{"no token", "", http.StatusUnauthorized},
+		{"wrong token", "Bearer AAAA", http.StatusUnauthorized},
+		{"token", "Bearer " + token, http.StatusOK},
+	} {
+		req, _ := http.NewRequest(http.MethodGet, "http://"+host+"/api/info", nil)
+		if tc.auth != "" {
+			req.Header.Set("Authorization", tc.auth)
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatalf("GET /api/info (%s): %v", tc.name, err)
+		}
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusUnauthorized {
-			t.Errorf("GET /api/info without token or cookie: %s, want 401", resp.Status)
+		if resp.StatusCode != tc.want {
+			t.Errorf("GET /api/info (%s): %s, want %d", tc.name, resp.Status, tc.want)
 		}
 	}
 
 	d := websocket.Dialer{NetDialContext: ns.DialContext, HandshakeTimeout: 5 * time.Second}
+	proto := func(tok string) []string {
+		return []string{bridgetest.Subprotocol, bridgetest.TokenProtocolPrefix + tok}
+	}
 	for _, tc := range []struct {
 		name, url, origin string
+		protocols         []string
 		ok                bool
 	}{
-		{"no token", "ws://" + host + "/api", "http://" + host, false},
-		{"wrong token", "ws://" + host + "/api?token=AAAA", "http://" + host, false},
-		{"foreign origin", "ws://" + host + "/api?" + strings.SplitN(a.URL, "?", 2)[1], "http://evil.example", false},
-		{"no origin", "ws://" + host + "/api?" + strings.SplitN(a.URL, "?", 2)[1], "", false},
-		{"right", "ws://" + host + "/api?" + strings.SplitN(a.URL, "?", 2)[1], "http://" + host, true},
+		{"no token", "ws://" + host + "/api", "http://" + host, nil, false},
+		{"wrong token", "ws://" + host + "/api", "http://" + host, proto("AAAA"), false},
+		{"token in the query is no login", "ws://" + host + "/api?token=" + token, "http://" + host, nil, false},
+		{"foreign origin", "ws://" + host + "/api", "http://evil.example", proto(token), false},
+		{"no origin", "ws://" + host + "/api", "", proto(token), false},
+		{"right", "ws://" + host + "/api", "http://" + host, proto(token), true},
 	} {
 		h := map[string][]string{}
 		if tc.origin != "" {
 			h["Origin"] = []string{tc.origin}
 		}
+		d.Subprotocols = tc.protocols
 		conn, resp, err := d.Dial(tc.url, h)
 		if conn != nil {
 			conn.Close()

@@ -49,6 +49,8 @@ type Options struct {
 	Interfaces []string
 	// Extra flags, appended as they are.
 	Extra []string
+	// Env is added to the process's environment (KEY=VALUE).
+	Env []string
 }
 
 func (o Options) args(dataDir string) []string {
@@ -134,6 +136,7 @@ func (in *Instance) start() error {
 		"LANG=C.UTF-8",
 		// No DISPLAY, WAYLAND_DISPLAY or BROWSER: headless must need none.
 	}
+	cmd.Env = append(cmd.Env, in.Opts.Env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	cmd.Stderr = in.stderr
 	cmd.WaitDelay = 2 * time.Second
@@ -184,8 +187,8 @@ func (in *Instance) start() error {
 	}
 	in.Ready = time.Since(in.Started)
 	u, ok := strings.CutPrefix(line, "ui: ")
-	if !ok || !strings.HasPrefix(u, "http://127.0.0.1:") || !strings.Contains(u, "token=") {
-		return fmt.Errorf("first stdout line is %q, want \"ui: http://127.0.0.1:PORT/?token=TOKEN\"", line)
+	if !ok || !strings.HasPrefix(u, "http://127.0.0.1:") || !strings.Contains(u, "/#token=") {
+		return fmt.Errorf("first stdout line is %q, want \"ui: http://127.0.0.1:PORT/#token=TOKEN\"", line)
 	}
 	in.URL = u
 	if exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", in.PID)); err != nil || filepath.Base(exe) != filepath.Base(peerlineBin) {

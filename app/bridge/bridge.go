@@ -27,20 +27,19 @@ type Bridge struct {
 	reg       *registry
 	token     string
 	tokenHash [sha256.Size]byte
-	tickets   *tickets // single-use logins for the call window (LaunchURL)
+	launches  *launches // single-use logins for the call window (LaunchURL)
 
 	ctx    context.Context // parent of every connection's; canceled by Close
 	cancel context.CancelFunc
 	done   chan struct{} // closed by Close
 
 	// Set by Start, read-only after.
-	srv        *http.Server
-	port       string
-	origin     string          // http://HOST:PORT, as listened on
-	hosts      map[string]bool // allowed Host headers
-	origins    map[string]bool // allowed Origin headers
-	cookieName string
-	csp        string
+	srv     *http.Server
+	port    string
+	origin  string          // http://HOST:PORT, as listened on
+	hosts   map[string]bool // allowed Host headers
+	origins map[string]bool // allowed Origin headers
+	csp     string
 
 	mu      sync.Mutex
 	started bool
@@ -66,16 +65,16 @@ func New(cfg Config) (*Bridge, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &Bridge{
-		cfg:     cfg,
-		log:     cfg.Logger,
-		reg:     newRegistry(),
-		token:   base64.RawURLEncoding.EncodeToString(secret),
-		ctx:     ctx,
-		cancel:  cancel,
-		done:    make(chan struct{}),
-		conns:   map[*conn]struct{}{},
-		tickets: newTickets(time.Now),
+		cfg:    cfg,
+		log:    cfg.Logger,
+		reg:    newRegistry(),
+		token:  base64.RawURLEncoding.EncodeToString(secret),
+		ctx:    ctx,
+		cancel: cancel,
+		done:   make(chan struct{}),
+		conns:  map[*conn]struct{}{},
 	}
+	b.launches = newLaunches(cfg.LaunchDir, cfg.Logger, time.Now)
 	b.tokenHash = sha256.Sum256([]byte(b.token))
 	for name, svc := range cfg.Services {
 		if err := b.Register(name, svc); err != nil {
@@ -107,9 +106,11 @@ func (b *Bridge) Register(name string, svc any) error {
 func (b *Bridge) Methods() []string { return b.reg.names() }
 
 // Start listens and serves until Close or until ctx is done. It returns the
-// URL to open, http://127.0.0.1:PORT/?token=TOKEN. The URL is the only
-// place the token leaves the bridge: pass it to the browser, print it where
-// the user asked for it, never log it.
+// URL to open, http://127.0.0.1:PORT/#token=TOKEN (the token in the
+// fragment, which the browser never sends to a server; the page keeps it).
+// The URL is the only place the token leaves the bridge: print it where
+// the user asked for it, never log it, never put it on a command line
+// (that is what LaunchURL is for).
 func (b *Bridge) Start(ctx context.Context) (url string, err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -131,7 +132,6 @@ func (b *Bridge) Start(ctx context.Context) (url string, err error) {
 	b.origin = "http://" + hostport
 	b.hosts = map[string]bool{hostport: true, local: true}
 	b.origins = map[string]bool{b.origin: true, "http://" + local: true}
-	b.cookieName = "peerline_token_" + b.port
 	b.csp = "default-src 'self'; " +
 		"script-src 'self'; " +
 		"style-src 'self' 'unsafe-inline'; " +
@@ -148,8 +148,9 @@ func (b *Bridge) Start(ctx context.Context) (url string, err error) {
 		BaseContext:       func(net.Listener) context.Context { return b.ctx },
 	}
 	b.started = true
+	b.launches.clean()
 	go func() {
-		if err := b.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := b.srv.Serve(&sameUser{Listener: ln, log: b.log, uid: ownUID()}); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			b.log.Error("bridge: serve", "err", err)
 		}
 	}()
@@ -161,7 +162,7 @@ func (b *Bridge) Start(ctx context.Context) (url string, err error) {
 		}
 	}()
 	b.log.Info("bridge: listening", "addr", hostport)
-	return b.origin + "/?token=" + b.token, nil
+	return b.origin + "/#token=" + b.token, nil
 }
 
 // Close stops listening, closes every WebSocket (1001, going away) and
@@ -189,6 +190,7 @@ func (b *Bridge) Close() error {
 			go c.kill(closeGoingAway, "bridge closing") // each may wait 1s on a stuck socket
 		}
 		b.wg.Wait()
+		b.launches.close()
 	})
 	return err
 }

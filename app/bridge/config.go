@@ -51,6 +51,11 @@ type Config struct {
 	// MaxInFlight is how many calls one connection may have running at
 	// once; more get a busy error. Default DefaultMaxInFlight, 16.
 	MaxInFlight int
+	// LaunchDir holds the launch pages of LaunchURL (mode 0600; the
+	// directory is made or set to mode 0700). Pages left there by an
+	// earlier run are deleted at Start. Default "": a new directory under
+	// os.TempDir, removed at Close.
+	LaunchDir string
 	// MaxConnections is how many WebSockets may be open at once; more are
 	// refused with 503. Default DefaultMaxConnections, 32.
 	MaxConnections int

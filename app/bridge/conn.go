@@ -79,6 +79,7 @@ func (b *Bridge) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	up := websocket.Upgrader{
 		ReadBufferSize:  4096,
 		WriteBufferSize: 4096,
+		Subprotocols:    []string{Subprotocol},
 		CheckOrigin:     func(r *http.Request) bool { return b.origins[r.Header.Get("Origin")] },
 	}
 	ws, err := up.Upgrade(w, r, nil) // answers the client itself on error

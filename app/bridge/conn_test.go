@@ -24,16 +24,21 @@ func TestWebSocketHandshake(t *testing.T) {
 		header     http.Header
 		wantStatus int // 101 for success
 	}{
-		{"cookie and own origin", "/api", http.Header{"Origin": {h.base}, "Cookie": {h.cookie()}}, 101},
-		{"token in query", "/api?token=" + h.token, http.Header{"Origin": {h.base}}, 101},
-		{"localhost origin", "/api", http.Header{"Origin": {"http://localhost:" + port}, "Cookie": {h.cookie()}}, 101},
+		{"token as subprotocol, own origin", "/api", http.Header{"Origin": {h.base}, "Sec-WebSocket-Protocol": {h.protocols()}}, 101},
+		{"bearer token", "/api", http.Header{"Origin": {h.base}, "Authorization": {h.bearer()}}, 101},
+		{"bearer scheme in any case", "/api", http.Header{"Origin": {h.base}, "Authorization": {"bEaReR " + h.token}}, 101},
+		{"localhost origin", "/api", http.Header{"Origin": {"http://localhost:" + port}, "Authorization": {h.bearer()}}, 101},
 		{"no token", "/api", http.Header{"Origin": {h.base}}, 401},
-		{"wrong token", "/api?token=x" + h.token, http.Header{"Origin": {h.base}}, 401},
-		{"evil origin", "/api", http.Header{"Origin": {"http://evil.example"}, "Cookie": {h.cookie()}}, 403},
-		{"own host, other port", "/api", http.Header{"Origin": {"http://127.0.0.1:1"}, "Cookie": {h.cookie()}}, 403},
-		{"https origin", "/api", http.Header{"Origin": {"https://" + h.host}, "Cookie": {h.cookie()}}, 403},
-		{"no origin", "/api", http.Header{"Cookie": {h.cookie()}}, 403},
-		{"evil host", "/api", http.Header{"Origin": {h.base}, "Cookie": {h.cookie()}, "Host": {"evil.example:" + port}}, 403},
+		{"token in query is no login", "/api?token=" + h.token, http.Header{"Origin": {h.base}}, 401},
+		{"token cookie is no login", "/api", http.Header{"Origin": {h.base}, "Cookie": {"peerline_token_" + port + "=" + h.token}}, 401},
+		{"wrong token", "/api", http.Header{"Origin": {h.base}, "Authorization": {"Bearer x" + h.token}}, 401},
+		{"wrong token as subprotocol", "/api", http.Header{"Origin": {h.base}, "Sec-WebSocket-Protocol": {Subprotocol + ", " + TokenProtocolPrefix + "x"}}, 401},
+		{"ticket scheme is not the token", "/api", http.Header{"Origin": {h.base}, "Authorization": {"Ticket " + h.token}}, 401},
+		{"evil origin", "/api", http.Header{"Origin": {"http://evil.example"}, "Authorization": {h.bearer()}}, 403},
+		{"own host, other port", "/api", http.Header{"Origin": {"http://127.0.0.1:1"}, "Authorization": {h.bearer()}}, 403},
+		{"https origin", "/api", http.Header{"Origin": {"https://" + h.host}, "Authorization": {h.bearer()}}, 403},
+		{"no origin", "/api", http.Header{"Authorization": {h.bearer()}}, 403},
+		{"evil host", "/api", http.Header{"Origin": {h.base}, "Authorization": {h.bearer()}, "Host": {"evil.example:" + port}}, 403},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -42,6 +47,13 @@ func TestWebSocketHandshake(t *testing.T) {
 				t.Fatalf("status %d (err %v), want %d", got, err, c.wantStatus)
 			}
 			if c.wantStatus == 101 {
+				wantProto := ""
+				if len(c.header["Sec-WebSocket-Protocol"]) > 0 {
+					wantProto = Subprotocol // a browser fails a handshake that selects none
+				}
+				if got := resp.Header.Get("Sec-WebSocket-Protocol"); got != wantProto {
+					t.Errorf("selected subprotocol %q, want %q", got, wantProto)
+				}
 				if r := bridgetest.Call(t, ws, 1, "Test.Fast"); string(r.Result) != `"fast"` {
 					t.Errorf("call over the socket: %+v", r)
 				}
@@ -386,7 +398,7 @@ func TestMaxConnections(t *testing.T) {
 	a, b := h.dial(t), h.dial(t)
 	bridgetest.Call(t, a, 1, "Test.Fast")
 	bridgetest.Call(t, b, 1, "Test.Fast")
-	_, resp, err := h.dialWith(t, "/api", http.Header{"Origin": {h.base}, "Cookie": {h.cookie()}})
+	_, resp, err := h.dialWith(t, "/api", http.Header{"Origin": {h.base}, "Authorization": {h.bearer()}})
 	if status(resp) != http.StatusServiceUnavailable {
 		t.Fatalf("third connection: status %d, err %v; want 503", status(resp), err)
 	}
@@ -409,7 +421,7 @@ func TestCloseEndsConnections(t *testing.T) {
 	if _, _, err := ws.ReadMessage(); !websocket.IsCloseError(err, websocket.CloseGoingAway) {
 		t.Errorf("after Close: %v, want close 1001", err)
 	}
-	if _, _, err := h.dialWith(t, "/api", http.Header{"Origin": {h.base}, "Cookie": {h.cookie()}}); err == nil {
+	if _, _, err := h.dialWith(t, "/api", http.Header{"Origin": {h.base}, "Authorization": {h.bearer()}}); err == nil {
 		t.Errorf("dial after Close succeeded")
 	}
 	if err := h.b.Close(); err != nil {

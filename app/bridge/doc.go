@@ -14,20 +14,30 @@
 //   - It listens on a loopback address only (Config.Addr; anything else is
 //     ErrNotLoopback), on a random port by default.
 //   - Every launch makes a secret token: 32 random bytes, base64url. Start
-//     returns http://127.0.0.1:PORT/?token=TOKEN. The token is compared in
-//     constant time and never logged.
-//   - A page load carrying the right ?token= gets an HttpOnly,
-//     SameSite=Strict, Path=/ session cookie named peerline_token_PORT (the
-//     port keeps two running apps apart in one browser) and a 303 redirect
-//     to the same URL without the token, so the token stays out of history
-//     and screenshots. Every later request must carry the cookie or
-//     ?token= (checked first; a request under /api with ?token= is served
-//     without a redirect).
-//   - LaunchURL hands the call window's browser a single-use ticket
-//     instead (?ticket=, good for TicketTTL, page loads only): a command
-//     line is readable by every local user, so the token never goes on
-//     one. The first use trades the ticket for the cookie and a redirect
-//     to / (the URL's #fragment survives it); any later use gets 401.
+//     returns http://127.0.0.1:PORT/#token=TOKEN: in the fragment, which a
+//     browser never sends to a server. The token is compared in constant
+//     time and never logged.
+//   - No cookie, no ambient credential: a cookie for 127.0.0.1 would go to
+//     every web server on every port of 127.0.0.1. The frontend keeps the
+//     token in sessionStorage (per origin, so per port) and presents it
+//     itself: on the WebSocket handshake as a second subprotocol,
+//     "peerline.token.TOKEN" next to "peerline.v1" (a page can set no
+//     headers there; the bridge selects peerline.v1), elsewhere as
+//     Authorization: Bearer TOKEN (any client). ?token= is no login.
+//   - The frontend's files (everything outside /api) are served without
+//     a credential: they are public and hold no secret. Everything under
+//     /api needs the token.
+//   - LaunchURL hands another program (the call window's browser) a
+//     file:/// URL of a launch page, never a secret: any local account can
+//     read a command line. The page (mode 0600, in Config.LaunchDir, mode
+//     0700) sends the browser on to /#ticket=T&FRAGMENT, a single-use
+//     ticket good for TicketTTL, which the frontend trades for the token
+//     at POST /api/session with Authorization: Ticket T. Any later use
+//     gets 401. The page is deleted once its ticket is spent or expired,
+//     at Close, and (left by a crash) at the next Start.
+//   - On Linux, a connection whose other end is another account's socket
+//     (its owner in /proc/net/tcp or tcp6) is closed before any HTTP: a
+//     leaked token is no use to another account.
 //   - Every request's Host must be 127.0.0.1:PORT or localhost:PORT (the
 //     address listened on), which defeats DNS rebinding.
 //   - An Origin header, on any request, must be http://127.0.0.1:PORT or
@@ -35,7 +45,7 @@
 //     browsers always send it, so a handshake without Origin is refused too
 //     (a non-browser client sets it itself). This stops other web pages from
 //     opening the socket (cross-site WebSocket hijacking).
-//   - Only GET and HEAD are served.
+//   - Only GET and HEAD are served, and POST at /api/session.
 //   - Every response has Content-Security-Policy (scripts and styles from
 //     self, inline styles allowed; images from self, data: and blob:; media
 //     from self, blob: and mediastream:; connections to self and
@@ -44,12 +54,8 @@
 //     X-Frame-Options: DENY.
 //
 // Refusals are plain text, checked in this order: wrong Host → 403, foreign
-// Origin → 403, other method → 405, no token → 401 "no token", wrong token
-// (and no valid cookie) → 401 "wrong token".
-//
-// A SameSite=Strict cookie is not sent on a redirect that another site
-// started, so the token URL must be opened directly (the app launching the
-// browser, a test's page.goto), not through a link on a web page.
+// Origin → 403, other method → 405; under /api: no token → 401 "no token",
+// wrong token → 401 "wrong token", and at /api/session a bad ticket → 401.
 //
 // # HTTP
 //
@@ -59,12 +65,14 @@
 //	               directory listings.
 //	GET /api       the WebSocket below
 //	GET /api/info  {"bridge":true,"protocol":1,"version":"…","maxMessageBytes":N}
-//	               for the frontend's transport detection
+//	               for the frontend's transport detection (needs the token)
+//	POST /api/session  with Authorization: Ticket T → {"token":"…"}, once per
+//	               ticket (Cache-Control: no-store)
 //
 // # WebSocket protocol, version 1
 //
-// The client opens ws://HOST:PORT/api (same origin as the page, so the
-// cookie goes along). Every frame is one JSON text message. Binary frames
+// The client opens ws://HOST:PORT/api (same origin as the page), offering
+// the subprotocols peerline.v1 and peerline.token.TOKEN. Every frame is one JSON text message. Binary frames
 // get a bad_request error.
 //
 // A call:
@@ -150,5 +158,6 @@
 //
 // # Versions
 //
-//	1  this document.
+//	1  this document. (The credential moved from a cookie and ?token= to a
+//	   subprotocol and Authorization; the frames are unchanged.)
 package bridge

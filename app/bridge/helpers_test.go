@@ -137,7 +137,14 @@ func start(t *testing.T, cfg Config) *harness {
 	}
 	h.host = u.Host
 	h.base = "http://" + u.Host
-	h.token = u.Query().Get("token")
+	frag, err := url.ParseQuery(u.Fragment)
+	if err != nil || u.RawQuery != "" || u.Path != "/" {
+		t.Fatalf("Start returned %q, want http://HOST:PORT/#token=T", h.url)
+	}
+	h.token = frag.Get("token")
+	if h.token == "" {
+		t.Fatalf("Start returned %q: no token in the fragment", h.url)
+	}
 	return h
 }
 
@@ -166,15 +173,17 @@ func (h *harness) get(t *testing.T, path string, header http.Header) *http.Respo
 	return resp
 }
 
-// cookie is the header a browser sends after the first redirect.
-func (h *harness) cookie() string {
-	return "peerline_token_" + h.host[strings.LastIndex(h.host, ":")+1:] + "=" + h.token
-}
+// bearer is the Authorization header a non-browser client sends.
+func (h *harness) bearer() string { return "Bearer " + h.token }
 
-// dial opens /api with the token cookie and the bridge's own Origin.
+// protocols is the Sec-WebSocket-Protocol header the frontend sends.
+func (h *harness) protocols() string { return Subprotocol + ", " + TokenProtocolPrefix + h.token }
+
+// dial opens /api as the frontend does: the token as a subprotocol, the
+// bridge's own Origin.
 func (h *harness) dial(t *testing.T) *websocket.Conn {
 	t.Helper()
-	ws, resp, err := h.dialWith(t, "/api", http.Header{"Origin": {h.base}, "Cookie": {h.cookie()}})
+	ws, resp, err := h.dialWith(t, "/api", http.Header{"Origin": {h.base}, "Sec-WebSocket-Protocol": {h.protocols()}})
 	if err != nil {
 		t.Fatalf("dial: %v (status %v)", err, status(resp))
 	}

@@ -9,6 +9,22 @@ import (
 	"net/http"
 	"path"
 	"strings"
+
+	"github.com/gorilla/websocket"
+)
+
+// Names on the wire of the bridge's credentials (see the package doc).
+const (
+	// Subprotocol is the WebSocket subprotocol of /api, selected whenever a
+	// client offers it. A browser offering subprotocols must get one back.
+	Subprotocol = "peerline.v1"
+	// TokenProtocolPrefix, followed by the token, is the second subprotocol
+	// a browser offers on /api: the one place a page can put a credential
+	// on a WebSocket handshake (it can set no headers there). The token is
+	// base64url, which a subprotocol name may hold.
+	TokenProtocolPrefix = "peerline.token."
+	// sessionPath trades a launch ticket for the token.
+	sessionPath = "/api/session"
 )
 
 // ServeHTTP checks every request in this order, then routes it:
@@ -17,9 +33,12 @@ import (
 //     (DNS rebinding).
 //  2. An Origin header, when present, must be this bridge's own origin,
 //     else 403 (cross-site requests, WebSocket hijacking).
-//  3. Only GET and HEAD, else 405.
-//  4. The token, from ?token= or the cookie, or a launch ticket from
-//     ?ticket= (page loads only), else 401.
+//  3. Only GET and HEAD, and POST to /api/session, else 405.
+//  4. Outside /api: the frontend, with no credential (it is public).
+//  5. POST /api/session: a launch ticket (Authorization: Ticket T), traded
+//     for the token, else 401.
+//  6. Other /api paths: the token (Authorization: Bearer T, or on the
+//     WebSocket handshake the subprotocol peerline.token.T), else 401.
 func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("X-Content-Type-Options", "nosniff")
@@ -35,31 +54,33 @@ func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		b.refuse(w, r, http.StatusForbidden, "forbidden: requests from other origins are refused (Origin "+quote(o)+")")
 		return
 	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		h.Set("Allow", "GET, HEAD")
-		b.refuse(w, r, http.StatusMethodNotAllowed, "method not allowed: only GET and HEAD")
-		return
-	}
-	viaQuery := r.URL.Query().Has("token")
-	if r.URL.Query().Has("ticket") && !isAPI(r.URL.Path) {
-		// Redeemed even when the cookie is there already: a ticket is spent
-		// by its first use, whatever that use is.
-		if !b.tickets.redeem(r.URL.Query().Get("ticket")) {
-			b.refuse(w, r, http.StatusUnauthorized, "unauthorized: this link has expired or was used already (open the call from the Peerline window again)")
-			return
+	session := r.URL.Path == sessionPath
+	switch {
+	case session && r.Method == http.MethodPost:
+	case !session && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+	default:
+		if session {
+			h.Set("Allow", "POST")
+		} else {
+			h.Set("Allow", "GET, HEAD")
 		}
-		b.setCookieAndRedirect(w, r)
+		b.refuse(w, r, http.StatusMethodNotAllowed, "method not allowed: only GET and HEAD (POST for "+sessionPath+")")
 		return
 	}
-	switch ok, inQuery := b.authorized(r); {
-	case !ok && viaQuery:
-		b.refuse(w, r, http.StatusUnauthorized, "unauthorized: wrong token (each app launch has a new one; open the URL the app gives you now)")
+	if !isAPI(r.URL.Path) {
+		b.serveAsset(w, r)
 		return
+	}
+	if session {
+		b.serveSession(w, r)
+		return
+	}
+	switch t, ok := credential(r); {
 	case !ok:
-		b.refuse(w, r, http.StatusUnauthorized, "unauthorized: no token (open the URL the app gives you; it carries ?token=)")
+		b.refuse(w, r, http.StatusUnauthorized, "unauthorized: no token (open the link the app gives you)")
 		return
-	case inQuery && !isAPI(r.URL.Path):
-		b.setCookieAndRedirect(w, r)
+	case !b.tokenOK(t):
+		b.refuse(w, r, http.StatusUnauthorized, "unauthorized: wrong token (each app launch has a new one; open the link the app gives you now)")
 		return
 	}
 
@@ -69,28 +90,37 @@ func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/api/info":
 		b.serveInfo(w)
 	default:
-		if isAPI(r.URL.Path) {
-			http.Error(w, "not found", http.StatusNotFound)
-			return
-		}
-		b.serveAsset(w, r)
+		http.Error(w, "not found", http.StatusNotFound)
 	}
 }
 
 // isAPI reports whether a path is under /api, which the frontend can't use.
 func isAPI(p string) bool { return p == "/api" || strings.HasPrefix(p, "/api/") }
 
-// authorized reports whether r carries the token, and whether it came in
-// the query (a query token is checked first; a wrong one falls back to the
-// cookie).
-func (b *Bridge) authorized(r *http.Request) (ok, inQuery bool) {
-	if t := r.URL.Query().Get("token"); t != "" && b.tokenOK(t) {
-		return true, true
+// credential is the token r presents: the Authorization header's Bearer
+// value, else (browsers can't set headers on a WebSocket) a subprotocol
+// TokenProtocolPrefix+token. ok is false when r presents none.
+func credential(r *http.Request) (token string, ok bool) {
+	if t, ok := authorization(r, "Bearer"); ok {
+		return t, true
 	}
-	if c, err := r.Cookie(b.cookieName); err == nil && b.tokenOK(c.Value) {
-		return true, false
+	for _, p := range websocket.Subprotocols(r) {
+		if t, ok := strings.CutPrefix(p, TokenProtocolPrefix); ok {
+			return t, true
+		}
 	}
-	return false, false
+	return "", false
+}
+
+// authorization is the value of r's Authorization header for scheme
+// (compared without case, as RFC 9110 says).
+func authorization(r *http.Request, scheme string) (string, bool) {
+	s, v, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(s, scheme) {
+		return "", false
+	}
+	v = strings.TrimSpace(v)
+	return v, v != ""
 }
 
 // tokenOK compares in constant time; hashing first makes the lengths equal.
@@ -99,27 +129,22 @@ func (b *Bridge) tokenOK(t string) bool {
 	return subtle.ConstantTimeCompare(h[:], b.tokenHash[:]) == 1
 }
 
-// setCookieAndRedirect trades a query token for a cookie and sends the
-// browser to the same URL without it, so the token stays out of history,
-// the address bar and screenshots.
-func (b *Bridge) setCookieAndRedirect(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{
-		Name:     b.cookieName,
-		Value:    b.token,
-		Path:     "/",
-		HttpOnly: true,
-		SameSite: http.SameSiteStrictMode,
-	})
-	q := r.URL.Query()
-	q.Del("token")
-	q.Del("ticket")
-	// Clean the path so "//host/x" can't become a redirect off this server.
-	target := "/" + strings.TrimLeft(path.Clean("/"+r.URL.Path), "/\\")
-	if len(q) > 0 {
-		target += "?" + q.Encode()
+// session is the /api/session answer.
+type session struct {
+	Token string `json:"token"`
+}
+
+// serveSession trades a launch ticket for the token: the call window's
+// page redeems the ticket its launch page handed it in the URL fragment.
+func (b *Bridge) serveSession(w http.ResponseWriter, r *http.Request) {
+	t, ok := authorization(r, "Ticket")
+	if !ok || !b.launches.redeem(t) {
+		b.refuse(w, r, http.StatusUnauthorized, "unauthorized: this call window's link has expired or was used already (open the call from the Peerline window again)")
+		return
 	}
+	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, target, http.StatusSeeOther)
+	json.NewEncoder(w).Encode(session{Token: b.token})
 }
 
 // info is the /api/info answer.

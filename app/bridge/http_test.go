@@ -5,20 +5,21 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"strings"
 	"testing"
 )
 
 func TestHTTPAccess(t *testing.T) {
 	h := start(t, Config{Version: "1.2.3"})
-	withCookie := func(more ...string) http.Header {
-		hd := http.Header{"Cookie": {h.cookie()}}
+	port := strings.Split(h.host, ":")[1]
+	with := func(more ...string) http.Header {
+		hd := http.Header{}
 		for i := 0; i+1 < len(more); i += 2 {
 			hd.Set(more[i], more[i+1])
 		}
 		return hd
 	}
+	bearer := with("Authorization", h.bearer())
 	cases := []struct {
 		name       string
 		path       string
@@ -26,26 +27,30 @@ func TestHTTPAccess(t *testing.T) {
 		wantStatus int
 		wantBody   string // substring
 	}{
-		{"no token", "/", nil, 401, "no token"},
-		{"no token on an asset", "/assets/app-123.js", nil, 401, "no token"},
+		// The frontend is public: it holds no secret, and the page must load
+		// before it can present the token it was given.
+		{"page without token", "/", nil, 200, "<title>Peerline</title>"},
+		{"asset without token", "/assets/app-123.js", nil, 200, "console.log"},
+		{"page with a stale query token", "/?token=nope", nil, 200, "<title>Peerline</title>"},
 		{"no token on info", "/api/info", nil, 401, "no token"},
-		{"wrong token", "/?token=nope", nil, 401, "wrong token"},
-		{"wrong cookie", "/", http.Header{"Cookie": {"peerline_token_1=" + h.token, strings.Split(h.cookie(), "=")[0] + "=nope"}}, 401, "no token"},
-		{"cookie", "/", withCookie(), 200, "<title>Peerline</title>"},
-		{"asset with cookie", "/assets/app-123.js", withCookie(), 200, "console.log"},
-		{"token in query on info", "/api/info?token=" + h.token, nil, 200, `"bridge":true`},
-		{"info", "/api/info", withCookie(), 200, `"version":"1.2.3"`},
-		{"unknown api path", "/api/nope", withCookie(), 404, "not found"},
-		{"no directory listing", "/empty/", withCookie(), 404, "not found"},
-		{"missing file", "/nope.js", withCookie(), 404, "not found"},
-		{"api without upgrade", "/api", withCookie("Origin", h.base), 400, "WebSocket endpoint"},
-		{"foreign Host", "/", withCookie("Host", "evil.example"), 403, "Host header"},
-		{"foreign Host with its port", "/", withCookie("Host", "evil.example:"+strings.Split(h.host, ":")[1]), 403, "Host header"},
-		{"foreign Host even with the token", "/?token=" + h.token, http.Header{"Host": {"evil.example"}}, 403, "Host header"},
-		{"localhost Host", "/", withCookie("Host", "localhost:"+strings.Split(h.host, ":")[1]), 200, "Peerline"},
-		{"foreign Origin", "/", withCookie("Origin", "http://evil.example"), 403, "other origins"},
-		{"null Origin", "/api/info", withCookie("Origin", "null"), 403, "other origins"},
-		{"own Origin", "/api/info", withCookie("Origin", h.base), 200, "bridge"},
+		{"query token is no login", "/api/info?token=" + h.token, nil, 401, "no token"},
+		{"cookie is no login", "/api/info", with("Cookie", "peerline_token_"+port+"="+h.token), 401, "no token"},
+		{"wrong token", "/api/info", with("Authorization", "Bearer nope"), 401, "wrong token"},
+		{"token as subprotocol outside a handshake", "/api/info", with("Sec-WebSocket-Protocol", h.protocols()), 200, `"bridge":true`},
+		{"info", "/api/info", bearer, 200, `"version":"1.2.3"`},
+		{"unknown api path", "/api/nope", bearer, 404, "not found"},
+		{"unknown api path needs the token", "/api/nope", nil, 401, "no token"},
+		{"no directory listing", "/empty/", nil, 404, "not found"},
+		{"missing file", "/nope.js", nil, 404, "not found"},
+		{"api without upgrade", "/api", with("Authorization", h.bearer(), "Origin", h.base), 400, "WebSocket endpoint"},
+		{"foreign Host", "/", with("Host", "evil.example"), 403, "Host header"},
+		{"foreign Host with its port", "/", with("Host", "evil.example:"+port), 403, "Host header"},
+		{"foreign Host even with the token", "/api/info", with("Host", "evil.example", "Authorization", h.bearer()), 403, "Host header"},
+		{"localhost Host", "/", with("Host", "localhost:"+port), 200, "Peerline"},
+		{"foreign Origin", "/", with("Origin", "http://evil.example"), 403, "other origins"},
+		{"null Origin", "/api/info", with("Origin", "null", "Authorization", h.bearer()), 403, "other origins"},
+		{"own Origin", "/api/info", with("Origin", h.base, "Authorization", h.bearer()), 200, "bridge"},
+		{"GET on the session endpoint", "/api/session", nil, 405, "method not allowed"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -57,8 +62,12 @@ func TestHTTPAccess(t *testing.T) {
 			if got := resp.Header.Get("X-Content-Type-Options"); got != "nosniff" {
 				t.Errorf("X-Content-Type-Options = %q", got)
 			}
-			if resp.StatusCode == 401 && strings.Contains(resp.Header.Get("Set-Cookie"), h.token) {
-				t.Errorf("refusal set the token cookie")
+			// No ambient credential: the bridge never sets a cookie.
+			if sc := resp.Header.Values("Set-Cookie"); len(sc) != 0 {
+				t.Errorf("response sets cookies %q", sc)
+			}
+			if strings.Contains(string(body), h.token) {
+				t.Errorf("the body holds the token")
 			}
 		})
 	}
@@ -66,77 +75,31 @@ func TestHTTPAccess(t *testing.T) {
 
 func TestHTTPMethods(t *testing.T) {
 	h := start(t, Config{})
-	req, _ := http.NewRequest(http.MethodPost, h.base+"/api/info", strings.NewReader("{}"))
-	req.Header.Set("Cookie", h.cookie())
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "GET, HEAD" {
-		t.Errorf("POST = %d, Allow %q; want 405, GET, HEAD", resp.StatusCode, resp.Header.Get("Allow"))
-	}
-}
-
-func TestTokenRedirectSetsCookie(t *testing.T) {
-	h := start(t, Config{})
 	cases := []struct {
-		name, path, wantLocation string
+		method, path, allow string
 	}{
-		{"root", "/?token=" + h.token, "/"},
-		{"other params kept", "/?call=abc&token=" + h.token + "&x=1", "/?call=abc&x=1"},
-		{"deeper path", "/assets/app-123.js?token=" + h.token, "/assets/app-123.js"},
-		{"no open redirect", "//evil.example/?token=" + h.token, "/evil.example"},
-		{"no open redirect with backslash", "/\\evil.example?token=" + h.token, "/evil.example"},
+		{http.MethodPost, "/api/info", "GET, HEAD"},
+		{http.MethodPost, "/", "GET, HEAD"},
+		{http.MethodPut, "/api/session", "POST"},
+		{http.MethodOptions, "/api/session", "POST"}, // no CORS preflight: no cross-origin caller
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			resp := h.get(t, c.path, nil)
-			if resp.StatusCode != http.StatusSeeOther {
-				t.Fatalf("status %d, want 303", resp.StatusCode)
-			}
-			if loc := resp.Header.Get("Location"); loc != c.wantLocation {
-				t.Errorf("Location %q, want %q", loc, c.wantLocation)
-			}
-			cookies := resp.Cookies()
-			if len(cookies) != 1 {
-				t.Fatalf("cookies %v, want one", cookies)
-			}
-			ck := cookies[0]
-			if ck.Value != h.token || !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode || ck.Path != "/" || ck.MaxAge != 0 || !ck.Expires.IsZero() {
-				t.Errorf("cookie %+v: want the token, HttpOnly, SameSite=Strict, Path=/, session", ck)
-			}
-		})
-	}
-
-	// A browser: first load with the token, then everything by cookie.
-	jar, _ := cookiejar.New(nil)
-	browser := &http.Client{Jar: jar}
-	resp, err := browser.Get(h.url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(body), "Peerline") {
-		t.Fatalf("browser load = %d %q", resp.StatusCode, body)
-	}
-	if strings.Contains(resp.Request.URL.String(), "token") {
-		t.Errorf("browser ended on %s, still carrying the token", resp.Request.URL)
-	}
-	resp, err = browser.Get(h.base + "/assets/app-123.js")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Errorf("asset by cookie = %d", resp.StatusCode)
+		req, _ := http.NewRequest(c.method, h.base+c.path, strings.NewReader("{}"))
+		req.Header.Set("Authorization", h.bearer())
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != c.allow {
+			t.Errorf("%s %s = %d, Allow %q; want 405, %s", c.method, c.path, resp.StatusCode, resp.Header.Get("Allow"), c.allow)
+		}
 	}
 }
 
 func TestSecurityHeaders(t *testing.T) {
 	h := start(t, Config{})
-	resp := h.get(t, "/", http.Header{"Cookie": {h.cookie()}})
+	resp := h.get(t, "/", nil)
 	want := map[string]string{
 		"X-Content-Type-Options": "nosniff",
 		"Referrer-Policy":        "no-referrer",
@@ -164,7 +127,7 @@ func TestSecurityHeaders(t *testing.T) {
 	if strings.Contains(csp, "unsafe-eval") || strings.Contains(csp, "script-src 'self' 'unsafe-inline'") {
 		t.Errorf("CSP %q allows script injection", csp)
 	}
-	asset := h.get(t, "/assets/app-123.js", http.Header{"Cookie": {h.cookie()}})
+	asset := h.get(t, "/assets/app-123.js", nil)
 	if got := asset.Header.Get("Cache-Control"); !strings.Contains(got, "immutable") {
 		t.Errorf("hashed asset Cache-Control = %q", got)
 	}
@@ -172,7 +135,7 @@ func TestSecurityHeaders(t *testing.T) {
 
 func TestInfo(t *testing.T) {
 	h := start(t, Config{MaxMessageBytes: 4096})
-	resp := h.get(t, "/api/info", http.Header{"Cookie": {h.cookie()}})
+	resp := h.get(t, "/api/info", http.Header{"Authorization": {h.bearer()}})
 	var got info
 	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
 		t.Fatal(err)
@@ -196,8 +159,7 @@ func TestNoAssets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	jar, _ := cookiejar.New(nil)
-	resp, err := (&http.Client{Jar: jar}).Get(u)
+	resp, err := http.Get(u)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,98 +1,146 @@
 package bridge
 
 import (
+	"encoding/json"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
 
-// launchTicket returns the ticket and fragment of a LaunchURL.
-func launchTicket(t *testing.T, h *harness, fragment string) (ticket, frag string) {
+// launch is one LaunchURL: the page's path and where it sends the browser.
+type launch struct {
+	file   string
+	target *url.URL
+	ticket string
+}
+
+var replaceRE = regexp.MustCompile(`location\.replace\(("[^"]*")\)`)
+
+func launchOf(t *testing.T, h *harness, fragment string) launch {
 	t.Helper()
 	raw, err := h.b.LaunchURL(fragment)
 	if err != nil {
 		t.Fatalf("LaunchURL: %v", err)
 	}
 	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "file" || u.Host != "" {
+		t.Fatalf("LaunchURL = %q (%v), want a file:/// URL", raw, err)
+	}
+	if strings.Contains(raw, h.token) || strings.Contains(raw, "ticket") {
+		t.Fatalf("LaunchURL %q carries a secret", raw)
+	}
+	page, err := os.ReadFile(u.Path)
 	if err != nil {
-		t.Fatalf("LaunchURL returned %q: %v", raw, err)
+		t.Fatalf("launch page: %v", err)
 	}
-	if got := "http://" + u.Host; got != h.base {
-		t.Fatalf("LaunchURL host = %s, want %s", got, h.base)
+	if strings.Contains(string(page), h.token) {
+		t.Fatalf("the launch page holds the token:\n%s", page)
 	}
-	if u.Query().Has("token") || strings.Contains(raw, h.token) {
-		t.Fatalf("LaunchURL %q carries the token", raw)
+	m := replaceRE.FindSubmatch(page)
+	if m == nil {
+		t.Fatalf("launch page without location.replace:\n%s", page)
 	}
-	return u.Query().Get("ticket"), u.Fragment
+	var target string
+	if err := json.Unmarshal(m[1], &target); err != nil {
+		t.Fatal(err)
+	}
+	tu, err := url.Parse(target)
+	if err != nil || "http://"+tu.Host != h.base || tu.Path != "/" || tu.RawQuery != "" {
+		t.Fatalf("the launch page goes to %q, want %s/#…", target, h.base)
+	}
+	frag, _ := url.ParseQuery(tu.Fragment)
+	return launch{file: u.Path, target: tu, ticket: frag.Get("ticket")}
 }
 
-func TestLaunchTicketLogsInOnce(t *testing.T) {
-	h := start(t, Config{})
-	ticket, frag := launchTicket(t, h, "accept=c1&video=1")
-	if frag != "accept=c1&video=1" {
-		t.Fatalf("fragment = %q", frag)
+// redeem posts a ticket to /api/session as the frontend does.
+func redeem(t *testing.T, h *harness, auth string) (status int, token string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, h.base+"/api/session", nil)
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	req.Header.Set("Origin", h.base)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	var s session
+	json.Unmarshal(body, &s)
+	if resp.StatusCode == 200 && resp.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("session answer Cache-Control %q, want no-store", resp.Header.Get("Cache-Control"))
+	}
+	return resp.StatusCode, s.Token
+}
+
+func TestLaunchPageIsPrivateAndLogsInOnce(t *testing.T) {
+	old := syscall.Umask(0) // the modes must not depend on the umask
+	defer syscall.Umask(old)
+	dir := filepath.Join(t.TempDir(), "launch")
+	if err := os.Mkdir(dir, 0o777); err != nil { // too open: the bridge narrows it
+		t.Fatal(err)
+	}
+	h := start(t, Config{LaunchDir: dir})
+	l := launchOf(t, h, "accept=c1&video=1")
+	if st, err := os.Stat(dir); err != nil || st.Mode().Perm() != 0o700 {
+		t.Fatalf("launch dir mode %v (%v), want 0700", st.Mode(), err)
+	}
+	if st, err := os.Stat(l.file); err != nil || st.Mode().Perm() != 0o600 || filepath.Dir(l.file) != dir {
+		t.Fatalf("launch page %s mode %v (%v), want 0600 in %s", l.file, st.Mode(), err, dir)
+	}
+	if l.ticket == "" || l.target.Fragment != "ticket="+l.ticket+"&accept=c1&video=1" {
+		t.Fatalf("fragment %q, want ticket=T&accept=c1&video=1", l.target.Fragment)
 	}
 
-	resp := h.get(t, "/?ticket="+ticket, nil)
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("first use: status %d, want 303", resp.StatusCode)
+	if st, tok := redeem(t, h, "Ticket "+l.ticket); st != 200 || tok != h.token {
+		t.Fatalf("first use: %d, token ok %v; want 200 and the token", st, tok == h.token)
 	}
-	if loc := resp.Header.Get("Location"); loc != "/" {
-		t.Errorf("redirect to %q, want / (the ticket must not stay in the address bar)", loc)
+	if _, err := os.Stat(l.file); !os.IsNotExist(err) {
+		t.Errorf("the launch page is still there after its ticket was spent: %v", err)
 	}
-	var cookie *http.Cookie
-	for _, c := range resp.Cookies() {
-		if strings.HasPrefix(c.Name, "peerline_token_") {
-			cookie = c
-		}
-	}
-	if cookie == nil || cookie.Value != h.token || !cookie.HttpOnly || cookie.SameSite != http.SameSiteStrictMode {
-		t.Fatalf("first use: cookie %+v, want the HttpOnly SameSite=Strict session cookie", cookie)
-	}
-	// The cookie works like one from the token.
-	if resp := h.get(t, "/", http.Header{"Cookie": {cookie.Name + "=" + cookie.Value}}); resp.StatusCode != http.StatusOK {
-		t.Fatalf("with the cookie: status %d", resp.StatusCode)
-	}
-
-	// Spent: a second use is refused, even by a browser that has the cookie.
-	for _, hdr := range []http.Header{nil, {"Cookie": {h.cookie()}}} {
-		resp := h.get(t, "/?ticket="+ticket, hdr)
-		if resp.StatusCode != http.StatusUnauthorized {
-			t.Fatalf("second use (header %v): status %d, want 401", hdr, resp.StatusCode)
-		}
+	if st, tok := redeem(t, h, "Ticket "+l.ticket); st != 401 || tok != "" {
+		t.Fatalf("second use: %d, want 401", st)
 	}
 }
 
 func TestLaunchTicketRefusals(t *testing.T) {
 	h := start(t, Config{})
-	cases := []struct{ name, path string }{
-		{"empty", "/?ticket="},
-		{"made up", "/?ticket=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"},
-		{"the token is not a ticket", "/?ticket=" + h.token},
+	l := launchOf(t, h, "")
+	for _, auth := range []string{
+		"",
+		"Ticket ",
+		"Ticket AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+		"Ticket " + h.token, // the token is not a ticket
+		"Bearer " + l.ticket,
+		"Bearer " + h.token,
+	} {
+		if st, tok := redeem(t, h, auth); st != 401 || tok != "" {
+			t.Errorf("Authorization %q: %d, want 401", auth, st)
+		}
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			resp := h.get(t, tc.path, nil)
-			if resp.StatusCode != http.StatusUnauthorized {
-				t.Fatalf("status %d, want 401", resp.StatusCode)
-			}
-			if len(resp.Cookies()) != 0 {
-				t.Fatalf("a refused ticket set cookies %v", resp.Cookies())
-			}
-		})
+	// A ticket is no credential for the API, in any form.
+	for _, hd := range []http.Header{
+		{"Authorization": {"Bearer " + l.ticket}},
+		{"Sec-WebSocket-Protocol": {Subprotocol + ", " + TokenProtocolPrefix + l.ticket}},
+	} {
+		if resp := h.get(t, "/api/info?ticket="+l.ticket, hd); resp.StatusCode != 401 {
+			t.Errorf("/api/info with the ticket (%v): %d, want 401", hd, resp.StatusCode)
+		}
 	}
-	// Under /api a ticket is no login at all (only pages trade tickets).
-	ticket, _ := launchTicket(t, h, "")
-	if resp := h.get(t, "/api/info?ticket="+ticket, nil); resp.StatusCode != http.StatusUnauthorized {
-		t.Fatalf("/api/info with a ticket: status %d, want 401", resp.StatusCode)
-	}
-	if resp := h.get(t, "/?ticket="+ticket, nil); resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("the ticket tried under /api must still be good for the page: status %d", resp.StatusCode)
+	if st, _ := redeem(t, h, "Ticket "+l.ticket); st != 200 {
+		t.Fatalf("the ticket tried elsewhere must still be good: %d", st)
 	}
 
-	for _, frag := range []string{"a#b", "a b", "a\nb"} {
+	for _, frag := range []string{"a#b", "a b", "a\nb", "&ticket=x"} {
 		if _, err := h.b.LaunchURL(frag); err == nil {
 			t.Errorf("LaunchURL(%q) accepted a bad fragment", frag)
 		}
@@ -113,34 +161,91 @@ func TestLaunchURLNeedsARunningBridge(t *testing.T) {
 	}
 }
 
+func TestLaunchPagesGoAway(t *testing.T) {
+	// Default: a directory of the bridge's own, gone at Close with its pages.
+	h := start(t, Config{})
+	l := launchOf(t, h, "")
+	h.b.Close()
+	if _, err := os.Stat(filepath.Dir(l.file)); !os.IsNotExist(err) {
+		t.Errorf("the bridge's launch dir outlived Close: %v", err)
+	}
+
+	// A configured directory: pages an earlier run left are deleted at
+	// Start, the directory stays.
+	dir := t.TempDir()
+	stale := filepath.Join(dir, launchPrefix+"0123"+launchSuffix)
+	other := filepath.Join(dir, "keep.txt")
+	for _, f := range []string{stale, other} {
+		if err := os.WriteFile(f, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h = start(t, Config{LaunchDir: dir})
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("a stale launch page survived Start: %v", err)
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Errorf("Start deleted a file that is not a launch page: %v", err)
+	}
+	l = launchOf(t, h, "")
+	h.b.Close()
+	if _, err := os.Stat(l.file); !os.IsNotExist(err) {
+		t.Errorf("a launch page outlived Close: %v", err)
+	}
+	if _, err := os.Stat(dir); err != nil {
+		t.Errorf("Close removed the configured dir: %v", err)
+	}
+}
+
+func TestLaunchPageDeletedAtExpiry(t *testing.T) {
+	now := time.Unix(1_000_000, 0)
+	l := newLaunches(t.TempDir(), slog.New(slog.DiscardHandler), func() time.Time { return now })
+	defer l.close()
+	file, err := l.write("http://127.0.0.1:1", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.expire()
+	if _, err := os.Stat(file); err != nil {
+		t.Fatalf("the page went before its ticket expired: %v", err)
+	}
+	now = now.Add(TicketTTL)
+	l.expire()
+	if _, err := os.Stat(file); !os.IsNotExist(err) {
+		t.Fatalf("the page of an expired ticket is still there: %v", err)
+	}
+}
+
 func TestTicketsExpireAndStayBounded(t *testing.T) {
 	now := time.Unix(1_000_000, 0)
 	tk := newTickets(func() time.Time { return now })
-	old, err := tk.issue()
+	old, _, err := tk.issue("old")
 	if err != nil {
 		t.Fatal(err)
 	}
 	now = now.Add(TicketTTL)
-	if tk.redeem(old) {
-		t.Fatal("a ticket was redeemed at its expiry")
+	if ok, file := tk.redeem(old); ok || file != "old" {
+		t.Fatalf("redeem at expiry = %v, %q; want false and the page to delete", ok, file)
 	}
 
 	var all []string
-	for range maxTickets + 5 {
-		s, err := tk.issue()
+	var dropped []string
+	for i := range maxTickets + 5 {
+		s, d, err := tk.issue(string(rune('a' + i)))
 		if err != nil {
 			t.Fatal(err)
 		}
 		all = append(all, s)
+		dropped = append(dropped, d...)
 		now = now.Add(time.Millisecond)
 	}
-	if len(tk.byID) != maxTickets {
-		t.Fatalf("%d tickets held, want at most %d", len(tk.byID), maxTickets)
+	if len(tk.byID) != maxTickets || len(dropped) != 5 || dropped[0] != "a" {
+		t.Fatalf("%d tickets held, dropped %q; want %d held and the 5 oldest pages dropped", len(tk.byID), dropped, maxTickets)
 	}
-	if tk.redeem(all[0]) {
+	if ok, _ := tk.redeem(all[0]); ok {
 		t.Error("the oldest ticket survived the bound")
 	}
-	if !tk.redeem(all[len(all)-1]) {
+	if ok, _ := tk.redeem(all[len(all)-1]); !ok {
 		t.Error("the newest ticket was dropped")
 	}
 }

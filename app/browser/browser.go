@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -115,7 +116,12 @@ func (l *Launcher) Open(ctx context.Context, url string) (Window, error) {
 	if appMode {
 		args = append(args, l.opts.Args...)
 		if l.opts.ProfileDir != "" {
+			// The profile holds the page's session (its sessionStorage, its
+			// history): this account's only, even if it existed wider.
 			if err := os.MkdirAll(l.opts.ProfileDir, 0o700); err != nil {
+				return Window{}, fmt.Errorf("browser: profile: %w", err)
+			}
+			if err := os.Chmod(l.opts.ProfileDir, 0o700); err != nil && runtime.GOOS != "windows" {
 				return Window{}, fmt.Errorf("browser: profile: %w", err)
 			}
 			args = append(args, "--user-data-dir="+l.opts.ProfileDir)

@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -60,11 +62,22 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// Create the file ourselves with mode 0600: SQLite would use 0644, and
 	// the settings hold signaling tokens and TURN credentials. SQLite gives
 	// the -wal and -shm files the mode of the database file.
+	// An existing file keeps its mode through OpenFile: narrow it (and
+	// the -wal and -shm an earlier run left) in case it was made wider.
 	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
+	err = f.Chmod(0o600)
 	f.Close()
+	if err != nil && runtime.GOOS != "windows" {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	for _, side := range []string{abs + "-wal", abs + "-shm"} {
+		if err := os.Chmod(side, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) && runtime.GOOS != "windows" {
+			return nil, fmt.Errorf("store: open %s: %w", path, err)
+		}
+	}
 
 	w, err := sql.Open("sqlite", dsn(abs, false))
 	if err != nil {

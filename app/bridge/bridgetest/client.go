@@ -14,6 +14,14 @@ import (
 	"github.com/gorilla/websocket"
 )
 
+// The credential on the WebSocket handshake, as the bridge reads it
+// (bridge.Subprotocol and bridge.TokenProtocolPrefix; a bridge test keeps
+// them equal).
+const (
+	Subprotocol         = "peerline.v1"
+	TokenProtocolPrefix = "peerline.token."
+)
+
 // DefaultCallTimeout bounds one bridge call.
 const DefaultCallTimeout = 10 * time.Second
 
@@ -46,20 +54,22 @@ type Client struct {
 	done    chan struct{}
 }
 
-// Dial connects to the bridge at uiURL (http://127.0.0.1:PORT/?token=T, as
+// Dial connects to the bridge at uiURL (http://127.0.0.1:PORT/#token=T, as
 // the app prints it) through dial (nil: net.Dialer; in e2e, the namespace's
-// dialer), sending the Origin the bridge requires.
+// dialer), sending the Origin the bridge requires and the token as the
+// frontend does (a WebSocket subprotocol).
 func Dial(ctx context.Context, uiURL string, dial func(ctx context.Context, network, addr string) (net.Conn, error)) (*Client, error) {
 	u, err := url.Parse(uiURL)
 	if err != nil {
 		return nil, fmt.Errorf("bridgetest: ui url: %w", err)
 	}
-	token := u.Query().Get("token")
+	token := Token(u)
 	if token == "" {
-		return nil, fmt.Errorf("bridgetest: ui url %q has no token", uiURL)
+		return nil, fmt.Errorf("bridgetest: ui url %s has no #token=", u.Redacted())
 	}
-	ws := url.URL{Scheme: "ws", Host: u.Host, Path: "/api", RawQuery: url.Values{"token": {token}}.Encode()}
-	d := websocket.Dialer{HandshakeTimeout: 5 * time.Second, NetDialContext: dial}
+	ws := url.URL{Scheme: "ws", Host: u.Host, Path: "/api"}
+	d := websocket.Dialer{HandshakeTimeout: 5 * time.Second, NetDialContext: dial,
+		Subprotocols: []string{Subprotocol, TokenProtocolPrefix + token}}
 	h := http.Header{"Origin": {"http://" + u.Host}}
 	conn, resp, err := d.DialContext(ctx, ws.String(), h)
 	if err != nil {
@@ -71,6 +81,15 @@ func Dial(ctx context.Context, uiURL string, dial func(ctx context.Context, netw
 	c := &Client{conn: conn, pending: make(map[int64]chan Frame), notify: make(chan struct{}), done: make(chan struct{})}
 	go c.readLoop()
 	return c, nil
+}
+
+// Token is the bridge token in a ui URL's fragment ("" if none).
+func Token(uiURL *url.URL) string {
+	q, err := url.ParseQuery(uiURL.Fragment)
+	if err != nil {
+		return ""
+	}
+	return q.Get("token")
 }
 
 func (c *Client) readLoop() {

@@ -206,13 +206,16 @@ export function instrument() {
 }
 
 /**
- * One call to the app's bridge API over the page's own WebSocket (same
- * origin, session cookie): the harness's way to read what the UI does
+ * One call to the app's bridge API over a WebSocket of the page's own
+ * (same origin, the token the page keeps in sessionStorage, offered as a
+ * subprotocol as the frontend does): the harness's way to read what the UI does
  * not show as a test id (Identity.Me) and to set up what a test is not
  * about (a contact at a signaling server).
  */
 export async function bridgeCall([method, args]) {
-  const ws = new WebSocket(`ws://${location.host}/api`)
+  const token = sessionStorage.getItem('peerline.bridge.token')
+  if (!token) throw new Error(`${method}: the page holds no bridge token (was it opened on the ui: URL?)`)
+  const ws = new WebSocket(`ws://${location.host}/api`, ['peerline.v1', `peerline.token.${token}`])
   try {
     return await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${method}: no answer in 10 s`)), 10_000)

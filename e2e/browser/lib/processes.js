@@ -116,8 +116,8 @@ export class Peerline {
     const line = await withTimeout(first, readyTimeoutMs, `${this.label}: ui line`).catch((err) => {
       throw new Error(`${err.message}\nstderr:\n${this.stderr.tail(40)}`)
     })
-    const m = /^ui: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)$/.exec(line)
-    if (!m) throw new Error(`${this.label}: first stdout line is ${JSON.stringify(line)}, want "ui: http://127.0.0.1:PORT/?token=TOKEN"`)
+    const m = /^ui: (http:\/\/127\.0\.0\.1:\d+\/#token=[A-Za-z0-9_-]+)$/.exec(line)
+    if (!m) throw new Error(`${this.label}: first stdout line is ${JSON.stringify(line)}, want "ui: http://127.0.0.1:PORT/#token=TOKEN"`)
     this.url = m[1]
     this.ready = Date.now() - this.started
     // ip netns exec execs peerline in place: signals to this pid reach it.

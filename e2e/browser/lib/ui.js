@@ -22,7 +22,7 @@ export class UI {
     this.markAt = 0
   }
 
-  /** Opens the app's ui: URL (the bridge sets its cookie and redirects) and waits for it to load. */
+  /** Opens the app's ui: URL (the page keeps the #token= in sessionStorage) and waits for it to load. */
   async open(url) {
     await this.page.goto(url)
     await this.page.locator('[data-testid="call-state"]').waitFor({ state: 'attached', timeout: uiTimeout })

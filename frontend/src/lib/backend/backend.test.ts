@@ -15,7 +15,10 @@ class Socket implements WebSocketLike {
   onmessage: ((ev: MessageEvent) => unknown) | null = null
   onclose: ((ev: CloseEvent) => unknown) | null = null
   onerror: ((ev: Event) => unknown) | null = null
-  constructor(readonly url: string) {
+  constructor(
+    readonly url: string,
+    readonly protocols?: string | string[],
+  ) {
     Socket.last = this
   }
   send(data: string): void {
@@ -73,7 +76,7 @@ describe('services', () => {
 
 describe('BridgeBackend', () => {
   it('calls over the bridge and passes events through', async () => {
-    const b = new BridgeBackend(new BridgeTransport({ url: 'ws://x/api', WebSocket: Socket }))
+    const b = new BridgeBackend(new BridgeTransport({ url: 'ws://x/api', WebSocket: Socket, credential: 'tok' }))
     const ws = Socket.last
     ws.open()
     const p = b.calls.start('peer', false, 'sdp')
@@ -91,7 +94,7 @@ describe('BridgeBackend', () => {
   })
 
   it('rejects with a BackendError carrying the code and the method', async () => {
-    const b = new BridgeBackend(new BridgeTransport({ url: 'ws://x/api', WebSocket: Socket }))
+    const b = new BridgeBackend(new BridgeTransport({ url: 'ws://x/api', WebSocket: Socket, credential: 'tok' }))
     const ws = Socket.last
     ws.open()
     const p = b.calls.accept('c1', true, 'sdp')
@@ -161,11 +164,13 @@ describe('WailsBackend', () => {
     stubWails()
     expect(detectBackend().kind).toBe('wails')
     vi.unstubAllGlobals()
-    vi.stubGlobal('location', { protocol: 'http:', host: '127.0.0.1:9' })
+    vi.stubGlobal('location', { protocol: 'http:', host: '127.0.0.1:9', hash: '#token=t', pathname: '/', search: '' })
+    vi.stubGlobal('history', { replaceState: () => {} })
     vi.stubGlobal('WebSocket', Socket)
     const b = detectBackend()
     expect(b.kind).toBe('bridge')
     expect(Socket.last.url).toBe('ws://127.0.0.1:9/api')
+    expect(Socket.last.protocols).toEqual(['peerline.v1', 'peerline.token.t'])
     b.close()
   })
 })

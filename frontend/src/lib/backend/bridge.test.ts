@@ -19,7 +19,10 @@ class FakeSocket implements WebSocketLike {
   onclose: ((ev: CloseEvent) => unknown) | null = null
   onerror: ((ev: Event) => unknown) | null = null
 
-  constructor(readonly url: string) {
+  constructor(
+    readonly url: string,
+    readonly protocols?: string | string[],
+  ) {
     FakeSocket.all.push(this)
   }
 
@@ -64,7 +67,7 @@ function latest(): FakeSocket {
 }
 
 function transport(options: BridgeOptions = {}): BridgeTransport {
-  const t = new BridgeTransport({ url: 'ws://127.0.0.1:1234/api', WebSocket: FakeSocket, ...options })
+  const t = new BridgeTransport({ url: 'ws://127.0.0.1:1234/api', WebSocket: FakeSocket, credential: 'tok', ...options })
   opened.push(t)
   return t
 }
@@ -299,13 +302,13 @@ describe('BridgeTransport connection', () => {
   it('reconnects when the WebSocket constructor throws', () => {
     let fail = true
     class Flaky extends FakeSocket {
-      constructor(url: string) {
+      constructor(url: string, protocols?: string | string[]) {
         if (fail) throw new Error('SecurityError')
-        super(url)
+        super(url, protocols)
       }
     }
     vi.spyOn(console, 'warn').mockImplementation(() => {})
-    const t = new BridgeTransport({ url: 'ws://127.0.0.1:1/api', WebSocket: Flaky })
+    const t = new BridgeTransport({ url: 'ws://127.0.0.1:1/api', WebSocket: Flaky, credential: 'tok' })
     opened.push(t)
     expect(FakeSocket.all).toHaveLength(0)
     fail = false
@@ -360,11 +363,49 @@ describe('BridgeTransport connection', () => {
 
   it('defaults to /api on the page origin', () => {
     vi.stubGlobal('location', { protocol: 'http:', host: '127.0.0.1:4321' })
-    opened.push(new BridgeTransport({ WebSocket: FakeSocket }))
+    opened.push(new BridgeTransport({ WebSocket: FakeSocket, credential: 'tok' }))
     expect(latest().url).toBe('ws://127.0.0.1:4321/api')
     vi.stubGlobal('location', { protocol: 'https:', host: 'localhost:8443' })
-    opened.push(new BridgeTransport({ WebSocket: FakeSocket }))
+    opened.push(new BridgeTransport({ WebSocket: FakeSocket, credential: 'tok' }))
     expect(latest().url).toBe('wss://localhost:8443/api')
+  })
+
+  it('offers the token as a subprotocol, next to the protocol', () => {
+    transport({ credential: 'T0k-en_' })
+    expect(latest().protocols).toEqual(['peerline.v1', 'peerline.token.T0k-en_'])
+  })
+
+  it('asks for the credential before every connection', () => {
+    let token = 'first'
+    transport({ credential: () => token })
+    expect(latest().protocols).toContain('peerline.token.first')
+    token = 'second'
+    latest().drop()
+    vi.advanceTimersByTime(250)
+    expect(latest().protocols).toContain('peerline.token.second')
+  })
+
+  it('waits for a credential still being redeemed', async () => {
+    let resolve!: (t: string) => void
+    const pending = new Promise<string>((r) => (resolve = r))
+    const t = transport({ credential: () => pending })
+    const p = t.call('S.M')
+    expect(FakeSocket.all).toHaveLength(0)
+    resolve('redeemed')
+    await pending
+    expect(latest().protocols).toContain('peerline.token.redeemed')
+    latest().open()
+    latest().receive({ id: 1, result: 'ok' })
+    await expect(p).resolves.toBe('ok')
+  })
+
+  it('opens no socket without a credential, and calls fail at once', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const t = transport({ credential: () => null })
+    expect(FakeSocket.all).toHaveLength(0)
+    const err = await rejection(t.call('S.M'))
+    expect(err.code).toBe('unavailable')
+    expect(err.message).toMatch(/no session/)
   })
 })
 
@@ -374,16 +415,23 @@ describe('bridgeInfo', () => {
 
   it('returns the info when the origin is the bridge', async () => {
     const info = { bridge: true, protocol: 1, version: '1.2.3', maxMessageBytes: 1048576 }
-    await expect(bridgeInfo(respond(200, info))).resolves.toEqual(info)
+    let sent: RequestInit | undefined
+    const fetchFn = (async (_url: string, init?: RequestInit) => {
+      sent = init
+      return new Response(JSON.stringify(info), { status: 200 })
+    }) as unknown as typeof fetch
+    await expect(bridgeInfo('tok', fetchFn)).resolves.toEqual(info)
+    expect(sent?.headers).toEqual({ Authorization: 'Bearer tok' })
+    expect(sent?.credentials).toBe('omit')
   })
 
   it('returns null elsewhere', async () => {
-    await expect(bridgeInfo(respond(404, 'not found'))).resolves.toBeNull()
-    await expect(bridgeInfo(respond(200, { something: 'else' }))).resolves.toBeNull()
+    await expect(bridgeInfo('tok', respond(404, 'not found'))).resolves.toBeNull()
+    await expect(bridgeInfo('tok', respond(200, { something: 'else' }))).resolves.toBeNull()
     const failing = (async () => {
       throw new TypeError('network')
     }) as unknown as typeof fetch
-    await expect(bridgeInfo(failing)).resolves.toBeNull()
+    await expect(bridgeInfo('tok', failing)).resolves.toBeNull()
   })
 })
 

@@ -1,9 +1,12 @@
 /**
  * The bridge transport: reaches the app's Go services and events from a
  * plain browser tab, over the loopback bridge's WebSocket at `/api`
- * (package app/bridge; its doc.go is the protocol spec). The page was served
- * by the bridge, so the socket is same-origin and the token cookie goes
- * along; nothing here handles the token.
+ * (package app/bridge; its doc.go is the protocol spec). The socket is
+ * same-origin; it authenticates with the bridge token, offered as a second
+ * WebSocket subprotocol (`peerline.token.T`, next to `peerline.v1`): a page
+ * can set no headers on a WebSocket, and the bridge sets no cookie, so no
+ * credential goes ambiently to other servers on 127.0.0.1. Where the token
+ * comes from is bridgeSession.ts.
  *
  * Wire, one JSON text frame each:
  *   → {"id":7,"method":"Service.Method","args":[...]}
@@ -12,7 +15,13 @@
  */
 import { TypedEmitter } from '../emitter'
 
+import { pageCredential, type Credential } from './bridgeSession'
 import { ClientCode, ErrorCode, isErrorCode } from './codes'
+
+/** The WebSocket subprotocol of the bridge's API (Go: bridge.Subprotocol). */
+export const subprotocol = 'peerline.v1'
+/** Followed by the token, the subprotocol that carries it (Go: bridge.TokenProtocolPrefix). */
+export const tokenProtocolPrefix = 'peerline.token.'
 
 /** Codes the bridge answers with: the app's one table (codes.ts, mirrored from Go's app/errcode). */
 export type ServerErrorCode = ErrorCode
@@ -45,11 +54,17 @@ export interface WebSocketLike {
   close(code?: number, reason?: string): void
 }
 
-export type WebSocketConstructor = new (url: string) => WebSocketLike
+export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike
 
 export interface BridgeOptions {
   /** WebSocket URL. Default: `/api` on the page's own origin (ws: or wss:). */
   url?: string
+  /**
+   * The bridge token, or a function giving it (or a promise of it) before
+   * each connection. Default: this page's (bridgeSession.ts). With none,
+   * no socket is opened and calls reject with `unavailable`.
+   */
+  credential?: string | Credential
   /** WebSocket class. Default: the browser's `WebSocket`. */
   WebSocket?: WebSocketConstructor
   /** First reconnect delay, doubled after each failure. Default 250 ms. */
@@ -97,10 +112,12 @@ export class BridgeTransport {
   private readonly connectTimeout: number
   private readonly maxInFlight: number
   private readonly maxBytes: number
+  private readonly credential: Credential
 
   private ws: WebSocketLike | null = null
   private connected = false
   private closed = false
+  private noCredential = false
   private delay: number
   private retryTimer?: ReturnType<typeof setTimeout>
   private nextId = 1
@@ -119,6 +136,8 @@ export class BridgeTransport {
     this.connectTimeout = options.connectTimeoutMs ?? 10_000
     this.maxInFlight = Math.max(1, options.maxInFlight ?? 16)
     this.maxBytes = options.maxMessageBytes ?? 1 << 20
+    const c = options.credential ?? pageCredential()
+    this.credential = typeof c === 'string' ? () => c : c
     this.delay = this.minDelay
     this.connect()
   }
@@ -138,6 +157,7 @@ export class BridgeTransport {
     } catch (err) {
       return Promise.reject(new BridgeError(ErrorCode.BadRequest, `${method}: arguments can't be encoded as JSON: ${String(err)}`))
     }
+    if (this.noCredential) return Promise.reject(new BridgeError(ClientCode.Unavailable, noSessionMessage(method)))
     if (tooLarge(frame, this.maxBytes)) {
       return Promise.reject(new BridgeError(ErrorCode.TooLarge, `${method}: request is larger than ${this.maxBytes} bytes`))
     }
@@ -182,11 +202,28 @@ export class BridgeTransport {
     if (wasConnected) this.notifyConnection(false)
   }
 
+  /** Opens a socket with the credential, at once when it is at hand. */
   private connect(): void {
     if (this.closed) return
+    const c = this.credential()
+    if (c instanceof Promise) {
+      void c.then((token) => this.open(token))
+      return
+    }
+    this.open(c)
+  }
+
+  private open(token: string | null): void {
+    if (this.closed) return
+    if (!token) {
+      this.noCredential = true
+      console.warn('bridge: this page has no session with the app; open the link Peerline gives you')
+      this.rejectAll(this.queue.splice(0), ClientCode.Unavailable, noSessionMessage)
+      return
+    }
     let ws: WebSocketLike
     try {
-      ws = new this.WS(this.url)
+      ws = new this.WS(this.url, [subprotocol, tokenProtocolPrefix + token])
     } catch (err) {
       console.warn('bridge: cannot open WebSocket', err)
       this.scheduleReconnect()
@@ -306,6 +343,10 @@ export class BridgeTransport {
   }
 }
 
+function noSessionMessage(method: string): string {
+  return `${method}: this page has no session with the app (open the link Peerline gives you)`
+}
+
 /** What GET /api/info answers on the bridge. */
 export interface BridgeInfo {
   bridge: true
@@ -315,12 +356,13 @@ export interface BridgeInfo {
 }
 
 /**
- * Asks the page's origin whether it is the bridge: its info, or `null`
- * (the Wails window, a dev server, no answer).
+ * Asks the page's origin whether it is the bridge, with the bridge token:
+ * its info, or `null` (the Wails window, a dev server, a wrong token, no
+ * answer).
  */
-export async function bridgeInfo(fetchFn: typeof fetch = globalThis.fetch): Promise<BridgeInfo | null> {
+export async function bridgeInfo(token: string, fetchFn: typeof fetch = globalThis.fetch): Promise<BridgeInfo | null> {
   try {
-    const res = await fetchFn('/api/info', { credentials: 'same-origin', cache: 'no-store' })
+    const res = await fetchFn('/api/info', { headers: { Authorization: `Bearer ${token}` }, credentials: 'omit', cache: 'no-store' })
     if (!res.ok) return null
     const info = (await res.json()) as Partial<BridgeInfo>
     return info.bridge === true ? (info as BridgeInfo) : null
