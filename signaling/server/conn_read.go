@@ -242,13 +242,15 @@ func (c *conn) endBatch() {
 	if rs == nil {
 		return
 	}
+	// Counted before the frames go out, so a receiver never sees a frame
+	// the counter does not include yet.
+	if rs.relayed > 0 {
+		c.srv.metrics.relayed.Add(float64(rs.relayed))
+		rs.relayed = 0
+	}
 	for i, d := range rs.touched {
 		rs.spare = d.kick(rs.spare)
 		rs.touched[i] = nil
 	}
 	rs.touched = rs.touched[:0]
-	if rs.relayed > 0 {
-		c.srv.metrics.relayed.Add(float64(rs.relayed))
-		rs.relayed = 0
-	}
 }
