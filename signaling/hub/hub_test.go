@@ -44,12 +44,12 @@ func (r *recorder) presences(t *testing.T) []signaling.Presence {
 	defer r.mu.Unlock()
 	var out []signaling.Presence
 	for _, env := range r.frames {
-		if env.Type == signaling.TypePresence {
-			var p signaling.Presence
-			if err := env.DecodeBody(&p); err != nil {
+		if env.Type == signaling.TypePresence || env.Type == signaling.TypePresenceList {
+			ps, err := signaling.PresenceOf(env)
+			if err != nil {
 				t.Fatal(err)
 			}
-			out = append(out, p)
+			out = append(out, ps...)
 		}
 	}
 	return out
