@@ -22,7 +22,7 @@ comma := ,
 DESKTOP_TAGFLAG = -tags desktop,production$(if $(TAGS),$(comma)$(TAGS))
 
 # Fuzz targets run by `make test`, as package:FuzzFunc pairs.
-FUZZ_TARGETS ?= ./signaling:FuzzDecode ./signaling:FuzzScanEnvelope ./signaling:FuzzCodec ./signaling:FuzzParseServerURL ./signaling/identity:FuzzParse ./app/bridge:FuzzRequest ./app/store:FuzzValidateInput
+FUZZ_TARGETS ?= ./signaling:FuzzDecode ./signaling:FuzzScanEnvelope ./signaling:FuzzCodec ./signaling:FuzzParseServerURL ./signaling:FuzzDecodeSubscribe ./signaling:FuzzPresenceOf ./signaling/identity:FuzzParse ./app/bridge:FuzzRequest ./app/store:FuzzValidateInput
 # A count, not a duration: with -fuzztime=10s, Go 1.26's fuzz coordinator
 # can fail a target with a bare "context deadline exceeded" at the deadline
 # (golang/go#75804, fixed in Go 1.27); a count has no deadline to race.

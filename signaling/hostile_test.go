@@ -159,3 +159,54 @@ func TestClientTakesLowerServerLimit(t *testing.T) {
 		t.Fatalf("Recv = %v, want an error matching ErrTooLarge for 8 KiB over a 2 KiB limit", err)
 	}
 }
+
+// A server's presence is a hint about watched peers only: presence for
+// peers the client does not watch is dropped, so a server cannot grow what
+// the app tracks, nor put strangers in its lists. (Before, every presence
+// frame reached the app, whatever peer it named.)
+func TestClientKeepsPresenceOfWatchedPeersOnly(t *testing.T) {
+	watched, stranger := signalingtest.Key(t).ID(), signalingtest.Key(t).ID()
+	subscribed := make(chan struct{})
+	url := hostileServer(t, signaling.Limits{MaxMessageBytes: signaling.DefaultMaxMessageBytes}, func(ws *websocket.Conn) {
+		if _, _, err := ws.ReadMessage(); err != nil { // the subscribe
+			return
+		}
+		close(subscribed)
+		for range 100 {
+			writeEnv(ws, signaling.TypePresence, signaling.Presence{Peer: stranger, Online: true})
+		}
+		writeEnv(ws, signaling.TypePresenceList, signaling.PresenceList{Online: []signaling.PeerID{stranger, watched}, Offline: []signaling.PeerID{}})
+	})
+	c, err := signaling.NewClient(signaling.ClientConfig{DialConfig: signaling.DialConfig{URL: url, Identity: signalingtest.Key(t)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Subscribe(context.Background(), []signaling.PeerID{watched}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	<-subscribed
+	ev := nextEvent(t, c, signaling.EventPresence, 5*time.Second)
+	if len(ev.Presence) != 1 || ev.Presence[0].Peer != watched || !ev.Presence[0].Online {
+		t.Fatalf("first presence event %+v, want only the watched peer online", ev.Presence)
+	}
+}
+
+// More peers than a server lets a connection watch are refused here
+// already, before anything is sent.
+func TestClientRefusesOversizeSubscribe(t *testing.T) {
+	c, err := signaling.NewClient(signaling.ClientConfig{DialConfig: signaling.DialConfig{URL: "ws://127.0.0.1:1/v1/signal", Identity: signalingtest.Key(t)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	peers := make([]signaling.PeerID, signaling.MaxSubscribe+1)
+	for i := range peers {
+		peers[i] = signalingtest.Key(t).ID()
+	}
+	if err := c.Subscribe(context.Background(), peers); !errors.Is(err, signaling.ErrTooManyPeers) {
+		t.Fatalf("Subscribe(%d peers) = %v, want too_many_peers", len(peers), err)
+	}
+}

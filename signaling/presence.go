@@ -80,11 +80,11 @@ func DecodeSubscribe(env Envelope, dst []identity.PeerID) ([]identity.PeerID, er
 // has another shape (escapes, other keys, another type): the caller
 // decodes it with encoding/json, which also words every error.
 func scanSubscribe(b []byte, dst []identity.PeerID) (peers []identity.PeerID, ok bool) {
-	i := skipSpace(b, 0)
-	if i == len(b) { // no body: watch nothing
+	if len(b) == 0 { // no body: watch nothing
 		return dst, true
 	}
-	if b[i] != '{' {
+	i := skipSpace(b, 0)
+	if i == len(b) || b[i] != '{' {
 		return nil, false
 	}
 	i = skipSpace(b, i+1)

@@ -158,3 +158,60 @@ func TestLookupFollowsTheTable(t *testing.T) {
 		t.Fatalf("Route to a missing peer = %v, want %v", err, NotConnected(&env))
 	}
 }
+
+// With a small frame limit the answer to a subscribe is split into as few
+// frames as fit, each within the limit, listing every peer once in order.
+func TestSubscribeAnswerFitsTheFrameLimit(t *testing.T) {
+	const limit = 1024
+	h := NewWith(Options{MaxFrameBytes: limit})
+	watcher := newPeer(t, 1)
+	var peers []identity.PeerID
+	for i := range 40 {
+		peers = append(peers, newPeer(t, byte(10+i)).id)
+	}
+	on := newPeer(t, 20)
+	h.Attach(on)
+	h.Subscribe(watcher, peers)
+	per := (limit - presenceListOverhead) / presenceListIDBytes
+	if want := (len(peers) + per - 1) / per; len(watcher.frames) != want {
+		t.Fatalf("%d frames, want %d of at most %d ids", len(watcher.frames), want, per)
+	}
+	for _, env := range watcher.frames {
+		if frame, _ := env.Encode(); len(frame) > limit {
+			t.Errorf("frame of %d bytes over the limit %d", len(frame), limit)
+		}
+	}
+	ps := watcher.presences(t)
+	if len(ps) != len(peers) {
+		t.Fatalf("%d peers answered, want %d", len(ps), len(peers))
+	}
+	seen := map[identity.PeerID]bool{}
+	for _, p := range ps {
+		seen[p.Peer] = true
+		if p.Online != (p.Peer == on.id) {
+			t.Errorf("%s online=%v", p.Peer.Short(), p.Online)
+		}
+	}
+	if len(seen) != len(peers) {
+		t.Errorf("%d distinct peers answered, want %d", len(seen), len(peers))
+	}
+}
+
+// AppendPresenceList writes what encoding/json would.
+func TestAppendPresenceListMatchesEncode(t *testing.T) {
+	a, b := newPeer(t, 1).id, newPeer(t, 2).id
+	for _, l := range []signaling.PresenceList{
+		{Online: []identity.PeerID{}, Offline: []identity.PeerID{}},
+		{Online: []identity.PeerID{a}, Offline: []identity.PeerID{}},
+		{Online: []identity.PeerID{a, b}, Offline: []identity.PeerID{b}},
+	} {
+		env, err := signaling.New(signaling.TypePresenceList, l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := env.Encode()
+		if got := AppendPresenceList(nil, l.Online, l.Offline); !bytes.Equal(got, want) {
+			t.Errorf("AppendPresenceList = %s\nEncode             = %s", got, want)
+		}
+	}
+}
