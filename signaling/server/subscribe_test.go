@@ -3,6 +3,7 @@ package server_test
 import (
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -28,7 +29,10 @@ func framesUntilPong(t *testing.T, r *signalingtest.Raw) (map[signaling.Type]int
 	r.SendText(`{"v":1,"type":"ping","id":"mark"}`)
 	types, codes := map[signaling.Type]int{}, map[signaling.Code]int{}
 	for {
-		env := r.Next()
+		env, err := r.TryNext(5 * time.Second)
+		if err != nil {
+			t.Fatalf("no pong (%v); got %v, errors %v", err, types, codes)
+		}
 		if env.Type == signaling.TypePong && env.ID == "mark" {
 			return types, codes
 		}
@@ -97,24 +101,28 @@ func idStrings(ids []signaling.PeerID) []string {
 // ids, not the burst's worth of full subscribes. (Before, each 512-id
 // subscribe cost one token: 200 of them at once, 50 a second after.)
 func TestSubscribeIsChargedByIDs(t *testing.T) {
-	srv := signalingtest.Serve(t, server.Config{}) // 50/s, burst 200
+	// A burst that the answered subscribes cannot empty, so every frame
+	// is either answered or refused with a rate_limited naming it.
+	srv := signalingtest.Serve(t, server.Config{RatePerSecond: 50, Burst: 400})
 	w := signalingtest.Authed(t, srv.URL, signalingtest.Key(t))
 	full := signaling.Subscribe{Peers: ids(t, signaling.MaxSubscribe)}
 	const sent = 20
-	for range sent {
-		w.SendBody(signaling.TypeSubscribe, full)
+	for i := range sent {
+		env := signalingtest.Must(t, signaling.TypeSubscribe, full)
+		env.ID = "s" + strconv.Itoa(i)
+		w.Send(env)
 	}
 	types, codes := framesUntilPong(t, w)
-	// 34 tokens each out of a burst of 200: 5, plus what refills while
-	// the test runs (at 50 a second, one more per 0.7 s).
-	if n := types[signaling.TypePresenceList]; n < 1 || n > 7 {
-		t.Errorf("%d of %d full subscribes answered, want the burst's worth (5-7)", n, sent)
+	// 34 tokens each out of 400: 11, plus what refills while the test
+	// runs (50 a second: one more per 0.7 s).
+	if n := types[signaling.TypePresenceList]; n < 1 || n > 13 {
+		t.Errorf("%d of %d full subscribes answered, want the burst's worth (11-13)", n, sent)
 	}
 	if types[signaling.TypePresence] != 0 {
 		t.Errorf("%d single presence frames, want none", types[signaling.TypePresence])
 	}
-	if codes[signaling.CodeRateLimited] < sent-7 {
-		t.Errorf("%d rate_limited answers, want one per dropped subscribe (%d+)", codes[signaling.CodeRateLimited], sent-7)
+	if n := types[signaling.TypePresenceList] + codes[signaling.CodeRateLimited]; n != sent {
+		t.Errorf("%d answered + %d rate_limited, want %d: one answer per subscribe", types[signaling.TypePresenceList], codes[signaling.CodeRateLimited], sent)
 	}
 }
 
