@@ -144,6 +144,12 @@ func (h *Hub) Subscribe(c Conn, peers []identity.PeerID) {
 			uniq = append(uniq, p)
 		}
 	}
+	// The answer's ids are rendered before the lock is taken: under it,
+	// only the table changes and bytes are copied.
+	texts := make([]byte, 0, identity.TextLen*len(uniq))
+	for _, p := range uniq {
+		texts = p.AppendText(texts)
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	old := h.watching[c]
@@ -168,7 +174,7 @@ func (h *Hub) Subscribe(c Conn, peers []identity.PeerID) {
 	} else {
 		delete(h.watching, c)
 	}
-	h.sendPresenceList(c, uniq)
+	h.sendPresenceList(c, uniq, texts)
 }
 
 // presenceListIDBytes is what one id adds to a presence_list: a canonical
@@ -180,51 +186,48 @@ const (
 )
 
 // sendPresenceList sends c the state of peers, in as few presence_list
-// frames as the frame limit allows. The caller holds h.mu.
-func (h *Hub) sendPresenceList(c Conn, peers []identity.PeerID) {
+// frames as the frame limit allows; texts holds their canonical text, one
+// after the other. The caller holds h.mu, so no change notice can pass
+// the answer.
+func (h *Hub) sendPresenceList(c Conn, peers []identity.PeerID, texts []byte) {
 	per := max(1, (h.maxFrame-presenceListOverhead)/presenceListIDBytes)
-	var online, offline []identity.PeerID
 	for start := 0; ; start += per {
-		chunk := peers[start:min(start+per, len(peers))]
-		online, offline = online[:0], offline[:0]
-		for _, p := range chunk {
-			if _, ok := h.conns[p]; ok {
-				online = append(online, p)
-			} else {
-				offline = append(offline, p)
+		end := min(start+per, len(peers))
+		frame := make([]byte, 0, presenceListOverhead+presenceListIDBytes*(end-start))
+		frame = append(frame, presenceListHead...)
+		for pass, online := 0, true; pass < 2; pass, online = pass+1, false {
+			if !online {
+				frame = append(frame, presenceListMid...)
 			}
+			frame = append(frame, '[')
+			first := true
+			for i := start; i < end; i++ {
+				if _, on := h.conns[peers[i]]; on != online {
+					continue
+				}
+				if !first {
+					frame = append(frame, ',')
+				}
+				first = false
+				frame = append(frame, '"')
+				frame = append(frame, texts[i*identity.TextLen:(i+1)*identity.TextLen]...)
+				frame = append(frame, '"')
+			}
+			frame = append(frame, ']')
 		}
-		c.Send(AppendPresenceList(make([]byte, 0, presenceListOverhead+presenceListIDBytes*len(chunk)), online, offline))
-		if start+per >= len(peers) {
+		c.Send(append(frame, presenceListTail...))
+		if end == len(peers) {
 			return
 		}
 	}
 }
 
-// AppendPresenceList appends a presence_list frame, byte for byte what
-// signaling.New(TypePresenceList, PresenceList{online, offline}).Encode()
-// makes for non-nil lists (an empty list is [], never null), without
-// encoding/json's per-element cost.
-func AppendPresenceList(dst []byte, online, offline []identity.PeerID) []byte {
-	dst = append(dst, `{"v":1,"type":"presence_list","body":{"online":`...)
-	dst = appendIDs(dst, online)
-	dst = append(dst, `,"offline":`...)
-	dst = appendIDs(dst, offline)
-	return append(dst, "}}"...)
-}
-
-func appendIDs(dst []byte, ids []identity.PeerID) []byte {
-	dst = append(dst, '[')
-	for i, id := range ids {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = append(dst, '"')
-		dst = id.AppendText(dst)
-		dst = append(dst, '"')
-	}
-	return append(dst, ']')
-}
+// The fixed parts of a presence_list frame.
+const (
+	presenceListHead = `{"v":1,"type":"presence_list","body":{"online":`
+	presenceListMid  = `,"offline":`
+	presenceListTail = "}}"
+)
 
 // Lookup returns the connection of id, for a caller that delivers
 // messages itself (the server, which encodes and batches its own frames);

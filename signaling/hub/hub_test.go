@@ -197,21 +197,27 @@ func TestSubscribeAnswerFitsTheFrameLimit(t *testing.T) {
 	}
 }
 
-// AppendPresenceList writes what encoding/json would.
-func TestAppendPresenceListMatchesEncode(t *testing.T) {
-	a, b := newPeer(t, 1).id, newPeer(t, 2).id
-	for _, l := range []signaling.PresenceList{
-		{Online: []identity.PeerID{}, Offline: []identity.PeerID{}},
-		{Online: []identity.PeerID{a}, Offline: []identity.PeerID{}},
-		{Online: []identity.PeerID{a, b}, Offline: []identity.PeerID{b}},
+// The answer to a subscribe is the body encoding/json would write.
+func TestPresenceListIsWhatEncodeWrites(t *testing.T) {
+	h := New()
+	a, b, watcher := newPeer(t, 1), newPeer(t, 2), newPeer(t, 3)
+	h.Attach(a)
+	for _, tc := range []struct {
+		peers []identity.PeerID
+		want  signaling.PresenceList
+	}{
+		{nil, signaling.PresenceList{Online: []identity.PeerID{}, Offline: []identity.PeerID{}}},
+		{[]identity.PeerID{a.id}, signaling.PresenceList{Online: []identity.PeerID{a.id}, Offline: []identity.PeerID{}}},
+		{[]identity.PeerID{b.id, a.id}, signaling.PresenceList{Online: []identity.PeerID{a.id}, Offline: []identity.PeerID{b.id}}},
 	} {
-		env, err := signaling.New(signaling.TypePresenceList, l)
+		watcher.frames = nil
+		h.Subscribe(watcher, tc.peers)
+		env, err := signaling.New(signaling.TypePresenceList, tc.want)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, _ := env.Encode()
-		if got := AppendPresenceList(nil, l.Online, l.Offline); !bytes.Equal(got, want) {
-			t.Errorf("AppendPresenceList = %s\nEncode             = %s", got, want)
+		if len(watcher.frames) != 1 || !bytes.Equal(watcher.frames[0].Body, env.Body) {
+			t.Errorf("Subscribe(%d peers) sent %v, want one frame with body %s", len(tc.peers), watcher.frames, env.Body)
 		}
 	}
 }
