@@ -70,9 +70,10 @@ func (c *conn) enqueueLater(it outItem, final, later bool) bool {
 	n := it.charge()
 	if budget := c.srv.cfg.SendQueueBytes; !final && c.queued+n > budget {
 		c.closed = true
+		queued := c.queued
 		c.mu.Unlock()
 		c.srv.metrics.errors.WithLabelValues(signaling.CodeSlowConsumer.String()).Inc()
-		c.srv.cfg.Logger.Info("signal: slow consumer dropped", "peer", c.peer.Short(), "ip", c.ip, "queued_bytes", c.queued)
+		c.srv.cfg.Logger.Info("signal: slow consumer dropped", "peer", c.peer.Short(), "ip", c.ip, "queued_bytes", queued)
 		// The client is not reading, so a polite close could wait forever:
 		// cut the TCP connection; the read loop then ends.
 		c.ws.NetConn().Close()

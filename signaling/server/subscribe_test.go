@@ -175,4 +175,3 @@ func TestTURNCredentialsOnlyAfterAuth(t *testing.T) {
 		t.Fatalf("welcome ICE servers %+v, want TURN credentials for %s", ice, stranger.ID().Short())
 	}
 }
-
