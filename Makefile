@@ -23,9 +23,9 @@ DESKTOP_TAGFLAG = -tags desktop,production$(if $(TAGS),$(comma)$(TAGS))
 
 # Fuzz targets run by `make test`, as package:FuzzFunc pairs.
 FUZZ_TARGETS ?= ./signaling:FuzzDecode ./signaling:FuzzScanEnvelope ./signaling:FuzzCodec \
-	./signaling:FuzzParseServerURL ./signaling/identity:FuzzParse ./app/bridge:FuzzRequest \
-	./app/bridge:FuzzProcNetLine ./app/store:FuzzValidateInput ./app/discovery:FuzzParseTXT \
-	./app/discovery:FuzzHubHost
+	./signaling:FuzzParseServerURL ./signaling:FuzzDecodeSubscribe ./signaling:FuzzPresenceOf \
+	./signaling/identity:FuzzParse ./app/bridge:FuzzRequest ./app/bridge:FuzzProcNetLine \
+	./app/store:FuzzValidateInput ./app/discovery:FuzzParseTXT ./app/discovery:FuzzHubHost
 # A count, not a duration: with -fuzztime=10s, Go 1.26's fuzz coordinator
 # can fail a target with a bare "context deadline exceeded" at the deadline
 # (golang/go#75804, fixed in Go 1.27); a count has no deadline to race.
@@ -44,7 +44,7 @@ FRONTEND_SRC := $(shell find frontend/src frontend/wailsjs/go -type f 2>/dev/nul
 NODE_MODULES := frontend/node_modules/.package-lock.json
 E2E_BROWSER_MODULES := e2e/browser/node_modules/.package-lock.json
 
-.PHONY: deps deps-test sysdeps frontend build run check test fuzz bench bench-signal bench-call screenshots clean distclean
+.PHONY: deps deps-test sysdeps frontend build run check test fuzz bench bench-signal bench-signal-attack bench-call screenshots clean distclean
 .PHONY: deps-package build-windows package package-linux package-windows check-package test-package
 
 # Release packaging (docs/packaging.md): outputs go to build/dist/.
@@ -148,6 +148,10 @@ bench: frontend
 ## bench-signal: peerline-signal vs the PeerJS server under the same load (docs/performance.md)
 bench-signal: frontend
 	$(GO) run ./bench/signal -pairs 50 -msgs 200000 -size 1024 -window 32 -idle 2000 -runs 3 -starts 5 -servers peerline,peerjs
+
+## bench-signal-attack: peerline-signal's default limits under slow readers, big subscribes and 10,000 unauthenticated connections (docs/performance.md)
+bench-signal-attack:
+	$(GO) run ./bench/signal -attack -runs 3 -attack-phase 10s -attackers 20 -attack-pairs 10 -attack-idle 10000
 
 ## screenshots: docs/screenshots of the main screens from real calls in Chromium (root)
 screenshots: deps-test frontend $(E2E_BROWSER_MODULES)

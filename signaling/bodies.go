@@ -142,16 +142,16 @@ func (w *Welcome) validate() error {
 	return nil
 }
 
-// Subscribe replaces the set of peers whose presence the client watches.
-// The server answers with one presence message per listed peer, then one
-// for every change.
+// Subscribe replaces the set of peers whose presence the client watches
+// (at most MaxSubscribe). The server answers with one presence_list of
+// their current state, then one presence message for every change.
 type Subscribe struct {
 	Peers []identity.PeerID `json:"peers"`
 }
 
 func (s *Subscribe) validate() error {
 	if len(s.Peers) > MaxSubscribe {
-		return fmt.Errorf("peers: at most %d", MaxSubscribe)
+		return errorf(CodeTooManyPeers, "peers: %d listed, a connection may watch at most %d", len(s.Peers), MaxSubscribe)
 	}
 	return nil
 }
@@ -339,7 +339,11 @@ func (e Envelope) DecodeBody(v any) error {
 	}
 	if val, ok := v.(interface{ validate() error }); ok {
 		if err := val.validate(); err != nil {
-			return &Error{Code: CodeBadMessage, Message: e.Type.String() + " body: " + err.Error(), Ref: e.ID}
+			code, msg := CodeBadMessage, err.Error()
+			if se, ok := err.(*Error); ok { // a rule with a code of its own
+				code, msg = se.Code, se.Message
+			}
+			return &Error{Code: code, Message: e.Type.String() + " body: " + msg, Ref: e.ID}
 		}
 	}
 	return nil

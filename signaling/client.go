@@ -3,6 +3,7 @@ package signaling
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"sync"
@@ -43,6 +44,7 @@ const (
 	EventConnected              // authenticated; Welcome is set
 	EventDisconnected           // the connection ended; Err says why; a reconnect follows
 	EventMessage                // a message arrived; Message is set
+	EventPresence               // the server reports watched peers; Presence is set
 )
 
 // Event is something the Client reports, in order, on Events().
@@ -50,7 +52,12 @@ type Event struct {
 	Kind    EventKind
 	Welcome Welcome
 	Message Envelope
-	Err     error
+	// Presence is what a presence or presence_list message said, about
+	// peers this client watches only: the rest is dropped, so a server
+	// cannot grow what the app tracks. It is a hint of where a peer may
+	// be reached, never proof of who it is.
+	Presence []Presence
+	Err      error
 }
 
 // Client keeps one connection to a server alive: it reconnects with
@@ -67,6 +74,7 @@ type Client struct {
 	conn      *Conn
 	ready     chan struct{} // closed while connected
 	subs      []identity.PeerID
+	watched   map[identity.PeerID]struct{} // subs, for filtering presence
 	runCalled bool
 }
 
@@ -194,6 +202,12 @@ func (c *Client) serve(ctx context.Context, conn *Conn) error {
 			}
 			return err
 		}
+		if env.Type == TypePresence || env.Type == TypePresenceList {
+			if ps := c.watchedOnly(env); len(ps) > 0 && !c.emit(ctx, Event{Kind: EventPresence, Presence: ps}) {
+				return ctx.Err()
+			}
+			continue
+		}
 		if env.Type == TypeError {
 			if e := ErrorOf(env); e.Code.Closes() {
 				fatal = e
@@ -203,6 +217,25 @@ func (c *Client) serve(ctx context.Context, conn *Conn) error {
 			return ctx.Err()
 		}
 	}
+}
+
+// watchedOnly decodes a presence message and keeps the peers this client
+// watches; a message that does not decode is dropped.
+func (c *Client) watchedOnly(env Envelope) []Presence {
+	ps, err := PresenceOf(env)
+	if err != nil {
+		c.cfg.Logger.Debug("signaling: bad presence from the server", "url", c.cfg.URL, "err", err)
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	kept := ps[:0]
+	for _, p := range ps {
+		if _, ok := c.watched[p.Peer]; ok {
+			kept = append(kept, p)
+		}
+	}
+	return kept
 }
 
 func (c *Client) emit(ctx context.Context, ev Event) bool {
@@ -257,13 +290,23 @@ func (c *Client) Send(ctx context.Context, env Envelope) error {
 	}
 }
 
-// Subscribe replaces the set of watched peers. It is remembered and sent
-// again after every reconnect; if connected it is sent now.
+// Subscribe replaces the set of watched peers (at most MaxSubscribe; more
+// fail with an error matching ErrTooManyPeers). It is remembered and sent
+// again after every reconnect; if connected it is sent now. Presence
+// arrives as EventPresence, for these peers only.
 func (c *Client) Subscribe(ctx context.Context, peers []identity.PeerID) error {
 	c.smu.Lock()
 	defer c.smu.Unlock()
+	if len(peers) > MaxSubscribe {
+		return fmt.Errorf("signaling: subscribe: %d peers: %w", len(peers), &Error{Code: CodeTooManyPeers,
+			Message: fmt.Sprintf("a connection may watch at most %d peers", MaxSubscribe)})
+	}
 	c.mu.Lock()
 	c.subs = append([]identity.PeerID(nil), peers...)
+	c.watched = make(map[identity.PeerID]struct{}, len(peers))
+	for _, p := range peers {
+		c.watched[p] = struct{}{}
+	}
 	conn := c.conn
 	c.mu.Unlock()
 	if conn == nil {

@@ -69,17 +69,11 @@ func nextEvent(t *testing.T, c *signaling.Client, kind signaling.EventKind, time
 
 func nextPresence(t *testing.T, c *signaling.Client, timeout time.Duration) signaling.Presence {
 	t.Helper()
-	for {
-		ev := nextEvent(t, c, signaling.EventMessage, timeout)
-		if ev.Message.Type != signaling.TypePresence {
-			continue
-		}
-		var p signaling.Presence
-		if err := ev.Message.DecodeBody(&p); err != nil {
-			t.Fatal(err)
-		}
-		return p
+	ev := nextEvent(t, c, signaling.EventPresence, timeout)
+	if len(ev.Presence) != 1 {
+		t.Fatalf("presence event for %d peers, want 1: %+v", len(ev.Presence), ev.Presence)
 	}
+	return ev.Presence[0]
 }
 
 func TestClientReconnectsAndRestoresPresence(t *testing.T) {

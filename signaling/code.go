@@ -25,6 +25,7 @@ const (
 	CodeSlowConsumer      // the client did not read its messages in time; TCP cut without a close frame (the client is not reading)
 	CodeShuttingDown      // the server is going away; reconnect after retry_ms; closed (1012)
 	CodeInternal          // a server fault; closed (1011)
+	CodeTooManyPeers      // a subscribe lists more peers than a connection may watch; refused, the previous set stays; stays open
 	codeCount
 )
 
@@ -45,6 +46,7 @@ var codeNames = [codeCount]string{
 	CodeSlowConsumer: "slow_consumer",
 	CodeShuttingDown: "shutting_down",
 	CodeInternal:     "internal",
+	CodeTooManyPeers: "too_many_peers",
 }
 
 // String returns the wire name of c.

@@ -48,6 +48,11 @@ type DialConfig struct {
 	Dialer *websocket.Dialer
 	// ReadTimeout: see DefaultReadTimeout.
 	ReadTimeout time.Duration
+	// MaxMessageBytes is the largest frame this end reads. The welcome's
+	// max_message_bytes can only lower it, never raise it: a server is
+	// not trusted with this end's memory. A larger frame ends the
+	// connection (an error matching ErrTooLarge). Default DefaultMaxMessageBytes.
+	MaxMessageBytes int
 	// Now returns the time (tests). Default time.Now.
 	Now func() time.Time
 }
@@ -61,6 +66,7 @@ type Conn struct {
 	tls         *tls.ConnectionState // nil over ws://
 	welcome     Welcome
 	readTimeout time.Duration
+	maxRead     int // largest frame read, before the stamping slack (readLimit)
 	wmu         sync.Mutex
 	closeOnce   sync.Once
 }
@@ -92,11 +98,11 @@ func Dial(ctx context.Context, cfg DialConfig) (*Conn, error) {
 		}
 		return nil, fmt.Errorf("signaling: dial %s: %w", cfg.URL, err)
 	}
-	// A server may stamp "from" onto a frame at its size limit, so allow a
-	// little over the largest limit a server announces; anything bigger
-	// is an attack on our memory.
-	ws.SetReadLimit(DefaultMaxMessageBytes + 1024)
-	c := &Conn{ws: ws, readTimeout: cfg.ReadTimeout}
+	c := &Conn{ws: ws, readTimeout: cfg.ReadTimeout, maxRead: cfg.MaxMessageBytes}
+	if c.maxRead <= 0 {
+		c.maxRead = DefaultMaxMessageBytes
+	}
+	ws.SetReadLimit(readLimit(c.maxRead))
 	if tc, ok := ws.NetConn().(*tls.Conn); ok {
 		cs := tc.ConnectionState()
 		c.tls = &cs
@@ -201,9 +207,13 @@ func (c *Conn) handshake(ctx context.Context, cfg DialConfig, now func() time.Ti
 	if err := env.DecodeBody(&c.welcome); err != nil {
 		return err
 	}
-	if n := c.welcome.Limits.MaxMessageBytes; n > DefaultMaxMessageBytes {
-		c.ws.SetReadLimit(int64(n) + 1024)
+	// The server's limit may lower ours, never raise it; Welcome reports
+	// the limit in force.
+	if n := c.welcome.Limits.MaxMessageBytes; n > 0 && n < c.maxRead {
+		c.maxRead = n
+		c.ws.SetReadLimit(readLimit(n))
 	}
+	c.welcome.Limits.MaxMessageBytes = c.maxRead
 	if !c.welcome.Peer.Equal(cfg.Identity.ID()) {
 		return &Error{Code: CodeAuthFailed, Message: "server welcomed another peer id"}
 	}
@@ -215,6 +225,12 @@ func (c *Conn) handshake(ctx context.Context, cfg DialConfig, now func() time.Ti
 	c.ws.SetReadDeadline(time.Now().Add(c.readTimeout))
 	return nil
 }
+
+// readLimit is the WebSocket read limit for frames of at most max bytes:
+// a server may stamp "from" onto a frame at its size limit, so a little
+// more is allowed; gorilla refuses a frame over it from its header, before
+// reading the payload.
+func readLimit(max int) int64 { return int64(max) + 1024 }
 
 func shortText(s string) string {
 	if id, err := identity.Parse(s); err == nil {
@@ -288,6 +304,11 @@ func (c *Conn) recvRaw() (Envelope, error) {
 	for {
 		mt, data, err := c.ws.ReadMessage()
 		if err != nil {
+			if errors.Is(err, websocket.ErrReadLimit) {
+				// gorilla has sent close 1009; the caller drops the connection.
+				return Envelope{}, fmt.Errorf("signaling: recv: %w", &Error{Code: CodeTooLarge,
+					Message: fmt.Sprintf("the server sent a frame over %d bytes", readLimit(c.maxRead))})
+			}
 			var ce *websocket.CloseError
 			if errors.As(err, &ce) {
 				return Envelope{}, &CloseError{Code: ce.Code, Text: ce.Text}

@@ -41,7 +41,8 @@
 //	              auth                client → server  signed answer
 //	              welcome             server → client  peer, ICE servers, limits, listener proof
 //	presence      subscribe           client → server  replaces the set of watched peers (≤ 512)
-//	              presence            server → client  a watched peer's state, then changes
+//	              presence_list       server → client  the answer to subscribe: online and offline peers
+//	              presence            server → client  a watched peer's change
 //	call control  invite              peer → peer      signed offer and its time, media, key, name
 //	              ringing             callee → caller
 //	              accept              callee → caller  signed answer and its time, media, key
@@ -69,9 +70,12 @@
 // by its owner's peer id) carries messages to and from its owner only: a
 // routed message for anyone else, and subscribe, are forbidden.
 //
-// subscribe replaces the set of peers a client watches; the server answers
-// with one presence per listed peer, then sends one per change. A replaced
-// connection does not make its peer go offline.
+// subscribe replaces the set of peers a client watches (at most 512, or
+// too_many_peers); it costs a rate-limit token per KiB of ids beyond the
+// frame's own. The server answers with one presence_list, then sends one
+// presence per change. A replaced connection does not make its peer go
+// offline. Presence is a hint, never proof of identity; the Go Client
+// reports it (EventPresence) for watched peers only.
 //
 // The Go Client reconnects: after a shutting_down error it waits retry_ms;
 // otherwise it waits a jittered delay that doubles while dials keep
@@ -140,8 +144,8 @@
 // per second with a burst of 200, charged for every frame after the
 // welcome (binary ones too) before anything else is done with it (more are
 // dropped unread, and a client more than 4×burst dropped frames ahead of
-// its accepted ones is disconnected); 2×MaxSubscribe = 1024 queued
-// outgoing frames (a client that falls further behind is cut off); a
+// its accepted ones is disconnected); 256 KiB (4 × the frame size) of
+// queued outgoing frames (a client that falls further behind is cut off); a
 // WebSocket ping every 25 s (PingInterval must be under 45 s) and a
 // disconnect after three intervals without a pong; 64 connections per IP
 // (more get HTTP 429; behind a trusted proxy the IP is the rightmost

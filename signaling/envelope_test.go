@@ -128,24 +128,25 @@ func TestBodyValidation(t *testing.T) {
 		body string
 		v    any
 		ok   bool
+		code Code // when not ok; default bad_message
 	}{
-		{"invite ok", TypeInvite, JSONOf(t, Invite{Media: []Media{MediaAudio, MediaVideo}, SDP: "v=0", Key: key, Sig: sig}), &Invite{}, true},
-		{"invite no media", TypeInvite, JSONOf(t, Invite{SDP: "v=0", Key: key, Sig: sig}), &Invite{}, false},
-		{"invite bad media", TypeInvite, `{"media":["smell"],"sdp":"v=0"}`, &Invite{}, false},
-		{"invite twice audio", TypeInvite, `{"media":["audio","audio"],"sdp":"v=0"}`, &Invite{}, false},
-		{"invite no sdp", TypeInvite, JSONOf(t, Invite{Media: []Media{MediaAudio}, Key: key, Sig: sig}), &Invite{}, false},
-		{"invite short sig", TypeInvite, JSONOf(t, Invite{Media: []Media{MediaAudio}, SDP: "v=0", Key: key, Sig: sig[:8]}), &Invite{}, false},
-		{"invite long name", TypeInvite, JSONOf(t, Invite{Media: []Media{MediaAudio}, SDP: "v=0", Key: key, Sig: sig, Name: strings.Repeat("n", 200)}), &Invite{}, false},
-		{"reject ok", TypeReject, `{"reason":"busy"}`, &Reject{}, true},
-		{"reject bad reason", TypeReject, `{"reason":"bored"}`, &Reject{}, false},
-		{"reject no reason", TypeReject, `{}`, &Reject{}, false},
-		{"candidate ok", TypeCandidate, `{"candidate":"candidate:1 1 udp 1 127.0.0.1 9 typ host","sdpMid":"0"}`, &Candidate{}, true},
-		{"candidate empty", TypeCandidate, `{"candidate":"","sdpMid":"0"}`, &Candidate{}, false},
-		{"candidate no mid", TypeCandidate, `{"candidate":"candidate:1"}`, &Candidate{}, false},
-		{"renegotiate ok", TypeRenegotiate, JSONOf(t, Renegotiate{Kind: KindAnswer, SDP: "v=0", Sig: sig}), &Renegotiate{}, true},
-		{"renegotiate bad kind", TypeRenegotiate, `{"kind":"pranswer","sdp":"v=0"}`, &Renegotiate{}, false},
-		{"subscribe too many", TypeSubscribe, `{"peers":[` + strings.Repeat(`"`+peer(t, 3).String()+`",`, MaxSubscribe) + `"` + peer(t, 3).String() + `"]}`, &Subscribe{}, false},
-		{"wrong json type", TypePing, `{"t":"soon"}`, &Ping{}, false},
+		{"invite ok", TypeInvite, JSONOf(t, Invite{Media: []Media{MediaAudio, MediaVideo}, SDP: "v=0", Key: key, Sig: sig}), &Invite{}, true, 0},
+		{"invite no media", TypeInvite, JSONOf(t, Invite{SDP: "v=0", Key: key, Sig: sig}), &Invite{}, false, 0},
+		{"invite bad media", TypeInvite, `{"media":["smell"],"sdp":"v=0"}`, &Invite{}, false, 0},
+		{"invite twice audio", TypeInvite, `{"media":["audio","audio"],"sdp":"v=0"}`, &Invite{}, false, 0},
+		{"invite no sdp", TypeInvite, JSONOf(t, Invite{Media: []Media{MediaAudio}, Key: key, Sig: sig}), &Invite{}, false, 0},
+		{"invite short sig", TypeInvite, JSONOf(t, Invite{Media: []Media{MediaAudio}, SDP: "v=0", Key: key, Sig: sig[:8]}), &Invite{}, false, 0},
+		{"invite long name", TypeInvite, JSONOf(t, Invite{Media: []Media{MediaAudio}, SDP: "v=0", Key: key, Sig: sig, Name: strings.Repeat("n", 200)}), &Invite{}, false, 0},
+		{"reject ok", TypeReject, `{"reason":"busy"}`, &Reject{}, true, 0},
+		{"reject bad reason", TypeReject, `{"reason":"bored"}`, &Reject{}, false, 0},
+		{"reject no reason", TypeReject, `{}`, &Reject{}, false, 0},
+		{"candidate ok", TypeCandidate, `{"candidate":"candidate:1 1 udp 1 127.0.0.1 9 typ host","sdpMid":"0"}`, &Candidate{}, true, 0},
+		{"candidate empty", TypeCandidate, `{"candidate":"","sdpMid":"0"}`, &Candidate{}, false, 0},
+		{"candidate no mid", TypeCandidate, `{"candidate":"candidate:1"}`, &Candidate{}, false, 0},
+		{"renegotiate ok", TypeRenegotiate, JSONOf(t, Renegotiate{Kind: KindAnswer, SDP: "v=0", Sig: sig}), &Renegotiate{}, true, 0},
+		{"renegotiate bad kind", TypeRenegotiate, `{"kind":"pranswer","sdp":"v=0"}`, &Renegotiate{}, false, 0},
+		{"subscribe too many", TypeSubscribe, `{"peers":[` + strings.Repeat(`"`+peer(t, 3).String()+`",`, MaxSubscribe) + `"` + peer(t, 3).String() + `"]}`, &Subscribe{}, false, CodeTooManyPeers},
+		{"wrong json type", TypePing, `{"t":"soon"}`, &Ping{}, false, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -156,8 +157,12 @@ func TestBodyValidation(t *testing.T) {
 			}
 			if err != nil {
 				var se *Error
-				if !errors.As(err, &se) || se.Code != CodeBadMessage || se.Ref != "r1" {
-					t.Fatalf("error %#v: want bad_message with ref r1", err)
+				want := tc.code
+				if want == CodeUnknown {
+					want = CodeBadMessage
+				}
+				if !errors.As(err, &se) || se.Code != want || se.Ref != "r1" {
+					t.Fatalf("error %#v: want %s with ref r1", err, want)
 				}
 			}
 		})

@@ -61,6 +61,7 @@ var (
 	ErrSlowConsumer = &Error{Code: CodeSlowConsumer} // client too slow to read
 	ErrShuttingDown = &Error{Code: CodeShuttingDown} // server going away
 	ErrInternal     = &Error{Code: CodeInternal}     // server fault
+	ErrTooManyPeers = &Error{Code: CodeTooManyPeers} // subscribe over the watch limit
 )
 
 // ErrClosed is returned by a Conn or Client that has been closed by its

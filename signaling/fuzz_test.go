@@ -3,6 +3,8 @@ package signaling
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"strings"
 	"testing"
 )
 
@@ -54,11 +56,91 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("round trip changed the envelope: %+v vs %+v", env, again)
 		}
 		// Bodies must decode or fail cleanly for every type.
-		for _, v := range []any{&Invite{}, &Accept{}, &Reject{}, &Candidate{}, &Subscribe{}, &Auth{}, &Welcome{}, &Renegotiate{}, &Error{}} {
+		for _, v := range []any{&Invite{}, &Accept{}, &Reject{}, &Candidate{}, &Subscribe{}, &PresenceList{}, &Auth{}, &Welcome{}, &Renegotiate{}, &Error{}} {
 			if err := env.DecodeBody(v); err != nil {
 				if _, ok := err.(*Error); !ok {
 					t.Fatalf("DecodeBody error %T is not a protocol error", err)
 				}
+			}
+		}
+	})
+}
+
+// FuzzDecodeSubscribe checks DecodeSubscribe's fast path against
+// encoding/json: the same peers, or an error where DecodeBody has one.
+func FuzzDecodeSubscribe(f *testing.F) {
+	a, b := peer(f, 2).String(), peer(f, 3).String()
+	for _, s := range []string{
+		`{"peers":["` + a + `","` + b + `"]}`,
+		` { "peers" : [ "` + a + `" , "" ] } `,
+		`{"peers":[]}`, `{"peers":null}`, `{}`, ``, `null`, `[]`,
+		`{"peers":["` + strings.ToLower(a) + `"]}`,
+		`{"peers":["nope"]}`,
+		`{"peers":["` + a + `"],"x":1}`,
+		`{"PEERS":["` + a + `"]}`,
+		`{"peers":["\u0041"]}`,
+		`{"peers":["` + a + `",]}`,
+		`{"peers":["` + a + `"]`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		env := Envelope{Type: TypeSubscribe, ID: "s", Body: body}
+		got, err := DecodeSubscribe(env, nil)
+		var want Subscribe
+		werr := env.DecodeBody(&want)
+		if (err == nil) != (werr == nil) {
+			t.Fatalf("DecodeSubscribe(%q) err = %v, DecodeBody err = %v", body, err, werr)
+		}
+		if err != nil {
+			if !errors.Is(err, werr) {
+				t.Fatalf("DecodeSubscribe(%q) err = %v, DecodeBody err = %v: codes differ", body, err, werr)
+			}
+			return
+		}
+		if len(got) != len(want.Peers) {
+			t.Fatalf("DecodeSubscribe(%q) = %d peers, DecodeBody %d", body, len(got), len(want.Peers))
+		}
+		for i := range got {
+			if got[i] != want.Peers[i] {
+				t.Fatalf("DecodeSubscribe(%q)[%d] = %v, DecodeBody %v", body, i, got[i], want.Peers[i])
+			}
+		}
+	})
+}
+
+// FuzzPresenceOf feeds presence and presence_list bodies from a server:
+// never a panic, only protocol errors, and what is accepted names at most
+// MaxSubscribe real peers.
+func FuzzPresenceOf(f *testing.F) {
+	a := peer(f, 2).String()
+	for _, s := range []string{
+		`{"online":["` + a + `"],"offline":[]}`,
+		`{"online":null,"offline":["` + a + `"]}`,
+		`{"peer":"` + a + `","online":true}`,
+		`{"online":[""]}`, `{"online":"x"}`, `{}`, `[]`, ``,
+	} {
+		f.Add(true, []byte(s))
+		f.Add(false, []byte(s))
+	}
+	f.Fuzz(func(t *testing.T, list bool, body []byte) {
+		env := Envelope{Type: TypePresence, Body: body}
+		if list {
+			env.Type = TypePresenceList
+		}
+		ps, err := PresenceOf(env)
+		if err != nil {
+			if _, ok := err.(*Error); !ok {
+				t.Fatalf("PresenceOf error %T %v is not a protocol error", err, err)
+			}
+			return
+		}
+		if len(ps) > MaxSubscribe {
+			t.Fatalf("%d peers accepted, over %d", len(ps), MaxSubscribe)
+		}
+		for _, p := range ps {
+			if p.Peer.IsZero() {
+				t.Fatalf("accepted the zero peer from %q", body)
 			}
 		}
 	})

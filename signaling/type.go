@@ -26,6 +26,7 @@ const (
 	TypePing                 // client → server: liveness probe
 	TypePong                 // server → client: answer to ping
 	TypeError                // server → client: something was refused
+	TypePresenceList         // server → client: the state of every watched peer, answering a subscribe
 	typeCount
 )
 
@@ -48,6 +49,7 @@ var typeNames = [typeCount]string{
 	TypePing:            "ping",
 	TypePong:            "pong",
 	TypeError:           "error",
+	TypePresenceList:    "presence_list",
 }
 
 // String returns the wire name of t.

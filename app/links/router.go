@@ -378,9 +378,10 @@ func (r *Router) serveEvents(ctx context.Context, url string, c *signaling.Clien
 				r.cfg.Handler.Handle(ctx, env)
 			case env.Type == signaling.TypeError:
 				r.cfg.Handler.HandleError(signaling.ErrorOf(env))
-			case env.Type == signaling.TypePresence && r.cfg.Presence != nil:
-				var p signaling.Presence
-				if env.DecodeBody(&p) == nil {
+			}
+		case signaling.EventPresence:
+			if r.cfg.Presence != nil {
+				for _, p := range ev.Presence {
 					r.cfg.Presence(p.Peer, p.Online, url)
 				}
 			}

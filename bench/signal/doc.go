@@ -41,6 +41,32 @@
 // and already has neither a rate nor a practical size limit. See
 // peerjs/server.js.
 //
+// With -attack it measures peerline-signal alone, with its default limits,
+// under the attacks of issue 11, each on a fresh server for
+// -attack-phase while -attack-pairs honest pairs send each other
+// -attack-honest-rate messages a second (latency p50/p99 against a
+// baseline phase without attackers):
+//
+//   - slow-readers: -attackers senders, each feeding a receiver that never
+//     reads (4 KiB receive buffer) with ~64 KiB frames at the full allowed
+//     rate (burst 200, then 50 a second); a receiver the server cuts is
+//     replaced by a fresh one at once.
+//   - subscribe-512 and subscribe-15: -attackers clients sending
+//     subscribes of 512 (or 15) ids, two sets alternating, paced to exactly
+//     the tokens the server charges (1 + 1 per KiB of body).
+//   - idle-unauth: -attack-idle WebSocket connections that read their
+//     challenge and never authenticate, opened within the 10 s auth
+//     timeout from distinct loopback source addresses (127.15.x.y, 50 per
+//     address, under the 64 per IP limit: Linux answers all of 127/8 on
+//     lo), and how many the server holds at once.
+//
+// Attackers run in a child process of their own (-attack-worker), so their
+// client-side CPU does not slow the honest clients; attacker connections
+// come from 127.10.0.0/16 and up. It reports the server's RSS growth (peak
+// during the phase), its CPU per attacker frame and per rate-limit token
+// over the baseline's, relative to an honest message's, and the honest
+// latency. make bench-signal-attack runs it.
+//
 // It measures only: it changes neither server, talks to them only as
 // their clients do (and reads /proc for the server processes' CPU and
 // memory), and never leaves loopback.

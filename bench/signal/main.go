@@ -24,6 +24,8 @@ type options struct {
 	settle, timeout           time.Duration
 	peerlineBin               string
 	peerlineFlags             []string
+	attack                    bool
+	attackOpts                attackOptions
 }
 
 // perPair is the number of round trips each pair makes in a measured
@@ -46,7 +48,24 @@ func main() {
 	flag.StringVar(&o.peerlineBin, "peerline-bin", "", "peerline-signal binary to run (default: go build ./signaling/cmd/peerline-signal)")
 	flag.StringVar(&plFlags, "peerline-flags", defaultPeerlineFlags,
 		"peerline-signal flags after --listen ADDR (space-separated); the defaults lift the limits the load would hit")
+	flag.BoolVar(&o.attack, "attack", false, "measure peerline-signal under attack instead (attack.go; the -attack-* flags, -runs, -size, -peerline-bin)")
+	flag.IntVar(&o.attackOpts.honestPairs, "attack-pairs", 10, "-attack: honest client pairs")
+	flag.Float64Var(&o.attackOpts.honestRate, "attack-honest-rate", 20, "-attack: messages a second each honest client sends")
+	flag.IntVar(&o.attackOpts.attackers, "attackers", 20, "-attack: attacking connections per attack (slow readers: senders, each with a receiver)")
+	flag.DurationVar(&o.attackOpts.phase, "attack-phase", 10*time.Second, "-attack: how long each phase runs")
+	flag.IntVar(&o.attackOpts.idleUnauth, "attack-idle", 10000, "-attack: unauthenticated idle connections")
+	var worker, workerAddr string
+	flag.StringVar(&worker, "attack-worker", "", "internal: run one attack as -attack's child process")
+	flag.StringVar(&workerAddr, "attack-addr", "", "internal: the server the -attack-worker attacks")
 	flag.Parse()
+	o.attackOpts.runs = o.runs
+	if worker != "" {
+		if err := attackWorker(context.Background(), worker, workerAddr, o.attackOpts); err != nil {
+			fmt.Fprintln(os.Stderr, "bench/signal: attack worker:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	o.servers = strings.Split(servers, ",")
 	o.peerlineFlags = strings.Fields(plFlags)
 	if o.pairs < 1 || o.msgs < 1 || o.window < 1 || o.runs < 1 || o.idle < 0 {
@@ -72,6 +91,14 @@ func run(ctx context.Context, o options) error {
 	root, err := moduleRoot()
 	if err != nil {
 		return err
+	}
+	if o.attack {
+		tmp, err := os.MkdirTemp("", "bench-signal-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		return runAttack(ctx, root, tmp, o, o.attackOpts)
 	}
 	// Clients and server each hold one descriptor per connection.
 	need := uint64(2*max(o.idle, 2*o.pairs) + 256)

@@ -48,11 +48,21 @@ func PutFrame(bp *[]byte) {
 // never blocks), so watchers see changes in the order they happened even
 // when a peer's old connection ends while its new one arrives.
 type Hub struct {
+	maxFrame int
+
 	mu       sync.RWMutex
 	conns    map[identity.PeerID]Conn
 	watchers map[identity.PeerID]map[Conn]struct{} // watched peer -> its watchers
-	watching map[Conn][]identity.PeerID            // watcher -> its watched peers
+	watching map[Conn]map[identity.PeerID]struct{} // watcher -> its watched peers (at most MaxSubscribe)
 	observer func(peer identity.PeerID, online bool)
+}
+
+// Options configure a Hub; the zero value works.
+type Options struct {
+	// MaxFrameBytes bounds the frames the hub builds itself (the
+	// presence_list answering a subscribe): the frame limit the server
+	// announces. Default signaling.DefaultMaxMessageBytes.
+	MaxFrameBytes int
 }
 
 // Observe registers fn to hear every peer that comes online or goes
@@ -64,12 +74,19 @@ func (h *Hub) Observe(fn func(peer identity.PeerID, online bool)) {
 	h.mu.Unlock()
 }
 
-// New returns an empty hub.
-func New() *Hub {
+// New returns an empty hub with the default Options.
+func New() *Hub { return NewWith(Options{}) }
+
+// NewWith returns an empty hub.
+func NewWith(o Options) *Hub {
+	if o.MaxFrameBytes <= 0 {
+		o.MaxFrameBytes = signaling.DefaultMaxMessageBytes
+	}
 	return &Hub{
+		maxFrame: o.MaxFrameBytes,
 		conns:    make(map[identity.PeerID]Conn),
 		watchers: make(map[identity.PeerID]map[Conn]struct{}),
-		watching: make(map[Conn][]identity.PeerID),
+		watching: make(map[Conn]map[identity.PeerID]struct{}),
 	}
 }
 
@@ -99,7 +116,10 @@ func (h *Hub) Detach(c Conn) {
 	id := c.Peer()
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.unwatchLocked(c)
+	for p := range h.watching[c] {
+		h.unwatchLocked(c, p)
+	}
+	delete(h.watching, c)
 	if cur, ok := h.conns[id]; ok && cur == c {
 		delete(h.conns, id)
 		h.sendPresence(h.watchersOf(id), id, false)
@@ -109,35 +129,105 @@ func (h *Hub) Detach(c Conn) {
 	}
 }
 
-// Subscribe replaces the set of peers c watches and sends c the current
-// presence of each.
+// Subscribe replaces the set of peers c watches and sends c their current
+// presence as one presence_list (more only when the list does not fit in
+// one frame of Options.MaxFrameBytes). Only the difference from the old
+// set touches the table. The caller bounds peers (signaling.MaxSubscribe)
+// and charges c for their number.
 func (h *Hub) Subscribe(c Conn, peers []identity.PeerID) {
 	// Dedupe while keeping order, so the answer lists each peer once.
+	set := make(map[identity.PeerID]struct{}, len(peers))
 	uniq := make([]identity.PeerID, 0, len(peers))
-	seen := make(map[identity.PeerID]bool, len(peers))
 	for _, p := range peers {
-		if !seen[p] && !p.IsZero() {
-			seen[p] = true
+		if _, dup := set[p]; !dup && !p.IsZero() {
+			set[p] = struct{}{}
 			uniq = append(uniq, p)
 		}
 	}
+	// The answer's ids are rendered before the lock is taken: under it,
+	// only the table changes and bytes are copied.
+	texts := make([]byte, 0, identity.TextLen*len(uniq))
+	for _, p := range uniq {
+		texts = p.AppendText(texts)
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.unwatchLocked(c)
-	if len(uniq) > 0 {
-		h.watching[c] = uniq
+	old := h.watching[c]
+	for p := range old {
+		if _, keep := set[p]; !keep {
+			h.unwatchLocked(c, p)
+		}
 	}
 	for _, p := range uniq {
+		if _, had := old[p]; had {
+			continue
+		}
 		w := h.watchers[p]
 		if w == nil {
-			w = make(map[Conn]struct{})
+			w = make(map[Conn]struct{}, 1)
 			h.watchers[p] = w
 		}
 		w[c] = struct{}{}
-		_, online := h.conns[p]
-		h.sendPresence([]Conn{c}, p, online)
+	}
+	if len(uniq) > 0 {
+		h.watching[c] = set
+	} else {
+		delete(h.watching, c)
+	}
+	h.sendPresenceList(c, uniq, texts)
+}
+
+// presenceListIDBytes is what one id adds to a presence_list: a canonical
+// id (63 bytes), its quotes and a comma; presenceListOverhead is the rest
+// of the frame, with room to spare.
+const (
+	presenceListIDBytes  = 66
+	presenceListOverhead = 128
+)
+
+// sendPresenceList sends c the state of peers, in as few presence_list
+// frames as the frame limit allows; texts holds their canonical text, one
+// after the other. The caller holds h.mu, so no change notice can pass
+// the answer.
+func (h *Hub) sendPresenceList(c Conn, peers []identity.PeerID, texts []byte) {
+	per := max(1, (h.maxFrame-presenceListOverhead)/presenceListIDBytes)
+	for start := 0; ; start += per {
+		end := min(start+per, len(peers))
+		frame := make([]byte, 0, presenceListOverhead+presenceListIDBytes*(end-start))
+		frame = append(frame, presenceListHead...)
+		for pass, online := 0, true; pass < 2; pass, online = pass+1, false {
+			if !online {
+				frame = append(frame, presenceListMid...)
+			}
+			frame = append(frame, '[')
+			first := true
+			for i := start; i < end; i++ {
+				if _, on := h.conns[peers[i]]; on != online {
+					continue
+				}
+				if !first {
+					frame = append(frame, ',')
+				}
+				first = false
+				frame = append(frame, '"')
+				frame = append(frame, texts[i*identity.TextLen:(i+1)*identity.TextLen]...)
+				frame = append(frame, '"')
+			}
+			frame = append(frame, ']')
+		}
+		c.Send(append(frame, presenceListTail...))
+		if end == len(peers) {
+			return
+		}
 	}
 }
+
+// The fixed parts of a presence_list frame.
+const (
+	presenceListHead = `{"v":1,"type":"presence_list","body":{"online":`
+	presenceListMid  = `,"offline":`
+	presenceListTail = "}}"
+)
 
 // Lookup returns the connection of id, for a caller that delivers
 // messages itself (the server, which encodes and batches its own frames);
@@ -225,16 +315,15 @@ func (h *Hub) watchersOf(id identity.PeerID) []Conn {
 	return out
 }
 
-func (h *Hub) unwatchLocked(c Conn) {
-	for _, p := range h.watching[c] {
-		if w := h.watchers[p]; w != nil {
-			delete(w, c)
-			if len(w) == 0 {
-				delete(h.watchers, p)
-			}
+// unwatchLocked removes c from p's watchers; the caller updates
+// h.watching.
+func (h *Hub) unwatchLocked(c Conn, p identity.PeerID) {
+	if w := h.watchers[p]; w != nil {
+		delete(w, c)
+		if len(w) == 0 {
+			delete(h.watchers, p)
 		}
 	}
-	delete(h.watching, c)
 }
 
 func (h *Hub) sendPresence(to []Conn, peer identity.PeerID, online bool) {

@@ -44,12 +44,12 @@ func (r *recorder) presences(t *testing.T) []signaling.Presence {
 	defer r.mu.Unlock()
 	var out []signaling.Presence
 	for _, env := range r.frames {
-		if env.Type == signaling.TypePresence {
-			var p signaling.Presence
-			if err := env.DecodeBody(&p); err != nil {
+		if env.Type == signaling.TypePresence || env.Type == signaling.TypePresenceList {
+			ps, err := signaling.PresenceOf(env)
+			if err != nil {
 				t.Fatal(err)
 			}
-			out = append(out, p)
+			out = append(out, ps...)
 		}
 	}
 	return out
@@ -156,5 +156,68 @@ func TestLookupFollowsTheTable(t *testing.T) {
 	env := signaling.Envelope{Type: signaling.TypeHangup, To: first.id, Call: "c", ID: "m2"}
 	if err := h.Route(&env); err == nil || err.Error() != NotConnected(&env).Error() {
 		t.Fatalf("Route to a missing peer = %v, want %v", err, NotConnected(&env))
+	}
+}
+
+// With a small frame limit the answer to a subscribe is split into as few
+// frames as fit, each within the limit, listing every peer once in order.
+func TestSubscribeAnswerFitsTheFrameLimit(t *testing.T) {
+	const limit = 1024
+	h := NewWith(Options{MaxFrameBytes: limit})
+	watcher := newPeer(t, 1)
+	var peers []identity.PeerID
+	for i := range 40 {
+		peers = append(peers, newPeer(t, byte(10+i)).id)
+	}
+	on := newPeer(t, 20)
+	h.Attach(on)
+	h.Subscribe(watcher, peers)
+	per := (limit - presenceListOverhead) / presenceListIDBytes
+	if want := (len(peers) + per - 1) / per; len(watcher.frames) != want {
+		t.Fatalf("%d frames, want %d of at most %d ids", len(watcher.frames), want, per)
+	}
+	for _, env := range watcher.frames {
+		if frame, _ := env.Encode(); len(frame) > limit {
+			t.Errorf("frame of %d bytes over the limit %d", len(frame), limit)
+		}
+	}
+	ps := watcher.presences(t)
+	if len(ps) != len(peers) {
+		t.Fatalf("%d peers answered, want %d", len(ps), len(peers))
+	}
+	seen := map[identity.PeerID]bool{}
+	for _, p := range ps {
+		seen[p.Peer] = true
+		if p.Online != (p.Peer == on.id) {
+			t.Errorf("%s online=%v", p.Peer.Short(), p.Online)
+		}
+	}
+	if len(seen) != len(peers) {
+		t.Errorf("%d distinct peers answered, want %d", len(seen), len(peers))
+	}
+}
+
+// The answer to a subscribe is the body encoding/json would write.
+func TestPresenceListIsWhatEncodeWrites(t *testing.T) {
+	h := New()
+	a, b, watcher := newPeer(t, 1), newPeer(t, 2), newPeer(t, 3)
+	h.Attach(a)
+	for _, tc := range []struct {
+		peers []identity.PeerID
+		want  signaling.PresenceList
+	}{
+		{nil, signaling.PresenceList{Online: []identity.PeerID{}, Offline: []identity.PeerID{}}},
+		{[]identity.PeerID{a.id}, signaling.PresenceList{Online: []identity.PeerID{a.id}, Offline: []identity.PeerID{}}},
+		{[]identity.PeerID{b.id, a.id}, signaling.PresenceList{Online: []identity.PeerID{a.id}, Offline: []identity.PeerID{b.id}}},
+	} {
+		watcher.frames = nil
+		h.Subscribe(watcher, tc.peers)
+		env, err := signaling.New(signaling.TypePresenceList, tc.want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(watcher.frames) != 1 || !bytes.Equal(watcher.frames[0].Body, env.Body) {
+			t.Errorf("Subscribe(%d peers) sent %v, want one frame with body %s", len(tc.peers), watcher.frames, env.Body)
+		}
 	}
 }

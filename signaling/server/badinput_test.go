@@ -85,7 +85,7 @@ func TestOversizeFrameClosesConnection(t *testing.T) {
 	big := signalingtest.Key(t)
 	r := signalingtest.Authed(t, srv.URL, big)
 	watcher.SendBody(signaling.TypeSubscribe, signaling.Subscribe{Peers: []signaling.PeerID{big.ID()}})
-	watcher.Expect(signaling.TypePresence)
+	watcher.Expect(signaling.TypePresenceList)
 
 	r.SendText(`{"v":1,"type":"ping","body":{"pad":"` + strings.Repeat("x", 5000) + `"}}`)
 	r.ExpectError(signaling.CodeTooLarge)

@@ -17,9 +17,11 @@ const (
 	DefaultAuthTimeout   = 10 * time.Second
 	DefaultPingInterval  = 25 * time.Second
 	DefaultWriteTimeout  = 10 * time.Second
-	DefaultSendQueue     = 2 * signaling.MaxSubscribe // a subscribe's answers always fit
-	DefaultTURNTTL       = 12 * time.Hour
-	DefaultRetryAfter    = 2 * time.Second
+	// DefaultSendQueueFrames is SendQueueBytes' default in frames of the
+	// largest size: a few, so a client that stops reading is cut early.
+	DefaultSendQueueFrames = 4
+	DefaultTURNTTL         = 12 * time.Hour
+	DefaultRetryAfter      = 2 * time.Second
 )
 
 // Config configures a Server. The zero value serves plain ws with no token,
@@ -79,9 +81,12 @@ type Config struct {
 	PingInterval time.Duration
 	// WriteTimeout bounds each write. Default DefaultWriteTimeout.
 	WriteTimeout time.Duration
-	// SendQueue is how many frames may wait for a slow reader before it
-	// is dropped as a slow consumer. Default DefaultSendQueue.
-	SendQueue int
+	// SendQueueBytes is how many bytes of frames may wait for a client,
+	// queued or being written, before it is dropped as a slow consumer
+	// (a client that does not read). Each frame counts its length plus
+	// QueuedFrameOverhead. Default DefaultSendQueueFrames ×
+	// MaxMessageBytes; at least 2 × MaxMessageBytes.
+	SendQueueBytes int
 	// RetryAfter is the base delay told to clients at shutdown (each gets
 	// a random delay between it and twice it). Default DefaultRetryAfter.
 	RetryAfter time.Duration
@@ -114,8 +119,8 @@ func (c *Config) withDefaults() (Config, error) {
 	if out.WriteTimeout == 0 {
 		out.WriteTimeout = DefaultWriteTimeout
 	}
-	if out.SendQueue == 0 {
-		out.SendQueue = DefaultSendQueue
+	if out.SendQueueBytes == 0 {
+		out.SendQueueBytes = DefaultSendQueueFrames * out.MaxMessageBytes
 	}
 	if out.TURNTTL == 0 {
 		out.TURNTTL = DefaultTURNTTL
@@ -146,8 +151,8 @@ func (c *Config) validate() error {
 		return errors.New("server: config: TURN URLs need a TURN secret")
 	case c.Personal && c.Identity == nil:
 		return errors.New("server: config: a personal hub needs an Identity")
-	case c.SendQueue < 1:
-		return errors.New("server: config: SendQueue must be positive")
+	case c.SendQueueBytes < 2*c.MaxMessageBytes:
+		return fmt.Errorf("server: config: SendQueueBytes %d: at least 2 × MaxMessageBytes (%d)", c.SendQueueBytes, 2*c.MaxMessageBytes)
 	case c.PingInterval >= signaling.DefaultReadTimeout/2:
 		return fmt.Errorf("server: config: PingInterval %s: must be under %s, or Go clients time out between pings", c.PingInterval, signaling.DefaultReadTimeout/2)
 	case c.PingInterval < 0 || c.AuthTimeout < 0 || c.WriteTimeout < 0 || c.TURNTTL < 0:

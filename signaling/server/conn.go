@@ -35,6 +35,8 @@ type conn struct {
 	mu        sync.Mutex
 	idle      sync.Cond // signalled when the writer exits
 	queue     []outItem
+	queued    int  // bytes charged for frames not yet written (outItem.charge), at most SendQueueBytes
+	unflushed int  // of queued, what a kick left in the batchConn for the writer to flush
 	writing   bool // someone holds the writer role (see kick and writeLoop)
 	held      bool // frames queue up but the writer waits (see release)
 	closed    bool // no more frames are accepted

@@ -6,6 +6,7 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"sync"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/peerline/peerline/signaling"
 	"github.com/peerline/peerline/signaling/hub"
+	"github.com/peerline/peerline/signaling/identity"
 )
 
 // readState is the read loop's state past the handshake. It is made at
@@ -26,7 +28,13 @@ type readState struct {
 	relayed    int       // messages relayed in this read batch
 	strikes    int
 	lastNotice time.Time
+	peers      []identity.PeerID // a subscribe's ids, reused
 }
+
+// subscribeBytesPerToken is how many bytes of a subscribe body cost one
+// rate-limit token beyond the frame's own: about 15 ids, so a full
+// 512-id subscribe (34 KiB) takes 34 tokens.
+const subscribeBytesPerToken = 1024
 
 // readLoop handles messages until the connection ends. Relayed frames
 // are queued without waking their destinations' writers; endBatch writes
@@ -168,12 +176,21 @@ func (c *conn) handle(data []byte) {
 			c.Send(frame)
 		}
 	case signaling.TypeSubscribe:
-		var sub signaling.Subscribe
-		if err := env.DecodeBody(&sub); err != nil {
+		// Charged by size (about the ids it lists) before it is parsed,
+		// so a big subscribe costs the client what it costs the server.
+		if extra := len(env.Body) / subscribeBytesPerToken; extra > 0 && !c.limiter.AllowN(time.Now(), extra) {
+			c.rs.strikes += extra
+			c.sendError(&signaling.Error{Code: signaling.CodeRateLimited, Ref: env.ID,
+				Message: fmt.Sprintf("over the message rate: a subscribe of %d bytes takes %d more tokens (one per %d bytes); it was dropped", len(env.Body), extra, subscribeBytesPerToken)})
+			return
+		}
+		peers, err := signaling.DecodeSubscribe(env, c.rs.peers)
+		if err != nil {
 			c.sendError(err.(*signaling.Error))
 			return
 		}
-		c.srv.hub.Subscribe(c, sub.Peers)
+		c.srv.hub.Subscribe(c, peers)
+		c.rs.peers = peers[:0]
 	default: // routed
 		env.From = c.peer
 		if err := c.relay(&env); err != nil {
@@ -242,13 +259,15 @@ func (c *conn) endBatch() {
 	if rs == nil {
 		return
 	}
+	// Counted before the frames go out, so a receiver never sees a frame
+	// the counter does not include yet.
+	if rs.relayed > 0 {
+		c.srv.metrics.relayed.Add(float64(rs.relayed))
+		rs.relayed = 0
+	}
 	for i, d := range rs.touched {
 		rs.spare = d.kick(rs.spare)
 		rs.touched[i] = nil
 	}
 	rs.touched = rs.touched[:0]
-	if rs.relayed > 0 {
-		c.srv.metrics.relayed.Add(float64(rs.relayed))
-		rs.relayed = 0
-	}
 }

@@ -28,6 +28,29 @@ type outItem struct {
 // size is at most what the item adds to a write batch.
 func (it *outItem) size() int { return len(it.frame) + maxFrameHeader }
 
+// queuedFrameOverhead is what a queued frame costs beyond its bytes: its
+// queue entry and its header on the wire.
+const queuedFrameOverhead = 64
+
+// charge is what the item counts against the send queue's byte budget
+// (Config.SendQueueBytes) until it is written; the close item counts
+// nothing.
+func (it *outItem) charge() int {
+	if it.close {
+		return 0
+	}
+	return len(it.frame) + queuedFrameOverhead
+}
+
+// charged sums the charge of a batch's items.
+func charged(batch []outItem) int {
+	n := 0
+	for i := range batch {
+		n += batch[i].charge()
+	}
+	return n
+}
+
 // enqueue adds an item for the writer and starts one if none runs.
 // final marks the close item: nothing is accepted after it.
 func (c *conn) enqueue(it outItem, final bool) bool {
@@ -35,31 +58,35 @@ func (c *conn) enqueue(it outItem, final bool) bool {
 }
 
 // enqueueLater is enqueue; later leaves starting the writer to the caller
-// (the read loop batching its relays, see touch). A full queue means the
-// client does not read: it is dropped as a slow consumer.
+// (the read loop batching its relays, see touch). A queue over its byte
+// budget (Config.SendQueueBytes) means the client does not read: it is
+// dropped as a slow consumer. The close item is always accepted.
 func (c *conn) enqueueLater(it outItem, final, later bool) bool {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
 		return false
 	}
-	if !final && len(c.queue) >= c.srv.cfg.SendQueue {
+	n := it.charge()
+	if budget := c.srv.cfg.SendQueueBytes; !final && c.queued+n > budget {
 		c.closed = true
+		queued := c.queued
 		c.mu.Unlock()
 		c.srv.metrics.errors.WithLabelValues(signaling.CodeSlowConsumer.String()).Inc()
-		c.srv.cfg.Logger.Info("signal: slow consumer dropped", "peer", c.peer.Short(), "ip", c.ip)
+		c.srv.cfg.Logger.Info("signal: slow consumer dropped", "peer", c.peer.Short(), "ip", c.ip, "queued_bytes", queued)
 		// The client is not reading, so a polite close could wait forever:
 		// cut the TCP connection; the read loop then ends.
 		c.ws.NetConn().Close()
 		return false
 	}
 	c.queue = append(c.queue, it)
+	c.queued += n
 	if final {
 		c.closed = true
 	}
 	// A deferred queue that fills up is not left for the end of the read
 	// batch, so deferring never makes a reader look slow.
-	if (!later || 2*len(c.queue) >= c.srv.cfg.SendQueue) && !c.writing && !c.held {
+	if (!later || 2*c.queued >= c.srv.cfg.SendQueueBytes) && !c.writing && !c.held {
 		c.writing = true
 		go c.writeLoop(nil)
 	}
@@ -115,8 +142,8 @@ func (c *conn) takeLocked(spare []outItem, dataOnly bool) []outItem {
 	return batch
 }
 
-// maxSpare is the largest batch slice kept for reuse (a queue can hold
-// SendQueue items).
+// maxSpare is the largest batch slice kept for reuse (a queue of small
+// frames can hold thousands of items).
 const maxSpare = 64
 
 // recycle clears a written batch and returns it for reuse as a spare.
@@ -158,6 +185,7 @@ func (c *conn) kick(spare []outItem) []outItem {
 		go c.writeLoop(nil)
 		return batch
 	}
+	n := charged(batch)
 	state, err := c.bc.tryWrite(batch)
 	switch {
 	case err != nil:
@@ -168,10 +196,18 @@ func (c *conn) kick(spare []outItem) []outItem {
 		return nil
 	case state == writePending || more:
 		putFrames(batch)
+		c.mu.Lock()
+		if state == writePending {
+			c.unflushed = n // still charged, until the writer flushes it
+		} else {
+			c.queued -= n
+		}
+		c.mu.Unlock()
 		go c.writeLoop(nil)
 	default:
 		putFrames(batch)
 		c.mu.Lock()
+		c.queued -= n
 		if len(c.queue) > 0 { // queued meanwhile, and left to us
 			c.mu.Unlock()
 			go c.writeLoop(nil)
@@ -190,6 +226,7 @@ func (c *conn) kick(spare []outItem) []outItem {
 func (c *conn) writeLoop(batch []outItem) {
 	yielded := false
 	for {
+		n := charged(batch)
 		// An empty batch still flushes what a kick left pending.
 		if err := c.writeBatch(batch); err != nil {
 			c.writeFailed(false)
@@ -197,6 +234,8 @@ func (c *conn) writeLoop(batch []outItem) {
 		}
 		spare := recycle(batch)
 		c.mu.Lock()
+		c.queued -= n + c.unflushed
+		c.unflushed = 0
 		for len(c.queue) == 0 {
 			if yielded {
 				c.writing = false
@@ -265,6 +304,7 @@ func (c *conn) writeFailed(async bool) {
 		}
 	}
 	c.queue = nil
+	c.queued, c.unflushed = 0, 0
 	c.writing = false
 	c.idle.Broadcast()
 	c.mu.Unlock()

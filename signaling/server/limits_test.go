@@ -80,7 +80,7 @@ func TestFloodIsLimitedThenDisconnected(t *testing.T) {
 }
 
 func TestSlowConsumerIsDropped(t *testing.T) {
-	srv := signalingtest.Serve(t, server.Config{SendQueue: 64, WriteTimeout: 500 * time.Millisecond, RatePerSecond: 10000, Burst: 10000})
+	srv := signalingtest.Serve(t, server.Config{WriteTimeout: 500 * time.Millisecond, RatePerSecond: 10000, Burst: 10000})
 	sender := signalingtest.Authed(t, srv.URL, signalingtest.Key(t))
 	sleepy := signalingtest.Key(t)
 	signalingtest.Authed(t, srv.URL, sleepy) // never reads again

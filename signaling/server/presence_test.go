@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -23,14 +24,26 @@ func expectPresence(t *testing.T, r *signalingtest.Raw, peer signaling.PeerID, o
 	}
 }
 
+// expectPresenceList reads the answer to a subscribe.
+func expectPresenceList(t *testing.T, r *signalingtest.Raw, online, offline []signaling.PeerID) {
+	t.Helper()
+	env := r.Expect(signaling.TypePresenceList)
+	var l signaling.PresenceList
+	if err := env.DecodeBody(&l); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(l.Online, online) || !slices.Equal(l.Offline, offline) {
+		t.Fatalf("presence_list = %s, want online %v offline %v", env.Body, online, offline)
+	}
+}
+
 func TestPresenceOnConnectAndDisconnect(t *testing.T) {
 	srv := signalingtest.Serve(t, server.Config{})
 	alice, bob := signalingtest.Key(t), signalingtest.Key(t)
 	watcher := signalingtest.Authed(t, srv.URL, signalingtest.Key(t))
 	watcher.SendBody(signaling.TypeSubscribe, signaling.Subscribe{Peers: []signaling.PeerID{alice.ID(), bob.ID(), alice.ID()}})
-	// One answer per listed peer (duplicates folded), in order.
-	expectPresence(t, watcher, alice.ID(), false)
-	expectPresence(t, watcher, bob.ID(), false)
+	// One answer listing each peer once (duplicates folded), in order.
+	expectPresenceList(t, watcher, []signaling.PeerID{}, []signaling.PeerID{alice.ID(), bob.ID()})
 
 	a := signalingtest.Authed(t, srv.URL, alice)
 	expectPresence(t, watcher, alice.ID(), true)
@@ -44,7 +57,7 @@ func TestPresenceOnConnectAndDisconnect(t *testing.T) {
 
 	// A new subscribe replaces the old set: alice is no longer watched.
 	watcher.SendBody(signaling.TypeSubscribe, signaling.Subscribe{Peers: []signaling.PeerID{bob.ID()}})
-	expectPresence(t, watcher, bob.ID(), false)
+	expectPresenceList(t, watcher, []signaling.PeerID{}, []signaling.PeerID{bob.ID()})
 	signalingtest.Authed(t, srv.URL, alice)
 	signalingtest.Authed(t, srv.URL, bob)
 	expectPresence(t, watcher, bob.ID(), true) // and nothing about alice before it
@@ -56,7 +69,7 @@ func TestSecondConnectionReplacesFirst(t *testing.T) {
 	watcher := signalingtest.Authed(t, srv.URL, bob)
 	first := signalingtest.Authed(t, srv.URL, alice)
 	watcher.SendBody(signaling.TypeSubscribe, signaling.Subscribe{Peers: []signaling.PeerID{alice.ID()}})
-	expectPresence(t, watcher, alice.ID(), true)
+	expectPresenceList(t, watcher, []signaling.PeerID{alice.ID()}, []signaling.PeerID{})
 
 	second := signalingtest.Authed(t, srv.URL, alice)
 	first.ExpectError(signaling.CodeReplaced)

@@ -49,7 +49,7 @@ func New(cfg Config) (*Server, error) {
 	reg := prometheus.NewRegistry()
 	s := &Server{
 		cfg:      c,
-		hub:      hub.New(),
+		hub:      hub.NewWith(hub.Options{MaxFrameBytes: c.MaxMessageBytes}),
 		registry: reg,
 		metrics:  newMetrics(reg),
 		perIP:    make(map[string]int),

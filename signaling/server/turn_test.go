@@ -50,6 +50,7 @@ func TestConfigValidation(t *testing.T) {
 		{TURNURLs: []string{"turn:x"}},
 		{Burst: -1},
 		{PingInterval: -time.Second},
+		{SendQueueBytes: 1000}, // under 2 frames of the default 64 KiB
 	}
 	for i, c := range bad {
 		if _, err := New(c); err == nil {
