@@ -68,6 +68,13 @@ func openCallWindow(t *testing.T, in *Instance) {
 	if _, err := in.Call("Desktop.OpenCallWindow", map[string]any{"action": "call", "peer": peer.ID().String(), "video": false}); err != nil {
 		t.Fatalf("Desktop.OpenCallWindow: %v", err)
 	}
+	// Quit, not kill, at the end: a killed app leaves its browser running,
+	// writing into the profile under the data dir while TempDir removes it.
+	t.Cleanup(func() {
+		if in.running() {
+			in.Quit()
+		}
+	})
 	waitStderr(t, in, `msg="desktop: ui ready" window=browser`, 60*time.Second)
 }
 
