@@ -264,7 +264,7 @@ func (a *App) build() (err error) {
 		Name:     name, RingTimeout: ring, Logger: log.With("part", "calls")}); err != nil {
 		return fmt.Errorf("app: calls: %w", err)
 	}
-	handler = linkHandler{gate: gate, calls: a.calls}
+	handler = linkHandler{calls: a.calls}
 
 	// The call window's browser and the bridge that serves its page.
 	bopts := opts.Browser

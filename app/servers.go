@@ -8,26 +8,20 @@ import (
 	"github.com/peerline/peerline/app/calls"
 	"github.com/peerline/peerline/app/links"
 	"github.com/peerline/peerline/app/store"
-	"github.com/peerline/peerline/app/trust"
 	"github.com/peerline/peerline/signaling"
 	"github.com/peerline/peerline/signaling/identity"
 )
 
 // The glue where two parts meet and neither should know the other.
 
-// linkHandler passes what the links carry to the call manager, letting
-// trust look at each invite first (a contact with a new identity).
+// linkHandler passes what the links carry to the call manager.
 type linkHandler struct {
-	gate  *trust.Gate
 	calls *calls.Manager
 }
 
-func (h *linkHandler) Handle(ctx context.Context, env signaling.Envelope) {
-	h.gate.CheckInvite(ctx, env)
-	h.calls.Handle(ctx, env)
-}
-func (h *linkHandler) HandleError(e *signaling.Error) { h.calls.HandleError(e) }
-func (h *linkHandler) LinkLost(peer identity.PeerID)  { h.calls.LinkLost(peer) }
+func (h *linkHandler) Handle(ctx context.Context, env signaling.Envelope) { h.calls.Handle(ctx, env) }
+func (h *linkHandler) HandleError(e *signaling.Error)                     { h.calls.HandleError(e) }
+func (h *linkHandler) LinkLost(peer identity.PeerID)                      { h.calls.LinkLost(peer) }
 
 // serverLinks keeps the router's signaling server links watching the
 // contacts (api.ServerLinks): the router knows links, the store knows

@@ -24,6 +24,9 @@ type contactStore interface {
 	AcceptNewKey(ctx context.Context, id identity.PeerID, key ed25519.PublicKey) (store.Contact, error)
 	RejectNewKey(ctx context.Context, id identity.PeerID) (store.Contact, error)
 	SetAnnouncedName(ctx context.Context, id identity.PeerID, name string) (store.Contact, error)
+	BlockStranger(ctx context.Context, id identity.PeerID, name string) (store.BlockedStranger, error)
+	UnblockStranger(ctx context.Context, id identity.PeerID) error
+	ListBlockedStrangers(ctx context.Context) ([]store.BlockedStranger, error)
 }
 
 // ServerLinks keeps the signaling server links watching the contacts
@@ -148,19 +151,81 @@ func (s *Contacts) SetFavorite(id string, favorite bool) (ContactView, error) {
 	})
 }
 
-// SetBlocked blocks or unblocks a contact; a blocked peer cannot ring.
-// Blocking a LAN peer that is not a contact adds it first.
+// SetBlocked blocks or unblocks anyone; a blocked peer cannot ring. A
+// contact stays a contact, blocked; a stranger is kept on the blocked
+// list (not in the contacts), under the name it is known by here.
 func (s *Contacts) SetBlocked(id string, blocked bool) (ContactView, error) {
-	return s.edit(id, func(pid identity.PeerID) (store.Contact, error) {
-		c, err := s.d.Store.SetBlocked(s.ctx, pid, blocked)
-		if errors.Is(err, store.ErrNotFound) && blocked {
-			if _, err := s.d.Store.AddContact(s.ctx, store.Contact{ID: pid, AnnouncedName: s.d.Names.NameOf(s.ctx, pid, "")}); err != nil {
-				return c, err
-			}
-			return s.d.Store.SetBlocked(s.ctx, pid, true)
+	pid, err := parsePeer(id)
+	if err != nil {
+		return ContactView{}, err
+	}
+	if _, err := s.d.Store.GetContact(s.ctx, pid); errors.Is(err, store.ErrNotFound) {
+		return s.setStrangerBlocked(pid, s.d.Names.NameOf(s.ctx, pid, ""), blocked)
+	}
+	return s.edit(id, func(pid identity.PeerID) (store.Contact, error) { return s.d.Store.SetBlocked(s.ctx, pid, blocked) })
+}
+
+// Block blocks anyone, as SetBlocked, with name the name it called with
+// (for a stranger the app may know no other: a caller through a server).
+// The incoming-call screen's Block button uses it.
+func (s *Contacts) Block(id, name string) (ContactView, error) {
+	pid, err := parsePeer(id)
+	if err != nil {
+		return ContactView{}, err
+	}
+	if _, err := s.d.Store.GetContact(s.ctx, pid); errors.Is(err, store.ErrNotFound) {
+		return s.setStrangerBlocked(pid, s.d.Names.NameOf(s.ctx, pid, name), true)
+	}
+	return s.SetBlocked(id, true)
+}
+
+func (s *Contacts) setStrangerBlocked(pid identity.PeerID, name string, blocked bool) (ContactView, error) {
+	if pid == s.d.Self {
+		return ContactView{}, errcode.New(errcode.OwnID, "you cannot block yourself")
+	}
+	if blocked {
+		if _, err := s.d.Store.BlockStranger(s.ctx, pid, name); err != nil {
+			return ContactView{}, coded(err)
 		}
-		return c, err
-	})
+	} else if err := s.d.Store.UnblockStranger(s.ctx, pid); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return ContactView{}, coded(err)
+	}
+	v := ContactView{ID: pid.String(), Name: name, Blocked: blocked}
+	s.d.Events.Events.Emit(events.ContactChanged, v)
+	return v, nil
+}
+
+// BlockedView is one blocked person, for the list they are unblocked
+// from (Settings).
+type BlockedView struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Contact: a blocked contact (else a stranger kept only as blocked).
+	Contact bool `json:"contact"`
+	// BlockedAt is when a stranger was blocked, Unix ms; 0 for contacts.
+	BlockedAt int64 `json:"blockedAt,omitempty"`
+}
+
+// Blocked lists everyone blocked: contacts, then strangers, newest first.
+func (s *Contacts) Blocked() ([]BlockedView, error) {
+	contacts, err := s.d.Store.ListContacts(s.ctx)
+	if err != nil {
+		return nil, coded(err)
+	}
+	out := []BlockedView{}
+	for _, c := range contacts {
+		if c.Blocked {
+			out = append(out, BlockedView{ID: c.ID.String(), Name: c.DisplayName(), Contact: true})
+		}
+	}
+	strangers, err := s.d.Store.ListBlockedStrangers(s.ctx)
+	if err != nil {
+		return nil, coded(err)
+	}
+	for _, b := range strangers {
+		out = append(out, BlockedView{ID: b.ID.String(), Name: b.Name, BlockedAt: b.BlockedAt.UnixMilli()})
+	}
+	return out, nil
 }
 
 // Delete removes a contact.

@@ -13,7 +13,7 @@ type historyStore interface {
 	ListHistory(ctx context.Context, limit int, before store.Cursor) ([]store.Call, store.Cursor, error)
 	DeleteHistory(ctx context.Context, callID string) error
 	ClearHistory(ctx context.Context) (int64, error)
-	AddCall(ctx context.Context, c store.Call) (store.Call, error)
+	QueueCall(ctx context.Context, c store.Call) (store.Call, error)
 }
 
 // History is the bound service for the call history.
@@ -68,10 +68,14 @@ type Recorder struct {
 	Events Emitter
 }
 
-// RecordCall stores one finished call.
+// RecordCall stores one finished call, through the store's write-behind
+// queue (a ring flood is not one fsync per ring). A coalesced entry
+// (Attempts > 1) replaces the one before; the UI hears of it at 1, 2, 4,
+// 8, ... attempts, so a flood does not make it reload the history per
+// ring either.
 func (r *Recorder) RecordCall(ctx context.Context, rec calls.Record) error {
 	c := store.Call{ID: rec.CallID, Peer: rec.Peer, PeerName: r.Names.NameOf(ctx, rec.Peer, rec.PeerName),
-		StartedAt: rec.StartedAt, EndedAt: rec.EndedAt, Error: rec.Reason}
+		StartedAt: rec.StartedAt, EndedAt: rec.EndedAt, Error: rec.Reason, Attempts: rec.Attempts}
 	c.Direction = store.DirectionOutgoing
 	if rec.Direction == calls.DirectionIncoming {
 		c.Direction = store.DirectionIncoming
@@ -87,11 +91,13 @@ func (r *Recorder) RecordCall(ctx context.Context, rec calls.Record) error {
 	if c.Outcome == store.OutcomeCompleted && c.AnsweredAt.IsZero() {
 		c.AnsweredAt = rec.StartedAt
 	}
-	saved, err := r.Store.AddCall(ctx, c)
+	saved, err := r.Store.QueueCall(ctx, c)
 	if err != nil {
 		return err
 	}
-	r.Events.Emit(events.HistoryChanged, historyEntry(saved))
+	if n := saved.Attempts; n&(n-1) == 0 {
+		r.Events.Emit(events.HistoryChanged, historyEntry(saved))
+	}
 	return nil
 }
 func storeOutcome(o calls.Outcome, d store.Direction) store.Outcome {

@@ -17,6 +17,12 @@ type contactLister interface {
 	ListContacts(ctx context.Context) ([]store.Contact, error)
 }
 
+// blockedLister lists blocked strangers (the store), so a blocked LAN
+// stranger shows as blocked.
+type blockedLister interface {
+	ListBlockedStrangers(ctx context.Context) ([]store.BlockedStranger, error)
+}
+
 // peerPresence is what Peers reads of presence (presence.Tracker).
 type peerPresence interface {
 	onliner
@@ -51,6 +57,16 @@ func (s *Peers) List() ([]PeerView, error) {
 	if err != nil {
 		return nil, coded(err)
 	}
+	blocked := map[identity.PeerID]bool{}
+	if bl, ok := s.contacts.(blockedLister); ok {
+		list, err := bl.ListBlockedStrangers(s.ctx)
+		if err != nil {
+			return nil, coded(err)
+		}
+		for _, b := range list {
+			blocked[b.ID] = true
+		}
+	}
 	byID := map[identity.PeerID]*PeerView{}
 	var out []*PeerView
 	for _, c := range contacts {
@@ -73,7 +89,7 @@ func (s *Peers) List() ([]PeerView, error) {
 		if !p.Online {
 			continue // strangers are listed only while they are around
 		}
-		v := &PeerView{ID: p.ID.String(), Name: p.Name, Online: true, LAN: true}
+		v := &PeerView{ID: p.ID.String(), Name: p.Name, Online: true, LAN: true, Blocked: blocked[p.ID]}
 		byID[p.ID] = v
 		out = append(out, v)
 	}

@@ -67,12 +67,18 @@ type HistoryEntry struct {
 	EndedAt    int64  `json:"endedAt,omitempty"`
 	DurationMs int64  `json:"durationMs"`
 	Error      string `json:"error,omitempty"`
+	// Attempts is how many rings the entry stands for, when more than one
+	// (a stranger that rang again and again: one entry, counted).
+	Attempts int `json:"attempts,omitempty"`
 }
 
 func historyEntry(c store.Call) HistoryEntry {
 	e := HistoryEntry{CallID: c.ID, Peer: c.Peer.String(), PeerName: c.PeerName, Direction: c.Direction.String(),
 		Media: c.Media.String(), Outcome: c.Outcome.String(), StartedAt: c.StartedAt.UnixMilli(),
 		DurationMs: c.Duration().Milliseconds(), Error: c.Error}
+	if c.Attempts > 1 {
+		e.Attempts = c.Attempts
+	}
 	if !c.AnsweredAt.IsZero() {
 		e.AnsweredAt = c.AnsweredAt.UnixMilli()
 	}

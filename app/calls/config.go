@@ -32,6 +32,14 @@ type Gate interface {
 	Pin(ctx context.Context, peer identity.PeerID, key ed25519.PublicKey, name string) error
 }
 
+// NameMatcher is an optional part of a Gate: for a caller that is not a
+// contact, it returns the display name of the contact whose name the
+// caller announces, if any. The UI then shows "someone using Grace's
+// name", and nothing about Grace changes: a name proves nothing.
+type NameMatcher interface {
+	SameNameAs(ctx context.Context, peer identity.PeerID, name string) (string, bool)
+}
+
 // Recorder writes finished calls to history.
 type Recorder interface {
 	RecordCall(ctx context.Context, r Record) error
@@ -56,6 +64,9 @@ type Config struct {
 	Name string
 	// RingTimeout: see DefaultRingTimeout.
 	RingTimeout time.Duration
+	// StrangerInterval is how often one stranger may ring (strangers.go).
+	// Default DefaultStrangerInterval.
+	StrangerInterval time.Duration
 	// Logger. Default slog.Default().
 	Logger *slog.Logger
 	// Now returns the time (tests). Default time.Now.

@@ -218,6 +218,11 @@ func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {
 		return
 	}
 
+	var sameName string
+	if nm, ok := m.cfg.Gate.(NameMatcher); ok && adm == AdmitUnknown && inv.Name != "" {
+		// Looked up before the lock: it reads the store.
+		sameName, _ = nm.SameNameAs(ctx, env.From, inv.Name)
+	}
 	m.mu.Lock()
 	m.pruneSeen(now)
 	if _, dup := m.seen[env.Call]; dup {
@@ -226,11 +231,37 @@ func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {
 		return
 	}
 	m.seen[env.Call] = now
+	if adm == AdmitUnknown {
+		if ring, rec := m.strangerRingLocked(env, inv, now); !ring {
+			m.mu.Unlock()
+			log.Info("calls: stranger rang again: refused and counted", "attempts", rec.Attempts)
+			refuse(signaling.ReasonUnavailable)
+			m.record(*rec)
+			return
+		}
+	}
 	autoAccept := false
 	if cur := m.current; cur != nil && cur.info.State.Live() {
 		glare := cur.peer == env.From && cur.info.Direction == DirectionOutgoing &&
 			(cur.info.State == StateCalling || cur.info.State == StateRinging)
+		// A contact's call takes over a stranger's that only rings: a
+		// stranger ringing (again) cannot keep the user's people out.
+		takeOver := adm == AdmitVerified && cur.peer != env.From && cur.info.Direction == DirectionIncoming &&
+			cur.info.State == StateRinging && !cur.info.Verified
 		switch {
+		case takeOver:
+			m.mu.Unlock()
+			log.Info("calls: a contact's call takes over a stranger's ring", "stranger", cur.peer.Short())
+			m.reply(ctx, cur, signaling.TypeReject, signaling.Reject{Reason: signaling.ReasonBusy})
+			m.finish(cur, "", OutcomeMissed, "a contact called meanwhile")
+			m.mu.Lock()
+			if m.current != cur && m.current != nil && m.current.info.State.Live() {
+				// Someone else got in between: busy, as before.
+				m.mu.Unlock()
+				refuse(signaling.ReasonBusy)
+				m.recordRefused(env, inv, now, OutcomeBusy, "called while you were in another call")
+				return
+			}
 		case glare && lowerID(m.cfg.Identity.ID(), env.From):
 			// Our call survives; theirs is dropped when they see ours.
 			m.mu.Unlock()
@@ -255,6 +286,7 @@ func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {
 	c := &call{offer: inv.SDP, peer: env.From, peerKey: ed25519.PublicKey(inv.Key), video: video, remoteFP: Fingerprint(inv.SDP), info: Info{
 		ID: env.Call, Peer: env.From.String(), PeerName: inv.Name, Direction: DirectionIncoming,
 		Media: mediaNames(video), State: StateRinging, Verified: adm == AdmitVerified, AutoAccept: autoAccept, StartedAt: now,
+		SameNameAs: sameName,
 	}}
 	c.timer = time.AfterFunc(m.cfg.RingTimeout, func() { m.expire(c, true) })
 	m.current = c

@@ -24,6 +24,9 @@ type Record struct {
 	EndedAt     time.Time
 	Outcome     Outcome
 	Reason      string
+	// Attempts is how many invites this entry stands for (0 means 1): a
+	// stranger's coalesced rings.
+	Attempts int
 }
 
 // Info is a call as the UI sees it (method results and event data).
@@ -41,13 +44,16 @@ type Info struct {
 	// peer could not be reached, or its link dropped before the call
 	// connected. Empty when a person or a timer ended it (Outcome says
 	// how) or the other side refused it. Reason is the words.
-	Cause       errcode.Code `json:"cause,omitempty"`
-	Verified    bool         `json:"verified"`
-	AutoAccept  bool         `json:"autoAccept,omitempty"`
-	SafetyCode  string       `json:"safetyCode,omitempty"`
-	StartedAt   time.Time    `json:"startedAt"`
-	ConnectedAt *time.Time   `json:"connectedAt,omitempty"`
-	EndedAt     *time.Time   `json:"endedAt,omitempty"`
+	Cause    errcode.Code `json:"cause,omitempty"`
+	Verified bool         `json:"verified"`
+	// SameNameAs is set for a caller that is not a contact but uses a
+	// contact's name: that contact's name ("someone using Grace's name").
+	SameNameAs  string     `json:"sameNameAs,omitempty"`
+	AutoAccept  bool       `json:"autoAccept,omitempty"`
+	SafetyCode  string     `json:"safetyCode,omitempty"`
+	StartedAt   time.Time  `json:"startedAt"`
+	ConnectedAt *time.Time `json:"connectedAt,omitempty"`
+	EndedAt     *time.Time `json:"endedAt,omitempty"`
 }
 
 // Incoming is the data of call:incoming: the call and the caller's offer.

@@ -39,6 +39,8 @@ type Manager struct {
 	mu      sync.Mutex
 	current *call
 	seen    map[string]time.Time // call ids seen recently (replay guard)
+	// strangers remembers strangers' rings (strangers.go).
+	strangers map[identity.PeerID]*stranger
 }
 
 // New checks cfg and returns a Manager.
@@ -58,7 +60,10 @@ func New(cfg Config) (*Manager, error) {
 	if cfg.Gate == nil {
 		cfg.Gate = openGate{}
 	}
-	return &Manager{cfg: cfg, seen: make(map[string]time.Time)}, nil
+	if cfg.StrangerInterval <= 0 {
+		cfg.StrangerInterval = DefaultStrangerInterval
+	}
+	return &Manager{cfg: cfg, seen: make(map[string]time.Time), strangers: make(map[identity.PeerID]*stranger)}, nil
 }
 
 func newCallID() string {

@@ -64,6 +64,7 @@ var ErrNoRoute = errors.New("links: no route to peer")
 type Router struct {
 	cfg   Config
 	local *localConn
+	inbox *inbox // what the hub and the server links bring, until Run hands it on
 
 	mu      sync.Mutex
 	ctx     context.Context // Run's context, for goroutines started later
@@ -90,7 +91,8 @@ func New(cfg Config) (*Router, error) {
 		cfg.Logger = slog.Default()
 	}
 	r := &Router{cfg: cfg, out: make(map[identity.PeerID]*signaling.Conn), servers: make(map[string]*serverLink)}
-	r.local = &localConn{id: cfg.Identity.ID(), in: make(chan []byte, 256)}
+	r.inbox = newInbox()
+	r.local = &localConn{id: cfg.Identity.ID(), inbox: r.inbox}
 	return r, nil
 }
 
@@ -116,12 +118,15 @@ func (r *Router) Run(ctx context.Context) error {
 	defer r.cfg.Hub.Detach(r.local)
 	for {
 		select {
-		case frame := <-r.local.in:
-			env, err := signaling.Decode(frame)
-			if err != nil || !env.Type.Routed() {
-				continue
+		case <-r.inbox.ready:
+			// Everything waiting, in turn; a push meanwhile signals again.
+			for ctx.Err() == nil {
+				env, ok := r.inbox.pop()
+				if !ok {
+					break
+				}
+				r.cfg.Handler.Handle(ctx, env)
 			}
-			r.cfg.Handler.Handle(ctx, env)
 		case <-ctx.Done():
 			r.mu.Lock()
 			for id, c := range r.out {
@@ -375,7 +380,10 @@ func (r *Router) serveEvents(ctx context.Context, url string, c *signaling.Clien
 			env := ev.Message
 			switch {
 			case env.Type.Routed():
-				r.cfg.Handler.Handle(ctx, env)
+				// Into the fair queue, so this reader keeps draining the
+				// server's socket: a peer flooding through the server
+				// loses its own excess, not everyone's turn.
+				r.inbox.push(env)
 			case env.Type == signaling.TypeError:
 				r.cfg.Handler.HandleError(signaling.ErrorOf(env))
 			}
@@ -389,22 +397,30 @@ func (r *Router) serveEvents(ctx context.Context, url string, c *signaling.Clien
 	}
 }
 
+// Dropped returns how many messages for us were dropped because their
+// sender had too many waiting (see InboxPerSender).
+func (r *Router) Dropped() uint64 { return r.inbox.droppedCount() }
+
 // localConn is our own endpoint on our hub: what the hub routes to our id
-// comes here. Send never blocks (the hub holds its lock).
+// comes here, into the router's per-sender fair queue. Send never blocks
+// (the hub may hold its lock).
 type localConn struct {
-	id identity.PeerID
-	in chan []byte
+	id    identity.PeerID
+	inbox *inbox
 }
 
 func (l *localConn) Peer() identity.PeerID { return l.id }
 
+// Send decodes the frame here, in the sender's read goroutine (the
+// flooder pays for its own frames), to queue it under its sender.
 func (l *localConn) Send(frame []byte) bool {
-	select {
-	case l.in <- frame:
-		return true
-	default:
-		return false // the sender gets "unavailable: not reading"
+	env, err := signaling.Decode(frame)
+	if err != nil || !env.Type.Routed() {
+		return true // not for the Handler (presence notices): nothing to keep
 	}
+	// false: the sender's own queue is full; it gets "unavailable: not
+	// reading" for this message, others are not affected.
+	return l.inbox.push(env)
 }
 
 func (l *localConn) Fail(*signaling.Error) {}

@@ -25,6 +25,27 @@ func BenchmarkAddCall(b *testing.B) {
 	}
 }
 
+// BenchmarkQueueCall is BenchmarkAddCall through the write-behind queue:
+// calls commit HistoryBatchMax at a time (or per HistoryFlushInterval),
+// so a ring flood costs a fraction of an fsync per call. Close (in the
+// timed loop's cleanup) commits the rest; it is included.
+func BenchmarkQueueCall(b *testing.B) {
+	ctx := context.Background()
+	s := openTest(b)
+	peer := fastPeer(1)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := t0.Add(time.Duration(i) * time.Millisecond)
+		if _, err := s.QueueCall(ctx, Call{ID: fmt.Sprintf("bench-%d", i), Peer: peer, PeerName: "Mallory",
+			Direction: DirectionIncoming, Media: MediaVideo, StartedAt: start, EndedAt: start, Outcome: OutcomeMissed}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := s.flushHistory(ctx); err != nil {
+		b.Fatal(err)
+	}
+}
+
 // BenchmarkListContacts lists 1000 contacts (read, scan, sort).
 func BenchmarkListContacts(b *testing.B) {
 	ctx := context.Background()

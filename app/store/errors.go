@@ -31,3 +31,6 @@ var ErrSchemaTooNew = errors.New("database schema is newer than this version of 
 // ErrCorrupt means the file is not a SQLite database or SQLite reports it
 // damaged. Open leaves such a file untouched.
 var ErrCorrupt = errors.New("database file is not a database or is damaged")
+
+// ErrClosed means the store was closed.
+var ErrClosed = errors.New("store is closed")

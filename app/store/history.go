@@ -47,6 +47,10 @@ type Call struct {
 	Outcome Outcome `json:"outcome"`
 	// Error is a short reason for failed calls; "" otherwise. Cut to 1 KiB.
 	Error string `json:"error,omitempty"`
+	// Attempts is how many rings this entry stands for: 1 for a call,
+	// more for a caller that rang again and again (coalesced, see
+	// QueueCall). 0 reads as 1.
+	Attempts int `json:"attempts,omitempty"`
 }
 
 // Duration is the talk time: from answer to end; zero for calls never
@@ -123,6 +127,9 @@ func (c Call) normalize() (Call, error) {
 		return c, fmt.Errorf("an incoming call is not %s (use missed)", c.Outcome)
 	}
 	c.Error = cutText(c.Error, maxErrorLen)
+	if c.Attempts < 1 {
+		c.Attempts = 1
+	}
 	return c, nil
 }
 
@@ -175,6 +182,9 @@ func (s *Store) AddCall(ctx context.Context, c Call) (Call, error) {
 	if err != nil {
 		return fail(fmt.Errorf("%w: %w", ErrInvalid, err))
 	}
+	if err := s.flushHistory(ctx); err != nil { // a queued call with this id counts
+		return fail(err)
+	}
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		var one int
 		err := tx.QueryRowContext(ctx, `SELECT 1 FROM calls WHERE call_id = ?`, c.ID).Scan(&one)
@@ -184,9 +194,9 @@ func (s *Store) AddCall(ctx context.Context, c Call) (Call, error) {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO calls (call_id, peer_id, peer_name, direction, media,
-			started_at, answered_at, ended_at, outcome, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			started_at, answered_at, ended_at, outcome, error, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			c.ID, c.Peer.String(), c.PeerName, c.Direction.String(), c.Media.String(),
-			c.StartedAt.UnixMilli(), timeMs(c.AnsweredAt), timeMs(c.EndedAt), c.Outcome.String(), c.Error)
+			c.StartedAt.UnixMilli(), timeMs(c.AnsweredAt), timeMs(c.EndedAt), c.Outcome.String(), c.Error, c.Attempts)
 		return err
 	})
 	if err != nil {
@@ -230,6 +240,9 @@ func (s *Store) EndCall(ctx context.Context, callID string, outcome Outcome, at 
 // updateCall edits an ongoing call in one transaction and revalidates it.
 func (s *Store) updateCall(ctx context.Context, callID string, edit func(*Call) error) (Call, error) {
 	var out Call
+	if err := s.flushHistory(ctx); err != nil {
+		return out, err
+	}
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		sc, err := scanCall(tx.QueryRowContext(ctx, `SELECT `+callCols+` FROM calls WHERE call_id = ?`, callID))
 		if errors.Is(err, sql.ErrNoRows) {
@@ -270,6 +283,9 @@ func (s *Store) ListHistory(ctx context.Context, limit int, before Cursor) ([]Ca
 		limit = DefaultHistoryPage
 	case limit < 0 || limit > MaxHistoryPage:
 		return fail(fmt.Errorf("%w: limit %d, want 0-%d", ErrInvalid, limit, MaxHistoryPage))
+	}
+	if err := s.flushHistory(ctx); err != nil {
+		return fail(err)
 	}
 	q := `SELECT ` + callCols + ` FROM calls ORDER BY started_at DESC, seq DESC LIMIT ?`
 	args := []any{limit + 1}
@@ -324,6 +340,9 @@ func parseCursor(c Cursor) (int64, int64, error) {
 
 // DeleteHistory removes one call from the history.
 func (s *Store) DeleteHistory(ctx context.Context, callID string) error {
+	if err := s.flushHistory(ctx); err != nil {
+		return fmt.Errorf("store: delete call %.32s: %w", callID, err)
+	}
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM calls WHERE call_id = ?`, callID)
 		if err != nil {
@@ -345,6 +364,9 @@ func (s *Store) DeleteHistory(ctx context.Context, callID string) error {
 // checkpointed and truncated (best effort) so no copy lingers there.
 func (s *Store) ClearHistory(ctx context.Context) (int64, error) {
 	var n int64
+	if err := s.flushHistory(ctx); err != nil {
+		return 0, fmt.Errorf("store: clear history: %w", err)
+	}
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM calls`)
 		if err != nil {
@@ -371,7 +393,7 @@ func (s *Store) endInterruptedCalls(ctx context.Context) error {
 	})
 }
 
-const callCols = `seq, call_id, peer_id, peer_name, direction, media, started_at, answered_at, ended_at, outcome, error`
+const callCols = `seq, call_id, peer_id, peer_name, direction, media, started_at, answered_at, ended_at, outcome, error, attempts`
 
 // storedCall is a Call with its row number, for cursors and updates.
 type storedCall struct {
@@ -389,7 +411,7 @@ func scanCall(row interface{ Scan(...any) error }) (storedCall, error) {
 		answered, ended        sql.NullInt64
 	)
 	if err := row.Scan(&c.seq, &c.ID, &peer, &c.PeerName, &dir, &media, &started, &answered, &ended,
-		&outc, &c.Error); err != nil {
+		&outc, &c.Error, &c.Attempts); err != nil {
 		return storedCall{}, err
 	}
 	var err error

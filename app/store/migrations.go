@@ -76,6 +76,18 @@ var migrations = []migration{
 		`UPDATE contacts SET pending_key = NULL, pending_since = NULL WHERE pending_key IS NOT NULL`,
 		`CREATE UNIQUE INDEX contacts_by_pending_key ON contacts (pending_key) WHERE pending_key IS NOT NULL`,
 	}},
+	// Version 3: strangers and floods. A call entry counts the rings it
+	// stands for (a stranger ringing again and again is one missed entry),
+	// and strangers the user blocked are kept outside the contacts.
+	{3, "ring counts, blocked strangers", []string{
+		`ALTER TABLE calls ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1 CHECK (attempts >= 1)`,
+		`CREATE TABLE blocked_strangers (
+			peer_id    TEXT    PRIMARY KEY NOT NULL,
+			name       TEXT    NOT NULL DEFAULT '',
+			blocked_at INTEGER NOT NULL
+		) STRICT`,
+		`CREATE INDEX blocked_strangers_by_time ON blocked_strangers (blocked_at)`,
+	}},
 }
 
 const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -38,6 +38,7 @@ type Store struct {
 	r    *sql.DB
 	path string
 	now  func() time.Time // tests replace it
+	hist historyBatch     // history writes waiting for their commit (QueueCall)
 }
 
 // Open opens the database at path, creating it (and its directory, mode
@@ -122,7 +123,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 // Close closes the database. Readers close first so that the writer is
 // the last connection: SQLite then checkpoints the WAL into the main file.
 func (s *Store) Close() error {
-	return errors.Join(s.r.Close(), s.w.Close())
+	// Queued history first: a clean close loses no call.
+	err := s.closeHistory()
+	return errors.Join(err, s.r.Close(), s.w.Close())
 }
 
 // Path returns the absolute path of the database file.

@@ -68,8 +68,9 @@ func (t *TrustState) UnmarshalText(b []byte) (err error) {
 // asks, and the store checks again so a forged pair can never be trusted.
 // Then, in this order:
 //
-//   - TrustBlocked if the contact under id is blocked, or if this identity
-//     is the pending new identity of a blocked contact: blocking wins;
+//   - TrustBlocked if the contact under id is blocked, if id is a blocked
+//     stranger (BlockStranger), or if this identity is the pending new
+//     identity of a blocked contact: blocking wins;
 //   - TrustPinned if the contact under id has key pinned (whether or not
 //     that contact has a pending new identity);
 //   - TrustChanged if this identity is a contact's pending new identity
@@ -108,8 +109,13 @@ func (s *Store) Trust(ctx context.Context, id identity.PeerID, key ed25519.Publi
 	if err := rows.Err(); err != nil {
 		return fail(err)
 	}
+	rows.Close()
+	stranger, err := s.strangerBlocked(ctx, id)
+	if err != nil {
+		return fail(err)
+	}
 	switch {
-	case self != nil && self.Blocked, owner != nil && owner.Blocked:
+	case stranger, self != nil && self.Blocked, owner != nil && owner.Blocked:
 		return TrustBlocked, nil
 	case self != nil && self.Key != nil:
 		if !keysEqual(key, self.Key) {

@@ -16,7 +16,6 @@ import (
 
 	"github.com/peerline/peerline/app/calls"
 	"github.com/peerline/peerline/app/store"
-	"github.com/peerline/peerline/signaling"
 	"github.com/peerline/peerline/signaling/identity"
 )
 
@@ -111,37 +110,31 @@ func (g *Gate) wasRejected(contact, newID identity.PeerID) bool {
 	return g.rejected[[2]identity.PeerID{contact, newID}]
 }
 
-// CheckInvite spots a known contact calling under a new identity: an
-// invite from an unknown id whose announced name is a contact's name. The
-// contact enters the "identity changed" state (the call is then held by
-// Admit) until the user accepts or rejects the new key. Call it before the
-// call manager handles the invite.
-func (g *Gate) CheckInvite(ctx context.Context, env signaling.Envelope) {
-	var inv signaling.Invite
-	if env.Type != signaling.TypeInvite || env.DecodeBody(&inv) != nil || inv.Name == "" || !identity.IDFromKey(inv.Key).Equal(env.From) {
-		return
+// SameNameAs returns the display name of the contact whose name an
+// unknown caller announces (calls.NameMatcher), so the incoming call can
+// say "someone using Grace's name". It changes nothing: a name is a claim
+// anyone can make, so it never marks Grace's contact (before, it put Grace
+// in the "identity changed" state, and any stranger could get a verified
+// colleague flagged at will). A contact's identity changes only through
+// RecordNewIdentity, from proof of the key, never from a name.
+func (g *Gate) SameNameAs(ctx context.Context, peer identity.PeerID, name string) (string, bool) {
+	if name == "" {
+		return "", false
 	}
-	if _, err := g.store.GetContact(ctx, env.From); err == nil {
-		return // a known identity
+	if _, err := g.store.GetContact(ctx, peer); err == nil {
+		return "", false // a contact: its own name
 	}
 	contacts, err := g.store.ListContacts(ctx)
 	if err != nil {
-		return
+		return "", false
 	}
 	for _, c := range contacts {
-		if c.Key == nil || c.Blocked || !strings.EqualFold(c.DisplayName(), inv.Name) && !strings.EqualFold(c.AnnouncedName, inv.Name) {
+		if c.ID == peer || c.Blocked {
 			continue
 		}
-		if g.wasRejected(c.ID, env.From) {
-			return // the user already said this is someone else
+		if strings.EqualFold(c.DisplayName(), name) || strings.EqualFold(c.AnnouncedName, name) {
+			return c.DisplayName(), true
 		}
-		updated, err := g.store.RecordNewIdentity(ctx, c.ID, ed25519.PublicKey(inv.Key))
-		if err != nil {
-			g.log.Warn("trust: record new identity", "contact", c.ID.Short(), "err", err)
-			return
-		}
-		g.log.Warn("trust: a contact is calling with a new identity key", "contact", c.ID.Short(), "new", env.From.Short())
-		g.notify.NewIdentity(updated, env.From)
-		return
 	}
+	return "", false
 }

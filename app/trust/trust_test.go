@@ -6,11 +6,9 @@ import (
 	"log/slog"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/peerline/peerline/app/calls"
 	"github.com/peerline/peerline/app/store"
-	"github.com/peerline/peerline/signaling"
 	"github.com/peerline/peerline/signaling/identity"
 	"github.com/peerline/peerline/signaling/signalingtest"
 )
@@ -41,19 +39,6 @@ func newGate(t *testing.T) (*Gate, *store.Store, *told) {
 	return New(st, noNames{}, n, slog.New(slog.NewTextHandler(io.Discard, nil))), st, n
 }
 
-func invite(t *testing.T, from *identity.KeyPair, name string) signaling.Envelope {
-	t.Helper()
-	const sdp = "v=0\r\n"
-	sig, ts := signaling.SignDescription(from, signaling.KindOffer, "c1", signalingtest.Key(t).ID(), sdp, time.Now())
-	env, err := signaling.New(signaling.TypeInvite, signaling.Invite{Media: []signaling.Media{signaling.MediaAudio},
-		SDP: sdp, Key: from.Public(), Sig: sig, Time: ts, Name: name})
-	if err != nil {
-		t.Fatal(err)
-	}
-	env.From = from.ID()
-	return env
-}
-
 func TestAdmitAndPin(t *testing.T) {
 	ctx := context.Background()
 	g, st, n := newGate(t)
@@ -78,36 +63,43 @@ func TestAdmitAndPin(t *testing.T) {
 	}
 }
 
-// A contact's name from an unknown identity flags the contact, once the
-// user has not said otherwise; the held caller is HoldChanged.
-func TestCheckInvite(t *testing.T) {
+// A contact's name from an unknown identity is reported as "same name as"
+// and changes nothing about the contact: it stays verified, not "identity
+// changed", and the caller is an unknown, not a held, one.
+func TestSameNameAsFlagsNoOne(t *testing.T) {
 	ctx := context.Background()
 	g, st, n := newGate(t)
 	ada, ada2, eve := signalingtest.Key(t), signalingtest.Key(t), signalingtest.Key(t)
 	if err := g.Pin(ctx, ada.ID(), ada.Public(), "Ada"); err != nil {
 		t.Fatal(err)
 	}
-	g.CheckInvite(ctx, invite(t, eve, "Eve")) // no such contact name
-	g.CheckInvite(ctx, invite(t, ada, "Ada")) // the contact itself
+	cases := []struct {
+		name   string
+		peer   identity.PeerID
+		claim  string
+		want   string
+		wantOK bool
+	}{
+		{"no such contact name", eve.ID(), "Eve", "", false},
+		{"the contact itself", ada.ID(), "Ada", "", false},
+		{"another identity with the name", ada2.ID(), "ada", "Ada", true},
+		{"no name", ada2.ID(), "", "", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := g.SameNameAs(ctx, tc.peer, tc.claim)
+			if got != tc.want || ok != tc.wantOK {
+				t.Fatalf("SameNameAs = %q, %v; want %q, %v", got, ok, tc.want, tc.wantOK)
+			}
+		})
+	}
 	if len(n.newIDs) != 0 {
-		t.Fatalf("flagged %v", n.newIDs)
+		t.Fatalf("reported new identities %v", n.newIDs)
 	}
-	g.CheckInvite(ctx, invite(t, ada2, "ada"))
-	if len(n.newIDs) != 1 || n.newIDs[0] != [2]identity.PeerID{ada.ID(), ada2.ID()} {
-		t.Fatalf("new identity reported as %v", n.newIDs)
+	if c, err := st.GetContact(ctx, ada.ID()); err != nil || c.KeyChanged() {
+		t.Fatalf("the contact after a name claim: %+v, %v", c, err)
 	}
-	if c, err := st.GetContact(ctx, ada.ID()); err != nil || !c.KeyChanged() {
-		t.Fatalf("contact after the new identity: %+v, %v", c, err)
-	}
-	if got, _ := g.Admit(ctx, ada2.ID(), ada2.Public()); got != calls.HoldChanged {
-		t.Fatalf("the new identity: %v, want HoldChanged", got)
-	}
-	if _, err := st.RejectNewKey(ctx, ada.ID()); err != nil {
-		t.Fatal(err)
-	}
-	g.Reject(ada.ID(), ada2.ID())
-	g.CheckInvite(ctx, invite(t, ada2, "Ada"))
-	if len(n.newIDs) != 1 {
-		t.Fatalf("flagged again after the user rejected it: %v", n.newIDs)
+	if got, _ := g.Admit(ctx, ada2.ID(), ada2.Public()); got != calls.AdmitUnknown {
+		t.Fatalf("the name claimer: %v, want AdmitUnknown", got)
 	}
 }

@@ -57,3 +57,42 @@ scenario('screenshots of the main screens', async (w, t) => {
   await a.page.getByRole('heading', { name: 'Settings' }).waitFor({ timeout: 5_000 })
   await shot(a, 'settings-devices-light')
 })
+
+// Strangers (docs/screenshots/: call-incoming-same-name, person-same-name,
+// settings-blocked): a stranger on the LAN calling as "Grace Hopper"
+// while Ada has the real Grace as a contact, Ada blocking it from the
+// incoming-call screen, its page and the blocked list in Settings.
+scenario('screenshots of strangers: someone using a contact name, Block, the blocked list', async (w, t) => {
+  const outDir = process.env.PEERLINE_E2E_SCREENSHOTS ? resolve(process.env.PEERLINE_E2E_SCREENSHOTS) : join(w.dir, 'screenshots')
+  mkdirSync(outDir, { recursive: true })
+  const shot = async (ui, name) => {
+    await ui.settle()
+    const path = join(outDir, `${name}.png`)
+    await ui.screenshot(path)
+    if (process.env.PEERLINE_E2E_SCREENSHOTS) t.diagnostic(`${name}: ${path}`)
+  }
+  const [a, b, c] = await w.lanGroup(3, [{ name: 'Ada Lovelace' }, { name: 'Grace Hopper' }, { name: 'Grace Hopper' }])
+  await a.api('Contacts.AddFromLAN', b.id) // the real Grace is Ada's contact; c only uses her name
+  await a.peer(b.id).waitFor({ timeout: 5_000 })
+
+  await ring(c, a)
+  const card = a.tid('incoming-call')
+  await card.getByTestId('same-name').waitFor({ timeout: 5_000 })
+  assert.match(await card.innerText(), /Someone using Grace Hopper.s name/)
+  await shot(a, 'call-incoming-same-name')
+
+  await card.getByTestId('block').click()
+  await Promise.all([a.waitState('ended'), c.waitState('ended')])
+  await card.waitFor({ state: 'detached', timeout: 5_000 })
+
+  await a.peer(c.id).locator('button.main').click()
+  await a.page.getByRole('heading', { level: 1, name: /Grace Hopper/ }).waitFor({ timeout: 5_000 })
+  await a.page.locator('article.person [data-testid="same-name"]').waitFor({ timeout: 5_000 })
+  await shot(a, 'person-same-name')
+
+  await a.show('settings')
+  const blocked = a.tid('blocked-list')
+  await blocked.locator(`[data-testid="blocked-person"][data-peer-id="${c.id}"]`).waitFor({ timeout: 5_000 })
+  await blocked.scrollIntoViewIfNeeded()
+  await shot(a, 'settings-blocked')
+})

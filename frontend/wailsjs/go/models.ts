@@ -1,5 +1,23 @@
 export namespace api {
 	
+	export class BlockedView {
+	    id: string;
+	    name: string;
+	    contact: boolean;
+	    blockedAt?: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new BlockedView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.name = source["name"];
+	        this.contact = source["contact"];
+	        this.blockedAt = source["blockedAt"];
+	    }
+	}
 	export class CallIntent {
 	    action: string;
 	    peer?: string;
@@ -130,6 +148,7 @@ export namespace api {
 	    endedAt?: number;
 	    durationMs: number;
 	    error?: string;
+	    attempts?: number;
 	
 	    static createFrom(source: any = {}) {
 	        return new HistoryEntry(source);
@@ -148,6 +167,7 @@ export namespace api {
 	        this.endedAt = source["endedAt"];
 	        this.durationMs = source["durationMs"];
 	        this.error = source["error"];
+	        this.attempts = source["attempts"];
 	    }
 	}
 	export class HistoryPage {
@@ -265,6 +285,7 @@ export namespace calls {
 	    reason?: string;
 	    cause?: string;
 	    verified: boolean;
+	    sameNameAs?: string;
 	    autoAccept?: boolean;
 	    safetyCode?: string;
 	    // Go type: time
@@ -290,6 +311,7 @@ export namespace calls {
 	        this.reason = source["reason"];
 	        this.cause = source["cause"];
 	        this.verified = source["verified"];
+	        this.sameNameAs = source["sameNameAs"];
 	        this.autoAccept = source["autoAccept"];
 	        this.safetyCode = source["safetyCode"];
 	        this.startedAt = this.convertValues(source["startedAt"], null);

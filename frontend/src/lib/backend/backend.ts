@@ -8,6 +8,7 @@
  */
 import type { EventName } from './events'
 import type {
+  BlockedView,
   CallInfo,
   CallIntent,
   CallWindow,
@@ -47,6 +48,10 @@ export interface ContactsService {
   rename(id: string, name: string): Promise<ContactView>
   setFavorite(id: string, favorite: boolean): Promise<ContactView>
   setBlocked(id: string, blocked: boolean): Promise<ContactView>
+  /** Blocks anyone (a stranger too), with the name it called with. */
+  block(id: string, name: string): Promise<ContactView>
+  /** Everyone blocked: contacts, then strangers, newest first. */
+  blocked(): Promise<BlockedView[]>
   delete(id: string): Promise<void>
   /** newId must be the identity the user was shown (ContactView.newId). */
   acceptNewKey(id: string, newId: string): Promise<ContactView>
@@ -156,6 +161,8 @@ export function services(invoke: Invoke): Pick<Backend, 'identity' | 'peers' | '
       rename: call<ContactView>('Contacts.Rename'),
       setFavorite: call<ContactView>('Contacts.SetFavorite'),
       setBlocked: call<ContactView>('Contacts.SetBlocked'),
+      block: call<ContactView>('Contacts.Block'),
+      blocked: call<BlockedView[]>('Contacts.Blocked'),
       delete: none('Contacts.Delete'),
       acceptNewKey: call<ContactView>('Contacts.AcceptNewKey'),
       rejectNewKey: call<ContactView>('Contacts.RejectNewKey'),

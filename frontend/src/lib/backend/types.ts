@@ -133,6 +133,18 @@ export interface HistoryEntry {
   endedAt?: number
   durationMs: number
   error?: string
+  /** How many rings the entry stands for, when more than one (a stranger ringing again and again). */
+  attempts?: number
+}
+
+/** Go `api.BlockedView`: someone blocked, for the list they are unblocked from. */
+export interface BlockedView {
+  id: string
+  name: string
+  /** A blocked contact; else a stranger kept only as blocked. */
+  contact: boolean
+  /** When a stranger was blocked, Unix ms. */
+  blockedAt?: number
 }
 
 export interface HistoryPage {
@@ -236,6 +248,11 @@ export interface CallInfo {
    */
   cause?: ErrorCode
   verified: boolean
+  /**
+   * The caller is not a contact but uses a contact's name: that contact's
+   * name ("someone using Grace's name"). Nothing about Grace changed.
+   */
+  sameNameAs?: string
   /** Both sides called each other at once: the call we placed was folded into this one; answer it at once. */
   autoAccept?: boolean
   /** Equal on both ends once the answer is known. */

@@ -5,6 +5,7 @@
  */
 import type { Backend, Capabilities, Theme } from '../backend'
 import type { Alerts } from './alerts'
+import { BlockedState } from './blocked.svelte'
 import { CallError, CallState, type CallEngine } from './call.svelte'
 import { DevicesState, type DevicesEnv } from './devices.svelte'
 import { HistoryState } from './history.svelte'
@@ -41,6 +42,7 @@ export class AppState {
   readonly people: PeopleState
   readonly history: HistoryState
   readonly settings: SettingsState
+  readonly blocked: BlockedState
   readonly devices: DevicesState
   readonly call: CallState
 
@@ -75,6 +77,7 @@ export class AppState {
     this.people = new PeopleState(o.backend)
     this.history = new HistoryState(o.backend)
     this.settings = new SettingsState(o.backend)
+    this.blocked = new BlockedState(o.backend)
     this.devices = new DevicesState(o.devices)
     this.call = new CallState(o.engine, {
       alerts: o.alerts,
@@ -99,9 +102,24 @@ export class AppState {
     this.ready = true
   }
 
+  /**
+   * The incoming-call screen's Block: the ringing call is declined (the
+   * caller hears "declined" this once, like any decline) and its caller
+   * never rings again; anyone, strangers too.
+   */
+  async blockCaller(): Promise<void> {
+    const id = this.call.peerId
+    const name = this.call.call?.peerName ?? ''
+    if (!id) return
+    await this.call.decline()
+    await this.people.block(id, name)
+    await this.blocked.load()
+  }
+
   /** Opens a tab. */
   show(tab: Tab): void {
     this.tab = tab
+    if (tab === 'settings') void this.blocked.load()
     if (tab === 'history') this.history.markSeen()
     if (tab !== 'settings') this.devices.stopPreview()
   }

@@ -150,6 +150,8 @@ export class CallState {
     if (this.direction !== 'outgoing' || answered) return this.call?.verified ?? false
     return this.verifiedOf(this.peerId) ?? this.call?.verified ?? false
   })
+  /** The caller is a stranger using a contact's name: that name (shown as a warning, never trusted). */
+  readonly sameNameAs = $derived(this.call?.sameNameAs ?? '')
   readonly safetyCode = $derived(this.call?.safetyCode ?? '')
   readonly quality: Quality | null = $derived(this.stats?.quality ?? null)
   /** The remote side sends pictures we can show. */

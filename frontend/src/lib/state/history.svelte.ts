@@ -41,7 +41,8 @@ export class HistoryState {
   constructor(backend: Backend) {
     this.backend = backend
     this.off = backend.on(EventName.HistoryChanged, (entry) => {
-      if (entry && entry.direction === 'incoming' && entry.outcome === 'missed') this.unseenMissed++
+      // A stranger's coalesced entry is announced again as its count grows: one missed call for the badge.
+      if (entry && entry.direction === 'incoming' && entry.outcome === 'missed' && (entry.attempts ?? 1) <= 1) this.unseenMissed++
       void this.refresh()
     })
   }

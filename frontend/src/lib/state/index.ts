@@ -8,6 +8,7 @@
  *     PeopleState     people list, search, contacts, identity warnings (+ AddPersonForm)
  *     HistoryState    call history pages
  *     SettingsState   preferences (+ ServerForm, IceForm)
+ *     BlockedState    the blocked list, unblocking
  *     DevicesState    device lists, settings preview and mic level
  *     CallState       the call: screens, streams, flags, timer, errors, alerts
  */
@@ -15,6 +16,7 @@ export { AppState, CALL_WINDOW_NOTICE_KEY, type AppStateOptions, Tab } from './a
 export { MeState, type ClipboardLike } from './me.svelte'
 export { PeopleState, AddPersonForm, sortPeople, matches, type Person, type KeyChange, AddVia } from './people.svelte'
 export { HistoryState, groupByDay, type HistoryDay } from './history.svelte'
+export { BlockedState } from './blocked.svelte'
 export { SettingsState, ServerForm, IceForm, defaultSettings } from './settings.svelte'
 export { DevicesState, type DevicesEnv, type Meter } from './devices.svelte'
 export { CallState, type CallEngine, CallScreen, type CallStateOptions } from './call.svelte'

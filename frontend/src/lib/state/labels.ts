@@ -78,7 +78,13 @@ export function explainDiagnosis(d: Diagnosis | null): Explanation | null {
 }
 
 /** Outcome words for history rows, from this side's point of view. */
-export function outcomeLabel(e: Pick<HistoryEntry, 'outcome' | 'direction'>): string {
+export function outcomeLabel(e: Pick<HistoryEntry, 'outcome' | 'direction'> & Partial<Pick<HistoryEntry, 'attempts'>>): string {
+  const label = singleOutcomeLabel(e)
+  // One entry for a caller that rang again and again (coalesced in Go).
+  return (e.attempts ?? 1) > 1 ? `${label} · ${e.attempts} times` : label
+}
+
+function singleOutcomeLabel(e: Pick<HistoryEntry, 'outcome' | 'direction'>): string {
   const incoming = e.direction === 'incoming'
   switch (e.outcome) {
     case 'completed':

@@ -211,6 +211,26 @@ export class PeopleState {
     await this.refresh()
   }
 
+  /** Blocks anyone, a stranger too, under the name it called with. */
+  async block(id: string, name: string): Promise<void> {
+    await this.backend.contacts.block(id, name)
+    await this.refresh()
+  }
+
+  /**
+   * For someone who is not a contact, the contact whose name they use
+   * ("someone using Grace's name"), if any. A name proves nothing, so
+   * this is a warning about them, never a mark on the contact.
+   */
+  sameNameAs(p: Pick<Person, 'id' | 'name' | 'contact'>): string {
+    if (p.contact || !p.name.trim()) return ''
+    const name = p.name.trim().toLowerCase()
+    const twin = this.list.find(
+      (c) => c.contact && c.id !== p.id && (c.name.toLowerCase() === name || this.contacts[c.id]?.announcedName.toLowerCase() === name),
+    )
+    return twin?.name ?? ''
+  }
+
   async remove(id: string): Promise<void> {
     await this.backend.contacts.delete(id)
     await this.refresh()

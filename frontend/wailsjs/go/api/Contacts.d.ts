@@ -8,6 +8,10 @@ export function Add(arg1:api.ContactInput):Promise<api.ContactView>;
 
 export function AddFromLAN(arg1:string):Promise<api.ContactView>;
 
+export function Block(arg1:string,arg2:string):Promise<api.ContactView>;
+
+export function Blocked():Promise<Array<api.BlockedView>>;
+
 export function Delete(arg1:string):Promise<void>;
 
 export function List():Promise<Array<api.ContactView>>;

@@ -14,6 +14,14 @@ export function AddFromLAN(arg1) {
   return window['go']['api']['Contacts']['AddFromLAN'](arg1);
 }
 
+export function Block(arg1, arg2) {
+  return window['go']['api']['Contacts']['Block'](arg1, arg2);
+}
+
+export function Blocked() {
+  return window['go']['api']['Contacts']['Blocked']();
+}
+
 export function Delete(arg1) {
   return window['go']['api']['Contacts']['Delete'](arg1);
 }

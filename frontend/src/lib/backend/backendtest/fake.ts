@@ -17,7 +17,7 @@
  */
 import type { Backend, CallsService, EventMap, EventName } from '..'
 import { defaultSettings } from '../settings'
-import type { CallInfo, ContactView, PeerView, Settings } from '../types'
+import type { BlockedView, CallInfo, ContactView, PeerView, Settings } from '../types'
 import { TypedEmitter } from '../../emitter'
 
 /** One recorded method call: "service.method" and its arguments. */
@@ -55,6 +55,7 @@ export class FakeBackend implements Backend {
   peerList: PeerView[] = []
   /** What contacts.list answers. */
   contactList: ContactView[] = []
+  blockedList: BlockedView[] = []
   /** What settings.get answers; settings.put stores here. */
   settingsValue: Settings = defaultSettings()
 
@@ -97,6 +98,8 @@ export class FakeBackend implements Backend {
       rename: m('contacts.rename', (id: string) => contact(id)),
       setFavorite: m('contacts.setFavorite', (id: string) => contact(id)),
       setBlocked: m('contacts.setBlocked', (id: string) => contact(id)),
+      block: m('contacts.block', (id: string) => contact(id)),
+      blocked: m('contacts.blocked', () => structuredClone(this.blockedList)),
       delete: m('contacts.delete', () => undefined),
       acceptNewKey: m('contacts.acceptNewKey', (id: string) => contact(id)),
       rejectNewKey: m('contacts.rejectNewKey', (id: string) => contact(id)),

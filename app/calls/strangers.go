@@ -1,0 +1,119 @@
+package calls
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/peerline/peerline/signaling"
+	"github.com/peerline/peerline/signaling/identity"
+)
+
+// Strangers (callers whose key is not a pinned contact's) may ring, but
+// not again and again: anyone can make a key and ring with it, and the
+// user's attention is the asset. A stranger rings at most once per
+// StrangerInterval; its invites meanwhile are refused as "unavailable"
+// (what the caller would see if we were offline: nothing tells it that it
+// was limited) and counted on one missed-call entry, whose Attempts grows
+// with each (the store coalesces re-records of one call id). A flood from
+// many new identities at once is capped too: at most StrangerBurst
+// strangers ring per StrangerInterval. Contacts are never limited, and a
+// contact's call takes over a stranger's ring (see handleInvite).
+
+// Stranger limits.
+const (
+	// DefaultStrangerInterval is Config.StrangerInterval's default.
+	DefaultStrangerInterval = time.Minute
+	// StrangerBurst is how many different strangers may ring within one
+	// StrangerInterval.
+	StrangerBurst = 5
+	// maxStrangers bounds the strangers remembered; past it the oldest
+	// quiet one is forgotten.
+	maxStrangers = 1024
+)
+
+// stranger is what the manager remembers of one stranger's rings.
+type stranger struct {
+	rang  time.Time // when it last rang
+	last  time.Time // its last invite, rung or not
+	flood *Record   // the coalesced missed entry of the invites that did not ring
+}
+
+// strangerRingLocked decides whether an invite from stranger peer may
+// ring now; if not it returns the coalesced record to write. m.mu is held.
+func (m *Manager) strangerRingLocked(env signaling.Envelope, inv signaling.Invite, now time.Time) (ring bool, rec *Record) {
+	every := m.cfg.StrangerInterval
+	m.pruneStrangersLocked(now)
+	s := m.strangers[env.From]
+	if s == nil {
+		s = &stranger{}
+	}
+	quiet := now.Sub(s.last) >= every
+	s.last = now
+	if quiet {
+		// Quiet for a whole interval: the flood (if any) is over, and its
+		// entry is final.
+		s.flood = nil
+	}
+	if s.flood == nil && now.Sub(s.rang) >= every && m.recentStrangerRingsLocked(now) < StrangerBurst {
+		s.rang = now
+		m.strangers[env.From] = s
+		return true, nil
+	}
+	if s.flood == nil {
+		s.flood = &Record{CallID: env.Call, Peer: env.From, PeerName: inv.Name, Direction: DirectionIncoming,
+			Video: hasVideo(inv.Media), StartedAt: now, Outcome: OutcomeMissed}
+	}
+	s.flood.Attempts++
+	s.flood.EndedAt = now
+	s.flood.Reason = "rang again and again: not rung (" + strconv.Itoa(s.flood.Attempts) + " times)"
+	m.strangers[env.From] = s
+	r := *s.flood
+	return false, &r
+}
+
+// recentStrangerRingsLocked counts strangers that rang within the
+// interval (all, not per peer).
+func (m *Manager) recentStrangerRingsLocked(now time.Time) int {
+	n := 0
+	for _, s := range m.strangers {
+		if now.Sub(s.rang) < m.cfg.StrangerInterval {
+			n++
+		}
+	}
+	return n
+}
+
+// pruneStrangersLocked forgets strangers quiet for an interval, and the
+// oldest ones past maxStrangers.
+func (m *Manager) pruneStrangersLocked(now time.Time) {
+	if len(m.strangers) < maxStrangers {
+		return
+	}
+	var oldest identity.PeerID
+	var oldestAt time.Time
+	for id, s := range m.strangers {
+		if now.Sub(s.last) >= m.cfg.StrangerInterval && now.Sub(s.rang) >= m.cfg.StrangerInterval {
+			delete(m.strangers, id)
+			continue
+		}
+		if oldestAt.IsZero() || s.last.Before(oldestAt) {
+			oldest, oldestAt = id, s.last
+		}
+	}
+	if len(m.strangers) >= maxStrangers {
+		delete(m.strangers, oldest)
+	}
+}
+
+// record writes a record to history (outside m.mu).
+func (m *Manager) record(rec Record) {
+	if m.cfg.Recorder == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := m.cfg.Recorder.RecordCall(ctx, rec); err != nil {
+		m.cfg.Logger.Error("calls: record call", "call", rec.CallID, "err", err)
+	}
+}

@@ -1,0 +1,44 @@
+// Strangers: anyone can be blocked from the incoming-call screen, a
+// blocked caller never rings again (no card, no state change on the
+// callee), the caller only hears that the callee is unavailable, and the
+// blocked list in Settings unblocks.
+
+import assert from 'node:assert/strict'
+import { ring } from './lib/flows.js'
+import { scenario } from './lib/world.js'
+
+scenario('block a stranger from the incoming-call screen: it never rings again', async (w) => {
+  const [a, b] = await w.lanPair({ name: 'Mallory Stranger' }, { name: 'Grace Hopper' })
+  // Mallory is nobody's contact: a stranger on Grace's network.
+  assert.deepEqual(await b.api('Contacts.List'), [])
+  await ring(a, b)
+  await b.tid('incoming-call').getByTestId('block').click()
+  await Promise.all([a.waitState('ended'), b.waitState('ended')])
+  await b.tid('incoming-call').waitFor({ state: 'detached', timeout: 5_000 })
+  // This once the caller hears a decline, like any decline: blocking is not revealed.
+  await a.waitError(/declined/i)
+
+  const blocked = await b.api('Contacts.Blocked')
+  assert.equal(blocked.length, 1, `blocked list ${JSON.stringify(blocked)}`)
+  assert.equal(blocked[0].id, a.id)
+  assert.equal(blocked[0].name, 'Mallory Stranger')
+  assert.deepEqual(await b.api('Contacts.List'), [], 'blocking did not make the stranger a contact')
+
+  // Mallory calls again: Grace's app does not ring, her call state does
+  // not move, and Mallory hears "unavailable" (as if Grace were offline).
+  b.mark()
+  await a.call(b.id, true)
+  await a.waitState('ended')
+  await a.waitError(/can.t take calls|not available/i)
+  assert.equal(await b.tid('incoming-call').count(), 0, 'a blocked stranger rang')
+  assert.deepEqual(await b.states(), [], `the callee's call state moved: ${JSON.stringify(await b.states())}`)
+
+  // Settings lists the stranger; Unblock takes it off.
+  await b.show('settings')
+  const row = b.page.locator(`[data-testid="blocked-person"][data-peer-id="${a.id}"]`)
+  await row.waitFor({ timeout: 5_000 })
+  assert.match(await row.innerText(), /Mallory Stranger/)
+  await row.getByTestId('unblock').click()
+  await row.waitFor({ state: 'detached', timeout: 5_000 })
+  assert.deepEqual(await b.api('Contacts.Blocked'), [])
+})
