@@ -241,7 +241,8 @@ func (a *App) build() (err error) {
 	a.presence = presence.New()
 	names := &api.Names{Contacts: a.store, LAN: a.presence}
 	contactEvents := &api.ContactEvents{Store: a.store, Presence: a.presence, Events: a.bus}
-	gate := trust.New(a.store, names, contactEvents, log.With("part", "trust"))
+	gate := trust.New(a.store, names, contactEvents, a.presence, log.With("part", "trust"))
+	a.presence.NotifyProofs(gate) // "identity changed" from a proven key at a contact's address
 	resolver := &presence.Resolver{Ctx: ctx, Contacts: a.store, Tracker: a.presence}
 	if a.disc != nil {
 		resolver.LAN = a.disc

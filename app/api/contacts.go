@@ -9,6 +9,7 @@ import (
 	"github.com/peerline/peerline/app/errcode"
 	"github.com/peerline/peerline/app/events"
 	"github.com/peerline/peerline/app/store"
+	"github.com/peerline/peerline/app/trust"
 	"github.com/peerline/peerline/signaling/identity"
 )
 
@@ -309,19 +310,29 @@ func (e *ContactEvents) changed(c store.Contact) ContactView {
 // ContactChanged emits contact:changed for c.
 func (e *ContactEvents) ContactChanged(c store.Contact) { e.changed(c) }
 
-// IdentityChanged is the data of identity:changed. The match is by the
-// name the new identity announced, which anyone can claim: the UI must say
-// the claim is unverified and let the user compare ids before accepting.
+// IdentityChanged is the data of identity:changed: a contact's new
+// identity is pending. Only proof ties it to the contact, never a name:
+// the Peerline at an address the contact used now proves the new key.
+// The UI still lets the user compare ids before accepting.
 type IdentityChanged struct {
 	Contact ContactView `json:"contact"`
 	NewID   string      `json:"newId"`
-	// MatchedBy says what tied the new identity to the contact: "name".
+	// MatchedBy says what tied the new identity to the contact:
+	// "address" (trust.MatchAddress).
 	MatchedBy string `json:"matchedBy"`
+	// Address is the LAN address (host:port) where the new identity's key
+	// was proven, for "address".
+	Address string `json:"address,omitempty"`
 }
 
-// NewIdentity emits identity:changed: contact c called as newID.
-func (e *ContactEvents) NewIdentity(c store.Contact, newID identity.PeerID) {
-	e.Events.Emit(events.IdentityChanged, IdentityChanged{Contact: contactView(c, e.Presence), NewID: newID.String(), MatchedBy: "name"})
+// NewIdentity emits identity:changed: contact c has newID pending, tied
+// to it as m says (trust.Notifier).
+func (e *ContactEvents) NewIdentity(c store.Contact, newID identity.PeerID, m trust.Match) {
+	ev := IdentityChanged{Contact: contactView(c, e.Presence), NewID: newID.String(), MatchedBy: m.By}
+	if m.Addr.IsValid() {
+		ev.Address = m.Addr.String()
+	}
+	e.Events.Emit(events.IdentityChanged, ev)
 }
 
 // nameHeard records the name a contact announces on the LAN.

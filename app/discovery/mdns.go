@@ -500,7 +500,12 @@ func (m *MDNS) startProber(st *peerState) {
 
 // emit queues an event with st's current state. Callers hold mu.
 func (m *MDNS) emit(kind EventKind, st *peerState) {
-	m.queue = append(m.queue, Event{Kind: kind, Peer: m.viewOf(st)})
+	m.queueEvent(Event{Kind: kind, Peer: m.viewOf(st)})
+}
+
+// queueEvent queues ev. Callers hold mu.
+func (m *MDNS) queueEvent(ev Event) {
+	m.queue = append(m.queue, ev)
 	select {
 	case m.queued <- struct{}{}:
 	default:

@@ -1,6 +1,7 @@
 package discovery
 
 import (
+	"crypto/ed25519"
 	"fmt"
 	"net/netip"
 	"time"
@@ -63,6 +64,11 @@ const (
 	// longer tracked (offline for ForgetAfter), so whoever keeps peers by
 	// id can let it go too (bounded memory under forged announcements).
 	PeerForgotten // "forgotten"
+	// PeerProven: the hub at Event.At proved Event.Key, Peer.ID's key, in
+	// a mutual-auth handshake bound to its TLS session (proof.go). It
+	// says nothing about liveness; it is what lets the app tell that the
+	// Peerline at an address a contact used now holds another key.
+	PeerProven // "proven"
 )
 
 var eventKindNames = [...]string{
@@ -71,6 +77,7 @@ var eventKindNames = [...]string{
 	PeerOffline:      "offline",
 	PeerUpdated:      "updated",
 	PeerForgotten:    "forgotten",
+	PeerProven:       "proven",
 }
 
 // String returns the wire name.
@@ -114,4 +121,8 @@ type Event struct {
 	Kind EventKind `json:"kind"`
 	// Peer is the peer's state after the change.
 	Peer Peer `json:"peer"`
+	// At and Key are set for PeerProven only: the address whose hub
+	// proved Key (identity.IDFromKey(Key) == Peer.ID).
+	At  netip.AddrPort    `json:"at,omitzero"`
+	Key ed25519.PublicKey `json:"-"`
 }

@@ -1,7 +1,9 @@
 package discovery
 
 import (
+	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"crypto/tls"
 	"errors"
@@ -42,6 +44,7 @@ type proof struct {
 	id   identity.PeerID
 	pin  [sha256.Size]byte // the hub's TLS certificate
 	name string            // signed in the hub's proof
+	key  ed25519.PublicKey // the key the hub proved (id's)
 	at   time.Time
 }
 
@@ -81,9 +84,18 @@ func (m *MDNS) prove(ctx context.Context, id identity.PeerID, addr netip.AddrPor
 	pf := proof{id: id, pin: sha256.Sum256(cs.PeerCertificates[0].Raw), at: time.Now()}
 	if l := c.Welcome().Listener; l != nil {
 		pf.name = cleanName(l.Name)
+		// Dial checked the proof's signature under this key and that the
+		// key is id's (ExpectPeer); check the hash again before handing
+		// the key on as proven.
+		if k := ed25519.PublicKey(bytes.Clone(l.Key)); len(k) == ed25519.PublicKeySize && identity.IDFromKey(k) == id {
+			pf.key = k
+		}
 	}
 	m.mu.Lock()
 	m.proofs[addr] = pf
+	if st := m.peers["id:"+id.String()]; st != nil && pf.key != nil {
+		m.queueEvent(Event{Kind: PeerProven, Peer: m.viewOf(st), At: addr, Key: pf.key})
+	}
 	m.mu.Unlock()
 	m.log.Debug("discovery: proven", "id", id.Short(), "addr", addr, "name", pf.name)
 	return nil

@@ -9,6 +9,8 @@ package presence
 
 import (
 	"context"
+	"crypto/ed25519"
+	"net/netip"
 	"sort"
 	"sync"
 
@@ -29,6 +31,15 @@ type Listener interface {
 	NameHeard(ctx context.Context, id identity.PeerID, name string)
 }
 
+// Prover hears what discovery proved: the hub at address at proved key,
+// id's key (discovery.PeerProven), and when a peer is offline everywhere
+// again. The trust gate implements it; the tracker only passes it on, it
+// decides nothing. Its methods are called without the tracker's lock held.
+type Prover interface {
+	KeyProven(ctx context.Context, id identity.PeerID, key ed25519.PublicKey, at netip.AddrPort)
+	Offline(ctx context.Context, id identity.PeerID)
+}
+
 // ServerState is one signaling server link's state.
 type ServerState struct {
 	Connected bool                  `json:"connected"`
@@ -39,6 +50,7 @@ type ServerState struct {
 // Tracker is the merged presence. Its methods are safe for concurrent use.
 type Tracker struct {
 	listener Listener
+	prover   Prover
 
 	mu sync.Mutex
 	// lan holds peers found by mDNS, by id.
@@ -60,6 +72,10 @@ func New() *Tracker {
 // tracker, so the two are made one after the other.
 func (t *Tracker) Notify(l Listener) { t.listener = l }
 
+// NotifyProofs sets who hears discovery's proofs; like Notify, before the
+// tracker is fed.
+func (t *Tracker) NotifyProofs(p Prover) { t.prover = p }
+
 // FromDiscovery applies discovery's events until ctx ends or evs closes.
 func (t *Tracker) FromDiscovery(ctx context.Context, evs <-chan discovery.Event) {
 	for {
@@ -73,6 +89,12 @@ func (t *Tracker) FromDiscovery(ctx context.Context, evs <-chan discovery.Event)
 			peer := ev.Peer
 			if peer.ID.IsZero() {
 				continue // a static address whose id we do not know yet
+			}
+			if ev.Kind == discovery.PeerProven {
+				if t.prover != nil {
+					t.prover.KeyProven(ctx, peer.ID, ev.Key, ev.At)
+				}
+				continue // a proof, not a change of presence
 			}
 			t.mu.Lock()
 			before := t.onlineLocked(peer.ID)
@@ -89,7 +111,7 @@ func (t *Tracker) FromDiscovery(ctx context.Context, evs <-chan discovery.Event)
 			if peer.Online && peer.Name != "" && t.listener != nil {
 				t.listener.NameHeard(ctx, peer.ID, peer.Name)
 			}
-			t.announce(peer.ID, before, after)
+			t.announce(ctx, peer.ID, before, after)
 		}
 	}
 }
@@ -111,7 +133,7 @@ func (t *Tracker) FromServer(peer identity.PeerID, online bool, url string) {
 	}
 	after := t.onlineLocked(peer)
 	t.mu.Unlock()
-	t.announce(peer, before, after)
+	t.announce(context.Background(), peer, before, after)
 }
 
 // ServerStatus records a server link's state (links.Config.ServerStatus).
@@ -140,7 +162,7 @@ func (t *Tracker) ServerStatus(url string, connected bool, ice []signaling.ICESe
 	}
 	t.mu.Unlock()
 	for _, id := range changed {
-		t.announce(id, true, false)
+		t.announce(context.Background(), id, true, false)
 	}
 	if t.listener != nil {
 		t.listener.ServersChanged()
@@ -158,9 +180,15 @@ func (t *Tracker) Online(id identity.PeerID) (online, lan bool) {
 	return t.onlineLocked(id), t.lan[id].Online
 }
 
-func (t *Tracker) announce(id identity.PeerID, before, after bool) {
-	if before != after && t.listener != nil {
+func (t *Tracker) announce(ctx context.Context, id identity.PeerID, before, after bool) {
+	if before == after {
+		return
+	}
+	if t.listener != nil {
 		t.listener.PresenceChanged(id, after)
+	}
+	if !after && t.prover != nil {
+		t.prover.Offline(ctx, id)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"log/slog"
+	"net/netip"
 	"strings"
 	"sync"
 
@@ -33,8 +34,9 @@ type Store interface {
 type Notifier interface {
 	// ContactChanged: c was added or got its key pinned.
 	ContactChanged(c store.Contact)
-	// NewIdentity: contact c seems to call as newID; c now has it pending.
-	NewIdentity(c store.Contact, newID identity.PeerID)
+	// NewIdentity: contact c now has newID pending as its new identity,
+	// tied to it as m says (never by a name).
+	NewIdentity(c store.Contact, newID identity.PeerID, m Match)
 }
 
 // Namer finds the best name for a peer (api.Names).
@@ -48,15 +50,25 @@ type Gate struct {
 	store  Store
 	names  Namer
 	notify Notifier
+	online Onliner // nil: every contact counts as offline
 	log    *slog.Logger
 
 	mu       sync.Mutex
 	rejected map[[2]identity.PeerID]bool // (contact, new identity) pairs the user rejected
+	// provenAt is, per contact, the last LAN address its pinned key was
+	// proven at (one per contact; only contacts get one).
+	provenAt map[identity.PeerID]netip.AddrPort
+	// held are new keys proven at a contact's address while it was
+	// online, by contact (proven.go).
+	held map[identity.PeerID]heldProof
 }
 
-// New returns a Gate.
-func New(st Store, names Namer, notify Notifier, log *slog.Logger) *Gate {
-	return &Gate{store: st, names: names, notify: notify, log: log, rejected: map[[2]identity.PeerID]bool{}}
+// New returns a Gate. online says who is online (presence.Tracker); nil
+// treats everyone as offline.
+func New(st Store, names Namer, notify Notifier, online Onliner, log *slog.Logger) *Gate {
+	return &Gate{store: st, names: names, notify: notify, online: online, log: log,
+		rejected: map[[2]identity.PeerID]bool{}, provenAt: map[identity.PeerID]netip.AddrPort{},
+		held: map[identity.PeerID]heldProof{}}
 }
 
 // Admit says whether peer, presenting key, may ring or answer.

@@ -17,11 +17,13 @@ import (
 type told struct {
 	changed []identity.PeerID
 	newIDs  [][2]identity.PeerID // contact, new identity
+	matches []Match
 }
 
 func (n *told) ContactChanged(c store.Contact) { n.changed = append(n.changed, c.ID) }
-func (n *told) NewIdentity(c store.Contact, newID identity.PeerID) {
+func (n *told) NewIdentity(c store.Contact, newID identity.PeerID, m Match) {
 	n.newIDs = append(n.newIDs, [2]identity.PeerID{c.ID, newID})
+	n.matches = append(n.matches, m)
 }
 
 type noNames struct{}
@@ -36,7 +38,7 @@ func newGate(t *testing.T) (*Gate, *store.Store, *told) {
 	}
 	t.Cleanup(func() { st.Close() })
 	n := &told{}
-	return New(st, noNames{}, n, slog.New(slog.NewTextHandler(io.Discard, nil))), st, n
+	return New(st, noNames{}, n, nil, slog.New(slog.NewTextHandler(io.Discard, nil))), st, n
 }
 
 func TestAdmitAndPin(t *testing.T) {
