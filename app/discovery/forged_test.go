@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/netip"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -23,20 +24,30 @@ import (
 // key and name, TLS only, behind GuardHub. It counts handshakes, so a
 // test can wait for a proof to have happened.
 type provingHub struct {
-	port   int
-	dials  atomic.Int32
-	cancel func()
+	port  int
+	dials atomic.Int32
+	stop  func() // shuts it down (cleanup does too)
 }
 
 func startProvingHub(t *testing.T, kp *identity.KeyPair, name string) *provingHub {
+	t.Helper()
+	return startProvingHubOn(t, kp, name, 0)
+}
+
+// startProvingHubOn starts the hub on port (0: ListenHub's default).
+func startProvingHubOn(t *testing.T, kp *identity.KeyPair, name string, port int) *provingHub {
 	t.Helper()
 	srv, err := server.New(server.Config{Identity: kp, Personal: true, Name: func() string { return name }, Logger: quietLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := ListenHub(0)
+	ln, err := ListenHub(port)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if port != 0 && ln.Addr().(*net.TCPAddr).Port != port {
+		ln.Close()
+		t.Fatalf("hub: port %d is taken", port)
 	}
 	tc, err := server.EphemeralTLS()
 	if err != nil {
@@ -51,12 +62,16 @@ func startProvingHub(t *testing.T, kp *identity.KeyPair, name string) *provingHu
 		inner.ServeHTTP(w, r)
 	})}
 	go hs.Serve(tls.NewListener(ln, tc))
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-		hs.Shutdown(ctx)
-	})
+	var once sync.Once
+	h.stop = func() {
+		once.Do(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			defer cancel()
+			srv.Shutdown(ctx)
+			hs.Shutdown(ctx)
+		})
+	}
+	t.Cleanup(h.stop)
 	return h
 }
 
@@ -137,5 +152,99 @@ func TestForgedAnnouncement(t *testing.T) {
 	}
 	if gh.dials.Load() == before {
 		t.Errorf("no new proof at Grace's hub after the announcement changed her name")
+	}
+}
+
+// announce runs discovery for kp (its hub on port) until the returned
+// stop is called (cleanup calls it too).
+func announce(t *testing.T, kp *identity.KeyPair, name string, port int) (stop func()) {
+	t.Helper()
+	m, err := NewMDNS(Config{ID: kp.ID(), HubPort: port, Name: name, Identity: kp, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { m.Run(ctx); close(done) }()
+	var once sync.Once
+	stop = func() { once.Do(func() { cancel(); <-done }) }
+	t.Cleanup(stop)
+	return stop
+}
+
+// provenEvent reports a PeerProven event for id in evs.
+func provenEvent(evs []timedEvent, id identity.PeerID) (Event, bool) {
+	for _, e := range evs {
+		if e.Kind == PeerProven && e.Peer.ID == id {
+			return e.Event, true
+		}
+	}
+	return Event{}, false
+}
+
+// TestProvenKeyAtAddress: discovery says which key a hub proved at which
+// address (PeerProven), the fact "identity changed" rests on (package
+// trust decides). A forged announcement of a new id at Grace's address,
+// whose hub cannot prove it, is no such fact: no PeerProven for it. When
+// Grace's machine is reinstalled (a new key, the same address and port),
+// the hub there proves the new key: PeerProven for the new id at Grace's
+// address, with its key.
+func TestProvenKeyAtAddress(t *testing.T) {
+	netnstest.Require(t)
+	grace, forgedID, reinstalled := testKey(t, 51), testKey(t, 52), testKey(t, 53)
+	gh := startProvingHub(t, grace, "Grace")
+	alice := startLocal(t, 50, "Alice", func(c *Config) { c.Identity = testKey(t, 50) })
+	stopGrace := announce(t, grace, "Grace", gh.port)
+	ev, _ := waitEvent(t, alice.rec, 0, PeerOnline, grace.ID(), time.Now(), 5*time.Second)
+	graceAddr := ev.Peer.Addrs[0]
+	if pe, ok := provenEvent(alice.rec.all(), grace.ID()); !ok || !slices.Contains(ev.Peer.Addrs, pe.At) || !pe.Key.Equal(grace.Public()) {
+		t.Fatalf("Grace online at %v; her proof: %+v (found %v)", ev.Peer.Addrs, pe, ok)
+	}
+
+	// The forgery: a new id at Grace's address and port, with her name.
+	before := gh.dials.Load()
+	var ips []string
+	for _, a := range ev.Peer.Addrs {
+		ips = append(ips, a.Addr().WithZone("").String())
+	}
+	ifaces, _ := net.Interfaces()
+	inst := instanceName(forgedID.ID())
+	forged, err := zeroconf.RegisterProxy(inst, ServiceType, Domain, gh.port, inst, ips, encodeTXT(forgedID.ID(), "Grace"), ifaces)
+	if err != nil {
+		t.Fatalf("forge: %v", err)
+	}
+	// Alice tries to prove the forged id at Grace's hub (a dial there).
+	deadline := time.Now().Add(10 * time.Second)
+	for gh.dials.Load() == before && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if gh.dials.Load() == before {
+		t.Fatal("Alice never tried to prove the forged announcement")
+	}
+	settle()
+	forged.Shutdown()
+	if pe, ok := provenEvent(alice.rec.all(), forgedID.ID()); ok {
+		t.Errorf("a forged announcement at Grace's address counted as proven: %+v", pe)
+	}
+
+	// The reinstall: Grace's Peerline stops; a new one, with a new key,
+	// serves on the same port and announces itself.
+	from := alice.rec.len()
+	stopGrace()
+	gh.stop()
+	nh := startProvingHubOn(t, reinstalled, "Grace", gh.port)
+	announce(t, reinstalled, "Grace", nh.port)
+	_, _ = waitEvent(t, alice.rec, from, PeerProven, reinstalled.ID(), time.Now(), 10*time.Second)
+	var atHome bool
+	for _, e := range alice.rec.all()[from:] {
+		if e.Kind == PeerProven && e.Peer.ID == reinstalled.ID() {
+			if !e.Key.Equal(reinstalled.Public()) {
+				t.Errorf("PeerProven for the new id carries key %x", e.Key)
+			}
+			atHome = atHome || e.At == graceAddr
+		}
+	}
+	if !atHome {
+		t.Errorf("no PeerProven for the new id at Grace's address %v; events: %s", graceAddr, describe(alice.rec.all()[from:]))
 	}
 }
