@@ -48,6 +48,7 @@ type CallInfo struct {
 	Reason     string   `json:"reason"`
 	Verified   bool     `json:"verified"`
 	AutoAccept bool     `json:"autoAccept"`
+	SameNameAs string   `json:"sameNameAs"`
 	SafetyCode string   `json:"safetyCode"`
 }
 

@@ -4,10 +4,10 @@ package e2e
 
 import (
 	"encoding/json"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/peerline/peerline/internal/netnstest"
 )
@@ -31,43 +31,59 @@ func (in *Instance) Reinstall() {
 	in.Restart()
 }
 
+// identityChanged is the data of identity:changed.
+type identityChanged struct {
+	Contact struct {
+		ID string `json:"id"`
+	} `json:"contact"`
+	NewID     string `json:"newId"`
+	MatchedBy string `json:"matchedBy"`
+	Address   string `json:"address"`
+}
+
 // TestKeyChange: B, a contact of A's since their first call, reinstalls
-// (new key, same name). Its next call is held with a loud warning, never
-// rung; once A accepts the new identity, B rings again, verified.
+// (new key, same machine, same hub port). A's discovery proves the new key
+// at the address where B's pinned key was proven: A raises identity:changed
+// for B, matched by address, before anyone calls. The next call from the
+// new identity is held with that warning, never rung; once A accepts the
+// new identity, B rings again, verified.
 func TestKeyChange(t *testing.T) {
 	requireE2E(t)
 	a, b, _ := lanPair(t, Options{}, Options{Name: "Sam"})
 	roundTrip(t, b, a, a) // A pins B's key
-	oldB := b.ID()
+	oldB, oldPort := b.ID(), b.Me().HubPort
+	a.Mark()
 	b.Reinstall()
 	newB := b.ID()
 	if newB == oldB {
 		t.Fatalf("a wiped data dir kept the id %s", oldB)
 	}
-	waitOnlineLAN(t, a, b)
+	if port := b.Me().HubPort; port != oldPort {
+		t.Fatalf("the reinstalled B listens on port %d, before on %d: not the same address", port, oldPort)
+	}
 
-	a.Mark()
+	ev := a.WaitEvent("identity:changed", nil, discoverTimeout)
+	var changed identityChanged
+	decode(t, ev.Data, &changed)
+	if changed.Contact.ID != oldB || changed.NewID != newB || changed.MatchedBy != "address" {
+		t.Errorf("identity:changed %s, want contact %s new id %s matched by address", ev.Data, short(oldB), short(newB))
+	}
+	if ap, err := netip.ParseAddrPort(changed.Address); err != nil || int(ap.Port()) != oldPort ||
+		(ap.Addr().Unmap() != b.NS.Addr && !ap.Addr().IsLinkLocalUnicast()) {
+		t.Errorf("identity:changed address %q, want B's hub address (%s or link-local, port %d)", changed.Address, b.NS.Addr, oldPort)
+	}
+	if p, ok := a.Peer(oldB); !ok || !p.KeyChanged {
+		t.Errorf("A lists the contact as %+v (found %v), want keyChanged", p, ok)
+	}
+
+	waitOnlineLAN(t, a, b)
 	call := b.StartCall(a.ID(), true, FakeSDP("offer"))
 	end := b.WaitState(call.ID, "ended", signalTimeout)
 	if end.Outcome != "unavailable" {
 		t.Errorf("a call from the changed identity ended %q (%s) at the caller, want unavailable (held)", end.Outcome, end.Reason)
 	}
-	ev := a.WaitEvent("identity:changed", nil, signalTimeout)
-	var changed struct {
-		Contact struct {
-			ID string `json:"id"`
-		} `json:"contact"`
-		NewID string `json:"newId"`
-	}
-	decode(t, ev.Data, &changed)
-	if changed.Contact.ID != oldB || changed.NewID != newB {
-		t.Errorf("identity:changed %s, want contact %s new id %s", ev.Data, short(oldB), short(newB))
-	}
 	if evs := a.Events("call:incoming"); len(evs) > 0 {
 		t.Errorf("A rang for a held call: %s", evs[0].Data)
-	}
-	if p, ok := a.Peer(oldB); !ok || !p.KeyChanged {
-		t.Errorf("A lists the contact as %+v (found %v), want keyChanged", p, ok)
 	}
 
 	// A compares the ids and accepts.
@@ -84,46 +100,71 @@ func TestKeyChange(t *testing.T) {
 	b.Do(nil, "Calls.Cancel", again.ID)
 }
 
-// TestSameNameStranger: C, a different person who happens to share the
-// name of A's contact B, calls A. A is warned that "B's identity changed"
-// and the call is held. A rejects the claim (keeps B): C is a stranger
-// and must be able to ring A as one; B keeps working.
+// TestKeyChangeRejected: after B's reinstall A rejects the new identity:
+// it rings as a stranger from then on, and no new warning comes up when
+// it is proven again (B restarts).
+func TestKeyChangeRejected(t *testing.T) {
+	requireE2E(t)
+	a, b, _ := lanPair(t, Options{}, Options{Name: "Sam"})
+	roundTrip(t, b, a, a)
+	oldB := b.ID()
+	a.Mark()
+	b.Reinstall()
+	a.WaitEvent("identity:changed", nil, discoverTimeout)
+	a.Do(nil, "Contacts.RejectNewKey", oldB)
+	b.Quit()
+	a.Mark()
+	b.Restart()
+	waitOnlineLAN(t, a, b)
+	call := b.StartCall(a.ID(), true, FakeSDP("offer"))
+	inc := a.WaitIncoming(b.ID(), call.ID, signalTimeout)
+	if inc.Call.Verified {
+		t.Errorf("the rejected identity rings verified: %s", mustJSON(inc.Call))
+	}
+	b.Do(nil, "Calls.Cancel", call.ID)
+	if evs := a.Events("identity:changed"); len(evs) > 0 {
+		t.Errorf("identity:changed again after A rejected it: %s", evs[0].Data)
+	}
+	if p, ok := a.Peer(oldB); !ok || p.KeyChanged {
+		t.Errorf("A lists B's contact as %+v (found %v) after rejecting, want not keyChanged", p, ok)
+	}
+}
+
+// TestSameNameStranger: C, a different person at another address who
+// happens to share the name of A's contact B, calls A. A name proves
+// nothing: no identity:changed, B stays verified, and C rings as a
+// stranger "using Alex's name"; B keeps working.
 func TestSameNameStranger(t *testing.T) {
 	requireE2E(t)
 	lan := netnstest.NewLAN(t, 3)
 	a := StartInstance(t, lan.Hosts[0], "A", Options{})
 	b := StartInstance(t, lan.Hosts[1], "B", Options{Name: "Alex"})
-	c := StartInstance(t, lan.Hosts[2], "C", Options{Name: "Alex"})
 	waitOnlineLAN(t, a, b)
-	waitOnlineLAN(t, c, a)
 	roundTrip(t, b, a, a) // B is A's contact "Alex"
+	a.Mark()
+	c := StartInstance(t, lan.Hosts[2], "C", Options{Name: "Alex"})
+	waitOnlineLAN(t, a, c)
+	waitOnlineLAN(t, c, a)
 
 	call := c.StartCall(a.ID(), true, FakeSDP("offer"))
-	end := c.WaitState(call.ID, "ended", signalTimeout)
-	a.WaitEvent("identity:changed", nil, signalTimeout)
-	t.Logf("C's first call: %q (%s); A warned that Alex's identity changed", end.Outcome, end.Reason)
-
-	a.Do(nil, "Contacts.RejectNewKey", b.ID())
-	a.Mark()
-	again := c.StartCall(a.ID(), true, FakeSDP("offer"))
-	if _, err := a.TryWaitEvent("call:incoming", nil, signalTimeout); err != nil {
-		endC := c.WaitState(again.ID, "ended", signalTimeout)
-		var warned []string
-		for _, ev := range a.Events("identity:changed") {
-			warned = append(warned, string(ev.Data))
-		}
-		t.Errorf("after A rejected C's claim to be Alex, C still cannot ring A: %q (%s); identity:changed again: %v",
-			endC.Outcome, endC.Reason, len(warned) > 0)
-	} else {
-		c.Do(nil, "Calls.Cancel", again.ID)
+	inc := a.WaitIncoming(c.ID(), call.ID, signalTimeout)
+	if inc.Call.Verified || inc.Call.SameNameAs != "Alex" {
+		t.Errorf("C's call: %s; want unverified, sameNameAs Alex", mustJSON(inc.Call))
 	}
+	c.Do(nil, "Calls.Cancel", call.ID)
+	if evs := a.Events("identity:changed"); len(evs) > 0 {
+		t.Errorf("a stranger using B's name raised identity:changed: %s", evs[0].Data)
+	}
+	if p, ok := a.Peer(b.ID()); !ok || p.KeyChanged {
+		t.Errorf("A lists B as %+v (found %v), want not keyChanged", p, ok)
+	}
+
 	// B, the real contact, still rings verified.
-	time.Sleep(200 * time.Millisecond)
 	a.Mark()
 	fromB := b.StartCall(a.ID(), true, FakeSDP("offer"))
-	inc := a.WaitIncoming(b.ID(), fromB.ID, signalTimeout)
-	if !inc.Call.Verified {
-		t.Errorf("B rings unverified after the episode: %s", mustJSON(inc.Call))
+	in := a.WaitIncoming(b.ID(), fromB.ID, signalTimeout)
+	if !in.Call.Verified {
+		t.Errorf("B rings unverified after the episode: %s", mustJSON(in.Call))
 	}
 	b.Do(nil, "Calls.Cancel", fromB.ID)
 }

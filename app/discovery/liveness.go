@@ -228,15 +228,29 @@ func (m *MDNS) probeAll(ctx context.Context, st *peerState, cands []netip.AddrPo
 	if len(cands) == 0 {
 		return probeResult{err: fmt.Errorf("discovery: probe: %w: no address", ErrProbeNoAnswer)}
 	}
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type answer struct {
 		addr netip.AddrPort
 		err  error
 	}
-	answers := make(chan answer, len(cands))
+	answers := make(chan answer, len(cands)) // never blocks a sender
 	var wg sync.WaitGroup
 	for _, a := range cands {
+		if m.needsProof(st.id, a) {
+			// A proof runs to its end even once another address won the
+			// round (bounded by ProbeTimeout; owned by m.wg): every
+			// address of a peer gets proven, so a peer with IPv4 and IPv6
+			// addresses is known at both, which "identity changed" needs
+			// (package trust matches a new key by the address proven).
+			m.wg.Add(1)
+			go func() {
+				defer m.wg.Done()
+				answers <- answer{a, m.get(parent, st.id, a)}
+			}()
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -259,7 +273,7 @@ func (m *MDNS) probeAll(ctx context.Context, st *peerState, cands []netip.AddrPo
 		}
 	}
 	cancel()
-	wg.Wait() // cancelled requests return at once
+	wg.Wait() // cancelled requests return at once; proofs go on
 	return res
 }
 

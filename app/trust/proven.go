@@ -70,14 +70,22 @@ func (g *Gate) KeyProven(ctx context.Context, id identity.PeerID, key ed25519.Pu
 		if c.ID != id {
 			continue
 		}
-		if c.Key != nil && sameKey(c.Key, key) {
+		if c.Key == nil {
+			break // a contact added by id, not met yet: no identity to change from
+		}
+		if sameKey(c.Key, key) {
 			g.mu.Lock()
-			g.provenAt[id] = at
+			g.provenAt[id] = addAddr(g.provenAt[id], at)
+			delete(g.recent, id)
 			delete(g.held, id) // back, with its own key
 			g.mu.Unlock()
 		}
 		return // a known identity: it moved, it did not change
 	}
+	// Not a contact (yet): remember where it was proven, in case it
+	// becomes one (most contacts are found on the LAN before they are
+	// kept).
+	g.rememberRecent(id, at)
 	for _, c := range contacts {
 		if c.Key == nil || c.Blocked || !g.usedAddr(c, at) || g.wasRejected(c.ID, id) {
 			continue
@@ -134,16 +142,57 @@ func (g *Gate) decide(ctx context.Context, contact identity.PeerID, h heldProof)
 // maxHeld bounds the held proofs (one per contact anyway).
 const maxHeld = 1024
 
-// usedAddr reports whether at is c's saved LAN address or the last
-// address its pinned key was proven at (IP without zone, and port).
+// maxRecent bounds the addresses remembered for peers that are not
+// contacts. Evicting one only loses a warning, never raises one.
+const maxRecent = 256
+
+// rememberRecent records that non-contact id was proven at at.
+func (g *Gate) rememberRecent(id identity.PeerID, at netip.AddrPort) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if _, ok := g.recent[id]; !ok {
+		if len(g.recentOrder) >= maxRecent {
+			delete(g.recent, g.recentOrder[0])
+			g.recentOrder = g.recentOrder[1:]
+		}
+		g.recentOrder = append(g.recentOrder, id)
+	}
+	g.recent[id] = addAddr(g.recent[id], at)
+}
+
+// maxAddrs bounds the proven addresses kept per peer: enough for a
+// machine's IPv4 and IPv6 addresses.
+const maxAddrs = 4
+
+// addAddr puts at first in list, keeping at most maxAddrs.
+func addAddr(list []netip.AddrPort, at netip.AddrPort) []netip.AddrPort {
+	out := []netip.AddrPort{at}
+	for _, a := range list {
+		if len(out) < maxAddrs && !sameAddr(a, at) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// usedAddr reports whether at is c's saved LAN address or one of the last
+// addresses its pinned key was proven at (IP without zone, and port).
 func (g *Gate) usedAddr(c store.Contact, at netip.AddrPort) bool {
 	if saved, err := netip.ParseAddrPort(c.LANAddr); err == nil && sameAddr(saved, at) {
 		return true
 	}
 	g.mu.Lock()
-	last, ok := g.provenAt[c.ID]
-	g.mu.Unlock()
-	return ok && sameAddr(last, at)
+	defer g.mu.Unlock()
+	used, ok := g.provenAt[c.ID]
+	if !ok {
+		used = g.recent[c.ID] // proven before it became a contact
+	}
+	for _, a := range used {
+		if sameAddr(a, at) {
+			return true
+		}
+	}
+	return false
 }
 
 func sameAddr(a, b netip.AddrPort) bool {

@@ -49,6 +49,19 @@ func TestKeyProvenAtContactAddress(t *testing.T) {
 			t.Errorf("the new identity is %v, want changed (held)", ts)
 		}
 	})
+	t.Run("proven before she became a contact", func(t *testing.T) {
+		g, _, n := newGate(t)
+		grace := signalingtest.Key(t)
+		g.KeyProven(ctx, grace.ID(), grace.Public(), home) // found on the LAN first
+		if err := g.Pin(ctx, grace.ID(), grace.Public(), "Grace"); err != nil {
+			t.Fatal(err)
+		}
+		fresh := signalingtest.Key(t)
+		g.KeyProven(ctx, fresh.ID(), fresh.Public(), home)
+		if len(n.newIDs) != 1 || n.newIDs[0] != [2]identity.PeerID{grace.ID(), fresh.ID()} {
+			t.Fatalf("reported %v, want Grace's new identity", n.newIDs)
+		}
+	})
 	t.Run("her saved LAN address", func(t *testing.T) {
 		g, st, n := newGate(t)
 		grace := graceAt(t, g, st, other) // proven elsewhere; saved address home

@@ -55,9 +55,13 @@ type Gate struct {
 
 	mu       sync.Mutex
 	rejected map[[2]identity.PeerID]bool // (contact, new identity) pairs the user rejected
-	// provenAt is, per contact, the last LAN address its pinned key was
-	// proven at (one per contact; only contacts get one).
-	provenAt map[identity.PeerID]netip.AddrPort
+	// provenAt is, per contact, the last LAN addresses its pinned key was
+	// proven at (at most maxAddrs, newest first; only contacts get one).
+	provenAt map[identity.PeerID][]netip.AddrPort
+	// recent is the same for peers that are not contacts, bounded
+	// (maxRecent, oldest first in recentOrder).
+	recent      map[identity.PeerID][]netip.AddrPort
+	recentOrder []identity.PeerID
 	// held are new keys proven at a contact's address while it was
 	// online, by contact (proven.go).
 	held map[identity.PeerID]heldProof
@@ -67,8 +71,9 @@ type Gate struct {
 // treats everyone as offline.
 func New(st Store, names Namer, notify Notifier, online Onliner, log *slog.Logger) *Gate {
 	return &Gate{store: st, names: names, notify: notify, online: online, log: log,
-		rejected: map[[2]identity.PeerID]bool{}, provenAt: map[identity.PeerID]netip.AddrPort{},
-		held: map[identity.PeerID]heldProof{}}
+		rejected: map[[2]identity.PeerID]bool{}, provenAt: map[identity.PeerID][]netip.AddrPort{},
+		recent: map[identity.PeerID][]netip.AddrPort{},
+		held:   map[identity.PeerID]heldProof{}}
 }
 
 // Admit says whether peer, presenting key, may ring or answer.
