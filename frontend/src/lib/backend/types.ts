@@ -92,12 +92,20 @@ export interface Diagnosis {
   servers: Record<string, ServerState>
 }
 
+/**
+ * What tied a new identity to a contact: "address", the Peerline at an
+ * address the contact used (its saved LAN address, or where its key was
+ * last proven) proved the new key. Never a name: anyone can claim one.
+ */
+export type MatchedBy = 'address'
+
 /** data of identity:changed. */
 export interface IdentityChange {
   contact: ContactView
   newId: string
-  /** What tied the new identity to the contact: "name". */
-  matchedBy: string
+  matchedBy: MatchedBy
+  /** The LAN address (host:port) where the new key was proven. */
+  address?: string
 }
 
 /** data of peer:offline. */

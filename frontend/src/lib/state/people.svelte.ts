@@ -3,7 +3,7 @@
  * address-book actions, and identity-changed warnings. Adapts the
  * peer:*, contact:*, identity:* and discovery:* events.
  */
-import { EventName, type Backend, type ContactInput, type ContactView, type Diagnosis, type PeerView } from '../backend'
+import { EventName, type Backend, type ContactInput, type ContactView, type Diagnosis, type MatchedBy, type PeerView } from '../backend'
 import { parseServerURL } from '../serverurl'
 import { compactId, humanError, serverURLProblem } from './labels'
 
@@ -22,8 +22,10 @@ export interface KeyChange {
   person: Person
   /** The new identity the user must compare and accept or reject. */
   newId: string
-  /** What tied the new identity to the contact; "name": anyone can claim a name. */
-  matchedBy: string
+  /** What tied the new identity to the contact: "address", the Peerline at an address it used proved the new key. */
+  matchedBy: MatchedBy
+  /** Where the new key was proven (host:port); "" when not known (the warning was raised before a restart). */
+  address: string
 }
 
 /** Same order as Go's Peers.List: favorites, then online, then by name. */
@@ -71,13 +73,14 @@ export class PeopleState {
       .map((p) => ({
         person: p,
         newId: this.newIds[p.id]?.newId ?? this.contacts[p.id]?.newId ?? '',
-        matchedBy: this.newIds[p.id]?.matchedBy ?? 'name',
+        matchedBy: this.newIds[p.id]?.matchedBy ?? 'address',
+        address: this.newIds[p.id]?.address ?? '',
       })),
   )
   readonly onlineCount = $derived(this.list.filter((p) => p.online).length)
 
   private contacts = $state<Record<string, ContactView>>({})
-  private newIds = $state<Record<string, { newId: string; matchedBy: string }>>({})
+  private newIds = $state<Record<string, { newId: string; matchedBy: MatchedBy; address: string }>>({})
   private readonly backend: Backend
   private readonly offs: (() => void)[] = []
   private loading: Promise<void> | null = null
@@ -90,7 +93,10 @@ export class PeopleState {
       backend.on(EventName.PeerOffline, ({ id }) => this.wentOffline(id)),
       backend.on(EventName.ContactChanged, () => void this.refresh()),
       backend.on(EventName.IdentityChanged, (change) => {
-        this.newIds = { ...this.newIds, [change.contact.id]: { newId: change.newId, matchedBy: change.matchedBy || 'name' } }
+        this.newIds = {
+          ...this.newIds,
+          [change.contact.id]: { newId: change.newId, matchedBy: change.matchedBy, address: change.address ?? '' },
+        }
         this.contacts = { ...this.contacts, [change.contact.id]: change.contact }
         void this.refresh()
       }),

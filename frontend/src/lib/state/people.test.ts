@@ -130,12 +130,17 @@ describe('PeopleState', () => {
     backend.emit('identity:changed', {
       contact: contactView({ id: 'AAAAAAA-1111111', name: 'Grace', keyChanged: true, newId: 'NEWNEWN-0000000' }),
       newId: 'NEWNEWN-0000000',
-      matchedBy: 'name',
+      matchedBy: 'address',
+      address: '192.168.1.20:47400',
     })
     await flush()
     await people.refresh()
     expect(people.keyChanges).toHaveLength(1)
-    expect(people.keyChanges[0]).toMatchObject({ newId: 'NEWNEWN-0000000', matchedBy: 'name' })
+    expect(people.keyChanges[0]).toMatchObject({
+      newId: 'NEWNEWN-0000000',
+      matchedBy: 'address',
+      address: '192.168.1.20:47400',
+    })
     expect(people.keyChanges[0].person.id).toBe('AAAAAAA-1111111')
 
     backend.peerList[0] = { ...backend.peerList[0], keyChanged: false }
@@ -149,7 +154,7 @@ describe('PeopleState', () => {
     backend.peerList[0] = { ...backend.peerList[0], keyChanged: true }
     backend.contactList[0] = { ...backend.contactList[0], keyChanged: true, newId: 'NEWNEWN-0000000' }
     await people.refresh()
-    expect(people.keyChanges[0]).toMatchObject({ newId: 'NEWNEWN-0000000', matchedBy: 'name' })
+    expect(people.keyChanges[0]).toMatchObject({ newId: 'NEWNEWN-0000000', matchedBy: 'address', address: '' })
   })
 
   test('favoriting a stranger keeps them as a contact first', async () => {
