@@ -86,6 +86,7 @@ func (g *Gate) KeyProven(ctx context.Context, id identity.PeerID, key ed25519.Pu
 	// becomes one (most contacts are found on the LAN before they are
 	// kept).
 	g.rememberRecent(id, at)
+	g.log.Debug("trust: key proven", "peer", id.Short(), "addr", at)
 	for _, c := range contacts {
 		if c.Key == nil || c.Blocked || !g.usedAddr(c, at) || g.wasRejected(c.ID, id) {
 			continue
@@ -118,6 +119,7 @@ func (g *Gate) decide(ctx context.Context, contact identity.PeerID, h heldProof)
 				g.held[contact] = h
 			}
 			g.mu.Unlock()
+			g.log.Info("trust: a new key at a contact's address; held while the contact is online", "contact", contact.Short(), "new", newID.Short(), "addr", h.at)
 			return
 		}
 	}

@@ -10,7 +10,7 @@
 // rewriting the docs.
 
 import assert from 'node:assert/strict'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { answer, framesBothWays, hangup, ring } from './lib/flows.js'
 import { scenario } from './lib/world.js'
@@ -95,4 +95,40 @@ scenario('screenshots of strangers: someone using a contact name, Block, the blo
   await blocked.locator(`[data-testid="blocked-person"][data-peer-id="${c.id}"]`).waitFor({ timeout: 5_000 })
   await blocked.scrollIntoViewIfNeeded()
   await shot(a, 'settings-blocked')
+})
+
+// Identity changed (docs/screenshots/: identity-changed-light,
+// identity-changed-dark): Grace, Ada's contact since their first call,
+// reinstalls Peerline (a new key, the same machine and port). The
+// Peerline at Grace's usual address now proves a different ID: Ada's
+// page for Grace warns, with both ids to compare.
+scenario('screenshots of identity changed: a contact reinstalled', async (w, t) => {
+  const outDir = process.env.PEERLINE_E2E_SCREENSHOTS ? resolve(process.env.PEERLINE_E2E_SCREENSHOTS) : join(w.dir, 'screenshots')
+  mkdirSync(outDir, { recursive: true })
+  const shot = async (ui, name) => {
+    await ui.settle()
+    const path = join(outDir, `${name}.png`)
+    await ui.screenshot(path)
+    if (process.env.PEERLINE_E2E_SCREENSHOTS) t.diagnostic(`${name}: ${path}`)
+  }
+  const [a, b] = await w.lanGroup(2, [{ name: 'Ada Lovelace' }, { name: 'Grace Hopper' }])
+  await ring(b, a) // Ada keeps Grace's key from their first call
+  await answer(b, a)
+  await hangup(b, a)
+
+  // The reinstall: Grace's Peerline quits, its data is gone, it starts again.
+  const grace = b.instance
+  await grace.quit()
+  rmSync(grace.dataDir, { recursive: true, force: true })
+  mkdirSync(grace.dataDir, { recursive: true, mode: 0o700 })
+  await grace.start()
+
+  const warning = a.page.getByRole('alert').filter({ hasText: 'proves a different ID' })
+  await warning.first().waitFor({ timeout: 20_000 })
+  assert.match(await warning.first().innerText(), /The Peerline at Grace Hopper.s usual address \(.+:\d+\) now proves a different ID/)
+  await a.peer(b.id).locator('button.main').click()
+  await a.page.getByRole('heading', { level: 1, name: /Grace Hopper/ }).waitFor({ timeout: 5_000 })
+  await shot(a, 'identity-changed-light')
+  await a.page.emulateMedia({ colorScheme: 'dark' })
+  await shot(a, 'identity-changed-dark')
 })

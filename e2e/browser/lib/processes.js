@@ -87,6 +87,7 @@ export class Peerline {
 
   /** Starts the process and waits for its `ui: URL` line. */
   async start() {
+    this.stdout = [] // per run: a restart waits for its own ui line
     const child = this.ns.spawn(this.bin, this.args(), {
       // No DISPLAY, WAYLAND_DISPLAY or BROWSER: headless must need none.
       env: {
