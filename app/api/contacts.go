@@ -330,7 +330,8 @@ type IdentityChanged struct {
 func (e *ContactEvents) NewIdentity(c store.Contact, newID identity.PeerID, m trust.Match) {
 	ev := IdentityChanged{Contact: contactView(c, e.Presence), NewID: newID.String(), MatchedBy: m.By}
 	if m.Addr.IsValid() {
-		ev.Address = m.Addr.String()
+		// Without the IPv6 zone (the local interface): a person reads it.
+		ev.Address = netip.AddrPortFrom(m.Addr.Addr().WithZone(""), m.Addr.Port()).String()
 	}
 	e.Events.Emit(events.IdentityChanged, ev)
 }

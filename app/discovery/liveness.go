@@ -179,6 +179,8 @@ func (m *MDNS) probeLoop(ctx context.Context, st *peerState) {
 			res = m.probeOne(ctx, st, ready[0])
 			if !res.addr.IsValid() {
 				res.failed = ready
+			} else {
+				m.proveRest(ctx, st)
 			}
 		default:
 			res = m.probeAll(ctx, st, ready)
@@ -202,6 +204,46 @@ func (m *MDNS) probeLoop(ctx context.Context, st *peerState) {
 			t.Stop()
 		case <-t.C:
 		}
+	}
+}
+
+// proveRest proves, in the background (owned by m.wg), st's candidates
+// that are due and not proven for it yet, besides the one that answers:
+// an address announced later (say the IPv6 one) gets proven too, so
+// package trust knows every address a contact's key was proven at. Each
+// takes a token of the global bucket (none left: next round) and counts
+// as a probe of its address (a failure backs that address off).
+func (m *MDNS) proveRest(ctx context.Context, st *peerState) {
+	if m.cfg.Identity == nil || st.static || st.id.IsZero() {
+		return
+	}
+	m.mu.Lock()
+	var todo []netip.AddrPort
+	ready, _ := m.due(st.cands, time.Now())
+	for _, a := range ready {
+		if a == st.good || m.proving[a] {
+			continue
+		}
+		if pf, ok := m.proofs[a]; ok && pf.id.Equal(st.id) {
+			continue
+		}
+		if !m.bucket.Allow() {
+			break
+		}
+		m.proving[a] = true
+		todo = append(todo, a)
+	}
+	m.mu.Unlock()
+	for _, a := range todo {
+		m.wg.Add(1)
+		go func() {
+			defer m.wg.Done()
+			err := m.prove(ctx, st.id, a)
+			m.mu.Lock()
+			delete(m.proving, a)
+			m.recordProbe(a, err == nil, time.Now())
+			m.mu.Unlock()
+		}()
 	}
 }
 

@@ -39,6 +39,7 @@ type MDNS struct {
 	peers     map[string]*peerState
 	addrs     map[netip.AddrPort]*addrState // probe records (bounds.go)
 	proofs    map[netip.AddrPort]proof      // see proof.go
+	proving   map[netip.AddrPort]bool       // background proofs under way (proveRest)
 	queue     []Event
 	queued    chan struct{} // signals the pump; capacity 1
 	view      netView
@@ -65,6 +66,7 @@ func NewMDNS(cfg Config) (*MDNS, error) {
 		peers:         make(map[string]*peerState),
 		addrs:         make(map[netip.AddrPort]*addrState),
 		proofs:        make(map[netip.AddrPort]proof),
+		proving:       make(map[netip.AddrPort]bool),
 		queued:        make(chan struct{}, 1),
 	}
 	m.probes = newProbeClient(c.ProbeTimeout, m.dialProbeTLS)
