@@ -33,7 +33,7 @@ func dialHub(t *testing.T, to *testApp) *rawCaller {
 	t.Helper()
 	me, _ := to.Identity.Me()
 	kp := signalingtest.Key(t)
-	c, err := signaling.Dial(context.Background(), signaling.DialConfig{URL: "ws://127.0.0.1:" + strconv.Itoa(me.HubPort) + signaling.Path,
+	c, err := signaling.Dial(context.Background(), signaling.DialConfig{URL: "wss://127.0.0.1:" + strconv.Itoa(me.HubPort) + signaling.Path,
 		Identity: kp, ExpectPeer: to.key.ID()})
 	if err != nil {
 		t.Fatal(err)
