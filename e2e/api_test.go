@@ -49,6 +49,7 @@ type CallInfo struct {
 	Verified   bool     `json:"verified"`
 	AutoAccept bool     `json:"autoAccept"`
 	SafetyCode string   `json:"safetyCode"`
+	SameNameAs string   `json:"sameNameAs"`
 }
 
 // Incoming is the data of call:incoming.
