@@ -303,6 +303,7 @@ func (s *Server) welcome(peer identity.PeerID, a signaling.Auth, audience string
 			MaxMessageBytes: s.cfg.MaxMessageBytes,
 			RatePerSecond:   s.cfg.RatePerSecond,
 			Burst:           s.cfg.Burst,
+			MaxSubscribeIDs: signaling.MaxSubscribeIDs,
 		},
 	}
 	if len(s.cfg.STUNURLs) > 0 {
