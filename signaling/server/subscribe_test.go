@@ -2,8 +2,8 @@ package server_test
 
 import (
 	"io"
-	"slices"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
