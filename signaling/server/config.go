@@ -15,11 +15,11 @@ const (
 	// DefaultMaxUnauthenticated holds 10,000 idle unauthenticated
 	// connections with room to spare, at about 22 KB each (360 MB).
 	DefaultMaxUnauthenticated = 16384
-	DefaultRatePerSecond = 50
-	DefaultBurst         = 200
-	DefaultAuthTimeout   = 10 * time.Second
-	DefaultPingInterval  = 25 * time.Second
-	DefaultWriteTimeout  = 10 * time.Second
+	DefaultRatePerSecond      = 50
+	DefaultBurst              = 200
+	DefaultAuthTimeout        = 10 * time.Second
+	DefaultPingInterval       = 25 * time.Second
+	DefaultWriteTimeout       = 10 * time.Second
 	// DefaultSendQueueFrames is SendQueueBytes' default in frames of the
 	// largest size: a few, so a client that stops reading is cut early.
 	DefaultSendQueueFrames = 4
