@@ -33,7 +33,7 @@ func dialHub(t *testing.T, to *testApp) *rawCaller {
 	t.Helper()
 	me, _ := to.Identity.Me()
 	kp := signalingtest.Key(t)
-	c, err := signaling.Dial(context.Background(), signaling.DialConfig{URL: "ws://127.0.0.1:" + strconv.Itoa(me.HubPort) + signaling.Path,
+	c, err := signaling.Dial(context.Background(), signaling.DialConfig{URL: "wss://127.0.0.1:" + strconv.Itoa(me.HubPort) + signaling.Path,
 		Identity: kp, ExpectPeer: to.key.ID()})
 	if err != nil {
 		t.Fatal(err)
@@ -268,5 +268,64 @@ func TestNameAloneDoesNotFlagContact(t *testing.T) {
 	list, _ := b.Contacts.List()
 	if len(list) != 1 || list[0].ID != a.key.ID().String() || list[0].KeyChanged || !list[0].Verified {
 		t.Fatalf("Bob's contacts after the claim: %+v", list)
+	}
+}
+
+// A stranger refused busy did not ring, so it keeps its ring: once we are
+// free it gets through (a caller who heard "busy" calls back, as anyone
+// would). Its busy refusals meanwhile, however many, are one history entry.
+func TestStrangerBusyKeepsItsRingAndBusyFloodIsOneEntry(t *testing.T) {
+	a, b := startApp(t, "Ada"), startApp(t, "Bob")
+	me, _ := b.Identity.Me()
+	if _, err := a.Contacts.Add(api.ContactInput{ID: me.ID, Name: "Bob", Address: "127.0.0.1:" + strconv.Itoa(me.HubPort)}); err != nil {
+		t.Fatal(err)
+	}
+	info, err := a.Calls.Start(me.ID, true, offer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.wait(t, calls.EventIncoming, func(d any) bool { return d.(calls.Incoming).Call.ID == info.ID })
+	if _, err := b.Calls.Accept(info.ID, true, answer); err != nil {
+		t.Fatal(err)
+	}
+	b.waitState(t, calls.StateConnecting)
+
+	s := dialHub(t, b)
+	const flood = 20
+	for i := range flood {
+		s.invite(t, b.key.ID(), fmt.Sprintf("busy-%d", i), "Mallory")
+	}
+	s.waitReplies(t, flood)
+	s.mu.Lock()
+	busy := s.rejects[signaling.ReasonBusy]
+	s.mu.Unlock()
+	if busy != flood {
+		t.Errorf("%d of %d invites during a call refused busy", busy, flood)
+	}
+	if n := drainFor(b, calls.EventIncoming); n != 0 {
+		t.Errorf("the stranger rang %d times during a call", n)
+	}
+
+	if err := a.Calls.Hangup(info.ID); err != nil {
+		t.Fatal(err)
+	}
+	b.waitState(t, calls.StateEnded)
+	s.invite(t, b.key.ID(), "after", "Mallory")
+	in := b.wait(t, calls.EventIncoming, func(d any) bool { return d.(calls.Incoming).Call.ID == "after" }).(calls.Incoming)
+	if in.Call.Peer != s.kp.ID().String() {
+		t.Fatalf("incoming %+v", in.Call)
+	}
+	if err := b.Calls.Decline("after"); err != nil {
+		t.Fatal(err)
+	}
+
+	var busyEntries []api.HistoryEntry
+	for _, e := range historyOf(t, b, s.kp.ID()) {
+		if e.Outcome == "busy" {
+			busyEntries = append(busyEntries, e)
+		}
+	}
+	if len(busyEntries) != 1 || busyEntries[0].Attempts != flood {
+		t.Errorf("busy entries %+v, want one standing for %d attempts", busyEntries, flood)
 	}
 }

@@ -119,6 +119,11 @@ type Limits struct {
 	MaxMessageBytes int     `json:"max_message_bytes"`
 	RatePerSecond   float64 `json:"rate_per_second"`
 	Burst           int     `json:"burst"`
+	// MaxSubscribeIDs is the most ids a subscribe may carry, announced
+	// by servers that take incremental subscribes (add, remove); absent
+	// (0), the server is older and takes one replace of up to
+	// MaxSubscribe ids.
+	MaxSubscribeIDs int `json:"max_subscribe_ids,omitempty"`
 }
 
 // Welcome says authentication succeeded.
@@ -142,18 +147,39 @@ func (w *Welcome) validate() error {
 	return nil
 }
 
-// Subscribe replaces the set of peers whose presence the client watches
-// (at most MaxSubscribe). The server answers with one presence_list of
-// their current state, then one presence message for every change.
+// Subscribe sets the peers whose presence the client watches. Without
+// Add and Remove it replaces the watched set with Peers; with either (a
+// non-nil slice) it changes the set instead, and Peers must be nil. One
+// subscribe carries at most MaxSubscribeIDs ids in all; a connection
+// watches at most MaxSubscribe peers, so a client watching more than
+// MaxSubscribeIDs sends a replace and then adds. The server answers each
+// with one presence_list of the peers in Peers or Add, then one presence
+// message for every change. (Encoded, an empty Add or Remove is left out:
+// the message is then a replace.)
 type Subscribe struct {
-	Peers []identity.PeerID `json:"peers"`
+	Peers  []identity.PeerID `json:"peers,omitempty"`
+	Add    []identity.PeerID `json:"add,omitempty"`
+	Remove []identity.PeerID `json:"remove,omitempty"`
 }
 
+// Incremental reports whether s changes the watched set (Add or Remove
+// given) rather than replacing it.
+func (s *Subscribe) Incremental() bool { return s.Add != nil || s.Remove != nil }
+
 func (s *Subscribe) validate() error {
-	if len(s.Peers) > MaxSubscribe {
-		return errorf(CodeTooManyPeers, "peers: %d listed, a connection may watch at most %d", len(s.Peers), MaxSubscribe)
+	if n := len(s.Peers) + len(s.Add) + len(s.Remove); n > MaxSubscribeIDs {
+		return tooManyIDs(n)
+	}
+	if s.Peers != nil && s.Incremental() {
+		return errors.New(errMixedSubscribe)
 	}
 	return nil
+}
+
+const errMixedSubscribe = `"peers" replaces the watched set, "add" and "remove" change it: not both`
+
+func tooManyIDs(n int) *Error {
+	return errorf(CodeTooManyPeers, "%d ids listed, a subscribe carries at most %d (send the rest in more subscribes with \"add\"; a connection may watch %d)", n, MaxSubscribeIDs, MaxSubscribe)
 }
 
 // Presence reports a watched peer's state.

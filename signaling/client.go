@@ -75,6 +75,7 @@ type Client struct {
 	ready     chan struct{} // closed while connected
 	subs      []identity.PeerID
 	watched   map[identity.PeerID]struct{} // subs, for filtering presence
+	onServer  map[identity.PeerID]struct{} // what conn's server watches for us (under smu)
 	runCalled bool
 }
 
@@ -170,9 +171,9 @@ func (c *Client) serve(ctx context.Context, conn *Conn) error {
 	c.mu.Lock()
 	subs := append([]identity.PeerID(nil), c.subs...)
 	c.mu.Unlock()
+	c.onServer = nil
 	if len(subs) > 0 {
-		env, _ := New(TypeSubscribe, Subscribe{Peers: subs})
-		if err := conn.Send(ctx, env); err != nil {
+		if err := c.sendSubscribes(ctx, conn, subs); err != nil {
 			c.smu.Unlock()
 			conn.Close()
 			return err
@@ -292,8 +293,10 @@ func (c *Client) Send(ctx context.Context, env Envelope) error {
 
 // Subscribe replaces the set of watched peers (at most MaxSubscribe; more
 // fail with an error matching ErrTooManyPeers). It is remembered and sent
-// again after every reconnect; if connected it is sent now. Presence
-// arrives as EventPresence, for these peers only.
+// again after every reconnect; if connected it is sent now, as a few
+// subscribes of at most the server's max_subscribe_ids ids each (one,
+// to a server that announces none). Presence arrives as EventPresence,
+// for these peers only.
 func (c *Client) Subscribe(ctx context.Context, peers []identity.PeerID) error {
 	c.smu.Lock()
 	defer c.smu.Unlock()
@@ -312,11 +315,77 @@ func (c *Client) Subscribe(ctx context.Context, peers []identity.PeerID) error {
 	if conn == nil {
 		return nil
 	}
-	env, err := New(TypeSubscribe, Subscribe{Peers: peers})
-	if err != nil {
-		return err
+	return c.sendSubscribes(ctx, conn, peers)
+}
+
+// sendSubscribes brings conn's server from watching c.onServer to
+// watching peers; the caller holds smu. On error the connection is
+// unusable (it is closed and redialled, which subscribes afresh).
+func (c *Client) sendSubscribes(ctx context.Context, conn *Conn, peers []identity.PeerID) error {
+	per := conn.Welcome().Limits.MaxSubscribeIDs
+	for _, s := range subscribeMessages(c.onServer, peers, per) {
+		env, err := New(TypeSubscribe, s)
+		if err != nil {
+			return err
+		}
+		if err := conn.Send(ctx, env); err != nil {
+			c.onServer = nil
+			return err
+		}
 	}
-	return conn.Send(ctx, env)
+	c.onServer = make(map[identity.PeerID]struct{}, len(peers))
+	for _, p := range peers {
+		c.onServer[p] = struct{}{}
+	}
+	return nil
+}
+
+// subscribeMessages returns the subscribes that take a server from
+// watching from (nil: nothing yet) to watching to, each with at most per
+// ids (per 0: a server that takes one replace of any size up to
+// MaxSubscribe). A set that fits in one message is one replace, as
+// always; a larger one is a replace and adds on a fresh connection, and
+// only the difference (removes, adds) on a live one.
+func subscribeMessages(from map[identity.PeerID]struct{}, to []identity.PeerID, per int) []Subscribe {
+	if per <= 0 || len(to) <= per {
+		return []Subscribe{{Peers: to}}
+	}
+	var out []Subscribe
+	if from == nil {
+		out = append(out, Subscribe{Peers: to[:per]})
+		for i := per; i < len(to); i += per {
+			out = append(out, Subscribe{Add: to[i:min(i+per, len(to))]})
+		}
+		return out
+	}
+	keep := make(map[identity.PeerID]struct{}, len(to))
+	var add []identity.PeerID
+	for _, p := range to {
+		keep[p] = struct{}{}
+		if _, had := from[p]; !had {
+			add = append(add, p)
+		}
+	}
+	var remove []identity.PeerID
+	for p := range from {
+		if _, ok := keep[p]; !ok {
+			remove = append(remove, p)
+		}
+	}
+	// Removes first, so the server's set never grows past the limit on
+	// the way.
+	for len(remove) > 0 || len(add) > 0 {
+		var s Subscribe
+		n := min(per, len(remove))
+		if n > 0 {
+			s.Remove, remove = remove[:n], remove[n:]
+		}
+		if m := min(per-n, len(add)); m > 0 && len(remove) == 0 {
+			s.Add, add = add[:m], add[m:]
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 // Connected reports whether the client has a live connection now.

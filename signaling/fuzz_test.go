@@ -66,10 +66,14 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
-// FuzzDecodeSubscribe checks DecodeSubscribe's fast path against
-// encoding/json: the same peers, or an error where DecodeBody has one.
+// FuzzDecodeSubscribe checks SubscribeDecoder's fast path against
+// encoding/json: the same lists (nil where DecodeBody leaves nil), or an
+// error where DecodeBody has one, with the same code; over
+// MaxSubscribeIDs ids the fast path refuses without parsing the rest, so
+// DecodeBody need only refuse too.
 func FuzzDecodeSubscribe(f *testing.F) {
 	a, b := peer(f, 2).String(), peer(f, 3).String()
+	many := strings.Repeat(`"`+a+`",`, MaxSubscribeIDs)
 	for _, s := range []string{
 		`{"peers":["` + a + `","` + b + `"]}`,
 		` { "peers" : [ "` + a + `" , "" ] } `,
@@ -81,30 +85,48 @@ func FuzzDecodeSubscribe(f *testing.F) {
 		`{"peers":["\u0041"]}`,
 		`{"peers":["` + a + `",]}`,
 		`{"peers":["` + a + `"]`,
+		`{"add":["` + a + `"],"remove":["` + b + `"]}`,
+		`{"remove":[],"add":null}`,
+		`{"add":[]}`,
+		`{"peers":[],"add":["` + a + `"]}`,
+		`{"peers":null,"remove":["` + a + `"]}`,
+		`{"add":["` + a + `"],"add":["` + b + `"]}`,
+		`{"add":[` + many + `"` + b + `"]}`,
+		`{"add":[` + many + `"nope"]}`,
+		`{"peers":[` + many[:len(many)-1] + `]}`,
 	} {
 		f.Add([]byte(s))
 	}
+	var d SubscribeDecoder
 	f.Fuzz(func(t *testing.T, body []byte) {
 		env := Envelope{Type: TypeSubscribe, ID: "s", Body: body}
-		got, err := DecodeSubscribe(env, nil)
+		got, err := d.Decode(env)
 		var want Subscribe
 		werr := env.DecodeBody(&want)
-		if (err == nil) != (werr == nil) {
-			t.Fatalf("DecodeSubscribe(%q) err = %v, DecodeBody err = %v", body, err, werr)
-		}
 		if err != nil {
-			if !errors.Is(err, werr) {
-				t.Fatalf("DecodeSubscribe(%q) err = %v, DecodeBody err = %v: codes differ", body, err, werr)
+			if werr == nil {
+				t.Fatalf("Decode(%q) err = %v, DecodeBody none", body, err)
+			}
+			if !errors.Is(err, werr) && !errors.Is(err, ErrTooManyPeers) {
+				t.Fatalf("Decode(%q) err = %v, DecodeBody err = %v: codes differ", body, err, werr)
 			}
 			return
 		}
-		if len(got) != len(want.Peers) {
-			t.Fatalf("DecodeSubscribe(%q) = %d peers, DecodeBody %d", body, len(got), len(want.Peers))
+		if werr != nil {
+			t.Fatalf("Decode(%q) ok, DecodeBody err = %v", body, werr)
 		}
-		for i := range got {
-			if got[i] != want.Peers[i] {
-				t.Fatalf("DecodeSubscribe(%q)[%d] = %v, DecodeBody %v", body, i, got[i], want.Peers[i])
+		for i, l := range [][2][]PeerID{{got.Peers, want.Peers}, {got.Add, want.Add}, {got.Remove, want.Remove}} {
+			if (l[0] == nil) != (l[1] == nil) || len(l[0]) != len(l[1]) {
+				t.Fatalf("Decode(%q) list %d = %v, DecodeBody %v", body, i, l[0], l[1])
 			}
+			for j := range l[0] {
+				if l[0][j] != l[1][j] {
+					t.Fatalf("Decode(%q) list %d [%d] = %v, DecodeBody %v", body, i, j, l[0][j], l[1][j])
+				}
+			}
+		}
+		if got.Incremental() != want.Incremental() {
+			t.Fatalf("Decode(%q): incremental %v, DecodeBody %v", body, got.Incremental(), want.Incremental())
 		}
 	})
 }

@@ -20,9 +20,12 @@ const (
 	DefaultMaxMessageBytes = 64 << 10
 	// MaxIDLen is the longest "id", "call" and "ref".
 	MaxIDLen = 64
-	// MaxSubscribe is the most peers one subscribe may list (512 ids fit
-	// well inside the default 64 KiB frame).
+	// MaxSubscribe is the most peers one connection may watch.
 	MaxSubscribe = 512
+	// MaxSubscribeIDs is the most ids one subscribe may carry (in peers,
+	// add and remove together): a subscribe's work is bounded by it, so
+	// a client watching MaxSubscribe peers sends several (Subscribe).
+	MaxSubscribeIDs = 64
 	// MaxNameLen is the longest display name in an invite, in bytes.
 	MaxNameLen = 128
 	// NonceSize is the size of auth nonces, in bytes.

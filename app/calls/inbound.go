@@ -275,6 +275,12 @@ func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {
 			m.finish(cur, "", OutcomeCancelled, "both called at once; joined the other call")
 			autoAccept = true
 			m.mu.Lock()
+		case adm == AdmitUnknown:
+			rec := m.strangerBusyLocked(env, inv, now)
+			m.mu.Unlock()
+			refuse(signaling.ReasonBusy)
+			m.record(rec)
+			return
 		default:
 			m.mu.Unlock()
 			refuse(signaling.ReasonBusy)

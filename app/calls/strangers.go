@@ -34,9 +34,11 @@ const (
 
 // stranger is what the manager remembers of one stranger's rings.
 type stranger struct {
-	rang  time.Time // when it last rang
-	last  time.Time // its last invite, rung or not
-	flood *Record   // the coalesced missed entry of the invites that did not ring
+	rang     time.Time // when it last rang
+	prevRang time.Time // rang before the last ring slot was taken (strangerBusyLocked gives it back)
+	last     time.Time // its last invite, rung or not
+	flood    *Record   // the coalesced missed entry of the invites that did not ring
+	busy     *Record   // the coalesced entry of its invites refused busy
 }
 
 // strangerRingLocked decides whether an invite from stranger peer may
@@ -56,7 +58,7 @@ func (m *Manager) strangerRingLocked(env signaling.Envelope, inv signaling.Invit
 		s.flood = nil
 	}
 	if s.flood == nil && now.Sub(s.rang) >= every && m.recentStrangerRingsLocked(now) < StrangerBurst {
-		s.rang = now
+		s.prevRang, s.rang = s.rang, now
 		m.strangers[env.From] = s
 		return true, nil
 	}
@@ -70,6 +72,33 @@ func (m *Manager) strangerRingLocked(env signaling.Envelope, inv signaling.Invit
 	m.strangers[env.From] = s
 	r := *s.flood
 	return false, &r
+}
+
+// strangerBusyLocked is for a stranger's invite that strangerRingLocked
+// let ring but that is refused because we are in another call. It did not
+// ring, so it gives the ring slot back: a caller who heard "busy" may call
+// again once we are free, as anyone would. Busy refusals within one
+// StrangerInterval are counted on one entry, so a stranger flooding while
+// we are busy still leaves one history row. It returns the record to
+// write. m.mu is held.
+func (m *Manager) strangerBusyLocked(env signaling.Envelope, inv signaling.Invite, now time.Time) Record {
+	s := m.strangers[env.From]
+	if s == nil { // forgotten meanwhile (pruned): start afresh
+		s = &stranger{last: now}
+		m.strangers[env.From] = s
+	}
+	s.rang = s.prevRang
+	if s.busy == nil || now.Sub(s.busy.EndedAt) >= m.cfg.StrangerInterval {
+		s.busy = &Record{CallID: env.Call, Peer: env.From, PeerName: inv.Name, Direction: DirectionIncoming,
+			Video: hasVideo(inv.Media), StartedAt: now, Outcome: OutcomeBusy}
+	}
+	s.busy.Attempts++
+	s.busy.EndedAt = now
+	s.busy.Reason = "called while you were in another call"
+	if s.busy.Attempts > 1 {
+		s.busy.Reason += " (" + strconv.Itoa(s.busy.Attempts) + " times)"
+	}
+	return *s.busy
 }
 
 // recentStrangerRingsLocked counts strangers that rang within the

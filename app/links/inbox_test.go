@@ -2,6 +2,7 @@ package links_test
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"net/http"
@@ -59,7 +60,7 @@ type peerConn struct {
 func dialPeer(t *testing.T, addr string, hubID identity.PeerID) (*peerConn, *identity.KeyPair) {
 	t.Helper()
 	kp := signalingtest.Key(t)
-	c, err := signaling.Dial(context.Background(), signaling.DialConfig{URL: "ws://" + addr + signaling.Path, Identity: kp, ExpectPeer: hubID})
+	c, err := signaling.Dial(context.Background(), signaling.DialConfig{URL: "wss://" + addr + signaling.Path, Identity: kp, ExpectPeer: hubID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,8 +133,12 @@ func TestFloodDoesNotDropOtherPeersFrames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	tc, err := server.EphemeralTLS() // a LAN hub speaks TLS only
+	if err != nil {
+		t.Fatal(err)
+	}
 	httpSrv := &http.Server{Handler: srv.Handler()}
-	go httpSrv.Serve(ln)
+	go httpSrv.Serve(tls.NewListener(ln, tc))
 	defer httpSrv.Close()
 	defer func() {
 		sctx, c := context.WithTimeout(context.Background(), 3*time.Second)

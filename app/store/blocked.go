@@ -60,16 +60,7 @@ func (s *Store) BlockStranger(ctx context.Context, id identity.PeerID, name stri
 
 // UnblockStranger forgets a blocked stranger; not blocked is ErrNotFound.
 func (s *Store) UnblockStranger(ctx context.Context, id identity.PeerID) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM blocked_strangers WHERE peer_id = ?`, id.String())
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
-		}
-		return nil
-	})
+	err := s.deleteOne(ctx, `DELETE FROM blocked_strangers WHERE peer_id = ?`, id.String())
 	if err != nil {
 		return fmt.Errorf("store: unblock stranger %s: %w", id.Short(), err)
 	}

@@ -275,16 +275,7 @@ func (s *Store) SetBlocked(ctx context.Context, id identity.PeerID, blocked bool
 // identity. Its call history stays (history rows keep the peer's name at
 // the time).
 func (s *Store) DeleteContact(ctx context.Context, id identity.PeerID) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM contacts WHERE peer_id = ?`, id.String())
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
-		}
-		return nil
-	})
+	err := s.deleteOne(ctx, `DELETE FROM contacts WHERE peer_id = ?`, id.String())
 	if err != nil {
 		return fmt.Errorf("store: delete contact %s: %w", id.Short(), err)
 	}

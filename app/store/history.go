@@ -343,16 +343,7 @@ func (s *Store) DeleteHistory(ctx context.Context, callID string) error {
 	if err := s.flushHistory(ctx); err != nil {
 		return fmt.Errorf("store: delete call %.32s: %w", callID, err)
 	}
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM calls WHERE call_id = ?`, callID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
-		}
-		return nil
-	})
+	err := s.deleteOne(ctx, `DELETE FROM calls WHERE call_id = ?`, callID)
 	if err != nil {
 		return fmt.Errorf("store: delete call %.32s: %w", callID, err)
 	}

@@ -246,3 +246,18 @@ func timeMs(t time.Time) sql.NullInt64 {
 	}
 	return sql.NullInt64{Int64: t.UnixMilli(), Valid: true}
 }
+
+// deleteOne runs a DELETE in a write transaction; when it removes no row
+// the answer is ErrNotFound.
+func (s *Store) deleteOne(ctx context.Context, query string, args ...any) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return nil
+	})
+}

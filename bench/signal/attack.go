@@ -81,7 +81,7 @@ func runAttack(ctx context.Context, root, tmp string, o options, a attackOptions
 		a.honestPairs, a.honestRate, o.size, a.attackers, a.phase, a.idleUnauth, a.runs)
 	fmt.Printf("server: %s with its default limits (%d msgs/s, burst %d, 64 KiB frames, 64 connections per IP)\n\n", pl.bin, attackRate, attackBurst)
 	fmt.Printf("%-4s %-14s %8s %8s %8s %9s %9s %11s %11s %8s %7s %8s %9s\n", "run", "phase", "honest", "p50 ms", "p99 ms", "attack", "tokens", "µs/attack", "µs/token", "RSS +MB", "cuts", "srv CPU", "bench CPU")
-	phases := []string{"baseline", "slow-readers", "subscribe-512", "subscribe-15", "idle-unauth"}
+	phases := []string{"baseline", "slow-readers", "subscribe-512", "subscribe-64", "subscribe-15", "idle-unauth"}
 	all := make(map[string][]phaseResult)
 	for run := 1; run <= a.runs; run++ {
 		var base phaseResult
@@ -190,9 +190,11 @@ func attackWorker(ctx context.Context, name, addr string, a attackOptions) error
 	case "slow-readers":
 		err = slowReaders(ctx, addr, keys, a, &r)
 	case "subscribe-512":
-		err = subscribers(ctx, addr, keys, a, signaling.MaxSubscribe, &r)
+		err = subscribers(ctx, addr, keys, a, signaling.MaxSubscribe, signaling.MaxSubscribeIDs, &r)
+	case "subscribe-64":
+		err = subscribers(ctx, addr, keys, a, signaling.MaxSubscribeIDs, signaling.MaxSubscribeIDs, &r)
 	case "subscribe-15":
-		err = subscribers(ctx, addr, keys, a, 15, &r)
+		err = subscribers(ctx, addr, keys, a, 15, 15, &r)
 	case "idle-unauth":
 		err = idleUnauthenticated(ctx, addr, keys, a, &r)
 	default:
@@ -424,10 +426,12 @@ func slowReaders(ctx context.Context, addr string, keys *keyring, a attackOption
 	return <-errs
 }
 
-// subscribers: a.attackers clients, each sending subscribes of n distinct
-// ids over and over, paced to exactly what the server charges them
-// (1 + body/KiB tokens), and reading what comes back.
-func subscribers(ctx context.Context, addr string, keys *keyring, a attackOptions, n int, r *phaseResult) error {
+// subscribers: a.attackers clients, each watching n distinct ids over
+// and over in subscribes of at most per ids (a replace, then adds), two
+// disjoint sets alternating so every round changes the whole watched
+// set, paced to exactly what the server charges them (1 + body/KiB
+// tokens), and reading what comes back.
+func subscribers(ctx context.Context, addr string, keys *keyring, a attackOptions, n, per int, r *phaseResult) error {
 	var sent, units atomic.Int64
 	var wg sync.WaitGroup
 	errs := make(chan error, a.attackers)
@@ -442,28 +446,34 @@ func subscribers(ctx context.Context, addr string, keys *keyring, a attackOption
 			}
 			defer c.Close()
 			go drain(c, nil)
-			// Two sets, alternating, so every subscribe changes the whole
-			// watched set.
-			var envs [2]signaling.Envelope
-			cost := 0
-			for k := range envs {
+			var envs []signaling.Envelope
+			var costs []int
+			for k := range 2 {
 				ids := make([]signaling.PeerID, n)
 				for j := range ids {
 					ids[j] = keys.id(4<<16 + (i*2+k)*n + j)
 				}
-				envs[k], _ = signaling.New(signaling.TypeSubscribe, signaling.Subscribe{Peers: ids})
-				cost = 1 + len(envs[k].Body)/subscribeBytesPerToken
+				for start := 0; start < n; start += per {
+					chunk := ids[start:min(start+per, n)]
+					s := signaling.Subscribe{Peers: chunk}
+					if start > 0 {
+						s = signaling.Subscribe{Add: chunk}
+					}
+					env, _ := signaling.New(signaling.TypeSubscribe, s)
+					envs = append(envs, env)
+					costs = append(costs, 1+len(env.Body)/subscribeBytesPerToken)
+				}
 			}
 			lim := rate.NewLimiter(attackRate, attackBurst)
-			for k := 0; ; k++ {
-				if lim.WaitN(ctx, cost) != nil {
+			for k := 0; ; k = (k + 1) % len(envs) {
+				if lim.WaitN(ctx, costs[k]) != nil {
 					return
 				}
-				if c.Send(ctx, envs[k%2]) != nil {
+				if c.Send(ctx, envs[k]) != nil {
 					return
 				}
 				sent.Add(1)
-				units.Add(int64(cost))
+				units.Add(int64(costs[k]))
 			}
 		}()
 	}

@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"fmt"
 	"sync"
 
 	"github.com/peerline/peerline/signaling"
@@ -53,7 +54,7 @@ type Hub struct {
 	mu       sync.RWMutex
 	conns    map[identity.PeerID]Conn
 	watchers map[identity.PeerID]map[Conn]struct{} // watched peer -> its watchers
-	watching map[Conn]map[identity.PeerID]struct{} // watcher -> its watched peers (at most MaxSubscribe)
+	watching map[Conn]map[identity.PeerID]struct{} // watcher -> its watched peers (at most signaling.MaxSubscribe)
 	observer func(peer identity.PeerID, online bool)
 }
 
@@ -132,15 +133,39 @@ func (h *Hub) Detach(c Conn) {
 // Subscribe replaces the set of peers c watches and sends c their current
 // presence as one presence_list (more only when the list does not fit in
 // one frame of Options.MaxFrameBytes). Only the difference from the old
-// set touches the table. The caller bounds peers (signaling.MaxSubscribe)
-// and charges c for their number.
+// set touches the table. The caller bounds peers
+// (signaling.MaxSubscribeIDs) and charges c for their number.
 func (h *Hub) Subscribe(c Conn, peers []identity.PeerID) {
-	// Dedupe while keeping order, so the answer lists each peer once.
-	set := make(map[identity.PeerID]struct{}, len(peers))
-	uniq := make([]identity.PeerID, 0, len(peers))
-	for _, p := range peers {
-		if _, dup := set[p]; !dup && !p.IsZero() {
-			set[p] = struct{}{}
+	h.change(c, true, peers, nil) // a replace never grows past its ids
+}
+
+// Watch changes the set of peers c watches: it stops watching remove,
+// then watches add, and sends c the current presence of add as Subscribe
+// does. A change that would leave c watching more than
+// signaling.MaxSubscribe peers is refused with too_many_peers, and
+// nothing changes. The caller bounds the ids and charges for them, as for
+// Subscribe.
+func (h *Hub) Watch(c Conn, add, remove []identity.PeerID) *signaling.Error {
+	return h.change(c, false, add, remove)
+}
+
+// Marks of the ids one change names (change).
+const (
+	markRemove int8 = iota + 1
+	markAdd
+)
+
+func (h *Hub) change(c Conn, replace bool, add, remove []identity.PeerID) *signaling.Error {
+	// What each named id ends as: removed, or added (add wins, as it is
+	// applied last). Dedupes the answer too.
+	mark := make(map[identity.PeerID]int8, len(add)+len(remove))
+	for _, p := range remove {
+		mark[p] = markRemove
+	}
+	uniq := make([]identity.PeerID, 0, len(add))
+	for _, p := range add {
+		if !p.IsZero() && mark[p] != markAdd {
+			mark[p] = markAdd
 			uniq = append(uniq, p)
 		}
 	}
@@ -152,16 +177,45 @@ func (h *Hub) Subscribe(c Conn, peers []identity.PeerID) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	old := h.watching[c]
-	for p := range old {
-		if _, keep := set[p]; !keep {
-			h.unwatchLocked(c, p)
+	set := h.watching[c]
+	if replace {
+		for p := range set {
+			if mark[p] != markAdd {
+				h.unwatchLocked(c, p)
+				delete(set, p)
+			}
+		}
+	} else {
+		n := len(set)
+		for p, m := range mark {
+			_, had := set[p]
+			switch {
+			case m == markAdd && !had:
+				n++
+			case m == markRemove && had:
+				n--
+			}
+		}
+		if n > signaling.MaxSubscribe {
+			return &signaling.Error{Code: signaling.CodeTooManyPeers,
+				Message: fmt.Sprintf("a connection may watch at most %d peers: %d watched, this change would make %d", signaling.MaxSubscribe, len(set), n)}
+		}
+		for _, p := range remove {
+			if _, had := set[p]; had && mark[p] == markRemove {
+				h.unwatchLocked(c, p)
+				delete(set, p)
+			}
 		}
 	}
 	for _, p := range uniq {
-		if _, had := old[p]; had {
+		if _, had := set[p]; had {
 			continue
 		}
+		if set == nil {
+			set = make(map[identity.PeerID]struct{}, len(uniq))
+			h.watching[c] = set
+		}
+		set[p] = struct{}{}
 		w := h.watchers[p]
 		if w == nil {
 			w = make(map[Conn]struct{}, 1)
@@ -169,12 +223,11 @@ func (h *Hub) Subscribe(c Conn, peers []identity.PeerID) {
 		}
 		w[c] = struct{}{}
 	}
-	if len(uniq) > 0 {
-		h.watching[c] = set
-	} else {
+	if len(set) == 0 {
 		delete(h.watching, c)
 	}
 	h.sendPresenceList(c, uniq, texts)
+	return nil
 }
 
 // presenceListIDBytes is what one id adds to a presence_list: a canonical

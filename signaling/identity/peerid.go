@@ -160,6 +160,67 @@ func Parse(s string) (PeerID, error) {
 	return id, nil
 }
 
+// ParseBytes is Parse for a byte slice, with a fast path for the
+// canonical form (what servers and the Go client send): it decodes the
+// 56 characters in place, without copying b or going through
+// encoding/base32. Other spellings take Parse.
+func ParseBytes(b []byte) (PeerID, error) {
+	if id, ok := parseCanonical(b); ok {
+		return id, nil
+	}
+	return Parse(string(b))
+}
+
+// parseCanonical decodes the canonical text form; ok false means b is
+// not one (or not a valid id): Parse then says why.
+func parseCanonical(b []byte) (id PeerID, ok bool) {
+	if len(b) != TextLen {
+		return id, false
+	}
+	// The 4 Luhn chunks: 13 data characters and a check character each,
+	// spread over groups of 7 separated by dashes.
+	var acc uint64 // bits not yet written to id
+	bits, out := 0, 0
+	pos := 0
+	for chunk := 0; chunk < 4; chunk++ {
+		factor, sum := 1, 0
+		for k := 0; k < 14; k++ {
+			if pos%8 == 7 {
+				if b[pos] != '-' {
+					return id, false
+				}
+				pos++
+			}
+			v := int(luhnValue[b[pos]])
+			pos++
+			if v < 0 {
+				return id, false
+			}
+			if k == 13 {
+				if v != (32-sum%32)%32 {
+					return id, false
+				}
+				break
+			}
+			addend := factor * v
+			factor = 3 - factor
+			sum += addend/32 + addend%32
+			acc = acc<<5 | uint64(v)
+			bits += 5
+			for bits >= 8 && out < len(id) {
+				bits -= 8
+				id[out] = byte(acc >> bits)
+				out++
+			}
+		}
+	}
+	// 260 bits: the last 4 must be zero, or one id has several spellings.
+	if bits != 4 || acc&0xF != 0 || id.IsZero() {
+		return PeerID{}, false
+	}
+	return id, true
+}
+
 // countClean counts the characters of s that are not dashes or spaces.
 func countClean(s string) int {
 	n := 0

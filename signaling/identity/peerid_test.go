@@ -111,8 +111,13 @@ func FuzzParse(f *testing.F) {
 	f.Add(testKeyF(1).ID().String())
 	f.Add("")
 	f.Add(strings.Repeat("A", 56))
+	f.Add(strings.ToLower(testKeyF(2).ID().String()))
 	f.Fuzz(func(t *testing.T, s string) {
 		id, err := Parse(s)
+		fast, ferr := ParseBytes([]byte(s))
+		if fast != id || (err == nil) != (ferr == nil) {
+			t.Fatalf("ParseBytes(%q) = %v, %v; Parse = %v, %v", s, fast, ferr, id, err)
+		}
 		if err != nil {
 			return
 		}
@@ -126,4 +131,37 @@ func FuzzParse(f *testing.F) {
 func testKeyF(b byte) *KeyPair {
 	kp, _ := FromSeed(bytes.Repeat([]byte{b}, 32))
 	return kp
+}
+
+// ParseBytes reads every canonical id as Parse does, and refuses what
+// Parse refuses (a changed check character, the zero id, a non-zero pad).
+func TestParseBytesMatchesParse(t *testing.T) {
+	for b := byte(1); b < 200; b++ {
+		text := testKeyF(b).ID().String()
+		for _, s := range []string{text, text[:62] + "A", text[:62] + "B", "A" + text[1:], strings.ToLower(text), text[:7] + " " + text[8:]} {
+			id, err := Parse(s)
+			fast, ferr := ParseBytes([]byte(s))
+			if fast != id || (err == nil) != (ferr == nil) {
+				t.Fatalf("ParseBytes(%q) = %v, %v; Parse = %v, %v", s, fast, ferr, id, err)
+			}
+		}
+	}
+	if _, ok := parseCanonical([]byte(testKeyF(1).ID().String())); !ok {
+		t.Fatal("the canonical form does not take the fast path")
+	}
+}
+
+func BenchmarkParse(b *testing.B) {
+	s := testKeyF(1).ID().String()
+	bs := []byte(s)
+	b.Run("Parse", func(b *testing.B) {
+		for b.Loop() {
+			Parse(s)
+		}
+	})
+	b.Run("ParseBytes", func(b *testing.B) {
+		for b.Loop() {
+			ParseBytes(bs)
+		}
+	})
 }

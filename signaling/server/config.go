@@ -12,11 +12,14 @@ import (
 // Defaults for Config fields left zero.
 const (
 	DefaultMaxConnsPerIP = 64
-	DefaultRatePerSecond = 50
-	DefaultBurst         = 200
-	DefaultAuthTimeout   = 10 * time.Second
-	DefaultPingInterval  = 25 * time.Second
-	DefaultWriteTimeout  = 10 * time.Second
+	// DefaultMaxUnauthenticated holds 10,000 idle unauthenticated
+	// connections with room to spare, at about 22 KB each (360 MB).
+	DefaultMaxUnauthenticated = 16384
+	DefaultRatePerSecond      = 50
+	DefaultBurst              = 200
+	DefaultAuthTimeout        = 10 * time.Second
+	DefaultPingInterval       = 25 * time.Second
+	DefaultWriteTimeout       = 10 * time.Second
 	// DefaultSendQueueFrames is SendQueueBytes' default in frames of the
 	// largest size: a few, so a client that stops reading is cut early.
 	DefaultSendQueueFrames = 4
@@ -71,6 +74,14 @@ type Config struct {
 	// MaxConnsPerIP limits concurrent connections from one IP; more get
 	// HTTP 429. Default DefaultMaxConnsPerIP; negative means no limit.
 	MaxConnsPerIP int
+	// MaxUnauthenticated limits the connections, from all addresses,
+	// that have not finished their handshake yet; more get HTTP 503
+	// before the upgrade. Each costs a handshake goroutine and buffers
+	// until it authenticates or the AuthTimeout ends it, so this bounds
+	// what many addresses opening connections without authenticating
+	// can hold. Default DefaultMaxUnauthenticated; negative means no
+	// limit.
+	MaxUnauthenticated int
 	// TrustForwardedFor takes the client IP from X-Forwarded-For (behind a
 	// reverse proxy). Default false.
 	TrustForwardedFor bool
@@ -109,6 +120,9 @@ func (c *Config) withDefaults() (Config, error) {
 	}
 	if out.MaxConnsPerIP == 0 {
 		out.MaxConnsPerIP = DefaultMaxConnsPerIP
+	}
+	if out.MaxUnauthenticated == 0 {
+		out.MaxUnauthenticated = DefaultMaxUnauthenticated
 	}
 	if out.AuthTimeout == 0 {
 		out.AuthTimeout = DefaultAuthTimeout

@@ -15,7 +15,6 @@ import (
 
 	"github.com/peerline/peerline/signaling"
 	"github.com/peerline/peerline/signaling/hub"
-	"github.com/peerline/peerline/signaling/identity"
 )
 
 // readState is the read loop's state past the handshake. It is made at
@@ -28,12 +27,12 @@ type readState struct {
 	relayed    int       // messages relayed in this read batch
 	strikes    int
 	lastNotice time.Time
-	peers      []identity.PeerID // a subscribe's ids, reused
+	subs       signaling.SubscribeDecoder
 }
 
 // subscribeBytesPerToken is how many bytes of a subscribe body cost one
 // rate-limit token beyond the frame's own: about 15 ids, so a full
-// 512-id subscribe (34 KiB) takes 34 tokens.
+// 64-id subscribe (4.3 KiB) takes 5 tokens in all.
 const subscribeBytesPerToken = 1024
 
 // readLoop handles messages until the connection ends. Relayed frames
@@ -184,13 +183,17 @@ func (c *conn) handle(data []byte) {
 				Message: fmt.Sprintf("over the message rate: a subscribe of %d bytes takes %d more tokens (one per %d bytes); it was dropped", len(env.Body), extra, subscribeBytesPerToken)})
 			return
 		}
-		peers, err := signaling.DecodeSubscribe(env, c.rs.peers)
+		sub, err := c.rs.subs.Decode(env)
 		if err != nil {
 			c.sendError(err.(*signaling.Error))
 			return
 		}
-		c.srv.hub.Subscribe(c, peers)
-		c.rs.peers = peers[:0]
+		if !sub.Incremental() {
+			c.srv.hub.Subscribe(c, sub.Peers)
+		} else if e := c.srv.hub.Watch(c, sub.Add, sub.Remove); e != nil {
+			e.Ref = env.ID
+			c.sendError(e)
+		}
 	default: // routed
 		env.From = c.peer
 		if err := c.relay(&env); err != nil {

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -169,6 +170,43 @@ func TestConnectionsPerIPAreLimited(t *testing.T) {
 		t.Fatalf("third connection: err=%v resp=%v, want HTTP 429", err, resp)
 	}
 	second.WS.Close()
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		ws, _, err := websocket.DefaultDialer.Dial(srv.URL, nil)
+		if err == nil {
+			ws.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("slot never freed after a close: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Connections that have not authenticated are capped across all
+// addresses: past the cap the upgrade is refused with 503; authenticated
+// connections do not count, and a handshake that ends frees its slot.
+func TestUnauthenticatedConnectionsAreCapped(t *testing.T) {
+	srv := signalingtest.Serve(t, server.Config{MaxUnauthenticated: 3, MaxConnsPerIP: -1})
+	for range 4 { // authenticated: not counted
+		signalingtest.Authed(t, srv.URL, signalingtest.Key(t))
+	}
+	var held []*signalingtest.Raw
+	for range 3 {
+		r := signalingtest.RawDial(t, srv.URL)
+		r.Expect(signaling.TypeChallenge)
+		held = append(held, r)
+	}
+	_, resp, err := websocket.DefaultDialer.Dial(srv.URL, nil)
+	if err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("fourth unauthenticated connection: err=%v resp=%v, want HTTP 503", err, resp)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(body), "too_many_unauthenticated") {
+		t.Errorf("503 body %q, want too_many_unauthenticated", body)
+	}
+	held[0].WS.Close()
 	deadline := time.Now().Add(3 * time.Second)
 	for {
 		ws, _, err := websocket.DefaultDialer.Dial(srv.URL, nil)

@@ -38,6 +38,7 @@ type Server struct {
 	closing  bool
 	wg       sync.WaitGroup // one per tracked connection, until conn.finish
 	draining atomic.Bool
+	unauthed atomic.Int64 // requests past the limits and not through their handshake
 }
 
 // New validates cfg and returns a Server.
@@ -172,6 +173,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "origin not allowed", http.StatusForbidden)
 		return
 	}
+	// Counted from before the upgrade to the end of the handshake, all
+	// of which runs here.
+	if n := s.unauthed.Add(1); s.cfg.MaxUnauthenticated > 0 && n > int64(s.cfg.MaxUnauthenticated) {
+		s.unauthed.Add(-1)
+		s.releaseIP(ip)
+		s.metrics.rejected.WithLabelValues("too_many_unauthenticated").Inc()
+		http.Error(w, "too_many_unauthenticated", http.StatusServiceUnavailable)
+		return
+	}
+	defer s.unauthed.Add(-1)
 	hj := &hijacker{ResponseWriter: w}
 	ws, err := s.upgrader.Upgrade(hj, r, nil)
 	if err != nil {
@@ -303,6 +314,7 @@ func (s *Server) welcome(peer identity.PeerID, a signaling.Auth, audience string
 			MaxMessageBytes: s.cfg.MaxMessageBytes,
 			RatePerSecond:   s.cfg.RatePerSecond,
 			Burst:           s.cfg.Burst,
+			MaxSubscribeIDs: signaling.MaxSubscribeIDs,
 		},
 	}
 	if len(s.cfg.STUNURLs) > 0 {

@@ -55,6 +55,7 @@ type options struct {
 	rate              float64
 	burst             int
 	maxConnsPerIP     int // 0 means no limit
+	maxUnauth         int // 0 means no limit
 	pingInterval      time.Duration
 	trustForwardedFor bool
 	shutdownTimeout   time.Duration
@@ -124,6 +125,8 @@ var flagSpecs = []flagSpec{
 		usage: "messages a connection may send at once above --rate"},
 	{name: "max-conns-per-ip", arg: "n", def: strconv.Itoa(server.DefaultMaxConnsPerIP),
 		usage: "concurrent connections from one IP address; more get HTTP 429; 0 means no limit"},
+	{name: "max-unauthenticated", arg: "n", def: strconv.Itoa(server.DefaultMaxUnauthenticated),
+		usage: "connections not yet authenticated, from all addresses together; more get HTTP 503; 0 means no limit"},
 	{name: "ping-interval", arg: "duration", def: shortDuration(server.DefaultPingInterval),
 		usage: "how often the server pings each client; a client silent for three intervals is dropped (1s to " + shortDuration(maxPingInterval) + ": Go clients give up after " + shortDuration(signaling.DefaultReadTimeout) + " without a frame)"},
 	{name: "trust-forwarded-for", def: "false",
@@ -203,6 +206,7 @@ func parseConfig(args []string, getenv func(string) string) (options, error) {
 		rate:              p.positiveFloat("rate"),
 		burst:             p.intRange("burst", 1, math.MaxInt32),
 		maxConnsPerIP:     p.intRange("max-conns-per-ip", 0, math.MaxInt32),
+		maxUnauth:         p.intRange("max-unauthenticated", 0, math.MaxInt32),
 		pingInterval:      p.durationRange("ping-interval", minPingInterval, maxPingInterval),
 		trustForwardedFor: *bools["trust-forwarded-for"],
 		shutdownTimeout:   p.duration("shutdown-timeout", time.Millisecond),

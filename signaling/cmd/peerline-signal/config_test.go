@@ -26,6 +26,7 @@ func defaultOptions() options {
 		rate:            50,
 		burst:           200,
 		maxConnsPerIP:   64,
+		maxUnauth:       16384,
 		pingInterval:    25 * time.Second,
 		shutdownTimeout: 10 * time.Second,
 		logLevel:        slog.LevelInfo,
@@ -337,10 +338,13 @@ func TestServerConfigMapping(t *testing.T) {
 	o := defaultOptions()
 	o.token, o.turnSecret = "tok", "sec"
 	o.turn = []string{"turn:x"}
-	o.maxConnsPerIP = 0
+	o.maxConnsPerIP, o.maxUnauth = 0, 0
 	cfg := o.serverConfig(slog.Default())
 	if cfg.MaxConnsPerIP != -1 {
 		t.Errorf("--max-conns-per-ip 0 maps to %d, want -1 (no limit)", cfg.MaxConnsPerIP)
+	}
+	if cfg.MaxUnauthenticated != -1 {
+		t.Errorf("--max-unauthenticated 0 maps to %d, want -1 (no limit)", cfg.MaxUnauthenticated)
 	}
 	if cfg.AccessToken != "tok" || cfg.TURNSecret != "sec" || cfg.RatePerSecond != 50 || cfg.Burst != 200 ||
 		cfg.PingInterval != 25*time.Second || cfg.TURNTTL != 12*time.Hour || cfg.MaxMessageBytes != 65536 {

@@ -127,20 +127,25 @@ func (o *options) serverConfig(logger *slog.Logger) server.Config {
 	if maxConns == 0 {
 		maxConns = -1 // the flag's "no limit"; server.Config reads 0 as the default
 	}
+	maxUnauth := o.maxUnauth
+	if maxUnauth == 0 {
+		maxUnauth = -1
+	}
 	return server.Config{
-		Audience:          o.publicURL,
-		AllowedOrigins:    o.allowedOrigins,
-		AccessToken:       string(o.token),
-		STUNURLs:          o.stun,
-		TURNURLs:          o.turn,
-		TURNSecret:        string(o.turnSecret),
-		TURNTTL:           o.turnTTL,
-		MaxMessageBytes:   o.maxMessageBytes,
-		RatePerSecond:     o.rate,
-		Burst:             o.burst,
-		MaxConnsPerIP:     maxConns,
-		TrustForwardedFor: o.trustForwardedFor,
-		PingInterval:      o.pingInterval,
-		Logger:            logger,
+		Audience:           o.publicURL,
+		AllowedOrigins:     o.allowedOrigins,
+		AccessToken:        string(o.token),
+		STUNURLs:           o.stun,
+		TURNURLs:           o.turn,
+		TURNSecret:         string(o.turnSecret),
+		TURNTTL:            o.turnTTL,
+		MaxMessageBytes:    o.maxMessageBytes,
+		RatePerSecond:      o.rate,
+		Burst:              o.burst,
+		MaxConnsPerIP:      maxConns,
+		MaxUnauthenticated: maxUnauth,
+		TrustForwardedFor:  o.trustForwardedFor,
+		PingInterval:       o.pingInterval,
+		Logger:             logger,
 	}
 }
