@@ -116,6 +116,7 @@ func TestKeyChangeRejected(t *testing.T) {
 	a.Mark()
 	b.Restart()
 	waitOnlineLAN(t, a, b)
+	waitOnlineLAN(t, b, a) // B calls: it must have found A since its restart
 	call := b.StartCall(a.ID(), true, FakeSDP("offer"))
 	inc := a.WaitIncoming(b.ID(), call.ID, signalTimeout)
 	if inc.Call.Verified {

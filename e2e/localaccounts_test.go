@@ -24,8 +24,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -74,6 +76,9 @@ func openCallWindow(t *testing.T, in *Instance) {
 		if in.running() {
 			in.Quit()
 		}
+		// Chromium's helpers (crashpad, a tab the test opened) can outlive
+		// its main process for a moment; end them so TempDir can go.
+		endProcessesUsing(t, filepath.Join(in.Dir, "call-window"))
 	})
 	waitStderr(t, in, `msg="desktop: ui ready" window=browser`, 60*time.Second)
 }
@@ -464,4 +469,41 @@ func listenIn(t *testing.T, ns *netnstest.Netns) net.Listener {
 		t.Fatalf("listen in %s: %v", ns, r.err)
 	}
 	return r.ln
+}
+
+// endProcessesUsing kills the processes whose command line names dir and
+// waits until they are gone (at most 10 s).
+func endProcessesUsing(t *testing.T, dir string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		pids := processesNaming(dir)
+		if len(pids) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Logf("processes still using %s after 10 s: %v", dir, pids)
+			return
+		}
+		for _, pid := range pids {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+		time.Sleep(50 * time.Millisecond) // a kill has no event to wait on here
+	}
+}
+
+func processesNaming(dir string) []int {
+	entries, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cmd, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err == nil && strings.Contains(string(cmd), dir) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }
