@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -198,8 +199,10 @@ func TestLaunchPagesGoAway(t *testing.T) {
 }
 
 func TestLaunchPageDeletedAtExpiry(t *testing.T) {
-	now := time.Unix(1_000_000, 0)
-	l := newLaunches(t.TempDir(), slog.New(slog.DiscardHandler), func() time.Time { return now })
+	// The launches' own sweeper reads the clock too: keep it atomic.
+	var clock atomic.Int64
+	clock.Store(time.Unix(1_000_000, 0).UnixNano())
+	l := newLaunches(t.TempDir(), slog.New(slog.DiscardHandler), func() time.Time { return time.Unix(0, clock.Load()) })
 	defer l.close()
 	file, err := l.write("http://127.0.0.1:1", "")
 	if err != nil {
@@ -209,7 +212,7 @@ func TestLaunchPageDeletedAtExpiry(t *testing.T) {
 	if _, err := os.Stat(file); err != nil {
 		t.Fatalf("the page went before its ticket expired: %v", err)
 	}
-	now = now.Add(TicketTTL)
+	clock.Add(int64(TicketTTL))
 	l.expire()
 	if _, err := os.Stat(file); !os.IsNotExist(err) {
 		t.Fatalf("the page of an expired ticket is still there: %v", err)
