@@ -23,8 +23,12 @@ type procSocket struct {
 
 // parseProcNetLine reads one row: "sl local rem st tx:rx tr:tm retr uid …",
 // addresses as HEX_IP:HEX_PORT with the IP's 32-bit words in the kernel's
-// byte order. ok is false for the header and for anything malformed.
+// byte order. ok is false for the header and for anything malformed,
+// including text that holds a line break: that is two rows, not one.
 func parseProcNetLine(line string) (s procSocket, ok bool) {
+	if strings.ContainsAny(line, "\n\r") {
+		return s, false
+	}
 	f := strings.Fields(line)
 	if len(f) < 8 || !strings.HasSuffix(f[0], ":") {
 		return s, false

@@ -35,6 +35,7 @@ func TestParseProcNetLine(t *testing.T) {
 		{"bad port", "   1: 0100007F:94B 0100007F:DEF0 01 0:0 0:0 0 0 0", false, "", "", 0},
 		{"bad hex", "   1: 0100007G:94B1 0100007F:DEF0 01 0:0 0:0 0 0 0", false, "", "", 0},
 		{"bad uid", "   1: 0100007F:94B1 0100007F:DEF0 01 0:0 0:0 0 -1 0", false, "", "", 0},
+		{"two rows in one", ": 00000000:0000 00000000:0000 0\n0 0 0 0", false, "", "", 0},
 		{"odd address length", "   1: 0100007F00:94B1 0100007F:DEF0 01 0:0 0:0 0 0 0", false, "", "", 0},
 	}
 	for _, c := range cases {
