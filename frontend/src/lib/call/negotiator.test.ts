@@ -161,15 +161,17 @@ describe('Negotiator: candidates the description already carries', () => {
   const answer = ['v=0', 'm=video 9 UDP/TLS/RTP/SAVPF 96', 'a=ice-ufrag:6puJ', 'a=ice-pwd:x', `a=${host} network-cost 999`, 'a=mid:0', ''].join('\r\n')
   const trickled = { candidate: `${host} ufrag 6puJ network-cost 999`, sdpMid: '0', sdpMLineIndex: 0 }
 
-  function peer() {
+  function peer(srdGate: Promise<void> = Promise.resolve()) {
     const added: (RTCIceCandidateInit | undefined)[] = []
     const pc = {
       signalingState: 'have-local-offer',
       remoteDescription: null as RTCSessionDescriptionInit | null,
       localDescription: null,
       async setRemoteDescription(d: RTCSessionDescriptionInit) {
+        // As in a browser: the description is visible before the promise resolves.
         this.remoteDescription = d
         this.signalingState = 'stable'
+        await srdGate
       },
       async setLocalDescription() {},
       async addIceCandidate(c?: RTCIceCandidateInit) {
@@ -193,5 +195,15 @@ describe('Negotiator: candidates the description already carries', () => {
     await n.receive({ candidate: restarted })
     await n.receive({ candidate: null })
     expect(added).toEqual([other, restarted, undefined])
+  })
+
+  it('skips it too when it comes while setRemoteDescription(answer) still runs', async () => {
+    let done!: () => void
+    const { n, added } = peer(new Promise<void>((r) => (done = r)))
+    const answered = n.receive({ description: { type: 'answer', sdp: answer } })
+    await n.receive({ candidate: trickled })
+    done()
+    await answered
+    expect(added).toEqual([])
   })
 })

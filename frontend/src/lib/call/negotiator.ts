@@ -134,12 +134,18 @@ export class Negotiator {
     this.ignoreOffer = !this.polite && offerCollision
     if (this.ignoreOffer) return
     this.settingRemoteAnswer = description.type === 'answer'
+    // Known before the description is in: its candidates may be trickled
+    // while setRemoteDescription runs (remoteDescription is set before it resolves).
+    const before = this.remoteCandidates
+    this.remoteCandidates = candidatesIn(description.sdp ?? '')
     try {
       await this.pc.setRemoteDescription(description) // rolls our offer back if needed
+    } catch (err) {
+      this.remoteCandidates = before
+      throw err
     } finally {
       this.settingRemoteAnswer = false
     }
-    this.remoteCandidates = candidatesIn(description.sdp ?? '')
     if (this.closed) return
     await this.flushCandidates()
     if (description.type !== 'offer') return

@@ -75,7 +75,7 @@ describe('CallSession: the camera starts small and goes to full size', () => {
     const p = pair()
     await p.a.session.placeCall(p.b.go.peerId, { video: true })
     await waitFor(() => p.b.session.state === 'ringing', 'B ringing')
-    await waitFor(() => p.b.rtc.pcs().length > 0 && videoSender(p.b.pc()).scale === 2, "B's sender at its start size while ringing")
+    await waitFor(() => p.b.rtc.pcs().length > 0 && p.b.pc().transceivers.find((t) => t.kind === 'video')?.sender.scale === 2, "B's sender at its start size while ringing")
     const s = videoSender(p.b.pc())
     expect(s.track).toBeNull() // no camera while ringing
     const reads = s.parameterReads
