@@ -466,12 +466,17 @@ export async function sdpWithCandidates(pc: GatheringPeer, maxWaitMs: number): P
     const done = () => {
       clearTimeout(timer)
       pc.removeEventListener('icecandidate', done)
-      pc.removeEventListener('icegatheringstatechange', done)
+      pc.removeEventListener('icegatheringstatechange', changed)
       resolve()
+    }
+    // Gathering moves to "gathering" before the first candidate (right
+    // after setLocalDescription): only "complete" ends the wait.
+    const changed = () => {
+      if (ready()) done()
     }
     const timer = setTimeout(done, maxWaitMs)
     pc.addEventListener('icecandidate', done)
-    pc.addEventListener('icegatheringstatechange', done)
+    pc.addEventListener('icegatheringstatechange', changed)
   })
   return pc.localDescription?.sdp ?? null
 }
