@@ -153,3 +153,57 @@ describe('Negotiator', () => {
     await expect(n.receive({ description: { type: 'answer', sdp: '{"pc":"x","ufrag":"u","media":[],"data":false}' } })).rejects.toThrow()
   })
 })
+
+describe('Negotiator: candidates the description already carries', () => {
+  // Real SDP as Chromium writes it: the callee's answer carries its first
+  // candidate, which it also trickles (with its ufrag named, as Chromium does).
+  const host = 'candidate:3120349518 1 udp 2113937151 c9a61409.local 40749 typ host generation 0'
+  const answer = ['v=0', 'm=video 9 UDP/TLS/RTP/SAVPF 96', 'a=ice-ufrag:6puJ', 'a=ice-pwd:x', `a=${host} network-cost 999`, 'a=mid:0', ''].join('\r\n')
+  const trickled = { candidate: `${host} ufrag 6puJ network-cost 999`, sdpMid: '0', sdpMLineIndex: 0 }
+
+  function peer(srdGate: Promise<void> = Promise.resolve()) {
+    const added: (RTCIceCandidateInit | undefined)[] = []
+    const pc = {
+      signalingState: 'have-local-offer',
+      remoteDescription: null as RTCSessionDescriptionInit | null,
+      localDescription: null,
+      async setRemoteDescription(d: RTCSessionDescriptionInit) {
+        // As in a browser: the description is visible before the promise resolves.
+        this.remoteDescription = d
+        this.signalingState = 'stable'
+        await srdGate
+      },
+      async setLocalDescription() {},
+      async addIceCandidate(c?: RTCIceCandidateInit) {
+        added.push(c)
+      },
+      addEventListener() {},
+      removeEventListener() {},
+    }
+    return { pc, added, n: new Negotiator(pc as unknown as RTCPeerConnection, () => {}, false) }
+  }
+
+  it('does not add a trickled candidate the answer carried (addIceCandidate holds the page in Chromium), and adds the others', async () => {
+    const { n, added } = peer()
+    await n.receive({ candidate: trickled }) // before the answer: queued, then skipped
+    await n.receive({ description: { type: 'answer', sdp: answer } })
+    await n.receive({ candidate: trickled })
+    const other = { candidate: 'candidate:2 1 udp 2113939711 d0b1.local 5000 typ host generation 0 ufrag 6puJ network-cost 999', sdpMid: '0', sdpMLineIndex: 0 }
+    await n.receive({ candidate: other })
+    // The same line under another ufrag (an ICE restart's) is a new candidate.
+    const restarted = { candidate: `${host} ufrag Zz9q network-cost 999`, sdpMid: '0', sdpMLineIndex: 0 }
+    await n.receive({ candidate: restarted })
+    await n.receive({ candidate: null })
+    expect(added).toEqual([other, restarted, undefined])
+  })
+
+  it('skips it too when it comes while setRemoteDescription(answer) still runs', async () => {
+    let done!: () => void
+    const { n, added } = peer(new Promise<void>((r) => (done = r)))
+    const answered = n.receive({ description: { type: 'answer', sdp: answer } })
+    await n.receive({ candidate: trickled })
+    done()
+    await answered
+    expect(added).toEqual([])
+  })
+})

@@ -43,6 +43,14 @@ export class Negotiator {
   private settingRemoteAnswer = false
   private closed = false
   private readonly queued: (RTCIceCandidateInit | null)[] = []
+  /**
+   * The candidates the remote description carries ("candidate:…"). The
+   * callee's answer carries its first candidate and trickles it too; in
+   * Chromium addIceCandidate holds the page until WebRTC's signaling
+   * thread answers (up to ~25 ms measured as the first frames arrive), so
+   * a candidate the description already gave is not added again.
+   */
+  private remoteCandidates: RemoteCandidates = candidatesIn('')
   private readonly onError: (err: unknown) => void
   private readonly onNegotiationNeeded = () => void this.negotiate()
   private readonly onIceCandidate = (ev: RTCPeerConnectionIceEvent) => {
@@ -126,8 +134,15 @@ export class Negotiator {
     this.ignoreOffer = !this.polite && offerCollision
     if (this.ignoreOffer) return
     this.settingRemoteAnswer = description.type === 'answer'
+    // Known before the description is in: its candidates may be trickled
+    // while setRemoteDescription runs (remoteDescription is set before it resolves).
+    const before = this.remoteCandidates
+    this.remoteCandidates = candidatesIn(description.sdp ?? '')
     try {
       await this.pc.setRemoteDescription(description) // rolls our offer back if needed
+    } catch (err) {
+      this.remoteCandidates = before
+      throw err
     } finally {
       this.settingRemoteAnswer = false
     }
@@ -159,6 +174,7 @@ export class Negotiator {
   private async addCandidate(candidate: RTCIceCandidateInit | null): Promise<void> {
     try {
       // No argument (not {candidate:''}) marks the end of candidates in every browser.
+      if (candidate && this.remoteCandidates.has(candidate)) return
       if (candidate) await this.pc.addIceCandidate(candidate)
       else await this.pc.addIceCandidate()
     } catch (err) {
@@ -176,3 +192,30 @@ export class Negotiator {
     }
   }
 }
+
+/** The candidates an SDP carries, to tell a trickled candidate it already gave. */
+export interface RemoteCandidates {
+  /** Whether c is one of them: the same attribute (bar the ufrag, which the SDP states once) and the SDP's ICE ufrag. */
+  has(c: RTCIceCandidateInit): boolean
+}
+
+/** The candidate lines of an SDP and its ICE ufrags. */
+export function candidatesIn(sdp: string): RemoteCandidates {
+  const lines = new Set<string>()
+  const ufrags = new Set<string>()
+  for (const line of sdp.split(/\r?\n/)) {
+    if (line.startsWith('a=candidate:')) lines.add(withoutUfrag(line.slice(2)))
+    else if (line.startsWith('a=ice-ufrag:')) ufrags.add(line.slice('a=ice-ufrag:'.length).trim())
+  }
+  return {
+    has(c) {
+      if (!c.candidate || lines.size === 0) return false
+      // Chromium's trickled candidates name their ufrag ("… ufrag 6puJ …"); the SDP's lines do not.
+      const ufrag = c.usernameFragment ?? / ufrag (\S+)/.exec(c.candidate)?.[1]
+      if (ufrag && !ufrags.has(ufrag)) return false
+      return lines.has(withoutUfrag(c.candidate))
+    },
+  }
+}
+
+const withoutUfrag = (candidate: string) => candidate.replace(/ ufrag \S+/, '').trim()

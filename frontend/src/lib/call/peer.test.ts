@@ -31,6 +31,17 @@ describe('sdpWithCandidates', () => {
     expect(await got).toContain('a=candidate:2')
   })
 
+  it('keeps waiting when gathering only starts (new → gathering comes before the first candidate)', async () => {
+    const g = new Gathering()
+    g.iceGatheringState = 'new'
+    const got = sdpWithCandidates(asPeer(g), 10_000)
+    g.iceGatheringState = 'gathering'
+    g.dispatchEvent(new Event('icegatheringstatechange'))
+    await new Promise((r) => setTimeout(r, 5)) // the candidate comes a moment later
+    g.candidate('a=candidate:3 1 udp 1 10.0.0.3 5000 typ host')
+    expect(await got).toContain('a=candidate:3')
+  })
+
   it('gives up after maxWaitMs with the SDP as it is', async () => {
     vi.useFakeTimers()
     const g = new Gathering()

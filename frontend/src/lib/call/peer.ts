@@ -73,6 +73,14 @@ export class PeerLink {
   private fullSize = false
   private sizeTimer?: ReturnType<typeof setTimeout>
   private sizeWatching = false
+  /**
+   * The scale each sender's first encoding has, as this link set it: a
+   * sender already at the scale a track needs is not asked again. Asking
+   * (RTCRtpSender.getParameters) blocks the page until WebRTC's signaling
+   * thread answers, which right after Accept, busy with the answer and
+   * ICE, took up to 40 ms in Chromium (docs/performance.md, "Calls").
+   */
+  private readonly senderScale = new WeakMap<RTCRtpSender, number>()
 
   constructor(private readonly opts: PeerLinkOptions) {
     const config: RTCConfiguration = { iceServers: opts.iceServers, bundlePolicy: 'max-bundle' }
@@ -165,6 +173,26 @@ export class PeerLink {
     if (!tr || tr.direction === 'sendrecv' || tr.direction === 'sendonly') return
     tr.direction = 'sendrecv'
     tr.sender.setStreams?.(this.local)
+  }
+
+  /**
+   * Sets the video sender's start size for a camera of width x height
+   * before that camera exists: the callee calls it while it rings (the
+   * peer connection is idle then), so putting the camera on the sender
+   * after Accept finds the scale already set (sizeFor). Resolves whether
+   * it was set; where it was not, sizeFor sets it as usual.
+   */
+  async presizeVideo(width: number, height: number): Promise<boolean> {
+    const tr = this.transceiverFor('video')
+    if (this.closed || !tr || this.fullSize) return false
+    const scale = startScale(width, height)
+    try {
+      if (!(await scaleSender(tr.sender, scale))) return false
+    } catch {
+      return false
+    }
+    this.senderScale.set(tr.sender, scale)
+    return true
   }
 
   /** Adds a sending slot of kind with no track yet, when none exists, so the offer carries it. */
@@ -323,8 +351,10 @@ export class PeerLink {
     const settings = typeof track.getSettings === 'function' ? track.getSettings() : {}
     const scale = this.fullSize || isScreenTrack(track) ? 1 : startScale(settings.width, settings.height)
     try {
-      const applied = await scaleSender(sender, scale)
+      // Set already (presizeVideo, or this sender's last track): no getParameters on the way to the first frame.
+      const applied = this.senderScale.get(sender) === scale || (await scaleSender(sender, scale))
       if (this.closed) return
+      if (applied) this.senderScale.set(sender, scale)
       if (applied && scale > 1) {
         this.smallSender = sender
         this.watchSize()
@@ -356,6 +386,7 @@ export class PeerLink {
         const report = typeof sender.getStats === 'function' ? await sender.getStats() : await this.pc.getStats()
         if (!this.closed && this.smallSender === sender && readyForFullSize(report as unknown as StatsLike)) {
           await scaleSender(sender, 1)
+          this.senderScale.set(sender, 1)
           if (this.smallSender === sender) this.smallSender = null
           this.fullSize = true
         }
@@ -435,12 +466,17 @@ export async function sdpWithCandidates(pc: GatheringPeer, maxWaitMs: number): P
     const done = () => {
       clearTimeout(timer)
       pc.removeEventListener('icecandidate', done)
-      pc.removeEventListener('icegatheringstatechange', done)
+      pc.removeEventListener('icegatheringstatechange', changed)
       resolve()
+    }
+    // Gathering moves to "gathering" before the first candidate (right
+    // after setLocalDescription): only "complete" ends the wait.
+    const changed = () => {
+      if (ready()) done()
     }
     const timer = setTimeout(done, maxWaitMs)
     pc.addEventListener('icecandidate', done)
-    pc.addEventListener('icegatheringstatechange', done)
+    pc.addEventListener('icegatheringstatechange', changed)
   })
   return pc.localDescription?.sdp ?? null
 }

@@ -8,6 +8,7 @@
  * through Go is CallSession's (the host's) job.
  */
 import type { CallSignal, CallsService, ICEServer } from '../backend'
+import { IDEAL_HEIGHT, IDEAL_WIDTH } from '../media'
 import type { Attempt, PreparedAnswer } from './attempt'
 import { CallError } from './errors'
 import type { PeerLink } from './peer'
@@ -104,5 +105,7 @@ async function buildAnswer(host: NegotiationHost, a: Attempt): Promise<PreparedA
   })
   answered.catch(() => {}) // accept awaits it; before that, a failure surfaces through set
   await Promise.race([set, answered])
+  // The camera's start size, set while nothing else runs (see PeerLink.presizeVideo).
+  if (a.video) await link.presizeVideo(IDEAL_WIDTH, IDEAL_HEIGHT)
   return { link, signaling, go, answered }
 }

@@ -71,6 +71,21 @@ describe('CallSession: the camera starts small and goes to full size', () => {
     expect(sa.scales).toEqual([2, 1])
   })
 
+  it("scales the callee's camera sender while it rings, so Accept puts the camera on without asking the sender again", async () => {
+    const p = pair()
+    await p.a.session.placeCall(p.b.go.peerId, { video: true })
+    await waitFor(() => p.b.session.state === 'ringing', 'B ringing')
+    await waitFor(() => p.b.rtc.pcs().length > 0 && p.b.pc().transceivers.find((t) => t.kind === 'video')?.sender.scale === 2, "B's sender at its start size while ringing")
+    const s = videoSender(p.b.pc())
+    expect(s.track).toBeNull() // no camera while ringing
+    const reads = s.parameterReads
+    await p.b.session.accept({ video: true })
+    await waitFor(() => s.track?.label === 'camera', "B's camera in")
+    // getParameters blocks Chromium's page until the signaling thread answers, which right after Accept is busy.
+    expect(s.parameterReads).toBe(reads)
+    expect(s.scales).toEqual([2])
+  })
+
   it('shares a screen at full size even while the camera was held small', async () => {
     const p = pair()
     await connect(p)

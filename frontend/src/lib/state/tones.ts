@@ -40,9 +40,20 @@ export const RINGBACK: Pattern = {
 
 type AudioContextCtor = new () => AudioContext
 
+/**
+ * How long a stopped tone's AudioContext lives on, silent, before it is
+ * closed, ms. Closing it takes 4–13 ms of the page's main thread in
+ * Chromium (the audio output stream is torn down); a tone stops on Accept
+ * and when the other side answers, exactly when the call's first frames
+ * need that thread (docs/performance.md, "Calls").
+ */
+export const CLOSE_AFTER_MS = 3000
+
 /** Plays a Pattern on repeat until stop(). Safe to call where there is no WebAudio (does nothing). */
 export class TonePlayer {
   private ctx: AudioContext | null = null
+  /** Every note goes through it; disconnected, the tone is silent at once. */
+  private out: GainNode | null = null
   private timer?: ReturnType<typeof setInterval>
   private playing: Pattern | null = null
 
@@ -58,23 +69,26 @@ export class TonePlayer {
       return
     }
     const ctx = this.ctx
+    const out = ctx.createGain()
+    out.connect(ctx.destination)
+    this.out = out
     if (ctx.state === 'suspended') void ctx.resume().catch(() => {})
     this.playing = pattern
     const once = () => {
       const t0 = ctx.currentTime + 0.05
-      for (const n of pattern.notes) this.note(ctx, t0 + n.at, n, pattern.volume)
+      for (const n of pattern.notes) this.note(ctx, out, t0 + n.at, n, pattern.volume)
     }
     once()
     this.timer = setInterval(once, pattern.period * 1000)
   }
 
-  private note(ctx: AudioContext, start: number, n: Note, volume: number) {
+  private note(ctx: AudioContext, out: AudioNode, start: number, n: Note, volume: number) {
     // A sine with a quiet octave above, a quick attack and a bell-like decay.
     const gain = ctx.createGain()
     gain.gain.setValueAtTime(0, start)
     gain.gain.linearRampToValueAtTime(volume, start + 0.015)
     gain.gain.exponentialRampToValueAtTime(0.0001, start + n.length)
-    gain.connect(ctx.destination)
+    gain.connect(out)
     for (const [mult, level] of [
       [1, 1],
       [2, 0.18],
@@ -94,11 +108,14 @@ export class TonePlayer {
     clearInterval(this.timer)
     this.timer = undefined
     this.playing = null
-    // Closing the context cuts the notes already scheduled.
+    // Disconnecting the output cuts the notes already scheduled; the
+    // context is closed once the call has had its first moments.
+    this.out?.disconnect()
+    this.out = null
     if (this.ctx) {
       const ctx = this.ctx
       this.ctx = null
-      void ctx.close().catch(() => {})
+      setTimeout(() => void ctx.close().catch(() => {}), CLOSE_AFTER_MS)
     }
   }
 }

@@ -105,12 +105,15 @@ class FakeSender {
   readonly scales: number[] = []
   /** The next setParameters calls fail with these DOMException names. */
   failSetParameters: string[] = []
+  /** How many times getParameters was called (in Chromium it waits on WebRTC's signaling thread). */
+  parameterReads = 0
   async replaceTrack(t: FakeTrack | null): Promise<void> {
     this.track = t
     this.replaced.push(t)
   }
   setStreams(): void {}
   getParameters(): RTCRtpSendParameters {
+    this.parameterReads++
     return { transactionId: 't', encodings: this.encodings.map((e) => ({ ...e })), codecs: [], headerExtensions: [], rtcp: {} }
   }
   async setParameters(p: RTCRtpSendParameters): Promise<void> {
