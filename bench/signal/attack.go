@@ -9,6 +9,8 @@ package main
 // ("peerline-signal under attack").
 
 import (
+	"github.com/peerline/peerline/bench/child"
+
 	"bytes"
 	"context"
 	"encoding/json"
@@ -74,7 +76,7 @@ func runAttack(ctx context.Context, root, tmp string, o options, a attackOptions
 	if err := pl.prepare(ctx); err != nil {
 		return err
 	}
-	if _, err := raiseFileLimit(uint64(a.idleUnauth + 4*a.attackers + 4*a.honestPairs + 256)); err != nil {
+	if _, err := child.RaiseFileLimit(uint64(a.idleUnauth + 4*a.attackers + 4*a.honestPairs + 256)); err != nil {
 		return err
 	}
 	fmt.Printf("bench/signal -attack: %d honest pairs at %.0f msgs/s per client (%d B), %d attackers per attack, %s per phase, %d unauthenticated idle connections, %d runs\n",
@@ -111,18 +113,18 @@ func attackPhase(ctx context.Context, pl *peerlineTarget, a attackOptions, name 
 	if err != nil {
 		return r, err
 	}
-	defer p.stop()
-	honest, err := newHonest(ctx, pl, p.addr, a)
+	defer p.Stop()
+	honest, err := newHonest(ctx, pl, p.Addr, a)
 	if err != nil {
 		return r, err
 	}
 	defer honest.close()
 	time.Sleep(time.Second) // let the honest load settle
-	rss0, err := p.rssKB()
+	rss0, err := p.RSSKB()
 	if err != nil {
 		return r, err
 	}
-	cpu0, _ := p.cpuSeconds()
+	cpu0, _ := p.CPUSeconds()
 	self0 := selfCPU()
 	honest.measure(true)
 	actx, cancel := context.WithTimeout(ctx, a.phase)
@@ -136,7 +138,7 @@ func attackPhase(ctx context.Context, pl *peerlineTarget, a attackOptions, name 
 		if err != nil {
 			return r, err
 		}
-		worker = exec.CommandContext(ctx, exe, "-attack-worker", name, "-attack-addr", p.addr,
+		worker = exec.CommandContext(ctx, exe, "-attack-worker", name, "-attack-addr", p.Addr,
 			"-attackers", strconv.Itoa(a.attackers), "-attack-phase", a.phase.String(), "-attack-idle", strconv.Itoa(a.idleUnauth))
 		worker.Stdout, worker.Stderr = &out, os.Stderr
 		worker.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -146,7 +148,7 @@ func attackPhase(ctx context.Context, pl *peerlineTarget, a attackOptions, name 
 	}
 	<-actx.Done()
 	honest.measure(false)
-	cpu1, _ := p.cpuSeconds()
+	cpu1, _ := p.CPUSeconds()
 	r.cpu = cpu1 - cpu0
 	r.benchCPU = selfCPU() - self0
 	r.rssGrowthKB = max(0, <-peak-rss0)
@@ -178,7 +180,7 @@ type workerResult struct {
 // attackWorker runs one attack against addr for a.phase (the child side
 // of attackPhase) and prints a workerResult.
 func attackWorker(ctx context.Context, name, addr string, a attackOptions) error {
-	if _, err := raiseFileLimit(uint64(a.idleUnauth + 4*a.attackers + 256)); err != nil {
+	if _, err := child.RaiseFileLimit(uint64(a.idleUnauth + 4*a.attackers + 256)); err != nil {
 		return err
 	}
 	keys := newKeyring()
@@ -216,12 +218,12 @@ func selfCPU() float64 {
 }
 
 // sampleRSS returns the peak RSS while ctx runs, in KiB.
-func sampleRSS(ctx context.Context, p *process) int64 {
+func sampleRSS(ctx context.Context, p *child.Process) int64 {
 	var peak int64
 	t := time.NewTicker(50 * time.Millisecond)
 	defer t.Stop()
 	for {
-		if kb, err := p.rssKB(); err == nil {
+		if kb, err := p.RSSKB(); err == nil {
 			peak = max(peak, kb)
 		}
 		select {

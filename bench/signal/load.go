@@ -3,6 +3,8 @@
 package main
 
 import (
+	"github.com/peerline/peerline/bench/child"
+
 	"context"
 	"fmt"
 	"sort"
@@ -41,7 +43,7 @@ func measure(ctx context.Context, t target, o options) (result, error) {
 	}
 	r.startups = append(r.startups, ready)
 	err = throughput(ctx, t, p, o, &r)
-	p.stop()
+	p.Stop()
 	if err != nil {
 		return r, fmt.Errorf("throughput: %w", err)
 	}
@@ -53,7 +55,7 @@ func measure(ctx context.Context, t target, o options) (result, error) {
 		}
 		r.startups = append(r.startups, ready)
 		r.idleKB, err = idleMemory(ctx, t, p, o)
-		p.stop()
+		p.Stop()
 		if err != nil {
 			return r, fmt.Errorf("idle memory: %w", err)
 		}
@@ -64,7 +66,7 @@ func measure(ctx context.Context, t target, o options) (result, error) {
 		if err != nil {
 			return r, err
 		}
-		p.stop()
+		p.Stop()
 		r.startups = append(r.startups, ready)
 	}
 	return r, nil
@@ -72,16 +74,16 @@ func measure(ctx context.Context, t target, o options) (result, error) {
 
 // launch starts a server on a free port and waits until a client is
 // accepted; it returns the time from exec to then.
-func launch(ctx context.Context, t target) (*process, time.Duration, error) {
-	addr, err := freeAddr()
+func launch(ctx context.Context, t target) (*child.Process, time.Duration, error) {
+	addr, err := child.FreeAddr()
 	if err != nil {
 		return nil, 0, err
 	}
-	p, err := startProcess(t.command(addr), addr)
+	p, err := child.Start(t.command(addr), addr)
 	if err != nil {
 		return nil, 0, err
 	}
-	ready, err := p.waitReady(ctx, 30*time.Second, func(ctx context.Context) error {
+	ready, err := p.WaitReady(ctx, 30*time.Second, func(ctx context.Context) error {
 		c, err := t.dial(ctx, addr, readyClient)
 		if err == nil {
 			c.close()
@@ -89,15 +91,15 @@ func launch(ctx context.Context, t target) (*process, time.Duration, error) {
 		return err
 	})
 	if err != nil {
-		p.stop()
+		p.Stop()
 		return nil, 0, fmt.Errorf("%s: %w", t.name(), err)
 	}
 	return p, ready, nil
 }
 
 // throughput connects the pairs, warms up, then measures one exchange.
-func throughput(ctx context.Context, t target, p *process, o options, r *result) error {
-	clients, err := dialAll(ctx, t, p.addr, 2*o.pairs)
+func throughput(ctx context.Context, t target, p *child.Process, o options, r *result) error {
+	clients, err := dialAll(ctx, t, p.Addr, 2*o.pairs)
 	if err != nil {
 		return err
 	}
@@ -106,7 +108,7 @@ func throughput(ctx context.Context, t target, p *process, o options, r *result)
 	if _, err := exchange(ctx, clients, max(1, perPair/10), o.window, o.timeout); err != nil {
 		return fmt.Errorf("warm-up: %w", err)
 	}
-	cpu0, err := p.cpuSeconds()
+	cpu0, err := p.CPUSeconds()
 	if err != nil {
 		return err
 	}
@@ -116,7 +118,7 @@ func throughput(ctx context.Context, t target, p *process, o options, r *result)
 	if err != nil {
 		return err
 	}
-	cpu1, err := p.cpuSeconds()
+	cpu1, err := p.CPUSeconds()
 	if err != nil {
 		return err
 	}
@@ -217,19 +219,19 @@ func exchange(ctx context.Context, clients []client, n, window int, timeout time
 
 // idleMemory connects o.idle clients to a fresh server and returns the
 // growth of its RSS per connection, in KiB.
-func idleMemory(ctx context.Context, t target, p *process, o options) (float64, error) {
+func idleMemory(ctx context.Context, t target, p *child.Process, o options) (float64, error) {
 	time.Sleep(o.settle / 2)
-	before, err := p.rssKB()
+	before, err := p.RSSKB()
 	if err != nil {
 		return 0, err
 	}
-	clients, err := dialAll(ctx, t, p.addr, o.idle)
+	clients, err := dialAll(ctx, t, p.Addr, o.idle)
 	if err != nil {
 		return 0, err
 	}
 	defer closeAll(clients)
 	time.Sleep(o.settle)
-	after, err := p.rssKB()
+	after, err := p.RSSKB()
 	if err != nil {
 		return 0, err
 	}

@@ -3,6 +3,8 @@
 package main
 
 import (
+	"github.com/peerline/peerline/bench/child"
+
 	"context"
 	"errors"
 	"flag"
@@ -102,7 +104,7 @@ func run(ctx context.Context, o options) error {
 	}
 	// Clients and server each hold one descriptor per connection.
 	need := uint64(2*max(o.idle, 2*o.pairs) + 256)
-	nofile, err := raiseFileLimit(need)
+	nofile, err := child.RaiseFileLimit(need)
 	if err != nil {
 		return err
 	}

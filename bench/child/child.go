@@ -1,6 +1,9 @@
 //go:build linux
 
-package main
+// Package child runs the servers a benchmark measures as child processes
+// and reads what they cost from /proc: CPU time, resident memory, and the
+// time from exec to the first answer. Linux only.
+package child
 
 import (
 	"bytes"
@@ -22,24 +25,24 @@ import (
 // CLOCKS_PER_SEC to user space, whatever CONFIG_HZ is).
 const clockTicks = 100
 
-// process is one running server child.
-type process struct {
-	cmd     *exec.Cmd
-	addr    string
-	started time.Time
+// Process is one running server child.
+type Process struct {
+	Cmd     *exec.Cmd
+	Addr    string
+	Started time.Time
 	out     *tailBuffer
 	done    chan struct{}
 	err     error // valid after done is closed
 }
 
-// startProcess execs cmd (which must listen on addr) and returns at once.
-func startProcess(cmd *exec.Cmd, addr string) (*process, error) {
-	p := &process{cmd: cmd, addr: addr, out: &tailBuffer{max: 8 << 10}, done: make(chan struct{})}
+// Start execs cmd (which must listen on addr) and returns at once.
+func Start(cmd *exec.Cmd, addr string) (*Process, error) {
+	p := &Process{Cmd: cmd, Addr: addr, out: &tailBuffer{max: 8 << 10}, done: make(chan struct{})}
 	cmd.Stdout = p.out
 	cmd.Stderr = p.out
 	// The child dies with the benchmark, even on a crash or ^C.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	p.started = time.Now()
+	p.Started = time.Now()
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", cmd.Path, err)
 	}
@@ -50,8 +53,8 @@ func startProcess(cmd *exec.Cmd, addr string) (*process, error) {
 	return p, nil
 }
 
-// exited reports whether the child has ended.
-func (p *process) exited() bool {
+// Exited reports whether the child has ended.
+func (p *Process) Exited() bool {
 	select {
 	case <-p.done:
 		return true
@@ -60,28 +63,28 @@ func (p *process) exited() bool {
 	}
 }
 
-// stop asks the child to exit (SIGTERM) and kills it if it has not within
+// Stop asks the child to exit (SIGTERM) and kills it if it has not within
 // a few seconds.
-func (p *process) stop() {
-	if p.exited() {
+func (p *Process) Stop() {
+	if p.Exited() {
 		return
 	}
-	p.cmd.Process.Signal(syscall.SIGTERM)
+	p.Cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-p.done:
 	case <-time.After(3 * time.Second):
-		p.cmd.Process.Kill()
+		p.Cmd.Process.Kill()
 		<-p.done
 	}
 }
 
-// output is the tail of what the child printed, for error messages.
-func (p *process) output() string { return strings.TrimSpace(p.out.String()) }
+// Output is the tail of what the child printed, for error messages.
+func (p *Process) Output() string { return strings.TrimSpace(p.out.String()) }
 
-// cpuSeconds is the CPU time (user + system, all threads) the child has
+// CPUSeconds is the CPU time (user + system, all threads) the child has
 // used so far.
-func (p *process) cpuSeconds() (float64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+func (p *Process) CPUSeconds() (float64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.Cmd.Process.Pid))
 	if err != nil {
 		return 0, err
 	}
@@ -103,9 +106,9 @@ func (p *process) cpuSeconds() (float64, error) {
 	return float64(utime+stime) / clockTicks, nil
 }
 
-// rssKB is the child's resident set size (VmRSS) in KiB.
-func (p *process) rssKB() (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+// RSSKB is the child's resident set size (VmRSS) in KiB.
+func (p *Process) RSSKB() (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.Cmd.Process.Pid))
 	if err != nil {
 		return 0, err
 	}
@@ -121,21 +124,21 @@ func (p *process) rssKB() (int64, error) {
 	return 0, errors.New("no VmRSS in /proc/PID/status")
 }
 
-// waitReady dials the server every millisecond until a dial succeeds, and
+// WaitReady dials the server every millisecond until a dial succeeds, and
 // returns the time from exec to that success. dial must make one complete
 // attempt (and close what it opened).
-func (p *process) waitReady(ctx context.Context, limit time.Duration, dial func(context.Context) error) (time.Duration, error) {
-	deadline := p.started.Add(limit)
+func (p *Process) WaitReady(ctx context.Context, limit time.Duration, dial func(context.Context) error) (time.Duration, error) {
+	deadline := p.Started.Add(limit)
 	var last error
 	for time.Now().Before(deadline) {
-		if p.exited() {
-			return 0, fmt.Errorf("server exited before it was ready (%v): %s", p.err, p.output())
+		if p.Exited() {
+			return 0, fmt.Errorf("server exited before it was ready (%v): %s", p.err, p.Output())
 		}
 		actx, cancel := context.WithTimeout(ctx, time.Second)
 		err := dial(actx)
 		cancel()
 		if err == nil {
-			return time.Since(p.started), nil
+			return time.Since(p.Started), nil
 		}
 		if ctx.Err() != nil {
 			return 0, ctx.Err()
@@ -143,12 +146,12 @@ func (p *process) waitReady(ctx context.Context, limit time.Duration, dial func(
 		last = err
 		time.Sleep(time.Millisecond)
 	}
-	return 0, fmt.Errorf("server not ready within %s (last dial: %v): %s", limit, last, p.output())
+	return 0, fmt.Errorf("server not ready within %s (last dial: %v): %s", limit, last, p.Output())
 }
 
-// freeAddr returns a loopback address with a port that was free a moment
+// FreeAddr returns a loopback address with a port that was free a moment
 // ago.
-func freeAddr() (string, error) {
+func FreeAddr() (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err
@@ -157,11 +160,11 @@ func freeAddr() (string, error) {
 	return ln.Addr().String(), nil
 }
 
-// raiseFileLimit lifts the soft open-files limit to the hard limit. The
+// RaiseFileLimit lifts the soft open-files limit to the hard limit. The
 // explicit Setrlimit matters: Go raises its own soft limit at start but
 // restores the original for children it execs unless the program sets the
 // limit itself, and the servers need one descriptor per client too.
-func raiseFileLimit(need uint64) (uint64, error) {
+func RaiseFileLimit(need uint64) (uint64, error) {
 	var lim syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
 		return 0, err
