@@ -44,7 +44,7 @@ FRONTEND_SRC := $(shell find frontend/src frontend/wailsjs/go -type f 2>/dev/nul
 NODE_MODULES := frontend/node_modules/.package-lock.json
 E2E_BROWSER_MODULES := e2e/browser/node_modules/.package-lock.json
 
-.PHONY: deps deps-test sysdeps frontend build run check test fuzz bench bench-signal bench-signal-attack bench-call screenshots clean distclean
+.PHONY: deps deps-test sysdeps frontend build run check test fuzz bench bench-signal bench-signal-attack bench-turn bench-call screenshots clean distclean
 .PHONY: deps-package build-windows package package-linux package-windows check-package test-package
 
 # Release packaging (docs/packaging.md): outputs go to build/dist/.
@@ -152,6 +152,10 @@ bench-signal: frontend
 ## bench-signal-attack: peerline-signal's default limits under slow readers, big subscribes and 10,000 unauthenticated connections (docs/performance.md)
 bench-signal-attack:
 	$(GO) run ./bench/signal -attack -runs 3 -attack-phase 10s -attackers 20 -attack-pairs 10 -attack-idle 10000
+
+## bench-turn: relayed throughput and CPU per relayed Mbit/s, embedded TURN vs coturn (docs/performance.md)
+bench-turn:
+	$(GO) run ./bench/turn -pairs 20 -rate 2 -duration 10s -runs 3 -servers embedded,coturn
 
 ## screenshots: docs/screenshots of the main screens from real calls in Chromium (root)
 screenshots: deps-test frontend $(E2E_BROWSER_MODULES)
