@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net"
 	"net/netip"
-	"strings"
 	"testing"
 	"time"
 
@@ -177,5 +176,4 @@ func TestMetricsCollector(t *testing.T) {
 	if err != nil || n != 4 {
 		t.Fatalf("series = %d, %v; want 4", n, err)
 	}
-	_ = strings.TrimSpace
 }
