@@ -183,9 +183,9 @@ func (c *relayConn) WriteTo(p []byte, to net.Addr) (int, error) {
 		c.r.m.dropped.Inc()
 		return len(p), nil
 	}
-	n, err := c.PacketConn.WriteTo(p, to)
-	c.r.m.toPeer.Add(float64(n))
-	return n, err
+	// Counted before the send, so a peer that has the packet sees it counted.
+	c.r.m.toPeer.Add(float64(len(p)))
+	return c.PacketConn.WriteTo(p, to)
 }
 
 // peerOK narrows the permission rule to the packet: an address in a
