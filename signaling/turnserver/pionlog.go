@@ -22,13 +22,20 @@ func (p pionLogger) log(level slog.Level, msg string) {
 	p.l.Log(context.Background(), level, msg)
 }
 
+// logf formats only when the level is on: pion logs per packet at Debug.
+func (p pionLogger) logf(level slog.Level, format string, args []any) {
+	if p.l.Enabled(context.Background(), level) {
+		p.log(level, fmt.Sprintf(format, args...))
+	}
+}
+
 func (p pionLogger) Trace(string)              {}
 func (p pionLogger) Tracef(string, ...any)     {}
 func (p pionLogger) Debug(msg string)          { p.log(slog.LevelDebug, msg) }
-func (p pionLogger) Debugf(f string, a ...any) { p.Debug(fmt.Sprintf(f, a...)) }
+func (p pionLogger) Debugf(f string, a ...any) { p.logf(slog.LevelDebug, f, a) }
 func (p pionLogger) Info(msg string)           { p.log(slog.LevelDebug, msg) }
-func (p pionLogger) Infof(f string, a ...any)  { p.Info(fmt.Sprintf(f, a...)) }
+func (p pionLogger) Infof(f string, a ...any)  { p.logf(slog.LevelDebug, f, a) }
 func (p pionLogger) Warn(msg string)           { p.log(slog.LevelWarn, msg) }
-func (p pionLogger) Warnf(f string, a ...any)  { p.Warn(fmt.Sprintf(f, a...)) }
+func (p pionLogger) Warnf(f string, a ...any)  { p.logf(slog.LevelWarn, f, a) }
 func (p pionLogger) Error(msg string)          { p.log(slog.LevelError, msg) }
-func (p pionLogger) Errorf(f string, a ...any) { p.Error(fmt.Sprintf(f, a...)) }
+func (p pionLogger) Errorf(f string, a ...any) { p.logf(slog.LevelError, f, a) }

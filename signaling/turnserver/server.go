@@ -95,6 +95,9 @@ func New(cfg Config) (*Server, error) {
 // taken on TCP.
 const bindTries = 8
 
+// udpBufferBytes is the socket buffer asked for on the TURN port.
+const udpBufferBytes = 4 << 20
+
 // listen binds cfg.UDPSockets UDP sockets and one TCP listener on the
 // same port, and the TLS listener.
 func (s *Server) listen() error {
@@ -122,6 +125,14 @@ func (s *Server) listen() error {
 				return fmt.Errorf("turnserver: listen udp %s (SO_REUSEPORT socket %d): %w", bound, len(s.udp)+1, err)
 			}
 			s.udp = append(s.udp, c)
+		}
+		for _, c := range s.udp {
+			// Bursts of media outrun one reader; the kernel caps this at
+			// net.core.rmem_max / wmem_max (docs/operators.md).
+			if u, ok := c.(*net.UDPConn); ok {
+				u.SetReadBuffer(udpBufferBytes)
+				u.SetWriteBuffer(udpBufferBytes)
+			}
 		}
 		break
 	}
