@@ -28,7 +28,8 @@ build_pkgs=(
 # chromium runs the browser tests; Xvfb, openbox and import (ImageMagick)
 # run and screenshot the real window; xdotool and x11-utils (xprop,
 # xwininfo) minimise, move, resize and measure it.
-test_pkgs=(xvfb openbox imagemagick xdotool x11-utils chromium iproute2 util-linux)
+# coturn: make bench-turn measures the embedded TURN against it.
+test_pkgs=(xvfb openbox imagemagick xdotool x11-utils chromium iproute2 util-linux coturn)
 # makensis builds the Windows installer; desktop-file-validate checks the
 # .desktop file; convert (ImageMagick) sizes the icons; dpkg-shlibdeps
 # (dpkg-dev) and file check the packages; appstreamcli checks the metainfo.

@@ -43,6 +43,8 @@ func (e embedded) command(turnAddr string, minPort, maxPort int) (*exec.Cmd, err
 		"--turn-relay-ports", fmt.Sprintf("%d-%d", minPort, maxPort),
 		// The peers are on loopback, which the peer filter refuses by default.
 		"--turn-allow-peers", "127.0.0.0/8",
+		// The benchmark measures the relay, not the per-allocation cap.
+		"--turn-allocation-kbps", "0",
 		"--log-level", "warn",
 	)
 	cmd.Env = append(os.Environ(), "PEERLINE_SIGNAL_TURN_SECRET="+benchSecret)

@@ -15,7 +15,14 @@ import (
 // base64(HMAC-SHA1(secret, username)).
 func TURNCredentials(secret, user string, expires time.Time) (username, credential string) {
 	username = strconv.FormatInt(expires.Unix(), 10) + ":" + user
+	return username, TURNPassword(secret, username)
+}
+
+// TURNPassword is the coturn REST-API password of username:
+// base64(HMAC-SHA1(secret, username)). A TURN server checking such
+// credentials computes it from the username the client sent.
+func TURNPassword(secret, username string) string {
 	mac := hmac.New(sha1.New, []byte(secret))
 	mac.Write([]byte(username))
-	return username, base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
 }

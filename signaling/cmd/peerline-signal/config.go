@@ -13,6 +13,7 @@ import (
 
 	"github.com/peerline/peerline/signaling"
 	"github.com/peerline/peerline/signaling/server"
+	"github.com/peerline/peerline/signaling/turnserver"
 )
 
 const (
@@ -51,6 +52,7 @@ type options struct {
 	turn              []string
 	turnSecret        secret
 	turnTTL           time.Duration
+	embedded          embeddedTURN // embedded.listen "" means off
 	maxMessageBytes   int
 	rate              float64
 	burst             int
@@ -115,6 +117,24 @@ var flagSpecs = []flagSpec{
 		usage: "comma-separated turn:/turns: URLs handed to clients with short-lived coturn REST-API credentials, e.g. turn:turn.example.com:3478?transport=udp (needs a TURN secret)"},
 	{name: "turn-secret-file", arg: "file", showDef: "none",
 		usage: "file holding coturn's static-auth-secret; " + envTURNSecret + " gives the secret itself"},
+	{name: "turn-listen", arg: "addr", showDef: "none: no embedded TURN",
+		usage: "serve TURN (pion/turn) on UDP and TCP at this host:port, e.g. :3478; without --turn, clients get this server's own turn: URLs (udp, tcp, and turns: with --turn-tls-listen). The secret is --turn-secret-file's, or one generated at start"},
+	{name: "turn-tls-listen", arg: "addr", showDef: "none",
+		usage: "serve TURN over TLS at this host:port, e.g. :5349, with --tls-cert/--tls-key (needs --turn-listen)"},
+	{name: "turn-external-ip", arg: "ip", showDef: "--turn-listen's host",
+		usage: "relay address announced to clients and used in the turn: URLs: the public IP behind 1:1 NAT (cloud VMs); required when --turn-listen has no specific host"},
+	{name: "turn-relay-ports", arg: "min-max", showDef: "any port the kernel picks",
+		usage: "UDP port range of relay sockets, e.g. 49152-65535 (open it in the firewall)"},
+	{name: "turn-allow-peers", arg: "list", showDef: "none",
+		usage: "comma-separated CIDRs the relay may send to although they are loopback, private, link-local, multicast, unspecified or CGNAT, e.g. 10.0.0.0/8"},
+	{name: "turn-max-allocations", arg: "n", def: strconv.Itoa(turnserver.DefaultMaxAllocations),
+		usage: "TURN allocations on the whole server; 0 means no limit"},
+	{name: "turn-user-allocations", arg: "n", def: strconv.Itoa(turnserver.DefaultMaxAllocationsPerUser),
+		usage: "TURN allocations of one user (peer id); 0 means no limit"},
+	{name: "turn-allocation-kbps", arg: "kbit/s", def: strconv.Itoa(turnserver.DefaultAllocationBitsPerSecond / 1000),
+		usage: "traffic one TURN allocation may relay, both directions together, in kbit/s; more is dropped; 0 means no limit"},
+	{name: "turn-udp-sockets", arg: "n", def: "0", showDef: "0: one per CPU",
+		usage: "UDP sockets sharing --turn-listen's port (SO_REUSEPORT), so relaying uses every core"},
 	{name: "turn-ttl", arg: "duration", def: shortDuration(server.DefaultTURNTTL),
 		usage: "lifetime of TURN credentials (at least 1m)"},
 	{name: "max-message-bytes", arg: "n", def: strconv.Itoa(signaling.DefaultMaxMessageBytes),
@@ -202,6 +222,7 @@ func parseConfig(args []string, getenv func(string) string) (options, error) {
 		stun:              p.iceURLs("stun", "stun", "stuns"),
 		turn:              p.iceURLs("turn", "turn", "turns"),
 		turnTTL:           p.duration("turn-ttl", minTURNTTL),
+		embedded:          p.embeddedTURN(),
 		maxMessageBytes:   p.intRange("max-message-bytes", 1024, maxMessageBytesLimit),
 		rate:              p.positiveFloat("rate"),
 		burst:             p.intRange("burst", 1, math.MaxInt32),
@@ -231,7 +252,7 @@ func parseConfig(args []string, getenv func(string) string) (options, error) {
 	switch {
 	case len(o.turn) > 0 && o.turnSecret == "":
 		return options{}, fmt.Errorf("%s needs a TURN secret: set --turn-secret-file or %s", source["turn"], envTURNSecret)
-	case len(o.turn) == 0 && o.turnSecret != "":
+	case len(o.turn) == 0 && o.turnSecret != "" && o.embedded.listen == "":
 		o.warnings = append(o.warnings, "a TURN secret is set but no --turn URLs: it is unused")
 	}
 
@@ -248,6 +269,9 @@ func parseConfig(args []string, getenv func(string) string) (options, error) {
 		if leaf := o.certs.current().Leaf; leaf != nil && time.Now().After(leaf.NotAfter) {
 			o.warnings = append(o.warnings, fmt.Sprintf("TLS certificate %s expired at %s", certFile, leaf.NotAfter.Format(time.RFC3339)))
 		}
+	}
+	if o.embedded.tlsListen != "" && o.certs == nil {
+		return options{}, fmt.Errorf("%s needs --tls-cert and --tls-key", source["turn-tls-listen"])
 	}
 	if o.certs != nil && strings.HasPrefix(o.publicURL, "ws://") {
 		o.warnings = append(o.warnings, "--public-url is ws:// but the server speaks TLS: clients dialing it cannot connect")

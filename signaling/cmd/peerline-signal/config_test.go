@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -31,6 +33,7 @@ func defaultOptions() options {
 		shutdownTimeout: 10 * time.Second,
 		logLevel:        slog.LevelInfo,
 		logFormat:       "text",
+		embedded:        embeddedTURN{maxAllocations: 1000, userAllocations: 12, kbps: 10000},
 	}
 }
 
@@ -208,6 +211,45 @@ func TestParseConfig(t *testing.T) {
 				o.turnSecret = "s"
 				o.warnings = []string{"a TURN secret is set but no --turn URLs: it is unused"}
 			}},
+
+		// Embedded TURN.
+		{name: "embedded turn every flag",
+			args: []string{"--turn-listen", ":3478", "--turn-external-ip", "203.0.113.7", "--turn-relay-ports", "49152-65535",
+				"--turn-allow-peers", "10.0.0.0/8, fd00::1/8", "--turn-max-allocations", "0", "--turn-user-allocations", "3",
+				"--turn-allocation-kbps", "2500", "--turn-udp-sockets", "4"},
+			want: func(o *options) {
+				o.embedded = embeddedTURN{listen: ":3478", externalIP: net.ParseIP("203.0.113.7"), minPort: 49152, maxPort: 65535,
+					allowPeers:     []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("fd00::/8")},
+					maxAllocations: 0, userAllocations: 3, kbps: 2500, udpSockets: 4}
+			}},
+		{name: "embedded turn from env, secret unused warning off",
+			env:  map[string]string{"PEERLINE_SIGNAL_TURN_LISTEN": "127.0.0.1:3478", "PEERLINE_SIGNAL_TURN_SECRET": "s"},
+			want: func(o *options) { o.embedded.listen, o.turnSecret = "127.0.0.1:3478", "s" }},
+		{name: "embedded turn on any address needs the external ip", args: []string{"--turn-listen", ":3478"},
+			wantErr: "set --turn-external-ip"},
+		{name: "embedded turn bad listen", args: []string{"--turn-listen", "3478"}, wantErr: `--turn-listen "3478": want host:port`},
+		{name: "turn external ip not an ip", args: []string{"--turn-listen", ":3478", "--turn-external-ip", "turn.example.com"},
+			wantErr: `--turn-external-ip "turn.example.com": want the IP address`},
+		{name: "turn external ip unspecified", args: []string{"--turn-listen", ":3478", "--turn-external-ip", "0.0.0.0"},
+			wantErr: "want the IP address"},
+		{name: "turn relay ports reversed", args: []string{"--turn-listen", "127.0.0.1:3478", "--turn-relay-ports", "60000-50000"},
+			wantErr: "want MIN-MAX"},
+		{name: "turn relay ports one number", args: []string{"--turn-listen", "127.0.0.1:3478", "--turn-relay-ports", "50000"},
+			wantErr: "want MIN-MAX"},
+		{name: "turn relay ports zero", args: []string{"--turn-listen", "127.0.0.1:3478", "--turn-relay-ports", "0-100"},
+			wantErr: "want MIN-MAX"},
+		{name: "turn relay ports too high", args: []string{"--turn-listen", "127.0.0.1:3478", "--turn-relay-ports", "60000-70000"},
+			wantErr: "want MIN-MAX"},
+		{name: "turn allow peers bad cidr", args: []string{"--turn-listen", "127.0.0.1:3478", "--turn-allow-peers", "10.0.0.0/8,10.1.2.3"},
+			wantErr: `"10.1.2.3" is not a CIDR`},
+		{name: "turn allow peers without turn listen", args: []string{"--turn-allow-peers", "10.0.0.0/8"},
+			wantErr: "--turn-allow-peers needs --turn-listen"},
+		{name: "turn tls listen without certificates", args: []string{"--turn-listen", "127.0.0.1:3478", "--turn-tls-listen", "127.0.0.1:5349"},
+			wantErr: "--turn-tls-listen needs --tls-cert and --tls-key"},
+		{name: "turn tls listen with certificates", wantTLS: true,
+			args: []string{"--turn-listen", "127.0.0.1:3478", "--turn-tls-listen", "127.0.0.1:5349", "--tls-cert", certFile, "--tls-key", keyFile},
+			want: func(o *options) { o.embedded.listen, o.embedded.tlsListen = "127.0.0.1:3478", "127.0.0.1:5349" }},
+		{name: "turn user allocations negative", args: []string{"--turn-user-allocations", "-1"}, wantErr: "want 0 to"},
 
 		// Access token.
 		{name: "token from env value", env: map[string]string{"PEERLINE_SIGNAL_TOKEN": "env-token"},

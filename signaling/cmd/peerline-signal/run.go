@@ -15,6 +15,7 @@ import (
 
 	"github.com/peerline/peerline/signaling"
 	"github.com/peerline/peerline/signaling/server"
+	"github.com/peerline/peerline/signaling/turnserver"
 )
 
 // HTTP limits. A WebSocket upgrade, a health check and a scrape are all
@@ -41,10 +42,22 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer, ready func(ad
 		return fmt.Errorf("listen: %w", err)
 	}
 
+	var relay *turnserver.Server
+	if o.embedded.listen != "" {
+		if relay, err = startTURN(&o, logger); err != nil {
+			ln.Close()
+			return fmt.Errorf("turn: %w", err)
+		}
+		defer relay.Close()
+	}
+
 	srv, err := server.New(o.serverConfig(logger))
 	if err != nil {
 		ln.Close()
 		return fmt.Errorf("configure: %w", err)
+	}
+	if relay != nil {
+		srv.Registry().MustRegister(relay.Metrics())
 	}
 	srv.Registry().MustRegister(
 		collectors.NewGoCollector(),

@@ -24,7 +24,13 @@ func noEnv(string) string { return "" }
 // the function that stops it, and run's result.
 func startRun(t *testing.T, args ...string) (addr string, stop context.CancelFunc, done <-chan error, stdout, stderr *syncBuffer) {
 	t.Helper()
-	o, err := parseConfig(append([]string{"--listen", "127.0.0.1:0"}, args...), noEnv)
+	return startRunEnv(t, nil, args...)
+}
+
+// startRunEnv is startRun with environment variables.
+func startRunEnv(t *testing.T, env map[string]string, args ...string) (addr string, stop context.CancelFunc, done <-chan error, stdout, stderr *syncBuffer) {
+	t.Helper()
+	o, err := parseConfig(append([]string{"--listen", "127.0.0.1:0"}, args...), func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}

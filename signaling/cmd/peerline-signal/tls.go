@@ -121,3 +121,11 @@ func tlsConfig(l *certLoader, logger *slog.Logger) *tls.Config {
 		},
 	}
 }
+
+// turnTLSConfig serves l's certificate to TURN-over-TLS clients, who
+// negotiate no ALPN protocol (RFC 7443's "stun.turn" at most).
+func turnTLSConfig(l *certLoader, logger *slog.Logger) *tls.Config {
+	c := tlsConfig(l, logger)
+	c.NextProtos = nil
+	return c
+}
