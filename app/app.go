@@ -357,12 +357,7 @@ func (a *App) Start() (uiURL string, err error) {
 		})
 		a.goRun(func() { a.presence.FromDiscovery(ctx, a.disc.Events()) })
 	}
-	for _, s := range a.settings.SignalingServers {
-		a.servers.Add(s.URL, string(s.Token))
-	}
-	for _, u := range a.opts.SignalURLs {
-		a.servers.Add(u, "")
-	}
+	a.servers.Start()
 	if uiURL, err = a.bridge.Start(ctx); err != nil {
 		return "", fmt.Errorf("app: bridge: %w", err)
 	}

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/peerline/peerline/app/calls"
@@ -51,13 +52,66 @@ func (s *serverLinks) Resubscribe(ctx context.Context, url string) {
 	}
 }
 
+// URLs lists every server in use: --signal-url's, the settings', and
+// each server a contact was added with, once each.
 func (s *serverLinks) URLs() []string {
-	set, _ := s.store.Settings(s.ctx)
-	urls := append([]string(nil), s.extra...)
-	for _, srv := range set.SignalingServers {
-		urls = append(urls, srv.URL)
+	var urls []string
+	for _, srv := range s.all() {
+		urls = append(urls, srv.url)
 	}
 	return urls
+}
+
+// Start links to every server in use.
+func (s *serverLinks) Start() {
+	for _, srv := range s.all() {
+		s.Add(srv.url, srv.token)
+	}
+}
+
+// Prune ends the link to url when nothing names it any more (its last
+// contact was deleted), and otherwise tells it the contacts left to watch.
+func (s *serverLinks) Prune(ctx context.Context, url string) {
+	if url == "" {
+		return
+	}
+	if slices.Contains(s.URLs(), url) {
+		s.Resubscribe(ctx, url)
+		return
+	}
+	s.router.RemoveServer(url)
+}
+
+type serverUse struct{ url, token string }
+
+// all is the servers in use with their tokens, the flag's first: a
+// contact's server is one its person uses, so the app must stay linked to
+// it across restarts (issue 12: it used to dial only settings and flags).
+func (s *serverLinks) all() []serverUse {
+	var out []serverUse
+	seen := map[string]bool{}
+	add := func(url, token string) {
+		if url != "" && !seen[url] {
+			seen[url] = true
+			out = append(out, serverUse{url, token})
+		}
+	}
+	for _, u := range s.extra {
+		add(u, "")
+	}
+	if set, err := s.store.Settings(s.ctx); err == nil {
+		for _, srv := range set.SignalingServers {
+			add(srv.URL, string(srv.Token))
+		}
+	}
+	if contacts, err := s.store.ListContacts(s.ctx); err == nil {
+		for _, c := range contacts {
+			if !c.Blocked {
+				add(c.SignalURL, "")
+			}
+		}
+	}
+	return out
 }
 
 // peers lists the contacts to watch on server url.

@@ -39,6 +39,8 @@ type ServerLinks interface {
 	Resubscribe(ctx context.Context, url string)
 	// URLs lists the servers in use.
 	URLs() []string
+	// Prune ends the link to url if nothing uses it any more.
+	Prune(ctx context.Context, url string)
 }
 
 // staticAdder probes a LAN address like a discovered peer (discovery.MDNS).
@@ -108,9 +110,10 @@ func (s *Contacts) Add(in ContactInput) (ContactView, error) {
 	if err != nil {
 		return ContactView{}, coded(err)
 	}
-	if in.Server != "" {
-		s.d.Servers.Add(in.Server, "")
-		s.d.Servers.Resubscribe(s.ctx, in.Server)
+	if c.SignalURL != "" {
+		// The stored (canonical) form: the links and peers() compare it.
+		s.d.Servers.Add(c.SignalURL, "")
+		s.d.Servers.Resubscribe(s.ctx, c.SignalURL)
 	} else {
 		for _, url := range s.d.Servers.URLs() {
 			s.d.Servers.Resubscribe(s.ctx, url)
@@ -235,9 +238,11 @@ func (s *Contacts) Delete(id string) error {
 	if err != nil {
 		return err
 	}
+	old, _ := s.d.Store.GetContact(s.ctx, pid)
 	if err := s.d.Store.DeleteContact(s.ctx, pid); err != nil {
 		return coded(err)
 	}
+	s.d.Servers.Prune(s.ctx, old.SignalURL)
 	s.d.Events.Events.Emit(events.ContactChanged, ContactView{ID: pid.String()})
 	return nil
 }
