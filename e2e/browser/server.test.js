@@ -29,8 +29,13 @@ scenario('video call through peerline-signal (no LAN discovery)', async (w, t) =
   const pb = await w.peerline(lan.hosts[1], 'B', { ...opts, name: 'Grace Hopper' })
   const [a, b] = await Promise.all([w.ui(pa), w.ui(pb)])
 
-  // Set-up, not under test here: A adds B by id at the server.
-  await a.api('Contacts.Add', { id: b.id, name: 'Grace Hopper', server: srv.url })
+  // A adds B by id at the server, in the Add-person dialog.
+  await a.page.getByTestId('add-person').click()
+  await a.page.getByTestId('add-person-id').fill(b.id)
+  await a.page.getByTestId('add-person-name').fill('Grace Hopper')
+  await a.page.locator('input[name="via"][value="server"]').check({ force: true })
+  await a.page.getByTestId('add-person-server').fill(srv.url)
+  await a.page.getByTestId('add-person-save').click()
   await a.waitPeer(b.id, true)
   assert.equal(metrics(srv).peerline_signal_connections, 2, 'both instances are connected to the server')
 
