@@ -64,6 +64,7 @@ export class Internet {
     this.servers.ip('route', 'add', 'default', 'via', lostGateway)
     this.servers.addr = publicNet.serverAddr
     this.homes = 0
+    this.hosts = 0
   }
 
   /**
@@ -106,5 +107,23 @@ export class Internet {
     home.lanAddr = `192.168.${n}.2`
     home.addr = home.lanAddr
     return home
+  }
+
+  /**
+   * A machine with a public address of its own on the public network (no
+   * NAT: a server, or a VM), at 203.0.113.4N: calls between two of them
+   * go direct (bench-relay.js's baseline).
+   */
+  publicHost() {
+    const n = ++this.hosts
+    const host = this.world.netns()
+    host.addr = `${publicNet.prefix}.${40 + n}`
+    execFileSync('ip', ['link', 'add', 'eth0', 'netns', host.name, 'type', 'veth', 'peer', 'name', `p${n}`, 'netns', this.servers.name])
+    this.servers.ip('link', 'set', `p${n}`, 'master', 'br0', 'up')
+    host.ip('addr', 'add', `${host.addr}/24`, 'dev', 'eth0')
+    host.ip('link', 'set', 'eth0', 'up')
+    host.ip('neigh', 'add', lostGateway, 'lladdr', lostMAC, 'dev', 'eth0', 'nud', 'permanent')
+    host.ip('route', 'add', 'default', 'via', lostGateway)
+    return host
   }
 }
