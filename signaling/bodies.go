@@ -262,14 +262,30 @@ func (r *Reject) validate() error {
 	if r.Reason == ReasonUnknown {
 		return errors.New("reason: missing")
 	}
+	if r.Reason == ReasonConnectionFailed {
+		return errors.New("reason: connection_failed is for hangup, not reject")
+	}
 	return nil
 }
 
 // Cancel withdraws an invite before it was answered. It has no fields.
 type Cancel struct{}
 
-// Hangup ends an established call. It has no fields.
-type Hangup struct{}
+// Hangup ends an established call.
+type Hangup struct {
+	// Reason is set when the call ends because it could not connect
+	// (ReasonConnectionFailed), so the other side shows the same cause;
+	// absent when a person hung up. Receivers that do not know it treat
+	// the hangup as a plain one.
+	Reason Reason `json:"reason,omitempty"`
+}
+
+func (h *Hangup) validate() error {
+	if h.Reason != ReasonUnknown && h.Reason != ReasonConnectionFailed {
+		return fmt.Errorf("reason: %s is not a hangup reason", h.Reason)
+	}
+	return nil
+}
 
 // Candidate is one trickled ICE candidate, in the browser's
 // RTCIceCandidateInit shape.

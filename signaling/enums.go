@@ -41,7 +41,8 @@ func (m *Media) UnmarshalText(b []byte) error {
 	return errorf(CodeBadMessage, "media %.32q: want audio or video", b)
 }
 
-// Reason says why a callee rejected a call.
+// Reason says why a callee rejected a call, or why a side hung up a call
+// that never connected.
 type Reason uint8
 
 // Reject reasons.
@@ -51,10 +52,13 @@ const (
 	ReasonDeclined           // "declined": the person said no
 	ReasonUnavailable        // "unavailable": cannot take calls (no devices, blocked, do not disturb)
 	ReasonTimeout            // "timeout": nobody answered in time
+	// ReasonConnectionFailed is "connection_failed": the media path never
+	// came up (ICE failed or found no route in time). Hangup only.
+	ReasonConnectionFailed
 )
 
 var reasonNames = [...]string{ReasonUnknown: "unknown", ReasonBusy: "busy", ReasonDeclined: "declined",
-	ReasonUnavailable: "unavailable", ReasonTimeout: "timeout"}
+	ReasonUnavailable: "unavailable", ReasonTimeout: "timeout", ReasonConnectionFailed: "connection_failed"}
 
 // String returns the wire name.
 func (r Reason) String() string {
@@ -80,7 +84,7 @@ func (r *Reason) UnmarshalText(b []byte) error {
 			return nil
 		}
 	}
-	return errorf(CodeBadMessage, "reason %.32q: want busy, declined, unavailable or timeout", b)
+	return errorf(CodeBadMessage, "reason %.32q: want busy, declined, unavailable, timeout or connection_failed", b)
 }
 
 // DescriptionKind is the kind of a session description.

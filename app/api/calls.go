@@ -21,6 +21,7 @@ type callManager interface {
 	Decline(ctx context.Context, callID string) error
 	Cancel(ctx context.Context, callID string) error
 	Hangup(ctx context.Context, callID string) error
+	Fail(ctx context.Context, callID string) error
 	Candidate(ctx context.Context, callID string, c signaling.Candidate) error
 	Renegotiate(ctx context.Context, callID string, kind signaling.DescriptionKind, sdp string) error
 	MediaState(callID string, state calls.State) error
@@ -107,9 +108,13 @@ func (s *Calls) do(f func(context.Context) error) error {
 	return coded(f(ctx))
 }
 
-// MediaState reports the peer connection: "connected" or "reconnecting".
+// MediaState reports the peer connection: "connected", "reconnecting",
+// or "failed" (it never came up: the call ends on both sides with cause
+// connection_failed).
 func (s *Calls) MediaState(callID, state string) error {
 	switch state {
+	case "failed":
+		return s.do(func(ctx context.Context) error { return s.calls.Fail(ctx, callID) })
 	case "connected":
 		return coded(s.calls.MediaState(callID, calls.StateConnected))
 	case "reconnecting":

@@ -69,6 +69,13 @@ func (m *Manager) Handle(ctx context.Context, env signaling.Envelope) {
 			}
 			return
 		}
+		// A hangup because the path never came up ends here with the
+		// same cause (an old peer's, or a malformed, body is a plain hangup).
+		var h signaling.Hangup
+		if env.DecodeBody(&h) == nil && h.Reason == signaling.ReasonConnectionFailed && m.connectedOutcome(c) == OutcomeFailed {
+			m.finish(c, errcode.ConnectionFailed, OutcomeFailed, ReasonNoPath)
+			return
+		}
 		m.finish(c, "", m.connectedOutcome(c), "the other side hung up")
 	case signaling.TypeCandidate:
 		var cand signaling.Candidate

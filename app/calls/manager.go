@@ -233,6 +233,30 @@ func (m *Manager) Hangup(ctx context.Context, callID string) error {
 	return nil
 }
 
+// ReasonNoPath is the words of a call that ended because its media path
+// never came up, on both sides.
+const ReasonNoPath = "no network path between you worked (ICE failed: no route)"
+
+// Fail ends a call whose media path never came up (the UI engine's ICE
+// failed, or its connect timer ran out), telling the peer why, so both
+// sides end with cause errcode.ConnectionFailed rather than one seeing a
+// plain hangup. A call that had connected is hung up as usual.
+func (m *Manager) Fail(ctx context.Context, callID string) error {
+	c, err := m.live(callID, func(c *call) bool { return c.info.State >= StateConnecting })
+	if err != nil {
+		return err
+	}
+	m.mu.Lock()
+	connected := !c.connected.IsZero()
+	m.mu.Unlock()
+	if connected {
+		return m.Hangup(ctx, callID)
+	}
+	m.reply(ctx, c, signaling.TypeHangup, signaling.Hangup{Reason: signaling.ReasonConnectionFailed})
+	m.finish(c, errcode.ConnectionFailed, OutcomeFailed, ReasonNoPath)
+	return nil
+}
+
 func (m *Manager) connectedOutcome(c *call) Outcome {
 	m.mu.Lock()
 	defer m.mu.Unlock()

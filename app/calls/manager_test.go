@@ -471,3 +471,53 @@ func TestIncomingCanBeFetchedLater(t *testing.T) {
 		t.Fatalf("Accept(unknown) error %v has no code no_call", err)
 	}
 }
+
+// A call whose media path never came up ends on both sides with the same
+// cause, whichever side gives up first (not "the other side hung up" on
+// the second); once connected, Fail is a plain hangup.
+func TestFailEndsBothSidesWithTheCause(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		callerFail bool
+		connected  bool
+	}{
+		{"callee gives up", false, false},
+		{"caller gives up", true, false},
+		{"after connect it is a hangup", true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			alice, bob := setup(t, 5*time.Second)
+			info, err := alice.m.Start(ctx, bob.kp.ID(), true, offerSDP)
+			if err != nil {
+				t.Fatal(err)
+			}
+			bob.expect(t, calls.EventIncoming, nil)
+			if _, err := bob.m.Accept(ctx, info.ID, true, answerSDP); err != nil {
+				t.Fatal(err)
+			}
+			alice.expectState(t, calls.StateConnecting)
+			if tc.connected {
+				alice.m.MediaState(info.ID, calls.StateConnected)
+				alice.expectState(t, calls.StateConnected)
+			}
+			failing, other := bob, alice
+			if tc.callerFail {
+				failing, other = alice, bob
+			}
+			if err := failing.m.Fail(ctx, info.ID); err != nil {
+				t.Fatal(err)
+			}
+			for name, p := range map[string]*party{"failing": failing, "other": other} {
+				e := p.expectState(t, calls.StateEnded)
+				wantCause, wantReason := errcode.ConnectionFailed, calls.ReasonNoPath
+				if tc.connected {
+					wantCause, wantReason = "", ""
+				}
+				if e.Cause != wantCause || (wantReason != "" && e.Reason != wantReason) {
+					t.Fatalf("%s side ended with cause %q reason %q, want %q %q", name, e.Cause, e.Reason, wantCause, wantReason)
+				}
+			}
+		})
+	}
+}

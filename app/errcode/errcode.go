@@ -76,6 +76,9 @@ const (
 	Offline Code = "offline"
 	// NoBrowser: no browser was found to open the call window in.
 	NoBrowser Code = "no_browser"
+	// ConnectionFailed: the call's media path never came up: ICE failed,
+	// or found no route before the connect timeout (on either side).
+	ConnectionFailed Code = "connection_failed"
 )
 
 // All is the table, in the order above: what the TypeScript mirror holds.
@@ -83,7 +86,7 @@ var All = []Code{
 	Failed, Internal,
 	BadRequest, NotFound, TooLarge, RateLimited, Overloaded,
 	BadInput, BadPeerID, OwnID, Exists, Stale,
-	Busy, NoCall, WrongState, Offline, NoBrowser,
+	Busy, NoCall, WrongState, Offline, NoBrowser, ConnectionFailed,
 }
 
 // String returns the wire form.

@@ -157,14 +157,15 @@ export class SignalServer {
   constructor(ns, bin) {
     this.ns = ns
     this.bin = bin
+    this.name = 'peerline-signal'
     this.stderr = new LineLog('signal: ')
     this.addr = ''
     this.url = ''
   }
 
-  /** Starts `peerline-signal --listen listen` and waits for its "listening on ADDR" line. */
-  async start(listen) {
-    const child = this.ns.spawn(this.bin, ['--listen', listen], {
+  /** Starts `peerline-signal --listen listen [extra…]` and waits for its "listening on ADDR" line. */
+  async start(listen, extra = []) {
+    const child = this.ns.spawn(this.bin, ['--listen', listen, ...extra], {
       env: { PATH: process.env.PATH },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
@@ -181,6 +182,71 @@ export class SignalServer {
     })
     this.addr = await withTimeout(addr, readyTimeoutMs, 'peerline-signal: listening line')
     this.url = `ws://${this.addr}/v1/signal`
+    return this
+  }
+
+  async stop() {
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
+      process.kill(this.pid, 'SIGKILL')
+      await exited(this.child)
+    }
+  }
+}
+
+/**
+ * coturn's turnserver in a namespace: TURN on UDP and TCP at addr:3478,
+ * credentials in the REST-API form (use-auth-secret) from secret, relay
+ * ports minPort-maxPort on addr. Its log (stdout) is kept like stderr.
+ */
+export class Coturn {
+  constructor(ns, dir) {
+    this.ns = ns
+    this.dir = dir
+    this.name = 'turnserver'
+    this.stderr = new LineLog('coturn: ')
+    mkdirSync(dir, { recursive: true })
+  }
+
+  /** Starts it and waits until both its UDP and its TCP listener are open. */
+  async start({ addr, secret, port = 3478, minPort = 49152, maxPort = 49999, allowedPeers = [] }) {
+    const args = [
+      '-n', // no config file
+      '-v', // the "listener opened" lines are verbose
+      '--no-cli',
+      '--no-tls',
+      '--no-dtls',
+      '--listening-ip', addr,
+      '--relay-ip', addr,
+      '--listening-port', String(port),
+      '--min-port', String(minPort),
+      '--max-port', String(maxPort),
+      '--use-auth-secret',
+      '--static-auth-secret', secret,
+      '--realm', 'peerline.test',
+      '--fingerprint',
+      '--log-file', 'stdout',
+      '--simple-log',
+      '--userdb', join(this.dir, 'turndb'),
+      '--pidfile', join(this.dir, 'turnserver.pid'),
+      ...allowedPeers.flatMap((r) => ['--allowed-peer-ip', r]),
+    ]
+    const child = this.ns.spawn('turnserver', args, { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    this.child = child
+    this.pid = child.pid
+    createInterface({ input: child.stderr }).on('line', (l) => this.stderr.push(l))
+    const open = new Promise((resolve, reject) => {
+      const want = new Set(['UDP', 'TCP'])
+      createInterface({ input: child.stdout }).on('line', (l) => {
+        this.stderr.push(l)
+        const m = /IPv4\. (UDP|TCP) listener opened on ?: ?(\S+)/.exec(l)
+        if (m && m[2] === `${addr}:${port}`) want.delete(m[1])
+        if (want.size === 0) resolve()
+      })
+      child.once('exit', (code, sig) => reject(new Error(`turnserver exited (${code ?? sig}) before listening; log:\n${this.stderr.tail(40)}`)))
+      child.once('error', reject)
+    })
+    await withTimeout(open, readyTimeoutMs, 'turnserver: listener lines')
+    this.urls = [`turn:${addr}:${port}?transport=udp`, `turn:${addr}:${port}?transport=tcp`]
     return this
   }
 

@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { binary, unavailable } from './env.js'
 import { createLAN, destroyAll, Netns, sweepStale } from './netns.js'
-import { Peerline, SignalServer } from './processes.js'
+import { Coturn, Peerline, SignalServer } from './processes.js'
 import { launchIn, newPage } from './browser.js'
 import { UI } from './ui.js'
 
@@ -78,11 +78,18 @@ export class World {
     return p.start()
   }
 
-  /** Starts peerline-signal in ns, listening on listen. */
-  async signal(ns, listen) {
+  /** Starts peerline-signal in ns, listening on listen, with more flags in extra. */
+  async signal(ns, listen, extra = []) {
     const s = new SignalServer(ns, binary('peerline-signal'))
     this.servers.push(s)
-    return s.start(listen)
+    return s.start(listen, extra)
+  }
+
+  /** Starts coturn in ns (see processes.Coturn). */
+  async coturn(ns, opts) {
+    const s = new Coturn(ns, join(this.dir, `coturn-${this.servers.length}`))
+    this.servers.push(s)
+    return s.start(opts)
   }
 
   /** Launches Chromium in the instance's namespace and opens its UI. */
@@ -130,7 +137,7 @@ export class World {
       report.push(`--- ${ui.label} page (call states since mark: ${JSON.stringify(await ui.states().catch(() => '?'))})`, ...ui.log.slice(-80), '')
     }
     for (const p of this.instances) report.push(`--- ${p.label} peerline stderr`, p.stderr.tail(80), '')
-    for (const s of this.servers) report.push('--- peerline-signal stderr', s.stderr.tail(40), '')
+    for (const s of this.servers) report.push(`--- ${s.name} output`, s.stderr.tail(60), '')
     writeFileSync(join(dir, 'report.txt'), report.join('\n'))
     return dir
   }

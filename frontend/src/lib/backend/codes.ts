@@ -41,6 +41,8 @@ export const ErrorCode = {
   Offline: 'offline',
   /** No browser was found to open the call window in. */
   NoBrowser: 'no_browser',
+  /** The call's media path never came up (ICE failed or found no route), on either side. */
+  ConnectionFailed: 'connection_failed',
 } as const
 /** One of ErrorCode's values. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]

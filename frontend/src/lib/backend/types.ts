@@ -326,6 +326,8 @@ export interface CallWindow {
 export const MediaState = {
   Connected: 'connected',
   Reconnecting: 'reconnecting',
+  /** The path never came up: Go ends the call on both sides with cause connection_failed. */
+  Failed: 'failed',
 } as const
 /** One of MediaState's values. */
 export type MediaState = (typeof MediaState)[keyof typeof MediaState]

@@ -33,6 +33,7 @@ describe('endError', () => {
     ['failed', 'outgoing', 'you hung up', undefined, null],
     ['failed', 'outgoing', 'the other side hung up', undefined, null],
     ['failed', 'outgoing', 'something broke', 'failed', 'connection_failed'],
+    ['failed', 'incoming', 'no network path between you worked (ICE failed: no route)', 'connection_failed', 'connection_failed'],
     // The words decide nothing: the same reason without its cause is a hang-up.
     ['unavailable', 'outgoing', 'peer is offline', undefined, 'unavailable'],
     ['failed', 'outgoing', 'could not reach the peer', undefined, null],

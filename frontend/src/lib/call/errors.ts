@@ -121,12 +121,24 @@ export function endError(info: CallInfo): CallError | null {
       return new CallError('unavailable', reason && reason !== 'unavailable' ? sentence(reason) : undefined)
     case 'failed':
       if (offline) return new CallError('offline', reason ? sentence(reason) : undefined)
+      if (info.cause === ErrorCode.ConnectionFailed) return new CallError('connection_failed', reason ? `Could not connect the call: ${reason.replace(/[.]$/, '')}.` : undefined)
       // No cause: a person hung up before the media connected, their choice, not a failure to show.
       if (!info.cause) return null
       return new CallError('connection_failed', reason ? sentence(reason) : undefined)
     default:
       return null
   }
+}
+
+/**
+ * The message of a call whose media path never came up on this side:
+ * ICE failed (every candidate pair was tried), or no route connected
+ * within the connect timeout.
+ */
+export function noPathMessage(why: 'ice' | 'timeout', timeoutMs: number): string {
+  return why === 'ice'
+    ? 'Could not connect the call: ICE failed, no network path between you worked. A TURN relay may be needed.'
+    : `Could not connect the call: no route between you connected within ${Math.round(timeoutMs / 1000)} s (ICE did not connect).`
 }
 
 /** "peer is offline" → "Peer is offline." */

@@ -29,5 +29,5 @@ export type {
 } from './types'
 export { CallError, CallErrorCode, endError, toCallError } from './errors'
 export { Negotiator, type NegotiationMessage, type NegotiatorOptions } from './negotiator'
-export { parseStats, qualityOf, type StatsState } from './stats'
+export { parseStats, qualityOf, shownPath, type StatsState } from './stats'
 export type { RtcEnvironment, PeerConnectionConstructor, NetworkEvents } from './rtc'

@@ -11,11 +11,16 @@ import { FULL_SIZE_CHECK_MS, isScreenTrack, readyForFullSize, scaleSender, start
 import { parseStats, type StatsState } from './stats'
 import type { CallStats, MediaFlags } from './types'
 
+/** How soon after connect the first statistics sample is taken, ms. */
+const FIRST_STATS_MS = 250
+
 /** What the media path is doing, as CallSession needs to know. */
 export const LinkStatus = {
   Connected: 'connected',
   Reconnecting: 'reconnecting',
   Lost: 'lost',
+  /** ICE failed before the path ever came up: no candidate pair works (terminal). */
+  Failed: 'failed',
 } as const
 /** One of LinkStatus's values. */
 export type LinkStatus = (typeof LinkStatus)[keyof typeof LinkStatus]
@@ -64,6 +69,7 @@ export class PeerLink {
   private disconnectedTimer?: ReturnType<typeof setTimeout>
   private lostTimer?: ReturnType<typeof setTimeout>
   private statsTimer?: ReturnType<typeof setInterval>
+  private firstStatsTimer?: ReturnType<typeof setTimeout>
   private statsState: StatsState | null = null
   private lastRestart = -Infinity
   private readonly cleanups: (() => void)[] = []
@@ -205,6 +211,10 @@ export class PeerLink {
   startStats(): void {
     if (this.statsTimer || this.closed) return
     this.statsTimer = setInterval(() => void this.sampleStats(), this.opts.statsIntervalMs)
+    // A first sample soon after connect, so the path (direct or relayed)
+    // shows without waiting a whole interval; not at once, to keep
+    // getStats off the first frames' way.
+    this.firstStatsTimer = setTimeout(() => void this.sampleStats(), Math.min(FIRST_STATS_MS, this.opts.statsIntervalMs))
   }
 
   /** Restarts ICE (new candidates, same call) unless one started very recently. */
@@ -242,6 +252,7 @@ export class PeerLink {
     clearTimeout(this.disconnectedTimer)
     clearTimeout(this.lostTimer)
     clearInterval(this.statsTimer)
+    clearTimeout(this.firstStatsTimer)
     clearTimeout(this.sizeTimer)
     this.smallSender = null
     this.negotiator.close()
@@ -292,7 +303,7 @@ export class PeerLink {
         }
         break
       case 'failed':
-        this.restartIce()
+        this.onFailed()
         break
       case 'connected':
       case 'completed':
@@ -329,8 +340,19 @@ export class PeerLink {
       this.startStats()
       this.watchSize()
     } else if (s === 'failed') {
-      this.restartIce()
+      this.onFailed()
     }
+  }
+
+  /**
+   * ICE (or DTLS) failed. Before the path ever came up every candidate
+   * pair was tried and none works: a restart would gather the same
+   * candidates again, so the call has no path (status failed). Once it had
+   * worked, the network changed: restart.
+   */
+  private onFailed(): void {
+    if (this.everConnected) this.restartIce()
+    else this.setStatus('failed')
   }
 
   private onOnline(): void {

@@ -279,7 +279,33 @@ describe('CallSession: refusals and failures', () => {
     await waitFor(() => b.session.state === 'ringing', 'ringing')
     await b.session.accept({ video: false })
     await waitFor(() => a.session.state === 'ended' && b.session.state === 'ended', 'both ended', 3000)
-    expect([a.session.error?.code, b.session.error?.code]).toContain('connection_failed')
+    // Both ends name the cause: the first to give up tells the other through Go (not "the other side hung up").
+    expect([a.session.error?.code, b.session.error?.code]).toEqual(['connection_failed', 'connection_failed'])
+    for (const s of [a, b]) expect(s.session.error?.message).toMatch(/ICE|route/)
+    expect([...a.go.callsTo('calls.mediaState'), ...b.go.callsTo('calls.mediaState')].map((args) => args[1])).toContain('failed')
+    expect(a.rtc.media.live()).toEqual([])
+    expect(b.rtc.media.live()).toEqual([])
+  })
+
+  it('ends both sides at once when ICE fails before connecting, without waiting for the timer', async () => {
+    const { a, b } = pair({ connectTimeoutMs: 60_000 })
+    const orig = FakePeerConnection.prototype.setLocalDescription
+    vi.spyOn(FakePeerConnection.prototype, 'setLocalDescription').mockImplementation(function (this: FakePeerConnection, d) {
+      this.autoConnect = false
+      return orig.call(this, d)
+    })
+    await a.session.placeCall('PEERB', { video: true })
+    await waitFor(() => b.session.state === 'ringing', 'ringing')
+    await b.session.accept({ video: true })
+    await waitFor(() => a.session.state === 'connecting' && b.session.state === 'connecting', 'connecting')
+    a.pc().setState('failed', 'failed')
+    await waitFor(() => a.session.state === 'ended' && b.session.state === 'ended', 'both ended')
+    expect(a.session.error?.code).toBe('connection_failed')
+    expect(a.session.error?.message).toMatch(/ICE failed/)
+    expect(b.session.error?.code).toBe('connection_failed')
+    expect(b.session.error?.message).toMatch(/ICE failed: no route/)
+    // No restart of a path that never worked: it would gather the same candidates again.
+    expect(a.go.callsTo('calls.renegotiate')).toHaveLength(0)
     expect(a.rtc.media.live()).toEqual([])
     expect(b.rtc.media.live()).toEqual([])
   })

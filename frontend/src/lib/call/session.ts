@@ -39,7 +39,7 @@ import { CallDirection, EventName, type Backend, type CallInfo, type CallSignal,
 import type { MediaSource } from '../media'
 import { Attempt, isStale, type AttemptDirection } from './attempt'
 import { CallMedia } from './callmedia'
-import { CallError, endError, toCallError } from './errors'
+import { CallError, endError, noPathMessage, toCallError } from './errors'
 import { CallOutputs } from './outputs'
 import { PeerLink, type LinkStatus } from './peer'
 import { fetchIceServers, prepareAnswer, prepareOffer, type NegotiationHost } from './prepared'
@@ -52,7 +52,8 @@ const DEFAULTS = {
   statsIntervalMs: 1000,
   disconnectedRestartMs: 3000,
   reconnectTimeoutMs: 30_000,
-  connectTimeoutMs: 30_000,
+  // From the accept; see docs/decisions.md "A call that cannot connect".
+  connectTimeoutMs: 15_000,
 }
 
 /** How long after placing a call an auto-accepted glare call keeps its video choice. */
@@ -586,6 +587,7 @@ export class CallSession {
       this.fail(a, new CallError('connection_lost'))
       return
     }
+    if (s === 'failed') return this.failConnect(a, 'ice')
     if (s === 'connected') a.markConnected()
     this.out.setState(s)
     if (a.id) void this.backend.calls.mediaState(a.id, s).catch((err) => this.goFailed('media state', err))
@@ -594,7 +596,20 @@ export class CallSession {
   private armConnectTimer(a: Attempt): void {
     // Only the window that runs the media watches it (an observer must not hang up another window's call).
     if (a.connectTimerArmed || a.mediaConnected || a.ended || !a.link) return
-    a.armConnectTimer(this.cfg.connectTimeoutMs, () => this.fail(a, new CallError('connection_failed')))
+    a.armConnectTimer(this.cfg.connectTimeoutMs, () => this.failConnect(a, 'timeout'))
+  }
+
+  /**
+   * Ends a call whose media path never came up, and has Go tell the other
+   * side why (MediaState "failed" → a hangup with reason connection_failed),
+   * so both ends show the cause instead of one seeing a plain hangup.
+   */
+  private failConnect(a: Attempt, why: 'ice' | 'timeout'): void {
+    if (a.ended) return
+    this.finish(a, new CallError('connection_failed', noPathMessage(why, this.cfg.connectTimeoutMs)))
+    const id = a.id
+    if (!id) return
+    void this.backend.calls.mediaState(id, 'failed').catch(() => this.backend.calls.hangup(id).catch(() => {}))
   }
 
   /** The live call that has media (or is getting it); null otherwise. */

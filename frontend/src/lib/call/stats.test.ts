@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseStats, qualityOf } from './stats'
+import { parseStats, qualityOf, shownPath } from './stats'
 
 type Stat = Record<string, unknown>
 
@@ -102,4 +102,23 @@ describe('qualityOf', () => {
   ] as const)('%s: rtt %s ms, loss %s%% → %s', (_name, rtt, loss, want) => {
     expect(qualityOf(rtt, loss)).toBe(want)
   })
+})
+
+describe('shownPath (data-testid="call-path")', () => {
+  const remoteRelay = () => {
+    const r = chromeReport(0, { bytesIn: 0, bytesOut: 0, recv: 0, lost: 0 })
+    r.set('Ib2', { ...r.get('Ib2')!, candidateType: 'relay' })
+    return r
+  }
+  it.each([
+    ['host to host, connected', 'connected', chromeReport(0, { bytesIn: 0, bytesOut: 0, recv: 0, lost: 0 }), 'direct'],
+    ['our relay, connected', 'connected', chromeReport(0, { bytesIn: 0, bytesOut: 0, recv: 0, lost: 0, relay: true }), 'relayed'],
+    ['their relay only, connected', 'connected', remoteRelay(), 'relayed'],
+    ['relayed but reconnecting', 'reconnecting', remoteRelay(), null],
+    ['connecting', 'connecting', chromeReport(0, { bytesIn: 0, bytesOut: 0, recv: 0, lost: 0 }), null],
+    ['no pair yet', 'connected', new Map(), null],
+  ] as const)('%s', (_, state, report, want) => {
+    expect(shownPath(state, parseStats(report, null).stats)).toBe(want)
+  })
+  it('is null with no stats', () => expect(shownPath('connected', null)).toBeNull())
 })

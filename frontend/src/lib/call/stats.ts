@@ -6,7 +6,7 @@
  * Rates need two samples, so parseStats takes the previous sample's
  * counters (StatsState) and returns the new ones.
  */
-import type { CallStats, MediaPath, Quality } from './types'
+import type { CallState, CallStats, MediaPath, Quality } from './types'
 
 /** Counters kept between two samples. */
 export interface StatsState {
@@ -124,4 +124,13 @@ export function parseStats(report: StatsReportLike, prev: StatsState | null): { 
     timestamp,
   }
   return { stats, state: { timestamp, bytesIn, bytesOut, packetsReceived, packetsLost } }
+}
+
+/**
+ * The path to show (data-testid="call-path"): `relayed` when either end of
+ * the selected candidate pair is a relay candidate, else `direct`; null
+ * while not connected or before a sample named the pair.
+ */
+export function shownPath(state: CallState, stats: CallStats | null): MediaPath | null {
+  return state === 'connected' ? (stats?.path ?? null) : null
 }

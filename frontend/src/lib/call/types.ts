@@ -136,7 +136,7 @@ export interface CallSessionOptions {
   disconnectedRestartMs?: number
   /** How long the media path may stay down (reconnecting) before the call ends with connection_lost, ms. Default 30000. */
   reconnectTimeoutMs?: number
-  /** How long from accept to `connected` before the call ends with connection_failed, ms. Default 30000. */
+  /** How long from accept to `connected` before the call ends with connection_failed (on both sides), ms. Default 15000. */
   connectTimeoutMs?: number
 }
 

@@ -10,6 +10,7 @@ import {
   CallError,
   CallEvent,
   LIVE_STATES,
+  shownPath,
   toCallError,
   type CallInfo,
   type CallSession,
@@ -17,6 +18,7 @@ import {
   type CallStats,
   type IncomingCall,
   type MediaFlags,
+  type MediaPath,
   type Quality,
 } from '../call'
 import { silentAlerts, type Alerts } from './alerts'
@@ -154,6 +156,8 @@ export class CallState {
   readonly sameNameAs = $derived(this.call?.sameNameAs ?? '')
   readonly safetyCode = $derived(this.call?.safetyCode ?? '')
   readonly quality: Quality | null = $derived(this.stats?.quality ?? null)
+  /** How media travels while connected (data-testid="call-path"); null otherwise. */
+  readonly path: MediaPath | null = $derived(shownPath(this.state, this.stats))
   /** The remote side sends pictures we can show. */
   readonly remoteVideo = $derived(
     !!this.remoteStream && (this.remoteMedia.cameraOn || this.remoteMedia.screenSharing) && this.remoteStream.getVideoTracks().length > 0,

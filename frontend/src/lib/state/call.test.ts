@@ -313,6 +313,9 @@ describe('CallState controls', () => {
       timestamp: 1,
     })
     expect(call.quality).toBe('good')
+    expect(call.path).toBe('direct')
+    engine.to('reconnecting', callInfo())
+    expect(call.path).toBeNull()
   })
 
   test('shortcuts act only where they make sense', async () => {

@@ -8,6 +8,9 @@ import type { ErrorCode } from '../../backend/codes'
 import { BackendError } from '../../backend'
 import { FakeBackend } from '../../backend/backendtest'
 
+/** app/calls.ReasonNoPath. */
+const NO_PATH = 'no network path between you worked (ICE failed: no route)'
+
 interface SharedCall {
   id: string
   caller: SwitchboardBackend
@@ -155,6 +158,12 @@ export class Switchboard {
   mediaState(from: SwitchboardBackend, id: string, s: MediaState): void {
     const call = this.live(from, id)
     if (!call.answered) throw new BackendError('wrong_state', 'calls: not possible in this call state')
+    if (s === 'failed') {
+      // Like Manager.Fail: before connect, both sides end with the cause; after, a plain hangup.
+      if (call.connected) return this.end(from, id)
+      for (const side of [call.caller, call.callee]) this.finish(call, side, 'failed', NO_PATH, 'connection_failed')
+      return
+    }
     if (s === 'connected') call.connected = true
     this.set(call, from, s)
   }
