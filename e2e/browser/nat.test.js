@@ -15,10 +15,7 @@
 //
 // The TURN flavour is a parameter: "coturn" (apt's turnserver, as the
 // external TURN named by --turn) and "embedded" (peerline-signal's own,
-// --turn-listen). The embedded flavour runs only when the built
-// peerline-signal knows --turn-listen (its --help says so): the embedded
-// TURN server lands from another branch (issue 12 part 1), and these
-// scenarios then cover it with no change.
+// --turn-listen, signaling/turnserver).
 //
 // Every scenario builds its own namespaces (unique names), so they could
 // run side by side; like the rest of the suite they run one at a time.
@@ -29,7 +26,6 @@ import { randomBytes } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { answer, framesBothWays, hangup, ring } from './lib/flows.js'
-import { binary, unavailable } from './lib/env.js'
 import { haveIptables, Internet, publicNet } from './lib/internet.js'
 import { scenario } from './lib/world.js'
 
@@ -43,18 +39,6 @@ function hasProgram(name) {
   } catch {
     return false
   }
-}
-
-/** Whether the peerline-signal under test serves TURN itself (issue 12 part 1). */
-function signalHasEmbeddedTURN() {
-  if (unavailable()) return false
-  let help = ''
-  try {
-    help = execFileSync(binary('peerline-signal'), ['--help'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
-  } catch (err) {
-    help = `${err.stdout ?? ''}${err.stderr ?? ''}` // --help may exit non-zero
-  }
-  return help.includes('--turn-listen')
 }
 
 /**
@@ -114,7 +98,6 @@ for (const turn of ['coturn', 'embedded']) {
   const skip =
     !haveIptables() ? 'needs iptables (scripts/install-deps.sh test)'
     : turn === 'coturn' && !hasProgram('turnserver') ? 'needs coturn (apt-get install coturn; scripts/install-deps.sh test)'
-    : turn === 'embedded' && !signalHasEmbeddedTURN() ? 'peerline-signal has no --turn-listen yet (embedded TURN, issue 12 part 1)'
     : ''
   scenario(
     `across symmetric NATs and a UDP-blocked office, video calls are relayed by ${turn} TURN`,
