@@ -56,6 +56,15 @@ scenario('screenshots of the main screens', async (w, t) => {
   await a.show('settings')
   await a.page.getByRole('heading', { name: 'Settings' }).waitFor({ timeout: 5_000 })
   await shot(a, 'settings-devices-light')
+
+  // Add person with Ada's invite link on show and Grace's link pasted in.
+  await b.page.getByTestId('add-person').click()
+  const link = await b.page.getByTestId('invite-link').inputValue()
+  await b.page.getByRole('button', { name: 'Cancel' }).click()
+  await a.page.getByTestId('add-person').click()
+  await a.page.getByTestId('add-person-id').fill(`${link}&server=${encodeURIComponent('wss://signal.example.com')}`)
+  await shot(a, 'add-person')
+  await a.page.getByRole('button', { name: 'Cancel' }).click()
 })
 
 // Strangers (docs/screenshots/: call-incoming-same-name, person-same-name,

@@ -29,12 +29,23 @@ scenario('video call through peerline-signal (no LAN discovery)', async (w, t) =
   const pb = await w.peerline(lan.hosts[1], 'B', { ...opts, name: 'Grace Hopper' })
   const [a, b] = await Promise.all([w.ui(pa), w.ui(pb)])
 
-  // A adds B by id at the server, in the Add-person dialog.
+  // B shares its invite link (its server is in its settings), and A
+  // pastes it into the Add-person dialog, which fills in the rest.
+  const settingsB = await b.api('Settings.Get')
+  await b.api('Settings.Put', { ...settingsB, signalingServers: [{ url: srv.url, token: '' }] })
+  await b.page.getByTestId('add-person').click()
+  const invite = b.page.getByTestId('invite-link')
+  await b.page.waitForFunction(() => /server=/.test(document.querySelector('[data-testid="invite-link"]')?.value ?? ''), null, { timeout: 5_000 })
+  const link = await invite.inputValue()
+  await b.page.getByRole('button', { name: 'Cancel' }).click()
+  assert.match(link, /^peerline:\/\/add\?id=/, `B's invite link: ${link}`)
+  const parsed = new URL(link.replace(/^peerline:/, 'http:'))
+  assert.deepEqual([parsed.searchParams.get('id'), parsed.searchParams.get('name')], [b.id, 'Grace Hopper'], `B's invite link: ${link}`)
   await a.page.getByTestId('add-person').click()
-  await a.page.getByTestId('add-person-id').fill(b.id)
-  await a.page.getByTestId('add-person-name').fill('Grace Hopper')
-  await a.page.locator('input[name="via"][value="server"]').check({ force: true })
-  await a.page.getByTestId('add-person-server').fill(srv.url)
+  await a.page.getByTestId('add-person-id').fill(link)
+  assert.equal(await a.page.getByTestId('add-person-id').inputValue(), b.id, 'the id field holds the id from the link')
+  assert.equal(await a.page.getByTestId('add-person-name').inputValue(), 'Grace Hopper')
+  assert.equal(await a.page.getByTestId('add-person-server').inputValue(), parsed.searchParams.get('server'))
   await a.page.getByTestId('add-person-save').click()
   await a.waitPeer(b.id, true)
   assert.equal(metrics(srv).peerline_signal_connections, 2, 'both instances are connected to the server')

@@ -1,5 +1,6 @@
 /** This install's own identity: id, short id, display name. */
 import { EventName, type Backend, type Me } from '../backend'
+import { formatInvite } from '../invite'
 import { humanError } from './labels'
 
 /** Where copied text goes; navigator.clipboard by default. */
@@ -12,6 +13,8 @@ export class MeState {
   error = $state<string | null>(null)
   /** True for a moment after the id was copied. */
   copied = $state(false)
+  /** True for a moment after the invite link was copied. */
+  linkCopied = $state(false)
 
   /** The name others see, or "" when not chosen yet. */
   readonly name = $derived(this.me?.name ?? '')
@@ -24,6 +27,7 @@ export class MeState {
   private readonly clipboard: ClipboardLike | null
   private readonly off: () => void
   private copiedTimer?: ReturnType<typeof setTimeout>
+  private linkTimer?: ReturnType<typeof setTimeout>
 
   constructor(backend: Backend, clipboard: ClipboardLike | null = globalThis.navigator?.clipboard ?? null) {
     this.backend = backend
@@ -69,8 +73,33 @@ export class MeState {
     return true
   }
 
+  /**
+   * Your invite link (peerline://add?…) with server, the signaling server
+   * others reach you at ("" when you are on the LAN only), and your name.
+   */
+  inviteLink(server: string): string {
+    if (!this.me) return ''
+    return formatInvite({ id: this.me.id, server, name: this.me.name.trim() })
+  }
+
+  /** Copies inviteLink(server); `linkCopied` is true for 1.5 s after. */
+  async copyInvite(server: string): Promise<boolean> {
+    const link = this.inviteLink(server)
+    if (!link || !this.clipboard) return false
+    try {
+      await this.clipboard.writeText(link)
+    } catch {
+      return false
+    }
+    this.linkCopied = true
+    clearTimeout(this.linkTimer)
+    this.linkTimer = setTimeout(() => (this.linkCopied = false), 1500)
+    return true
+  }
+
   dispose(): void {
     this.off()
     clearTimeout(this.copiedTimer)
+    clearTimeout(this.linkTimer)
   }
 }

@@ -5,6 +5,7 @@
  */
 import { EventName, type Backend, type ContactInput, type ContactView, type Diagnosis, type MatchedBy, type PeerView } from '../backend'
 import { parseServerURL } from '../serverurl'
+import { InviteError, isInviteLink, parseInvite } from '../invite'
 import { compactId, humanError, serverURLProblem } from './labels'
 
 /** One row of the people list: the peer view plus what the contact record adds. */
@@ -304,8 +305,32 @@ export class AddPersonForm {
     return compactId(this.id).length > 0 && !this.busy
   }
 
+  /**
+   * When the id field holds an invite link (peerline://add?…), fills in
+   * the id, server and name from it (a name typed already is kept). A
+   * malformed or hostile link sets `error` and changes nothing else.
+   * Returns whether the field held a link.
+   */
+  applyLink(): boolean {
+    if (!isInviteLink(this.id)) return false
+    try {
+      const inv = parseInvite(this.id)
+      this.id = inv.id
+      if (inv.server) {
+        this.server = inv.server
+        this.via = 'server'
+      }
+      if (inv.name && !this.name.trim()) this.name = inv.name
+      this.error = null
+    } catch (err) {
+      this.error = err instanceof InviteError ? err.message : 'That link cannot be read; copy it again.'
+    }
+    return true
+  }
+
   /** Adds the typed person; resolves to their id, or null with `error` set. */
   async submit(): Promise<string | null> {
+    if (this.applyLink() && this.error) return null
     if (!compactId(this.id)) {
       this.error = 'Enter their Peerline ID.'
       return null

@@ -242,6 +242,58 @@ describe('AddPersonForm', () => {
     expect(form.busy).toBe(false)
   })
 
+  const ID = 'I42YJ2H-KDQRMWY-DKRMN67-7ZEKV7D-TVFMX6L-QX6F6LE-7TYOCPF-BG4OWAF'
+
+  test('a pasted invite link fills in the id, the server and the name', async () => {
+    const { backend, people } = setup()
+    const form = new AddPersonForm(people)
+    form.id = `peerline://add?id=${ID}&server=wss%3A%2F%2Fsignal.example.com&name=Ada+Lovelace`
+    expect(form.applyLink()).toBe(true)
+    expect({ id: form.id, via: form.via, server: form.server, name: form.name, error: form.error }).toEqual({
+      id: ID,
+      via: 'server',
+      server: 'wss://signal.example.com/v1/signal',
+      name: 'Ada Lovelace',
+      error: null,
+    })
+    expect(await form.submit()).toBe(ID)
+    expect(backend.callsTo('contacts.add')).toEqual([[{ id: ID, name: 'Ada Lovelace', server: 'wss://signal.example.com/v1/signal', address: '' }]])
+  })
+
+  test('a name typed already is kept over the link’s', () => {
+    const { people } = setup()
+    const form = new AddPersonForm(people)
+    form.name = 'Ada'
+    form.id = `peerline://add?id=${ID}&name=Someone+Else`
+    form.applyLink()
+    expect(form.name).toBe('Ada')
+  })
+
+  test.each([
+    ['a server that is a web page', `peerline://add?id=${ID}&server=https://evil.example`],
+    ['two ids', `peerline://add?id=${ID}&id=${ID}`],
+    ['a hidden right-to-left override in the name', `peerline://add?id=${ID}&name=%E2%80%AEevil`],
+    ['another action', `peerline://call?id=${ID}`],
+  ])('a hostile link (%s) gets an error and changes nothing', async (_name, link) => {
+    const { backend, people } = setup()
+    const form = new AddPersonForm(people, { server: 'wss://mine.example' })
+    form.name = 'Typed'
+    form.id = link
+    expect(form.applyLink()).toBe(true)
+    expect(form.error).toBeTruthy()
+    expect({ id: form.id, server: form.server, name: form.name }).toEqual({ id: link, server: 'wss://mine.example', name: 'Typed' })
+    expect(await form.submit()).toBeNull()
+    expect(backend.callsTo('contacts.add')).toHaveLength(0)
+  })
+
+  test('a bare id is not a link', () => {
+    const { people } = setup()
+    const form = new AddPersonForm(people)
+    form.id = ID
+    expect(form.applyLink()).toBe(false)
+    expect(form.id).toBe(ID)
+  })
+
   test('keeps someone from the LAN', async () => {
     const { backend, people } = setup()
     const form = new AddPersonForm(people)
