@@ -10,11 +10,16 @@ import (
 	"time"
 
 	"github.com/peerline/peerline/app"
+	"github.com/peerline/peerline/app/invite"
 	"github.com/peerline/peerline/signaling"
 )
 
 // flags is the parsed command line.
 type flags struct {
+	// openLink is an invite link given as the one argument (a click on
+	// peerline://add?…: the installers register the scheme with
+	// `peerline %u`).
+	openLink    string
 	headless    bool
 	dataDir     string
 	name        string
@@ -66,7 +71,10 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*flags, error) {
 		printUsage(stderr, fs)
 		return nil, err
 	}
-	if fs.NArg() > 0 {
+	switch {
+	case fs.NArg() == 1 && invite.IsLink(fs.Arg(0)):
+		f.openLink = fs.Arg(0)
+	case fs.NArg() > 0:
 		return nil, fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
 	}
 	if version {

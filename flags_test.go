@@ -27,6 +27,8 @@ func TestParseFlags(t *testing.T) {
 		{"negative ring", []string{"--ring-timeout", "-1s"}, "positive", nil},
 		{"bad level", []string{"--log-level", "loud"}, "log-level", nil},
 		{"stray argument", []string{"extra"}, "unexpected argument", nil},
+		{"invite link", []string{"--headless", "peerline://add?id=X"}, "", func(f *flags) bool { return f.openLink == "peerline://add?id=X" && f.headless }},
+		{"two invite links", []string{"peerline://add?id=X", "peerline://add?id=Y"}, "unexpected argument", nil},
 		{"unknown flag", []string{"--nope"}, "not defined", nil},
 	}
 	for _, tc := range tests {

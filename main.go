@@ -80,6 +80,9 @@ func run(f *flags, launchedAt time.Time) error {
 		SignalURLs: f.signalURLs, NoDiscovery: f.noDiscovery, ListenLAN: f.lanHub, Interfaces: f.interfaces, Assets: dist, Logger: logger,
 		LaunchedAt: launchedAt, OnSecondLaunch: onSecondLaunch,
 	})
+	if errors.Is(err, app.ErrAlreadyRunning) && f.openLink != "" {
+		return secondLaunchLink(f.dataDir, f.openLink, err, os.Stderr) // the running one shows Add person
+	}
 	if errors.Is(err, app.ErrAlreadyRunning) && !f.headless {
 		return secondLaunch(f.dataDir, err, os.Stderr) // the running one's window comes to the front
 	}
@@ -90,6 +93,10 @@ func run(f *flags, launchedAt time.Time) error {
 	uiURL, err := a.Start()
 	if err != nil {
 		return err
+	}
+	if f.openLink != "" {
+		// Only a running Peerline takes a link (the UI is not there yet).
+		logger.Info("peerline: started by an invite link; paste it into Add person to use it")
 	}
 	if f.headless {
 		// The one line tests and scripts wait for.

@@ -222,6 +222,26 @@ func fitWindow(ws store.WindowState, screenW, screenH int) store.WindowState {
 	return ws
 }
 
+// secondLaunchLink hands an invite link (a click on peerline://add?…) to
+// the Peerline running with dataDir, which shows Add person filled in
+// from it; nil means it took the link and this launch should exit 0.
+func secondLaunchLink(dataDir, link string, locked error, stderr io.Writer) error {
+	ctx, cancel := context.WithTimeout(context.Background(), activateTimeout)
+	defer cancel()
+	if dataDir == "" {
+		dir, err := app.DefaultDataDir()
+		if err != nil {
+			return fmt.Errorf("%w; %w", locked, err)
+		}
+		dataDir = dir
+	}
+	if err := instance.Open(ctx, dataDir, link); err != nil {
+		return fmt.Errorf("%w; passing it the link failed: %w", locked, err)
+	}
+	fmt.Fprintln(stderr, "peerline: Peerline is already running with this data dir; it shows the invite in Add person")
+	return nil
+}
+
 // secondLaunch handles a window launch that found the data dir in use
 // (locked wraps app.ErrAlreadyRunning): it asks the running Peerline to
 // bring its window to the front and says so in one line on stderr. nil

@@ -161,14 +161,17 @@ func New(opts Options) (*App, error) {
 	if err := privateDir(opts.DataDir); err != nil {
 		return nil, fmt.Errorf("app: data dir %s: %w", opts.DataDir, err)
 	}
-	inst, err := instance.Claim(opts.DataDir, opts.Logger, opts.OnSecondLaunch)
+	// A deep queue: a sink that drops call:signal loses candidates.
+	bus := events.NewBus(events.BusConfig{QueueSize: 4096, Logger: opts.Logger})
+	inst, err := instance.Claim(opts.DataDir, opts.Logger, opts.OnSecondLaunch, func(link string) error {
+		return openInvite(bus, link)
+	})
 	if err != nil {
+		bus.Close()
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a := &App{opts: opts, log: opts.Logger, instance: inst, ctx: ctx, cancel: cancel,
-		// A deep queue: a sink that drops call:signal loses candidates.
-		bus: events.NewBus(events.BusConfig{QueueSize: 4096, Logger: opts.Logger})}
+	a := &App{opts: opts, log: opts.Logger, instance: inst, ctx: ctx, cancel: cancel, bus: bus}
 	if err := a.build(); err != nil {
 		a.Close()
 		return nil, err

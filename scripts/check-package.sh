@@ -117,7 +117,9 @@ else
   else
     skip "desktop-file-validate not installed (apt-get install desktop-file-utils)"
   fi
-  grep -qx 'Exec=peerline' "$desktop" && ok "Exec=peerline" || fail "peerline.desktop: Exec is not peerline"
+  grep -qx 'Exec=peerline %u' "$desktop" && ok "Exec=peerline %u (an invite link is the argument)" || fail "peerline.desktop: Exec is not 'peerline %u'"
+  grep -qx 'MimeType=x-scheme-handler/peerline;' "$desktop" && ok "peerline.desktop handles peerline: links" ||
+    fail "peerline.desktop: no MimeType=x-scheme-handler/peerline;"
   grep -qx 'Icon=peerline' "$desktop" && ok "Icon=peerline" || fail "peerline.desktop: Icon is not peerline"
   grep -qx 'StartupWMClass=peerline' "$desktop" && ok "StartupWMClass=peerline (main.go's ProgramName)" ||
     fail "peerline.desktop: StartupWMClass is not peerline"
@@ -245,6 +247,9 @@ else
   check "wine: C:\\Program Files\\Peerline\\peerline.exe is the .exe" cmp "$dir/peerline.exe" "$exe"
   check "wine: uninstall.exe installed" test -f "$dir/uninstall.exe"
   check "wine: Start menu shortcut" test -f "$c/ProgramData/Microsoft/Windows/Start Menu/Programs/Peerline.lnk"
+  proto=$(w reg query 'HKLM\Software\Classes\peerline\shell\open\command' /reg:64 2>/dev/null | tr -d '\r' || true)
+  grep -q 'peerline.exe" "%1"\|peerline.exe "%1"' <<<"$proto" &&
+    ok "wine: peerline: links open peerline.exe with the link" || fail "wine: no peerline: URL protocol: $proto"
   reg=$(w reg query "$key" /reg:64 2>/dev/null | tr -d '\r' || true)
   grep -q "DisplayVersion.*REG_SZ" <<<"$reg" && grep -q 'uninstall.exe' <<<"$reg" &&
     ok "wine: uninstall registry key (Apps & features)" || fail "wine: no uninstall registry key: $reg"

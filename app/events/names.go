@@ -44,6 +44,11 @@ const (
 	// DiscoveryStatus fires when LAN discovery or the server link starts,
 	// stops or fails. Data: the status.
 	DiscoveryStatus Name = "discovery:status"
+
+	// InviteOpened fires when a later launch passed an invite link
+	// (peerline peerline://add?…, a click on a link) and it was valid; the
+	// UI shows Add person filled in from it. Data: {link} in canonical form.
+	InviteOpened Name = "invite:open"
 )
 
 // Names returns every name defined above, in declaration order, so a test
@@ -53,6 +58,6 @@ func Names() []Name {
 		PeerOnline, PeerOffline,
 		CallState, CallIncoming, CallSignal,
 		ContactChanged, HistoryChanged, SettingsChanged,
-		IdentityChanged, DiscoveryStatus,
+		IdentityChanged, DiscoveryStatus, InviteOpened,
 	}
 }

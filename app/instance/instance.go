@@ -28,13 +28,15 @@ type Instance struct {
 // each one that asks for the window; nil answers that there is none
 // (ErrNoWindow on their side). A socket that cannot listen is logged and
 // not fatal: this Peerline runs, a later launch just cannot raise it.
-func Claim(dir string, log *slog.Logger, activate func()) (*Instance, error) {
+// open is called with each invite link a later launch passes (Open); its
+// error refuses the link, and nil open refuses every link.
+func Claim(dir string, log *slog.Logger, activate func(), open func(link string) error) (*Instance, error) {
 	l, err := lockDir(dir)
 	if err != nil {
 		return nil, err
 	}
 	in := &Instance{lock: l}
-	if in.server, err = listen(dir, log, activate); err != nil {
+	if in.server, err = listen(dir, log, activate, open); err != nil {
 		log.Warn("instance: a second launch will not find this one", "err", err)
 		return in, nil
 	}

@@ -23,7 +23,7 @@ import (
 func newLocked(t *testing.T, dir string, hook func()) (*Instance, *logbuf.Buffer) {
 	t.Helper()
 	var logs logbuf.Buffer
-	in, err := Claim(dir, slog.New(slog.NewTextHandler(&logs, nil)), hook)
+	in, err := Claim(dir, slog.New(slog.NewTextHandler(&logs, nil)), hook, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestSecondLaunchActivatesTheFirst(t *testing.T) {
 	newLocked(t, dir, func() { calls.Add(1) })
 
 	// The second launch still cannot open the data dir...
-	if _, err := Claim(dir, quiet(), nil); !errors.Is(err, ErrAlreadyRunning) {
+	if _, err := Claim(dir, quiet(), nil, nil); !errors.Is(err, ErrAlreadyRunning) {
 		t.Fatalf("second Claim: %v, want ErrAlreadyRunning", err)
 	}
 	// ...but it can ask the first to come to the front, each time.
@@ -278,7 +278,7 @@ func TestInstanceCloseCutsASilentClient(t *testing.T) {
 		t.Fatalf("Close took %v with a silent client connected", took)
 	}
 	// The data dir is free again.
-	b, err := Claim(dir, quiet(), nil)
+	b, err := Claim(dir, quiet(), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,5 +308,68 @@ func TestReadLine(t *testing.T) {
 				t.Fatalf("readLine(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
 			}
 		})
+	}
+}
+
+// A later launch's link reaches the open hook, and the window comes up;
+// a link the hook refuses is an error on the later launch's side, and
+// nothing is activated.
+func TestOpenPassesTheLink(t *testing.T) {
+	dir := t.TempDir()
+	var activated atomic.Int32
+	links := make(chan string, 4)
+	in, err := Claim(dir, quiet(), func() { activated.Add(1) }, func(link string) error {
+		if !strings.HasPrefix(link, "peerline://") {
+			return errors.New("not a link")
+		}
+		links <- link
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(in.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+
+	const link = "peerline://add?id=X&name=Ada+Lovelace"
+	if err := Open(ctx, dir, link); err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	if got := <-links; got != link {
+		t.Errorf("the hook got %q, want %q", got, link)
+	}
+	if activated.Load() != 1 {
+		t.Errorf("activated %d times, want 1", activated.Load())
+	}
+
+	err = Open(ctx, dir, "javascript:alert(1)")
+	if err == nil || !strings.Contains(err.Error(), "not a valid Peerline link") || strings.Contains(err.Error(), "javascript") {
+		t.Errorf("Open of a refused link: %v, want the running one's refusal, without the link", err)
+	}
+	if activated.Load() != 1 {
+		t.Errorf("a refused link activated the window")
+	}
+	if err := Open(ctx, dir, "peerline://add?id=X\nactivate"); err == nil {
+		t.Errorf("Open of a link with a line break: nil error")
+	}
+	if err := Open(ctx, dir, "peerline://"+strings.Repeat("a", maxInstanceLine)); err == nil {
+		t.Errorf("Open of an oversize link: nil error")
+	}
+	select {
+	case l := <-links:
+		t.Errorf("the hook got %q from a refused request", l)
+	default:
+	}
+}
+
+// Without an open hook (nothing to show links in) a link is refused.
+func TestOpenWithoutHook(t *testing.T) {
+	dir := t.TempDir()
+	newLocked(t, dir, func() {})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := Open(ctx, dir, "peerline://add?id=X"); err == nil || !strings.Contains(err.Error(), "does not take links") {
+		t.Errorf("Open with no hook: %v", err)
 	}
 }

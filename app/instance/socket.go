@@ -41,8 +41,9 @@ const (
 	// take on every supported system: sun_path holds 104 bytes on macOS
 	// and the BSDs, 108 on Linux and Windows, the terminating NUL included.
 	maxSocketPath = 103
-	// maxInstanceLine bounds a request or an answer, newline included.
-	maxInstanceLine = 64
+	// maxInstanceLine bounds a request or an answer, newline included: an
+	// open request carries an invite link (at most 2048 bytes, app/invite).
+	maxInstanceLine = 4096
 	// instanceTimeout bounds how long the server waits for a request.
 	instanceTimeout = 2 * time.Second
 	// activateTimeout is how long Activate waits for an answer
@@ -50,6 +51,7 @@ const (
 	activateTimeout = 5 * time.Second
 
 	activateRequest = "peerline/1 activate"
+	openPrefix      = "peerline/1 open " // + an invite link
 	answerOK        = "ok"
 	answerNoWindow  = "no-window"
 	answerError     = "error"
@@ -60,7 +62,8 @@ type server struct {
 	ln       net.Listener
 	path     string // the socket file, however long
 	log      *slog.Logger
-	activate func() // nil: headless
+	activate func()                  // nil: headless
+	open     func(link string) error // nil: links are refused
 	done     chan struct{}
 
 	mu     sync.Mutex
@@ -72,7 +75,7 @@ type server struct {
 // died (the caller holds the data dir's lock, so no live one listens
 // there) and listens on a new one. activate is called for each activate
 // request; nil answers no-window.
-func listen(dir string, log *slog.Logger, activate func()) (*server, error) {
+func listen(dir string, log *slog.Logger, activate func(), open func(string) error) (*server, error) {
 	path := filepath.Join(dir, socketName)
 	if err := removeStaleSocket(path); err != nil {
 		return nil, fmt.Errorf("instance: instance socket: %w", err)
@@ -96,7 +99,7 @@ func listen(dir string, log *slog.Logger, activate func()) (*server, error) {
 		os.Remove(path)
 		return nil, fmt.Errorf("instance: instance socket: %w", err)
 	}
-	return &server{ln: ln, path: path, log: log, activate: activate, done: make(chan struct{})}, nil
+	return &server{ln: ln, path: path, log: log, activate: activate, open: open, done: make(chan struct{})}, nil
 }
 
 // removeStaleSocket removes the socket file at path, if any. It refuses
@@ -193,6 +196,8 @@ func (s *server) handle(c net.Conn) {
 	}
 	var answer string
 	switch {
+	case strings.HasPrefix(line, openPrefix):
+		answer = s.handleOpen(strings.TrimPrefix(line, openPrefix))
 	case line != activateRequest:
 		s.log.Warn("instance: instance socket: unknown request", "request", line)
 		answer = answerError + " unknown request"
@@ -211,6 +216,34 @@ func (s *server) handle(c net.Conn) {
 	if _, err := io.WriteString(c, answer+"\n"); err != nil {
 		s.log.Warn("instance: instance socket: answer", "err", err)
 	}
+}
+
+// handleOpen passes a link another launch was given to the open hook and
+// brings the window to the front. The answer never quotes the link.
+func (s *server) handleOpen(link string) string {
+	if s.open == nil {
+		return answerError + " this Peerline does not take links"
+	}
+	if err := s.callOpen(link); err != nil {
+		s.log.Warn("instance: another launch passed a link this one refused", "err", err)
+		return answerError + " not a valid Peerline link"
+	}
+	s.log.Info("instance: another launch passed a link")
+	if s.activate != nil {
+		if err := s.callActivate(); err != nil {
+			s.log.Error("instance: instance socket: activate", "err", err)
+		}
+	}
+	return answerOK
+}
+
+func (s *server) callOpen(link string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return s.open(link)
 }
 
 func (s *server) callActivate() (err error) {
@@ -267,6 +300,23 @@ func readLine(r io.Reader) (string, error) {
 // activateTimeout). While the socket is missing or refuses (the running
 // one is still starting), it tries again every 100 ms.
 func Activate(ctx context.Context, dataDir string) error {
+	return ask(ctx, dataDir, activateRequest, "activate")
+}
+
+// Open passes an invite link (peerline://add?…) to the Peerline running
+// with dataDir, which checks it, shows Add person filled in from it and
+// brings its window to the front. It answers as Activate does, and with
+// an error when the running one refused the link; the link must fit on
+// one request line.
+func Open(ctx context.Context, dataDir, link string) error {
+	if strings.ContainsAny(link, "\r\n") || len(openPrefix)+len(link)+1 > maxInstanceLine {
+		return errors.New("instance: open: the link is not one short line")
+	}
+	return ask(ctx, dataDir, openPrefix+link, "open")
+}
+
+// ask sends one request line and reads the answer.
+func ask(ctx context.Context, dataDir, request, what string) error {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, activateTimeout)
@@ -274,17 +324,17 @@ func Activate(ctx context.Context, dataDir string) error {
 	}
 	c, err := dialInstance(ctx, filepath.Join(dataDir, socketName))
 	if err != nil {
-		return fmt.Errorf("instance: activate: %w", err)
+		return fmt.Errorf("instance: %s: %w", what, err)
 	}
 	defer c.Close()
 	deadline, _ := ctx.Deadline()
 	c.SetDeadline(deadline)
-	if _, err := io.WriteString(c, activateRequest+"\n"); err != nil {
-		return fmt.Errorf("instance: activate: %w", err)
+	if _, err := io.WriteString(c, request+"\n"); err != nil {
+		return fmt.Errorf("instance: %s: %w", what, err)
 	}
 	answer, err := readLine(c)
 	if err != nil {
-		return fmt.Errorf("instance: activate: no answer: %w", err)
+		return fmt.Errorf("instance: %s: no answer: %w", what, err)
 	}
 	switch {
 	case answer == answerOK:
@@ -292,9 +342,9 @@ func Activate(ctx context.Context, dataDir string) error {
 	case answer == answerNoWindow:
 		return ErrNoWindow
 	case strings.HasPrefix(answer, answerError+" "):
-		return fmt.Errorf("instance: activate: the running Peerline answered: %s", strings.TrimPrefix(answer, answerError+" "))
+		return fmt.Errorf("instance: %s: the running Peerline answered: %s", what, strings.TrimPrefix(answer, answerError+" "))
 	default:
-		return fmt.Errorf("instance: activate: unexpected answer %q", answer)
+		return fmt.Errorf("instance: %s: unexpected answer %q", what, answer)
 	}
 }
 

@@ -66,6 +66,9 @@ async function world(w, turn, policies) {
   const ins = await Promise.all(homes.map((h, i) => w.peerline(h, 'ABC'[i], { noDiscovery: true, signalURL: srv.url, name: names[i] })))
   const uis = await Promise.all(ins.map((p) => w.ui(p)))
   const [a, ...others] = uis
+  // Every home reaches the server over TCP (the office too) before A
+  // adds anyone: a home that never connects fails here, by name.
+  await srv.waitConnections(uis.length)
   for (const o of others) {
     await a.api('Contacts.Add', { id: o.id, name: o.name, server: srv.url })
     await a.waitPeer(o.id, true)

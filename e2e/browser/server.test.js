@@ -4,22 +4,9 @@
 // and A knows B as a contact at that server.
 
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
 import { answer, framesBothWays, hangup, historyHas, ring, sameSafetyCode } from './lib/flows.js'
 import { scenario } from './lib/world.js'
 
-/** The server's unlabelled Prometheus samples, read from inside its namespace. */
-function metrics(srv) {
-  const script = `fetch(${JSON.stringify(`http://${srv.addr}/metrics`)}).then((r) => r.text()).then((t) => process.stdout.write(t), (e) => { console.error(e); process.exit(1) })`
-  const text = execFileSync('ip', ['netns', 'exec', srv.ns.name, process.execPath, '-e', script], { encoding: 'utf8' })
-  const out = {}
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#') || line.includes('{')) continue
-    const [name, value] = line.split(' ')
-    if (name && value !== undefined) out[name] = Number(value)
-  }
-  return out
-}
 
 scenario('video call through peerline-signal (no LAN discovery)', async (w, t) => {
   const lan = w.lan(2)
@@ -48,15 +35,15 @@ scenario('video call through peerline-signal (no LAN discovery)', async (w, t) =
   assert.equal(await a.page.getByTestId('add-person-server').inputValue(), parsed.searchParams.get('server'))
   await a.page.getByTestId('add-person-save').click()
   await a.waitPeer(b.id, true)
-  assert.equal(metrics(srv).peerline_signal_connections, 2, 'both instances are connected to the server')
+  assert.equal(srv.metrics().peerline_signal_connections, 2, 'both instances are connected to the server')
 
-  const before = metrics(srv).peerline_signal_messages_relayed_total ?? 0
+  const before = srv.metrics().peerline_signal_messages_relayed_total ?? 0
   await ring(a, b)
   await answer(a, b)
   const [va, vb] = await framesBothWays(a, b)
   await sameSafetyCode(a, b)
   await hangup(b, a)
-  const relayed = metrics(srv).peerline_signal_messages_relayed_total - before
+  const relayed = srv.metrics().peerline_signal_messages_relayed_total - before
   t.diagnostic(`the call relayed ${relayed} signaling messages through the server; video ${va.width}x${va.height} at A, ${vb.width}x${vb.height} at B`)
   assert.ok(relayed >= 5, `only ${relayed} messages went through the server: did the call use it?`)
   await historyHas(a, 'completed')

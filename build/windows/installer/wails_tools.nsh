@@ -262,10 +262,10 @@ RequestExecutionLevel "${REQUEST_EXECUTION_LEVEL}"
 
 !macro wails.associateCustomProtocols
     ; Create custom protocols associations
-    
+    !insertmacro CUSTOM_PROTOCOL_ASSOCIATE "peerline" "Peerline invite link" "$INSTDIR\${PRODUCT_EXECUTABLE},0" "$\"$INSTDIR\${PRODUCT_EXECUTABLE}$\" $\"%1$\""
 !macroend
 
 !macro wails.unassociateCustomProtocols
     ; Delete app custom protocol associations
-    
+    !insertmacro CUSTOM_PROTOCOL_UNASSOCIATE "peerline"
 !macroend

@@ -2,6 +2,7 @@
 // each run in a namespace with `ip netns exec`, their stderr kept (and
 // shown when a test fails), killed when the test ends.
 
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, readlinkSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -161,6 +162,29 @@ export class SignalServer {
     this.stderr = new LineLog('signal: ')
     this.addr = ''
     this.url = ''
+  }
+
+  /** The server's unlabelled Prometheus samples, read from inside its namespace. */
+  metrics() {
+    const script = `fetch(${JSON.stringify(`http://${this.addr}/metrics`)}).then((r) => r.text()).then((t) => process.stdout.write(t), (e) => { console.error(e); process.exit(1) })`
+    const text = execFileSync('ip', ['netns', 'exec', this.ns.name, process.execPath, '-e', script], { encoding: 'utf8' })
+    const out = {}
+    for (const line of text.split('\n')) {
+      if (line.startsWith('#') || line.includes('{')) continue
+      const [name, value] = line.split(' ')
+      if (name && value !== undefined) out[name] = Number(value)
+    }
+    return out
+  }
+
+  /** Waits until n clients are connected (authenticated) to the server. */
+  async waitConnections(n, timeout = 30_000) {
+    const deadline = Date.now() + timeout
+    let have = 0
+    while ((have = this.metrics().peerline_signal_connections ?? 0) < n) {
+      if (Date.now() > deadline) throw new Error(`only ${have} of ${n} clients connected to peerline-signal within ${timeout} ms`)
+      await new Promise((r) => setTimeout(r, 100))
+    }
   }
 
   /** Starts `peerline-signal --listen listen [extra…]` and waits for its "listening on ADDR" line. */

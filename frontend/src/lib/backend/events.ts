@@ -14,6 +14,7 @@ export const EventName = {
   SettingsChanged: 'settings:changed',
   IdentityChanged: 'identity:changed',
   DiscoveryStatus: 'discovery:status',
+  InviteOpened: 'invite:open',
 } as const
 
 /** One of EventName's values. */

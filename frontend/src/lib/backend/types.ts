@@ -344,4 +344,6 @@ export interface EventMap {
   'settings:changed': Settings
   'identity:changed': IdentityChange
   'discovery:status': Diagnosis
+  /** A later launch passed an invite link (app.InviteEvent). */
+  'invite:open': { link: string }
 }

@@ -3,7 +3,7 @@
  * devices and the call, plus navigation (which tab, which person) and the
  * link to the app. App.svelte makes one and hands the parts down.
  */
-import type { Backend, Capabilities, Theme } from '../backend'
+import { EventName, type Backend, type Capabilities, type Theme } from '../backend'
 import type { Alerts } from './alerts'
 import { BlockedState } from './blocked.svelte'
 import { CallError, CallState, type CallEngine } from './call.svelte'
@@ -51,6 +51,10 @@ export class AppState {
   selectedId = $state<string | null>(null)
   /** The "Add person" dialog is open. */
   adding = $state(false)
+  /** An invite link a click passed to the app, for the Add-person dialog to read once. */
+  pendingInvite = $state<string | null>(null)
+  /** Counts invite links opened: the dialog is made anew for each. */
+  inviteSerial = $state(0)
   /** The link to the app is up (the bridge can drop; the Wails window never does). */
   connected = $state(true)
   /** Everything loaded once. */
@@ -87,6 +91,8 @@ export class AppState {
     })
     this.callWindowNotice = this.call.elsewhere && this.remembered(CALL_WINDOW_NOTICE_KEY) !== '1'
     this.offs.push(
+      // A click on a peerline://add link elsewhere: show Add person filled in from it.
+      o.backend.on(EventName.InviteOpened, ({ link }) => this.openInvite(link)),
       o.backend.onConnectionChange((up) => {
         this.connected = up
         if (up) void this.load()
@@ -186,6 +192,20 @@ export class AppState {
   key(e: KeyLike): boolean {
     const action = shortcutOf(e)
     return action ? this.call.shortcut(action) : false
+  }
+
+  /** Opens Add person (anew, if it was open) with an invite link to read. */
+  openInvite(link: string): void {
+    this.pendingInvite = link
+    this.inviteSerial++
+    this.adding = true
+  }
+
+  /** The pending invite link, once: the dialog that reads it clears it. */
+  takeInvite(): string | null {
+    const link = this.pendingInvite
+    this.pendingInvite = null
+    return link
   }
 
   dispose(): void {

@@ -122,3 +122,18 @@ describe('AppState', () => {
     expect(make().callWindowNotice).toBe(false)
   })
 })
+
+describe('AppState invite links opened elsewhere', () => {
+  test('an invite:open event opens Add person once with the link to read', async () => {
+    const { backend, app } = setup()
+    await app.load()
+    backend.emit('invite:open', { link: 'peerline://add?id=X' })
+    expect(app.adding).toBe(true)
+    const serial = app.inviteSerial
+    expect(app.takeInvite()).toBe('peerline://add?id=X')
+    expect(app.takeInvite()).toBeNull()
+    backend.emit('invite:open', { link: 'peerline://add?id=Y' })
+    expect(app.inviteSerial).toBe(serial + 1)
+    expect(app.takeInvite()).toBe('peerline://add?id=Y')
+  })
+})

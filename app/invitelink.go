@@ -1,0 +1,26 @@
+package app
+
+import (
+	"github.com/peerline/peerline/app/events"
+	"github.com/peerline/peerline/app/invite"
+)
+
+// InviteEvent is events.InviteOpened's data.
+type InviteEvent struct {
+	// Link is the invite in canonical form (invite.Link.String).
+	Link string `json:"link"`
+}
+
+// openInvite is the instance socket's open hook: a later launch was given
+// an invite link (a click on peerline://add?…). A valid one goes to the
+// UI, which shows Add person filled in from it; nothing is added until
+// the person saves. An invalid one is refused (the later launch says so)
+// and changes nothing.
+func openInvite(bus *events.Bus, link string) error {
+	l, err := invite.Parse(link)
+	if err != nil {
+		return err
+	}
+	bus.Emit(events.InviteOpened, InviteEvent{Link: l.String()})
+	return nil
+}
