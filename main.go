@@ -19,6 +19,7 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options"
 	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
 	"github.com/wailsapp/wails/v2/pkg/options/linux"
+	"github.com/wailsapp/wails/v2/pkg/options/mac"
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"github.com/peerline/peerline/app"
@@ -143,6 +144,12 @@ func run(f *flags, launchedAt time.Time) error {
 		// bridge sends them (package errcode).
 		ErrorFormatter: errcode.Format,
 		Bind:           a.Bindings(),
+		// macOS hands a clicked peerline: link to the running app here.
+		Mac: &mac.Options{OnUrlOpen: func(link string) {
+			if err := a.OpenInvite(link); err != nil {
+				logger.Warn("peerline: invite link refused", "err", err)
+			}
+		}},
 		Linux: &linux.Options{
 			Icon:        icon,
 			ProgramName: "peerline", // WM_CLASS, matches build/linux/peerline.desktop

@@ -24,3 +24,8 @@ func openInvite(bus *events.Bus, link string) error {
 	bus.Emit(events.InviteOpened, InviteEvent{Link: l.String()})
 	return nil
 }
+
+// OpenInvite shows Add person filled in from an invite link the system
+// handed this running app directly (macOS opens a URL with an Apple event,
+// not a second launch). An invalid link is refused and changes nothing.
+func (a *App) OpenInvite(link string) error { return openInvite(a.bus, link) }
