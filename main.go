@@ -79,7 +79,7 @@ func run(f *flags, launchedAt time.Time) error {
 	a, err := app.New(app.Options{
 		DataDir: f.dataDir, Name: f.name, UIAddr: f.uiAddr, HubPort: f.hubPort, RingTimeout: f.ringTimeout,
 		SignalURLs: f.signalURLs, NoDiscovery: f.noDiscovery, ListenLAN: f.lanHub, Interfaces: f.interfaces, Assets: dist, Logger: logger,
-		LaunchedAt: launchedAt, OnSecondLaunch: onSecondLaunch,
+		LaunchedAt: launchedAt, OnSecondLaunch: onSecondLaunch, OpenLink: f.openLink,
 	})
 	if errors.Is(err, app.ErrAlreadyRunning) && f.openLink != "" {
 		return secondLaunchLink(f.dataDir, f.openLink, err, os.Stderr) // the running one shows Add person
@@ -94,10 +94,6 @@ func run(f *flags, launchedAt time.Time) error {
 	uiURL, err := a.Start()
 	if err != nil {
 		return err
-	}
-	if f.openLink != "" {
-		// Only a running Peerline takes a link (the UI is not there yet).
-		logger.Info("peerline: started by an invite link; paste it into Add person to use it")
 	}
 	if f.headless {
 		// The one line tests and scripts wait for.

@@ -90,6 +90,10 @@ type Options struct {
 	// window comes to the front. It must not block. Nil (headless): the
 	// other launch is told there is no window (instance.ErrNoWindow).
 	OnSecondLaunch func()
+	// OpenLink is the invite link this launch was given (peerline LINK:
+	// a click on peerline://add?… with no Peerline running). Add person
+	// shows it filled in once the first window is up.
+	OpenLink string
 }
 
 // App is the running core. Create it with New, start it with Start, stop
@@ -298,7 +302,7 @@ func (a *App) build() (err error) {
 	a.Calls = api.NewCalls(ctx, a.calls, a.store, a.presence)
 	a.History = api.NewHistory(ctx, a.store, a.bus)
 	a.Settings = api.NewSettings(ctx, a.store, a.bus)
-	a.Desktop = api.NewDesktop(ctx, log, opts.LaunchedAt, a.calls, a.bridge, a.browser)
+	a.Desktop = api.NewDesktop(ctx, log, opts.LaunchedAt, a.calls, a.bridge, a.browser, launchLink(a.bus, log, opts.OpenLink))
 	a.presence.Notify(&api.PresenceEvents{Peers: a.Peers, Contacts: contactEvents, Events: a.bus})
 	for name, svc := range a.services() {
 		if err := a.bridge.Register(name, svc); err != nil {

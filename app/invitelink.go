@@ -1,6 +1,8 @@
 package app
 
 import (
+	"log/slog"
+
 	"github.com/peerline/peerline/app/events"
 	"github.com/peerline/peerline/app/invite"
 )
@@ -29,3 +31,18 @@ func openInvite(bus *events.Bus, link string) error {
 // handed this running app directly (macOS opens a URL with an Apple event,
 // not a second launch). An invalid link is refused and changes nothing.
 func (a *App) OpenInvite(link string) error { return openInvite(a.bus, link) }
+
+// launchLink is what the first window's Ready does when this launch was
+// given an invite link: the UI was not there to take it at start. Nil when
+// there is none. An invalid link is logged and changes nothing (the
+// person clicked it; nobody is waiting on an exit code).
+func launchLink(bus *events.Bus, log *slog.Logger, link string) func() {
+	if link == "" {
+		return nil
+	}
+	return func() {
+		if err := openInvite(bus, link); err != nil {
+			log.Warn("peerline: the invite link this launch was given is refused", "err", err)
+		}
+	}
+}

@@ -55,3 +55,46 @@ func TestInviteLinkHandoff(t *testing.T) {
 		t.Fatal("A stopped")
 	}
 }
+
+// TestInviteLinkStartsPeerline: a click on an invite link with no
+// Peerline running starts it with the link; once the first window says
+// its UI is up (Desktop.Ready), the UI gets invite:open with the link, and
+// only once. A hostile link at start changes nothing: no event, and the
+// app runs.
+func TestInviteLinkStartsPeerline(t *testing.T) {
+	requireE2E(t)
+	lan := netnstest.NewLAN(t, 2)
+	b := StartInstance(t, lan.Hosts[1], "B", Options{NoDiscovery: true})
+	link := "peerline://add?id=" + b.ID() + "&name=Grace"
+	a := StartInstance(t, lan.Hosts[0], "A", Options{NoDiscovery: true, Extra: []string{link}})
+	ready := map[string]any{"window": "browser", "webrtc": true, "mediaDevices": true}
+
+	a.Mark()
+	if _, err := a.Call("Desktop.Ready", ready); err != nil {
+		t.Fatal(err)
+	}
+	ev := a.WaitEvent("invite:open", func(json.RawMessage) bool { return true }, signalTimeout)
+	var got struct{ Link string }
+	if err := json.Unmarshal(ev.Data, &got); err != nil || got.Link != link {
+		t.Errorf("invite:open = %s, want link %q", ev.Data, link)
+	}
+	a.Mark()
+	if _, err := a.Call("Desktop.Ready", ready); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.TryWaitEvent("invite:open", func(json.RawMessage) bool { return true }, 300*time.Millisecond); err == nil {
+		t.Error("a second window's Ready showed the launch's link again")
+	}
+
+	c := StartInstance(t, lan.Hosts[0], "C", Options{NoDiscovery: true, Extra: []string{"peerline://add?id=" + b.ID() + "&server=http%3A%2F%2Fevil.example"}})
+	c.Mark()
+	if _, err := c.Call("Desktop.Ready", ready); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.TryWaitEvent("invite:open", func(json.RawMessage) bool { return true }, 300*time.Millisecond); err == nil {
+		t.Error("a hostile launch link reached the UI")
+	}
+	if !c.running() {
+		t.Fatal("C stopped after a hostile launch link")
+	}
+}

@@ -41,14 +41,18 @@ type Desktop struct {
 	window     windowURL
 	browser    windowOpener
 
+	firstReady func() // run once, at the first window's Ready
+
 	mu        sync.Mutex
 	readySeen bool
 }
 
 // NewDesktop returns the Desktop service; launchedAt is when the process
-// started, for the launch-to-ready figure Ready logs.
-func NewDesktop(ctx context.Context, log *slog.Logger, launchedAt time.Time, r ringing, w windowURL, b windowOpener) *Desktop {
-	return &Desktop{ctx: ctx, log: log, launchedAt: launchedAt, ringing: r, window: w, browser: b}
+// started, for the launch-to-ready figure Ready logs. firstReady (may be
+// nil) runs once, when the first window says its UI is up: what the
+// launch was for that needs a UI to show it (an invite link).
+func NewDesktop(ctx context.Context, log *slog.Logger, launchedAt time.Time, r ringing, w windowURL, b windowOpener, firstReady func()) *Desktop {
+	return &Desktop{ctx: ctx, log: log, launchedAt: launchedAt, ringing: r, window: w, browser: b, firstReady: firstReady}
 }
 
 // Capabilities are what a window's web engine can do, as its page saw it.
@@ -78,6 +82,9 @@ func (d *Desktop) Ready(c Capabilities) error {
 	runtime.ReadMemStats(&ms)
 	d.log.Info("desktop: ui ready", "window", c.Window, "webrtc", c.WebRTC, "media_devices", c.MediaDevices,
 		"first", first, "since_launch_ms", since.Milliseconds(), "go_sys_kb", ms.Sys>>10, "go_heap_inuse_kb", ms.HeapInuse>>10)
+	if first && d.firstReady != nil {
+		d.firstReady()
+	}
 	return nil
 }
 
