@@ -19,8 +19,13 @@ type flags struct {
 	// openLink is an invite link given as the one argument (a click on
 	// peerline://add?…: the installers register the scheme with
 	// `peerline %u`).
-	openLink    string
-	headless    bool
+	openLink string
+	headless bool
+	// hidden starts the window app with no window, in the tray (the
+	// login autostart entry runs this).
+	hidden bool
+	// quit asks the Peerline running with the data dir to quit, and exits.
+	quit        bool
 	dataDir     string
 	name        string
 	uiAddr      string
@@ -51,6 +56,8 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*flags, error) {
 	var signal, ifaces, level string
 	var version bool
 	fs.BoolVar(&f.headless, "headless", false, "run the core with no window; print the line ui: URL (the loopback bridge, with its token) once ready")
+	fs.BoolVar(&f.hidden, "hidden", false, "start with no window: Peerline runs in the tray (what start-at-login runs)")
+	fs.BoolVar(&f.quit, "quit", false, "ask the Peerline running with this data dir to quit fully (hanging up a call), wait until it has, and exit")
 	fs.StringVar(&f.dataDir, "data-dir", "", "directory for the identity key, database and settings (default: the OS config dir + /Peerline)")
 	fs.StringVar(&f.name, "name", "", "display name to announce (saved in settings)")
 	fs.StringVar(&f.uiAddr, "ui-addr", "127.0.0.1:0", "loopback address of the UI bridge (port 0 picks a free one)")
@@ -76,6 +83,9 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*flags, error) {
 		f.openLink = fs.Arg(0)
 	case fs.NArg() > 0:
 		return nil, fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
+	}
+	if f.quit && f.openLink != "" {
+		return nil, errors.New("--quit takes no invite link (see --help)")
 	}
 	if version {
 		fmt.Fprintln(stdout, "peerline", app.Version())

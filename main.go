@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -71,15 +72,26 @@ func run(f *flags, launchedAt time.Time) error {
 	if err != nil {
 		return err
 	}
+	if f.quit {
+		return quitRunning(f.dataDir, os.Stderr)
+	}
 	win := newWindow(logger)
 	var onSecondLaunch func() // headless: no window to raise
 	if !f.headless {
 		onSecondLaunch = win.raise
 	}
+	// --quit (instance.Quit): the window app quits through Wails (its
+	// OnShutdown closes the app); headless, run's wait below ends.
+	quitHeadless := make(chan struct{})
+	var quitOnce sync.Once
+	onQuit := win.quit
+	if f.headless {
+		onQuit = func() { quitOnce.Do(func() { close(quitHeadless) }) }
+	}
 	a, err := app.New(app.Options{
 		DataDir: f.dataDir, Name: f.name, UIAddr: f.uiAddr, HubPort: f.hubPort, RingTimeout: f.ringTimeout,
 		SignalURLs: f.signalURLs, NoDiscovery: f.noDiscovery, ListenLAN: f.lanHub, Interfaces: f.interfaces, Assets: dist, Logger: logger,
-		LaunchedAt: launchedAt, OnSecondLaunch: onSecondLaunch, OpenLink: f.openLink,
+		LaunchedAt: launchedAt, OnSecondLaunch: onSecondLaunch, OnQuit: onQuit, OpenLink: f.openLink,
 	})
 	if errors.Is(err, app.ErrAlreadyRunning) && f.openLink != "" {
 		return secondLaunchLink(f.dataDir, f.openLink, err, os.Stderr) // the running one shows Add person
@@ -100,11 +112,15 @@ func run(f *flags, launchedAt time.Time) error {
 		fmt.Fprintf(os.Stdout, "ui: %s\n", uiURL)
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
-		<-ctx.Done()
+		select {
+		case <-ctx.Done():
+		case <-quitHeadless:
+		}
 		logger.Info("peerline: shutting down")
 		return nil
 	}
 	win.load(a)
+	defer win.quitOnSignals()()
 	width, height := win.size()
 	return wails.Run(&options.App{
 		Title:            "Peerline",
@@ -113,6 +129,7 @@ func run(f *flags, launchedAt time.Time) error {
 		MinWidth:         minWidth,
 		MinHeight:        minHeight,
 		WindowStartState: win.startState(),
+		StartHidden:      f.hidden, // in the tray: the login autostart entry
 		AssetServer: &assetserver.Options{
 			Assets: assets,
 		},

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"os/signal"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/wailsapp/wails/v2/pkg/options"
@@ -35,25 +38,33 @@ const frameW, frameH = 16, 48
 // Peerline to answer.
 const activateTimeout = 5 * time.Second
 
-// window is the Wails window's side of two app behaviours: it reopens
-// where it was closed (size, position, maximised), and it comes to the
-// front when Peerline is launched again with the same data dir. Its
-// methods are the Wails callbacks of the same names.
+// window is the Wails window's side of the app's behaviours: it reopens
+// where it was closed (size, position, maximised); it comes to the front
+// when Peerline is launched again with the same data dir; closing it
+// hides it while Peerline keeps running (unless the setting says quit),
+// and only quit (tray Quit, --quit, SIGTERM) ends the app. Its methods
+// are the Wails callbacks of the same names.
 type window struct {
-	log     *slog.Logger
-	store   windowStore
-	ctx     atomic.Pointer[context.Context]
-	restore sync.Once
+	log      *slog.Logger
+	store    windowStore
+	ctx      atomic.Pointer[context.Context]
+	restore  sync.Once
+	quitting atomic.Bool // quit was asked for: the next close quits
+	// canHide reports whether a hidden window can be found again (a tray
+	// icon is up); nil means yes. Without one, closing minimises instead.
+	canHide func() bool
 
 	mu    sync.Mutex // Wails calls back from several goroutines
 	saved store.WindowState
 	had   bool // saved holds a saved geometry
 }
 
-// windowStore is where the geometry lives between runs (the app's store).
+// windowStore is where the geometry lives between runs, and the setting
+// that says what closing does (the app).
 type windowStore interface {
 	WindowState() (store.WindowState, bool)
 	SaveWindowState(store.WindowState) error
+	KeepRunningWhenClosed() bool
 }
 
 func newWindow(log *slog.Logger) *window { return &window{log: log} }
@@ -90,8 +101,47 @@ func (w *window) startState() options.WindowStartState {
 	return options.Normal
 }
 
-// startup is OnStartup: it keeps the runtime context for raise.
-func (w *window) startup(ctx context.Context) { w.ctx.Store(&ctx) }
+// startup is OnStartup: it keeps the runtime context for raise and quit,
+// and quits at once if quit came first.
+func (w *window) startup(ctx context.Context) {
+	w.ctx.Store(&ctx)
+	if w.quitting.Load() {
+		runtime.Quit(ctx)
+	}
+}
+
+// quit ends the app fully (tray Quit, --quit, SIGINT/SIGTERM): Wails
+// closes the window and its OnShutdown closes the app, which hangs up a
+// call, says goodbye on mDNS and closes the hub. It does not block.
+func (w *window) quit() {
+	w.quitting.Store(true)
+	if ctx := w.ctx.Load(); ctx != nil {
+		runtime.Quit(*ctx)
+	}
+}
+
+// quitOnSignals makes SIGINT and SIGTERM quit (Wails turns them into a
+// close, which would only hide the window) until stop is called.
+func (w *window) quitOnSignals() (stop func()) {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		select {
+		case <-sig:
+			w.quit()
+		case <-done:
+		}
+	}()
+	return func() {
+		signal.Stop(sig)
+		close(done)
+		wg.Wait()
+	}
+}
 
 // domReady is OnDomReady: it moves the window where it was, once. (Wails
 // centres the window after showing it, so OnStartup would be too early.)
@@ -112,12 +162,30 @@ func (w *window) domReady(ctx context.Context) {
 }
 
 // beforeClose is OnBeforeClose, which Wails calls for the window's close
-// button and for SIGINT and SIGTERM, while the window still exists: it
-// saves the geometry and lets the window close.
+// button and for runtime.Quit, while the window still exists: it saves
+// the geometry; then a quit closes the window (and the app), and a close
+// hides it (Peerline keeps running, in the tray) unless the setting says
+// quit, or minimises it when there is no tray to find it again.
 func (w *window) beforeClose(ctx context.Context) (prevent bool) {
 	if w.store == nil {
 		return false
 	}
+	w.saveGeometry(ctx)
+	if w.quitting.Load() || !w.store.KeepRunningWhenClosed() {
+		return false
+	}
+	if w.canHide != nil && !w.canHide() {
+		runtime.WindowMinimise(ctx)
+		w.log.Info("peerline: window closed; no tray here, so it is minimised and Peerline keeps running")
+		return true
+	}
+	runtime.WindowHide(ctx)
+	w.log.Info("peerline: window closed; Peerline keeps running in the background")
+	return true
+}
+
+// saveGeometry saves the window's size and position for the next start.
+func (w *window) saveGeometry(ctx context.Context) {
 	sw, sh := currentScreen(ctx)
 	o := observed{
 		Maximised: runtime.WindowIsMaximised(ctx), Minimised: runtime.WindowIsMinimised(ctx),
@@ -128,17 +196,16 @@ func (w *window) beforeClose(ctx context.Context) (prevent bool) {
 	saved, had := w.last()
 	next, save := nextWindowState(saved, had, o)
 	if !save {
-		return false
+		return
 	}
 	if err := w.store.SaveWindowState(next); err != nil {
 		w.log.Warn("peerline: window geometry not saved", "err", err)
-		return false
+		return
 	}
 	w.mu.Lock()
 	w.saved, w.had = next, true
 	w.mu.Unlock()
 	w.log.Debug("peerline: window geometry saved", "x", next.X, "y", next.Y, "width", next.Width, "height", next.Height, "maximised", next.Maximised)
-	return false
 }
 
 // raise is app.Options.OnSecondLaunch: show, unminimise and focus the
@@ -220,6 +287,29 @@ func fitWindow(ws store.WindowState, screenW, screenH int) store.WindowState {
 	}
 	ws.X, ws.Y = max(ws.X, 0), max(ws.Y, 0)
 	return ws
+}
+
+// quitRunning is --quit: it asks the Peerline running with dataDir to
+// quit and waits until it has. None running is not an error (the wish is
+// met); it says so.
+func quitRunning(dataDir string, stderr io.Writer) error {
+	if dataDir == "" {
+		dir, err := app.DefaultDataDir()
+		if err != nil {
+			return err
+		}
+		dataDir = dir
+	}
+	err := instance.Quit(context.Background(), dataDir)
+	switch {
+	case errors.Is(err, instance.ErrNotRunning):
+		fmt.Fprintln(stderr, "peerline: no Peerline is running with this data dir")
+		return nil
+	case err != nil:
+		return err
+	}
+	fmt.Fprintln(stderr, "peerline: Peerline quit")
+	return nil
 }
 
 // secondLaunchLink hands an invite link (a click on peerline://add?…) to

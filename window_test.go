@@ -97,6 +97,7 @@ type fakeWindowStore struct {
 }
 
 func (f *fakeWindowStore) WindowState() (store.WindowState, bool) { return f.w, f.ok }
+func (f *fakeWindowStore) KeepRunningWhenClosed() bool            { return true }
 func (f *fakeWindowStore) SaveWindowState(w store.WindowState) error {
 	f.w, f.ok = w, true
 	return nil

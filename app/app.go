@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/peerline/peerline/app/api"
+	"github.com/peerline/peerline/app/autostart"
 	"github.com/peerline/peerline/app/bridge"
 	"github.com/peerline/peerline/app/browser"
 	"github.com/peerline/peerline/app/calls"
@@ -90,6 +91,13 @@ type Options struct {
 	// window comes to the front. It must not block. Nil (headless): the
 	// other launch is told there is no window (instance.ErrNoWindow).
 	OnSecondLaunch func()
+	// OnQuit is called when `peerline --quit` asks this one to quit
+	// (instance.Quit): it starts a full shutdown (Close) and returns. Nil:
+	// such requests are refused.
+	OnQuit func()
+	// Autostart says which program "Start Peerline when I log in" starts
+	// (default: this executable with --hidden, for the current user).
+	Autostart autostart.Options
 	// OpenLink is the invite link this launch was given (peerline LINK:
 	// a click on peerline://add?… with no Peerline running). Add person
 	// shows it filled in once the first window is up.
@@ -167,8 +175,10 @@ func New(opts Options) (*App, error) {
 	}
 	// A deep queue: a sink that drops call:signal loses candidates.
 	bus := events.NewBus(events.BusConfig{QueueSize: 4096, Logger: opts.Logger})
-	inst, err := instance.Claim(opts.DataDir, opts.Logger, opts.OnSecondLaunch, func(link string) error {
-		return openInvite(bus, link)
+	inst, err := instance.Claim(opts.DataDir, opts.Logger, instance.Hooks{
+		Activate: opts.OnSecondLaunch,
+		Open:     func(link string) error { return openInvite(bus, link) },
+		Quit:     opts.OnQuit,
 	})
 	if err != nil {
 		bus.Close()
@@ -302,7 +312,8 @@ func (a *App) build() (err error) {
 	a.Calls = api.NewCalls(ctx, a.calls, a.store, a.presence)
 	a.History = api.NewHistory(ctx, a.store, a.bus)
 	a.Settings = api.NewSettings(ctx, a.store, a.bus)
-	a.Desktop = api.NewDesktop(ctx, log, opts.LaunchedAt, a.calls, a.bridge, a.browser, launchLink(a.bus, log, opts.OpenLink))
+	a.Desktop = api.NewDesktop(ctx, log, opts.LaunchedAt, a.calls, a.bridge, a.browser,
+		autostart.New(opts.Autostart), launchLink(a.bus, log, opts.OpenLink))
 	a.presence.Notify(&api.PresenceEvents{Peers: a.Peers, Contacts: contactEvents, Events: a.bus})
 	for name, svc := range a.services() {
 		if err := a.bridge.Register(name, svc); err != nil {

@@ -26,3 +26,16 @@ func (a *App) SaveWindowState(w store.WindowState) error {
 	}
 	return nil
 }
+
+// KeepRunningWhenClosed reports the setting "Keep running when the window
+// is closed" (store.Settings.QuitOnClose turned around; on by default). An
+// unreadable setting keeps running: hiding is the safer mistake, since
+// quitting would leave the person unreachable without telling them.
+func (a *App) KeepRunningWhenClosed() bool {
+	set, err := a.store.Settings(a.ctx)
+	if err != nil {
+		a.log.Warn("app: settings", "err", err)
+		return true
+	}
+	return !set.QuitOnClose
+}

@@ -31,7 +31,9 @@ build_pkgs=(
 # make the simulated internet's NAT routers, and coturn is the external
 # TURN server that e2e/browser/nat.test.js calls through
 # and that make bench-turn measures the embedded TURN against.
-test_pkgs=(xvfb openbox imagemagick xdotool x11-utils chromium iproute2 util-linux iptables conntrack coturn)
+# desktop-file-validate (desktop-file-utils) and gio (libglib2.0-bin, which
+# launches a .desktop file as a desktop does) check the autostart entry.
+test_pkgs=(xvfb openbox imagemagick xdotool x11-utils chromium iproute2 util-linux iptables conntrack coturn desktop-file-utils libglib2.0-bin)
 # makensis builds the Windows installer; desktop-file-validate checks the
 # .desktop file; convert (ImageMagick) sizes the icons; dpkg-shlibdeps
 # (dpkg-dev) and file check the packages; appstreamcli checks the metainfo.

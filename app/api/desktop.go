@@ -30,9 +30,15 @@ type windowOpener interface {
 	Open(ctx context.Context, url string) (browser.Window, error)
 }
 
+// loginEntry is the entry that starts Peerline at login (autostart.Entry).
+type loginEntry interface {
+	Enabled() (bool, error)
+	Set(on bool) error
+}
+
 // Desktop is the bound service for the app's place on the desktop: the
 // window says what its web engine can do, and asks for the call window
-// when it cannot make calls itself.
+// when it cannot make calls itself; "Start Peerline when I log in".
 type Desktop struct {
 	ctx        context.Context
 	log        *slog.Logger
@@ -42,6 +48,7 @@ type Desktop struct {
 	browser    windowOpener
 
 	firstReady func() // run once, at the first window's Ready
+	login      loginEntry
 
 	mu        sync.Mutex
 	readySeen bool
@@ -51,8 +58,27 @@ type Desktop struct {
 // started, for the launch-to-ready figure Ready logs. firstReady (may be
 // nil) runs once, when the first window says its UI is up: what the
 // launch was for that needs a UI to show it (an invite link).
-func NewDesktop(ctx context.Context, log *slog.Logger, launchedAt time.Time, r ringing, w windowURL, b windowOpener, firstReady func()) *Desktop {
-	return &Desktop{ctx: ctx, log: log, launchedAt: launchedAt, ringing: r, window: w, browser: b, firstReady: firstReady}
+// login is the start-at-login entry.
+func NewDesktop(ctx context.Context, log *slog.Logger, launchedAt time.Time, r ringing, w windowURL, b windowOpener, login loginEntry, firstReady func()) *Desktop {
+	return &Desktop{ctx: ctx, log: log, launchedAt: launchedAt, ringing: r, window: w, browser: b, login: login, firstReady: firstReady}
+}
+
+// StartsAtLogin reports whether Peerline starts, in the tray, when this
+// user logs in ("Start Peerline when I log in"). The OS entry is the
+// truth, not a stored setting: the person may remove it by hand.
+func (d *Desktop) StartsAtLogin() (bool, error) {
+	on, err := d.login.Enabled()
+	return on, coded(err)
+}
+
+// SetStartAtLogin writes (on) or removes (off) the entry that starts
+// Peerline with --hidden at login.
+func (d *Desktop) SetStartAtLogin(on bool) error {
+	if err := d.login.Set(on); err != nil {
+		return coded(err)
+	}
+	d.log.Info("desktop: start at login", "on", on)
+	return nil
 }
 
 // Capabilities are what a window's web engine can do, as its page saw it.

@@ -23,20 +23,32 @@ type Instance struct {
 	once   sync.Once
 }
 
+// Hooks are what a claimed data dir does for later launches that ask.
+// None may block: each runs while the socket waits to answer. The zero
+// value refuses everything (a headless Peerline nobody may stop).
+type Hooks struct {
+	// Activate is called for each launch that asks for the window; nil
+	// answers that there is none (ErrNoWindow on their side).
+	Activate func()
+	// Open is called with each invite link a later launch passes (Open);
+	// its error refuses the link, and nil refuses every link.
+	Open func(link string) error
+	// Quit is called for each `peerline --quit` (Quit): it starts a full
+	// shutdown and returns; nil refuses.
+	Quit func()
+}
+
 // Claim takes dir's lock (ErrAlreadyRunning when another Peerline holds
-// it) and answers later launches on its socket: activate is called for
-// each one that asks for the window; nil answers that there is none
-// (ErrNoWindow on their side). A socket that cannot listen is logged and
-// not fatal: this Peerline runs, a later launch just cannot raise it.
-// open is called with each invite link a later launch passes (Open); its
-// error refuses the link, and nil open refuses every link.
-func Claim(dir string, log *slog.Logger, activate func(), open func(link string) error) (*Instance, error) {
+// it) and answers later launches on its socket with h. A socket that
+// cannot listen is logged and not fatal: this Peerline runs, a later
+// launch just cannot reach it.
+func Claim(dir string, log *slog.Logger, h Hooks) (*Instance, error) {
 	l, err := lockDir(dir)
 	if err != nil {
 		return nil, err
 	}
 	in := &Instance{lock: l}
-	if in.server, err = listen(dir, log, activate, open); err != nil {
+	if in.server, err = listen(dir, log, h); err != nil {
 		log.Warn("instance: a second launch will not find this one", "err", err)
 		return in, nil
 	}

@@ -23,7 +23,7 @@ import (
 func newLocked(t *testing.T, dir string, hook func()) (*Instance, *logbuf.Buffer) {
 	t.Helper()
 	var logs logbuf.Buffer
-	in, err := Claim(dir, slog.New(slog.NewTextHandler(&logs, nil)), hook, nil)
+	in, err := Claim(dir, slog.New(slog.NewTextHandler(&logs, nil)), Hooks{Activate: hook})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestSecondLaunchActivatesTheFirst(t *testing.T) {
 	newLocked(t, dir, func() { calls.Add(1) })
 
 	// The second launch still cannot open the data dir...
-	if _, err := Claim(dir, quiet(), nil, nil); !errors.Is(err, ErrAlreadyRunning) {
+	if _, err := Claim(dir, quiet(), Hooks{}); !errors.Is(err, ErrAlreadyRunning) {
 		t.Fatalf("second Claim: %v, want ErrAlreadyRunning", err)
 	}
 	// ...but it can ask the first to come to the front, each time.
@@ -278,7 +278,7 @@ func TestInstanceCloseCutsASilentClient(t *testing.T) {
 		t.Fatalf("Close took %v with a silent client connected", took)
 	}
 	// The data dir is free again.
-	b, err := Claim(dir, quiet(), nil, nil)
+	b, err := Claim(dir, quiet(), Hooks{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,13 +318,13 @@ func TestOpenPassesTheLink(t *testing.T) {
 	dir := t.TempDir()
 	var activated atomic.Int32
 	links := make(chan string, 4)
-	in, err := Claim(dir, quiet(), func() { activated.Add(1) }, func(link string) error {
+	in, err := Claim(dir, quiet(), Hooks{Activate: func() { activated.Add(1) }, Open: func(link string) error {
 		if !strings.HasPrefix(link, "peerline://") {
 			return errors.New("not a link")
 		}
 		links <- link
 		return nil
-	})
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -371,5 +371,53 @@ func TestOpenWithoutHook(t *testing.T) {
 	defer cancel()
 	if err := Open(ctx, dir, "peerline://add?id=X"); err == nil || !strings.Contains(err.Error(), "does not take links") {
 		t.Errorf("Open with no hook: %v", err)
+	}
+}
+
+// TestQuit: --quit asks the running one to quit and returns once it has
+// let go of the data dir; with none running it says so; a Peerline with
+// no quit hook refuses, and keeps the data dir.
+func TestQuit(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+
+	dir := t.TempDir()
+	if err := Quit(ctx, dir); !errors.Is(err, ErrNotRunning) {
+		t.Fatalf("Quit with none running = %v, want ErrNotRunning", err)
+	}
+
+	var in *Instance
+	asked := make(chan struct{}, 1)
+	in, err := Claim(dir, quiet(), Hooks{Quit: func() {
+		asked <- struct{}{}
+		go in.Close() // the app's shutdown: it must not run inside the hook
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(in.Close)
+	if err := Quit(ctx, dir); err != nil {
+		t.Fatalf("Quit: %v", err)
+	}
+	select {
+	case <-asked:
+	default:
+		t.Fatal("Quit returned but the hook never ran")
+	}
+	if !free(dir) {
+		t.Fatal("Quit returned while the data dir is still held")
+	}
+
+	dir2 := t.TempDir()
+	headless, err := Claim(dir2, quiet(), Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(headless.Close)
+	if err := Quit(ctx, dir2); err == nil || !strings.Contains(err.Error(), "cannot be asked to quit") {
+		t.Fatalf("Quit of one without a hook = %v, want a refusal", err)
+	}
+	if free(dir2) {
+		t.Fatal("a refused quit let go of the data dir")
 	}
 }

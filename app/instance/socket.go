@@ -9,6 +9,13 @@ package instance
 //	        "no-window\n"           the running Peerline is headless
 //	        "error <message>\n"     the request was not understood
 //
+//	client: "peerline/1 open <invite link>\n"
+//	server: "ok\n" | "error <message>\n"
+//
+//	client: "peerline/1 quit\n"
+//	server: "ok\n"                  a full shutdown has started
+//	        "error <message>\n"
+//
 // The server reads at most maxInstanceLine bytes within instanceTimeout
 // from each connection and answers connections one at a time; anything
 // else is logged and dropped.
@@ -49,8 +56,13 @@ const (
 	// activateTimeout is how long Activate waits for an answer
 	// when its context has no deadline.
 	activateTimeout = 5 * time.Second
+	// quitTimeout is how long Quit waits for the running one to be gone
+	// when its context has no deadline: its shutdown closes calls, the
+	// hub and the store (a few seconds at most).
+	quitTimeout = 10 * time.Second
 
 	activateRequest = "peerline/1 activate"
+	quitRequest     = "peerline/1 quit"
 	openPrefix      = "peerline/1 open " // + an invite link
 	answerOK        = "ok"
 	answerNoWindow  = "no-window"
@@ -59,12 +71,11 @@ const (
 
 // server answers other launches on the instance socket.
 type server struct {
-	ln       net.Listener
-	path     string // the socket file, however long
-	log      *slog.Logger
-	activate func()                  // nil: headless
-	open     func(link string) error // nil: links are refused
-	done     chan struct{}
+	ln    net.Listener
+	path  string // the socket file, however long
+	log   *slog.Logger
+	hooks Hooks
+	done  chan struct{}
 
 	mu     sync.Mutex
 	conn   net.Conn // the connection being answered, closed by close
@@ -73,9 +84,8 @@ type server struct {
 
 // listenInstance replaces any socket file left in dir by a Peerline that
 // died (the caller holds the data dir's lock, so no live one listens
-// there) and listens on a new one. activate is called for each activate
-// request; nil answers no-window.
-func listen(dir string, log *slog.Logger, activate func(), open func(string) error) (*server, error) {
+// there) and listens on a new one, answering with h.
+func listen(dir string, log *slog.Logger, h Hooks) (*server, error) {
 	path := filepath.Join(dir, socketName)
 	if err := removeStaleSocket(path); err != nil {
 		return nil, fmt.Errorf("instance: instance socket: %w", err)
@@ -99,7 +109,7 @@ func listen(dir string, log *slog.Logger, activate func(), open func(string) err
 		os.Remove(path)
 		return nil, fmt.Errorf("instance: instance socket: %w", err)
 	}
-	return &server{ln: ln, path: path, log: log, activate: activate, open: open, done: make(chan struct{})}, nil
+	return &server{ln: ln, path: path, log: log, hooks: h, done: make(chan struct{})}, nil
 }
 
 // removeStaleSocket removes the socket file at path, if any. It refuses
@@ -198,10 +208,12 @@ func (s *server) handle(c net.Conn) {
 	switch {
 	case strings.HasPrefix(line, openPrefix):
 		answer = s.handleOpen(strings.TrimPrefix(line, openPrefix))
+	case line == quitRequest:
+		answer = s.handleQuit()
 	case line != activateRequest:
 		s.log.Warn("instance: instance socket: unknown request", "request", line)
 		answer = answerError + " unknown request"
-	case s.activate == nil:
+	case s.hooks.Activate == nil:
 		s.log.Info("instance: another launch asked for the window; running headless")
 		answer = answerNoWindow
 	default:
@@ -221,7 +233,7 @@ func (s *server) handle(c net.Conn) {
 // handleOpen passes a link another launch was given to the open hook and
 // brings the window to the front. The answer never quotes the link.
 func (s *server) handleOpen(link string) string {
-	if s.open == nil {
+	if s.hooks.Open == nil {
 		return answerError + " this Peerline does not take links"
 	}
 	if err := s.callOpen(link); err != nil {
@@ -229,7 +241,7 @@ func (s *server) handleOpen(link string) string {
 		return answerError + " not a valid Peerline link"
 	}
 	s.log.Info("instance: another launch passed a link")
-	if s.activate != nil {
+	if s.hooks.Activate != nil {
 		if err := s.callActivate(); err != nil {
 			s.log.Error("instance: instance socket: activate", "err", err)
 		}
@@ -243,16 +255,32 @@ func (s *server) callOpen(link string) (err error) {
 			err = fmt.Errorf("panic: %v", r)
 		}
 	}()
-	return s.open(link)
+	return s.hooks.Open(link)
 }
 
-func (s *server) callActivate() (err error) {
+// handleQuit starts the shutdown another launch asked for (--quit).
+func (s *server) handleQuit() string {
+	if s.hooks.Quit == nil {
+		return answerError + " this Peerline cannot be asked to quit"
+	}
+	s.log.Info("instance: another launch asked this one to quit")
+	if err := call(s.hooks.Quit); err != nil {
+		s.log.Error("instance: instance socket: quit", "err", err)
+		return answerError + " could not quit"
+	}
+	return answerOK
+}
+
+func (s *server) callActivate() error { return call(s.hooks.Activate) }
+
+// call runs a hook; a panic in it is an error, not a crash.
+func call(hook func()) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("panic: %v", r)
 		}
 	}()
-	s.activate()
+	hook()
 	return nil
 }
 
@@ -313,6 +341,49 @@ func Open(ctx context.Context, dataDir, link string) error {
 		return errors.New("instance: open: the link is not one short line")
 	}
 	return ask(ctx, dataDir, openPrefix+link, "open")
+}
+
+// ErrNotRunning means no Peerline holds the data dir: there is nothing
+// to ask.
+var ErrNotRunning = errors.New("no Peerline is running with this data dir")
+
+// Quit asks the Peerline running with dataDir to quit fully (what
+// `peerline --quit` does) and waits until it has: its data dir's lock is
+// free, so its hub is closed and its goodbye sent. ErrNotRunning when none
+// runs there. It polls the lock every 20 ms: the kernel frees it when the
+// process exits, and there is nothing to wait on from outside.
+func Quit(ctx context.Context, dataDir string) error {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, quitTimeout)
+		defer cancel()
+	}
+	if free(dataDir) {
+		return ErrNotRunning
+	}
+	if err := ask(ctx, dataDir, quitRequest, "quit"); err != nil {
+		return err
+	}
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for !free(dataDir) {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("instance: quit: it said it would, and still runs: %w", ctx.Err())
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+// free reports whether dataDir's lock can be taken (and releases it).
+func free(dataDir string) bool {
+	l, err := lockDir(dataDir)
+	if err != nil {
+		return false
+	}
+	l.release()
+	return true
 }
 
 // ask sends one request line and reads the answer.

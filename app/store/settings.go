@@ -73,6 +73,10 @@ type Settings struct {
 	RingTimeoutSeconds int `json:"ringTimeoutSeconds"`
 	// Theme of the UI; the zero value is ThemeSystem.
 	Theme Theme `json:"theme"`
+	// QuitOnClose makes closing the window quit Peerline. Default false:
+	// the window hides and Peerline keeps running in the tray, reachable
+	// for calls ("Keep running when the window is closed").
+	QuitOnClose bool `json:"quitOnClose"`
 }
 
 // SignalingServer is an internet signaling server to connect to.

@@ -509,6 +509,7 @@ export namespace store {
 	    speaker: string;
 	    ringTimeoutSeconds: number;
 	    theme: number;
+	    quitOnClose: boolean;
 	
 	    static createFrom(source: any = {}) {
 	        return new Settings(source);
@@ -527,6 +528,7 @@ export namespace store {
 	        this.speaker = source["speaker"];
 	        this.ringTimeoutSeconds = source["ringTimeoutSeconds"];
 	        this.theme = source["theme"];
+	        this.quitOnClose = source["quitOnClose"];
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {

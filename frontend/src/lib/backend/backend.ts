@@ -97,6 +97,10 @@ export interface DesktopService {
   ready(caps: Capabilities): Promise<void>
   /** Opens the call window (a browser window on the bridge) that places or answers the call. */
   openCallWindow(intent: CallIntent): Promise<CallWindow>
+  /** Whether Peerline starts, in the tray, at login (the OS entry is the truth). */
+  startsAtLogin(): Promise<boolean>
+  /** Writes or removes the entry that starts Peerline at login. */
+  setStartAtLogin(on: boolean): Promise<void>
 }
 
 export const BackendKind = {
@@ -192,6 +196,8 @@ export function services(invoke: Invoke): Pick<Backend, 'identity' | 'peers' | '
     desktop: {
       ready: none('Desktop.Ready'),
       openCallWindow: call<CallWindow>('Desktop.OpenCallWindow'),
+      startsAtLogin: call<boolean>('Desktop.StartsAtLogin'),
+      setStartAtLogin: none('Desktop.SetStartAtLogin'),
     },
   }
 }

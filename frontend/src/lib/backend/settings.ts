@@ -15,5 +15,6 @@ export function defaultSettings(): Settings {
     speaker: '',
     ringTimeoutSeconds: 45,
     theme: 'system',
+    quitOnClose: false,
   }
 }

@@ -197,6 +197,8 @@ export interface Settings {
   speaker: string
   ringTimeoutSeconds: number
   theme: Theme
+  /** Closing the window quits; false (the default): it hides and Peerline keeps running in the tray. */
+  quitOnClose: boolean
 }
 
 /** Call states, the Go wire names; also the text of data-testid="call-state". */

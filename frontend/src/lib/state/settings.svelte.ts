@@ -22,6 +22,8 @@ export class SettingsState {
   needsRestart = $state(false)
   /** Interfaces seen so far (offered as choices for LAN discovery). */
   knownInterfaces = $state<string[]>([])
+  /** Whether Peerline starts at login; null until known (or where it cannot be read). */
+  startsAtLogin = $state<boolean | null>(null)
 
   /** The settings, or the defaults before they load. */
   readonly current: Settings = $derived(this.value ?? defaultSettings())
@@ -46,6 +48,11 @@ export class SettingsState {
       this.error = null
     } catch (err) {
       this.error = humanError(err)
+    }
+    try {
+      this.startsAtLogin = await this.backend.desktop.startsAtLogin()
+    } catch {
+      this.startsAtLogin = null // shown as unavailable
     }
     try {
       const d = await this.backend.peers.diagnose()
@@ -91,6 +98,29 @@ export class SettingsState {
 
   setTheme(theme: Theme): Promise<string | null> {
     return this.update({ theme })
+  }
+
+  /** "Keep running when the window is closed" (on by default). */
+  setKeepRunning(on: boolean): Promise<string | null> {
+    return this.update({ quitOnClose: !on })
+  }
+
+  /** "Start Peerline when I log in": writes or removes the OS entry. Resolves to an error message, or null. */
+  async setStartAtLogin(on: boolean): Promise<string | null> {
+    try {
+      await this.backend.desktop.setStartAtLogin(on)
+      this.startsAtLogin = on
+      this.error = null
+      return null
+    } catch (err) {
+      this.error = humanError(err)
+      try {
+        this.startsAtLogin = await this.backend.desktop.startsAtLogin()
+      } catch {
+        this.startsAtLogin = null
+      }
+      return this.error
+    }
   }
 
   setLanDiscovery(on: boolean): Promise<string | null> {

@@ -52,6 +52,34 @@ describe('SettingsState', () => {
     expect(s.current.ringTimeoutSeconds).toBe(45)
   })
 
+  test('keep running when closed is on by default and saves as quitOnClose', async () => {
+    const { backend, s } = await setup()
+    expect(s.current.quitOnClose).toBe(false)
+    expect(await s.setKeepRunning(false)).toBeNull()
+    expect(backend.settingsValue.quitOnClose).toBe(true)
+    expect(s.needsRestart).toBe(false) // it applies at the next close
+    await s.setKeepRunning(true)
+    expect(backend.settingsValue.quitOnClose).toBe(false)
+  })
+
+  test('start at login follows the OS entry, and a refusal reads it back', async () => {
+    const { backend, s } = await setup()
+    expect(s.startsAtLogin).toBe(false)
+    expect(await s.setStartAtLogin(true)).toBeNull()
+    expect(backend.loginEntry).toBe(true)
+    expect(s.startsAtLogin).toBe(true)
+    backend.impl('desktop.setStartAtLogin', () => {
+      throw new Error('autostart: open /home/x/.config/autostart: permission denied')
+    })
+    expect(await s.setStartAtLogin(false)).not.toBeNull()
+    expect(s.startsAtLogin).toBe(true)
+    backend.impl('desktop.startsAtLogin', () => {
+      throw new Error('autostart: where the autostart directory is: $HOME is not defined')
+    })
+    await s.load()
+    expect(s.startsAtLogin).toBeNull()
+  })
+
   test('settings:changed from elsewhere is applied', async () => {
     const { backend, s } = await setup()
     backend.emit('settings:changed', { ...s.current, theme: 'light' })

@@ -6,3 +6,7 @@ import {browser} from '../models';
 export function OpenCallWindow(arg1:api.CallIntent):Promise<browser.Window>;
 
 export function Ready(arg1:api.Capabilities):Promise<void>;
+
+export function SetStartAtLogin(arg1:boolean):Promise<void>;
+
+export function StartsAtLogin():Promise<boolean>;

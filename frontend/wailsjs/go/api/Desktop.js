@@ -9,3 +9,11 @@ export function OpenCallWindow(arg1) {
 export function Ready(arg1) {
   return window['go']['api']['Desktop']['Ready'](arg1);
 }
+
+export function SetStartAtLogin(arg1) {
+  return window['go']['api']['Desktop']['SetStartAtLogin'](arg1);
+}
+
+export function StartsAtLogin() {
+  return window['go']['api']['Desktop']['StartsAtLogin']();
+}

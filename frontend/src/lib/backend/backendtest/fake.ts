@@ -58,6 +58,8 @@ export class FakeBackend implements Backend {
   blockedList: BlockedView[] = []
   /** What settings.get answers; settings.put stores here. */
   settingsValue: Settings = defaultSettings()
+  /** The start-at-login entry, as Desktop.StartsAtLogin reports it. */
+  loginEntry = false
 
   private readonly events = new TypedEmitter<EventMap>('fake backend')
   private readonly link = new TypedEmitter<{ change: boolean }>('fake backend')
@@ -128,6 +130,10 @@ export class FakeBackend implements Backend {
     this.desktop = {
       ready: m('desktop.ready', () => undefined),
       openCallWindow: m('desktop.openCallWindow', () => ({ program: '/usr/bin/chromium', appMode: true })),
+      startsAtLogin: m('desktop.startsAtLogin', () => this.loginEntry),
+      setStartAtLogin: m('desktop.setStartAtLogin', (on: boolean) => {
+        this.loginEntry = on
+      }),
     }
     this.settings = {
       get: m('settings.get', () => structuredClone(this.settingsValue)),
