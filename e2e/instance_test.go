@@ -275,6 +275,26 @@ func (in *Instance) Quit() time.Duration {
 	return took
 }
 
+// WaitExit waits for the process to exit by itself (asked by --quit,
+// say); it fails the test unless the exit is clean (status 0) and within
+// timeout.
+func (in *Instance) WaitExit(timeout time.Duration) {
+	in.t.Helper()
+	select {
+	case <-in.exited:
+	case <-time.After(timeout):
+		in.cmd.Process.Signal(syscall.SIGKILL)
+		<-in.exited
+		in.t.Errorf("%s: still running %v after it was asked to quit (killed); stderr:\n%s", in.Label, timeout, in.stderr.Tail(40))
+	}
+	if in.exitErr != nil {
+		in.t.Errorf("%s: exit %v, want status 0; stderr:\n%s", in.Label, in.exitErr, in.stderr.Tail(40))
+	}
+	in.checkStdout()
+	in.checkRace()
+	in.closeClient()
+}
+
 // Kill9 kills the process with SIGKILL and waits for it.
 func (in *Instance) Kill9() {
 	in.t.Helper()

@@ -4,8 +4,13 @@ package e2e
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/peerline/peerline/internal/netnstest"
 )
 
 // TestQuitDuringCall: the callee quits (SIGTERM, as closing the app) in
@@ -167,5 +172,78 @@ func TestPersistence(t *testing.T) {
 		if c["id"] == b.ID() {
 			t.Errorf("contact still listed after Contacts.Delete: %v", c)
 		}
+	}
+}
+
+// TestQuitFlag: `peerline --quit` asks the running one to quit fully, in
+// the middle of a call: it hangs up on the way out (the caller's call
+// ends completed, not lost), says goodbye, and the peer sees it offline
+// at once; --quit returns once it is gone, exits 0, and says so. Asked
+// again with none running, it says that and exits 0.
+func TestQuitFlag(t *testing.T) {
+	requireE2E(t)
+	a, b, _ := lanPair(t, Options{}, Options{})
+	id := connectedCall(t, a, b)
+	a.Mark()
+	sent := time.Now()
+	code, _, stderr := runToExit(t, b.NS, "--quit", "--data-dir", b.Dir)
+	returned := time.Since(sent)
+	if code != 0 || !strings.Contains(stderr, "Peerline quit") {
+		t.Fatalf("--quit: exit %d, stderr %q", code, stderr)
+	}
+	b.WaitExit(time.Second) // --quit returned: it is gone already
+	end := a.WaitState(id, "ended", 5*time.Second)
+	if end.Outcome != "completed" {
+		t.Errorf("caller: outcome %q (%s), want completed (a clean hangup)", end.Outcome, end.Reason)
+	}
+	// The issue's figure is 1 s (docs/performance.md has it); the wait is
+	// looser, as this machine is shared.
+	a.WaitEvent("peer:offline", peerIs(b.ID()), 5*time.Second)
+	offline := time.Since(sent)
+	t.Logf("measure: --quit returned after %v; the peer saw it offline %v after --quit started", returned.Round(time.Millisecond), offline.Round(time.Millisecond))
+
+	code, _, stderr = runToExit(t, b.NS, "--quit", "--data-dir", b.Dir)
+	if code != 0 || !strings.Contains(stderr, "no Peerline is running") {
+		t.Errorf("--quit with none running: exit %d, stderr %q", code, stderr)
+	}
+	b.Restart()
+	checkHistory(t, b, id, "incoming", "completed")
+}
+
+// TestStartAtLogin: Desktop.SetStartAtLogin writes the XDG autostart file
+// under $XDG_CONFIG_HOME, starting this very binary with --hidden, and
+// removes it when turned off; Desktop.StartsAtLogin follows the file, also
+// when the person removes it by hand.
+func TestStartAtLogin(t *testing.T) {
+	requireE2E(t)
+	lan := netnstest.NewLAN(t, 1)
+	xdg := t.TempDir()
+	a := StartInstance(t, lan.Hosts[0], "A", Options{NoDiscovery: true, Env: []string{"XDG_CONFIG_HOME=" + xdg}})
+	file := filepath.Join(xdg, "autostart", "peerline.desktop")
+	var on bool
+	a.Do(&on, "Desktop.StartsAtLogin")
+	if on {
+		t.Fatal("starts at login before anyone turned it on")
+	}
+	a.Do(nil, "Desktop.SetStartAtLogin", true)
+	text, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("no autostart file after turning it on: %v", err)
+	}
+	bin, _ := filepath.Abs(peerlineBin)
+	if want := "\nExec=" + bin + " --hidden\n"; !strings.Contains(string(text), want) {
+		t.Errorf("autostart file:\n%s\nwant a line %q", text, strings.TrimSpace(want))
+	}
+	if a.Do(&on, "Desktop.StartsAtLogin"); !on {
+		t.Error("StartsAtLogin false with the file there")
+	}
+	a.Do(nil, "Desktop.SetStartAtLogin", false)
+	if _, err := os.Stat(file); !os.IsNotExist(err) {
+		t.Errorf("autostart file still there after turning it off: %v", err)
+	}
+	a.Do(nil, "Desktop.SetStartAtLogin", true)
+	os.Remove(file) // by hand
+	if a.Do(&on, "Desktop.StartsAtLogin"); on {
+		t.Error("StartsAtLogin true after the file was removed by hand")
 	}
 }
