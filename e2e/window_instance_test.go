@@ -121,6 +121,37 @@ func TestWindowInstance(t *testing.T) {
 		headless.quit(t)
 	})
 
+	t.Run("CloseHidesHiddenStartsHidden", func(t *testing.T) {
+		data := t.TempDir()
+		app := x.startWindowApp(t, bin, data)
+		x.run(t, "xdotool", "windowactivate", "--sync", app.wid)
+		x.run(t, "xdotool", "key", "--clearmodifiers", "alt+F4")
+		app.waitLog(t, "keeps running in the background", 10*time.Second)
+		x.waitVisible(t, app, 0)
+		if !app.running() {
+			t.Fatal("closing the window quit Peerline")
+		}
+		// Launching it again shows the hidden window.
+		if code, _, _, stderr := x.runToExit(t, bin, "--data-dir", data, "--name", "Ada", "--no-discovery"); code != 0 {
+			t.Fatalf("second launch: exit %d: %s", code, stderr)
+		}
+		x.waitVisible(t, app, 1)
+		if code, _, _, stderr := x.runToExit(t, bin, "--quit", "--data-dir", data); code != 0 || !strings.Contains(stderr, "Peerline quit") {
+			t.Fatalf("--quit: exit %d: %s", code, stderr)
+		}
+		app.wait(t)
+
+		// --hidden (what start-at-login runs): running, no window, until asked.
+		hidden := x.startProcess(t, bin, "--hidden", "--data-dir", data, "--name", "Ada", "--no-discovery", "--log-level", "debug")
+		hidden.waitLog(t, "desktop: ui ready", windowUpTimeout) // the page loads in the hidden window
+		x.waitVisible(t, hidden, 0)
+		if code, _, _, stderr := x.runToExit(t, bin, "--data-dir", data, "--name", "Ada", "--no-discovery"); code != 0 {
+			t.Fatalf("launch after --hidden: exit %d: %s", code, stderr)
+		}
+		x.waitVisible(t, hidden, 1)
+		hidden.quit(t) // SIGTERM quits, never just hides
+	})
+
 	t.Run("GeometrySurvivesRestart", func(t *testing.T) {
 		data := t.TempDir()
 		app := x.startWindowApp(t, bin, data)
@@ -157,10 +188,15 @@ func TestWindowInstance(t *testing.T) {
 		}
 		x.run(t, "xdotool", "windowactivate", "--sync", app.wid)
 		x.run(t, "xdotool", "key", "--clearmodifiers", "alt+F4")
-		app.wait(t)
+		// Closing hides the window (Peerline keeps running); --quit ends it.
+		app.waitLog(t, "keeps running in the background", 10*time.Second)
 		if !strings.Contains(app.log.String(), "window geometry saved") {
 			t.Fatalf("closed through the window manager without saving the geometry; log:\n%s", app.log)
 		}
+		if code, _, _, stderr := x.runToExit(t, bin, "--quit", "--data-dir", data); code != 0 {
+			t.Fatalf("--quit: exit %d: %s", code, stderr)
+		}
+		app.wait(t)
 		app = x.startWindowApp(t, bin, data)
 		app.waitLog(t, "window restored", 15*time.Second)
 		r := x.settledClientRect(t, app.wid)
@@ -307,6 +343,22 @@ func (x *xServer) wmState(t *testing.T, wid string) string {
 }
 
 type geom struct{ X, Y, W, H int }
+
+// waitVisible waits until the app shows n viewable windows.
+func (x *xServer) waitVisible(t *testing.T, a *windowApp, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ids := x.visibleWindows(t, a.cmd.Process.Pid)
+		if len(ids) == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d viewable windows after 10s, want %d: %v; log:\n%s", len(ids), n, ids, a.log)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
 
 // geometry is xdotool getwindowgeometry of the window.
 func (x *xServer) geometry(t *testing.T, wid string) geom {
