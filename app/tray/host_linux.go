@@ -2,7 +2,6 @@ package tray
 
 import (
 	"fmt"
-	"log/slog"
 
 	"github.com/godbus/dbus/v5"
 )
@@ -22,13 +21,13 @@ type sniHost struct {
 	done chan struct{}
 }
 
-// watchHost reports, through set, whether a StatusNotifierWatcher with a
-// registered host is on the session bus: now, before it returns, and on
-// every change until close. An error means there is no session bus.
-func watchHost(log *slog.Logger, set func(bool)) (host, error) {
+// watchHost returns whether a StatusNotifierWatcher with a registered
+// host is on the session bus now, and reports each change through set
+// until close. An error means there is no session bus.
+func watchHost(set func(bool)) (host, bool, error) {
 	conn, err := dbus.ConnectSessionBus()
 	if err != nil {
-		return nil, fmt.Errorf("tray: session bus: %w", err)
+		return nil, false, fmt.Errorf("tray: session bus: %w", err)
 	}
 	rules := [][]dbus.MatchOption{
 		{dbus.WithMatchSender("org.freedesktop.DBus"), dbus.WithMatchMember("NameOwnerChanged"), dbus.WithMatchArg(0, watcherName)},
@@ -39,13 +38,13 @@ func watchHost(log *slog.Logger, set func(bool)) (host, error) {
 	for _, r := range rules {
 		if err := conn.AddMatchSignal(r...); err != nil {
 			conn.Close()
-			return nil, fmt.Errorf("tray: watch for a status notifier host: %w", err)
+			return nil, false, fmt.Errorf("tray: watch for a status notifier host: %w", err)
 		}
 	}
 	signals := make(chan *dbus.Signal, 16)
 	conn.Signal(signals)
 	h := &sniHost{conn: conn, done: make(chan struct{})}
-	set(hostPresent(conn))
+	present := hostPresent(conn) // after AddMatch: no change is missed
 	go func() {
 		defer close(h.done)
 		for sig := range signals { // closed when conn closes
@@ -55,7 +54,7 @@ func watchHost(log *slog.Logger, set func(bool)) (host, error) {
 			set(hostPresent(conn))
 		}
 	}()
-	return h, nil
+	return h, present, nil
 }
 
 // hostPresent asks whether a watcher owns its name and has a host. A

@@ -2,14 +2,9 @@
 
 package tray
 
-import "log/slog"
-
 // The Windows notification area and the macOS menu bar are always there.
 type alwaysHost struct{}
 
-func watchHost(_ *slog.Logger, set func(bool)) (host, error) {
-	set(true)
-	return alwaysHost{}, nil
-}
+func watchHost(func(bool)) (host, bool, error) { return alwaysHost{}, true, nil }
 
 func (alwaysHost) close() {}

@@ -75,7 +75,7 @@ func Start(ctx context.Context, opts Options) (*Tray, error) {
 	if opts.DoNotDisturb != nil {
 		t.dnd = opts.DoNotDisturb.DoNotDisturb()
 	}
-	h, err := watchHost(t.log, t.setAvailable)
+	h, present, err := watchHost(t.setAvailable)
 	if err != nil {
 		// No session bus: nothing could show an icon, and the library
 		// would fail on its own. The app runs without a tray.
@@ -87,6 +87,10 @@ func Start(ctx context.Context, opts Options) (*Tray, error) {
 		return nil, ErrStarted
 	}
 	t.host = h
+	t.available.Store(present)
+	if !present {
+		t.log.Warn("tray: no status notifier host on the session bus: the tray icon is not shown until one starts")
+	}
 	if opts.OnOpen != nil {
 		setOnTapped(opts.OnOpen)
 	}
