@@ -105,6 +105,11 @@ func run(f *flags, launchedAt time.Time) error {
 		return nil
 	}
 	win.load(a)
+	trayCtx, stopTray := context.WithCancel(context.Background())
+	defer stopTray()
+	if t := startTray(trayCtx, a, win, logger); t != nil {
+		defer t.Close()
+	}
 	width, height := win.size()
 	return wails.Run(&options.App{
 		Title:            "Peerline",

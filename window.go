@@ -16,6 +16,7 @@ import (
 	"github.com/peerline/peerline/app"
 	"github.com/peerline/peerline/app/instance"
 	"github.com/peerline/peerline/app/store"
+	"github.com/peerline/peerline/app/tray"
 )
 
 // The window's default and smallest size.
@@ -48,6 +49,8 @@ type window struct {
 	mu    sync.Mutex // Wails calls back from several goroutines
 	saved store.WindowState
 	had   bool // saved holds a saved geometry
+
+	tray *tray.Tray // nil without one; set before wails.Run
 }
 
 // windowStore is where the geometry lives between runs (the app's store).
