@@ -3,7 +3,7 @@
 # Debian/Ubuntu, doing nothing for what is already present.
 #
 #   scripts/install-deps.sh build   C toolchain, GTK/WebKitGTK 4.1, GStreamer, Wails CLI
-#   scripts/install-deps.sh test    the above plus Xvfb, openbox, ImageMagick, xdotool, Chromium, iptables, conntrack, coturn
+#   scripts/install-deps.sh test    the above plus Xvfb, openbox, ImageMagick, xdotool, Chromium, iptables, conntrack, coturn, dbus-daemon, xfce4-panel
 #   scripts/install-deps.sh package build plus what `make package` needs: NSIS,
 #                                   desktop-file-utils, ImageMagick, nfpm, go-winres
 #   scripts/install-deps.sh package-check  package plus 7-Zip and Wine (make check-package)
@@ -31,7 +31,10 @@ build_pkgs=(
 # make the simulated internet's NAT routers, and coturn is the external
 # TURN server that e2e/browser/nat.test.js calls through
 # and that make bench-turn measures the embedded TURN against.
-test_pkgs=(xvfb openbox imagemagick xdotool x11-utils chromium iproute2 util-linux iptables conntrack coturn)
+# dbus-daemon runs the private session buses of the tray tests (app/tray);
+# xfce4-panel is a real StatusNotifierItem host for the tray screenshot
+# (scripts/tray-screenshot.sh).
+test_pkgs=(xvfb openbox imagemagick xdotool x11-utils chromium iproute2 util-linux iptables conntrack coturn dbus-daemon xfce4-panel)
 # makensis builds the Windows installer; desktop-file-validate checks the
 # .desktop file; convert (ImageMagick) sizes the icons; dpkg-shlibdeps
 # (dpkg-dev) and file check the packages; appstreamcli checks the metainfo.
