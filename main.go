@@ -121,6 +121,11 @@ func run(f *flags, launchedAt time.Time) error {
 	}
 	win.load(a)
 	defer win.quitOnSignals()()
+	trayCtx, stopTray := context.WithCancel(context.Background())
+	defer stopTray()
+	if t := startTray(trayCtx, a, win, logger); t != nil {
+		defer t.Close()
+	}
 	width, height := win.size()
 	return wails.Run(&options.App{
 		Title:            "Peerline",

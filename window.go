@@ -19,6 +19,7 @@ import (
 	"github.com/peerline/peerline/app"
 	"github.com/peerline/peerline/app/instance"
 	"github.com/peerline/peerline/app/store"
+	"github.com/peerline/peerline/app/tray"
 )
 
 // The window's default and smallest size.
@@ -50,13 +51,12 @@ type window struct {
 	ctx      atomic.Pointer[context.Context]
 	restore  sync.Once
 	quitting atomic.Bool // quit was asked for: the next close quits
-	// canHide reports whether a hidden window can be found again (a tray
-	// icon is up); nil means yes. Without one, closing minimises instead.
-	canHide func() bool
 
 	mu    sync.Mutex // Wails calls back from several goroutines
 	saved store.WindowState
 	had   bool // saved holds a saved geometry
+
+	tray *tray.Tray // nil without one; set before wails.Run
 }
 
 // windowStore is where the geometry lives between runs, and the setting
@@ -174,7 +174,7 @@ func (w *window) beforeClose(ctx context.Context) (prevent bool) {
 	if w.quitting.Load() || !w.store.KeepRunningWhenClosed() {
 		return false
 	}
-	if w.canHide != nil && !w.canHide() {
+	if !w.trayAvailable() {
 		runtime.WindowMinimise(ctx)
 		w.log.Info("peerline: window closed; no tray here, so it is minimised and Peerline keeps running")
 		return true

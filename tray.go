@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	goruntime "runtime"
+
+	"github.com/wailsapp/wails/v2/pkg/runtime"
+
+	"github.com/peerline/peerline/app"
+	"github.com/peerline/peerline/app/calls"
+	"github.com/peerline/peerline/app/events"
+	"github.com/peerline/peerline/app/tray"
+)
+
+// startTray starts the tray icon of the window app (on the main
+// goroutine, before wails.Run: macOS needs it there). Open raises the
+// window; Quit quits fully, asking first during a call. It stops when
+// ctx is done.
+func startTray(ctx context.Context, a *app.App, win *window, log *slog.Logger) *tray.Tray {
+	t, err := tray.Start(ctx, tray.Options{
+		OnOpen: win.raise,
+		OnQuit: func() { win.trayQuit(a.Calls.Current) },
+		// DoNotDisturb: the calls/store layer's, once it has one; until
+		// then the tray's submenu is greyed out.
+		Logger: log.With("part", "tray"),
+	})
+	if err != nil {
+		log.Warn("peerline: no tray", "err", err)
+		return nil
+	}
+	// The tooltip names the call.
+	a.Events().Subscribe(events.SinkFunc(func(name events.Name, data any) {
+		if info, ok := data.(calls.Info); ok && name == events.CallState {
+			if info.State.Live() {
+				t.SetInCall(info.PeerName)
+			} else {
+				t.SetInCall("")
+			}
+		}
+	}))
+	win.tray = t
+	return t
+}
+
+// trayQuit is the tray's Quit: the app quits (window.quit). During a call
+// it shows the window and asks first. current is the live call
+// (api.Calls.Current).
+func (w *window) trayQuit(current func() (*calls.Info, error)) {
+	ctx := w.ctx.Load()
+	if ctx == nil {
+		return // before OnStartup: no window loop to quit yet
+	}
+	if info, err := current(); err == nil && info != nil {
+		w.raise()
+		answer, err := runtime.MessageDialog(*ctx, quitQuestion(goruntime.GOOS, info.PeerName))
+		if err != nil || !quitConfirmed(answer) {
+			w.log.Info("peerline: quit cancelled: in a call", "answer", answer, "err", err)
+			return
+		}
+	}
+	w.quit()
+}
+
+// quitQuestion is the dialog that asks before quitting during a call.
+// Wails shows Yes and No on Linux and Windows (ignoring Buttons) and the
+// named buttons on macOS; the safe answer is the default everywhere.
+func quitQuestion(goos, with string) runtime.MessageDialogOptions {
+	if with == "" {
+		with = "someone"
+	}
+	o := runtime.MessageDialogOptions{
+		Type:    runtime.QuestionDialog,
+		Title:   "Quit Peerline?",
+		Message: fmt.Sprintf("You are in a call with %s. Quit Peerline and hang up?", with),
+	}
+	if goos == "darwin" {
+		o.Buttons, o.DefaultButton, o.CancelButton = []string{"Quit", "Cancel"}, "Cancel", "Cancel"
+	} else {
+		o.DefaultButton = "No"
+	}
+	return o
+}
+
+// quitConfirmed reports whether the dialog's answer is to quit.
+func quitConfirmed(answer string) bool { return answer == "Yes" || answer == "Quit" }
+
+// trayAvailable reports whether a tray icon is shown, so that closing the
+// window can hide it: without one (Linux with no StatusNotifierItem host)
+// a hidden window would leave the app out of reach, so the window
+// minimises instead (docs/decisions.md).
+func (w *window) trayAvailable() bool { return w.tray != nil && w.tray.Available() }
