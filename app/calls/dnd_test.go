@@ -202,3 +202,44 @@ func (r *recorder) nth(t *testing.T, i int) calls.Record {
 	t.Fatalf("no record %d", i)
 	return calls.Record{}
 }
+
+// A stranger ringing again and again while do not disturb is on leaves
+// one missed entry, counted; once it is off the stranger rings at once
+// (the refused rings did not use up its ring slot).
+func TestDoNotDisturbStranger(t *testing.T) {
+	ctx := context.Background()
+	srv := signalingtest.Serve(t, server.Config{})
+	sw := dndSwitch(t, &testClock{now: time.Now()})
+	stranger := newParty(t, srv.URL, 5*time.Second)
+	bob := newPartyWith(t, srv.URL, 5*time.Second, func(c *calls.Config) { c.Availability = sw; c.StrangerInterval = time.Hour })
+	if _, err := sw.Set(ctx, dnd.SpanForever); err != nil {
+		t.Fatal(err)
+	}
+	var first string
+	for i := range 3 {
+		info, err := stranger.m.Start(ctx, bob.kp.ID(), true, offerSDP)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = info.ID
+		}
+		if e := stranger.expectState(t, calls.StateEnded); e.Cause != errcode.DoNotDisturb {
+			t.Fatalf("ring %d ended %+v, want cause do_not_disturb", i+1, e)
+		}
+		r := bob.rec.nth(t, i)
+		if r.CallID != first || r.Attempts != i+1 || r.Outcome != calls.OutcomeMissed {
+			t.Fatalf("ring %d recorded %+v; want the first call's entry counting %d", i+1, r, i+1)
+		}
+	}
+	if _, err := sw.Off(ctx); err != nil {
+		t.Fatal(err)
+	}
+	info, err := stranger.m.Start(ctx, bob.kp.ID(), true, offerSDP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in := bob.expect(t, calls.EventIncoming, nil).(calls.Incoming); in.Call.ID != info.ID {
+		t.Fatalf("bob rang with %+v", in.Call)
+	}
+}

@@ -264,12 +264,17 @@ func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {
 	}
 	if !available && !m.glareLocked(env.From) {
 		// Do not disturb: no ring, no incoming event; a missed entry,
-		// and the caller hears why. (A stranger's ring slot stays used,
-		// so a stranger still adds at most one entry per interval.)
+		// and the caller hears why. A stranger's refusals are counted on
+		// one entry per interval, and it may call again once it is off.
+		rec := Record{CallID: env.Call, Peer: env.From, PeerName: inv.Name, Direction: DirectionIncoming,
+			Video: hasVideo(inv.Media), StartedAt: now, EndedAt: now, Outcome: OutcomeMissed, Reason: ReasonDoNotDisturbOn}
+		if adm == AdmitUnknown {
+			rec = m.strangerDNDLocked(env, inv, now)
+		}
 		m.mu.Unlock()
 		log.Info("calls: do not disturb: invite refused")
 		refuseWith(signaling.Reject{Reason: signaling.ReasonUnavailable, Detail: signaling.DetailDoNotDisturb})
-		m.recordRefused(env, inv, now, OutcomeMissed, ReasonDoNotDisturbOn)
+		m.record(rec)
 		return
 	}
 	autoAccept := false
