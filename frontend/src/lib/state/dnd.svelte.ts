@@ -38,6 +38,8 @@ export class DoNotDisturbState {
   /** The last failure, in words. */
   error = $state<string | null>(null)
 
+  /** Bumped when the words change with the clock alone (at midnight "tomorrow 08:00" becomes "08:00"). */
+  private tick = $state(0)
   private readonly backend: Backend
   private readonly clock: DndClock
   private timer: unknown = null
@@ -56,6 +58,7 @@ export class DoNotDisturbState {
 
   /** The control's words: "Do not disturb until 14:30", or "Available". */
   get label(): string {
+    void this.tick
     return dndLabel(this.status, this.clock.now())
   }
 
@@ -92,17 +95,22 @@ export class DoNotDisturbState {
 
   /**
    * Takes Go's status. One that ends by itself is dropped here at its end
-   * too, should Go's dnd:changed come late (a window that was asleep).
+   * too, should Go's dnd:changed come late (a window that was asleep); and
+   * its words are redone at midnight on the way.
    */
   apply(s: DoNotDisturb): void {
-    this.status = normalize(s, this.clock.now())
+    const now = this.clock.now()
+    this.status = normalize(s, now)
     if (this.timer !== null) this.clock.clearTimeout(this.timer)
     this.timer = null
     const until = this.status.until ? Date.parse(this.status.until) : NaN
     if (!this.status.on || Number.isNaN(until)) return
-    const wait = until - this.clock.now()
+    const d = new Date(now)
+    const midnight = new Date(d.getFullYear(), d.getMonth(), d.getDate() + 1).getTime()
+    const wait = Math.min(until, midnight) - now
     this.timer = this.clock.setTimeout(() => {
       this.timer = null
+      this.tick++
       this.apply(this.status)
     }, Math.min(wait, MAX_TIMER_MS))
   }

@@ -95,6 +95,22 @@ describe('DoNotDisturbState', () => {
     expect(dnd.label).toBe('Available')
   })
 
+  test('at midnight "tomorrow 08:00" becomes "08:00"', () => {
+    const { backend, clock, dnd } = setup()
+    clock.t = at(2026, 12, 3, 22, 0)
+    const until = at(2026, 12, 4, 8)
+    backend.emit(EventName.DoNotDisturbChanged, { on: true, until: iso(until) })
+    expect(dnd.label).toBe(`Do not disturb until tomorrow ${timeLabel(until)}`)
+    // The words are redrawn at midnight (the one timer), then at the end.
+    expect([...clock.timers.values()].map((tm) => tm.at)).toEqual([at(2026, 12, 4, 0)])
+    clock.advance(2 * 3600_000)
+    expect([...clock.timers.values()].map((tm) => tm.at)).toEqual([until])
+    expect(dnd.label).toBe(`Do not disturb until ${timeLabel(until)}`)
+    expect(dnd.on).toBe(true)
+    clock.advance(8 * 3600_000)
+    expect(dnd.on).toBe(false)
+  })
+
   test('a failure is shown in words and changes nothing', async () => {
     const { backend, dnd } = setup()
     backend.failures['settings.setDoNotDisturb'] = Object.assign(new Error('dnd: save: disk full'), { code: 'failed' })
