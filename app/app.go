@@ -30,6 +30,7 @@ import (
 	"github.com/peerline/peerline/app/browser"
 	"github.com/peerline/peerline/app/calls"
 	"github.com/peerline/peerline/app/discovery"
+	"github.com/peerline/peerline/app/dnd"
 	"github.com/peerline/peerline/app/events"
 	"github.com/peerline/peerline/app/instance"
 	"github.com/peerline/peerline/app/links"
@@ -123,6 +124,7 @@ type App struct {
 	servers  *serverLinks
 	disc     *discovery.MDNS // nil when discovery is off
 	calls    *calls.Manager
+	dnd      *dnd.Switch // do not disturb: refuses invites while on
 	bridge   *bridge.Bridge
 	browser  *browser.Launcher // call windows (where the webview has no WebRTC)
 
@@ -273,11 +275,14 @@ func (a *App) build() (err error) {
 		return fmt.Errorf("app: links: %w", err)
 	}
 	a.servers = &serverLinks{ctx: ctx, log: log, router: a.router, store: a.store, extra: opts.SignalURLs}
+	if a.dnd, err = dnd.New(ctx, dnd.Config{Store: a.store, Events: a.bus, Logger: log.With("part", "dnd")}); err != nil {
+		return fmt.Errorf("app: %w", err)
+	}
 	ring := a.settings.RingTimeout()
 	if opts.RingTimeout > 0 {
 		ring = opts.RingTimeout
 	}
-	if a.calls, err = calls.New(calls.Config{Identity: a.key, Sender: a.router, Gate: gate, Events: a.bus,
+	if a.calls, err = calls.New(calls.Config{Identity: a.key, Sender: a.router, Gate: gate, Events: a.bus, Availability: a.dnd,
 		Recorder: &api.Recorder{Store: a.store, Names: names, Events: a.bus},
 		Name:     name, RingTimeout: ring, Logger: log.With("part", "calls")}); err != nil {
 		return fmt.Errorf("app: calls: %w", err)
@@ -311,7 +316,7 @@ func (a *App) build() (err error) {
 		Statics: statics, Presence: a.presence, Names: names, Rejected: gate, Events: contactEvents})
 	a.Calls = api.NewCalls(ctx, a.calls, a.store, a.presence)
 	a.History = api.NewHistory(ctx, a.store, a.bus)
-	a.Settings = api.NewSettings(ctx, a.store, a.bus)
+	a.Settings = api.NewSettings(ctx, a.store, a.bus, a.dnd)
 	a.Desktop = api.NewDesktop(ctx, log, opts.LaunchedAt, a.calls, a.bridge, a.browser,
 		autostart.New(opts.Autostart), launchLink(a.bus, log, opts.OpenLink))
 	a.presence.Notify(&api.PresenceEvents{Peers: a.Peers, Contacts: contactEvents, Events: a.bus})
@@ -340,6 +345,11 @@ func (a *App) applyName() (store.Settings, error) {
 
 // PeerID is this install's id.
 func (a *App) PeerID() identity.PeerID { return a.key.ID() }
+
+// DoNotDisturb is the do-not-disturb switch, for the tray: Set (a span)
+// or SetUntil, Off, Status; dnd:changed on Events follows changes made
+// in a window or by the switch's own end.
+func (a *App) DoNotDisturb() *dnd.Switch { return a.dnd }
 
 // Events is the app's event bus (the window subscribes its sink here).
 func (a *App) Events() *events.Bus { return a.bus }
@@ -418,6 +428,9 @@ func (a *App) Close() {
 	a.closed.Do(func() {
 		if a.calls != nil {
 			a.calls.Close()
+		}
+		if a.dnd != nil {
+			a.dnd.Close()
 		}
 		if a.bridge != nil {
 			a.bridge.Close()

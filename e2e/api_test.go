@@ -46,6 +46,7 @@ type CallInfo struct {
 	State      string   `json:"state"`
 	Outcome    string   `json:"outcome"`
 	Reason     string   `json:"reason"`
+	Cause      string   `json:"cause"`
 	Verified   bool     `json:"verified"`
 	AutoAccept bool     `json:"autoAccept"`
 	SameNameAs string   `json:"sameNameAs"`

@@ -256,6 +256,10 @@ func (a *Accept) validate() error {
 // Reject refuses a call.
 type Reject struct {
 	Reason Reason `json:"reason"`
+	// Detail narrows Reason for the caller's words (do_not_disturb with
+	// unavailable); absent when there is nothing to add. Receivers that
+	// do not know the field, or its value, go by Reason alone.
+	Detail Detail `json:"detail,omitempty"`
 }
 
 func (r *Reject) validate() error {

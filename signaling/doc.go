@@ -46,7 +46,7 @@
 //	call control  invite              peer → peer      signed offer and its time, media, key, name
 //	              ringing             callee → caller
 //	              accept              callee → caller  signed answer and its time, media, key
-//	              reject              callee → caller  reason
+//	              reject              callee → caller  reason, detail (do_not_disturb; unknown details read as none)
 //	              cancel              caller → callee  before an answer
 //	              hangup              peer → peer      ends an established call
 //	trickle       candidate           peer → peer      one ICE candidate

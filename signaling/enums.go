@@ -87,6 +87,54 @@ func (r *Reason) UnmarshalText(b []byte) error {
 	return errorf(CodeBadMessage, "reason %.32q: want busy, declined, unavailable, timeout or connection_failed", b)
 }
 
+// Detail narrows a reject's Reason, for the caller's words: the reason
+// alone decides how the call ends. It is new in version 1 of the protocol
+// without a version bump (the field is optional and ignored by older
+// receivers), so a receiver must read an unknown detail as none:
+// UnmarshalText never fails.
+type Detail uint8
+
+// Reject details.
+const (
+	DetailNone Detail = iota
+	// DetailDoNotDisturb is "do_not_disturb": the callee turned on do not
+	// disturb. Sent with ReasonUnavailable, which is what a receiver that
+	// does not know the detail shows.
+	DetailDoNotDisturb
+)
+
+var detailNames = [...]string{DetailNone: "none", DetailDoNotDisturb: "do_not_disturb"}
+
+// String returns the wire name.
+func (d Detail) String() string {
+	if int(d) < len(detailNames) {
+		return detailNames[d]
+	}
+	return fmt.Sprintf("Detail(%d)", uint8(d))
+}
+
+// MarshalText implements encoding.TextMarshaler. DetailNone is not sent
+// (the field is omitted).
+func (d Detail) MarshalText() ([]byte, error) {
+	if d == DetailNone || int(d) >= len(detailNames) {
+		return nil, fmt.Errorf("signaling: marshal detail %d: %w", uint8(d), ErrBadMessage)
+	}
+	return []byte(detailNames[d]), nil
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler: a name this build
+// does not know is DetailNone, not an error, so a newer peer's detail
+// never makes its reject unreadable.
+func (d *Detail) UnmarshalText(b []byte) error {
+	*d = DetailNone
+	for i := DetailDoNotDisturb; int(i) < len(detailNames); i++ {
+		if detailNames[i] == string(b) {
+			*d = i
+		}
+	}
+	return nil
+}
+
 // DescriptionKind is the kind of a session description.
 type DescriptionKind uint8
 

@@ -141,6 +141,8 @@ func TestBodyValidation(t *testing.T) {
 		{"reject bad reason", TypeReject, `{"reason":"bored"}`, &Reject{}, false, 0},
 		{"reject no reason", TypeReject, `{}`, &Reject{}, false, 0},
 		{"reject with a hangup reason", TypeReject, `{"reason":"connection_failed"}`, &Reject{}, false, 0},
+		{"reject do not disturb", TypeReject, `{"reason":"unavailable","detail":"do_not_disturb"}`, &Reject{}, true, 0},
+		{"reject with a newer detail", TypeReject, `{"reason":"unavailable","detail":"on_the_moon"}`, &Reject{}, true, 0},
 		{"hangup plain", TypeHangup, `{}`, &Hangup{}, true, 0},
 		{"hangup connection failed", TypeHangup, `{"reason":"connection_failed"}`, &Hangup{}, true, 0},
 		{"hangup with a reject reason", TypeHangup, `{"reason":"busy"}`, &Hangup{}, false, 0},
@@ -170,6 +172,38 @@ func TestBodyValidation(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A reject's detail is optional and forward compatible: one this build
+// does not know reads as none, and none is not sent.
+func TestRejectDetail(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+		want Reject
+	}{
+		{"absent", `{"reason":"busy"}`, Reject{Reason: ReasonBusy}},
+		{"do not disturb", `{"reason":"unavailable","detail":"do_not_disturb"}`, Reject{Reason: ReasonUnavailable, Detail: DetailDoNotDisturb}},
+		{"unknown", `{"reason":"unavailable","detail":"on_the_moon"}`, Reject{Reason: ReasonUnavailable}},
+		{"the zero name", `{"reason":"unavailable","detail":"none"}`, Reject{Reason: ReasonUnavailable}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got Reject
+			if err := (Envelope{Type: TypeReject, Body: json.RawMessage(tc.body)}).DecodeBody(&got); err != nil {
+				t.Fatalf("DecodeBody(%s): %v", tc.body, err)
+			}
+			if got != tc.want {
+				t.Fatalf("DecodeBody(%s) = %+v, want %+v", tc.body, got, tc.want)
+			}
+		})
+	}
+	if got := JSONOf(t, Reject{Reason: ReasonDeclined}); got != `{"reason":"declined"}` {
+		t.Errorf("a reject without detail encodes as %s", got)
+	}
+	if got := JSONOf(t, Reject{Reason: ReasonUnavailable, Detail: DetailDoNotDisturb}); got != `{"reason":"unavailable","detail":"do_not_disturb"}` {
+		t.Errorf("a do-not-disturb reject encodes as %s", got)
 	}
 }
 

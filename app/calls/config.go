@@ -45,6 +45,13 @@ type Recorder interface {
 	RecordCall(ctx context.Context, r Record) error
 }
 
+// Availability says whether the user takes calls now: false while do not
+// disturb (package dnd) is on. The manager asks it once per invite, at
+// the moment the invite arrives.
+type Availability interface {
+	Available() bool
+}
+
 // Emitter pushes events to the UI.
 type Emitter interface {
 	Emit(name events.Name, data any)
@@ -58,6 +65,9 @@ type Config struct {
 	Gate Gate
 	// Recorder receives every finished call. Default: none.
 	Recorder Recorder
+	// Availability refuses invites while do not disturb is on. Default:
+	// always available.
+	Availability Availability
 	// Events receives call:* events. Default: none.
 	Events Emitter
 	// Name is our display name, sent in invites as a hint.

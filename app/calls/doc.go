@@ -16,4 +16,9 @@
 // call placed by the lower id survives; the other side drops its own
 // attempt and takes the survivor as an incoming call marked AutoAccept,
 // since its user was calling that very person.
+//
+// Do not disturb (Config.Availability, package dnd): an invite that
+// arrives while it is on is refused at once, unavailable with the detail
+// do_not_disturb, and lands in history as missed; it never rings. The
+// caller's call ends unavailable with cause do_not_disturb.
 package calls

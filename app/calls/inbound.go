@@ -48,13 +48,19 @@ func (m *Manager) Handle(ctx context.Context, env signaling.Envelope) {
 	case signaling.TypeAccept:
 		m.handleAccept(ctx, c, env)
 	case signaling.TypeReject:
-		var r signaling.Reject
-		if err := env.DecodeBody(&r); err != nil || dir != DirectionOutgoing {
-			log.Warn("calls: bad reject", "err", err)
+		if dir != DirectionOutgoing {
+			log.Warn("calls: reject for an incoming call dropped")
 			return
 		}
-		outcome, reason := rejectOutcome(r.Reason)
-		m.finish(c, "", outcome, reason)
+		var r signaling.Reject
+		if err := env.DecodeBody(&r); err != nil {
+			// The callee said no in words this build does not know (a
+			// newer reason): the call is over all the same.
+			log.Warn("calls: unreadable reject ends the call as unavailable", "err", err)
+			r = signaling.Reject{Reason: signaling.ReasonUnavailable}
+		}
+		cause, outcome, reason := rejectOutcome(r)
+		m.finish(c, cause, outcome, reason)
 	case signaling.TypeCancel:
 		if dir == DirectionIncoming {
 			m.finish(c, "", OutcomeMissed, "the caller hung up")
@@ -106,16 +112,21 @@ func (m *Manager) Handle(ctx context.Context, env signaling.Envelope) {
 	}
 }
 
-func rejectOutcome(r signaling.Reason) (Outcome, string) {
-	switch r {
+// rejectOutcome is how a reject ends our outgoing call: its cause (for
+// the UI), outcome and words.
+func rejectOutcome(r signaling.Reject) (errcode.Code, Outcome, string) {
+	switch r.Reason {
 	case signaling.ReasonBusy:
-		return OutcomeBusy, "busy in another call"
+		return "", OutcomeBusy, "busy in another call"
 	case signaling.ReasonDeclined:
-		return OutcomeDeclined, "the call was declined"
+		return "", OutcomeDeclined, "the call was declined"
 	case signaling.ReasonTimeout:
-		return OutcomeNoAnswer, "no answer"
+		return "", OutcomeNoAnswer, "no answer"
 	}
-	return OutcomeUnavailable, "unavailable"
+	if r.Detail == signaling.DetailDoNotDisturb {
+		return errcode.DoNotDisturb, OutcomeUnavailable, ReasonNotTaking
+	}
+	return "", OutcomeUnavailable, "unavailable"
 }
 
 func (m *Manager) setState(c *call, s State) {
@@ -203,13 +214,14 @@ func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {
 		log.Error("calls: trust check", "err", err)
 		return
 	}
-	refuse := func(reason signaling.Reason) {
-		out, _ := signaling.New(signaling.TypeReject, signaling.Reject{Reason: reason})
+	refuseWith := func(body signaling.Reject) {
+		out, _ := signaling.New(signaling.TypeReject, body)
 		out.To, out.Call, out.ID = env.From, env.Call, msgID(env.Call, signaling.TypeReject)
 		if err := m.cfg.Sender.Send(ctx, out); err != nil {
 			log.Debug("calls: send reject", "err", err)
 		}
 	}
+	refuse := func(reason signaling.Reason) { refuseWith(signaling.Reject{Reason: reason}) }
 	switch adm {
 	case RefuseBlocked:
 		log.Info("calls: blocked peer refused")
@@ -225,6 +237,9 @@ func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {
 		return
 	}
 
+	// Asked before the lock, as the invite arrives: an expired do not
+	// disturb is off (package dnd compares the time).
+	available := m.cfg.Availability == nil || m.cfg.Availability.Available()
 	var sameName string
 	if nm, ok := m.cfg.Gate.(NameMatcher); ok && adm == AdmitUnknown && inv.Name != "" {
 		// Looked up before the lock: it reads the store.
@@ -247,10 +262,24 @@ func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {
 			return
 		}
 	}
+	if !available && !m.glareLocked(env.From) {
+		// Do not disturb: no ring, no incoming event; a missed entry,
+		// and the caller hears why. A stranger's refusals are counted on
+		// one entry per interval, and it may call again once it is off.
+		rec := Record{CallID: env.Call, Peer: env.From, PeerName: inv.Name, Direction: DirectionIncoming,
+			Video: hasVideo(inv.Media), StartedAt: now, EndedAt: now, Outcome: OutcomeMissed, Reason: ReasonDoNotDisturbOn}
+		if adm == AdmitUnknown {
+			rec = m.strangerDNDLocked(env, inv, now)
+		}
+		m.mu.Unlock()
+		log.Info("calls: do not disturb: invite refused")
+		refuseWith(signaling.Reject{Reason: signaling.ReasonUnavailable, Detail: signaling.DetailDoNotDisturb})
+		m.record(rec)
+		return
+	}
 	autoAccept := false
 	if cur := m.current; cur != nil && cur.info.State.Live() {
-		glare := cur.peer == env.From && cur.info.Direction == DirectionOutgoing &&
-			(cur.info.State == StateCalling || cur.info.State == StateRinging)
+		glare := m.glareLocked(env.From)
 		// A contact's call takes over a stranger's that only rings: a
 		// stranger ringing (again) cannot keep the user's people out.
 		takeOver := adm == AdmitVerified && cur.peer != env.From && cur.info.Direction == DirectionIncoming &&
@@ -315,6 +344,15 @@ func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {
 	}
 	m.emit(EventIncoming, Incoming{Call: info, Offer: inv.SDP})
 	m.emit(EventState, info)
+}
+
+// glareLocked reports whether our own call to peer is still waiting for
+// an answer, so that peer's invite is the other half of both calling at
+// once. m.mu is held.
+func (m *Manager) glareLocked(peer identity.PeerID) bool {
+	cur := m.current
+	return cur != nil && cur.info.State.Live() && cur.peer == peer && cur.info.Direction == DirectionOutgoing &&
+		(cur.info.State == StateCalling || cur.info.State == StateRinging)
 }
 
 func (m *Manager) recordRefused(env signaling.Envelope, inv signaling.Invite, now time.Time, outcome Outcome, reason string) {

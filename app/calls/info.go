@@ -42,8 +42,10 @@ type Info struct {
 	// Cause is why an ended call could not go on, as a code of the app's
 	// table (package errcode), for the UI to decide on: offline when the
 	// peer could not be reached, or its link dropped before the call
-	// connected. Empty when a person or a timer ended it (Outcome says
-	// how) or the other side refused it. Reason is the words.
+	// connected; do_not_disturb when the other side refused it because
+	// do not disturb is on. Empty when a person or a timer ended it
+	// (Outcome says how) or the other side refused it otherwise. Reason
+	// is the words.
 	Cause    errcode.Code `json:"cause,omitempty"`
 	Verified bool         `json:"verified"`
 	// SameNameAs is set for a caller that is not a contact but uses a

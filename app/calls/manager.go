@@ -233,6 +233,13 @@ func (m *Manager) Hangup(ctx context.Context, callID string) error {
 	return nil
 }
 
+// The words of calls refused for do not disturb: on the callee's side
+// (its history's missed entry) and on the caller's.
+const (
+	ReasonDoNotDisturbOn = "do not disturb was on"
+	ReasonNotTaking      = "not taking calls right now (do not disturb)"
+)
+
 // ReasonNoPath is the words of a call that ended because its media path
 // never came up, on both sides.
 const ReasonNoPath = "no network path between you worked (ICE failed: no route)"

@@ -116,10 +116,20 @@ func (s connSender) Send(ctx context.Context, env signaling.Envelope) error {
 
 func newParty(t *testing.T, url string, ring time.Duration) *party {
 	t.Helper()
+	return newPartyWith(t, url, ring, nil)
+}
+
+// newPartyWith is newParty with a change to the manager's config.
+func newPartyWith(t *testing.T, url string, ring time.Duration, tweak func(*calls.Config)) *party {
+	t.Helper()
 	p := &party{kp: signalingtest.Key(t), gate: newGate(), rec: &recorder{}, events: &sink{ch: make(chan event, 256)}}
 	p.conn = signalingtest.Dial(t, url, p.kp)
-	m, err := calls.New(calls.Config{Identity: p.kp, Sender: connSender{p.conn}, Gate: p.gate, Recorder: p.rec,
-		Events: p.events, Name: "party", RingTimeout: ring, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	cfg := calls.Config{Identity: p.kp, Sender: connSender{p.conn}, Gate: p.gate, Recorder: p.rec,
+		Events: p.events, Name: "party", RingTimeout: ring, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	m, err := calls.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

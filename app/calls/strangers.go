@@ -39,6 +39,7 @@ type stranger struct {
 	last     time.Time // its last invite, rung or not
 	flood    *Record   // the coalesced missed entry of the invites that did not ring
 	busy     *Record   // the coalesced entry of its invites refused busy
+	dnd      *Record   // the coalesced entry of its invites refused for do not disturb
 }
 
 // strangerRingLocked decides whether an invite from stranger peer may
@@ -82,23 +83,46 @@ func (m *Manager) strangerRingLocked(env signaling.Envelope, inv signaling.Invit
 // we are busy still leaves one history row. It returns the record to
 // write. m.mu is held.
 func (m *Manager) strangerBusyLocked(env signaling.Envelope, inv signaling.Invite, now time.Time) Record {
+	s := m.strangerGiveBackLocked(env, now)
+	return m.coalesceLocked(&s.busy, env, inv, now, OutcomeBusy, "called while you were in another call")
+}
+
+// strangerDNDLocked is strangerBusyLocked for an invite refused because
+// do not disturb is on: the ring slot goes back (the stranger may call
+// once it is off, as anyone would), and its refusals within one
+// StrangerInterval are one missed entry. m.mu is held.
+func (m *Manager) strangerDNDLocked(env signaling.Envelope, inv signaling.Invite, now time.Time) Record {
+	s := m.strangerGiveBackLocked(env, now)
+	return m.coalesceLocked(&s.dnd, env, inv, now, OutcomeMissed, ReasonDoNotDisturbOn)
+}
+
+// strangerGiveBackLocked returns the ring slot strangerRingLocked took
+// for an invite that did not ring after all. m.mu is held.
+func (m *Manager) strangerGiveBackLocked(env signaling.Envelope, now time.Time) *stranger {
 	s := m.strangers[env.From]
 	if s == nil { // forgotten meanwhile (pruned): start afresh
 		s = &stranger{last: now}
 		m.strangers[env.From] = s
 	}
 	s.rang = s.prevRang
-	if s.busy == nil || now.Sub(s.busy.EndedAt) >= m.cfg.StrangerInterval {
-		s.busy = &Record{CallID: env.Call, Peer: env.From, PeerName: inv.Name, Direction: DirectionIncoming,
-			Video: hasVideo(inv.Media), StartedAt: now, Outcome: OutcomeBusy}
+	return s
+}
+
+// coalesceLocked counts one more refused invite on *rec, starting a new
+// entry when there is none or the last is an interval old. m.mu is held.
+func (m *Manager) coalesceLocked(rec **Record, env signaling.Envelope, inv signaling.Invite, now time.Time, outcome Outcome, reason string) Record {
+	if *rec == nil || now.Sub((*rec).EndedAt) >= m.cfg.StrangerInterval {
+		*rec = &Record{CallID: env.Call, Peer: env.From, PeerName: inv.Name, Direction: DirectionIncoming,
+			Video: hasVideo(inv.Media), StartedAt: now, Outcome: outcome}
 	}
-	s.busy.Attempts++
-	s.busy.EndedAt = now
-	s.busy.Reason = "called while you were in another call"
-	if s.busy.Attempts > 1 {
-		s.busy.Reason += " (" + strconv.Itoa(s.busy.Attempts) + " times)"
+	r := *rec
+	r.Attempts++
+	r.EndedAt = now
+	r.Reason = reason
+	if r.Attempts > 1 {
+		r.Reason += " (" + strconv.Itoa(r.Attempts) + " times)"
 	}
-	return *s.busy
+	return *r
 }
 
 // recentStrangerRingsLocked counts strangers that rang within the

@@ -79,6 +79,10 @@ const (
 	// ConnectionFailed: the call's media path never came up: ICE failed,
 	// or found no route before the connect timeout (on either side).
 	ConnectionFailed Code = "connection_failed"
+	// DoNotDisturb: the person called has do not disturb on and takes no
+	// calls now (the call's cause; the caller says "Grace is not taking
+	// calls right now").
+	DoNotDisturb Code = "do_not_disturb"
 )
 
 // All is the table, in the order above: what the TypeScript mirror holds.
@@ -86,7 +90,7 @@ var All = []Code{
 	Failed, Internal,
 	BadRequest, NotFound, TooLarge, RateLimited, Overloaded,
 	BadInput, BadPeerID, OwnID, Exists, Stale,
-	Busy, NoCall, WrongState, Offline, NoBrowser, ConnectionFailed,
+	Busy, NoCall, WrongState, Offline, NoBrowser, ConnectionFailed, DoNotDisturb,
 }
 
 // String returns the wire form.

@@ -49,6 +49,11 @@ const (
 	// (peerline peerline://add?…, a click on a link) and it was valid; the
 	// UI shows Add person filled in from it. Data: {link} in canonical form.
 	InviteOpened Name = "invite:open"
+
+	// DoNotDisturbChanged fires when do not disturb is turned on or off
+	// (from any window or the tray), and when it ends by itself. Data:
+	// the status (dnd.Status).
+	DoNotDisturbChanged Name = "dnd:changed"
 )
 
 // Names returns every name defined above, in declaration order, so a test
@@ -59,5 +64,6 @@ func Names() []Name {
 		CallState, CallIncoming, CallSignal,
 		ContactChanged, HistoryChanged, SettingsChanged,
 		IdentityChanged, DiscoveryStatus, InviteOpened,
+		DoNotDisturbChanged,
 	}
 }

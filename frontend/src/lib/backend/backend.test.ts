@@ -55,6 +55,9 @@ describe('services', () => {
     await s.contacts.addFromLAN('a')
     await s.history.list(20, '')
     await s.settings.get()
+    await s.settings.doNotDisturb()
+    await s.settings.setDoNotDisturb('tomorrow')
+    await s.settings.endDoNotDisturb()
     await s.identity.setName('Ada')
     await s.peers.diagnose()
     expect(calls).toEqual([
@@ -68,6 +71,9 @@ describe('services', () => {
       ['Contacts.AddFromLAN', ['a']],
       ['History.List', [20, '']],
       ['Settings.Get', []],
+      ['Settings.DoNotDisturb', []],
+      ['Settings.SetDoNotDisturb', ['tomorrow']],
+      ['Settings.EndDoNotDisturb', []],
       ['Identity.SetName', ['Ada']],
       ['Peers.Diagnose', []],
     ])

@@ -25,6 +25,8 @@ import type {
   Me,
   PeerView,
   Settings,
+  DndSpan,
+  DoNotDisturb,
 } from './types'
 
 /** Go `Identity`. */
@@ -89,6 +91,12 @@ export interface SettingsService {
   get(): Promise<Settings>
   /** Validates and saves; resolves with the settings as stored (normalized). */
   put(settings: Settings): Promise<Settings>
+  /** Do not disturb as of now. */
+  doNotDisturb(): Promise<DoNotDisturb>
+  /** Turns do not disturb on for a span; every window hears dnd:changed. */
+  setDoNotDisturb(span: DndSpan): Promise<DoNotDisturb>
+  /** Turns do not disturb off. */
+  endDoNotDisturb(): Promise<DoNotDisturb>
 }
 
 /** The app's place on the desktop (Go: app.Desktop). */
@@ -192,6 +200,9 @@ export function services(invoke: Invoke): Pick<Backend, 'identity' | 'peers' | '
     settings: {
       get: call<Settings>('Settings.Get'),
       put: call<Settings>('Settings.Put'),
+      doNotDisturb: call<DoNotDisturb>('Settings.DoNotDisturb'),
+      setDoNotDisturb: call<DoNotDisturb>('Settings.SetDoNotDisturb'),
+      endDoNotDisturb: call<DoNotDisturb>('Settings.EndDoNotDisturb'),
     },
     desktop: {
       ready: none('Desktop.Ready'),

@@ -43,6 +43,8 @@ export const ErrorCode = {
   NoBrowser: 'no_browser',
   /** The call's media path never came up (ICE failed or found no route), on either side. */
   ConnectionFailed: 'connection_failed',
+  /** The person called has do not disturb on (an ended call's cause). */
+  DoNotDisturb: 'do_not_disturb',
 } as const
 /** One of ErrorCode's values. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]

@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest'
 import callStateGo from '../../../../app/calls/state.go?raw'
 import diagnoseGo from '../../../../app/discovery/diagnose.go?raw'
-import { CallDirection, CallOutcome, CallState, DiscoveryReason } from '.'
+import dndSpanGo from '../../../../app/dnd/span.go?raw'
+import { CallDirection, CallOutcome, CallState, DiscoveryReason, DndSpan } from '.'
 
 /** The quoted strings of Go's `var NAME = [...]string{...}` table. */
 function goNames(src: string, table: string): string[] {
@@ -28,6 +29,7 @@ describe('backend enums mirror Go', () => {
     // "unknown" is Go's zero value, which it never marshals.
     ['DiscoveryReason', Object.values(DiscoveryReason), goNames(diagnoseGo, 'reasonNames').filter((n) => n !== 'unknown')],
     ['CallDirection', Object.values(CallDirection), ['unknown', ...goCommented(callStateGo, 'Direction')]],
+    ['DndSpan', Object.values(DndSpan), goNames(dndSpanGo, 'spanNames').filter((n) => n !== 'unknown')],
   ])('%s', (_name, ts, go) => {
     expect(go.length).toBeGreaterThan(1)
     expect([...ts].sort()).toEqual([...go].sort())

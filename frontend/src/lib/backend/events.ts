@@ -15,6 +15,7 @@ export const EventName = {
   IdentityChanged: 'identity:changed',
   DiscoveryStatus: 'discovery:status',
   InviteOpened: 'invite:open',
+  DoNotDisturbChanged: 'dnd:changed',
 } as const
 
 /** One of EventName's values. */

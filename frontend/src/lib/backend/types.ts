@@ -201,6 +201,26 @@ export interface Settings {
   quitOnClose: boolean
 }
 
+/** How long do not disturb lasts when turned on (Go dnd.Span). */
+export const DndSpan = {
+  /** For one hour. */
+  Hour: 'hour',
+  /** Until 08:00 tomorrow morning (before 04:00: this morning). */
+  Tomorrow: 'tomorrow',
+  /** Until turned off. */
+  UntilOff: 'until_off',
+} as const
+/** One of DndSpan's values. */
+export type DndSpan = (typeof DndSpan)[keyof typeof DndSpan]
+
+/** Do not disturb (Go dnd.Status): Settings.DoNotDisturb and the others, dnd:changed. */
+export interface DoNotDisturb {
+  /** Incoming calls are refused now. */
+  on: boolean
+  /** When it ends by itself, RFC 3339; absent when off or on until turned off. */
+  until?: string
+}
+
 /** Call states, the Go wire names; also the text of data-testid="call-state". */
 export const CallState = {
   Idle: 'idle',
@@ -348,4 +368,6 @@ export interface EventMap {
   'discovery:status': Diagnosis
   /** A later launch passed an invite link (app.InviteEvent). */
   'invite:open': { link: string }
+  /** Do not disturb turned on or off (any window, the tray), or ended by itself. */
+  'dnd:changed': DoNotDisturb
 }

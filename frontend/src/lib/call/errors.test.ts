@@ -27,6 +27,7 @@ describe('endError', () => {
     ['unavailable', 'outgoing', 'peer is offline', 'offline', 'offline'],
     ['unavailable', 'outgoing', 'this contact is blocked', undefined, 'unavailable'],
     ['unavailable', 'outgoing', 'unavailable', undefined, 'unavailable'],
+    ['unavailable', 'outgoing', 'not taking calls right now (do not disturb)', 'do_not_disturb', 'do_not_disturb'],
     ['failed', 'outgoing', 'could not reach the peer: dial tcp: refused', 'offline', 'offline'],
     ['failed', 'incoming', 'the caller can no longer be reached', 'offline', 'offline'],
     ['failed', 'outgoing', 'lost the connection to the peer before the call connected', 'offline', 'offline'],

@@ -16,6 +16,8 @@ export const CallErrorCode = {
   Offline: 'offline',
   /** The other side does not take our calls (blocked, held for a changed key). */
   Unavailable: 'unavailable',
+  /** The other side has do not disturb on: not taking calls right now. */
+  DoNotDisturb: 'do_not_disturb',
   /** The media path never came up. */
   ConnectionFailed: 'connection_failed',
   /** The media path dropped and did not come back. */
@@ -36,6 +38,7 @@ const messages: Record<Exclude<CallErrorCode, MediaErrorCode>, string> = {
   no_answer: 'No answer.',
   offline: 'They are offline or cannot be reached.',
   unavailable: 'They are not available for calls.',
+  do_not_disturb: 'They are not taking calls right now.',
   connection_failed: 'Could not connect the call. The network between you may block direct connections.',
   connection_lost: 'The connection was lost.',
   no_webrtc: 'This window cannot make calls (no WebRTC).',
@@ -118,6 +121,7 @@ export function endError(info: CallInfo): CallError | null {
       return new CallError('no_answer')
     case 'unavailable':
       if (offline) return new CallError('offline')
+      if (info.cause === ErrorCode.DoNotDisturb) return new CallError('do_not_disturb')
       return new CallError('unavailable', reason && reason !== 'unavailable' ? sentence(reason) : undefined)
     case 'failed':
       if (offline) return new CallError('offline', reason ? sentence(reason) : undefined)

@@ -8,6 +8,7 @@ import type { Alerts } from './alerts'
 import { BlockedState } from './blocked.svelte'
 import { CallError, CallState, type CallEngine } from './call.svelte'
 import { DevicesState, type DevicesEnv } from './devices.svelte'
+import { DoNotDisturbState } from './dnd.svelte'
 import { HistoryState } from './history.svelte'
 import { MeState, type ClipboardLike } from './me.svelte'
 import { PeopleState } from './people.svelte'
@@ -45,6 +46,7 @@ export class AppState {
   readonly blocked: BlockedState
   readonly devices: DevicesState
   readonly call: CallState
+  readonly dnd: DoNotDisturbState
 
   tab = $state<Tab>('people')
   /** The person shown in the main area (people tab). */
@@ -83,6 +85,7 @@ export class AppState {
     this.settings = new SettingsState(o.backend)
     this.blocked = new BlockedState(o.backend)
     this.devices = new DevicesState(o.devices)
+    this.dnd = new DoNotDisturbState(o.backend)
     this.call = new CallState(o.engine, {
       alerts: o.alerts,
       nameOf: (id) => this.people.get(id)?.name || undefined,
@@ -103,7 +106,7 @@ export class AppState {
 
   /** Loads everything; also after the link to the app comes back. */
   async load(): Promise<void> {
-    await Promise.all([this.me.load(), this.people.refresh(), this.history.refresh(), this.settings.load()])
+    await Promise.all([this.me.load(), this.people.refresh(), this.history.refresh(), this.settings.load(), this.dnd.load()])
     this.call.useDevices(this.settings.current)
     this.ready = true
   }
@@ -215,6 +218,7 @@ export class AppState {
     this.settings.dispose()
     this.devices.dispose()
     this.me.dispose()
+    this.dnd.dispose()
     this.call.dispose()
   }
 }

@@ -10,6 +10,7 @@
  *     SettingsState   preferences (+ ServerForm, IceForm)
  *     BlockedState    the blocked list, unblocking
  *     DevicesState    device lists, settings preview and mic level
+ *     DoNotDisturbState  do not disturb: on for a span, off, as Go has it
  *     CallState       the call: screens, streams, flags, timer, errors, alerts
  */
 export { AppState, CALL_WINDOW_NOTICE_KEY, type AppStateOptions, Tab } from './app.svelte'
@@ -19,6 +20,7 @@ export { HistoryState, groupByDay, type HistoryDay } from './history.svelte'
 export { BlockedState } from './blocked.svelte'
 export { SettingsState, ServerForm, IceForm, defaultSettings } from './settings.svelte'
 export { DevicesState, type DevicesEnv, type Meter } from './devices.svelte'
+export { DoNotDisturbState, DND_CHOICES, dndLabel, type DndClock } from './dnd.svelte'
 export { CallState, type CallEngine, CallScreen, type CallStateOptions } from './call.svelte'
 export { NoCallEngine } from './nocall'
 export { CallWindowEngine, type CallWindowEngineOptions } from './callwindow'

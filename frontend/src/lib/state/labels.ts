@@ -192,7 +192,7 @@ export function humanError(err: unknown): string {
   // Drop Go's "pkg: op:" prefixes and the sentinel words, keep the reason.
   let text = raw
     .split(/:\s+/)
-    .filter((part) => !/^(store|app|calls|identity|discovery|signaling|put settings|get settings|invalid input|invalid)$/i.test(part))
+    .filter((part) => !/^(store|app|calls|dnd|identity|discovery|signaling|put settings|get settings|invalid input|invalid)$/i.test(part))
     .join(': ')
     .trim()
   if (!text) text = 'Something went wrong'

@@ -17,7 +17,7 @@
  */
 import type { Backend, CallsService, EventMap, EventName } from '..'
 import { defaultSettings } from '../settings'
-import type { BlockedView, CallInfo, ContactView, PeerView, Settings } from '../types'
+import type { BlockedView, CallInfo, ContactView, DndSpan, DoNotDisturb, PeerView, Settings } from '../types'
 import { TypedEmitter } from '../../emitter'
 
 /** One recorded method call: "service.method" and its arguments. */
@@ -60,6 +60,8 @@ export class FakeBackend implements Backend {
   settingsValue: Settings = defaultSettings()
   /** The start-at-login entry, as Desktop.StartsAtLogin reports it. */
   loginEntry = false
+  /** What settings.doNotDisturb answers; the set/end methods change it (and emit nothing: tests emit dnd:changed). */
+  dndValue: DoNotDisturb = { on: false }
 
   private readonly events = new TypedEmitter<EventMap>('fake backend')
   private readonly link = new TypedEmitter<{ change: boolean }>('fake backend')
@@ -140,6 +142,15 @@ export class FakeBackend implements Backend {
       put: m('settings.put', (s: Settings) => {
         this.settingsValue = structuredClone(s)
         return structuredClone(s)
+      }),
+      doNotDisturb: m('settings.doNotDisturb', () => ({ ...this.dndValue })),
+      setDoNotDisturb: m('settings.setDoNotDisturb', (span: DndSpan) => {
+        this.dndValue = span === 'until_off' ? { on: true } : { on: true, until: new Date(Date.now() + 3600_000).toISOString() }
+        return { ...this.dndValue }
+      }),
+      endDoNotDisturb: m('settings.endDoNotDisturb', () => {
+        this.dndValue = { on: false }
+        return { ...this.dndValue }
       }),
     }
   }
