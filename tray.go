@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"log/slog"
 	goruntime "runtime"
+	"time"
 
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"github.com/peerline/peerline/app"
 	"github.com/peerline/peerline/app/calls"
+	"github.com/peerline/peerline/app/dnd"
 	"github.com/peerline/peerline/app/events"
 	"github.com/peerline/peerline/app/tray"
 )
@@ -20,18 +22,21 @@ import (
 // ctx is done.
 func startTray(ctx context.Context, a *app.App, win *window, log *slog.Logger) *tray.Tray {
 	t, err := tray.Start(ctx, tray.Options{
-		OnOpen: win.raise,
-		OnQuit: func() { win.trayQuit(a.Calls.Current) },
-		// DoNotDisturb: the calls/store layer's, once it has one; until
-		// then the tray's submenu is greyed out.
-		Logger: log.With("part", "tray"),
+		OnOpen:       win.raise,
+		OnQuit:       func() { win.trayQuit(a.Calls.Current) },
+		DoNotDisturb: trayDND{a.DoNotDisturb()},
+		Logger:       log.With("part", "tray"),
 	})
 	if err != nil {
 		log.Warn("peerline: no tray", "err", err)
 		return nil
 	}
-	// The tooltip names the call.
+	// The tooltip names the call; the menu follows do not disturb set in a
+	// window or ended by itself.
 	a.Events().Subscribe(events.SinkFunc(func(name events.Name, data any) {
+		if st, ok := data.(dnd.Status); ok && name == events.DoNotDisturbChanged {
+			t.ShowDoNotDisturb(trayState(st))
+		}
 		if info, ok := data.(calls.Info); ok && name == events.CallState {
 			if info.State.Live() {
 				t.SetInCall(info.PeerName)
@@ -42,6 +47,33 @@ func startTray(ctx context.Context, a *app.App, win *window, log *slog.Logger) *
 	}))
 	win.tray = t
 	return t
+}
+
+// trayDND is the tray's view of the do-not-disturb switch.
+type trayDND struct{ s *dnd.Switch }
+
+func (d trayDND) DoNotDisturb() tray.State { return trayState(d.s.Status()) }
+
+func (d trayDND) SetDoNotDisturb(st tray.State) error {
+	// The tray's callbacks carry no context; the switch only writes a row.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var err error
+	if st.On {
+		_, err = d.s.SetUntil(ctx, st.Until) // zero: until turned off
+	} else {
+		_, err = d.s.Off(ctx)
+	}
+	return err
+}
+
+// trayState is a dnd.Status as the tray shows it.
+func trayState(st dnd.Status) tray.State {
+	ts := tray.State{On: st.On}
+	if st.Until != nil {
+		ts.Until = *st.Until
+	}
+	return ts
 }
 
 // trayQuit is the tray's Quit: the app quits (window.quit). During a call

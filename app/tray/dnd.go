@@ -2,6 +2,7 @@ package tray
 
 import (
 	"fmt"
+	"github.com/peerline/peerline/app/dnd"
 	"time"
 )
 
@@ -50,18 +51,14 @@ func (c Choice) String() string {
 	return fmt.Sprintf("Choice(%d)", uint8(c))
 }
 
-// MorningHour is when "Until tomorrow" ends: 08:00 local time the next
-// calendar day, so a night's calls stay quiet and the morning's ring.
-const MorningHour = 8
-
 // State returns the state the choice asks for at now.
 func (c Choice) State(now time.Time) State {
 	switch c {
 	case ChoiceHour:
 		return State{On: true, Until: now.Add(time.Hour)}
 	case ChoiceTomorrow:
-		y, m, d := now.Date()
-		return State{On: true, Until: time.Date(y, m, d+1, MorningHour, 0, 0, 0, now.Location())}
+		// The same end as the window's "Until tomorrow" (dnd.Tomorrow).
+		return State{On: true, Until: dnd.Tomorrow(now)}
 	case ChoiceUntilTurnedOff:
 		return State{On: true}
 	default:
