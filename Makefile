@@ -78,7 +78,7 @@ build-windows: export GO_WINRES := $(GO_WINRES)
 ## deps: system packages, Wails CLI and node_modules for building
 deps: sysdeps $(NODE_MODULES)
 
-## deps-test: deps plus what the tests need (Xvfb, openbox, ImageMagick, xdotool, Chromium, iptables, conntrack, coturn)
+## deps-test: deps plus what the tests need (Xvfb, openbox, ImageMagick, xdotool, Chromium, iptables, conntrack, coturn, dunst, dbus-x11)
 # The recipe repeats the check (a no-op then) for `make build test`, where
 # sysdeps already ran with DEPS_KIND=build.
 deps-test: deps

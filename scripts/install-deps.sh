@@ -3,7 +3,7 @@
 # Debian/Ubuntu, doing nothing for what is already present.
 #
 #   scripts/install-deps.sh build   C toolchain, GTK/WebKitGTK 4.1, GStreamer, Wails CLI
-#   scripts/install-deps.sh test    the above plus Xvfb, openbox, ImageMagick, xdotool, Chromium, iptables, conntrack, coturn
+#   scripts/install-deps.sh test    the above plus Xvfb, openbox, ImageMagick, xdotool, Chromium, iptables, conntrack, coturn, dunst, dbus-x11
 #   scripts/install-deps.sh package build plus what `make package` needs: NSIS,
 #                                   desktop-file-utils, ImageMagick, nfpm, go-winres
 #   scripts/install-deps.sh package-check  package plus 7-Zip and Wine (make check-package)
@@ -30,8 +30,10 @@ build_pkgs=(
 # xwininfo) minimise, move, resize and measure it. iptables and conntrack
 # make the simulated internet's NAT routers, and coturn is the external
 # TURN server that e2e/browser/nat.test.js calls through
-# and that make bench-turn measures the embedded TURN against.
-test_pkgs=(xvfb openbox imagemagick xdotool x11-utils chromium iproute2 util-linux iptables conntrack coturn)
+# and that make bench-turn measures the embedded TURN against. dunst (a
+# real notification server) and dbus-x11 run app/notify's tests and the
+# incoming-call notification e2e test on a private session bus.
+test_pkgs=(xvfb openbox imagemagick xdotool x11-utils chromium iproute2 util-linux iptables conntrack coturn dunst dbus-x11)
 # makensis builds the Windows installer; desktop-file-validate checks the
 # .desktop file; convert (ImageMagick) sizes the icons; dpkg-shlibdeps
 # (dpkg-dev) and file check the packages; appstreamcli checks the metainfo.
