@@ -21,6 +21,7 @@ type flags struct {
 	// `peerline %u`).
 	openLink    string
 	headless    bool
+	notify      bool
 	dataDir     string
 	name        string
 	uiAddr      string
@@ -51,6 +52,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*flags, error) {
 	var signal, ifaces, level string
 	var version bool
 	fs.BoolVar(&f.headless, "headless", false, "run the core with no window; print the line ui: URL (the loopback bridge, with its token) once ready")
+	fs.BoolVar(&f.notify, "notify", false, "with --headless: ring through a desktop notification naming the caller (Answer opens the call window); the window always does while it is hidden or unfocused")
 	fs.StringVar(&f.dataDir, "data-dir", "", "directory for the identity key, database and settings (default: the OS config dir + /Peerline)")
 	fs.StringVar(&f.name, "name", "", "display name to announce (saved in settings)")
 	fs.StringVar(&f.uiAddr, "ui-addr", "127.0.0.1:0", "loopback address of the UI bridge (port 0 picks a free one)")

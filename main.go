@@ -72,14 +72,18 @@ func run(f *flags, launchedAt time.Time) error {
 		return err
 	}
 	win := newWindow(logger)
-	var onSecondLaunch func() // headless: no window to raise
+	var onSecondLaunch, showWindow func() // headless: no window to raise
+	var windowFocused func() bool         // headless: no window to look at
 	if !f.headless {
-		onSecondLaunch = win.raise
+		onSecondLaunch, showWindow, windowFocused = win.raise, win.raise, win.focused
 	}
 	a, err := app.New(app.Options{
 		DataDir: f.dataDir, Name: f.name, UIAddr: f.uiAddr, HubPort: f.hubPort, RingTimeout: f.ringTimeout,
 		SignalURLs: f.signalURLs, NoDiscovery: f.noDiscovery, ListenLAN: f.lanHub, Interfaces: f.interfaces, Assets: dist, Logger: logger,
 		LaunchedAt: launchedAt, OnSecondLaunch: onSecondLaunch, OpenLink: f.openLink,
+		// A ring while the window is hidden or unfocused shows a desktop
+		// notification; headless, only when asked (--notify).
+		Notify: !f.headless || f.notify, WindowFocused: windowFocused, ShowWindow: showWindow,
 	})
 	if errors.Is(err, app.ErrAlreadyRunning) && f.openLink != "" {
 		return secondLaunchLink(f.dataDir, f.openLink, err, os.Stderr) // the running one shows Add person
