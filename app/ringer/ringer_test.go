@@ -4,6 +4,11 @@ package ringer_test
 
 import (
 	"context"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -211,4 +216,71 @@ func TestNotificationText(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestScreenshot shows Grace's video call as dunst draws it. With
+// PEERLINE_UPDATE_SCREENSHOTS=1 it saves docs/screenshots/notification.png.
+func TestScreenshot(t *testing.T) {
+	if _, err := exec.LookPath("import"); err != nil {
+		t.Skip("import (ImageMagick) not installed")
+	}
+	d := notifytest.Start(t)
+	ctx := notifytest.Context(t)
+	icon, _ := filepath.Abs("../../build/appicon.png")
+	n, err := notify.New(ctx, notify.Options{BusAddress: d.BusAddress, Icon: "file://" + icon})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	c := ringing("c1", "Grace Hopper", true)
+	if _, err := n.Show(ctx, ringer.Notification(c)); err != nil {
+		t.Fatal(err)
+	}
+	d.WaitReceived(t, nil, wait)
+	d.WaitDisplayed(t, 1, wait)
+	shot := filepath.Join(t.TempDir(), "notification.png")
+	// dunst draws on its next frame after taking the notification: the
+	// screenshot is retried until the notification's pixels are there.
+	deadline := time.Now().Add(wait)
+	for {
+		d.Screenshot(t, shot)
+		if img, err := readPNG(shot); err == nil && img.Bounds().Dx() > 0 && !blank(img) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("nothing drawn on the screen")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if os.Getenv("PEERLINE_UPDATE_SCREENSHOTS") == "1" {
+		out, _ := filepath.Abs("../../docs/screenshots/notification.png")
+		crop := exec.Command("convert", shot, "-crop", "480x112+544+0", "+repage", out)
+		if b, err := crop.CombinedOutput(); err != nil {
+			t.Fatalf("convert: %v: %s", err, b)
+		}
+		t.Logf("saved %s", out)
+	}
+}
+
+func readPNG(path string) (image.Image, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return png.Decode(f)
+}
+
+// blank reports whether img is one colour (an X screen with nothing on it).
+func blank(img image.Image) bool {
+	b := img.Bounds()
+	first := img.At(b.Min.X, b.Min.Y)
+	for y := b.Min.Y; y < b.Max.Y; y += 4 {
+		for x := b.Min.X; x < b.Max.X; x += 4 {
+			if img.At(x, y) != first {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -185,6 +185,9 @@ const dunstrc = `[global]
     markup = full
     format = "<b>%%s</b>\n%%b"
     show_indicators = yes
+    min_icon_size = 48
+    max_icon_size = 48
+    icon_position = left
     dmenu = %[1]s/dmenu.sh
     browser = /bin/true
 [urgency_critical]
