@@ -3,6 +3,8 @@ package notify
 import (
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 )
 
 func TestPlainText(t *testing.T) {
@@ -66,4 +68,35 @@ func TestUrgencyWire(t *testing.T) {
 			t.Errorf("parseCloseReason(%d) = %s, want %s", v, got, want)
 		}
 	}
+}
+
+// FuzzText: whatever a caller names themselves, the text sent is valid
+// UTF-8 with no control, format or separator characters (newlines only in
+// a body), within its length, and with no markup left unescaped.
+func FuzzText(f *testing.F) {
+	for _, s := range []string{"Grace", "<b>x</b>&amp;", "\u202eabc", "a\x00\nb", strings.Repeat("é", 700), "👩\u200d💻"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		sum, body := summaryText(s), bodyText(s, true)
+		for _, out := range []string{sum, body} {
+			if !utf8.ValidString(out) {
+				t.Fatalf("invalid UTF-8 from %q", s)
+			}
+			for _, r := range out {
+				if (unicode.IsControl(r) && r != '\n') || (unicode.Is(unicode.Cf, r) && r != '\u200d') || r == '\u2028' || r == '\u2029' {
+					t.Fatalf("%U left in %q (from %q)", r, out, s)
+				}
+			}
+			if strings.ContainsAny(out, "<>") {
+				t.Fatalf("markup left in %q (from %q)", out, s)
+			}
+		}
+		if strings.Contains(sum, "\n") || utf8.RuneCountInString(sum) > MaxSummaryRunes {
+			t.Fatalf("summary %q", sum)
+		}
+		if utf8.RuneCountInString(clean(s, MaxBodyRunes, true)) > MaxBodyRunes {
+			t.Fatalf("body too long from %q", s)
+		}
+	})
 }
