@@ -6,11 +6,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/peerline/peerline/app/notify/notifytest"
+	"github.com/peerline/peerline/internal/netnstest"
 )
 
 // notifyTimeout bounds a step that goes through dunst, or that starts the
@@ -102,4 +104,100 @@ func answerableOffer() string {
 		"a=rtcp-mux",
 		"a=rtpmap:111 opus/48000/2",
 	}, "\r\n") + "\r\n"
+}
+
+// TestWindowNotification: the real window app (A, Ada) under Xvfb and
+// openbox in a network namespace, with a private session bus where dunst
+// serves notifications, and a headless peer (B, Grace) on the same LAN.
+// A's window is minimised; Grace calls; dunst shows "Grace Hopper is
+// calling"; its click brings the window back and the window's UI answers
+// as its own Answer button would: this webview (Debian's WebKitGTK) has
+// no WebRTC, so it opens the call window (a real Chromium), which answers
+// with no further click, and Grace receives the answer. Then, with the
+// window in front and focused, a call rings in the window alone.
+func TestWindowNotification(t *testing.T) {
+	requireE2E(t)
+	if testing.Short() {
+		t.Skip("starts a real window under Xvfb; skipped with -short")
+	}
+	for _, tool := range []string{"Xvfb", "openbox", "xdotool", "xprop"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed (make test installs xvfb, openbox, xdotool and x11-utils)", tool)
+		}
+	}
+	chromium := requireChromium(t)
+	desk := notifytest.Start(t)
+	bin := buildDesktop(t)
+	x := startXServer(t)
+	lan := netnstest.NewLAN(t, 2)
+	b := StartInstance(t, lan.Hosts[1], "B", Options{Name: "Grace Hopper"})
+
+	data := t.TempDir()
+	cmd := lan.Hosts[0].Command(bin, "--data-dir", data, "--name", "Ada Lovelace", "--log-level", "debug")
+	cmd.Env = append(x.env(), "DBUS_SESSION_BUS_ADDRESS="+desk.BusAddress,
+		"PEERLINE_BROWSER="+chromium, "PEERLINE_BROWSER_ARGS="+callWindowFlags)
+	a := x.startCmd(t, bin, cmd)
+	t.Cleanup(func() {
+		if a.running() {
+			a.quit(t) // its call window's browser ends with it
+		}
+		endProcessesUsing(t, data)
+	})
+	a.waitLog(t, `msg="desktop: ui ready" window=app`, windowUpTimeout)
+	a.waitLog(t, `msg="app: incoming calls show a desktop notification"`, 5*time.Second)
+	ids := x.visibleWindows(t, a.cmd.Process.Pid)
+	if len(ids) != 1 {
+		t.Fatalf("the app shows %d windows, want 1: %v", len(ids), ids)
+	}
+	wid := ids[0]
+
+	var ada PeerView
+	deadline := time.Now().Add(discoverTimeout)
+	for ada.ID == "" {
+		for _, p := range b.Peers() {
+			if p.Name == "Ada Lovelace" && p.Online && p.LAN {
+				ada = p
+			}
+		}
+		if ada.ID == "" && time.Now().After(deadline) {
+			t.Fatalf("Grace does not see Ada online within %v: %+v", discoverTimeout, b.Peers())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	x.run(t, "xdotool", "windowminimize", "--sync", wid)
+	call := b.StartCall(ada.ID, false, answerableOffer())
+	got := desk.WaitReceived(t, func(r notifytest.Received) bool { return r.Summary == "Grace Hopper is calling" }, notifyTimeout)
+	t.Logf("dunst received: %+v", got)
+	desk.DefaultAction(t, 0)
+	b.WaitSignal(call.ID, "answer", nil, notifyTimeout)
+	a.waitLog(t, "ringer: answered from the notification", 5*time.Second)
+	a.waitLog(t, `msg="desktop: ui ready" window=browser`, 5*time.Second) // the call window answered
+
+	// The window is back on screen.
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		state := x.wmState(t, wid)
+		if !strings.Contains(state, "_NET_WM_STATE_HIDDEN") && strings.Contains(state, "Normal") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the window is not back after Answer: %s", state)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	desk.WaitDisplayed(t, 0, notifyTimeout)
+	b.Do(nil, "Calls.Hangup", call.ID)
+	b.WaitState(call.ID, "ended", signalTimeout)
+
+	// In front with the focus, the window rings itself: no notification.
+	// (Grace is no stranger now: strangers ring once a minute.)
+	x.run(t, "xdotool", "windowactivate", "--sync", wid)
+	again := b.StartCall(ada.ID, false, answerableOffer())
+	a.waitLog(t, "ringer: the window has the focus; it rings there", signalTimeout)
+	b.Do(nil, "Calls.Cancel", again.ID)
+	b.WaitState(again.ID, "ended", signalTimeout)
+	if n := len(desk.Received()); n != 1 {
+		t.Errorf("dunst received %d notifications, want 1 (none while the window had the focus): %+v", n, desk.Received())
+	}
 }
