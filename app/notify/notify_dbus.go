@@ -61,7 +61,7 @@ func New(ctx context.Context, opts Options) (*Notifier, error) {
 	if opts.BusAddress != "" {
 		conn, err = dbus.Connect(opts.BusAddress, dial...)
 	} else {
-		conn, err = dbus.ConnectSessionBus(dial...)
+		conn, err = sessionBus(dial)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("notify: session bus: %w (%w)", err, ErrNotSupported)
@@ -74,6 +74,25 @@ func New(ctx context.Context, opts Options) (*Notifier, error) {
 	}
 	go n.loop()
 	return n, nil
+}
+
+// sessionBus connects to the session bus that is running, never
+// autolaunching one: godbus's ConnectSessionBus would run dbus-launch
+// where none is found, and leave a stray bus daemon behind.
+func sessionBus(opts []dbus.ConnOption) (*dbus.Conn, error) {
+	conn, err := dbus.SessionBusPrivateNoAutoStartup(opts...)
+	if err != nil {
+		return nil, err
+	}
+	if err := conn.Auth(nil); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	if err := conn.Hello(); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
 }
 
 // init subscribes to the server's signals and reads what it supports.

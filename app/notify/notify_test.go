@@ -200,3 +200,22 @@ func TestBadAction(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionBusFromEnvironment: with no BusAddress, New uses
+// $DBUS_SESSION_BUS_ADDRESS; with none there (and no per-user bus), it is
+// ErrNotSupported, and no bus is launched.
+func TestSessionBusFromEnvironment(t *testing.T) {
+	d := notifytest.Start(t)
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", d.BusAddress)
+	n, err := notify.New(notifytest.Context(t), notify.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Close()
+
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	if _, err := notify.New(notifytest.Context(t), notify.Options{}); !errors.Is(err, notify.ErrNotSupported) {
+		t.Errorf("New with no session bus: %v, want ErrNotSupported", err)
+	}
+}
