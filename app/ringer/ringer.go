@@ -216,7 +216,6 @@ func (r *Ringer) action(rg *ring, key string) {
 		// dunst, for one, leaves a notification up after an action.
 		r.mu.Lock()
 		if r.ring == rg {
-			rg.done = false // withdrawLocked sets it again
 			r.withdrawLocked()
 		}
 		r.mu.Unlock()
@@ -224,7 +223,8 @@ func (r *Ringer) action(rg *ring, key string) {
 }
 
 // Close withdraws the notification up now and waits for the actions
-// under way. Events after Close do nothing.
+// under way (their context is cancelled; an Answer that ignores it is
+// waited for). Events after Close do nothing.
 func (r *Ringer) Close() {
 	r.mu.Lock()
 	if r.closed {
