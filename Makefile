@@ -26,7 +26,7 @@ FUZZ_TARGETS ?= ./signaling:FuzzDecode ./signaling:FuzzScanEnvelope ./signaling:
 	./signaling:FuzzParseServerURL ./signaling:FuzzDecodeSubscribe ./signaling:FuzzPresenceOf \
 	./signaling/identity:FuzzParse ./app/bridge:FuzzRequest ./app/bridge:FuzzProcNetLine \
 	./app/store:FuzzValidateInput ./app/discovery:FuzzParseTXT ./app/discovery:FuzzHubHost \
-	./signaling/turnserver:FuzzAuth ./app/invite:FuzzParse ./app/autostart:FuzzExecArg
+	./signaling/turnserver:FuzzAuth ./app/invite:FuzzParse ./app/autostart:FuzzExecArg ./app/notify:FuzzText
 # A count, not a duration: with -fuzztime=10s, Go 1.26's fuzz coordinator
 # can fail a target with a bare "context deadline exceeded" at the deadline
 # (golang/go#75804, fixed in Go 1.27); a count has no deadline to race.
@@ -78,7 +78,7 @@ build-windows: export GO_WINRES := $(GO_WINRES)
 ## deps: system packages, Wails CLI and node_modules for building
 deps: sysdeps $(NODE_MODULES)
 
-## deps-test: deps plus what the tests need (Xvfb, openbox, ImageMagick, xdotool, Chromium, iptables, conntrack, coturn, dbus-daemon, desktop-file-utils, gio)
+## deps-test: deps plus what the tests need (Xvfb, openbox, ImageMagick, xdotool, Chromium, iptables, conntrack, coturn, dbus-daemon, dunst, dbus-x11, desktop-file-utils, gio)
 # The recipe repeats the check (a no-op then) for `make build test`, where
 # sysdeps already ran with DEPS_KIND=build.
 deps-test: deps

@@ -21,6 +21,8 @@ type flags struct {
 	// `peerline %u`).
 	openLink string
 	headless bool
+	// notify: headless, ring through a desktop notification (--notify).
+	notify bool
 	// hidden starts the window app with no window, in the tray (the
 	// login autostart entry runs this).
 	hidden bool
@@ -58,6 +60,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*flags, error) {
 	fs.BoolVar(&f.headless, "headless", false, "run the core with no window; print the line ui: URL (the loopback bridge, with its token) once ready")
 	fs.BoolVar(&f.hidden, "hidden", false, "start with no window: Peerline runs in the tray (what start-at-login runs)")
 	fs.BoolVar(&f.quit, "quit", false, "ask the Peerline running with this data dir to quit fully (hanging up a call), wait until it has, and exit")
+	fs.BoolVar(&f.notify, "notify", false, "with --headless: ring through a desktop notification naming the caller (Answer opens the call window); the window always does while it is hidden or unfocused")
 	fs.StringVar(&f.dataDir, "data-dir", "", "directory for the identity key, database and settings (default: the OS config dir + /Peerline)")
 	fs.StringVar(&f.name, "name", "", "display name to announce (saved in settings)")
 	fs.StringVar(&f.uiAddr, "ui-addr", "127.0.0.1:0", "loopback address of the UI bridge (port 0 picks a free one)")

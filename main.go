@@ -76,9 +76,10 @@ func run(f *flags, launchedAt time.Time) error {
 		return quitRunning(f.dataDir, os.Stderr)
 	}
 	win := newWindow(logger)
-	var onSecondLaunch func() // headless: no window to raise
+	var onSecondLaunch, showWindow func() // headless: no window to raise
+	var windowFocused func() bool         // headless: no window to look at
 	if !f.headless {
-		onSecondLaunch = win.raise
+		onSecondLaunch, showWindow, windowFocused = win.raise, win.raise, win.focused
 	}
 	// --quit (instance.Quit): the window app quits through Wails (its
 	// OnShutdown closes the app); headless, run's wait below ends.
@@ -92,6 +93,9 @@ func run(f *flags, launchedAt time.Time) error {
 		DataDir: f.dataDir, Name: f.name, UIAddr: f.uiAddr, HubPort: f.hubPort, RingTimeout: f.ringTimeout,
 		SignalURLs: f.signalURLs, NoDiscovery: f.noDiscovery, ListenLAN: f.lanHub, Interfaces: f.interfaces, Assets: dist, Logger: logger,
 		LaunchedAt: launchedAt, OnSecondLaunch: onSecondLaunch, OnQuit: onQuit, OpenLink: f.openLink,
+		// A ring while the window is hidden or unfocused shows a desktop
+		// notification; headless, only when asked (--notify).
+		Notify: !f.headless || f.notify, WindowFocused: windowFocused, ShowWindow: showWindow,
 	})
 	if errors.Is(err, app.ErrAlreadyRunning) && f.openLink != "" {
 		return secondLaunchLink(f.dataDir, f.openLink, err, os.Stderr) // the running one shows Add person

@@ -20,6 +20,7 @@ import (
 	"github.com/peerline/peerline/app/instance"
 	"github.com/peerline/peerline/app/store"
 	"github.com/peerline/peerline/app/tray"
+	"github.com/peerline/peerline/app/webview"
 )
 
 // The window's default and smallest size.
@@ -218,6 +219,15 @@ func (w *window) raise() {
 	}
 	runtime.WindowShow(*ctx)
 	runtime.WindowUnminimise(*ctx)
+}
+
+// focused is app.Options.WindowFocused: the window is shown and has the
+// keyboard focus (GTK's is-active, followed by package webview), so a
+// call rings in it and needs no notification. Where that is not known
+// (Windows and macOS, until they are wired), it says false, and a ring
+// notifies wherever notifications work.
+func (w *window) focused() bool {
+	return webview.Focused()
 }
 
 // currentScreen returns the size of the screen the window is on (else

@@ -34,7 +34,9 @@ import (
 	"github.com/peerline/peerline/app/events"
 	"github.com/peerline/peerline/app/instance"
 	"github.com/peerline/peerline/app/links"
+	"github.com/peerline/peerline/app/notify"
 	"github.com/peerline/peerline/app/presence"
+	"github.com/peerline/peerline/app/ringer"
 	"github.com/peerline/peerline/app/store"
 	"github.com/peerline/peerline/app/trust"
 	"github.com/peerline/peerline/signaling/identity"
@@ -99,6 +101,19 @@ type Options struct {
 	// Autostart says which program "Start Peerline when I log in" starts
 	// (default: this executable with --hidden, for the current user).
 	Autostart autostart.Options
+	// Notify rings through a native desktop notification that names the
+	// caller (Answer, Decline) when a call comes in while WindowFocused
+	// says the window is not looked at, or there is no window (see
+	// package ringer). Off by default: the window sets it; headless runs
+	// only with --notify, where Answer opens the call window.
+	Notify bool
+	// WindowFocused reports whether the app window is shown and has the
+	// focus (a ring then shows no notification). Nil: there is no window.
+	WindowFocused func() bool
+	// ShowWindow brings the app window to the front: Answer from a
+	// notification shows it, and its UI answers (event call:answer).
+	// Nil (headless): Answer opens the call window itself.
+	ShowWindow func()
 	// OpenLink is the invite link this launch was given (peerline LINK:
 	// a click on peerline://add?… with no Peerline running). Add person
 	// shows it filled in once the first window is up.
@@ -127,6 +142,12 @@ type App struct {
 	dnd      *dnd.Switch // do not disturb: refuses invites while on
 	bridge   *bridge.Bridge
 	browser  *browser.Launcher // call windows (where the webview has no WebRTC)
+
+	// Ringing through a desktop notification (ringing.go); nil unless
+	// Options.Notify and a notification server answered.
+	notifier    *notify.Notifier
+	ringer      *ringer.Ringer
+	unsubRinger func()
 
 	// The bound services (package api), for Wails and the bridge.
 	Identity *api.Identity
@@ -389,6 +410,7 @@ func (a *App) Start() (uiURL string, err error) {
 	if uiURL, err = a.bridge.Start(ctx); err != nil {
 		return "", fmt.Errorf("app: bridge: %w", err)
 	}
+	a.startRinger()
 	a.log.Info("app: started", "peer", a.key.ID().Short(), "hub_port", hubPort, "discovery", a.disc != nil)
 	return uiURL, nil
 }
@@ -426,6 +448,7 @@ func (a *App) goRun(f func()) {
 // Close hangs up, stops everything and closes the database.
 func (a *App) Close() {
 	a.closed.Do(func() {
+		a.stopRinger() // first: its buttons would lead nowhere
 		if a.calls != nil {
 			a.calls.Close()
 		}

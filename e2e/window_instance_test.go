@@ -453,9 +453,16 @@ type windowApp struct {
 
 func (x *xServer) startProcess(t *testing.T, bin string, args ...string) *windowApp {
 	t.Helper()
+	return x.startCmd(t, bin, x.command(bin, args...))
+}
+
+// startCmd starts cmd, a command of bin on the display (x.command, or
+// one run in a network namespace with x.env()).
+func (x *xServer) startCmd(t *testing.T, bin string, cmd *exec.Cmd) *windowApp {
+	t.Helper()
 	dir := t.TempDir()
 	a := &windowApp{log: newOutFile(t, dir, "stderr"), stdout: newOutFile(t, dir, "stdout"), exited: make(chan struct{})}
-	a.cmd = x.command(bin, args...)
+	a.cmd = cmd
 	a.cmd.Stdout, a.cmd.Stderr = a.stdout.f, a.log.f
 	a.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := a.cmd.Start(); err != nil {

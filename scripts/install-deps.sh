@@ -3,7 +3,7 @@
 # Debian/Ubuntu, doing nothing for what is already present.
 #
 #   scripts/install-deps.sh build   C toolchain, GTK/WebKitGTK 4.1, GStreamer, Wails CLI
-#   scripts/install-deps.sh test    the above plus Xvfb, openbox, ImageMagick, xdotool, Chromium, iptables, conntrack, coturn, dbus-daemon, desktop-file-utils, libglib2.0-bin
+#   scripts/install-deps.sh test    the above plus Xvfb, openbox, ImageMagick, xdotool, Chromium, iptables, conntrack, coturn, dbus-daemon, dunst, dbus-x11, desktop-file-utils, libglib2.0-bin
 #   scripts/install-deps.sh package build plus what `make package` needs: NSIS,
 #                                   desktop-file-utils, ImageMagick, nfpm, go-winres
 #   scripts/install-deps.sh package-check  package plus 7-Zip and Wine (make check-package)
@@ -30,13 +30,15 @@ build_pkgs=(
 # xwininfo) minimise, move, resize and measure it. iptables and conntrack
 # make the simulated internet's NAT routers, and coturn is the external
 # TURN server that e2e/browser/nat.test.js calls through
-# and that make bench-turn measures the embedded TURN against.
+# and that make bench-turn measures the embedded TURN against. dunst (a
+# real notification server) and dbus-x11 run app/notify's tests and the
+# incoming-call notification e2e test on a private session bus.
 # desktop-file-validate (desktop-file-utils) and gio (libglib2.0-bin, which
 # launches a .desktop file as a desktop does) check the autostart entry.
 # dbus-daemon runs the private session buses of the tray tests (app/tray).
 # (scripts/tray-screenshot.sh also wants xfce4-panel, a real tray host; it
 # is not installed for make test.)
-test_pkgs=(xvfb openbox imagemagick xdotool x11-utils chromium iproute2 util-linux iptables conntrack coturn desktop-file-utils libglib2.0-bin dbus-daemon)
+test_pkgs=(xvfb openbox imagemagick xdotool x11-utils chromium iproute2 util-linux iptables conntrack coturn dunst dbus-x11 desktop-file-utils libglib2.0-bin dbus-daemon)
 # makensis builds the Windows installer; desktop-file-validate checks the
 # .desktop file; convert (ImageMagick) sizes the icons; dpkg-shlibdeps
 # (dpkg-dev) and file check the packages; appstreamcli checks the metainfo.

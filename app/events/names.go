@@ -29,6 +29,11 @@ const (
 	// engine must apply: an answer, a candidate, the end of candidates,
 	// or a renegotiation offer/answer. Data: the signal.
 	CallSignal Name = "call:signal"
+	// CallAnswer fires when the person answered the ringing call from
+	// outside the window (the desktop notification's Answer): the app
+	// window's UI answers it as its own Answer button would. Data: {call,
+	// video}.
+	CallAnswer Name = "call:answer"
 	// ContactChanged fires when a contact is added, renamed or removed.
 	// Data: the contact (or its id when removed).
 	ContactChanged Name = "contact:changed"
@@ -61,7 +66,7 @@ const (
 func Names() []Name {
 	return []Name{
 		PeerOnline, PeerOffline,
-		CallState, CallIncoming, CallSignal,
+		CallState, CallIncoming, CallSignal, CallAnswer,
 		ContactChanged, HistoryChanged, SettingsChanged,
 		IdentityChanged, DiscoveryStatus, InviteOpened,
 		DoNotDisturbChanged,

@@ -17,3 +17,6 @@ func peerlineIsAppOrigin(uri *C.char) C.int {
 func peerlineConfigured(found, media, webrtc, hasWebRTC C.int) {
 	configured(Report{Found: found != 0, MediaStream: media != 0, WebRTC: webrtc != 0, WebRTCSetting: hasWebRTC != 0})
 }
+
+//export peerlineActive
+func peerlineActive(on C.int) { active.Store(on != 0) }

@@ -10,6 +10,7 @@ package webview
 // Defined in export_linux.go.
 extern int peerlineIsAppOrigin(char *uri);
 extern void peerlineConfigured(int found, int media, int webrtc, int hasWebrtc);
+extern void peerlineActive(int active);
 
 static WebKitWebView *peerline_find(GtkWidget *w) {
 	if (WEBKIT_IS_WEB_VIEW(w)) return WEBKIT_WEB_VIEW(w);
@@ -38,13 +39,26 @@ static gboolean peerline_on_permission(WebKitWebView *wv, WebKitPermissionReques
 	return TRUE;
 }
 
+// The app window's is-active (shown and holding the keyboard focus),
+// followed for Focused: a ring while it is false shows a notification.
+static void peerline_on_active(GObject *win, GParamSpec *spec, gpointer data) {
+	peerlineActive(gtk_window_is_active(GTK_WINDOW(win)) ? 1 : 0);
+}
+
 static gboolean peerline_configure(gpointer data) {
 	WebKitWebView *wv = NULL;
+	GtkWindow *top = NULL;
 	GList *tops = gtk_window_list_toplevels();
 	for (GList *l = tops; l != NULL && wv == NULL; l = l->next) {
 		wv = peerline_find(GTK_WIDGET(l->data));
+		if (wv != NULL) top = GTK_WINDOW(l->data);
 	}
 	g_list_free(tops);
+	if (top != NULL && g_object_get_data(G_OBJECT(top), "peerline-active") == NULL) {
+		g_signal_connect(top, "notify::is-active", G_CALLBACK(peerline_on_active), NULL);
+		g_object_set_data(G_OBJECT(top), "peerline-active", GINT_TO_POINTER(1));
+		peerlineActive(gtk_window_is_active(top) ? 1 : 0);
+	}
 	if (wv == NULL) {
 		peerlineConfigured(0, 0, 0, 0);
 		return G_SOURCE_REMOVE;
@@ -76,12 +90,18 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 var (
 	waitMu  sync.Mutex
 	waiters []chan Report
+	active  atomic.Bool // the app window's GTK is-active
 )
+
+// Focused reports whether the app window is shown and has the keyboard
+// focus (GTK's is-active), as followed since Configure. False before.
+func Focused() bool { return active.Load() }
 
 // Configure sets up the app window's webview on GTK's main loop and waits
 // for it to be done. Call it once the window exists (Wails' OnStartup);

@@ -9,6 +9,7 @@ export const EventName = {
   CallState: 'call:state',
   CallIncoming: 'call:incoming',
   CallSignal: 'call:signal',
+  CallAnswer: 'call:answer',
   ContactChanged: 'contact:changed',
   HistoryChanged: 'history:changed',
   SettingsChanged: 'settings:changed',

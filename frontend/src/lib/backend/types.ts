@@ -361,6 +361,8 @@ export interface EventMap {
   'call:state': CallInfo
   'call:incoming': IncomingCallEvent
   'call:signal': CallSignal
+  /** Answer the ringing call: the desktop notification's Answer (app.AnswerRequest). */
+  'call:answer': { call: string; video: boolean }
   'contact:changed': ContactView
   'history:changed': HistoryEntry | null
   'settings:changed': Settings

@@ -96,6 +96,13 @@ export class AppState {
     this.offs.push(
       // A click on a peerline://add link elsewhere: show Add person filled in from it.
       o.backend.on(EventName.InviteOpened, ({ link }) => this.openInvite(link)),
+      // The desktop notification's Answer: Go brought this window to the
+      // front; it answers as its Answer button would (here, or in the call
+      // window where this webview has no WebRTC). Only the app window: a
+      // call window open on the bridge hears the event too.
+      o.backend.on(EventName.CallAnswer, ({ call, video }) => {
+        if (o.backend.kind === 'wails') void this.runIntent({ action: 'accept', call, video })
+      }),
       o.backend.onConnectionChange((up) => {
         this.connected = up
         if (up) void this.load()

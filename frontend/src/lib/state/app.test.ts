@@ -123,6 +123,32 @@ describe('AppState', () => {
   })
 })
 
+describe('AppState answering from the desktop notification', () => {
+  function inWindow(kind: 'wails' | 'bridge') {
+    const backend = new FakeBackend({ kind })
+    const engine = new FakeEngine()
+    engine.ringing = callInfo({ id: 'c42', direction: 'incoming', state: 'ringing' })
+    const app = new AppState({ backend, engine, clipboard: null, devices: { devices: null, media: null, speakerChoice: false } })
+    return { backend, engine, app }
+  }
+
+  test('call:answer makes the app window answer as its Answer button does', async () => {
+    const { backend, engine, app } = inWindow('wails')
+    await app.load()
+    backend.emit('call:answer', { call: 'c42', video: false })
+    await flush()
+    expect(engine.called('accept')).toEqual([[{ video: false }]])
+  })
+
+  test('a call window on the bridge leaves call:answer to the app window', async () => {
+    const { backend, engine, app } = inWindow('bridge')
+    await app.load()
+    backend.emit('call:answer', { call: 'c42', video: true })
+    await flush()
+    expect(engine.called('accept')).toEqual([])
+  })
+})
+
 describe('AppState invite links opened elsewhere', () => {
   test('an invite:open event opens Add person once with the link to read', async () => {
     const { backend, app } = setup()

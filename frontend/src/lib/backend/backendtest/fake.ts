@@ -15,7 +15,7 @@
  * later task, in order, and a method's result after the events it caused
  * (lib/call/calltest's Switchboard runs two of these as two Go apps).
  */
-import type { Backend, CallsService, EventMap, EventName } from '..'
+import type { Backend, BackendKind, CallsService, EventMap, EventName } from '..'
 import { defaultSettings } from '../settings'
 import type { BlockedView, CallInfo, ContactView, DndSpan, DoNotDisturb, PeerView, Settings } from '../types'
 import { TypedEmitter } from '../../emitter'
@@ -30,6 +30,8 @@ export interface MethodCall {
 export interface FakeBackendOptions {
   /** Deliver events on a later task and results after the events they caused, like the bridge. Default false: at once. */
   queued?: boolean
+  /** Which transport it plays. Default 'bridge'. */
+  kind?: BackendKind
 }
 
 const tick = () => new Promise<void>((r) => setTimeout(r, 0))
@@ -38,7 +40,7 @@ type Impl = (...args: never[]) => unknown
 
 /** The recording fake of Backend. */
 export class FakeBackend implements Backend {
-  readonly kind = 'bridge' as const
+  readonly kind: BackendKind
   readonly identity: Backend['identity']
   readonly peers: Backend['peers']
   readonly contacts: Backend['contacts']
@@ -70,6 +72,7 @@ export class FakeBackend implements Backend {
 
   constructor(options: FakeBackendOptions = {}) {
     this.queued = options.queued ?? false
+    this.kind = options.kind ?? 'bridge'
     const m =
       <T>(name: string, fallback: (...args: never[]) => T) =>
       async (...args: unknown[]): Promise<T> => {

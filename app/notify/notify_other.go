@@ -1,0 +1,37 @@
+//go:build !unix || darwin
+
+package notify
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+)
+
+// Notifier is not implemented on this platform: New always fails with
+// ErrNotSupported, and a nil *Notifier's methods do nothing. A Windows
+// toast with actions needs an AppUserModelID registered by the
+// installer's shortcut and COM activation for the buttons; a macOS user
+// notification needs the UserNotifications framework (cgo) inside a
+// signed bundle. Neither can be built or checked on the Linux machines
+// Peerline is developed on, so neither is pretended here.
+type Notifier struct{}
+
+// New reports ErrNotSupported.
+func New(ctx context.Context, opts Options) (*Notifier, error) {
+	return nil, fmt.Errorf("notify: %s: %w", runtime.GOOS, ErrNotSupported)
+}
+
+// Capabilities reports nothing supported.
+func (n *Notifier) Capabilities() Capabilities { return Capabilities{} }
+
+// Show reports ErrNotSupported.
+func (n *Notifier) Show(ctx context.Context, note Notification) (ID, error) {
+	return 0, ErrNotSupported
+}
+
+// Withdraw reports ErrNotSupported.
+func (n *Notifier) Withdraw(ctx context.Context, id ID) error { return ErrNotSupported }
+
+// Close does nothing.
+func (n *Notifier) Close() error { return nil }

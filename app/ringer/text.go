@@ -1,0 +1,50 @@
+package ringer
+
+import (
+	"github.com/peerline/peerline/app/calls"
+	"github.com/peerline/peerline/app/notify"
+)
+
+// CallerName is the caller as the notification names them: the name the
+// call carries (the contact's name for a contact, else the one the
+// caller announced), made plain and cut to MaxNameRunes. A stranger
+// using a contact's name is said to be someone else, as the window says.
+func CallerName(c calls.Info) string {
+	name := notify.PlainText(c.PeerName, MaxNameRunes)
+	if name == "" {
+		name = "Someone"
+	}
+	if c.SameNameAs != "" {
+		return "Someone using " + notify.PlainText(c.SameNameAs, MaxNameRunes) + "’s name"
+	}
+	return name
+}
+
+// Notification is the notification for a ringing call, without its
+// callbacks: "Grace is calling", what kind of call, whether the caller's
+// key is verified, and the buttons.
+func Notification(c calls.Info) notify.Notification {
+	video := offersVideo(c)
+	kind := "Audio call"
+	if video {
+		kind = "Video call"
+	}
+	body := kind
+	if !c.Verified {
+		body += " · not a verified contact"
+	}
+	actions := []notify.Action{{Key: KeyAnswer, Label: "Answer"}, {Key: KeyAnswerVideo, Label: "Answer"}}
+	if video {
+		actions = append(actions, notify.Action{Key: KeyAnswerAudio, Label: "Audio only"})
+	}
+	actions = append(actions, notify.Action{Key: KeyDecline, Label: "Decline"})
+	return notify.Notification{
+		Summary:    CallerName(c) + " is calling",
+		Body:       body,
+		Actions:    actions,
+		Urgency:    notify.UrgencyCritical,
+		Persistent: true, // withdrawn when the call stops ringing
+		Category:   "x-peerline.call.incoming",
+		Sound:      "phone-incoming-call",
+	}
+}
