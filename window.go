@@ -52,6 +52,9 @@ type window struct {
 	ctx      atomic.Pointer[context.Context]
 	restore  sync.Once
 	quitting atomic.Bool // quit was asked for: the next close quits
+	quitMu   sync.Mutex  // quit asks Wails once (quitSent)
+	quitSent bool
+	signals  chan os.Signal // SIGINT, SIGTERM (quitOnSignals); nil: Wails keeps them
 
 	mu    sync.Mutex // Wails calls back from several goroutines
 	saved store.WindowState
@@ -103,42 +106,55 @@ func (w *window) startState() options.WindowStartState {
 }
 
 // startup is OnStartup: it keeps the runtime context for raise and quit,
-// and quits at once if quit came first.
+// takes SIGINT and SIGTERM over from Wails (whose handler would make them
+// a close, which only hides the window), and quits at once if quit came
+// first.
 func (w *window) startup(ctx context.Context) {
 	w.ctx.Store(&ctx)
-	if w.quitting.Load() {
+	if w.signals != nil {
+		signal.Reset(os.Interrupt, syscall.SIGTERM) // Wails' Notify
+		signal.Notify(w.signals, os.Interrupt, syscall.SIGTERM)
+	}
+	w.quitMu.Lock()
+	defer w.quitMu.Unlock()
+	if w.quitting.Load() && !w.quitSent {
+		w.quitSent = true
 		runtime.Quit(ctx)
 	}
 }
 
 // quit ends the app fully (tray Quit, --quit, SIGINT/SIGTERM): Wails
 // closes the window and its OnShutdown closes the app, which hangs up a
-// call, says goodbye on mDNS and closes the hub. It does not block.
+// call, says goodbye on mDNS and closes the hub. It does not block, and
+// asks Wails once: two quits at once crash GTK (gtk_main_quit from two
+// goroutines).
 func (w *window) quit() {
+	w.quitMu.Lock()
+	defer w.quitMu.Unlock()
 	w.quitting.Store(true)
-	if ctx := w.ctx.Load(); ctx != nil {
+	if ctx := w.ctx.Load(); ctx != nil && !w.quitSent {
+		w.quitSent = true
 		runtime.Quit(*ctx)
 	}
 }
 
-// quitOnSignals makes SIGINT and SIGTERM quit (Wails turns them into a
-// close, which would only hide the window) until stop is called.
+// quitOnSignals makes SIGINT and SIGTERM quit (from OnStartup on, when
+// startup takes them over from Wails) until stop is called.
 func (w *window) quitOnSignals() (stop func()) {
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	w.signals = make(chan os.Signal, 1)
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		select {
-		case <-sig:
+		case <-w.signals:
 			w.quit()
 		case <-done:
 		}
 	}()
 	return func() {
-		signal.Stop(sig)
+		signal.Stop(w.signals)
 		close(done)
 		wg.Wait()
 	}
