@@ -35,11 +35,14 @@ func TestHiddenIdle(t *testing.T) {
 	}
 	bin := buildDesktop(t)
 	x := startXServer(t)
-	lan := netnstest.NewLAN(t, 2)
-	peer := StartInstance(t, lan.Hosts[1], "B", Options{})
 	const settle, idle = 10 * time.Second, 60 * time.Second
 	var appCPU, helperCPU, rss []float64
 	for range *samples {
+		// A new LAN and peer each time: a peer that knew the last run's
+		// Ada would keep probing her address, now this Ada's, for the old
+		// identity (a reinstall, which costs handshakes), not idle.
+		lan := netnstest.NewLAN(t, 2)
+		peer := StartInstance(t, lan.Hosts[1], "B", Options{})
 		dir := t.TempDir()
 		cmd := lan.Hosts[0].Command(bin, "--hidden", "--data-dir", dir, "--name", "Ada", "--log-level", "debug")
 		cmd.Env = x.env()
@@ -65,6 +68,7 @@ func TestHiddenIdle(t *testing.T) {
 		syscall.Kill(pid, syscall.SIGTERM)
 		cmd.Wait()
 		syscall.Kill(-pid, syscall.SIGKILL)
+		peer.Quit()
 	}
 	t.Logf("hidden and idle (%d runs of %v, medians; %% of one core):\n"+
 		"  peerline process: %.3f%% CPU (runs %s)\n"+

@@ -65,6 +65,23 @@ scenario('screenshots of the main screens', async (w, t) => {
   await a.page.getByTestId('add-person-id').fill(`${link}&server=${encodeURIComponent('wss://signal.example.com')}`)
   await shot(a, 'add-person')
   await a.page.getByRole('button', { name: 'Cancel' }).click()
+
+  // Always reachable (issue 13): do not disturb, as Ada sets it and as
+  // Grace's call meets it, and the settings for the window and login.
+  await a.tid('do-not-disturb').click()
+  await a.page.getByRole('menuitem', { name: 'Until I turn it off' }).waitFor({ timeout: 5_000 })
+  await shot(a, 'do-not-disturb-menu')
+  await a.page.getByRole('menuitem', { name: 'Until I turn it off' }).click()
+  await a.waitAttr('do-not-disturb', 'data-on', 'true')
+  await b.call(a.id, true)
+  await b.waitError(/is not taking calls right now/i)
+  await shot(b, 'call-error-do-not-disturb')
+  await a.tid('do-not-disturb').click()
+  await a.page.getByRole('menuitem', { name: 'Turn off do not disturb' }).click()
+  await a.waitAttr('do-not-disturb', 'data-on', 'false')
+  await a.show('settings')
+  await a.page.getByRole('heading', { name: 'On this computer' }).scrollIntoViewIfNeeded()
+  await shot(a, 'settings-desktop-light')
 })
 
 // Strangers (docs/screenshots/: call-incoming-same-name, person-same-name,
