@@ -47,6 +47,8 @@ type Node struct {
 	evMu   sync.Mutex
 	events []localEvent // LocalChanged, for the announcer
 
+	touched []hub.DeferredSender // onFrames' destinations of one batch
+
 	pendMu  sync.Mutex
 	pending []*outbox // outboxes with frames to publish
 

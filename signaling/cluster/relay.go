@@ -8,6 +8,7 @@ package cluster
 // goroutine wake-up (docs/performance.md, "Cluster over NATS").
 
 import (
+	"slices"
 	"sync"
 
 	"github.com/nats-io/nats.go"
@@ -135,6 +136,7 @@ func (n *Node) onFrames(msg *nats.Msg) {
 		return
 	}
 	delivered, gone, full := 0, 0, 0
+	touched := n.touched[:0] // only this goroutine (the subscription's) uses it
 	for len(body) > 0 {
 		to, frame, rest, err := nextFrame(body)
 		if err != nil {
@@ -147,11 +149,21 @@ func (n *Node) onFrames(msg *nats.Msg) {
 			gone++
 			continue
 		}
-		if ps, ok := c.(hub.PooledSender); ok {
+		switch s := c.(type) {
+		case hub.DeferredSender:
+			// frame aliases msg.Data, which is ours from here: no copy.
+			if ok = s.SendLater(frame); ok && !slices.Contains(touched, s) {
+				if len(touched) == maxTouched {
+					flushAll(touched)
+					touched = touched[:0]
+				}
+				touched = append(touched, s)
+			}
+		case hub.PooledSender:
 			bp := hub.GetFrame()
 			*bp = append((*bp)[:0], frame...)
-			ok = ps.SendPooled(bp)
-		} else {
+			ok = s.SendPooled(bp)
+		default:
 			ok = c.Send(append([]byte(nil), frame...))
 		}
 		if ok {
@@ -160,12 +172,25 @@ func (n *Node) onFrames(msg *nats.Msg) {
 			full++
 		}
 	}
+	flushAll(touched)
+	clear(touched)
+	n.touched = touched[:0]
 	n.m.relayedIn.Add(float64(delivered))
 	if gone > 0 {
 		n.m.undelivered.WithLabelValues("gone").Add(float64(gone))
 	}
 	if full > 0 {
 		n.m.undelivered.WithLabelValues("not_reading").Add(float64(full))
+	}
+}
+
+// maxTouched bounds the destinations a batch holds back before it
+// writes them (as the server's read batch does).
+const maxTouched = 16
+
+func flushAll(ds []hub.DeferredSender) {
+	for _, d := range ds {
+		d.Flush()
 	}
 }
 

@@ -30,6 +30,18 @@ type PooledSender interface {
 	SendPooled(bp *[]byte) bool
 }
 
+// DeferredSender is a Conn that can queue a frame without writing it
+// yet. A caller delivering many frames at once (the cluster, with a batch
+// from another node) queues each with SendLater and calls Flush once per
+// destination, so each gets one write.
+type DeferredSender interface {
+	// SendLater is Send without starting the write: frame is kept (not
+	// copied) until it is written.
+	SendLater(frame []byte) bool
+	// Flush writes what SendLater queued, without blocking.
+	Flush()
+}
+
 var framePool = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
 
 // GetFrame returns an empty frame buffer from the pool that PutFrame fills,
