@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -156,8 +157,21 @@ func Start(ctx context.Context, h *hub.Hub, o Options) (*Node, error) {
 		n.Close(context.Background())
 		return nil, fmt.Errorf("cluster: start: %w", err)
 	}
-	opts.Logger.Info("cluster: node started", "node", opts.NodeID, "nats", strings.Join(opts.URLs, ","), "connected", nc.IsConnected())
+	opts.Logger.Info("cluster: node started", "node", opts.NodeID, "nats", redactURLs(opts.URLs), "connected", nc.IsConnected())
 	return n, nil
+}
+
+// redactURLs lists urls without their passwords, for logs.
+func redactURLs(urls []string) string {
+	out := make([]string, len(urls))
+	for i, s := range urls {
+		if u, err := url.Parse(s); err == nil {
+			out[i] = u.Redacted()
+		} else {
+			out[i] = "(unparsable)"
+		}
+	}
+	return strings.Join(out, ",")
 }
 
 // ID returns the node's id.
