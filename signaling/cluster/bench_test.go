@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"io"
 	"net"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -211,4 +212,46 @@ func counterValue(tb testing.TB, n *clustertest.ClusterNode, name string) float6
 	}
 	tb.Fatalf("no metric %s", name)
 	return 0
+}
+
+// BenchmarkIdleHeap reports the live heap per idle authenticated
+// connection, servers' and (thin) clients' together, on one node and on
+// a cluster node; the difference is what the cluster adds per
+// connection (its directory entries on this node and the two others):
+//
+//	go test -run '^$' -bench IdleHeap -benchtime 1x -count 3 ./signaling/cluster/
+func BenchmarkIdleHeap(b *testing.B) {
+	const conns = 1000
+	cfg := server.Config{MaxConnsPerIP: -1}
+	measure := func(b *testing.B, url string, settled func() bool) {
+		before := liveHeap()
+		for range conns {
+			signalingtest.Authed(b, url, signalingtest.Key(b))
+		}
+		for !settled() {
+			time.Sleep(10 * time.Millisecond)
+		}
+		b.ReportMetric(float64(liveHeap()-before)/conns, "heap-B/conn")
+	}
+	b.Run("local", func(b *testing.B) {
+		s := signalingtest.Serve(b, cfg)
+		measure(b, s.URL, func() bool { return true })
+	})
+	b.Run("cluster", func(b *testing.B) {
+		ns := clustertest.RunNATS(b)
+		var n [3]*clustertest.ClusterNode
+		for i := range n {
+			n[i] = clustertest.Node(b, ns, clustertest.Options{Server: cfg})
+		}
+		// Measured once the other nodes took in the announcements.
+		measure(b, n[0].URL, func() bool { return n[1].Node.RemotePeers() >= conns && n[2].Node.RemotePeers() >= conns })
+	})
+}
+
+func liveHeap() int64 {
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	return int64(ms.HeapAlloc)
 }

@@ -261,5 +261,13 @@ func (n *Node) header(k kind) header {
 	return header{kind: k, node: n.opts.NodeID, incarnation: n.incarnation}
 }
 
+// RemotePeers returns how many peers this node knows to be connected on
+// other nodes (tests and benchmarks wait on it).
+func (n *Node) RemotePeers() int {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return len(n.where)
+}
+
 // NATS returns the node's NATS connection (metrics, tests).
 func (n *Node) NATS() *nats.Conn { return n.nc }
