@@ -1,7 +1,8 @@
 // Package signaling is Peerline's signaling protocol: the wire format, the
 // key-based handshake and a reconnecting Go client. Package identity holds
 // keys and peer ids, hub routes messages and fans out presence, server is
-// the WebSocket end, and signalingtest runs servers in tests. This comment
+// the WebSocket end, cluster makes servers one service over NATS, and
+// signalingtest (clustertest) runs servers (clusters) in tests. This comment
 // is the protocol in brief; docs/protocol.md is the full reference.
 //
 // It owns the protocol and its client end: envelopes and bodies with their

@@ -3,6 +3,7 @@ package hub
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/peerline/peerline/signaling"
 	"github.com/peerline/peerline/signaling/identity"
@@ -29,6 +30,18 @@ type PooledSender interface {
 	SendPooled(bp *[]byte) bool
 }
 
+// DeferredSender is a Conn that can queue a frame without writing it
+// yet. A caller delivering many frames at once (the cluster, with a batch
+// from another node) queues each with SendLater and calls Flush once per
+// destination, so each gets one write.
+type DeferredSender interface {
+	// SendLater is Send without starting the write: frame is kept (not
+	// copied) until it is written.
+	SendLater(frame []byte) bool
+	// Flush writes what SendLater queued, without blocking.
+	Flush()
+}
+
 var framePool = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
 
 // GetFrame returns an empty frame buffer from the pool that PutFrame fills,
@@ -51,11 +64,14 @@ func PutFrame(bp *[]byte) {
 type Hub struct {
 	maxFrame int
 
-	mu       sync.RWMutex
-	conns    map[identity.PeerID]Conn
-	watchers map[identity.PeerID]map[Conn]struct{} // watched peer -> its watchers
-	watching map[Conn]map[identity.PeerID]struct{} // watcher -> its watched peers (at most signaling.MaxSubscribe)
-	observer func(peer identity.PeerID, online bool)
+	remote atomic.Pointer[remoteBox] // the cluster, when this hub is a node of one (Join)
+
+	mu        sync.RWMutex
+	conns     map[identity.PeerID]Conn
+	elsewhere map[identity.PeerID]struct{}          // peers connected on other nodes only (SetElsewhere)
+	watchers  map[identity.PeerID]map[Conn]struct{} // watched peer -> its watchers
+	watching  map[Conn]map[identity.PeerID]struct{} // watcher -> its watched peers (at most signaling.MaxSubscribe)
+	observer  func(peer identity.PeerID, online bool)
 }
 
 // Options configure a Hub; the zero value works.
@@ -84,10 +100,11 @@ func NewWith(o Options) *Hub {
 		o.MaxFrameBytes = signaling.DefaultMaxMessageBytes
 	}
 	return &Hub{
-		maxFrame: o.MaxFrameBytes,
-		conns:    make(map[identity.PeerID]Conn),
-		watchers: make(map[identity.PeerID]map[Conn]struct{}),
-		watching: make(map[Conn]map[identity.PeerID]struct{}),
+		maxFrame:  o.MaxFrameBytes,
+		conns:     make(map[identity.PeerID]Conn),
+		elsewhere: make(map[identity.PeerID]struct{}),
+		watchers:  make(map[identity.PeerID]map[Conn]struct{}),
+		watching:  make(map[Conn]map[identity.PeerID]struct{}),
 	}
 }
 
@@ -101,14 +118,24 @@ func (h *Hub) Attach(c Conn) {
 	old, wasOnline := h.conns[id]
 	h.conns[id] = c
 	if wasOnline && old != c {
-		old.Fail(&signaling.Error{Code: signaling.CodeReplaced, Message: "this peer connected again from elsewhere"})
+		old.Fail(Replaced())
 	}
-	if !wasOnline {
+	if r := h.remote.Load(); r != nil && old != c {
+		r.r.LocalChanged(c, true)
+	}
+	if _, far := h.elsewhere[id]; !wasOnline && !far {
 		h.sendPresence(h.watchersOf(id), id, true)
 		if h.observer != nil {
 			h.observer(id, true)
 		}
 	}
+}
+
+// Replaced is the error a connection gets when a newer connection of the
+// same peer takes its place, on this node or, in a cluster, on another
+// one (close 1000 with reason "replaced").
+func Replaced() *signaling.Error {
+	return &signaling.Error{Code: signaling.CodeReplaced, Message: "this peer connected again from elsewhere"}
 }
 
 // Detach removes c and its subscriptions. If c is still the current
@@ -123,9 +150,14 @@ func (h *Hub) Detach(c Conn) {
 	delete(h.watching, c)
 	if cur, ok := h.conns[id]; ok && cur == c {
 		delete(h.conns, id)
-		h.sendPresence(h.watchersOf(id), id, false)
-		if h.observer != nil {
-			h.observer(id, false)
+		if r := h.remote.Load(); r != nil {
+			r.r.LocalChanged(c, false)
+		}
+		if _, far := h.elsewhere[id]; !far {
+			h.sendPresence(h.watchersOf(id), id, false)
+			if h.observer != nil {
+				h.observer(id, false)
+			}
 		}
 	}
 }
@@ -255,7 +287,7 @@ func (h *Hub) sendPresenceList(c Conn, peers []identity.PeerID, texts []byte) {
 			frame = append(frame, '[')
 			first := true
 			for i := start; i < end; i++ {
-				if _, on := h.conns[peers[i]]; on != online {
+				if h.onlineLocked(peers[i]) != online {
 					continue
 				}
 				if !first {
@@ -304,12 +336,24 @@ func NotReading(env *signaling.Envelope) *signaling.Error {
 	return &signaling.Error{Code: signaling.CodeUnavailable, Message: "peer " + env.To.Short() + " is not reading", Ref: env.ID}
 }
 
-// Route delivers env to env.To. It returns signaling.ErrUnavailable (with
-// a message) when the peer is not connected or not reading.
+// Route delivers env to env.To, on this node or, in a cluster, another.
+// It returns signaling.ErrUnavailable (with a message) when the peer is
+// not connected or not reading.
 func (h *Hub) Route(env *signaling.Envelope) error {
 	dst, ok := h.Lookup(env.To)
 	if !ok {
-		return NotConnected(env)
+		r := h.Remote()
+		if r == nil {
+			return NotConnected(env)
+		}
+		frame, err := env.Encode()
+		if err != nil {
+			return err
+		}
+		if !r.Relay(env.To, frame) {
+			return NotConnected(env)
+		}
+		return nil
 	}
 	if pc, pooled := dst.(PooledSender); pooled {
 		bp := framePool.Get().(*[]byte)
@@ -333,11 +377,19 @@ func (h *Hub) Route(env *signaling.Envelope) error {
 	return nil
 }
 
-// Online reports whether id has a connection.
+// Online reports whether id has a connection, here or (in a cluster) on
+// another node.
 func (h *Hub) Online(id identity.PeerID) bool {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	_, ok := h.conns[id]
+	return h.onlineLocked(id)
+}
+
+func (h *Hub) onlineLocked(id identity.PeerID) bool {
+	if _, ok := h.conns[id]; ok {
+		return true
+	}
+	_, ok := h.elsewhere[id]
 	return ok
 }
 

@@ -74,6 +74,14 @@ func (c *conn) SendPooled(bp *[]byte) bool {
 	return c.enqueue(outItem{frame: *bp, pooled: bp}, false)
 }
 
+// SendLater implements hub.DeferredSender.
+func (c *conn) SendLater(frame []byte) bool {
+	return c.enqueueLater(outItem{frame: frame}, false, true)
+}
+
+// Flush implements hub.DeferredSender.
+func (c *conn) Flush() { c.kick(nil) }
+
 // Fail implements hub.Conn: send e, then close with the matching code.
 func (c *conn) Fail(e *signaling.Error) {
 	frame := encodeError(e)

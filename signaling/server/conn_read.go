@@ -214,7 +214,7 @@ func (c *conn) handle(data []byte) {
 func (c *conn) relay(env *signaling.Envelope) error {
 	dst, ok := c.srv.hub.Lookup(env.To)
 	if !ok {
-		return hub.NotConnected(env)
+		return c.relayRemote(env)
 	}
 	d, ok := dst.(*conn)
 	if !ok {
@@ -232,6 +232,29 @@ func (c *conn) relay(env *signaling.Envelope) error {
 		return hub.NotReading(env)
 	}
 	c.touch(d)
+	return nil
+}
+
+// relayRemote hands env to the cluster when this server is one node of
+// several (hub.Join); a single node answers at once that the peer is not
+// connected.
+func (c *conn) relayRemote(env *signaling.Envelope) error {
+	r := c.srv.hub.Remote()
+	if r == nil {
+		return hub.NotConnected(env)
+	}
+	bp := hub.GetFrame()
+	frame, err := c.rs.codec.AppendEncode((*bp)[:0], env)
+	if err != nil {
+		hub.PutFrame(bp)
+		return err
+	}
+	ok := r.Relay(env.To, frame) // copies frame
+	*bp = frame
+	hub.PutFrame(bp)
+	if !ok {
+		return hub.NotConnected(env)
+	}
 	return nil
 }
 

@@ -53,6 +53,7 @@ type options struct {
 	turnSecret        secret
 	turnTTL           time.Duration
 	embedded          embeddedTURN // embedded.listen "" means off
+	cluster           clusterOptions
 	maxMessageBytes   int
 	rate              float64
 	burst             int
@@ -223,6 +224,7 @@ func parseConfig(args []string, getenv func(string) string) (options, error) {
 		turn:              p.iceURLs("turn", "turn", "turns"),
 		turnTTL:           p.duration("turn-ttl", minTURNTTL),
 		embedded:          p.embeddedTURN(),
+		cluster:           p.clusterOpts(),
 		maxMessageBytes:   p.intRange("max-message-bytes", 1024, maxMessageBytesLimit),
 		rate:              p.positiveFloat("rate"),
 		burst:             p.intRange("burst", 1, math.MaxInt32),
@@ -254,6 +256,11 @@ func parseConfig(args []string, getenv func(string) string) (options, error) {
 		return options{}, fmt.Errorf("%s needs a TURN secret: set --turn-secret-file or %s", source["turn"], envTURNSecret)
 	case len(o.turn) == 0 && o.turnSecret != "" && o.embedded.listen == "":
 		o.warnings = append(o.warnings, "a TURN secret is set but no --turn URLs: it is unused")
+	}
+
+	if len(o.cluster.urls) > 0 && o.embedded.listen != "" && o.turnSecret == "" {
+		// A secret generated at start would differ on every node.
+		return options{}, fmt.Errorf("--turn-listen with --nats needs the TURN secret the nodes share: set --turn-secret-file or %s", envTURNSecret)
 	}
 
 	certFile, keyFile := *raw["tls-cert"], *raw["tls-key"]

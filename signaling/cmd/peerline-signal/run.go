@@ -59,6 +59,11 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer, ready func(ad
 	if relay != nil {
 		srv.Registry().MustRegister(relay.Metrics())
 	}
+	node, err := startCluster(ctx, o.cluster, srv, logger)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	srv.Registry().MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -91,6 +96,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer, ready func(ad
 		"token_required", o.token != "",
 		"stun_urls", len(o.stun),
 		"turn_urls", len(o.turn),
+		"nats", len(o.cluster.urls) > 0,
 		"version", versionString(),
 		"protocol", signaling.Version)
 	if o.publicURL == "" {
@@ -120,6 +126,13 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer, ready func(ad
 	// server stops accepting and finishes in-flight requests.
 	if err := srv.Shutdown(sctx); err != nil {
 		logger.Warn("connections did not close in time and were cut", "err", err)
+	}
+	if node != nil {
+		// After the clients were told to go: the other nodes hear this
+		// node's peers leave, then its goodbye.
+		if err := node.Close(sctx); err != nil {
+			logger.Warn("cluster: leaving", "err", err)
+		}
 	}
 	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		logger.Warn("HTTP requests did not finish in time and were cut", "err", err)
