@@ -46,7 +46,7 @@ FRONTEND_SRC := $(shell find frontend/src frontend/wailsjs/go -type f 2>/dev/nul
 NODE_MODULES := frontend/node_modules/.package-lock.json
 E2E_BROWSER_MODULES := e2e/browser/node_modules/.package-lock.json
 
-.PHONY: deps deps-test sysdeps frontend build run check test fuzz bench bench-signal bench-signal-attack bench-turn bench-call screenshots clean distclean
+.PHONY: deps deps-test sysdeps frontend build run check test fuzz bench bench-signal bench-signal-attack bench-turn bench-call screenshots screenshot-tray clean distclean
 .PHONY: deps-package build-windows package package-linux package-windows check-package test-package
 
 # Release packaging (docs/packaging.md): outputs go to build/dist/.
@@ -162,6 +162,10 @@ bench-turn:
 ## screenshots: docs/screenshots of the main screens from real calls in Chromium (root)
 screenshots: deps-test frontend $(E2E_BROWSER_MODULES)
 	cd e2e/browser && npm run screenshots
+
+## screenshot-tray: docs/screenshots/tray-menu*.png on a real tray host (xfce4-panel under Xvfb; apt-get install xfce4-panel)
+screenshot-tray: build
+	scripts/tray-screenshot.sh build/bin/peerline
 
 ## bench-call: Accept → 2nd remote frame on both sides with default motion (reduced motion beside it) vs the one-page WebRTC floor (root)
 # BENCH_CALL_FLAGS: bench.js's flags (--runs N, --motion both|on|reduce, --json).

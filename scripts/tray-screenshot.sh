@@ -2,9 +2,8 @@
 # Screenshot of the tray menu on a real StatusNotifierItem host: Xvfb,
 # openbox and xfce4-panel (whose Status Tray plugin is a watcher and host)
 # on a private session bus, the real Peerline window app, a click on its
-# tray icon. Writes docs/screenshots/tray-menu.png.
-# Status: Peerline's item registers with the panel's watcher (checked), but
-# the panel draws no icon in this setup yet, so the shot is not the menu.
+# tray icon. Writes docs/screenshots/tray-menu.png (the menu) and
+# tray-menu-dnd.png (its Do not disturb submenu open).
 #   scripts/tray-screenshot.sh [path/to/peerline]   (default build/bin/peerline)
 # Needs: xvfb openbox xfce4-panel xdotool imagemagick dbus-daemon.
 set -euo pipefail
@@ -43,11 +42,14 @@ for _ in $(seq 100); do
 done
 sleep 4 # the panel draws the icon and the window opens
 dbus-send --session --print-reply --dest=org.kde.StatusNotifierWatcher /StatusNotifierWatcher org.freedesktop.DBus.Properties.Get string:org.kde.StatusNotifierWatcher string:RegisteredStatusNotifierItems || true
-import -window root "$work/before.png"; cp "$work/before.png" /tmp/tray-before.png
 # The tray plugin sits at the panel's right end; right-click its icon.
 xdotool mousemove 1010 16 click 3
 sleep 1
 mkdir -p "$root/docs/screenshots"
 import -window root "$root/docs/screenshots/tray-menu.png"
-echo "wrote docs/screenshots/tray-menu.png"
+# Hover Do not disturb (the menu's second row) to open its submenu.
+xdotool mousemove 920 75
+sleep 1
+import -window root "$root/docs/screenshots/tray-menu-dnd.png"
+echo "wrote docs/screenshots/tray-menu.png, tray-menu-dnd.png"
 grep -i tray "$work/peerline.log" || true
