@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/peerline/peerline/app"
+	"github.com/peerline/peerline/app/autostart"
 	"github.com/peerline/peerline/app/invite"
 	"github.com/peerline/peerline/signaling"
 )
@@ -142,4 +144,18 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// autostartOptions is what the login entry starts: this executable with
+// --hidden, and the data dir this launch was given (an absolute path), so
+// that the login starts the same Peerline, not the default one.
+func autostartOptions(dataDir string) (autostart.Options, error) {
+	if dataDir == "" {
+		return autostart.Options{}, nil
+	}
+	abs, err := filepath.Abs(dataDir)
+	if err != nil {
+		return autostart.Options{}, fmt.Errorf("data dir %s: %w", dataDir, err)
+	}
+	return autostart.Options{Args: []string{autostart.HiddenFlag, "--data-dir", abs}}, nil
 }

@@ -76,6 +76,11 @@ func run(f *flags, launchedAt time.Time) error {
 		return quitRunning(f.dataDir, os.Stderr)
 	}
 	win := newWindow(logger)
+	if !f.headless {
+		// From here on SIGINT and SIGTERM quit cleanly, also while the
+		// core starts (before Wails runs, they would kill it outright).
+		defer win.quitOnSignals()()
+	}
 	var onSecondLaunch, showWindow func() // headless: no window to raise
 	var windowFocused func() bool         // headless: no window to look at
 	if !f.headless {
@@ -89,8 +94,13 @@ func run(f *flags, launchedAt time.Time) error {
 	if f.headless {
 		onQuit = func() { quitOnce.Do(func() { close(quitHeadless) }) }
 	}
+	autostart, err := autostartOptions(f.dataDir)
+	if err != nil {
+		return err
+	}
 	a, err := app.New(app.Options{
-		DataDir: f.dataDir, Name: f.name, UIAddr: f.uiAddr, HubPort: f.hubPort, RingTimeout: f.ringTimeout,
+		Autostart: autostart,
+		DataDir:   f.dataDir, Name: f.name, UIAddr: f.uiAddr, HubPort: f.hubPort, RingTimeout: f.ringTimeout,
 		SignalURLs: f.signalURLs, NoDiscovery: f.noDiscovery, ListenLAN: f.lanHub, Interfaces: f.interfaces, Assets: dist, Logger: logger,
 		LaunchedAt: launchedAt, OnSecondLaunch: onSecondLaunch, OnQuit: onQuit, OpenLink: f.openLink,
 		// A ring while the window is hidden or unfocused shows a desktop
@@ -99,6 +109,12 @@ func run(f *flags, launchedAt time.Time) error {
 	})
 	if errors.Is(err, app.ErrAlreadyRunning) && f.openLink != "" {
 		return secondLaunchLink(f.dataDir, f.openLink, err, os.Stderr) // the running one shows Add person
+	}
+	if errors.Is(err, app.ErrAlreadyRunning) && f.hidden {
+		// The login entry (or a second one) while Peerline runs already:
+		// nothing to do, and no window to pop up.
+		fmt.Fprintln(os.Stderr, "peerline: Peerline is already running with this data dir")
+		return nil
 	}
 	if errors.Is(err, app.ErrAlreadyRunning) && !f.headless {
 		return secondLaunch(f.dataDir, err, os.Stderr) // the running one's window comes to the front
@@ -124,7 +140,9 @@ func run(f *flags, launchedAt time.Time) error {
 		return nil
 	}
 	win.load(a)
-	defer win.quitOnSignals()()
+	if win.quitting.Load() {
+		return nil // a signal or --quit while the core started
+	}
 	trayCtx, stopTray := context.WithCancel(context.Background())
 	defer stopTray()
 	if t := startTray(trayCtx, a, win, logger); t != nil {
@@ -138,7 +156,7 @@ func run(f *flags, launchedAt time.Time) error {
 		MinWidth:         minWidth,
 		MinHeight:        minHeight,
 		WindowStartState: win.startState(),
-		StartHidden:      f.hidden, // in the tray: the login autostart entry
+		StartHidden:      win.startHidden(f.hidden), // in the tray: the login autostart entry
 		AssetServer: &assetserver.Options{
 			Assets: assets,
 		},

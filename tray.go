@@ -13,6 +13,7 @@ import (
 	"github.com/peerline/peerline/app/calls"
 	"github.com/peerline/peerline/app/dnd"
 	"github.com/peerline/peerline/app/events"
+	"github.com/peerline/peerline/app/ringer"
 	"github.com/peerline/peerline/app/tray"
 )
 
@@ -38,8 +39,8 @@ func startTray(ctx context.Context, a *app.App, win *window, log *slog.Logger) *
 			t.ShowDoNotDisturb(trayState(st))
 		}
 		if info, ok := data.(calls.Info); ok && name == events.CallState {
-			if info.State.Live() {
-				t.SetInCall(info.PeerName)
+			if inCall(info) {
+				t.SetInCall(ringer.CallerName(info)) // plain, bounded: the name is the caller's to choose
 			} else {
 				t.SetInCall("")
 			}
@@ -82,17 +83,25 @@ func trayState(st dnd.Status) tray.State {
 func (w *window) trayQuit(current func() (*calls.Info, error)) {
 	ctx := w.ctx.Load()
 	if ctx == nil {
-		return // before OnStartup: no window loop to quit yet
+		w.quit() // before OnStartup: quits as the window comes up
+		return
 	}
-	if info, err := current(); err == nil && info != nil {
+	if info, err := current(); err == nil && info != nil && inCall(*info) {
 		w.raise()
-		answer, err := runtime.MessageDialog(*ctx, quitQuestion(goruntime.GOOS, info.PeerName))
+		answer, err := runtime.MessageDialog(*ctx, quitQuestion(goruntime.GOOS, ringer.CallerName(*info)))
 		if err != nil || !quitConfirmed(answer) {
 			w.log.Info("peerline: quit cancelled: in a call", "answer", answer, "err", err)
 			return
 		}
 	}
 	w.quit()
+}
+
+// inCall reports whether c is a call in progress (accepted: connecting,
+// connected or reconnecting), which quitting would hang up. A call that
+// only rings is not asked about.
+func inCall(c calls.Info) bool {
+	return c.State == calls.StateConnecting || c.State == calls.StateConnected || c.State == calls.StateReconnecting
 }
 
 // quitQuestion is the dialog that asks before quitting during a call.

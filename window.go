@@ -51,10 +51,15 @@ type window struct {
 	store    windowStore
 	ctx      atomic.Pointer[context.Context]
 	restore  sync.Once
-	quitting atomic.Bool // quit was asked for: the next close quits
-	quitMu   sync.Mutex  // quit asks Wails once (quitSent)
-	quitSent bool
+	quitting atomic.Bool    // quit was asked for: the next close quits
+	hidden   atomic.Bool    // hidden (closed to the tray, or --hidden) until raised
+	quitMu   sync.Mutex     // guards quitSent and closing
+	quitSent bool           // runtime.Quit was called
+	closing  bool           // a close was let through: GTK's loop is ending
 	signals  chan os.Signal // SIGINT, SIGTERM (quitOnSignals); nil: Wails keeps them
+	ended    chan struct{}  // closed when the window goes for good (end)
+	endOnce  sync.Once
+	bg       sync.WaitGroup // the hidden start's tray check
 
 	mu    sync.Mutex // Wails calls back from several goroutines
 	saved store.WindowState
@@ -71,7 +76,22 @@ type windowStore interface {
 	KeepRunningWhenClosed() bool
 }
 
-func newWindow(log *slog.Logger) *window { return &window{log: log} }
+func newWindow(log *slog.Logger) *window { return &window{log: log, ended: make(chan struct{})} }
+
+// hiddenGrace is how long a window started hidden waits for a tray host
+// to show its icon (at login the panel may start after Peerline) before
+// it shows itself minimised, so that it can be found.
+const hiddenGrace = 10 * time.Second
+
+// startHidden is options.App StartHidden: --hidden starts with the
+// window hidden (startup checks for a tray).
+func (w *window) startHidden(hidden bool) bool {
+	w.hidden.Store(hidden)
+	return hidden
+}
+
+// end stops what the window runs in the background (once).
+func (w *window) end() { w.endOnce.Do(func() { close(w.ended) }) }
 
 // load reads the saved geometry; call it before wails.Run.
 func (w *window) load(s windowStore) {
@@ -107,41 +127,68 @@ func (w *window) startState() options.WindowStartState {
 
 // startup is OnStartup: it keeps the runtime context for raise and quit,
 // takes SIGINT and SIGTERM over from Wails (whose handler would make them
-// a close, which only hides the window), and quits at once if quit came
-// first.
+// a close, which only hides the window), quits at once if quit came
+// first, and, started hidden, makes sure the window can be found.
 func (w *window) startup(ctx context.Context) {
 	w.ctx.Store(&ctx)
 	if w.signals != nil {
 		signal.Reset(os.Interrupt, syscall.SIGTERM) // Wails' Notify
 		signal.Notify(w.signals, os.Interrupt, syscall.SIGTERM)
 	}
+	if w.hidden.Load() {
+		w.bg.Add(1)
+		go func() {
+			defer w.bg.Done()
+			w.showIfNoTray(ctx)
+		}()
+	}
 	w.quitMu.Lock()
 	defer w.quitMu.Unlock()
-	if w.quitting.Load() && !w.quitSent {
+	if w.quitting.Load() && !w.quitSent && !w.closing {
 		w.quitSent = true
 		runtime.Quit(ctx)
 	}
 }
 
+// showIfNoTray shows a window started hidden minimised when, after
+// hiddenGrace, no tray host shows the icon: hidden with no icon, nobody
+// could find Peerline (plain GNOME has no tray).
+func (w *window) showIfNoTray(ctx context.Context) {
+	select {
+	case <-time.After(hiddenGrace):
+	case <-w.ended:
+		return
+	}
+	if !w.hidden.Load() || w.trayAvailable() || w.quitting.Load() {
+		return
+	}
+	w.log.Info("peerline: started hidden, but no tray shows the icon: the window is shown minimised")
+	w.hidden.Store(false)
+	runtime.WindowShow(ctx)
+	runtime.WindowMinimise(ctx)
+}
+
 // quit ends the app fully (tray Quit, --quit, SIGINT/SIGTERM): Wails
 // closes the window and its OnShutdown closes the app, which hangs up a
 // call, says goodbye on mDNS and closes the hub. It does not block, and
-// asks Wails once: two quits at once crash GTK (gtk_main_quit from two
-// goroutines).
+// asks Wails once, and not after a close was let through: two quits at
+// once crash GTK (gtk_main_quit from two goroutines).
 func (w *window) quit() {
 	w.quitMu.Lock()
 	defer w.quitMu.Unlock()
 	w.quitting.Store(true)
-	if ctx := w.ctx.Load(); ctx != nil && !w.quitSent {
+	if ctx := w.ctx.Load(); ctx != nil && !w.quitSent && !w.closing {
 		w.quitSent = true
 		runtime.Quit(*ctx)
 	}
 }
 
-// quitOnSignals makes SIGINT and SIGTERM quit (from OnStartup on, when
-// startup takes them over from Wails) until stop is called.
+// quitOnSignals makes SIGINT and SIGTERM quit until stop is called (which
+// also ends the window's background work). Wails registers its own
+// handler when it runs; startup takes the signals back.
 func (w *window) quitOnSignals() (stop func()) {
 	w.signals = make(chan os.Signal, 1)
+	signal.Notify(w.signals, os.Interrupt, syscall.SIGTERM)
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -157,6 +204,8 @@ func (w *window) quitOnSignals() (stop func()) {
 		signal.Stop(w.signals)
 		close(done)
 		wg.Wait()
+		w.end()
+		w.bg.Wait()
 	}
 }
 
@@ -183,12 +232,24 @@ func (w *window) domReady(ctx context.Context) {
 // the geometry; then a quit closes the window (and the app), and a close
 // hides it (Peerline keeps running, in the tray) unless the setting says
 // quit, or minimises it when there is no tray to find it again.
+//
+// Once a close is let through, every later one is refused: each would
+// end GTK's loop again (gtk_main_quit from another goroutine), which
+// crashes.
 func (w *window) beforeClose(ctx context.Context) (prevent bool) {
-	if w.store == nil {
-		return false
+	w.quitMu.Lock()
+	if w.closing {
+		w.quitMu.Unlock()
+		return true
 	}
-	w.saveGeometry(ctx)
-	if w.quitting.Load() || !w.store.KeepRunningWhenClosed() {
+	closeNow := w.store == nil || w.quitting.Load() || !w.store.KeepRunningWhenClosed()
+	w.closing = closeNow
+	w.quitMu.Unlock()
+	if w.store != nil && !w.hidden.Load() {
+		w.saveGeometry(ctx) // a hidden window's geometry was saved as it hid
+	}
+	if closeNow {
+		w.end()
 		return false
 	}
 	if !w.trayAvailable() {
@@ -196,6 +257,7 @@ func (w *window) beforeClose(ctx context.Context) (prevent bool) {
 		w.log.Info("peerline: window closed; no tray here, so it is minimised and Peerline keeps running")
 		return true
 	}
+	w.hidden.Store(true)
 	runtime.WindowHide(ctx)
 	w.log.Info("peerline: window closed; Peerline keeps running in the background")
 	return true
@@ -233,6 +295,7 @@ func (w *window) raise() {
 	if ctx == nil {
 		return
 	}
+	w.hidden.Store(false)
 	runtime.WindowShow(*ctx)
 	runtime.WindowUnminimise(*ctx)
 }

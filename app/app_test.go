@@ -6,7 +6,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -201,4 +203,55 @@ func TestOneAppPerDataDir(t *testing.T) {
 		t.Fatalf("after the first closed: %v", err)
 	}
 	b.Close()
+}
+
+// TestRingRaisesWindowWithoutNotifications: where no notification can be
+// shown (here: no session bus at all), a call that rings while the window
+// is not focused brings the window to the front; a focused one is left
+// alone.
+func TestRingRaisesWindowWithoutNotifications(t *testing.T) {
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path="+filepath.Join(t.TempDir(), "no-bus"))
+	var focused atomic.Bool
+	shown := make(chan struct{}, 4)
+	a, err := New(Options{DataDir: t.TempDir(), Name: "Ada", NoDiscovery: true, ListenLAN: true, RingTimeout: 3 * time.Second,
+		Logger: testLogger("Ada"), Notify: true, WindowFocused: focused.Load, ShowWindow: func() { shown <- struct{}{} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	if _, err := a.Start(); err != nil {
+		t.Fatal(err)
+	}
+	me, _ := a.Identity.Me()
+	// A caller each time: a stranger may ring only once a minute.
+	for _, tc := range []struct {
+		caller  string
+		focused bool
+		raise   bool
+	}{{"Bob", false, true}, {"Cyd", true, false}} {
+		b := startApp(t, tc.caller)
+		if _, err := b.Contacts.Add(api.ContactInput{ID: me.ID, Name: "Ada", Address: "127.0.0.1:" + strconv.Itoa(me.HubPort)}); err != nil {
+			t.Fatal(err)
+		}
+		focused.Store(tc.focused)
+		info, err := b.Calls.Start(me.ID, true, offer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-shown:
+			if !tc.raise {
+				t.Error("a focused window was raised for a ring")
+			}
+		case <-time.After(time.Second): // absence: nothing to wait on
+			if tc.raise {
+				t.Error("an unfocused window was not raised for a ring with no notifications")
+			}
+		}
+		b.waitState(t, calls.StateRinging) // Ada's ring acknowledged
+		if err := b.Calls.Cancel(info.ID); err != nil {
+			t.Fatal(err)
+		}
+		b.waitState(t, calls.StateEnded)
+	}
 }

@@ -31,6 +31,7 @@ func (a *App) startRinger() {
 			level = a.log.Info
 		}
 		level("app: incoming calls will not show a desktop notification", "err", err)
+		a.raiseOnRing()
 		return
 	}
 	r, err := ringer.New(a.ctx, ringer.Options{Notifier: n, Calls: a.calls, Answer: a.answerFromNotification,
@@ -46,9 +47,28 @@ func (a *App) startRinger() {
 	a.log.Info("app: incoming calls show a desktop notification", "server", caps.Server, "actions", caps.Actions)
 }
 
+// raiseOnRing is the fallback where no notification can be shown (no
+// notification server; Windows and macOS for now): a call that rings
+// while the window is hidden or unfocused brings the window to the front,
+// so it rings where it can be seen. Headless, nothing is shown.
+func (a *App) raiseOnRing() {
+	if a.opts.ShowWindow == nil {
+		return
+	}
+	focused := a.opts.WindowFocused
+	a.unsubRinger = a.bus.Subscribe(events.SinkFunc(func(name events.Name, _ any) {
+		if name == events.CallIncoming && (focused == nil || !focused()) {
+			a.opts.ShowWindow()
+		}
+	}))
+}
+
 // stopRinger withdraws a notification still up and disconnects.
 func (a *App) stopRinger() {
 	if a.ringer == nil {
+		if a.unsubRinger != nil {
+			a.unsubRinger()
+		}
 		return
 	}
 	a.unsubRinger()

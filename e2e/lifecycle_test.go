@@ -231,7 +231,8 @@ func TestStartAtLogin(t *testing.T) {
 		t.Fatalf("no autostart file after turning it on: %v", err)
 	}
 	bin, _ := filepath.Abs(peerlineBin)
-	if want := "\nExec=" + bin + " --hidden\n"; !strings.Contains(string(text), want) {
+	// The login starts the same Peerline: this data dir, not the default.
+	if want := "\nExec=" + bin + " --hidden --data-dir " + a.Dir + "\n"; !strings.Contains(string(text), want) {
 		t.Errorf("autostart file:\n%s\nwant a line %q", text, strings.TrimSpace(want))
 	}
 	if a.Do(&on, "Desktop.StartsAtLogin"); !on {

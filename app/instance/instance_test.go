@@ -385,12 +385,20 @@ func TestQuit(t *testing.T) {
 	if err := Quit(ctx, dir); !errors.Is(err, ErrNotRunning) {
 		t.Fatalf("Quit with none running = %v, want ErrNotRunning", err)
 	}
+	missing := filepath.Join(dir, "never", "ran")
+	start := time.Now()
+	if err := Quit(ctx, missing); !errors.Is(err, ErrNotRunning) || time.Since(start) > time.Second {
+		t.Fatalf("Quit of a data dir that does not exist = %v after %v, want ErrNotRunning at once", err, time.Since(start))
+	}
+	if _, err := os.Stat(missing); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Quit created the data dir it asked about: %v", err)
+	}
 
 	var in *Instance
 	asked := make(chan struct{}, 1)
 	in, err := Claim(dir, quiet(), Hooks{Quit: func() {
 		asked <- struct{}{}
-		go in.Close() // the app's shutdown: it must not run inside the hook
+		go in.Close() // the app's shutdown; hooks must not block (Close waits for this goroutine)
 	}})
 	if err != nil {
 		t.Fatal(err)

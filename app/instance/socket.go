@@ -205,11 +205,12 @@ func (s *server) handle(c net.Conn) {
 		return
 	}
 	var answer string
+	var after func() // runs once the answer is written
 	switch {
 	case strings.HasPrefix(line, openPrefix):
 		answer = s.handleOpen(strings.TrimPrefix(line, openPrefix))
 	case line == quitRequest:
-		answer = s.handleQuit()
+		answer, after = s.handleQuit()
 	case line != activateRequest:
 		s.log.Warn("instance: instance socket: unknown request", "request", line)
 		answer = answerError + " unknown request"
@@ -227,6 +228,9 @@ func (s *server) handle(c net.Conn) {
 	}
 	if _, err := io.WriteString(c, answer+"\n"); err != nil {
 		s.log.Warn("instance: instance socket: answer", "err", err)
+	}
+	if after != nil {
+		after()
 	}
 }
 
@@ -258,17 +262,18 @@ func (s *server) callOpen(link string) (err error) {
 	return s.hooks.Open(link)
 }
 
-// handleQuit starts the shutdown another launch asked for (--quit).
-func (s *server) handleQuit() string {
+// handleQuit answers a --quit; the shutdown starts once the answer is
+// written (after), since the shutdown closes this connection too.
+func (s *server) handleQuit() (answer string, after func()) {
 	if s.hooks.Quit == nil {
-		return answerError + " this Peerline cannot be asked to quit"
+		return answerError + " this Peerline cannot be asked to quit", nil
 	}
 	s.log.Info("instance: another launch asked this one to quit")
-	if err := call(s.hooks.Quit); err != nil {
-		s.log.Error("instance: instance socket: quit", "err", err)
-		return answerError + " could not quit"
+	return answerOK, func() {
+		if err := call(s.hooks.Quit); err != nil {
+			s.log.Error("instance: instance socket: quit", "err", err)
+		}
 	}
-	return answerOK
 }
 
 func (s *server) callActivate() error { return call(s.hooks.Activate) }
@@ -377,12 +382,21 @@ func Quit(ctx context.Context, dataDir string) error {
 }
 
 // free reports whether dataDir's lock can be taken (and releases it).
+// A data dir or lock file that does not exist is free: nobody runs there
+// (and nothing is created to find that out).
 func free(dataDir string) bool {
-	l, err := lockDir(dataDir)
+	f, err := os.OpenFile(filepath.Join(dataDir, "lock"), os.O_RDWR, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return true
+	}
 	if err != nil {
+		return false // unreadable: let the socket answer
+	}
+	defer f.Close()
+	if lockFile(f) != nil {
 		return false
 	}
-	l.release()
+	unlockFile(f)
 	return true
 }
 

@@ -30,7 +30,7 @@ scenario('settings: keep running when closed, start at login', async (w) => {
   await autostart.check()
   await until(() => existsSync(file), 'the autostart file to be written')
   const text = readFileSync(file, 'utf8')
-  assert.match(text, /^Exec=\S+ --hidden$/m, text)
+  assert.match(text, /^Exec=\S+ --hidden --data-dir \S+$/m, text)
   await autostart.uncheck()
   await until(() => !existsSync(file), 'the autostart file to be removed')
   // The UI reads the entry back: reloaded, the switch says off.

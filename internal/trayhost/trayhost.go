@@ -6,9 +6,6 @@
 package trayhost
 
 import (
-	"context"
-	"fmt"
-	"slices"
 	"testing"
 	"time"
 
@@ -178,19 +175,4 @@ func (it *Item) Click(label string) {
 		return
 	}
 	it.h.t.Fatalf("trayhost: no menu item %q in %q", label, it.Labels())
-}
-
-// WaitLabel waits until a menu item is labelled as want says (the app
-// relabels items as its state changes).
-func (it *Item) WaitLabel(ctx context.Context, want func(string) bool) (string, error) {
-	for {
-		if i := slices.IndexFunc(it.Labels(), want); i >= 0 {
-			return it.Labels()[i], nil
-		}
-		select {
-		case <-ctx.Done():
-			return "", fmt.Errorf("trayhost: no such label in %q: %w", it.Labels(), ctx.Err())
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
 }
