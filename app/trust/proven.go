@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"net/netip"
+	"slices"
 
 	"github.com/peerline/peerline/app/store"
 	"github.com/peerline/peerline/signaling/identity"
@@ -75,6 +76,14 @@ func (g *Gate) KeyProven(ctx context.Context, id identity.PeerID, key ed25519.Pu
 		}
 		if sameKey(c.Key, key) {
 			g.mu.Lock()
+			if _, ok := g.provenAt[id]; !ok {
+				// Its first proof as a contact: the addresses it was proven
+				// at before it became one are its addresses too (each is
+				// proven on its own, so the next one may come later).
+				for _, a := range slices.Backward(g.recent[id]) {
+					g.provenAt[id] = addAddr(g.provenAt[id], a)
+				}
+			}
 			g.provenAt[id] = addAddr(g.provenAt[id], at)
 			delete(g.recent, id)
 			delete(g.held, id) // back, with its own key

@@ -62,6 +62,26 @@ func TestKeyProvenAtContactAddress(t *testing.T) {
 			t.Fatalf("reported %v, want Grace's new identity", n.newIDs)
 		}
 	})
+	t.Run("proven at two addresses before she became a contact, once after", func(t *testing.T) {
+		// Each of a hub's addresses is proven on its own: found at home
+		// and at her link-local address, then a contact, then proven
+		// again at home only. A new key proven at the link-local one is
+		// still at her address (CI once saw the other order fail).
+		g, _, n := newGate(t)
+		grace := signalingtest.Key(t)
+		linkLocal := netip.MustParseAddrPort("[fe80::1%eth0]:47300")
+		g.KeyProven(ctx, grace.ID(), grace.Public(), home)
+		g.KeyProven(ctx, grace.ID(), grace.Public(), linkLocal)
+		if err := g.Pin(ctx, grace.ID(), grace.Public(), "Grace"); err != nil {
+			t.Fatal(err)
+		}
+		g.KeyProven(ctx, grace.ID(), grace.Public(), home)
+		fresh := signalingtest.Key(t)
+		g.KeyProven(ctx, fresh.ID(), fresh.Public(), linkLocal)
+		if len(n.newIDs) != 1 || n.newIDs[0] != [2]identity.PeerID{grace.ID(), fresh.ID()} {
+			t.Fatalf("reported %v, want Grace's new identity", n.newIDs)
+		}
+	})
 	t.Run("her saved LAN address", func(t *testing.T) {
 		g, st, n := newGate(t)
 		grace := graceAt(t, g, st, other) // proven elsewhere; saved address home
