@@ -151,13 +151,24 @@ export class PeopleState {
     return { ...p, announcedName: c?.announcedName ?? '', server: c?.server ?? '', address: c?.address ?? '' }
   }
 
+  /**
+   * A presence event while a reload is in flight: that reload's answer may
+   * predate the event (Go answers the list and emits events concurrently),
+   * so one more reload follows it, or the stale answer would stand.
+   */
+  private presenceMoved() {
+    if (this.loading) this.again = true
+  }
+
   private upsert(peer: PeerView) {
+    this.presenceMoved()
     const next = this.list.filter((p) => p.id !== peer.id)
     next.push(this.person(peer))
     this.list = sortPeople(next)
   }
 
   private wentOffline(id: string) {
+    this.presenceMoved()
     const p = this.get(id)
     if (!p) return
     this.list = sortPeople(

@@ -123,6 +123,27 @@ describe('PeopleState', () => {
     expect(backend.callsTo('peers.list').length - before).toBeGreaterThanOrEqual(2)
   })
 
+  test('peer:online during a reload: the stale answer does not stand (one more reload)', async () => {
+    const { backend, people } = setup()
+    await people.refresh()
+    // Go answers the list as it was, then Barbara comes online (the
+    // event can reach the page before that answer).
+    let release!: () => void
+    const stale = backend.peerList.map((p) => ({ ...p }))
+    backend.impl('peers.list', async () => {
+      await new Promise<void>((r) => (release = r))
+      return stale
+    })
+    const reload = people.refresh()
+    await flush()
+    backend.peerList = stale.map((p) => (p.id === 'CCCCCCC-3333333' ? { ...p, online: true } : p))
+    backend.emit('peer:online', peerView({ id: 'CCCCCCC-3333333', name: 'Barbara', online: true, contact: true }))
+    backend.impl('peers.list', () => backend.peerList)
+    release()
+    await reload
+    expect(people.get('CCCCCCC-3333333')?.online).toBe(true)
+  })
+
   test('identity:changed becomes a warning with both ids; accept sends the id shown', async () => {
     const { backend, people } = setup()
     await people.refresh()
