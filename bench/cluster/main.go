@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,6 +28,7 @@ type options struct {
 	settle, timeout           time.Duration
 	signalBin                 string
 	flags                     []string
+	systems                   []string
 }
 
 // perPair is the round trips per pair in a measured exchange (two
@@ -52,8 +54,11 @@ func main() {
 	flag.DurationVar(&o.timeout, "timeout", 2*time.Minute, "give up on an exchange that takes longer")
 	flag.StringVar(&o.signalBin, "peerline-bin", "", "peerline-signal binary (default: go build ./signaling/cmd/peerline-signal)")
 	flag.StringVar(&flags, "peerline-flags", defaultFlags, "peerline-signal flags for every node (space-separated)")
+	var systems string
+	flag.StringVar(&systems, "systems", "local,cluster", "systems to measure, comma-separated (one alone: to profile it)")
 	flag.Parse()
 	o.flags = strings.Fields(flags)
+	o.systems = strings.Split(systems, ",")
 	if o.pairs < 1 || o.msgs < 1 || o.window < 1 || o.runs < 1 || o.idle < 0 || o.watchers < 0 || o.flappers < 1 || o.cycles < 1 {
 		fmt.Fprintln(os.Stderr, "bench/cluster: -pairs, -msgs, -window, -runs, -flappers and -cycles must be positive")
 		os.Exit(2)
@@ -69,8 +74,9 @@ func main() {
 // result is one system's figures in one run.
 type result struct {
 	relayed    int
-	wall, cpu  float64 // relay: seconds
-	natsCPU    float64 // relay: nats-server's share of cpu
+	wall, cpu  float64   // relay: seconds
+	natsCPU    float64   // relay: nats-server's share of cpu
+	procCPU    []float64 // relay: each process's CPU seconds (nodes, then nats-server)
 	p50, p99   time.Duration
 	perPublish float64 // relayed frames per NATS publish
 	idleKB     float64 // RSS growth per idle connection on its node
@@ -149,12 +155,11 @@ func run(ctx context.Context, o options) error {
 	fmt.Printf("%-3s %-7s %10s %11s %8s %8s %7s %7s | %7s %8s %8s | %9s %11s\n",
 		"run", "system", "msgs/s", "msgs/CPU-s", "p50 ms", "p99 ms", "/pub", "nats%", "KB/idle", "KB/remote", "KB/nats",
 		"pres/s", "pres/CPU-s")
-	systems := []string{"local", "cluster"}
 	results := map[string][]result{}
 	for run := 1; run <= o.runs; run++ {
-		order := systems
+		order := append([]string(nil), o.systems...)
 		if run%2 == 0 {
-			order = []string{"cluster", "local"}
+			slices.Reverse(order)
 		}
 		for _, name := range order {
 			r, err := measure(ctx, bins, name, keys, o)
@@ -205,6 +210,13 @@ func summary(o options, local, cluster []result) {
 		fmt.Printf("cluster: %.1f frames per NATS publish, nats-server %.0f%% of the cluster's relay CPU, %.2f KB per remote peer on the other nodes, %.2f KB of nats-server per connection\n",
 			pick(cluster, func(r result) float64 { return r.perPublish }), 100*pick(cluster, func(r result) float64 { return div(r.natsCPU, r.cpu) }),
 			pick(cluster, func(r result) float64 { return r.remoteKB }), pick(cluster, func(r result) float64 { return r.natsIdleKB }))
+	}
+	if len(cluster) > 0 && len(cluster[0].procCPU) == 4 {
+		var parts []string
+		for i, name := range []string{"n1", "n2", "n3", "nats-server"} {
+			parts = append(parts, fmt.Sprintf("%s %.2f", name, 1e6*pick(cluster, func(r result) float64 { return div(r.procCPU[i], float64(r.relayed)) })))
+		}
+		fmt.Printf("cluster relay CPU µs per message by process (medians): %s\n", strings.Join(parts, ", "))
 	}
 	cpuPerMsg := func(r result) float64 { return div(r.cpu, float64(r.relayed)) }
 	rr := ratios(cpuPerMsg)
@@ -295,6 +307,7 @@ func relay(ctx context.Context, s *system, keys *keyring, o options, r *result) 
 		return err
 	}
 	nats0 := natsCPU(s)
+	each0 := eachCPU(s)
 	start := time.Now()
 	lat, err := exchange(ctx, a, b, n, o.window, o.timeout)
 	if err != nil {
@@ -307,12 +320,25 @@ func relay(ctx context.Context, s *system, keys *keyring, o options, r *result) 
 	}
 	r.cpu = cpu1 - cpu0
 	r.natsCPU = natsCPU(s) - nats0
+	for i, c := range eachCPU(s) {
+		r.procCPU = append(r.procCPU, c-each0[i])
+	}
 	r.relayed = 2 * n * o.pairs
 	r.p50, r.p99 = percentile(lat, 50), percentile(lat, 99)
 	if s.nats != nil {
 		r.perPublish = div(float64(r.relayed), publishes(ctx, s)-pubs0)
 	}
 	return nil
+}
+
+// eachCPU is every process's CPU seconds so far (0 where unreadable).
+func eachCPU(s *system) []float64 {
+	var v []float64
+	for _, p := range s.procs() {
+		c, _ := p.CPUSeconds()
+		v = append(v, c)
+	}
+	return v
 }
 
 func natsCPU(s *system) float64 {
