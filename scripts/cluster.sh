@@ -35,7 +35,8 @@ stop() {
 		wait "${pids[i]}" 2>/dev/null || true
 	done
 }
-trap stop INT TERM EXIT
+trap stop EXIT
+trap 'stop; exit 0' INT TERM
 
 # wait_http URL: until it answers 200, or fail after 15 s.
 wait_http() {
@@ -49,7 +50,7 @@ wait_http() {
 	return 1
 }
 
-"$dir/nats-server" -a 127.0.0.1 -p "$NATS_PORT" -m 0 >"$dir/nats.log" 2>&1 &
+"$dir/nats-server" -a 127.0.0.1 -p "$NATS_PORT" >"$dir/nats.log" 2>&1 &
 nats_pid=$!
 pids+=("$nats_pid")
 for _ in $(seq 150); do
