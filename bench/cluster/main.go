@@ -29,6 +29,7 @@ type options struct {
 	signalBin                 string
 	flags                     []string
 	systems                   []string
+	thin                      bool
 }
 
 // perPair is the round trips per pair in a measured exchange (two
@@ -55,6 +56,7 @@ func main() {
 	flag.StringVar(&o.signalBin, "peerline-bin", "", "peerline-signal binary (default: go build ./signaling/cmd/peerline-signal)")
 	flag.StringVar(&flags, "peerline-flags", defaultFlags, "peerline-signal flags for every node (space-separated)")
 	var systems string
+	flag.BoolVar(&o.thin, "thin", false, "relay with thin clients, one way (raw prebuilt frames after the real handshake, counted undecoded) instead of signaling.Conn echo pairs")
 	flag.StringVar(&systems, "systems", "local,cluster", "systems to measure, comma-separated (one alone: to profile it)")
 	flag.Parse()
 	o.flags = strings.Fields(flags)
@@ -251,7 +253,11 @@ func verdict(ok bool) string {
 // measure runs every phase on fresh instances of the named system.
 func measure(ctx context.Context, bins binaries, name string, keys *keyring, o options) (result, error) {
 	var r result
-	if err := phase(ctx, bins, name, o, func(s *system) error { return relay(ctx, s, keys, o, &r) }); err != nil {
+	load := relay
+	if o.thin {
+		load = thinRelay
+	}
+	if err := phase(ctx, bins, name, o, func(s *system) error { return load(ctx, s, keys, o, &r) }); err != nil {
 		return r, fmt.Errorf("relay: %w", err)
 	}
 	if o.idle > 0 {
@@ -301,6 +307,19 @@ func relay(ctx context.Context, s *system, keys *keyring, o options, r *result) 
 	if _, err := exchange(ctx, a, b, max(1, n/10), o.window, o.timeout); err != nil {
 		return fmt.Errorf("warm-up: %w", err)
 	}
+	var lat []time.Duration
+	err = measureCPU(ctx, s, r, 2*n*o.pairs, func() error {
+		var err error
+		lat, err = exchange(ctx, a, b, n, o.window, o.timeout)
+		return err
+	})
+	r.p50, r.p99 = percentile(lat, 50), percentile(lat, 99)
+	return err
+}
+
+// measureCPU runs f, which relays relayed messages, and fills in r's
+// relay figures: wall time, CPU of every process, frames per publish.
+func measureCPU(ctx context.Context, s *system, r *result, relayed int, f func() error) error {
 	pubs0 := publishes(ctx, s)
 	cpu0, err := s.cpu()
 	if err != nil {
@@ -309,8 +328,7 @@ func relay(ctx context.Context, s *system, keys *keyring, o options, r *result) 
 	nats0 := natsCPU(s)
 	each0 := eachCPU(s)
 	start := time.Now()
-	lat, err := exchange(ctx, a, b, n, o.window, o.timeout)
-	if err != nil {
+	if err := f(); err != nil {
 		return err
 	}
 	r.wall = time.Since(start).Seconds()
@@ -323,8 +341,7 @@ func relay(ctx context.Context, s *system, keys *keyring, o options, r *result) 
 	for i, c := range eachCPU(s) {
 		r.procCPU = append(r.procCPU, c-each0[i])
 	}
-	r.relayed = 2 * n * o.pairs
-	r.p50, r.p99 = percentile(lat, 50), percentile(lat, 99)
+	r.relayed = relayed
 	if s.nats != nil {
 		r.perPublish = div(float64(r.relayed), publishes(ctx, s)-pubs0)
 	}
