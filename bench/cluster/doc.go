@@ -6,6 +6,7 @@
 //
 //	go run ./bench/cluster [-pairs 20] [-msgs 200000] [-size 1024] [-window 32]
 //	                       [-idle 2000] [-watchers 100] [-flappers 100] [-cycles 5] [-runs 5]
+//	                       [-systems local,cluster] [-thin] [-server-env GOGC=400] [-peerline-bin FILE]
 //
 // It builds peerline-signal (./signaling/cmd/peerline-signal) and
 // nats-server (github.com/nats-io/nats-server/v2, from the module cache:
@@ -29,6 +30,11 @@
 //     every peerline-signal and of nats-server), and its ratio cluster /
 //     local per run; the target is CPU per message at most 2x one node's,
 //     that is a ratio of msgs/CPU-s of at least 0.5.
+//     With -thin the relay is one way with thin clients instead: after the
+//     real handshake, prebuilt frames are written raw in bulk and received
+//     frames are counted undecoded (as BenchmarkRelay does), so the load
+//     generator takes less of the machine and the servers see more
+//     messages per wake-up; it reports no latency.
 //   - Idle memory. A fresh system, -idle authenticated silent clients on
 //     one node (cluster: on n1), and the growth of that node's VmRSS per
 //     connection; for cluster also the growth of n2's and n3's VmRSS per
@@ -43,6 +49,9 @@
 //     CPU-second of all processes; the connections' own cost (a
 //     WebSocket upgrade and the Ed25519 handshake per flap) is part of
 //     it, as it is of every real presence change.
+//
+// -systems measures one system alone (to profile it); -server-env adds
+// environment to every server process (GOGC, GOMAXPROCS experiments).
 //
 // It prints one line per system per run, then the medians and the median
 // of the per-run ratios. It only measures: it talks to the servers as

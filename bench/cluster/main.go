@@ -30,6 +30,7 @@ type options struct {
 	flags                     []string
 	systems                   []string
 	thin                      bool
+	serverEnv                 []string
 }
 
 // perPair is the round trips per pair in a measured exchange (two
@@ -55,12 +56,14 @@ func main() {
 	flag.DurationVar(&o.timeout, "timeout", 2*time.Minute, "give up on an exchange that takes longer")
 	flag.StringVar(&o.signalBin, "peerline-bin", "", "peerline-signal binary (default: go build ./signaling/cmd/peerline-signal)")
 	flag.StringVar(&flags, "peerline-flags", defaultFlags, "peerline-signal flags for every node (space-separated)")
-	var systems string
+	var systems, serverEnv string
+	flag.StringVar(&serverEnv, "server-env", "", "extra environment for every server process, space-separated KEY=VALUE (e.g. GOGC=400)")
 	flag.BoolVar(&o.thin, "thin", false, "relay with thin clients, one way (raw prebuilt frames after the real handshake, counted undecoded) instead of signaling.Conn echo pairs")
 	flag.StringVar(&systems, "systems", "local,cluster", "systems to measure, comma-separated (one alone: to profile it)")
 	flag.Parse()
 	o.flags = strings.Fields(flags)
 	o.systems = strings.Split(systems, ",")
+	o.serverEnv = strings.Fields(serverEnv)
 	if o.pairs < 1 || o.msgs < 1 || o.window < 1 || o.runs < 1 || o.idle < 0 || o.watchers < 0 || o.flappers < 1 || o.cycles < 1 {
 		fmt.Fprintln(os.Stderr, "bench/cluster: -pairs, -msgs, -window, -runs, -flappers and -cycles must be positive")
 		os.Exit(2)
@@ -153,6 +156,12 @@ func run(ctx context.Context, o options) error {
 		o.pairs, 2*o.perPair()*o.pairs, o.size, o.window, o.idle, o.watchers, o.flappers, o.cycles, o.runs)
 	fmt.Println("local: one peerline-signal; cluster: nats-server + 3 peerline-signal --nats, senders on n1, their peers on n3")
 	fmt.Println("CPU: all the system's processes (every peerline-signal + nats-server)")
+	if o.thin {
+		fmt.Println("thin clients: one way, raw prebuilt frames after the real handshake (no latency figures)")
+	}
+	if len(o.serverEnv) > 0 {
+		fmt.Printf("server environment: %s\n", strings.Join(o.serverEnv, " "))
+	}
 	fmt.Println()
 	fmt.Printf("%-3s %-7s %10s %11s %8s %8s %7s %7s | %7s %8s %8s | %9s %11s\n",
 		"run", "system", "msgs/s", "msgs/CPU-s", "p50 ms", "p99 ms", "/pub", "nats%", "KB/idle", "KB/remote", "KB/nats",
@@ -274,7 +283,7 @@ func measure(ctx context.Context, bins binaries, name string, keys *keyring, o o
 }
 
 func phase(ctx context.Context, bins binaries, name string, o options, f func(*system) error) error {
-	s, err := start(ctx, bins, name, o.flags)
+	s, err := start(ctx, bins, name, o.flags, o.serverEnv)
 	if err != nil {
 		return err
 	}

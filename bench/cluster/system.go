@@ -86,9 +86,17 @@ func (s *system) stop() {
 func (s *system) first() string { return s.nodes[0].Addr }
 func (s *system) last() string  { return s.nodes[len(s.nodes)-1].Addr }
 
-// start runs the named system ("local" or "cluster") with signal's flags.
-func start(ctx context.Context, bins binaries, name string, flags []string) (*system, error) {
+// start runs the named system ("local" or "cluster") with signal's
+// flags, and env added to every process's environment.
+func start(ctx context.Context, bins binaries, name string, flags, env []string) (*system, error) {
 	s := &system{name: name}
+	command := func(bin string, args ...string) *exec.Cmd {
+		cmd := exec.Command(bin, args...)
+		if len(env) > 0 {
+			cmd.Env = append(os.Environ(), env...)
+		}
+		return cmd
+	}
 	var nodeFlags [][]string
 	switch name {
 	case "local":
@@ -99,7 +107,7 @@ func start(ctx context.Context, bins binaries, name string, flags []string) (*sy
 			return nil, err
 		}
 		host, port, _ := net.SplitHostPort(addr)
-		p, err := child.Start(exec.Command(bins.nats, "-a", host, "-p", port), addr)
+		p, err := child.Start(command(bins.nats, "-a", host, "-p", port), addr)
 		if err != nil {
 			return nil, err
 		}
@@ -127,7 +135,7 @@ func start(ctx context.Context, bins binaries, name string, flags []string) (*sy
 			return nil, err
 		}
 		args := append(append([]string{"--listen", addr}, flags...), nf...)
-		p, err := child.Start(exec.Command(bins.signal, args...), addr)
+		p, err := child.Start(command(bins.signal, args...), addr)
 		if err != nil {
 			s.stop()
 			return nil, err
