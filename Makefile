@@ -46,7 +46,7 @@ FRONTEND_SRC := $(shell find frontend/src frontend/wailsjs/go -type f 2>/dev/nul
 NODE_MODULES := frontend/node_modules/.package-lock.json
 E2E_BROWSER_MODULES := e2e/browser/node_modules/.package-lock.json
 
-.PHONY: deps deps-test sysdeps frontend build run check test fuzz bench bench-signal bench-signal-attack bench-turn bench-call screenshots screenshot-tray clean distclean
+.PHONY: deps deps-test sysdeps frontend build run check test fuzz bench bench-signal bench-signal-attack bench-turn bench-cluster bench-call cluster screenshots screenshot-tray clean distclean
 .PHONY: deps-package build-windows package package-linux package-windows check-package test-package
 
 # Release packaging (docs/packaging.md): outputs go to build/dist/.
@@ -154,6 +154,14 @@ bench-signal: frontend
 ## bench-signal-attack: peerline-signal's default limits under slow readers, big subscribes and 10,000 unauthenticated connections (docs/performance.md)
 bench-signal-attack:
 	$(GO) run ./bench/signal -attack -runs 3 -attack-phase 10s -attackers 20 -attack-pairs 10 -attack-idle 10000
+
+## bench-cluster: peerline-signal as a NATS cluster (nats-server + 3 nodes) vs one node: CPU per relayed message, idle memory, presence fan-out (docs/performance.md)
+bench-cluster:
+	$(GO) run ./bench/cluster -pairs 20 -msgs 200000 -size 1024 -window 32 -idle 2000 -watchers 100 -flappers 100 -cycles 5 -runs 5
+
+## cluster: nats-server and three peerline-signal nodes on loopback, URLs printed, Ctrl-C stops them (scripts/cluster.sh)
+cluster:
+	GO=$(GO) scripts/cluster.sh
 
 ## bench-turn: relayed throughput and CPU per relayed Mbit/s, embedded TURN vs coturn (docs/performance.md)
 bench-turn:

@@ -3,6 +3,7 @@
 //
 //   PEERLINE_E2E_BIN=path         test this peerline (built with -tags webkit2_41)
 //   PEERLINE_E2E_SIGNAL_BIN=path  test this peerline-signal
+//   PEERLINE_E2E_NATS_BIN=path    use this nats-server (default: built from its Go module in go.mod)
 //   PEERLINE_E2E_CHROMIUM=path    the browser (default /usr/bin/chromium)
 //   PEERLINE_E2E_LOGS=1           copy every process's stderr and every page's console to stderr live
 //   PEERLINE_E2E_ARTIFACTS=dir    where a failing test leaves screenshots and logs
@@ -55,15 +56,18 @@ function goBuild(args) {
 }
 
 /**
- * A binary under test, "peerline" or "peerline-signal": the environment's
- * (PEERLINE_E2E_BIN, PEERLINE_E2E_SIGNAL_BIN), or built into cacheDir from
- * the working tree on first use (`go build` is incremental, so every test
- * file asking again costs a second or two). peerline embeds frontend/dist:
- * build the frontend first (`make frontend`).
+ * A binary under test, "peerline", "peerline-signal" or "nats-server": the
+ * environment's (PEERLINE_E2E_BIN, PEERLINE_E2E_SIGNAL_BIN,
+ * PEERLINE_E2E_NATS_BIN), or built into cacheDir from the working tree on
+ * first use (`go build` is incremental, so every test file asking again
+ * costs a second or two). nats-server is built from its Go module, the
+ * version go.mod pins, out of the module cache: no network once `go mod
+ * download` has run. peerline embeds frontend/dist: build the frontend
+ * first (`make frontend`).
  */
 export function binary(name) {
   if (built[name]) return built[name]
-  const env = { peerline: 'PEERLINE_E2E_BIN', 'peerline-signal': 'PEERLINE_E2E_SIGNAL_BIN' }[name]
+  const env = { peerline: 'PEERLINE_E2E_BIN', 'peerline-signal': 'PEERLINE_E2E_SIGNAL_BIN', 'nats-server': 'PEERLINE_E2E_NATS_BIN' }[name]
   if (!env) throw new Error(`binary(${name})`)
   let path = process.env[env]
   if (!path) {
@@ -74,6 +78,8 @@ export function binary(name) {
         throw new Error('frontend/dist is missing (peerline embeds it): run `make frontend` first')
       }
       goBuild(['build', '-tags', 'webkit2_41', '-o', path, '.'])
+    } else if (name === 'nats-server') {
+      goBuild(['build', '-o', path, 'github.com/nats-io/nats-server/v2'])
     } else {
       goBuild(['build', '-o', path, './signaling/cmd/peerline-signal'])
     }

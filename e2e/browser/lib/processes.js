@@ -187,8 +187,14 @@ export class SignalServer {
     }
   }
 
-  /** Starts `peerline-signal --listen listen [extra…]` and waits for its "listening on ADDR" line. */
-  async start(listen, extra = []) {
+  /**
+   * Starts `peerline-signal --listen listen [extra…]` and waits for its
+   * "listening on ADDR" line. A restart (start again after kill9) reuses
+   * the arguments when none are given.
+   */
+  async start(listen = this.listen, extra = this.extra ?? []) {
+    this.listen = listen
+    this.extra = extra
     const child = this.ns.spawn(this.bin, ['--listen', listen, ...extra], {
       env: { PATH: process.env.PATH },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -206,6 +212,66 @@ export class SignalServer {
     })
     this.addr = await withTimeout(addr, readyTimeoutMs, 'peerline-signal: listening line')
     this.url = `ws://${this.addr}/v1/signal`
+    return this
+  }
+
+  /**
+   * Polls the unlabelled metric name until ok(value) holds; returns the
+   * value. A missing metric reads as undefined.
+   */
+  async waitMetric(name, ok, what, timeout = 30_000) {
+    const deadline = Date.now() + timeout
+    for (;;) {
+      const v = this.metrics()[name]
+      if (ok(v)) return v
+      if (Date.now() > deadline) throw new Error(`${this.name} ${this.addr}: ${name} is ${v} after ${timeout} ms; want ${what}`)
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }
+
+  /** SIGKILL: the server lost without a goodbye. Start() brings it back on the same address. */
+  async kill9() {
+    await this.stop()
+  }
+
+  async stop() {
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
+      process.kill(this.pid, 'SIGKILL')
+      await exited(this.child)
+    }
+  }
+}
+
+/** nats-server (built from its Go module) in a namespace, on addr:port. */
+export class NatsServer {
+  constructor(ns, bin) {
+    this.ns = ns
+    this.bin = bin
+    this.name = 'nats-server'
+    this.stderr = new LineLog('nats: ')
+    this.url = ''
+  }
+
+  /** Starts it and waits for its "Server is ready" line. */
+  async start(addr, port = 4222) {
+    const child = this.ns.spawn(this.bin, ['-a', addr, '-p', String(port)], {
+      env: { PATH: process.env.PATH },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    })
+    this.child = child
+    this.pid = child.pid
+    createInterface({ input: child.stdout }).on('line', (l) => this.stderr.push(l))
+    const ready = new Promise((resolve, reject) => {
+      createInterface({ input: child.stderr }).on('line', (l) => {
+        this.stderr.push(l)
+        if (/Server is ready/.test(l)) resolve()
+      })
+      child.once('exit', (code, sig) => reject(new Error(`nats-server exited (${code ?? sig}) before it was ready; log:\n${this.stderr.tail(40)}`)))
+      child.once('error', reject)
+    })
+    await withTimeout(ready, readyTimeoutMs, 'nats-server: ready line')
+    this.url = `nats://${addr}:${port}`
     return this
   }
 

@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { binary, unavailable } from './env.js'
 import { createLAN, destroyAll, Netns, sweepStale } from './netns.js'
-import { Coturn, Peerline, SignalServer } from './processes.js'
+import { Coturn, NatsServer, Peerline, SignalServer } from './processes.js'
 import { launchIn, newPage } from './browser.js'
 import { UI } from './ui.js'
 
@@ -83,6 +83,13 @@ export class World {
     const s = new SignalServer(ns, binary('peerline-signal'))
     this.servers.push(s)
     return s.start(listen, extra)
+  }
+
+  /** Starts nats-server in ns on addr:port (see processes.NatsServer). */
+  async nats(ns, addr, port) {
+    const s = new NatsServer(ns, binary('nats-server'))
+    this.servers.push(s)
+    return s.start(addr, port)
   }
 
   /** Starts coturn in ns (see processes.Coturn). */
