@@ -136,7 +136,10 @@ func TestSlowConsumerIsDropped(t *testing.T) {
 }
 
 func TestHalfOpenClientIsDropped(t *testing.T) {
-	srv := signalingtest.Serve(t, server.Config{PingInterval: 50 * time.Millisecond})
+	// 200 ms pings: a client silent for 600 ms is dropped. (50 ms made the
+	// live client's own reader, stalled 150 ms on a loaded CI machine,
+	// look half-open too.)
+	srv := signalingtest.Serve(t, server.Config{PingInterval: 200 * time.Millisecond})
 	ghost := signalingtest.Key(t)
 	signalingtest.Authed(t, srv.URL, ghost) // never reads, so never answers pings
 	live := signalingtest.Key(t)
@@ -153,9 +156,9 @@ func TestHalfOpenClientIsDropped(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	if srv.Hub().Online(ghost.ID()) {
-		t.Fatal("half-open client still online after 3 s with a 50 ms ping interval")
+		t.Fatal("half-open client still online after 3 s with a 200 ms ping interval")
 	}
-	time.Sleep(300 * time.Millisecond) // several idle timeouts
+	time.Sleep(2 * time.Second) // several idle timeouts
 	if !srv.Hub().Online(live.ID()) {
 		t.Fatal("a client answering pings was dropped")
 	}
