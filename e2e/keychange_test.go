@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/peerline/peerline/internal/netnstest"
@@ -49,7 +50,16 @@ type identityChanged struct {
 // new identity, B rings again, verified.
 func TestKeyChange(t *testing.T) {
 	requireE2E(t)
-	a, b, _ := lanPair(t, Options{}, Options{Name: "Sam"})
+	a, b, _ := lanPair(t, Options{Extra: []string{"--log-level", "debug"}}, Options{Name: "Sam"})
+	t.Cleanup(func() {
+		if t.Failed() { // what A's trust decided, for a failure that is rare (CI, loaded)
+			for _, l := range a.stderr.Lines() {
+				if strings.Contains(l, "trust:") || strings.Contains(l, "discovery: proven") {
+					t.Log(l)
+				}
+			}
+		}
+	})
 	roundTrip(t, b, a, a) // A pins B's key
 	oldB, oldPort := b.ID(), b.Me().HubPort
 	a.Mark()

@@ -95,7 +95,7 @@ func (g *Gate) KeyProven(ctx context.Context, id identity.PeerID, key ed25519.Pu
 	// becomes one (most contacts are found on the LAN before they are
 	// kept).
 	g.rememberRecent(id, at)
-	g.log.Debug("trust: key proven", "peer", id.Short(), "addr", at)
+	g.log.Debug("trust: key proven", "peer", id.Short(), "addr", at, "contacts", len(contacts))
 	for _, c := range contacts {
 		if c.Key == nil || c.Blocked || !g.usedAddr(c, at) || g.wasRejected(c.ID, id) {
 			continue
@@ -133,14 +133,17 @@ func (g *Gate) decide(ctx context.Context, contact identity.PeerID, h heldProof)
 		}
 	}
 	if g.wasRejected(contact, newID) {
+		g.log.Debug("trust: a new key at a contact's address, rejected before", "contact", contact.Short(), "new", newID.Short())
 		return
 	}
 	if _, err := g.store.GetContact(ctx, newID); err == nil {
+		g.log.Debug("trust: a new key at a contact's address is a contact itself", "contact", contact.Short(), "new", newID.Short())
 		return // became a contact of its own meanwhile
 	}
 	c, err := g.store.RecordNewIdentity(ctx, contact, h.key)
 	switch {
 	case errors.Is(err, store.ErrExists), errors.Is(err, store.ErrInvalid), errors.Is(err, store.ErrNotFound):
+		g.log.Debug("trust: a new key at a contact's address not recorded", "contact", contact.Short(), "new", newID.Short(), "err", err)
 		return // pending for another contact, or the contact changed
 	case err != nil:
 		g.log.Warn("trust: record new identity", "contact", contact.Short(), "new", newID.Short(), "err", err)
