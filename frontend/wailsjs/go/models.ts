@@ -445,6 +445,31 @@ export namespace dnd {
 
 }
 
+export namespace files {
+	
+	export class Transfer {
+	    id: string;
+	    name: string;
+	    size: number;
+	    received: number;
+	    path: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Transfer(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.name = source["name"];
+	        this.size = source["size"];
+	        this.received = source["received"];
+	        this.path = source["path"];
+	    }
+	}
+
+}
+
 export namespace presence {
 	
 	export class ServerState {
