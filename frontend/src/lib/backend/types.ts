@@ -373,3 +373,17 @@ export interface EventMap {
   /** Do not disturb turned on or off (any window, the tray), or ended by itself. */
   'dnd:changed': DoNotDisturb
 }
+
+/** Go `files.Transfer`: a file being received into the Downloads folder (Files service). */
+export interface FileTransferView {
+  /** Names the transfer in Files.write, finish and abort. */
+  id: string
+  /** The sanitized name; once finished, the final one ("deck (1).pdf"). */
+  name: string
+  /** The announced size, bytes. */
+  size: number
+  /** Bytes written so far. */
+  received: number
+  /** The file's full path once finished, else "". */
+  path: string
+}
