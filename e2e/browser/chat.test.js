@@ -1,9 +1,10 @@
 // Chat inside a call: messages both ways over the call's own data channel,
 // each shown once on each side and named (data-from) by its sender's peer
-// id; the unread count on the closed panel.
+// id; the unread count on the closed panel; the chat kept with the call
+// in both histories.
 
 import assert from 'node:assert/strict'
-import { answer, ring } from './lib/flows.js'
+import { answer, hangup, ring } from './lib/flows.js'
 import { scenario } from './lib/world.js'
 
 const message = (ui, from, text) => ui.page.locator(`[data-testid="chat-message"][data-from="${from}"]`, { hasText: text })
@@ -37,4 +38,16 @@ scenario('chat in a call: both ways, named by sender, unread count while closed'
   // Empty text is not sent.
   await a.tid('chat-input').fill('   ')
   assert.equal(await a.tid('chat-send').isDisabled(), true)
+
+  // The chat is kept with the call in each side's history.
+  await hangup(a, b)
+  for (const u of [a, b]) {
+    await u.show('history')
+    await u.tid('history-entry').first().waitFor({ timeout: 5_000 })
+    await u.tid('history-chat').first().click()
+    await u.tid('history-message').nth(1).waitFor({ timeout: 5_000 })
+    const kept = await u.tid('history-message').evaluateAll((els) => els.map((e) => [e.dataset.from, e.textContent.trim()]))
+    assert.deepEqual(kept.map(([f]) => f), [a.id, b.id], `${u.label}: both messages in the history, named by sender`)
+    assert.match(kept[1][1], /Thanks Ada!/)
+  }
 })

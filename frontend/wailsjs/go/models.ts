@@ -222,6 +222,24 @@ export namespace api {
 	        this.version = source["version"];
 	    }
 	}
+	export class MessageView {
+	    id: string;
+	    from: string;
+	    text: string;
+	    sentAt: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new MessageView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.from = source["from"];
+	        this.text = source["text"];
+	        this.sentAt = source["sentAt"];
+	    }
+	}
 	export class PeerView {
 	    id: string;
 	    name: string;

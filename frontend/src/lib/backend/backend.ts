@@ -18,6 +18,7 @@ import type {
   ContactView,
   Diagnosis,
   EventMap,
+  HistoryMessage,
   HistoryPage,
   ICEServer,
   IncomingCallEvent,
@@ -85,6 +86,10 @@ export interface HistoryService {
   list(limit: number, before: string): Promise<HistoryPage>
   delete(callId: string): Promise<void>
   clear(): Promise<void>
+  /** Keeps a chat message of the call going on now with it (mine: we sent it; Go names the sender). */
+  addMessage(callId: string, id: string, mine: boolean, text: string, sentAt: number): Promise<void>
+  /** The chat of a call, oldest first. */
+  messages(callId: string): Promise<HistoryMessage[]>
 }
 
 /**
@@ -216,6 +221,8 @@ export function services(invoke: Invoke): Pick<Backend, 'identity' | 'peers' | '
       list: call<HistoryPage>('History.List'),
       delete: none('History.Delete'),
       clear: none('History.Clear'),
+      addMessage: none('History.AddMessage'),
+      messages: call<HistoryMessage[]>('History.Messages'),
     },
     settings: {
       get: call<Settings>('Settings.Get'),

@@ -155,6 +155,16 @@ export interface BlockedView {
   blockedAt?: number
 }
 
+/** Go `api.MessageView`: one chat message of a call in the history. */
+export interface HistoryMessage {
+  id: string
+  /** The sender's peer id. */
+  from: string
+  text: string
+  /** Unix ms, the sender's clock. */
+  sentAt: number
+}
+
 export interface HistoryPage {
   entries: HistoryEntry[]
   /** Cursor for the next (older) page; absent at the end. */

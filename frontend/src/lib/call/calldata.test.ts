@@ -27,6 +27,12 @@ describe('chat and files in a call', () => {
     ])
     expect(a.session.chat[1]).toMatchObject({ from: b.go.peerId, text: 'hello Ada', mine: false })
     expect(chats).toBe(2)
+    // Each side keeps both messages with the call in its history; Go names the sender.
+    await waitFor(() => a.go.callsTo('history.addMessage').length === 2, 'A kept both')
+    expect(a.go.callsTo('history.addMessage').map(([call, , mine, text]) => [call, mine, text])).toEqual([
+      [a.session.call!.id, true, 'hello Grace'],
+      [a.session.call!.id, false, 'hello Ada'],
+    ])
     expect(a.session.sendChat('  ')).toBe(false)
   })
 

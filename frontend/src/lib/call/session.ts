@@ -560,6 +560,8 @@ export class CallSession {
       sink: this.backend.files,
       onChat: (m) => {
         if (this.attempt === a) this.out.addChat(m)
+        // Kept with the call in the history (Go names the sender; only the call going on takes messages).
+        if (a.id) void this.backend.history.addMessage(a.id, m.id, m.mine, m.text, m.at).catch((err) => console.debug('call: chat not kept', err))
       },
       onTransfer: (t) => {
         if (this.attempt === a) this.out.setTransfer(t)

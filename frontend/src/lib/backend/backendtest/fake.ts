@@ -135,6 +135,8 @@ export class FakeBackend implements Backend {
       list: m('history.list', () => ({ entries: [] })),
       delete: m('history.delete', () => undefined),
       clear: m('history.clear', () => undefined),
+      addMessage: m('history.addMessage', () => undefined),
+      messages: m('history.messages', () => []),
     }
     this.desktop = {
       ready: m('desktop.ready', () => undefined),
