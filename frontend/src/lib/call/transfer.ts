@@ -109,8 +109,8 @@ export const HIGH_WATER = 4 * 1024 * 1024
 export const LOW_WATER = 1024 * 1024
 /** Bytes read from the File at once. */
 export const READ_BLOCK = 1024 * 1024
-/** The largest write to Go. */
-export const WRITE_BATCH = 1024 * 1024
+/** The largest write to Go (Go's files.MaxChunk). */
+export const WRITE_BATCH = 4 * 1024 * 1024
 const DEFAULT_STALL_MS = 15_000
 
 /** A promise a waiter sleeps on until wake(). */
@@ -272,18 +272,25 @@ export class FileChannel {
   private async pump(o: Outgoing, gen: number): Promise<void> {
     const live = () => o.gen === gen && o.view.state === 'sending' && !this.closed
     const size = o.view.size
+    // The next block is read while this one drains (a File read is an IPC
+    // to the browser process, slow on a busy machine).
+    let ahead: { start: number; end: number; bytes: Promise<ArrayBuffer> } | null = null
+    const read = (start: number) => {
+      const end = Math.min(size, start + READ_BLOCK)
+      return { start, end, bytes: o.file.slice(start, end).arrayBuffer() }
+    }
     while (live() && o.sent < size) {
       const ch = this.ch
       if (!ch || ch.readyState !== 'open') return // the next channel's accept restarts it
+      if (!ahead || ahead.start !== o.sent) ahead = read(o.sent)
       if (o.sent - o.acked >= WINDOW || ch.bufferedAmount > HIGH_WATER) {
         await this.room.wait()
         continue
       }
-      const start = o.sent
-      const end = Math.min(size, start + READ_BLOCK, o.acked + WINDOW)
+      const { start, end } = ahead
       let block: Uint8Array
       try {
-        block = new Uint8Array(await o.file.slice(start, end).arrayBuffer())
+        block = new Uint8Array(await ahead.bytes)
       } catch {
         if (live()) {
           this.sendText({ t: 'fail', id: o.view.id, code: TransferFailure.Unreadable })
@@ -292,6 +299,7 @@ export class FileChannel {
         return
       }
       if (!live() || o.sent !== start || this.ch !== ch) return
+      ahead = end < size ? read(end) : null
       if (end > o.hashed) {
         o.sha.update(block.subarray(o.hashed - start))
         o.hashed = end
