@@ -10,7 +10,10 @@
 //          (send-file) from A to B in a voice call between two peerline
 //          instances on a LAN: read in slices, hashed, chunked, acked,
 //          written by B's Go to ~/Downloads (PUT /api/files), verified;
-//          timed from setInputFiles to B's file-transfer data-state=done.
+//          timed from setInputFiles to B's file-transfer data-state=done;
+//   LAN floor (beside it): a raw data channel between a page of A's
+//          browser and one of B's, across the same veth, signaled by this
+//          script: what the path between the two browsers carries.
 //
 // During the app transfer it samples, every 250 ms, B's peerline RSS
 // (/proc/PID/status VmRSS) and B's page JS heap (CDP Runtime.getHeapUsage):
@@ -84,6 +87,70 @@ async function floor(ui) {
   return mbps
 }
 
+/**
+ * The floor across the LAN: one RTCPeerConnection in a fresh page of A's
+ * browser and one in B's (their own namespaces, the veth between them),
+ * signaled by this script, the same sending loop as floorRun. MB/s.
+ */
+async function lanFloor(a, b) {
+  const open = async (ui) => {
+    const context = await ui.browser.newContext()
+    const page = await context.newPage()
+    await page.route('http://127.0.0.1:9/floor', (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>floor</title>' }))
+    await page.goto('http://127.0.0.1:9/floor')
+    return { context, page }
+  }
+  const [pa, pb] = await Promise.all([open(a), open(b)])
+  // Non-trickle: each side's complete description carries its candidates.
+  const make = (page, remote) =>
+    page.evaluate(async (remote) => {
+      const pc = new RTCPeerConnection()
+      window.pc = pc
+      const ch = pc.createDataChannel('floor', { negotiated: true, id: 5, ordered: true })
+      ch.binaryType = 'arraybuffer'
+      window.ch = ch
+      if (remote) await pc.setRemoteDescription(remote)
+      await pc.setLocalDescription()
+      if (pc.iceGatheringState !== 'complete') await new Promise((r) => pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && r()))
+      return { type: pc.localDescription.type, sdp: pc.localDescription.sdp }
+    }, remote)
+  const offer = await make(pa.page, null)
+  const ans = await make(pb.page, offer)
+  await pa.page.evaluate((d) => window.pc.setRemoteDescription(d), ans)
+  const n = mib * 1024 * 1024
+  const opened = (page) => page.evaluate(() => new Promise((r) => (window.ch.readyState === 'open' ? r() : (window.ch.onopen = r))))
+  await Promise.all([opened(pa.page), opened(pb.page)])
+  const received = pb.page.evaluate(
+    (n) =>
+      new Promise((r) => {
+        let got = 0
+        let t0 = 0
+        window.ch.onmessage = (e) => {
+          if (!t0) t0 = performance.now()
+          got += e.data.byteLength
+          if (got >= n) r(performance.now() - t0)
+        }
+      }),
+    n,
+  )
+  await pa.page.evaluate(async (n) => {
+    const tx = window.ch
+    const chunk = new Uint8Array(64 * 1024)
+    tx.bufferedAmountLowThreshold = 1 << 20
+    for (let sent = 0; sent < n; ) {
+      if (tx.bufferedAmount > 4 << 20) {
+        await new Promise((r) => (tx.onbufferedamountlow = r))
+        continue
+      }
+      tx.send(chunk)
+      sent += chunk.length
+    }
+  }, n)
+  const ms = await received
+  await Promise.all([pa.context.close(), pb.context.close()])
+  return n / 1e6 / (ms / 1000)
+}
+
 const rssKB = (pid) => {
   try {
     return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1])
@@ -137,9 +204,11 @@ async function main() {
     await answer(a, b, { video: false })
     await a.tid('chat-open').click()
     const floors = []
+    const lanFloors = []
     const apps = []
     for (let i = 0; i < runs; i++) {
       floors.push(await floor(a))
+      lanFloors.push(await lanFloor(a, b))
       apps.push(await appRun(w, a, b, file, sum, i))
     }
     const floorMBps = Math.max(...floors)
@@ -151,6 +220,8 @@ async function main() {
       floorMBps: +floorMBps.toFixed(1),
       appMBps: +appMBps.toFixed(1),
       ratio: +(appMBps / floorMBps).toFixed(2),
+      lanFloorMBps: +Math.max(...lanFloors).toFixed(1),
+      ratioToLanFloor: +(appMBps / Math.max(...lanFloors)).toFixed(2),
       target,
       met: appMBps / floorMBps >= target,
       receiverRssKB: range(all.map((s) => s.rssKB).filter(Number.isFinite)),
@@ -163,7 +234,9 @@ async function main() {
     else {
       console.log(`${result.browser}; ${mib} MiB, best of ${runs}; load average ${result.loadavg.before.join(' ')} before, ${result.loadavg.after.join(' ')} after`)
       console.log(`floor (raw data channel, 2 RTCPeerConnections in one page): ${result.floorMBps} MB/s`)
+      console.log(`LAN floor (raw data channel, A's browser → B's, across the veth):  ${result.lanFloorMBps} MB/s`)
       console.log(`app (send-file → B's Downloads, verified):                 ${result.appMBps} MB/s = ${Math.round(result.ratio * 100)}% of the floor (target ≥ ${target * 100}%: ${result.met ? 'met' : 'NOT met'})`)
+      console.log(`app against the LAN floor: ${Math.round(result.ratioToLanFloor * 100)}%`)
       console.log(`B's peerline RSS ${result.receiverRssKB.min}–${result.receiverRssKB.max} KB; B's page JS heap ${result.receiverHeapKB.min}–${result.receiverHeapKB.max} KB (${all.length} samples)`)
     }
   } catch (err) {

@@ -274,8 +274,9 @@ export class FileChannel {
     const size = o.view.size
     // The next block is read while this one drains (a File read is an IPC
     // to the browser process, slow on a busy machine).
-    let ahead: { start: number; end: number; bytes: Promise<ArrayBuffer> } | null = null
-    const read = (start: number) => {
+    type Ahead = { start: number; end: number; bytes: Promise<ArrayBuffer> }
+    let ahead: Ahead | null = null
+    const read = (start: number): Ahead => {
       const end = Math.min(size, start + READ_BLOCK)
       return { start, end, bytes: o.file.slice(start, end).arrayBuffer() }
     }
@@ -287,7 +288,7 @@ export class FileChannel {
         await this.room.wait()
         continue
       }
-      const { start, end } = ahead
+      const { start, end }: Ahead = ahead
       let block: Uint8Array
       try {
         block = new Uint8Array(await ahead.bytes)
