@@ -32,6 +32,7 @@ import (
 	"github.com/peerline/peerline/app/discovery"
 	"github.com/peerline/peerline/app/dnd"
 	"github.com/peerline/peerline/app/events"
+	"github.com/peerline/peerline/app/files"
 	"github.com/peerline/peerline/app/instance"
 	"github.com/peerline/peerline/app/links"
 	"github.com/peerline/peerline/app/notify"
@@ -77,6 +78,10 @@ type Options struct {
 	// HubIdleTimeout closes a LAN hub connection idle that long between
 	// HTTP requests. Default DefaultHubIdleTimeout (tests use less).
 	HubIdleTimeout time.Duration
+	// DownloadDir is where files received in calls go. Default
+	// files.DownloadDir(): $PEERLINE_DOWNLOAD_DIR, the XDG download dir,
+	// or ~/Downloads.
+	DownloadDir string
 	// Interfaces overrides the discovery interfaces in settings.
 	Interfaces []string
 	// Assets is the built frontend for the bridge (fs rooted at index.html).
@@ -142,6 +147,7 @@ type App struct {
 	dnd      *dnd.Switch // do not disturb: refuses invites while on
 	bridge   *bridge.Bridge
 	browser  *browser.Launcher // call windows (where the webview has no WebRTC)
+	files    *files.Sink       // files received in calls
 
 	// Ringing through a desktop notification (ringing.go); nil unless
 	// Options.Notify and a notification server answered.
@@ -157,6 +163,7 @@ type App struct {
 	History  *api.History
 	Settings *api.Settings
 	Desktop  *api.Desktop
+	Files    *api.Files
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -319,8 +326,13 @@ func (a *App) build() (err error) {
 		bopts.Logger = log.With("part", "browser")
 	}
 	a.browser = browser.New(bopts)
+	// Files received in calls (Options.DownloadDir, else Downloads).
+	if a.files, err = files.New(files.Config{Dir: opts.DownloadDir, Logger: log.With("part", "files")}); err != nil {
+		return fmt.Errorf("app: %w", err)
+	}
 	if a.bridge, err = bridge.New(bridge.Config{Addr: opts.UIAddr, Assets: opts.Assets, Logger: log.With("part", "bridge"),
-		Version: version, LaunchDir: filepath.Join(opts.DataDir, "launch")}); err != nil {
+		Version: version, LaunchDir: filepath.Join(opts.DataDir, "launch"),
+		Handlers: map[string]http.Handler{api.FilesUploadPath: &api.FilesUpload{Sink: a.files}}}); err != nil {
 		return fmt.Errorf("app: bridge: %w", err)
 	}
 
@@ -336,7 +348,8 @@ func (a *App) build() (err error) {
 	a.Contacts = api.NewContacts(ctx, api.ContactsDeps{Self: a.key.ID(), Store: a.store, Servers: a.servers,
 		Statics: statics, Presence: a.presence, Names: names, Rejected: gate, Events: contactEvents})
 	a.Calls = api.NewCalls(ctx, a.calls, a.store, a.presence)
-	a.History = api.NewHistory(ctx, a.store, a.bus)
+	a.History = api.NewHistory(ctx, a.store, a.bus, a.key.ID(), a.calls.Current)
+	a.Files = api.NewFiles(ctx, a.files)
 	a.Settings = api.NewSettings(ctx, a.store, a.bus, a.dnd)
 	a.Desktop = api.NewDesktop(ctx, log, opts.LaunchedAt, a.calls, a.bridge, a.browser,
 		autostart.New(opts.Autostart), launchLink(a.bus, log, opts.OpenLink))
@@ -421,7 +434,7 @@ func (a *App) services() map[string]any {
 	return map[string]any{
 		"Identity": a.Identity, "Peers": a.Peers, "Contacts": a.Contacts,
 		"Calls": a.Calls, "History": a.History, "Settings": a.Settings,
-		"Desktop": a.Desktop,
+		"Desktop": a.Desktop, "Files": a.Files,
 	}
 }
 
@@ -429,12 +442,12 @@ func (a *App) services() map[string]any {
 // of Bindings: what Wails reads to generate frontend/wailsjs, with no App
 // started.
 func ServiceTypes() []any {
-	return []any{&api.Identity{}, &api.Peers{}, &api.Contacts{}, &api.Calls{}, &api.History{}, &api.Settings{}, &api.Desktop{}}
+	return []any{&api.Identity{}, &api.Peers{}, &api.Contacts{}, &api.Calls{}, &api.History{}, &api.Settings{}, &api.Desktop{}, &api.Files{}}
 }
 
 // Bindings returns the bound services for wails.Run's Bind option.
 func (a *App) Bindings() []any {
-	return []any{a.Identity, a.Peers, a.Contacts, a.Calls, a.History, a.Settings, a.Desktop}
+	return []any{a.Identity, a.Peers, a.Contacts, a.Calls, a.History, a.Settings, a.Desktop, a.Files}
 }
 
 func (a *App) goRun(f func()) {
@@ -457,6 +470,9 @@ func (a *App) Close() {
 		}
 		if a.bridge != nil {
 			a.bridge.Close()
+		}
+		if a.files != nil {
+			a.files.Close() // after the bridge: no chunk comes any more; partial files go
 		}
 		if a.browser != nil {
 			a.browser.Close() // the call windows: their page's bridge is gone

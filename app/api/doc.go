@@ -1,6 +1,6 @@
 // Package api is the app's API to its UI: the bound services, one type
-// per noun (Identity, Peers, Contacts, Calls, History, Settings, Desktop),
-// that the Wails window binds and the loopback bridge serves by the same
+// per noun (Identity, Peers, Contacts, Calls, History, Settings, Desktop,
+// Files), that the Wails window binds and the loopback bridge serves by the same
 // names ("Contacts.List"), and the views they return (ContactView, PeerView,
 // HistoryEntry). Bound methods return (T, error) and take no
 // context.Context (Wails v2 supplies none); they run under the context the

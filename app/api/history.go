@@ -2,10 +2,13 @@ package api
 
 import (
 	"context"
+	"time"
 
 	"github.com/peerline/peerline/app/calls"
+	"github.com/peerline/peerline/app/errcode"
 	"github.com/peerline/peerline/app/events"
 	"github.com/peerline/peerline/app/store"
+	"github.com/peerline/peerline/signaling/identity"
 )
 
 // historyStore is the call-history part of the store.
@@ -14,18 +17,66 @@ type historyStore interface {
 	DeleteHistory(ctx context.Context, callID string) error
 	ClearHistory(ctx context.Context) (int64, error)
 	QueueCall(ctx context.Context, c store.Call) (store.Call, error)
+	AddMessage(ctx context.Context, m store.Message) error
+	Messages(ctx context.Context, callID string) ([]store.Message, error)
 }
+
+// currentCall is the call going on now (calls.Manager.Current).
+type currentCall func() (calls.Info, bool)
 
 // History is the bound service for the call history.
 type History struct {
-	ctx    context.Context
-	store  historyStore
-	events Emitter
+	ctx     context.Context
+	store   historyStore
+	events  Emitter
+	self    identity.PeerID
+	current currentCall
 }
 
-// NewHistory returns the History service.
-func NewHistory(ctx context.Context, st historyStore, ev Emitter) *History {
-	return &History{ctx: ctx, store: st, events: ev}
+// NewHistory returns the History service. self and current let it keep a
+// call's chat: only the call going on now takes messages, and only from
+// its two ends.
+func NewHistory(ctx context.Context, st historyStore, ev Emitter, self identity.PeerID, current func() (calls.Info, bool)) *History {
+	return &History{ctx: ctx, store: st, events: ev, self: self, current: current}
+}
+
+// MessageView is one chat message of a call, as the history shows it.
+type MessageView struct {
+	ID     string `json:"id"`
+	From   string `json:"from"`
+	Text   string `json:"text"`
+	SentAt int64  `json:"sentAt"`
+}
+
+// AddMessage keeps a chat message of the call going on now with that
+// call (the page reports what it sent, mine, and what it received; the
+// chat itself is peer to peer). The sender is this install or the call's
+// other side, as Go knows them, never a name the page gives; sentAt is
+// Unix ms. Text over the store's limits, or past the limit of messages
+// per call, is bad_input; a call that is not the current one is no_call.
+func (s *History) AddMessage(callID, id string, mine bool, text string, sentAt int64) error {
+	cur, ok := s.current()
+	if !ok || cur.ID != callID {
+		return errcode.New(errcode.NoCall, "history: messages are kept only for the call going on")
+	}
+	from := cur.Peer
+	if mine {
+		from = s.self.String()
+	}
+	return coded(s.store.AddMessage(s.ctx, store.Message{CallID: callID, ID: id, From: from, Text: text, SentAt: time.UnixMilli(sentAt)}))
+}
+
+// Messages returns the chat of a call, oldest first.
+func (s *History) Messages(callID string) ([]MessageView, error) {
+	ms, err := s.store.Messages(s.ctx, callID)
+	if err != nil {
+		return nil, coded(err)
+	}
+	out := make([]MessageView, len(ms))
+	for i, m := range ms {
+		out[i] = MessageView{ID: m.ID, From: m.From, Text: m.Text, SentAt: m.SentAt.UnixMilli()}
+	}
+	return out, nil
 }
 
 // List returns up to limit entries older than the cursor before ("" for

@@ -5,7 +5,9 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"net/http"
 	"strconv"
+	"strings"
 )
 
 // Defaults for zero Config fields.
@@ -59,6 +61,12 @@ type Config struct {
 	// MaxConnections is how many WebSockets may be open at once; more are
 	// refused with 503. Default DefaultMaxConnections, 32.
 	MaxConnections int
+	// Handlers serve further paths under /api/, by prefix ("/api/files/"),
+	// behind the same Host, Origin and token checks as /api; any method
+	// reaches them (each refuses what it does not serve). For binary
+	// streams that the WebSocket's JSON frames and frame rate would slow
+	// down. Default none.
+	Handlers map[string]http.Handler
 }
 
 // withDefaults fills zero fields and validates the rest.
@@ -91,6 +99,11 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaxConnections == 0 {
 		c.MaxConnections = DefaultMaxConnections
+	}
+	for p := range c.Handlers {
+		if !strings.HasPrefix(p, "/api/") || !strings.HasSuffix(p, "/") || p == sessionPath+"/" || p == "/api/info/" {
+			return c, fmt.Errorf("%w: handler path %q must be a /api/…/ prefix of its own", ErrBadConfig, p)
+		}
 	}
 	switch {
 	case c.MaxMessageBytes < 0:

@@ -45,7 +45,8 @@
 //     browsers always send it, so a handshake without Origin is refused too
 //     (a non-browser client sets it itself). This stops other web pages from
 //     opening the socket (cross-site WebSocket hijacking).
-//   - Only GET and HEAD are served, and POST at /api/session.
+//   - Only GET and HEAD are served, and POST at /api/session (and what
+//     Config.Handlers choose, behind the token).
 //   - Every response has Content-Security-Policy (scripts and styles from
 //     self, inline styles allowed; images from self, data: and blob:; media
 //     from self, blob: and mediastream:; connections to self and
@@ -68,6 +69,9 @@
 //	               for the frontend's transport detection (needs the token)
 //	POST /api/session  with Authorization: Ticket T → {"token":"…"}, once per
 //	               ticket (Cache-Control: no-store)
+//	/api/PREFIX/…  Config.Handlers (needs the token; the handler chooses
+//	               its methods): the app mounts PUT /api/files/ID?offset=N,
+//	               a received file's chunks as raw bytes (app/api FilesUpload)
 //
 // # WebSocket protocol, version 1
 //

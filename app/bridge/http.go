@@ -33,7 +33,8 @@ const (
 //     (DNS rebinding).
 //  2. An Origin header, when present, must be this bridge's own origin,
 //     else 403 (cross-site requests, WebSocket hijacking).
-//  3. Only GET and HEAD, and POST to /api/session, else 405.
+//  3. Only GET and HEAD, and POST to /api/session, else 405 (a
+//     Config.Handlers path takes any method: it checks its own).
 //  4. Outside /api: the frontend, with no credential (it is public).
 //  5. POST /api/session: a launch ticket (Authorization: Ticket T), traded
 //     for the token, else 401.
@@ -55,7 +56,10 @@ func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	session := r.URL.Path == sessionPath
+	handler := b.handlerFor(r.URL.Path)
 	switch {
+	case handler != nil:
+		// It checks its own methods.
 	case session && r.Method == http.MethodPost:
 	case !session && (r.Method == http.MethodGet || r.Method == http.MethodHead):
 	default:
@@ -84,6 +88,10 @@ func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if handler != nil {
+		handler.ServeHTTP(w, r)
+		return
+	}
 	switch r.URL.Path {
 	case "/api":
 		b.serveWebSocket(w, r)
@@ -92,6 +100,16 @@ func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		http.Error(w, "not found", http.StatusNotFound)
 	}
+}
+
+// handlerFor is the Config.Handlers entry whose prefix p starts with, or nil.
+func (b *Bridge) handlerFor(p string) http.Handler {
+	for prefix, h := range b.cfg.Handlers {
+		if strings.HasPrefix(p, prefix) && len(p) > len(prefix) {
+			return h
+		}
+	}
+	return nil
 }
 
 // isAPI reports whether a path is under /api, which the frontend can't use.

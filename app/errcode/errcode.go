@@ -83,6 +83,16 @@ const (
 	// calls now (the call's cause; the caller says "Grace is not taking
 	// calls right now").
 	DoNotDisturb Code = "do_not_disturb"
+
+	// FileTooLarge: a file sent in a call is over the size limit (4 GiB).
+	FileTooLarge Code = "file_too_large"
+	// EmptyFile: a file sent in a call has no bytes; nothing is saved.
+	EmptyFile Code = "empty_file"
+	// DiskFull: no room on the disk for a file received in a call.
+	DiskFull Code = "disk_full"
+	// ChecksumMismatch: a received file's bytes do not match the sender's
+	// SHA-256; the partial file was removed.
+	ChecksumMismatch Code = "checksum_mismatch"
 )
 
 // All is the table, in the order above: what the TypeScript mirror holds.
@@ -91,6 +101,7 @@ var All = []Code{
 	BadRequest, NotFound, TooLarge, RateLimited, Overloaded,
 	BadInput, BadPeerID, OwnID, Exists, Stale,
 	Busy, NoCall, WrongState, Offline, NoBrowser, ConnectionFailed, DoNotDisturb,
+	FileTooLarge, EmptyFile, DiskFull, ChecksumMismatch,
 }
 
 // String returns the wire form.

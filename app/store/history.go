@@ -347,6 +347,12 @@ func (s *Store) DeleteHistory(ctx context.Context, callID string) error {
 	if err != nil {
 		return fmt.Errorf("store: delete call %.32s: %w", callID, err)
 	}
+	if err := s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM call_messages WHERE call_id = ?`, callID)
+		return err
+	}); err != nil {
+		return fmt.Errorf("store: delete call %.32s: messages: %w", callID, err)
+	}
 	return nil
 }
 
@@ -364,7 +370,8 @@ func (s *Store) ClearHistory(ctx context.Context) (int64, error) {
 			return err
 		}
 		n, _ = res.RowsAffected()
-		return nil
+		_, err = tx.ExecContext(ctx, `DELETE FROM call_messages`)
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("store: clear history: %w", err)

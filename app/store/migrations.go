@@ -88,6 +88,20 @@ var migrations = []migration{
 		) STRICT`,
 		`CREATE INDEX blocked_strangers_by_time ON blocked_strangers (blocked_at)`,
 	}},
+	// Version 4: the chat of a call (issue 15), kept with the call. No
+	// foreign key: messages come during the call, its row only at the end
+	// (the history's write-behind queue); deleting a call deletes them.
+	{4, "call messages", []string{
+		`CREATE TABLE call_messages (
+			seq       INTEGER PRIMARY KEY,
+			call_id   TEXT    NOT NULL,
+			msg_id    TEXT    NOT NULL,
+			from_peer TEXT    NOT NULL,
+			text      TEXT    NOT NULL,
+			sent_at   INTEGER NOT NULL,
+			UNIQUE (call_id, from_peer, msg_id)
+		) STRICT`,
+	}},
 }
 
 const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (

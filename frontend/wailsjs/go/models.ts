@@ -222,6 +222,24 @@ export namespace api {
 	        this.version = source["version"];
 	    }
 	}
+	export class MessageView {
+	    id: string;
+	    from: string;
+	    text: string;
+	    sentAt: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new MessageView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.from = source["from"];
+	        this.text = source["text"];
+	        this.sentAt = source["sentAt"];
+	    }
+	}
 	export class PeerView {
 	    id: string;
 	    name: string;
@@ -441,6 +459,31 @@ export namespace dnd {
 		    }
 		    return a;
 		}
+	}
+
+}
+
+export namespace files {
+	
+	export class Transfer {
+	    id: string;
+	    name: string;
+	    size: number;
+	    received: number;
+	    path: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Transfer(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.name = source["name"];
+	        this.size = source["size"];
+	        this.received = source["received"];
+	        this.path = source["path"];
+	    }
 	}
 
 }

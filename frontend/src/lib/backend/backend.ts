@@ -18,6 +18,7 @@ import type {
   ContactView,
   Diagnosis,
   EventMap,
+  HistoryMessage,
   HistoryPage,
   ICEServer,
   IncomingCallEvent,
@@ -27,6 +28,7 @@ import type {
   Settings,
   DndSpan,
   DoNotDisturb,
+  FileTransferView,
 } from './types'
 
 /** Go `Identity`. */
@@ -84,6 +86,28 @@ export interface HistoryService {
   list(limit: number, before: string): Promise<HistoryPage>
   delete(callId: string): Promise<void>
   clear(): Promise<void>
+  /** Keeps a chat message of the call going on now with it (mine: we sent it; Go names the sender). */
+  addMessage(callId: string, id: string, mine: boolean, text: string, sentAt: number): Promise<void>
+  /** The chat of a call, oldest first. */
+  messages(callId: string): Promise<HistoryMessage[]>
+}
+
+/**
+ * Go `Files`: a file received in a call, streamed chunk by chunk to a
+ * hidden .part file in the Downloads folder, named once complete and its
+ * SHA-256 checked (app/files). The UI normally uses lib/call's transfers.
+ */
+export interface FilesService {
+  /** Starts receiving a file the sender calls name (empty_file, file_too_large, disk_full). */
+  begin(name: string, size: number): Promise<FileTransferView>
+  /** Appends chunk (at most 4 MiB) at offset, which must be the bytes received so far; resolves with the bytes received after it. */
+  write(id: string, offset: number, chunk: Uint8Array): Promise<number>
+  /** The transfer as it stands (what a resume starts from). */
+  received(id: string): Promise<FileTransferView>
+  /** Checks the SHA-256 (hex) and gives the file its final name (checksum_mismatch removes it). */
+  finish(id: string, sha256: string): Promise<FileTransferView>
+  /** Drops the transfer and its partial file. */
+  abort(id: string): Promise<void>
 }
 
 /** Go `Settings`. */
@@ -128,6 +152,7 @@ export interface Backend {
   readonly history: HistoryService
   readonly settings: SettingsService
   readonly desktop: DesktopService
+  readonly files: FilesService
 
   /** Calls handler with the data of every `event`; returns the unsubscribe function. */
   on<E extends EventName>(event: E, handler: (data: EventMap[E]) => void): () => void
@@ -147,7 +172,7 @@ export interface Backend {
 export type Invoke = (method: string, ...args: unknown[]) => Promise<unknown>
 
 /** Builds the typed services over an untyped invoker; both transports share it. */
-export function services(invoke: Invoke): Pick<Backend, 'identity' | 'peers' | 'contacts' | 'calls' | 'history' | 'settings' | 'desktop'> {
+export function services(invoke: Invoke): Pick<Backend, 'identity' | 'peers' | 'contacts' | 'calls' | 'history' | 'settings' | 'desktop' | 'files'> {
   const call =
     <T>(method: string) =>
     (...args: unknown[]) =>
@@ -196,6 +221,8 @@ export function services(invoke: Invoke): Pick<Backend, 'identity' | 'peers' | '
       list: call<HistoryPage>('History.List'),
       delete: none('History.Delete'),
       clear: none('History.Clear'),
+      addMessage: none('History.AddMessage'),
+      messages: call<HistoryMessage[]>('History.Messages'),
     },
     settings: {
       get: call<Settings>('Settings.Get'),
@@ -210,5 +237,20 @@ export function services(invoke: Invoke): Pick<Backend, 'identity' | 'peers' | '
       startsAtLogin: call<boolean>('Desktop.StartsAtLogin'),
       setStartAtLogin: none('Desktop.SetStartAtLogin'),
     },
+    files: {
+      begin: call<FileTransferView>('Files.Begin'),
+      write: (id: string, offset: number, chunk: Uint8Array) => invoke('Files.Write', id, offset, toBase64(chunk)) as Promise<number>,
+      received: call<FileTransferView>('Files.Received'),
+      finish: call<FileTransferView>('Files.Finish'),
+      abort: none('Files.Abort'),
+    },
   }
+}
+
+/** bytes as standard base64 (Go's encoding/base64.StdEncoding), without a string per byte. */
+export function toBase64(bytes: Uint8Array): string {
+  let s = ''
+  const step = 0x8000
+  for (let i = 0; i < bytes.length; i += step) s += String.fromCharCode(...bytes.subarray(i, i + step))
+  return btoa(s)
 }

@@ -65,6 +65,8 @@ export interface BridgeOptions {
    * no socket is opened and calls reject with `unavailable`.
    */
   credential?: string | Credential
+  /** fetch, for put. Default: the browser's. */
+  fetch?: typeof fetch
   /** WebSocket class. Default: the browser's `WebSocket`. */
   WebSocket?: WebSocketConstructor
   /** First reconnect delay, doubled after each failure. Default 250 ms. */
@@ -113,6 +115,7 @@ export class BridgeTransport {
   private readonly maxInFlight: number
   private readonly maxBytes: number
   private readonly credential: Credential
+  private readonly fetchFn: typeof fetch
 
   private ws: WebSocketLike | null = null
   private connected = false
@@ -138,6 +141,7 @@ export class BridgeTransport {
     this.maxBytes = options.maxMessageBytes ?? 1 << 20
     const c = options.credential ?? pageCredential()
     this.credential = typeof c === 'string' ? () => c : c
+    this.fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
     this.delay = this.minDelay
     this.connect()
   }
@@ -167,6 +171,41 @@ export class BridgeTransport {
       if (!this.connected) this.armTimeout(job)
       this.flush()
     })
+  }
+
+  /**
+   * PUTs body to a path under /api on the bridge's own origin with the
+   * token (a Config.Handlers path in Go): the binary path for a received
+   * file's chunks. Resolves with the JSON answer; rejects with a
+   * BridgeError carrying the answer's code.
+   */
+  async put(path: string, body: Uint8Array): Promise<unknown> {
+    if (this.closed) throw new BridgeError(ClientCode.Closed, `PUT ${path}: the connection to the app is closed`)
+    const token = await this.credential()
+    if (!token) throw new BridgeError(ClientCode.Unavailable, noSessionMessage(`PUT ${path}`))
+    let res: Response
+    try {
+      res = await this.fetchFn(httpURL(this.url, path), {
+        method: 'PUT',
+        body: body as BodyInit,
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/octet-stream' },
+        credentials: 'omit',
+        cache: 'no-store',
+      })
+    } catch (err) {
+      throw new BridgeError(ClientCode.Disconnected, `PUT ${path}: ${String(err)}`)
+    }
+    let answer: { code?: unknown; message?: unknown } & Record<string, unknown>
+    try {
+      answer = await res.json()
+    } catch {
+      answer = {}
+    }
+    if (!res.ok) {
+      const code = isErrorCode(answer.code) ? answer.code : ErrorCode.Failed
+      throw new BridgeError(code, typeof answer.message === 'string' ? answer.message : `PUT ${path}: ${res.status}`)
+    }
+    return answer
   }
 
   /** Calls handler with the data of every `event` pushed; returns the unsubscribe function. */
@@ -383,4 +422,14 @@ const encoder = new TextEncoder()
 function tooLarge(s: string, max: number): boolean {
   if (s.length * 3 <= max) return false // a UTF-16 unit is at most 3 UTF-8 bytes
   return encoder.encode(s).length > max
+}
+
+/** The http(s) URL of path on the origin of the WebSocket URL wsURL. */
+export function httpURL(wsURL: string, path: string): string {
+  const u = new URL(wsURL)
+  u.protocol = u.protocol === 'wss:' ? 'https:' : 'http:'
+  u.pathname = path.split('?')[0]
+  u.search = path.includes('?') ? path.slice(path.indexOf('?')) : ''
+  u.hash = ''
+  return u.toString()
 }

@@ -14,6 +14,7 @@ export class BridgeBackend implements Backend {
   readonly history
   readonly settings
   readonly desktop
+  readonly files
   /** The transport underneath (for its connection state). */
   readonly transport: BridgeTransport
 
@@ -35,6 +36,15 @@ export class BridgeBackend implements Backend {
     this.history = s.history
     this.settings = s.settings
     this.desktop = s.desktop
+    // A received file's chunks go as raw bytes (PUT /api/files/ID), not as
+    // base64 in the socket's JSON frames (docs/decisions.md, issue 15).
+    this.files = {
+      ...s.files,
+      write: async (id: string, offset: number, chunk: Uint8Array) => {
+        const res = await t.put(`/api/files/${encodeURIComponent(id)}?offset=${offset}`, chunk)
+        return (res as { received: number }).received
+      },
+    }
   }
 
   on<E extends EventName>(event: E, handler: (data: EventMap[E]) => void): () => void {

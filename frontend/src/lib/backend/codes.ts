@@ -45,6 +45,14 @@ export const ErrorCode = {
   ConnectionFailed: 'connection_failed',
   /** The person called has do not disturb on (an ended call's cause). */
   DoNotDisturb: 'do_not_disturb',
+  /** A file sent in a call is over the size limit (4 GiB). */
+  FileTooLarge: 'file_too_large',
+  /** A file sent in a call has no bytes; nothing is saved. */
+  EmptyFile: 'empty_file',
+  /** No room on the disk for a file received in a call. */
+  DiskFull: 'disk_full',
+  /** A received file's bytes do not match the sender's SHA-256 (the partial file was removed). */
+  ChecksumMismatch: 'checksum_mismatch',
 } as const
 /** One of ErrorCode's values. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]

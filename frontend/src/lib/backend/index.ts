@@ -15,6 +15,7 @@ export type {
   Backend,
   CallsService,
   ContactsService,
+  FilesService,
   HistoryService,
   IdentityService,
   Invoke,

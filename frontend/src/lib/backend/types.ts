@@ -155,6 +155,16 @@ export interface BlockedView {
   blockedAt?: number
 }
 
+/** Go `api.MessageView`: one chat message of a call in the history. */
+export interface HistoryMessage {
+  id: string
+  /** The sender's peer id. */
+  from: string
+  text: string
+  /** Unix ms, the sender's clock. */
+  sentAt: number
+}
+
 export interface HistoryPage {
   entries: HistoryEntry[]
   /** Cursor for the next (older) page; absent at the end. */
@@ -372,4 +382,18 @@ export interface EventMap {
   'invite:open': { link: string }
   /** Do not disturb turned on or off (any window, the tray), or ended by itself. */
   'dnd:changed': DoNotDisturb
+}
+
+/** Go `files.Transfer`: a file being received into the Downloads folder (Files service). */
+export interface FileTransferView {
+  /** Names the transfer in Files.write, finish and abort. */
+  id: string
+  /** The sanitized name; once finished, the final one ("deck (1).pdf"). */
+  name: string
+  /** The announced size, bytes. */
+  size: number
+  /** Bytes written so far. */
+  received: number
+  /** The file's full path once finished, else "". */
+  path: string
 }

@@ -6,6 +6,7 @@
 import * as Calls from '../../../wailsjs/go/api/Calls'
 import * as Contacts from '../../../wailsjs/go/api/Contacts'
 import * as Desktop from '../../../wailsjs/go/api/Desktop'
+import * as Files from '../../../wailsjs/go/api/Files'
 import * as History from '../../../wailsjs/go/api/History'
 import * as Identity from '../../../wailsjs/go/api/Identity'
 import * as Peers from '../../../wailsjs/go/api/Peers'
@@ -19,7 +20,7 @@ import type { EventMap } from './types'
 
 type Binding = (...args: never[]) => Promise<unknown>
 
-const bindings: Record<string, Record<string, Binding>> = { Calls, Contacts, Desktop, History, Identity, Peers, Settings }
+const bindings: Record<string, Record<string, Binding>> = { Calls, Contacts, Desktop, Files, History, Identity, Peers, Settings }
 
 /** Whether the page runs inside the Wails window (the bindings are there). */
 export function inWails(): boolean {
@@ -36,6 +37,7 @@ export class WailsBackend implements Backend {
   readonly history
   readonly settings
   readonly desktop
+  readonly files
   private readonly offs = new Set<() => void>()
 
   constructor() {
@@ -58,6 +60,7 @@ export class WailsBackend implements Backend {
     this.history = s.history
     this.settings = s.settings
     this.desktop = s.desktop
+    this.files = s.files
   }
 
   on<E extends EventName>(event: E, handler: (data: EventMap[E]) => void): () => void {

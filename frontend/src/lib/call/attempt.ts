@@ -5,6 +5,7 @@
  * never emits: CallSession decides what the UI hears.
  */
 import { CallDirection, CallState, type CallInfo, type CallSignal } from '../backend'
+import type { CallData } from './calldata'
 import { LocalMedia } from './localmedia'
 import type { PeerLink } from './peer'
 import type { CallSignaling } from './signaling'
@@ -49,6 +50,8 @@ export class Attempt {
   /** Signals that came before the link existed (callee ringing) or before the id was known (caller). */
   early: CallSignal[] = []
   link: PeerLink | null = null
+  /** Chat and files over link (calldata.ts), once it has its data channels. */
+  data: CallData | null = null
   signaling: CallSignaling | null = null
   /**
    * Incoming: the peer connection made while ringing, with the caller's
@@ -157,6 +160,7 @@ export class Attempt {
     clearTimeout(this.connectTimer)
     this.connectTimer = undefined
     this.signaling?.close()
+    this.data?.close() // before the link: unfinished transfers fail as the call ending, not as a dead channel
     this.link?.close()
     this.dropPrepared()
     this.media.stop()

@@ -13,6 +13,7 @@
  *     PeerLink (peer.ts)          one RTCPeerConnection: tracks, state channel, ICE restart, stats
  *       Negotiator (negotiator.ts) perfect negotiation as a function of (send, polite)
  *     CallSignaling (signaling.ts) maps negotiation messages onto the Calls service
+ *     CallData (calldata.ts)      chat (chat.ts) and files (transfer.ts, filewire.ts) over one connection
  */
 export { CallSession } from './session'
 export { ANSWERED_STATES, CallEvent, CallState, LIVE_STATES, MediaPath, Quality } from './types'
@@ -28,6 +29,8 @@ export type {
   StateChange,
 } from './types'
 export { CallError, CallErrorCode, endError, toCallError } from './errors'
+export { MAX_CHAT_TEXT, type ChatMessage } from './chat'
+export { TransferFailure, TransferState, transferMessage, type SourceFile, type TransferView } from './transfer'
 export { Negotiator, type NegotiationMessage, type NegotiatorOptions } from './negotiator'
 export { parseStats, qualityOf, shownPath, type StatsState } from './stats'
 export type { RtcEnvironment, PeerConnectionConstructor, NetworkEvents } from './rtc'

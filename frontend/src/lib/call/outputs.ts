@@ -7,6 +7,8 @@
 import type { CallInfo } from '../backend'
 import type { CallError } from './errors'
 import { TypedEmitter } from '../emitter'
+import { MAX_CHAT_MESSAGES, type ChatMessage } from './chat'
+import type { TransferView } from './transfer'
 import { CallEvent, type CallEventMap, type CallState, type CallStats, type MediaFlags } from './types'
 
 /** No microphone, camera or screen. */
@@ -25,6 +27,8 @@ export class CallOutputs {
   private _localStream: MediaStream | null = null
   private _remoteStream: MediaStream | null = null
   private _stats: CallStats | null = null
+  private _chat: ChatMessage[] = []
+  private _transfers: TransferView[] = []
 
   /** @param call the current call as Go sees it, for CallEvent.State. */
   constructor(private readonly call: () => CallInfo | null) {}
@@ -50,6 +54,25 @@ export class CallOutputs {
   get stats(): CallStats | null {
     return this._stats
   }
+  get chat(): ChatMessage[] {
+    return [...this._chat]
+  }
+  get transfers(): TransferView[] {
+    return this._transfers.map((t) => ({ ...t }))
+  }
+
+  /** A chat message sent or received, emitted (the oldest go beyond MAX_CHAT_MESSAGES). */
+  addChat(m: ChatMessage): void {
+    this._chat = [...this._chat, m].slice(-MAX_CHAT_MESSAGES)
+    this.events.emit(CallEvent.Chat, this.chat)
+  }
+
+  /** A transfer began or changed, emitted. */
+  setTransfer(t: TransferView): void {
+    const i = this._transfers.findIndex((x) => x.id === t.id && x.direction === t.direction)
+    this._transfers = i < 0 ? [...this._transfers, t] : this._transfers.map((x, k) => (k === i ? t : x))
+    this.events.emit(CallEvent.Transfers, this.transfers)
+  }
 
   /** Moves to state (with error, kept unless given); emits when either changed. */
   setState(state: CallState, error: CallError | null = this._error): void {
@@ -64,12 +87,20 @@ export class CallOutputs {
     this.events.emit(CallEvent.State, { state: this._state, call: this.call(), error: this._error })
   }
 
-  /** A new call begins: no error, no flags, no statistics (nothing is emitted). */
+  /** A new call begins: no error, no flags, no statistics, no chat or transfers (emitted only for what there was). */
   reset(): void {
     this._error = null
     this._local = noFlags()
     this._remote = noFlags()
     this._stats = null
+    if (this._chat.length > 0) {
+      this._chat = []
+      this.events.emit(CallEvent.Chat, [])
+    }
+    if (this._transfers.length > 0) {
+      this._transfers = []
+      this.events.emit(CallEvent.Transfers, [])
+    }
   }
 
   /** Our flags, emitted. */

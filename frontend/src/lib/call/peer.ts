@@ -6,6 +6,7 @@
  */
 import { Negotiator, type NegotiationMessage } from './negotiator'
 import type { RtcEnvironment } from './rtc'
+import { CHAT_CHANNEL_LABEL, chatChannelInit, FILES_CHANNEL_LABEL, filesChannelInit } from './datachannel'
 import { decodeFlags, encodeFlags, STATE_CHANNEL_LABEL, stateChannelInit } from './statechannel'
 import { FULL_SIZE_CHECK_MS, isScreenTrack, readyForFullSize, scaleSender, startScale, type StatsLike } from './startsize'
 import { parseStats, type StatsState } from './stats'
@@ -56,6 +57,8 @@ export class PeerLink {
   readonly pc: RTCPeerConnection
   readonly negotiator: Negotiator
   private channel: RTCDataChannel | null = null
+  /** The chat and files channels (datachannel.ts), made with the state channel. */
+  private data: { chat: RTCDataChannel; files: RTCDataChannel } | null = null
   private readonly remote: MediaStream
   /** The stream id our tracks are announced under (msid); one per call, so swapping tracks never changes it. */
   private readonly local: MediaStream
@@ -126,6 +129,12 @@ export class PeerLink {
     if (this.channel || this.closed) return
     const ch = this.pc.createDataChannel(STATE_CHANNEL_LABEL, stateChannelInit)
     this.channel = ch
+    // Chat and files: negotiated too, on the same SCTP association, so the
+    // first offer carries them as well (no renegotiation later).
+    this.data = {
+      chat: this.pc.createDataChannel(CHAT_CHANNEL_LABEL, chatChannelInit),
+      files: this.pc.createDataChannel(FILES_CHANNEL_LABEL, filesChannelInit),
+    }
     this.listen(ch, 'open', () => this.sendFlags())
     this.listen(ch, 'message', (ev) => {
       const flags = decodeFlags((ev as MessageEvent).data)
@@ -133,6 +142,11 @@ export class PeerLink {
       this.flagsFromChannel = true
       this.setRemoteFlags(flags)
     })
+  }
+
+  /** The chat and files data channels, once openStateChannel made them. */
+  get dataChannels(): { chat: RTCDataChannel; files: RTCDataChannel } | null {
+    return this.data
   }
 
   /** Tells the other side our flags (now if the channel is open, else when it opens). */
@@ -257,10 +271,12 @@ export class PeerLink {
     this.smallSender = null
     this.negotiator.close()
     for (const c of this.cleanups.splice(0)) c()
-    try {
-      this.channel?.close()
-    } catch {
-      // already closed
+    for (const ch of [this.channel, this.data?.chat, this.data?.files]) {
+      try {
+        ch?.close()
+      } catch {
+        // already closed
+      }
     }
     this.pc.close()
     for (const t of this.remote.getTracks()) this.remote.removeTrack(t)

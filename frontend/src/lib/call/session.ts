@@ -38,6 +38,8 @@
 import { CallDirection, EventName, type Backend, type CallInfo, type CallSignal, type IncomingCallEvent } from '../backend'
 import type { MediaSource } from '../media'
 import { Attempt, isStale, type AttemptDirection } from './attempt'
+import { CallData } from './calldata'
+import type { ChatMessage } from './chat'
 import { CallMedia } from './callmedia'
 import { CallError, endError, noPathMessage, toCallError } from './errors'
 import { CallOutputs } from './outputs'
@@ -46,6 +48,7 @@ import { fetchIceServers, prepareAnswer, prepareOffer, type NegotiationHost } fr
 import { browserRtc, type RtcEnvironment } from './rtc'
 import { fromSignal, type CallSignaling } from './signaling'
 import { SpeakerOutputs } from './speaker'
+import type { SourceFile, TransferView } from './transfer'
 import { CallEvent, type CallEventHandler, type CallOptions, type CallSessionOptions, type CallState, type CallStats, type MediaFlags } from './types'
 
 const DEFAULTS = {
@@ -72,6 +75,8 @@ export class CallSession {
   private readonly negotiation: NegotiationHost
 
   private attempt: Attempt | null = null
+  /** Our own peer id (data-from of our chat messages), fetched with the first call's data channels. */
+  private selfId = ''
   private lastPlaced: { peer: string; video: boolean; at: number } | null = null
   private disposed = false
 
@@ -159,6 +164,16 @@ export class CallSession {
     return this.out.stats
   }
 
+  /** This call's chat, oldest first (kept until the next call begins). */
+  get chat(): ChatMessage[] {
+    return this.out.chat
+  }
+
+  /** This call's file transfers, both ways, in the order they began. */
+  get transfers(): TransferView[] {
+    return this.out.transfers
+  }
+
   /**
    * This window can run calls (it has WebRTC). Debian's WebKitGTK has
    * none: there the app runs calls in a browser window, and this session
@@ -186,7 +201,8 @@ export class CallSession {
     const [ice, ok] = await Promise.all([this.negotiation.iceServers(), this.media.open(a, options.video, true)])
     if (!ok || a.ended) return
     this.out.setRemote({ micOn: true, cameraOn: false, screenSharing: false }, true)
-    await prepareOffer(this.negotiation, a, ice, this.out.local)
+    const link = await prepareOffer(this.negotiation, a, ice, this.out.local)
+    this.attachData(a, link)
     // negotiationneeded → Negotiator → sendOffer → Calls.Start
   }
 
@@ -247,6 +263,7 @@ export class CallSession {
     a.link = link
     a.signaling = prepared.signaling
     a.preparedLink = null
+    this.attachData(a, link)
     link.setLocalFlags(this.out.local)
     this.out.setRemote(link.remoteMedia) // what the offer's tracks told while ringing
     if (link.remoteStream.getTracks().length > 0) {
@@ -296,6 +313,32 @@ export class CallSession {
     if (!a || a.ended) return
     this.finish(a, null)
     if (a.id) await this.backend.calls.hangup(a.id).catch((err) => this.goFailed('hangup', err))
+  }
+
+  /**
+   * Sends a chat message to the other side (peer to peer, on the "chat"
+   * data channel). Returns false when there is no call with a chat, or
+   * the text is empty or over MAX_CHAT_TEXT.
+   */
+  sendChat(text: string): boolean {
+    const a = this.live()
+    return !!a?.data?.sendChat(text)
+  }
+
+  /**
+   * Sends a file to the other side, read slice by slice (never whole).
+   * Its progress and end arrive as CallEvent.Transfers; an empty file or
+   * one of 4 GB or more fails at once with a clear code. Null when there
+   * is no call with a files channel.
+   */
+  sendFile(file: SourceFile): TransferView | null {
+    const a = this.live()
+    return a?.data?.sendFile(file) ?? null
+  }
+
+  /** Cancels a transfer, sending or receiving; the other side sees it cancelled. */
+  cancelTransfer(id: string): void {
+    this.attempt?.data?.cancel(id)
   }
 
   /** Mutes or unmutes the microphone (the track stays open, sending silence). */
@@ -499,6 +542,31 @@ export class CallSession {
     this.attempt = a
     this.out.reset()
     return a
+  }
+
+  /** Chat and files over link's data channels, reported to the outputs while a is the current call. */
+  private attachData(a: Attempt, link: PeerLink): void {
+    const channels = link.dataChannels
+    if (a.data || !channels) return
+    if (!this.selfId) {
+      void this.backend.identity
+        .me()
+        .then((me) => (this.selfId = me.id))
+        .catch(() => {})
+    }
+    a.data = new CallData(channels, {
+      peer: a.peer,
+      self: () => this.selfId,
+      sink: this.backend.files,
+      onChat: (m) => {
+        if (this.attempt === a) this.out.addChat(m)
+        // Kept with the call in the history (Go names the sender; only the call going on takes messages).
+        if (a.id) void this.backend.history.addMessage(a.id, m.id, m.mine, m.text, m.at).catch((err) => console.debug('call: chat not kept', err))
+      },
+      onTransfer: (t) => {
+        if (this.attempt === a) this.out.setTransfer(t)
+      },
+    })
   }
 
   private makeLink(a: Attempt, ice: RTCIceServer[], polite: boolean, signaling: CallSignaling, iceCandidatePoolSize = 0): PeerLink {

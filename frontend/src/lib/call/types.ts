@@ -5,6 +5,8 @@
 import { CallState, type Backend, type CallInfo } from '../backend'
 import type { CallError } from './errors'
 import type { RtcEnvironment } from './rtc'
+import type { ChatMessage } from './chat'
+import type { TransferView } from './transfer'
 
 export { CallState }
 export type { CallInfo }
@@ -52,6 +54,10 @@ export const CallEvent = {
    * refused, a device switch failed) leave the call running.
    */
   Error: 'error',
+  /** The call's chat changed: a message was sent or arrived (data: ChatMessage[], oldest first). */
+  Chat: 'chat',
+  /** A file transfer of the call began or moved on (data: TransferView[], in the order they began). */
+  Transfers: 'transfers',
 } as const
 /** One of CallEvent's values: the name of an event. */
 export type CallEvent = (typeof CallEvent)[keyof typeof CallEvent]
@@ -150,6 +156,8 @@ export interface CallEventMap {
   [CallEvent.RemoteMedia]: MediaFlags
   [CallEvent.Stats]: CallStats | null
   [CallEvent.Error]: CallError
+  [CallEvent.Chat]: ChatMessage[]
+  [CallEvent.Transfers]: TransferView[]
 }
 
 /** A handler of one CallEvent. */

@@ -16,10 +16,13 @@ import {
   type CallSession,
   type CallState as State,
   type CallStats,
+  type ChatMessage,
   type IncomingCall,
   type MediaFlags,
   type MediaPath,
   type Quality,
+  type SourceFile,
+  type TransferView,
 } from '../call'
 import { silentAlerts, type Alerts } from './alerts'
 import { shortId } from './labels'
@@ -48,6 +51,9 @@ export type CallEngine = Pick<
   | 'switchDevice'
   | 'setSpeaker'
   | 'registerOutput'
+  | 'sendChat'
+  | 'sendFile'
+  | 'cancelTransfer'
 > &
   Partial<Pick<CallSession, 'setPreferredDevices' | 'pickUp'>>
 
@@ -115,6 +121,14 @@ export class CallState {
   localMedia = $state<MediaFlags>(NO_MEDIA)
   remoteMedia = $state<MediaFlags>(NO_MEDIA)
   stats = $state<CallStats | null>(null)
+  /** This call's chat, oldest first. */
+  chat = $state<ChatMessage[]>([])
+  /** This call's file transfers, both ways. */
+  transfers = $state<TransferView[]>([])
+  /** The chat panel (chat and files) is open. */
+  chatOpen = $state(false)
+  /** Messages from the other side since the panel was last open. */
+  unread = $state(0)
   /** "Call ended" is on screen. */
   lingering = $state(false)
   /** Devices chosen in this call (the settings' choice until switched). */
@@ -218,6 +232,8 @@ export class CallState {
       engine.on(CallEvent.RemoteMedia, (m) => (this.remoteMedia = m)),
       engine.on(CallEvent.Stats, (s) => (this.stats = s)),
       engine.on(CallEvent.Error, (e) => this.onError(e)),
+      engine.on(CallEvent.Chat, (list) => this.onChat(list)),
+      engine.on(CallEvent.Transfers, (list) => this.onTransfers(list)),
     )
     this.onState(engine.state, engine.call, null)
   }
@@ -385,6 +401,41 @@ export class CallState {
   async hangup(): Promise<void> {
     this.alerts.stop()
     await this.run(() => this.engine.hangup())
+  }
+
+  /** Opens or closes the chat panel (data-testid="chat-open"). */
+  toggleChat(): void {
+    this.chatOpen = !this.chatOpen
+    if (this.chatOpen) this.unread = 0
+  }
+
+  /** Sends a chat message; false when it could not go (empty, too long, no call). */
+  sendChat(text: string): boolean {
+    if (!this.inCall) return false
+    return this.engine.sendChat(text)
+  }
+
+  /** Sends each file (data-testid="send-file"). */
+  sendFiles(files: Iterable<SourceFile>): void {
+    if (!this.inCall) return
+    for (const f of files) this.engine.sendFile(f)
+  }
+
+  cancelTransfer(id: string): void {
+    this.engine.cancelTransfer(id)
+  }
+
+  private onChat(list: ChatMessage[]) {
+    const added = list.length - this.chat.length
+    if (!this.chatOpen && added > 0) this.unread += list.slice(-added).filter((m) => !m.mine).length
+    if (list.length === 0) this.unread = 0
+    this.chat = list
+  }
+
+  private onTransfers(list: TransferView[]) {
+    // A file coming in opens the panel, so the person sees it arrive.
+    if (list.some((t) => t.direction === 'in' && !this.transfers.some((x) => x.id === t.id))) this.chatOpen = true
+    this.transfers = list
   }
 
   toggleMute(): void {

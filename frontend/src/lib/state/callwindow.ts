@@ -125,6 +125,15 @@ export class CallWindowEngine implements CallEngine {
     return () => {}
   }
 
+  // Chat and files travel with the media, in the call window.
+  sendChat(): boolean {
+    return false
+  }
+  sendFile(): null {
+    return null
+  }
+  cancelTransfer(): void {}
+
   dispose(): void {
     this.disposed = true
     for (const off of this.offs.splice(0)) off()

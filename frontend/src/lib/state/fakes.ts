@@ -4,7 +4,7 @@
  * re-exported here for the state tests. Used by *.test.ts only.
  */
 import type { CallInfo } from '../backend'
-import { CallEvent, type CallEventMap, type CallState, type CallStats, type MediaFlags, type StateChange } from '../call'
+import { CallEvent, type CallEventMap, type CallState, type CallStats, type MediaFlags, type SourceFile, type StateChange, type TransferView } from '../call'
 import { TypedEmitter } from '../emitter'
 import type { CallEngine } from './call.svelte'
 
@@ -101,6 +101,18 @@ export class FakeEngine implements CallEngine {
   registerOutput(element: HTMLMediaElement) {
     this.log.push(['registerOutput', [element]])
     return () => {}
+  }
+
+  sendChat(text: string): boolean {
+    this.log.push(['sendChat', [text]])
+    return text.trim() !== ''
+  }
+  sendFile(file: SourceFile): TransferView | null {
+    this.log.push(['sendFile', [file]])
+    return null
+  }
+  cancelTransfer(id: string): void {
+    this.log.push(['cancelTransfer', [id]])
   }
 
   called(name: string): unknown[][] {

@@ -1,5 +1,5 @@
 /** The call history: pages of entries, newest first; delete and clear. */
-import { EventName, type Backend, type HistoryEntry } from '../backend'
+import { EventName, type Backend, type HistoryEntry, type HistoryMessage } from '../backend'
 import { dayLabel, humanError } from './labels'
 
 /** Entries of one day under its heading. */
@@ -33,6 +33,8 @@ export class HistoryState {
   readonly days = $derived(groupByDay(this.entries))
   /** Missed calls since the history was last viewed (for the tab badge). */
   unseenMissed = $state(0)
+  /** The chat of each call whose chat is open, by call id. */
+  chats = $state<Record<string, HistoryMessage[]>>({})
 
   private readonly backend: Backend
   private readonly off: () => void
@@ -102,6 +104,21 @@ export class HistoryState {
       this.entries = []
       this.next = ''
       this.unseenMissed = 0
+    } catch (err) {
+      this.error = humanError(err)
+    }
+  }
+
+  /** Shows or hides the chat kept with a call. */
+  async toggleChat(callId: string): Promise<void> {
+    if (this.chats[callId]) {
+      const { [callId]: _, ...rest } = this.chats
+      this.chats = rest
+      return
+    }
+    try {
+      const ms = await this.backend.history.messages(callId)
+      this.chats = { ...this.chats, [callId]: ms }
     } catch (err) {
       this.error = humanError(err)
     }

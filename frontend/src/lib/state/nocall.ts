@@ -41,4 +41,11 @@ export class NoCallEngine implements CallEngine {
   registerOutput(): () => void {
     return () => {}
   }
+  sendChat(): boolean {
+    return false
+  }
+  sendFile(): null {
+    return null
+  }
+  cancelTransfer(): void {}
 }

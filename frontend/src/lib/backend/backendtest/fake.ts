@@ -19,6 +19,7 @@ import type { Backend, BackendKind, CallsService, EventMap, EventName } from '..
 import { defaultSettings } from '../settings'
 import type { BlockedView, CallInfo, ContactView, DndSpan, DoNotDisturb, PeerView, Settings } from '../types'
 import { TypedEmitter } from '../../emitter'
+import { FakeDisk } from './disk'
 
 /** One recorded method call: "service.method" and its arguments. */
 export interface MethodCall {
@@ -48,6 +49,9 @@ export class FakeBackend implements Backend {
   readonly history: Backend['history']
   readonly settings: Backend['settings']
   readonly desktop: Backend['desktop']
+  readonly files: Backend['files']
+  /** What files.* write to: Go's file sink, in memory. */
+  readonly disk = new FakeDisk()
 
   /** Every method call, in order. */
   readonly log: MethodCall[] = []
@@ -131,6 +135,8 @@ export class FakeBackend implements Backend {
       list: m('history.list', () => ({ entries: [] })),
       delete: m('history.delete', () => undefined),
       clear: m('history.clear', () => undefined),
+      addMessage: m('history.addMessage', () => undefined),
+      messages: m('history.messages', () => []),
     }
     this.desktop = {
       ready: m('desktop.ready', () => undefined),
@@ -139,6 +145,13 @@ export class FakeBackend implements Backend {
       setStartAtLogin: m('desktop.setStartAtLogin', (on: boolean) => {
         this.loginEntry = on
       }),
+    }
+    this.files = {
+      begin: m('files.begin', (name: string, size: number) => this.disk.begin(name, size)),
+      write: m('files.write', (id: string, offset: number, chunk: Uint8Array) => this.disk.write(id, offset, chunk)),
+      received: m('files.received', (id: string) => ({ ...this.disk.open.get(id)!.view })),
+      finish: m('files.finish', (id: string, sum: string) => this.disk.finish(id, sum)),
+      abort: m('files.abort', (id: string) => this.disk.abort(id)),
     }
     this.settings = {
       get: m('settings.get', () => structuredClone(this.settingsValue)),

@@ -69,7 +69,13 @@ export class FakeStream {
 
 export class FakeDataChannel extends EventTarget {
   readyState: RTCDataChannelState = 'connecting'
+  /** Text messages sent. */
   readonly sent: string[] = []
+  /** Binary messages sent. */
+  binarySent = 0
+  bufferedAmount = 0
+  bufferedAmountLowThreshold = 0
+  binaryType: BinaryType = 'blob'
   remote: FakeDataChannel | null = null
   constructor(
     readonly label: string,
@@ -77,9 +83,13 @@ export class FakeDataChannel extends EventTarget {
   ) {
     super()
   }
-  send(data: string): void {
+  send(data: string | ArrayBuffer | ArrayBufferView<ArrayBuffer>): void {
     if (this.readyState !== 'open') throw new DOMException('not open', 'InvalidStateError')
-    this.sent.push(data)
+    if (typeof data === 'string') this.sent.push(data)
+    else {
+      this.binarySent++
+      data = data instanceof ArrayBuffer ? data.slice(0) : data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)
+    }
     const remote = this.remote
     setTimeout(() => {
       if (remote?.readyState === 'open') remote.dispatchEvent(new MessageEvent('message', { data }))
@@ -92,7 +102,9 @@ export class FakeDataChannel extends EventTarget {
     this.dispatchEvent(new Event('open'))
   }
   close(): void {
+    if (this.readyState === 'closed') return
     this.readyState = 'closed'
+    this.dispatchEvent(new Event('close'))
   }
 }
 

@@ -1,0 +1,5 @@
+package files
+
+import "os/exec"
+
+var execCommand = exec.Command

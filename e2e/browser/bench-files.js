@@ -1,0 +1,250 @@
+// The file-transfer benchmark (issue 15; docs/performance.md, "Files in a
+// call"):
+//
+//   floor: two RTCPeerConnections in one page of the sender's Chromium, one
+//          ordered reliable data channel, 64 KiB messages sent while
+//          bufferedAmount is under 4 MiB (then on bufferedamountlow at
+//          1 MiB): the raw data channel's throughput on this machine, in
+//          the same run;
+//   app:   the same number of bytes as a file sent through the real UI
+//          (send-file) from A to B in a voice call between two peerline
+//          instances on a LAN: read in slices, hashed, chunked, acked,
+//          written by B's Go to ~/Downloads (PUT /api/files), verified;
+//          timed from setInputFiles to B's file-transfer data-state=done;
+//   LAN floor (beside it): a raw data channel between a page of A's
+//          browser and one of B's, across the same veth, signaled by this
+//          script: what the path between the two browsers carries.
+//
+// During the app transfer it samples, every 250 ms, B's peerline RSS
+// (/proc/PID/status VmRSS) and B's page JS heap (CDP Runtime.getHeapUsage):
+// memory must stay flat whatever the file's size. Target: app ≥ 80% of
+// the floor.
+//
+//   node bench-files.js [--mib N (1024)] [--runs N (1)] [--json]      (as root; see README.md)
+
+import { readFileSync, rmSync } from 'node:fs'
+import { loadavg } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { answer, ring } from './lib/flows.js'
+import { downloadsOf, makeFile, sha256File, transferRow, waitTransfer } from './lib/files.js'
+import { unavailable } from './lib/env.js'
+import { hookExit, World } from './lib/world.js'
+
+const { values: flags } = parseArgs({
+  options: { mib: { type: 'string', default: '1024' }, runs: { type: 'string', default: '1' }, json: { type: 'boolean', default: false } },
+})
+const mib = Number(flags.mib)
+const runs = Number(flags.runs)
+const target = 0.8
+
+/** Runs in the page: the raw data channel floor for n bytes; MB/s. */
+async function floorRun(n) {
+  const a = new RTCPeerConnection()
+  const b = new RTCPeerConnection()
+  a.onicecandidate = (e) => e.candidate && b.addIceCandidate(e.candidate)
+  b.onicecandidate = (e) => e.candidate && a.addIceCandidate(e.candidate)
+  const tx = a.createDataChannel('floor', { negotiated: true, id: 5, ordered: true })
+  const rx = b.createDataChannel('floor', { negotiated: true, id: 5, ordered: true })
+  rx.binaryType = 'arraybuffer'
+  await a.setLocalDescription()
+  await b.setRemoteDescription(a.localDescription)
+  await b.setLocalDescription()
+  await a.setRemoteDescription(b.localDescription)
+  await new Promise((r) => (tx.readyState === 'open' ? r() : (tx.onopen = r)))
+  const chunk = new Uint8Array(64 * 1024)
+  let got = 0
+  const done = new Promise((r) => {
+    rx.onmessage = (e) => {
+      got += e.data.byteLength
+      if (got >= n) r()
+    }
+  })
+  tx.bufferedAmountLowThreshold = 1 << 20
+  const t0 = performance.now()
+  for (let sent = 0; sent < n; ) {
+    if (tx.bufferedAmount > 4 << 20) {
+      await new Promise((r) => (tx.onbufferedamountlow = r))
+      continue
+    }
+    tx.send(chunk)
+    sent += chunk.length
+  }
+  await done
+  const ms = performance.now() - t0
+  a.close()
+  b.close()
+  return (n / 1e6) / (ms / 1000)
+}
+
+async function floor(ui) {
+  const context = await ui.browser.newContext()
+  const page = await context.newPage()
+  await page.route('http://127.0.0.1:9/floor', (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>floor</title>' }))
+  await page.goto('http://127.0.0.1:9/floor')
+  const mbps = await page.evaluate(floorRun, mib * 1024 * 1024)
+  await context.close()
+  return mbps
+}
+
+/**
+ * The floor across the LAN: one RTCPeerConnection in a fresh page of A's
+ * browser and one in B's (their own namespaces, the veth between them),
+ * signaled by this script, the same sending loop as floorRun. MB/s.
+ */
+async function lanFloor(a, b) {
+  const open = async (ui) => {
+    const context = await ui.browser.newContext()
+    const page = await context.newPage()
+    await page.route('http://127.0.0.1:9/floor', (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>floor</title>' }))
+    await page.goto('http://127.0.0.1:9/floor')
+    return { context, page }
+  }
+  const [pa, pb] = await Promise.all([open(a), open(b)])
+  // Non-trickle: each side's complete description carries its candidates.
+  const make = (page, remote) =>
+    page.evaluate(async (remote) => {
+      const pc = new RTCPeerConnection()
+      window.pc = pc
+      const ch = pc.createDataChannel('floor', { negotiated: true, id: 5, ordered: true })
+      ch.binaryType = 'arraybuffer'
+      window.ch = ch
+      if (remote) await pc.setRemoteDescription(remote)
+      await pc.setLocalDescription()
+      if (pc.iceGatheringState !== 'complete') await new Promise((r) => pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && r()))
+      return { type: pc.localDescription.type, sdp: pc.localDescription.sdp }
+    }, remote)
+  const offer = await make(pa.page, null)
+  const ans = await make(pb.page, offer)
+  await pa.page.evaluate((d) => window.pc.setRemoteDescription(d), ans)
+  const n = mib * 1024 * 1024
+  const opened = (page) => page.evaluate(() => new Promise((r) => (window.ch.readyState === 'open' ? r() : (window.ch.onopen = r))))
+  await Promise.all([opened(pa.page), opened(pb.page)])
+  const received = pb.page.evaluate(
+    (n) =>
+      new Promise((r) => {
+        let got = 0
+        let t0 = 0
+        window.ch.onmessage = (e) => {
+          if (!t0) t0 = performance.now()
+          got += e.data.byteLength
+          if (got >= n) r(performance.now() - t0)
+        }
+      }),
+    n,
+  )
+  await pa.page.evaluate(async (n) => {
+    const tx = window.ch
+    const chunk = new Uint8Array(64 * 1024)
+    tx.bufferedAmountLowThreshold = 1 << 20
+    for (let sent = 0; sent < n; ) {
+      if (tx.bufferedAmount > 4 << 20) {
+        await new Promise((r) => (tx.onbufferedamountlow = r))
+        continue
+      }
+      tx.send(chunk)
+      sent += chunk.length
+    }
+  }, n)
+  const ms = await received
+  await Promise.all([pa.context.close(), pb.context.close()])
+  return n / 1e6 / (ms / 1000)
+}
+
+const rssKB = (pid) => {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1])
+  } catch {
+    return NaN
+  }
+}
+
+/** One file of mib MiB from a to b through the UI; MB/s and B's memory samples. */
+async function appRun(w, a, b, file, sum, i) {
+  const cdp = await b.page.context().newCDPSession(b.page)
+  const samples = []
+  let sampling = true
+  const sampler = (async () => {
+    while (sampling) {
+      const heap = await cdp.send('Runtime.getHeapUsage').catch(() => null)
+      samples.push({ rssKB: rssKB(b.instance.pid), heapKB: heap ? Math.round(heap.usedSize / 1024) : NaN })
+      await new Promise((r) => setTimeout(r, 250))
+    }
+  })()
+  const t0 = Date.now()
+  await a.tid('send-file').setInputFiles(file)
+  const row = transferRow(b, 'in', i)
+  await waitTransfer(row, 'done', 30 * 60_000)
+  const ms = Date.now() - t0
+  sampling = false
+  await sampler
+  await cdp.detach()
+  const saved = join(downloadsOf(b), i === 0 ? 'bench.bin' : `bench (${i}).bin`)
+  if ((await sha256File(saved)) !== sum) throw new Error(`${saved}: not the file sent`)
+  rmSync(saved)
+  return { mbps: (mib * 1024 * 1024) / 1e6 / (ms / 1000), ms, samples }
+}
+
+const range = (xs) => ({ min: Math.min(...xs), max: Math.max(...xs) })
+
+async function main() {
+  const why = unavailable()
+  if (why) {
+    console.error(`bench-files: ${why}`)
+    process.exit(2)
+  }
+  hookExit()
+  const w = new World('bench-files')
+  try {
+    const loadBefore = loadavg()
+    const [a, b] = await w.lanPair({ name: 'Ada Lovelace' }, { name: 'Grace Hopper' })
+    const file = join(w.dir, 'bench.bin')
+    const sum = makeFile(file, mib)
+    await ring(a, b, { video: false })
+    await answer(a, b, { video: false })
+    await a.tid('chat-open').click()
+    const floors = []
+    const lanFloors = []
+    const apps = []
+    for (let i = 0; i < runs; i++) {
+      floors.push(await floor(a))
+      lanFloors.push(await lanFloor(a, b))
+      apps.push(await appRun(w, a, b, file, sum, i))
+    }
+    const floorMBps = Math.max(...floors)
+    const appMBps = Math.max(...apps.map((x) => x.mbps))
+    const all = apps.flatMap((x) => x.samples)
+    const result = {
+      mib,
+      runs,
+      floorMBps: +floorMBps.toFixed(1),
+      appMBps: +appMBps.toFixed(1),
+      ratio: +(appMBps / floorMBps).toFixed(2),
+      lanFloorMBps: +Math.max(...lanFloors).toFixed(1),
+      ratioToLanFloor: +(appMBps / Math.max(...lanFloors)).toFixed(2),
+      target,
+      met: appMBps / floorMBps >= target,
+      receiverRssKB: range(all.map((s) => s.rssKB).filter(Number.isFinite)),
+      receiverHeapKB: range(all.map((s) => s.heapKB).filter(Number.isFinite)),
+      samples: all.length,
+      browser: `Chromium ${a.browser.version()}`,
+      loadavg: { before: loadBefore.map((x) => +x.toFixed(2)), after: loadavg().map((x) => +x.toFixed(2)) },
+    }
+    if (flags.json) console.log(JSON.stringify(result, null, 2))
+    else {
+      console.log(`${result.browser}; ${mib} MiB, best of ${runs}; load average ${result.loadavg.before.join(' ')} before, ${result.loadavg.after.join(' ')} after`)
+      console.log(`floor (raw data channel, 2 RTCPeerConnections in one page): ${result.floorMBps} MB/s`)
+      console.log(`LAN floor (raw data channel, A's browser → B's, across the veth):  ${result.lanFloorMBps} MB/s`)
+      console.log(`app (send-file → B's Downloads, verified):                 ${result.appMBps} MB/s = ${Math.round(result.ratio * 100)}% of the floor (target ≥ ${target * 100}%: ${result.met ? 'met' : 'NOT met'})`)
+      console.log(`app against the LAN floor: ${Math.round(result.ratioToLanFloor * 100)}%`)
+      console.log(`B's peerline RSS ${result.receiverRssKB.min}–${result.receiverRssKB.max} KB; B's page JS heap ${result.receiverHeapKB.min}–${result.receiverHeapKB.max} KB (${all.length} samples)`)
+    }
+  } catch (err) {
+    console.error('bench-files:', err)
+    process.exitCode = 1
+  } finally {
+    await w.close()
+  }
+}
+
+await main()
