@@ -166,6 +166,9 @@ func TestWindowNotification(t *testing.T) {
 	}
 
 	x.run(t, "xdotool", "windowminimize", "--sync", wid)
+	// GTK tells the app the window lost the focus a moment later; a ring
+	// before that rings in the window (CI saw it once).
+	a.waitFocus(t, false, 5*time.Second)
 	call := b.StartCall(ada.ID, false, answerableOffer())
 	got := desk.WaitReceived(t, func(r notifytest.Received) bool { return r.Summary == "Grace Hopper is calling" }, notifyTimeout)
 	t.Logf("dunst received: %+v", got)
@@ -193,6 +196,7 @@ func TestWindowNotification(t *testing.T) {
 	// In front with the focus, the window rings itself: no notification.
 	// (Grace is no stranger now: strangers ring once a minute.)
 	x.run(t, "xdotool", "windowactivate", "--sync", wid)
+	a.waitFocus(t, true, 5*time.Second)
 	again := b.StartCall(ada.ID, false, answerableOffer())
 	a.waitLog(t, "ringer: the window has the focus; it rings there", signalTimeout)
 	b.Do(nil, "Calls.Cancel", again.ID)

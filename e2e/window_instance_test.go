@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -545,6 +546,29 @@ func (x *xServer) startHeadless(t *testing.T, bin, data string) *windowApp {
 func (a *windowApp) waitLog(t *testing.T, text string, timeout time.Duration) {
 	t.Helper()
 	a.logLine(t, text, timeout)
+}
+
+// waitFocus waits until the app's last word on its window's focus (the
+// webview's debug line, logged as GTK's is-active changes) is want.
+func (a *windowApp) waitFocus(t *testing.T, want bool, timeout time.Duration) {
+	t.Helper()
+	line := fmt.Sprintf(`msg="webview: the window's focus" active=%v`, want)
+	deadline := time.Now().Add(timeout)
+	for {
+		last := ""
+		for _, l := range strings.Split(a.log.String(), "\n") {
+			if strings.Contains(l, `msg="webview: the window's focus"`) {
+				last = l
+			}
+		}
+		if strings.Contains(last, line) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the window's focus is not %v after %v (last: %q)", want, timeout, last)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // logLine waits for a line of the app's log containing text and returns it.

@@ -5,6 +5,8 @@ package webview
 // #include <stdlib.h>
 import "C"
 
+import "log/slog"
+
 //export peerlineIsAppOrigin
 func peerlineIsAppOrigin(uri *C.char) C.int {
 	if IsAppOrigin(C.GoString(uri)) {
@@ -19,4 +21,9 @@ func peerlineConfigured(found, media, webrtc, hasWebRTC C.int) {
 }
 
 //export peerlineActive
-func peerlineActive(on C.int) { active.Store(on != 0) }
+func peerlineActive(on C.int) {
+	if was := active.Swap(on != 0); was != (on != 0) {
+		// Whether a ring notifies follows this; tests wait on the line.
+		slog.Debug("webview: the window's focus", "active", on != 0)
+	}
+}
