@@ -9,7 +9,9 @@
 package autostart
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 )
 
@@ -63,4 +65,26 @@ func (e *Entry) Set(on bool) error {
 		return err
 	}
 	return e.write(exe, args)
+}
+
+// fileExists reports whether the entry file p exists (the XDG and macOS
+// entries are files).
+func fileExists(p string) (bool, error) {
+	_, err := os.Lstat(p)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return false, nil
+	default:
+		return false, fmt.Errorf("autostart: %w", err)
+	}
+}
+
+// removeFile removes the entry file p; none is not an error.
+func removeFile(p string) error {
+	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("autostart: %w", err)
+	}
+	return nil
 }

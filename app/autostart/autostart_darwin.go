@@ -4,9 +4,7 @@ package autostart
 
 import (
 	"encoding/xml"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,21 +24,13 @@ func (e *Entry) path() (string, error) {
 	return filepath.Join(home, "Library", "LaunchAgents", label+".plist"), nil
 }
 
-// Enabled reports whether the LaunchAgent file exists.
+// Enabled reports whether the entry exists.
 func (e *Entry) Enabled() (bool, error) {
 	p, err := e.path()
 	if err != nil {
 		return false, err
 	}
-	_, err = os.Lstat(p)
-	switch {
-	case err == nil:
-		return true, nil
-	case errors.Is(err, fs.ErrNotExist):
-		return false, nil
-	default:
-		return false, fmt.Errorf("autostart: %w", err)
-	}
+	return fileExists(p)
 }
 
 // write puts the LaunchAgent in place whole; launchd reads it at the next
@@ -91,8 +81,5 @@ func (e *Entry) remove() error {
 	if err != nil {
 		return err
 	}
-	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("autostart: %w", err)
-	}
-	return nil
+	return removeFile(p)
 }

@@ -3,9 +3,7 @@
 package autostart
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,15 +35,7 @@ func (e *Entry) Enabled() (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	_, err = os.Lstat(p)
-	switch {
-	case err == nil:
-		return true, nil
-	case errors.Is(err, fs.ErrNotExist):
-		return false, nil
-	default:
-		return false, fmt.Errorf("autostart: %w", err)
-	}
+	return fileExists(p)
 }
 
 // write puts the entry in place whole (a temporary file renamed over it,
@@ -89,10 +79,7 @@ func (e *Entry) remove() error {
 	if err != nil {
 		return err
 	}
-	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("autostart: %w", err)
-	}
-	return nil
+	return removeFile(p)
 }
 
 // desktopEntry is the autostart file's text (Desktop Entry Specification
