@@ -111,7 +111,7 @@ build: deps frontend
 run: build
 	./build/bin/peerline
 
-## check: hygiene (scripts/check.sh): go.mod tidy, gofmt, svelte-check, Wails bindings as committed
+## check: hygiene (scripts/check.sh): go.mod tidy, gofmt, file sizes, svelte-check, Wails bindings as committed
 # Needs node_modules (svelte-check) and frontend/dist (the bindings build
 # embeds it), nothing from the network.
 check: frontend

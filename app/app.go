@@ -5,7 +5,7 @@
 // Close stops it all in order. Read it with main.go to see the whole graph.
 //
 // It owns that wiring and the few lines of glue the parts need to meet
-// (servers.go), and nothing else: behaviour lives in the parts. No package
+// (linkHandler below, invitelink.go), and nothing else: behaviour lives in the parts. No package
 // below imports it.
 package app
 
@@ -35,11 +35,12 @@ import (
 	"github.com/peerline/peerline/app/files"
 	"github.com/peerline/peerline/app/instance"
 	"github.com/peerline/peerline/app/links"
-	"github.com/peerline/peerline/app/notify"
 	"github.com/peerline/peerline/app/presence"
 	"github.com/peerline/peerline/app/ringer"
+	"github.com/peerline/peerline/app/servers"
 	"github.com/peerline/peerline/app/store"
 	"github.com/peerline/peerline/app/trust"
+	"github.com/peerline/peerline/signaling"
 	"github.com/peerline/peerline/signaling/identity"
 	"github.com/peerline/peerline/signaling/server"
 )
@@ -76,7 +77,7 @@ type Options struct {
 	// people who add this machine by address), regardless of settings.
 	ListenLAN bool
 	// HubIdleTimeout closes a LAN hub connection idle that long between
-	// HTTP requests. Default DefaultHubIdleTimeout (tests use less).
+	// HTTP requests. Default discovery.DefaultHubIdleTimeout (tests use less).
 	HubIdleTimeout time.Duration
 	// DownloadDir is where files received in calls go. Default
 	// files.DownloadDir(): $PEERLINE_DOWNLOAD_DIR, the XDG download dir,
@@ -141,7 +142,7 @@ type App struct {
 	hubHTTP  *http.Server
 	presence *presence.Tracker
 	router   *links.Router
-	servers  *serverLinks
+	servers  *servers.Set
 	disc     *discovery.MDNS // nil when discovery is off
 	calls    *calls.Manager
 	dnd      *dnd.Switch // do not disturb: refuses invites while on
@@ -149,11 +150,9 @@ type App struct {
 	browser  *browser.Launcher // call windows (where the webview has no WebRTC)
 	files    *files.Sink       // files received in calls
 
-	// Ringing through a desktop notification (ringing.go); nil unless
-	// Options.Notify and a notification server answered.
-	notifier    *notify.Notifier
-	ringer      *ringer.Ringer
-	unsubRinger func()
+	// stopRinger stops ringing through desktop notifications (package
+	// ringer); nil unless Options.Notify.
+	stopRinger func()
 
 	// The bound services (package api), for Wails and the bridge.
 	Identity *api.Identity
@@ -271,7 +270,7 @@ func (a *App) build() (err error) {
 		hubPort = a.hubLn.Addr().(*net.TCPAddr).Port
 		a.hubLn = tls.NewListener(a.hubLn, hubTLS)
 		guarded := discovery.GuardHub(a.hub.Handler(), discovery.HubGuardConfig{ID: a.key.ID(), Port: hubPort})
-		a.hubHTTP = newHubHTTP(guarded, opts.HubIdleTimeout, log)
+		a.hubHTTP = discovery.NewHubServer(guarded, opts.HubIdleTimeout, log.With("part", "hub"))
 	}
 	if discover {
 		ifaces := a.settings.DiscoveryInterfaces
@@ -302,7 +301,7 @@ func (a *App) build() (err error) {
 		Presence: a.presence.FromServer, ServerStatus: a.presence.ServerStatus, Logger: log.With("part", "links")}); err != nil {
 		return fmt.Errorf("app: links: %w", err)
 	}
-	a.servers = &serverLinks{ctx: ctx, log: log, router: a.router, store: a.store, extra: opts.SignalURLs}
+	a.servers = servers.New(ctx, servers.Config{Linker: a.router, Source: a.store, Extra: opts.SignalURLs, Logger: log.With("part", "servers")})
 	if a.dnd, err = dnd.New(ctx, dnd.Config{Store: a.store, Events: a.bus, Logger: log.With("part", "dnd")}); err != nil {
 		return fmt.Errorf("app: %w", err)
 	}
@@ -423,7 +422,14 @@ func (a *App) Start() (uiURL string, err error) {
 	if uiURL, err = a.bridge.Start(ctx); err != nil {
 		return "", fmt.Errorf("app: bridge: %w", err)
 	}
-	a.startRinger()
+	if a.opts.Notify {
+		a.stopRinger = ringer.Start(ctx, ringer.StartOptions{Bus: a.bus, Calls: a.calls,
+			WindowFocused: a.opts.WindowFocused, ShowWindow: a.opts.ShowWindow,
+			OpenCallWindow: func(c calls.Info, video bool) error {
+				_, err := a.Desktop.OpenCallWindow(api.CallIntent{Action: "accept", Call: c.ID, Video: video})
+				return err
+			}, Logger: a.log.With("part", "ringer")})
+	}
 	a.log.Info("app: started", "peer", a.key.ID().Short(), "hub_port", hubPort, "discovery", a.disc != nil)
 	return uiURL, nil
 }
@@ -461,7 +467,9 @@ func (a *App) goRun(f func()) {
 // Close hangs up, stops everything and closes the database.
 func (a *App) Close() {
 	a.closed.Do(func() {
-		a.stopRinger() // first: its buttons would lead nowhere
+		if a.stopRinger != nil {
+			a.stopRinger() // first: its buttons would lead nowhere
+		}
 		if a.calls != nil {
 			a.calls.Close()
 		}
@@ -499,3 +507,13 @@ func (a *App) Close() {
 		a.instance.Close()
 	})
 }
+
+// linkHandler passes what the links carry to the call manager: the links
+// exist before the manager, which sends through them.
+type linkHandler struct {
+	calls *calls.Manager
+}
+
+func (h *linkHandler) Handle(ctx context.Context, env signaling.Envelope) { h.calls.Handle(ctx, env) }
+func (h *linkHandler) HandleError(e *signaling.Error)                     { h.calls.HandleError(e) }
+func (h *linkHandler) LinkLost(peer identity.PeerID)                      { h.calls.LinkLost(peer) }

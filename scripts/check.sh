@@ -2,12 +2,17 @@
 # check.sh — hygiene that guards itself: the checks `make check` runs, and
 # `make test` runs first (each fails fast and says how to fix what it found).
 #
-#   scripts/check.sh [tidy|gofmt|svelte|bindings ...]   all four, in this order, by default
+#   scripts/check.sh [tidy|gofmt|sizes|svelte|bindings ...]   all five, in this order, by default
 #
 #   tidy      go.mod and go.sum are what `go mod tidy` writes (`go mod tidy -diff`).
 #   gofmt     every Go file git tracks (or would: untracked, not ignored) is
 #             gofmt'ed; generated files ("// Code generated … DO NOT EDIT.")
 #             and anything under vendor/ or node_modules/ are left out.
+#   sizes     the root package app stays wiring (at most 700 lines of non-test
+#             Go in app/*.go), and no hand-written source file git tracks
+#             (.go .ts .js .svelte .css .sh; generated files, frontend/wailsjs
+#             and testdata left out) is over 700 lines: the house issue's
+#             limits, kept by the build rather than by review.
 #   svelte    svelte-check over frontend/ (`npm run check`, which fails on
 #             warnings too); needs frontend/node_modules.
 #   bindings  frontend/wailsjs is what the pinned Wails CLI generates from the
@@ -66,6 +71,36 @@ check_gofmt() {
   fi
 }
 
+# The house issue's limits (docs/architecture.md).
+MAX_ROOT_LINES=700
+MAX_FILE_LINES=700
+
+check_sizes() {
+  local -a root=() files=()
+  local f n total=0 bad=""
+  mapfile -t root < <(git ls-files --cached --others --exclude-standard -- 'app/*.go' | grep -E '^app/[^/]+\.go$' | grep -v '_test\.go$' || true)
+  for f in "${root[@]}"; do
+    [[ -f $f ]] || continue
+    total=$((total + $(wc -l <"$f")))
+  done
+  if ((total > MAX_ROOT_LINES)); then
+    die "the root package app has $total lines of non-test Go (at most $MAX_ROOT_LINES: it is wiring only; move behaviour into the package it belongs to)"
+  fi
+  mapfile -t files < <(git ls-files --cached --others --exclude-standard -- '*.go' '*.ts' '*.js' '*.svelte' '*.css' '*.sh' \
+    ':(exclude,glob)**/node_modules/**' ':(exclude,glob)frontend/wailsjs/**' ':(exclude,glob)**/testdata/**' ':(exclude,glob)**/vendor/**')
+  for f in "${files[@]}"; do
+    [[ -f $f ]] || continue
+    n=$(wc -l <"$f")
+    ((n > MAX_FILE_LINES)) || continue
+    grep -q -m1 -E '^// Code generated .* DO NOT EDIT\.$' -- "$f" && continue
+    bad+="$f: $n lines"$'\n'
+  done
+  if [[ -n $bad ]]; then
+    printf '%s' "$bad" >&2
+    die "these source files are over $MAX_FILE_LINES lines: split them where they hold two things"
+  fi
+}
+
 check_svelte() {
   [[ -d frontend/node_modules ]] || die "frontend/node_modules is missing: run 'make deps' (or 'make check', which installs it)"
   # svelte-check prints every error and warning with its file and line;
@@ -106,11 +141,11 @@ check_bindings() {
 }
 
 checks=("$@")
-[[ ${#checks[@]} -gt 0 ]] || checks=(tidy gofmt svelte bindings)
+[[ ${#checks[@]} -gt 0 ]] || checks=(tidy gofmt sizes svelte bindings)
 for c in "${checks[@]}"; do
   case $c in
-  tidy | gofmt | svelte | bindings) ;;
-  *) die "unknown check '$c' (tidy, gofmt, svelte, bindings)" ;;
+  tidy | gofmt | sizes | svelte | bindings) ;;
+  *) die "unknown check '$c' (tidy, gofmt, sizes, svelte, bindings)" ;;
   esac
   start=$(date +%s%N)
   "check_$c"

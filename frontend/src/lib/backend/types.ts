@@ -371,7 +371,7 @@ export interface EventMap {
   'call:state': CallInfo
   'call:incoming': IncomingCallEvent
   'call:signal': CallSignal
-  /** Answer the ringing call: the desktop notification's Answer (app.AnswerRequest). */
+  /** Answer the ringing call: the desktop notification's Answer (ringer.AnswerRequest). */
   'call:answer': { call: string; video: boolean }
   'contact:changed': ContactView
   'history:changed': HistoryEntry | null

@@ -38,7 +38,7 @@
 import { CallDirection, EventName, type Backend, type CallInfo, type CallSignal, type IncomingCallEvent } from '../backend'
 import type { MediaSource } from '../media'
 import { Attempt, isStale, type AttemptDirection } from './attempt'
-import { CallData } from './calldata'
+import { CallDataMaker } from './calldata'
 import type { ChatMessage } from './chat'
 import { CallMedia } from './callmedia'
 import { CallError, endError, noPathMessage, toCallError } from './errors'
@@ -75,8 +75,7 @@ export class CallSession {
   private readonly negotiation: NegotiationHost
 
   private attempt: Attempt | null = null
-  /** Our own peer id (data-from of our chat messages), fetched with the first call's data channels. */
-  private selfId = ''
+  private readonly data: CallDataMaker
   private lastPlaced: { peer: string; video: boolean; at: number } | null = null
   private disposed = false
 
@@ -101,6 +100,7 @@ export class CallSession {
       fail: (a, e) => this.fail(a, e),
     })
     this.speakers = new SpeakerOutputs((e) => this.report(e))
+    this.data = new CallDataMaker({ backend: this.backend, outputs: this.out, current: () => this.attempt })
     this.negotiation = {
       calls: this.backend.calls,
       iceServers: () => fetchIceServers(this.backend.calls),
@@ -202,7 +202,7 @@ export class CallSession {
     if (!ok || a.ended) return
     this.out.setRemote({ micOn: true, cameraOn: false, screenSharing: false }, true)
     const link = await prepareOffer(this.negotiation, a, ice, this.out.local)
-    this.attachData(a, link)
+    this.data.attach(a, link)
     // negotiationneeded → Negotiator → sendOffer → Calls.Start
   }
 
@@ -263,7 +263,7 @@ export class CallSession {
     a.link = link
     a.signaling = prepared.signaling
     a.preparedLink = null
-    this.attachData(a, link)
+    this.data.attach(a, link)
     link.setLocalFlags(this.out.local)
     this.out.setRemote(link.remoteMedia) // what the offer's tracks told while ringing
     if (link.remoteStream.getTracks().length > 0) {
@@ -542,31 +542,6 @@ export class CallSession {
     this.attempt = a
     this.out.reset()
     return a
-  }
-
-  /** Chat and files over link's data channels, reported to the outputs while a is the current call. */
-  private attachData(a: Attempt, link: PeerLink): void {
-    const channels = link.dataChannels
-    if (a.data || !channels) return
-    if (!this.selfId) {
-      void this.backend.identity
-        .me()
-        .then((me) => (this.selfId = me.id))
-        .catch(() => {})
-    }
-    a.data = new CallData(channels, {
-      peer: a.peer,
-      self: () => this.selfId,
-      sink: this.backend.files,
-      onChat: (m) => {
-        if (this.attempt === a) this.out.addChat(m)
-        // Kept with the call in the history (Go names the sender; only the call going on takes messages).
-        if (a.id) void this.backend.history.addMessage(a.id, m.id, m.mine, m.text, m.at).catch((err) => console.debug('call: chat not kept', err))
-      },
-      onTransfer: (t) => {
-        if (this.attempt === a) this.out.setTransfer(t)
-      },
-    })
   }
 
   private makeLink(a: Attempt, ice: RTCIceServer[], polite: boolean, signaling: CallSignaling, iceCandidatePoolSize = 0): PeerLink {

@@ -1,4 +1,4 @@
-package app
+package discovery
 
 import (
 	"log/slog"
@@ -23,9 +23,9 @@ const (
 	hubMaxHeaderBytes     = 16 << 10
 )
 
-// newHubHTTP returns the hub's http.Server; idle 0 means
+// NewHubServer returns the hub's http.Server for handler h; idle 0 means
 // DefaultHubIdleTimeout.
-func newHubHTTP(h http.Handler, idle time.Duration, log *slog.Logger) *http.Server {
+func NewHubServer(h http.Handler, idle time.Duration, log *slog.Logger) *http.Server {
 	if idle <= 0 {
 		idle = DefaultHubIdleTimeout
 	}
