@@ -34,7 +34,7 @@ func TestNotificationAnswerDecline(t *testing.T) {
 		"DBUS_SESSION_BUS_ADDRESS=" + desk.BusAddress,
 		"PEERLINE_BROWSER=" + chromium, "PEERLINE_BROWSER_ARGS=" + callWindowFlags,
 	}}, Options{Name: "Grace Hopper"})
-	waitStderr(t, a, `msg="app: incoming calls show a desktop notification"`, 5*time.Second)
+	waitStderr(t, a, `msg="ringer: incoming calls show a desktop notification"`, 5*time.Second)
 	t.Cleanup(func() {
 		if a.running() {
 			a.Quit() // not killed: its call window's browser ends with it
@@ -144,7 +144,7 @@ func TestWindowNotification(t *testing.T) {
 		endProcessesUsing(t, data)
 	})
 	a.waitLog(t, `msg="desktop: ui ready" window=app`, windowUpTimeout)
-	a.waitLog(t, `msg="app: incoming calls show a desktop notification"`, 5*time.Second)
+	a.waitLog(t, `msg="ringer: incoming calls show a desktop notification"`, 5*time.Second)
 	ids := x.visibleWindows(t, a.cmd.Process.Pid)
 	if len(ids) != 1 {
 		t.Fatalf("the app shows %d windows, want 1: %v", len(ids), ids)
