@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/peerline/peerline/bench/child"
+	"github.com/peerline/peerline/bench/load"
 	"github.com/peerline/peerline/signaling"
 	"github.com/peerline/peerline/signaling/identity"
 )
@@ -132,19 +133,19 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	keys := newKeyring()
+	keys := load.NewKeyring("peerline-bench-cluster")
 	for i := range o.pairs {
-		keys.key(i)
-		keys.key(pairBase + i)
+		keys.Key(i)
+		keys.Key(pairBase + i)
 	}
 	for i := range o.idle {
-		keys.key(idleBase + i)
+		keys.Key(idleBase + i)
 	}
 	for i := range o.watchers {
-		keys.key(watcherBase + i)
+		keys.Key(watcherBase + i)
 	}
 	for i := range o.flappers {
-		keys.key(flapperBase + i)
+		keys.Key(flapperBase + i)
 	}
 
 	nats, _ := exec.Command(bins.nats, "--version").Output()
@@ -195,7 +196,7 @@ func summary(o options, local, cluster []result) {
 		for i, r := range rs {
 			v[i] = f(r)
 		}
-		return median(v)
+		return load.Median(v)
 	}
 	ratios := func(f func(result) float64) []float64 {
 		var v []float64
@@ -231,13 +232,13 @@ func summary(o options, local, cluster []result) {
 	}
 	cpuPerMsg := func(r result) float64 { return div(r.cpu, float64(r.relayed)) }
 	rr := ratios(cpuPerMsg)
-	fmt.Printf("\nCPU per relayed message, cluster / local, per run: %s; median %.2fx\n", fmtRatios(rr), median(rr))
+	fmt.Printf("\nCPU per relayed message, cluster / local, per run: %s; median %.2fx\n", fmtRatios(rr), load.Median(rr))
 	pr := ratios(func(r result) float64 { return div(r.presCPU, float64(r.presMsgs)) })
 	if o.watchers > 0 {
-		fmt.Printf("CPU per presence message, cluster / local, per run: %s; median %.2fx\n", fmtRatios(pr), median(pr))
+		fmt.Printf("CPU per presence message, cluster / local, per run: %s; median %.2fx\n", fmtRatios(pr), load.Median(pr))
 	}
 	fmt.Println("\ntargets")
-	fmt.Printf("  CPU per message <= 2x one node's:      %5.2fx  %s\n", median(rr), verdict(median(rr) <= 2))
+	fmt.Printf("  CPU per message <= 2x one node's:      %5.2fx  %s\n", load.Median(rr), verdict(load.Median(rr) <= 2))
 	if o.idle > 0 {
 		kb := pick(cluster, func(r result) float64 { return r.idleKB })
 		fmt.Printf("  KB per idle connection <= 10 (cluster): %5.2f   %s\n", kb, verdict(kb <= 10))
@@ -260,7 +261,7 @@ func verdict(ok bool) string {
 }
 
 // measure runs every phase on fresh instances of the named system.
-func measure(ctx context.Context, bins binaries, name string, keys *keyring, o options) (result, error) {
+func measure(ctx context.Context, bins binaries, name string, keys *load.Keyring, o options) (result, error) {
 	var r result
 	load := relay
 	if o.thin {
@@ -293,7 +294,7 @@ func phase(ctx context.Context, bins binaries, name string, o options, f func(*s
 
 // relay measures the echo exchange between senders on the first node
 // and their peers on the last.
-func relay(ctx context.Context, s *system, keys *keyring, o options, r *result) error {
+func relay(ctx context.Context, s *system, keys *load.Keyring, o options, r *result) error {
 	a, err := dialAll(ctx, keys, s.first(), 0, o.pairs, o.size)
 	if err != nil {
 		return err
@@ -322,7 +323,7 @@ func relay(ctx context.Context, s *system, keys *keyring, o options, r *result) 
 		lat, err = exchange(ctx, a, b, n, o.window, o.timeout)
 		return err
 	})
-	r.p50, r.p99 = percentile(lat, 50), percentile(lat, 99)
+	r.p50, r.p99 = load.Percentile(lat, 50), load.Percentile(lat, 99)
 	return err
 }
 
@@ -390,7 +391,7 @@ func publishes(ctx context.Context, s *system) float64 {
 
 // idle connects o.idle silent clients to the first node and reads the
 // RSS growth of every process.
-func idle(ctx context.Context, s *system, keys *keyring, o options, r *result) error {
+func idle(ctx context.Context, s *system, keys *load.Keyring, o options, r *result) error {
 	time.Sleep(o.settle / 2)
 	ps := s.procs()
 	before := make([]int64, len(ps))
@@ -430,7 +431,7 @@ func idle(ctx context.Context, s *system, keys *keyring, o options, r *result) e
 
 // presence measures the fan-out of o.flappers peers going online and
 // offline o.cycles times to o.watchers watchers of all of them.
-func presence(ctx context.Context, s *system, keys *keyring, o options, r *result) error {
+func presence(ctx context.Context, s *system, keys *load.Keyring, o options, r *result) error {
 	// Watchers: on one node alone, else split between n1 and n2; flappers
 	// on the last node.
 	watchAt := []string{s.first()}
@@ -450,7 +451,7 @@ func presence(ctx context.Context, s *system, keys *keyring, o options, r *resul
 	}
 	peers := make([]identity.PeerID, o.flappers)
 	for i := range peers {
-		peers[i] = keys.id(flapperBase + i)
+		peers[i] = keys.ID(flapperBase + i)
 	}
 	var pc presenceCounter
 	for _, w := range watchers {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/peerline/peerline/bench/load"
 	"github.com/peerline/peerline/signaling"
 )
 
@@ -29,7 +30,7 @@ type thinConn struct {
 
 // dialThin authenticates client i with the real handshake and returns
 // its TCP connection for raw use.
-func dialThin(ctx context.Context, keys *keyring, addr string, i int) (*thinConn, error) {
+func dialThin(ctx context.Context, keys *load.Keyring, addr string, i int) (*thinConn, error) {
 	var mu sync.Mutex
 	var raw net.Conn
 	d := &websocket.Dialer{
@@ -42,7 +43,7 @@ func dialThin(ctx context.Context, keys *keyring, addr string, i int) (*thinConn
 			return c, err
 		},
 	}
-	sc, err := signaling.Dial(ctx, signaling.DialConfig{URL: "ws://" + addr + signaling.Path, Identity: keys.key(i), Dialer: d})
+	sc, err := signaling.Dial(ctx, signaling.DialConfig{URL: "ws://" + addr + signaling.Path, Identity: keys.Key(i), Dialer: d})
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +52,7 @@ func dialThin(ctx context.Context, keys *keyring, addr string, i int) (*thinConn
 	return &thinConn{sc: sc, raw: raw}, nil
 }
 
-func dialThinAll(ctx context.Context, keys *keyring, addr string, first, n int) ([]*thinConn, error) {
+func dialThinAll(ctx context.Context, keys *load.Keyring, addr string, first, n int) ([]*thinConn, error) {
 	out := make([]*thinConn, n)
 	for i := range out {
 		dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
@@ -195,7 +196,7 @@ func countFrames(c net.Conn, want int64, n *atomic.Int64, wake chan struct{}) er
 
 // thinRelay is relay with thin clients, one way: senders on the first
 // node, receivers on the last.
-func thinRelay(ctx context.Context, s *system, keys *keyring, o options, r *result) error {
+func thinRelay(ctx context.Context, s *system, keys *load.Keyring, o options, r *result) error {
 	a, err := dialThinAll(ctx, keys, s.first(), 0, o.pairs)
 	if err != nil {
 		return err
@@ -213,7 +214,7 @@ func thinRelay(ctx context.Context, s *system, keys *keyring, o options, r *resu
 	}
 	frames := make([][]byte, o.pairs)
 	for i := range frames {
-		frames[i] = thinFrame(keys.id(pairBase+i), o.size)
+		frames[i] = thinFrame(keys.ID(pairBase+i), o.size)
 	}
 	n := max(1, o.msgs/o.pairs)
 	if err := thinStream(ctx, a, b, frames, max(1, n/10), o.window, o.timeout); err != nil {

@@ -10,6 +10,7 @@ package main
 
 import (
 	"github.com/peerline/peerline/bench/child"
+	"github.com/peerline/peerline/bench/load"
 
 	"bytes"
 	"context"
@@ -71,7 +72,7 @@ type phaseResult struct {
 // runAttack runs every phase -attack-runs times on fresh servers and
 // prints the figures and their medians.
 func runAttack(ctx context.Context, root, tmp string, o options, a attackOptions) error {
-	pl := &peerlineTarget{root: root, bin: o.peerlineBin, tmp: tmp, keys: newKeyring(), size: o.size,
+	pl := &peerlineTarget{root: root, bin: o.peerlineBin, tmp: tmp, keys: load.NewKeyring("peerline-bench-signal"), size: o.size,
 		flags: []string{"--log-level", "warn"}} // the defaults: these are the limits under attack
 	if err := pl.prepare(ctx); err != nil {
 		return err
@@ -164,7 +165,7 @@ func attackPhase(ctx context.Context, pl *peerlineTarget, a attackOptions, name 
 	}
 	lat := honest.latencies()
 	r.honestMsgs = len(lat)
-	r.p50, r.p99 = percentile(lat, 50), percentile(lat, 99)
+	r.p50, r.p99 = load.Percentile(lat, 50), load.Percentile(lat, 99)
 	if honest.err() != nil {
 		return r, fmt.Errorf("honest clients: %w", honest.err())
 	}
@@ -183,7 +184,7 @@ func attackWorker(ctx context.Context, name, addr string, a attackOptions) error
 	if _, err := child.RaiseFileLimit(uint64(a.idleUnauth + 4*a.attackers + 256)); err != nil {
 		return err
 	}
-	keys := newKeyring()
+	keys := load.NewKeyring("peerline-bench-signal")
 	ctx, cancel := context.WithTimeout(ctx, a.phase)
 	defer cancel()
 	var r phaseResult
@@ -274,7 +275,7 @@ func newHonest(ctx context.Context, pl *peerlineTarget, addr string, a attackOpt
 					return
 				case <-t.C:
 				}
-				if err := c.send(peer, stamp()); err != nil {
+				if err := c.send(peer, load.Stamp()); err != nil {
 					h.fail(err)
 					return
 				}
@@ -290,7 +291,7 @@ func newHonest(ctx context.Context, pl *peerlineTarget, addr string, a attackOpt
 				}
 				if h.measuring.Load() {
 					h.mu.Lock()
-					h.lat = append(h.lat, sinceStamp(st))
+					h.lat = append(h.lat, load.SinceStamp(st))
 					h.mu.Unlock()
 				}
 			}
@@ -347,9 +348,9 @@ func attackDialer(i int, small bool) *websocket.Dialer {
 	return &websocket.Dialer{HandshakeTimeout: 10 * time.Second, NetDialContext: d.DialContext, ReadBufferSize: 1024, WriteBufferSize: 1024}
 }
 
-func attackDial(ctx context.Context, keys *keyring, addr string, n int, small bool) (*signaling.Conn, error) {
+func attackDial(ctx context.Context, keys *load.Keyring, addr string, n int, small bool) (*signaling.Conn, error) {
 	return signaling.Dial(ctx, signaling.DialConfig{URL: "ws://" + addr + signaling.Path,
-		Identity: keys.key(n), Dialer: attackDialer(n, small)})
+		Identity: keys.Key(n), Dialer: attackDialer(n, small)})
 }
 
 // drain reads c until it fails, counting unavailable errors on hit.
@@ -372,7 +373,7 @@ func drain(c *signaling.Conn, hit chan<- struct{}) {
 // reads with frames just under the 64 KiB limit at the full allowed rate
 // (burst, then 50 a second). A receiver the server cuts is replaced at
 // once by a fresh one.
-func slowReaders(ctx context.Context, addr string, keys *keyring, a attackOptions, r *phaseResult) error {
+func slowReaders(ctx context.Context, addr string, keys *load.Keyring, a attackOptions, r *phaseResult) error {
 	var sent, cuts atomic.Int64
 	var wg sync.WaitGroup
 	pad := strings.Repeat("x", signaling.DefaultMaxMessageBytes-300)
@@ -433,7 +434,7 @@ func slowReaders(ctx context.Context, addr string, keys *keyring, a attackOption
 // disjoint sets alternating so every round changes the whole watched
 // set, paced to exactly what the server charges them (1 + body/KiB
 // tokens), and reading what comes back.
-func subscribers(ctx context.Context, addr string, keys *keyring, a attackOptions, n, per int, r *phaseResult) error {
+func subscribers(ctx context.Context, addr string, keys *load.Keyring, a attackOptions, n, per int, r *phaseResult) error {
 	var sent, units atomic.Int64
 	var wg sync.WaitGroup
 	errs := make(chan error, a.attackers)
@@ -453,7 +454,7 @@ func subscribers(ctx context.Context, addr string, keys *keyring, a attackOption
 			for k := range 2 {
 				ids := make([]signaling.PeerID, n)
 				for j := range ids {
-					ids[j] = keys.id(4<<16 + (i*2+k)*n + j)
+					ids[j] = keys.ID(4<<16 + (i*2+k)*n + j)
 				}
 				for start := 0; start < n; start += per {
 					chunk := ids[start:min(start+per, n)]
@@ -489,7 +490,7 @@ func subscribers(ctx context.Context, addr string, keys *keyring, a attackOption
 // their challenge and never authenticate, from distinct source addresses
 // (at most 50 per address, under the 64 per IP limit), all within the
 // auth timeout, and counts how many the server holds at once.
-func idleUnauthenticated(ctx context.Context, addr string, _ *keyring, a attackOptions, r *phaseResult) error {
+func idleUnauthenticated(ctx context.Context, addr string, _ *load.Keyring, a attackOptions, r *phaseResult) error {
 	var mu sync.Mutex
 	var conns []*websocket.Conn
 	defer func() {
@@ -584,11 +585,11 @@ func printAttackSummary(a attackOptions, baseName string, all map[string][]phase
 	base := all[baseName]
 	honestCPU := func(i int) float64 { return base[i].cpu / float64(max(1, base[i].honestMsgs)) }
 	fmt.Printf("\nmedians over %d runs (ratios: median of per-run ratios; an honest message costs the server %.1f µs)\n",
-		a.runs, 1e6*median(mapRuns(base, func(i int, r phaseResult) float64 { return honestCPU(i) })))
+		a.runs, 1e6*load.Median(mapRuns(base, func(i int, r phaseResult) float64 { return honestCPU(i) })))
 	fmt.Printf("%-14s %8s %8s %9s %9s %12s %12s %8s %8s\n", "phase", "p50 ms", "p99 ms", "p50/base", "p99/base", "attack/honest", "token/honest", "RSS +MB", "held")
 	for name := range names {
 		rs := all[name]
-		pick := func(f func(i int, r phaseResult) float64) float64 { return median(mapRuns(rs, f)) }
+		pick := func(f func(i int, r phaseResult) float64) float64 { return load.Median(mapRuns(rs, f)) }
 		ratioAttack := pick(func(i int, r phaseResult) float64 {
 			if r.attackMsgs == 0 {
 				return 0

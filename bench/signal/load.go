@@ -4,10 +4,10 @@ package main
 
 import (
 	"github.com/peerline/peerline/bench/child"
+	"github.com/peerline/peerline/bench/load"
 
 	"context"
 	"fmt"
-	"sort"
 	"sync"
 	"time"
 )
@@ -31,7 +31,7 @@ func (r result) msgsPerCPU() float64 {
 	return float64(r.relayed) / r.cpu
 }
 
-func (r result) startup() time.Duration { return medianDuration(r.startups) }
+func (r result) startup() time.Duration { return load.MedianDuration(r.startups) }
 
 // measure runs every phase against t once.
 func measure(ctx context.Context, t target, o options) (result, error) {
@@ -124,7 +124,7 @@ func throughput(ctx context.Context, t target, p *child.Process, o options, r *r
 	}
 	r.cpu = cpu1 - cpu0
 	r.relayed = 2 * perPair * o.pairs
-	r.p50, r.p99 = percentile(lat, 50), percentile(lat, 99)
+	r.p50, r.p99 = load.Percentile(lat, 50), load.Percentile(lat, 99)
 	return nil
 }
 
@@ -169,7 +169,7 @@ func exchange(ctx context.Context, clients []client, n, window int, timeout time
 				case <-ctx.Done():
 					return
 				}
-				if err := a.send(bi, stamp()); err != nil {
+				if err := a.send(bi, load.Stamp()); err != nil {
 					fail(fmt.Errorf("send: %w", err))
 					return
 				}
@@ -183,7 +183,7 @@ func exchange(ctx context.Context, clients []client, n, window int, timeout time
 					fail(fmt.Errorf("recv: %w", err))
 					return
 				}
-				la = append(la, sinceStamp(t))
+				la = append(la, load.SinceStamp(t))
 				credit <- struct{}{}
 			}
 			lat[ai] = la
@@ -196,8 +196,8 @@ func exchange(ctx context.Context, clients []client, n, window int, timeout time
 					fail(fmt.Errorf("recv: %w", err))
 					return
 				}
-				lb = append(lb, sinceStamp(t))
-				if err := b.send(ai, stamp()); err != nil {
+				lb = append(lb, load.SinceStamp(t))
+				if err := b.send(ai, load.Stamp()); err != nil {
 					fail(fmt.Errorf("send: %w", err))
 					return
 				}
@@ -240,37 +240,8 @@ func idleMemory(ctx context.Context, t target, p *child.Process, o options) (flo
 
 // dialAll connects clients 0..n-1, a few at a time.
 func dialAll(ctx context.Context, t target, addr string, n int) ([]client, error) {
-	clients := make([]client, n)
-	errs := make(chan error, n)
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-				c, err := t.dial(dctx, addr, i)
-				cancel()
-				if err != nil {
-					errs <- fmt.Errorf("dial client %d: %w", i, err)
-					continue
-				}
-				clients[i] = c
-			}
-		}()
-	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
-		closeAll(clients)
-		return nil, err
-	}
-	return clients, nil
+	return load.DialAll(ctx, n, func(ctx context.Context, i int) (client, error) { return t.dial(ctx, addr, i) },
+		func(c client) { c.close() })
 }
 
 func closeAll(clients []client) {
@@ -279,31 +250,4 @@ func closeAll(clients []client) {
 			c.close()
 		}
 	}
-}
-
-// percentile returns the nearest-rank p-th percentile of d (sorting d).
-func percentile(d []time.Duration, p int) time.Duration {
-	if len(d) == 0 {
-		return 0
-	}
-	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
-	i := (len(d)*p+99)/100 - 1
-	return d[max(0, min(i, len(d)-1))]
-}
-
-func medianDuration(d []time.Duration) time.Duration {
-	c := append([]time.Duration(nil), d...)
-	return percentile(c, 50)
-}
-
-func median(v []float64) float64 {
-	if len(v) == 0 {
-		return 0
-	}
-	c := append([]float64(nil), v...)
-	sort.Float64s(c)
-	if len(c)%2 == 1 {
-		return c[len(c)/2]
-	}
-	return (c[len(c)/2-1] + c[len(c)/2]) / 2
 }

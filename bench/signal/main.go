@@ -4,6 +4,7 @@ package main
 
 import (
 	"github.com/peerline/peerline/bench/child"
+	"github.com/peerline/peerline/bench/load"
 
 	"context"
 	"errors"
@@ -114,7 +115,7 @@ func run(ctx context.Context, o options) error {
 	}
 	defer os.RemoveAll(tmp)
 
-	keys := newKeyring()
+	keys := load.NewKeyring("peerline-bench-signal")
 	var targets []target
 	for _, name := range o.servers {
 		switch strings.TrimSpace(name) {
@@ -133,9 +134,9 @@ func run(ctx context.Context, o options) error {
 	}
 	// Make every identity now, so key generation is not timed.
 	for i := range max(o.idle, 2*o.pairs) {
-		keys.key(i)
+		keys.Key(i)
 	}
-	keys.key(readyClient)
+	keys.Key(readyClient)
 
 	printHeader(o, nofile)
 	results := make(map[string][]result)
@@ -205,7 +206,7 @@ func summarize(rs []result) summary {
 		for i, r := range rs {
 			v[i] = f(r)
 		}
-		return median(v)
+		return load.Median(v)
 	}
 	return summary{
 		msgsPerSec: pick(result.msgsPerSec),
@@ -225,7 +226,7 @@ func ratio(a, b []result, f func(result) float64) float64 {
 			v = append(v, f(a[i])/d)
 		}
 	}
-	return median(v)
+	return load.Median(v)
 }
 
 func printSummary(o options, targets []target, results map[string][]result) {

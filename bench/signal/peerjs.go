@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/peerline/peerline/bench/load"
 )
 
 // peerjsTarget runs the PeerJS server (peerjs/server.js, npm package
@@ -32,7 +34,7 @@ import (
 // shorter, so they do not.
 type peerjsTarget struct {
 	dir  string // bench/signal/peerjs
-	keys *keyring
+	keys *load.Keyring
 	size int
 }
 
@@ -64,7 +66,7 @@ func (s *peerjsTarget) command(addr string) *exec.Cmd {
 }
 
 func (s *peerjsTarget) dial(ctx context.Context, addr string, i int) (client, error) {
-	id := s.keys.id(i).String()
+	id := s.keys.ID(i).String()
 	q := url.Values{"key": {"peerjs"}, "id": {id}, "token": {"t" + strconv.Itoa(i)}}
 	ws, _, err := peerjsDialer.DialContext(ctx, "ws://"+addr+"/peerjs?"+q.Encode(), nil)
 	if err != nil {
@@ -100,7 +102,7 @@ func (s *peerjsTarget) dial(ctx context.Context, addr string, i int) (client, er
 // peerjsFrame builds a CANDIDATE frame to dst with pad bytes of padding,
 // and returns the offsets of dst and of the stamp in it.
 func peerjsFrame(dst string, pad int) (frame []byte, dstAt, stampAt int) {
-	body, at := payload(pad)
+	body, at := load.Payload(pad)
 	frame = []byte(`{"type":"CANDIDATE","dst":"`)
 	dstAt = len(frame)
 	frame = append(frame, dst...)
@@ -122,7 +124,7 @@ type peerjsMessage struct {
 // the same buffer sizes as signaling.Dial's default dialer.
 type peerjsClient struct {
 	ws      *websocket.Conn
-	keys    *keyring
+	keys    *load.Keyring
 	frame   []byte
 	dstAt   int
 	stampAt int
@@ -133,9 +135,9 @@ func (c *peerjsClient) send(to int, t int64) error {
 	if to != c.to {
 		// Every peer id has the same length, so the frame keeps its size.
 		c.to = to
-		copy(c.frame[c.dstAt:], c.keys.id(to).String())
+		copy(c.frame[c.dstAt:], c.keys.ID(to).String())
 	}
-	putStamp(c.frame[c.stampAt:], t)
+	load.PutStamp(c.frame[c.stampAt:], t)
 	c.ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
 	return c.ws.WriteMessage(websocket.TextMessage, c.frame)
 }
@@ -155,7 +157,7 @@ func (c *peerjsClient) recv() (int64, error) {
 			if m.Src == "" {
 				return 0, fmt.Errorf("peerjs: relayed message without src")
 			}
-			return stampOf(m.Payload)
+			return load.StampOf(m.Payload)
 		case "ERROR", "ID-TAKEN", "LEAVE", "EXPIRE":
 			return 0, fmt.Errorf("peerjs: %s %s", m.Type, strings.TrimSpace(string(m.Payload)))
 		}

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 
+	"github.com/peerline/peerline/bench/load"
 	"github.com/peerline/peerline/signaling"
 )
 
@@ -17,7 +18,7 @@ type peerlineTarget struct {
 	root string // module root, where the binary is built from
 	bin  string // the binary; built into tmp by prepare when empty
 	tmp  string
-	keys *keyring
+	keys *load.Keyring
 	size int
 	// flags are the server flags after --listen ADDR.
 	flags []string
@@ -46,14 +47,14 @@ func (s *peerlineTarget) command(addr string) *exec.Cmd {
 func (s *peerlineTarget) dial(ctx context.Context, addr string, i int) (client, error) {
 	conn, err := signaling.Dial(ctx, signaling.DialConfig{
 		URL:      "ws://" + addr + signaling.Path,
-		Identity: s.keys.key(i),
+		Identity: s.keys.Key(i),
 	})
 	if err != nil {
 		return nil, err
 	}
 	c := &peerlineClient{conn: conn, keys: s.keys, to: i}
-	c.env = signaling.Envelope{Type: signaling.TypeCandidate, To: s.keys.id(i), Call: "bench"}
-	bare, _ := payload(0)
+	c.env = signaling.Envelope{Type: signaling.TypeCandidate, To: s.keys.ID(i), Call: "bench"}
+	bare, _ := load.Payload(0)
 	c.env.Body = bare
 	frame, err := c.env.Encode()
 	if err != nil {
@@ -65,7 +66,7 @@ func (s *peerlineTarget) dial(ctx context.Context, addr string, i int) (client, 
 		conn.Close()
 		return nil, err
 	}
-	c.body, c.stampAt = payload(pad)
+	c.body, c.stampAt = load.Payload(pad)
 	c.env.Body = c.body
 	return c, nil
 }
@@ -73,7 +74,7 @@ func (s *peerlineTarget) dial(ctx context.Context, addr string, i int) (client, 
 // peerlineClient sends candidate messages through a real signaling.Conn.
 type peerlineClient struct {
 	conn    *signaling.Conn
-	keys    *keyring
+	keys    *load.Keyring
 	env     signaling.Envelope
 	body    []byte
 	stampAt int
@@ -81,9 +82,9 @@ type peerlineClient struct {
 }
 
 func (c *peerlineClient) send(to int, t int64) error {
-	putStamp(c.body[c.stampAt:], t)
+	load.PutStamp(c.body[c.stampAt:], t)
 	if to != c.to {
-		c.to, c.env.To = to, c.keys.id(to)
+		c.to, c.env.To = to, c.keys.ID(to)
 	}
 	return c.conn.Send(context.Background(), c.env)
 }
@@ -96,7 +97,7 @@ func (c *peerlineClient) recv() (int64, error) {
 		}
 		switch env.Type {
 		case signaling.TypeCandidate:
-			return stampOf(env.Body)
+			return load.StampOf(env.Body)
 		case signaling.TypeError:
 			return 0, signaling.ErrorOf(env)
 		}
