@@ -4,13 +4,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"os/signal"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -115,7 +113,7 @@ const (
 )
 
 func run(ctx context.Context, o options) error {
-	root, err := moduleRoot()
+	root, err := child.ModuleRoot()
 	if err != nil {
 		return err
 	}
@@ -508,17 +506,4 @@ func waitCount(ctx context.Context, n interface{ Load() int64 }, want int64, tim
 		time.Sleep(time.Millisecond)
 	}
 	return nil
-}
-
-// moduleRoot finds the directory of the peerline go.mod.
-func moduleRoot() (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
-	}
-	mod := strings.TrimSpace(string(out))
-	if mod == "" || mod == os.DevNull {
-		return "", errors.New("run from inside the peerline module (go run ./bench/cluster)")
-	}
-	return filepath.Dir(mod), nil
 }

@@ -7,7 +7,6 @@ import (
 	"github.com/peerline/peerline/bench/load"
 
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -91,7 +90,7 @@ func main() {
 const defaultPeerlineFlags = "--max-conns-per-ip 0 --rate 1000000 --burst 1000000 --log-level warn"
 
 func run(ctx context.Context, o options) error {
-	root, err := moduleRoot()
+	root, err := child.ModuleRoot()
 	if err != nil {
 		return err
 	}
@@ -159,20 +158,6 @@ func run(ctx context.Context, o options) error {
 	}
 	printSummary(o, targets, results)
 	return nil
-}
-
-// moduleRoot finds the directory of the peerline go.mod above the working
-// directory.
-func moduleRoot() (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
-	}
-	mod := strings.TrimSpace(string(out))
-	if mod == "" || mod == os.DevNull {
-		return "", errors.New("run from inside the peerline module (go run ./bench/signal)")
-	}
-	return filepath.Dir(mod), nil
 }
 
 func printHeader(o options, nofile uint64) {
