@@ -1,7 +1,7 @@
-// Strangers: anyone can be blocked from the incoming-call screen, a
-// blocked caller never rings again (no card, no state change on the
-// callee), the caller only hears that the callee is unavailable, and the
-// blocked list in Settings unblocks.
+// Strangers: anyone can be blocked, from the incoming-call screen or from
+// their page; a blocked caller never rings again (no card, no state change
+// on the callee), the caller only hears that the callee is unavailable,
+// and the blocked list in Settings unblocks.
 
 import assert from 'node:assert/strict'
 import { ring } from './lib/flows.js'
@@ -41,4 +41,27 @@ scenario('block a stranger from the incoming-call screen: it never rings again',
   await row.getByTestId('unblock').click()
   await row.waitFor({ state: 'detached', timeout: 5_000 })
   assert.deepEqual(await b.api('Contacts.Blocked'), [])
+})
+
+scenario("block a stranger from the person's page: it never rings", async (w) => {
+  const [a, b] = await w.lanPair({ name: 'Mallory Stranger' }, { name: 'Grace Hopper' })
+  assert.deepEqual(await b.api('Contacts.List'), [])
+  // Mallory is on Grace's network, not a contact: Grace opens her page and blocks her.
+  await b.peer(a.id).locator('button.main').click()
+  const page = b.page.locator('article.person')
+  await b.page.getByRole('heading', { level: 1, name: /Mallory Stranger/ }).waitFor({ timeout: 5_000 })
+  await page.getByTestId('block').click()
+  await page.getByText('Blocked', { exact: true }).waitFor({ timeout: 5_000 })
+
+  const blocked = await b.api('Contacts.Blocked')
+  assert.equal(blocked.length, 1, `blocked list ${JSON.stringify(blocked)}`)
+  assert.equal(blocked[0].id, a.id)
+  assert.deepEqual(await b.api('Contacts.List'), [], 'blocking did not make the stranger a contact')
+
+  b.mark()
+  await a.call(b.id, true)
+  await a.waitState('ended')
+  await a.waitError(/can.t take calls|not available/i)
+  assert.equal(await b.tid('incoming-call').count(), 0, 'a blocked stranger rang')
+  assert.deepEqual(await b.states(), [], `the callee's call state moved: ${JSON.stringify(await b.states())}`)
 })
