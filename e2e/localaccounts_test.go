@@ -11,7 +11,6 @@ package e2e
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -23,7 +22,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,7 +30,6 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-	"golang.org/x/sys/unix"
 
 	"github.com/peerline/peerline/internal/logbuf"
 	"github.com/peerline/peerline/internal/netnstest"
@@ -362,28 +359,39 @@ func TestHelperAttacker(t *testing.T) {
 // port sends that server nothing of the bridge's (no cookie, no token).
 func TestCallWindowSendsNoCredentialElsewhere(t *testing.T) {
 	requireE2E(t)
+	otheraccount.Require(t)
 	chromium := requireChromium(t)
 	ns := netnstest.New(t)
 	// The DevTools port lets the test tell the call window's browser what
-	// to load; this test runs no attacker.
+	// to load (a page the user opened, or a link someone sent).
 	in := StartInstance(t, ns, "A", Options{NoDiscovery: true, Env: []string{
 		"PEERLINE_BROWSER=" + chromium, "PEERLINE_BROWSER_ARGS=" + callWindowFlags + " --remote-debugging-port=0"}})
 	openCallWindow(t, in)
 	token := bridgeTokenOf(t, in)
 
-	// Another local web server, on another port of the same 127.0.0.1.
-	ln := listenIn(t, ns)
-	got := make(chan http.Header, 8)
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case got <- r.Header.Clone():
-		default:
+	// Another account's web server on another port of the same 127.0.0.1
+	// (TestHelperCollector, run as nobody): it prints what it is sent.
+	bin := otheraccount.Executable(t)
+	argv := otheraccount.Argv(bin, "-test.run=^TestHelperCollector$", "-test.v")
+	cmd := ns.Command(argv[0], argv[1:]...)
+	cmd.Env = append(otheraccount.Env(), envCollect+"=1")
+	out := &logbuf.Buffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	var addr string
+	pollUntil(t, "the other account's server to listen", func() bool {
+		for _, l := range strings.Split(out.String(), "\n") {
+			if a, ok := strings.CutPrefix(l, "collect: listening "); ok {
+				addr = strings.TrimSpace(a)
+				return true
+			}
 		}
-		w.Write([]byte("<!doctype html><title>other</title>"))
-	})}
-	go srv.Serve(ln)
-	defer srv.Close()
-	other := "http://" + ln.Addr().String() + "/collect"
+		return false
+	})
+	other := "http://" + addr + "/collect"
 
 	devtools := devToolsURL(t, filepath.Join(in.Dir, "call-window"))
 	d := websocket.Dialer{NetDialContext: ns.DialContext, HandshakeTimeout: 5 * time.Second}
@@ -395,27 +403,56 @@ func TestCallWindowSendsNoCredentialElsewhere(t *testing.T) {
 	if err := ws.WriteJSON(map[string]any{"id": 1, "method": "Target.createTarget", "params": map[string]any{"url": other}}); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case h := <-got:
-		for k, vs := range h {
-			for _, v := range vs {
-				if strings.Contains(v, token) || strings.EqualFold(k, "Cookie") || strings.EqualFold(k, "Authorization") {
-					t.Errorf("the call window's browser sent the other server %s: %.40s…", k, v)
-				}
-			}
+	pollUntil(t, "the call window's browser to load the other account's page", func() bool {
+		return strings.Contains(out.String(), "collect: request ")
+	})
+	var lines []string
+	for _, l := range strings.Split(out.String(), "\n") {
+		h, ok := strings.CutPrefix(l, "collect: header ")
+		if !ok {
+			continue
 		}
-		t.Logf("the other server got headers %v", keys(h))
-	case <-time.After(30 * time.Second):
-		t.Fatal("the call window's browser never loaded the other server's page")
+		lines = append(lines, h)
+		k, v, _ := strings.Cut(h, ": ")
+		if strings.Contains(v, token) || strings.EqualFold(k, "Cookie") || strings.EqualFold(k, "Authorization") {
+			t.Errorf("the call window's browser sent the other account's server %s: %.40s…", k, v)
+		}
 	}
+	if strings.Contains(out.String(), fmt.Sprintf("collect: uid %d\n", os.Getuid())) || !strings.Contains(out.String(), "collect: uid ") {
+		t.Fatalf("the collecting server did not run as another account:\n%s", out.String())
+	}
+	t.Logf("the other account's server got %d headers", len(lines))
 }
 
-func keys(h http.Header) []string {
-	var k []string
-	for n := range h {
-		k = append(k, n)
+// envCollect runs TestHelperCollector, the other account's web server of
+// TestCallWindowSendsNoCredentialElsewhere.
+const envCollect = "PEERLINE_E2E_COLLECT"
+
+// TestHelperCollector is another account's web server on 127.0.0.1: it
+// prints its uid, its address, and every header of every request.
+func TestHelperCollector(t *testing.T) {
+	if os.Getenv(envCollect) == "" {
+		t.Skip("the other account's server of TestCallWindowSendsNoCredentialElsewhere")
 	}
-	return k
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	fmt.Printf("collect: uid %d\n", os.Getuid())
+	fmt.Printf("collect: listening %s\n", ln.Addr())
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		for k, vs := range r.Header {
+			for _, v := range vs {
+				fmt.Printf("collect: header %s: %s\n", k, v)
+			}
+		}
+		fmt.Printf("collect: request %s\n", r.URL.Path)
+		mu.Unlock()
+		w.Write([]byte("<!doctype html><title>other</title>"))
+	})}
+	srv.Serve(ln) // until the test kills it
 }
 
 // bridgeTokenOf is the token in in's ui: URL.
@@ -442,40 +479,6 @@ func devToolsURL(t *testing.T, profile string) string {
 	port := sc.Text()
 	sc.Scan()
 	return "ws://127.0.0.1:" + port + sc.Text()
-}
-
-// listenIn listens on 127.0.0.1:0 inside ns (the socket stays there).
-func listenIn(t *testing.T, ns *netnstest.Netns) net.Listener {
-	t.Helper()
-	type result struct {
-		ln  net.Listener
-		err error
-	}
-	ch := make(chan result, 1)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		runtime.LockOSThread() // never unlocked: the thread dies with the goroutine
-		target, err := os.Open(ns.Path())
-		if err != nil {
-			ch <- result{nil, err}
-			return
-		}
-		defer target.Close()
-		if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
-			ch <- result{nil, err}
-			return
-		}
-		ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
-		ch <- result{ln, err}
-	}()
-	r := <-ch
-	wg.Wait()
-	if r.err != nil {
-		t.Fatalf("listen in %s: %v", ns, r.err)
-	}
-	return r.ln
 }
 
 // endProcessesUsing kills the processes whose command line names dir and
