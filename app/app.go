@@ -5,8 +5,8 @@
 // Close stops it all in order. Read it with main.go to see the whole graph.
 //
 // It owns that wiring and the few lines of glue the parts need to meet
-// (linkHandler below, invitelink.go), and nothing else: behaviour lives in the parts. No package
-// below imports it.
+// (linkHandler below, invitelink.go), and nothing else: behaviour lives
+// in the parts. No package below imports it.
 package app
 
 import (
@@ -35,6 +35,7 @@ import (
 	"github.com/peerline/peerline/app/files"
 	"github.com/peerline/peerline/app/instance"
 	"github.com/peerline/peerline/app/links"
+	"github.com/peerline/peerline/app/notify"
 	"github.com/peerline/peerline/app/presence"
 	"github.com/peerline/peerline/app/ringer"
 	"github.com/peerline/peerline/app/servers"
@@ -428,7 +429,7 @@ func (a *App) Start() (uiURL string, err error) {
 			OpenCallWindow: func(c calls.Info, video bool) error {
 				_, err := a.Desktop.OpenCallWindow(api.CallIntent{Action: "accept", Call: c.ID, Video: video})
 				return err
-			}, Logger: a.log.With("part", "ringer")})
+			}, Notify: notify.Options{Logger: a.log.With("part", "notify")}, Logger: a.log.With("part", "ringer")})
 	}
 	a.log.Info("app: started", "peer", a.key.ID().Short(), "hub_port", hubPort, "discovery", a.disc != nil)
 	return uiURL, nil

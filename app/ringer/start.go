@@ -39,8 +39,8 @@ type StartOptions struct {
 	ShowWindow func()
 	// OpenCallWindow answers in a call window; headless Answer uses it.
 	OpenCallWindow func(call calls.Info, video bool) error
-	// Notify configures the notification server's connection; its
-	// Logger defaults to Logger's.
+	// Notify configures the notification server's connection (its own
+	// Logger; default slog.Default()).
 	Notify notify.Options
 	// Logger. Default slog.Default().
 	Logger *slog.Logger
@@ -58,9 +58,6 @@ func Start(ctx context.Context, opts StartOptions) (stop func()) {
 	log := opts.Logger
 	if log == nil {
 		log = slog.Default()
-	}
-	if opts.Notify.Logger == nil {
-		opts.Notify.Logger = log.With("part", "notify")
 	}
 	n, err := notify.New(ctx, opts.Notify)
 	if err != nil {

@@ -7,6 +7,19 @@ import assert from 'node:assert/strict'
 import { ring } from './lib/flows.js'
 import { scenario } from './lib/world.js'
 
+/**
+ * Blocked caller a calls b: b's app does not ring, its call state does not
+ * move, and a hears "unavailable" (as if b were offline).
+ */
+async function callsBlocked(a, b) {
+  b.mark()
+  await a.call(b.id, true)
+  await a.waitState('ended')
+  await a.waitError(/can.t take calls|not available/i)
+  assert.equal(await b.tid('incoming-call').count(), 0, 'a blocked stranger rang')
+  assert.deepEqual(await b.states(), [], `the callee's call state moved: ${JSON.stringify(await b.states())}`)
+}
+
 scenario('block a stranger from the incoming-call screen: it never rings again', async (w) => {
   const [a, b] = await w.lanPair({ name: 'Mallory Stranger' }, { name: 'Grace Hopper' })
   // Mallory is nobody's contact: a stranger on Grace's network.
@@ -24,14 +37,8 @@ scenario('block a stranger from the incoming-call screen: it never rings again',
   assert.equal(blocked[0].name, 'Mallory Stranger')
   assert.deepEqual(await b.api('Contacts.List'), [], 'blocking did not make the stranger a contact')
 
-  // Mallory calls again: Grace's app does not ring, her call state does
-  // not move, and Mallory hears "unavailable" (as if Grace were offline).
-  b.mark()
-  await a.call(b.id, true)
-  await a.waitState('ended')
-  await a.waitError(/can.t take calls|not available/i)
-  assert.equal(await b.tid('incoming-call').count(), 0, 'a blocked stranger rang')
-  assert.deepEqual(await b.states(), [], `the callee's call state moved: ${JSON.stringify(await b.states())}`)
+  // Mallory calls again: Grace's app does not ring.
+  await callsBlocked(a, b)
 
   // Settings lists the stranger; Unblock takes it off.
   await b.show('settings')
@@ -58,10 +65,5 @@ scenario("block a stranger from the person's page: it never rings", async (w) =>
   assert.equal(blocked[0].id, a.id)
   assert.deepEqual(await b.api('Contacts.List'), [], 'blocking did not make the stranger a contact')
 
-  b.mark()
-  await a.call(b.id, true)
-  await a.waitState('ended')
-  await a.waitError(/can.t take calls|not available/i)
-  assert.equal(await b.tid('incoming-call').count(), 0, 'a blocked stranger rang')
-  assert.deepEqual(await b.states(), [], `the callee's call state moved: ${JSON.stringify(await b.states())}`)
+  await callsBlocked(a, b)
 })
