@@ -109,6 +109,12 @@ type Notification struct {
 	// Sound is a sound theme name the server may play ("phone-incoming-call"
 	// from the freedesktop sound naming spec); empty sends none.
 	Sound string
+	// Tag names what the notification is about (the ringer's: the call
+	// id). Where a click arrives as text (a Windows toast's arguments, a
+	// macOS response) it travels with the click, and the click is taken
+	// only for the notification with that ID and Tag. Windows and macOS
+	// need 1 to MaxTagLen of [A-Za-z0-9_-]; D-Bus does not send it.
+	Tag string
 
 	// OnAction is called with the action's key when the person chooses
 	// one. OnClosed is called once when the notification goes, for
@@ -148,6 +154,20 @@ type Options struct {
 	BusAddress string
 	// Logger. Default slog.Default().
 	Logger *slog.Logger
+
+	// Activator routes clicks that arrive as text to the notification
+	// they were on (Windows, macOS): the app makes one and hands it to the
+	// instance socket too, so a click that starts another launch reaches
+	// this one. Nil: the Notifier makes its own. D-Bus does not use it.
+	Activator *Activator
+	// DataDir is the app's data dir (Windows): a click with no Peerline
+	// running starts `peerline --toast-activated --data-dir DataDir`,
+	// which passes it to the Peerline running with it. Empty: the default
+	// data dir.
+	DataDir string
+	// Window is the Wails window's runtime (macOS notifications go
+	// through Wails): nil (headless) is ErrNotSupported on macOS.
+	Window *Window
 }
 
 // Default names of Options.
@@ -169,6 +189,9 @@ func (o *Options) defaults() {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
+	}
+	if o.Activator == nil {
+		o.Activator = NewActivator(o.Logger)
 	}
 }
 
