@@ -4,6 +4,8 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -237,5 +239,53 @@ func TestActivator(t *testing.T) {
 	}
 	if err := act.Activate(ToastArgs{ID: id2, Tag: note.Tag, Action: "decline"}.String()); !errors.Is(err, ErrStaleClick) {
 		t.Errorf("withdrawn: %v", err)
+	}
+}
+
+func TestToastRegistry(t *testing.T) {
+	q := func(s string) string { return `"` + s + `"` }
+	vals := toastRegistry(`C:\Program Files\Peerline\peerline.exe`, `D:\data dir`, `D:\data dir\toast-icon.png`, q)
+	got := map[string]string{}
+	for _, v := range vals {
+		got[v.key+"|"+v.name] = v.data
+	}
+	want := map[string]string{
+		`Software\Classes\AppUserModelId\Peerline.Desktop|DisplayName`:      "Peerline",
+		`Software\Classes\AppUserModelId\Peerline.Desktop|CustomActivator`:  ToastActivatorCLSID,
+		`Software\Classes\AppUserModelId\Peerline.Desktop|IconUri`:          `D:\data dir\toast-icon.png`,
+		`Software\Classes\CLSID\` + ToastActivatorCLSID + `|`:               "Peerline toast activator",
+		`Software\Classes\CLSID\` + ToastActivatorCLSID + `\LocalServer32|`: `"C:\Program Files\Peerline\peerline.exe" --toast-activated --data-dir "D:\data dir"`,
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d values, want %d: %q", len(got), len(want), got)
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s = %q, want %q", k, got[k], w)
+		}
+	}
+	for _, v := range vals {
+		if !slices.ContainsFunc(ToastRegistryKeys(), func(k string) bool { return v.key == k || strings.HasPrefix(v.key, k+`\`) }) {
+			t.Errorf("%s is under no key ToastRegistryKeys lists: the uninstaller would leave it", v.key)
+		}
+	}
+}
+
+// TestUninstallerRemovesToastKeys: the NSIS uninstaller deletes every key
+// Peerline writes for its toasts.
+func TestUninstallerRemovesToastKeys(t *testing.T) {
+	nsi, err := os.ReadFile("../../build/windows/installer/project.nsi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, uninstall, ok := strings.Cut(string(nsi), `Section "uninstall"`)
+	if !ok {
+		t.Fatal(`no Section "uninstall"`)
+	}
+	uninstall, _, _ = strings.Cut(uninstall, "SectionEnd")
+	for _, k := range ToastRegistryKeys() {
+		if !strings.Contains(uninstall, `DeleteRegKey HKCU "`+k+`"`) {
+			t.Errorf("the uninstaller does not delete HKCU %s", k)
+		}
 	}
 }
