@@ -165,6 +165,9 @@ type Options struct {
 	// which passes it to the Peerline running with it. Empty: the default
 	// data dir.
 	DataDir string
+	// IconPNG is the app icon as PNG (Windows: written to the data dir,
+	// the toasts' icon). Nil: Windows shows a generic one.
+	IconPNG []byte
 	// Window is the Wails window's runtime (macOS notifications go
 	// through Wails): nil (headless) is ErrNotSupported on macOS.
 	Window *Window
