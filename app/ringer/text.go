@@ -43,8 +43,9 @@ func Notification(c calls.Info) notify.Notification {
 		Body:       body,
 		Actions:    actions,
 		Urgency:    notify.UrgencyCritical,
-		Persistent: true, // withdrawn when the call stops ringing
-		Category:   "x-peerline.call.incoming",
+		Persistent: true,                // withdrawn when the call stops ringing
+		Category:   notify.CategoryCall, // an incomingCall toast on Windows
 		Sound:      "phone-incoming-call",
+		Tag:        c.ID, // a toast's click names the call it rang for
 	}
 }
