@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -110,4 +112,41 @@ func (a *Activator) activate(id ID, tag, key string) error {
 		note.OnClosed(CloseDismissed)
 	}
 	return nil
+}
+
+// wailsDefaultAction is the action Wails reports for a click on a macOS
+// notification itself (Apple's UNNotificationDefaultActionIdentifier).
+const wailsDefaultAction = "DEFAULT_ACTION"
+
+// appleIdent is a macOS notification's identifier: "peerline.ID.Tag",
+// the click arguments' ID and Tag (the response names only it and the
+// action).
+func appleIdent(id ID, tag string) string {
+	return "peerline." + strconv.FormatUint(uint64(id), 10) + "." + tag
+}
+
+// Respond takes a macOS notification response, as Wails reports it: the
+// notification's identifier (appleIdent) and the action's identifier,
+// "DEFAULT_ACTION" for a click on the notification itself. It runs the
+// callbacks as Activate does, with the same checks.
+func (a *Activator) Respond(ident, action string) error {
+	_, err := a.respond(ident, action)
+	return err
+}
+
+// respond is Respond; it returns the notification's ID.
+func (a *Activator) respond(ident, action string) (ID, error) {
+	rest, ok := strings.CutPrefix(ident, "peerline.")
+	idText, tag, ok2 := strings.Cut(rest, ".")
+	id, ok3 := parseID(idText)
+	if !ok || !ok2 || !ok3 || !validTag(tag) {
+		return 0, fmt.Errorf("%w: identifier %.80q", ErrToastArgs, ident)
+	}
+	if action == wailsDefaultAction {
+		action = DefaultKey
+	}
+	if !validActionKey(action) {
+		return 0, fmt.Errorf("%w: action %.40q", ErrToastArgs, action)
+	}
+	return id, a.activate(id, tag, action)
 }

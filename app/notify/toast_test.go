@@ -289,3 +289,32 @@ func TestUninstallerRemovesToastKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestActivatorRespond: a macOS response names the notification by its
+// identifier; Wails's DEFAULT_ACTION is the click on the notification.
+func TestActivatorRespond(t *testing.T) {
+	act := NewActivator(nil)
+	keys := make(chan string, 2)
+	note := callToast("Grace")
+	note.OnAction = func(k string) { keys <- k }
+	id := act.add(note)
+	ident := appleIdent(id, note.Tag)
+	for _, bad := range [][2]string{
+		{"peerline.x." + note.Tag, "decline"},
+		{"peerline." + ident, "decline"},
+		{"other.1." + note.Tag, "decline"},
+		{strings.TrimSuffix(ident, "w") + "x", "decline"},
+		{ident, "com.apple.UNNotificationDismissActionIdentifier"},
+		{ident, "hangup"},
+	} {
+		if err := act.Respond(bad[0], bad[1]); err == nil {
+			t.Errorf("Respond(%q, %q) was taken", bad[0], bad[1])
+		}
+	}
+	if err := act.Respond(ident, "DEFAULT_ACTION"); err != nil {
+		t.Fatal(err)
+	}
+	if k := <-keys; k != DefaultKey {
+		t.Errorf("key %q, want %q", k, DefaultKey)
+	}
+}
