@@ -37,13 +37,3 @@ func (w *Window) wait(ctx context.Context) (context.Context, error) {
 		return nil, ctx.Err()
 	}
 }
-
-// started returns the runtime context, or nil before Started.
-func (w *Window) started() context.Context {
-	select {
-	case <-w.ready:
-		return w.ctx
-	default:
-		return nil
-	}
-}
