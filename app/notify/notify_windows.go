@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"git.sr.ht/~jackmordaunt/go-toast/v2/wintoast"
@@ -116,6 +117,12 @@ func (n *Notifier) Show(ctx context.Context, note Notification) (ID, error) {
 	id := n.act.add(note)
 	x, err := ToastXML(note, id)
 	if err == nil {
+		err = wintoast.Push(ToastAppID, x)
+	}
+	if err != nil && strings.Contains(err.Error(), "RoInitialize") {
+		// go-toast initialises the Runtime once, on the thread of its
+		// first Push, and fails that Push if the thread was initialised
+		// already (S_FALSE); it does not try again, so the next one works.
 		err = wintoast.Push(ToastAppID, x)
 	}
 	if err != nil {

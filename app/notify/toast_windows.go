@@ -4,7 +4,6 @@ package notify
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -35,7 +34,6 @@ const (
 	toastManagerClass = "Windows.UI.Notifications.ToastNotificationManager"
 	regclsMultipleUse = 1
 	asfwAny           = ^uintptr(0) // ASFW_ANY: any process may take the foreground
-	rpcEChangedMode   = 0x80010106  // COM is initialised in another mode on this thread: usable
 )
 
 type toastManagerStatics2 struct{ vtbl *toastManagerStatics2Vtbl }
@@ -60,27 +58,51 @@ type toastHistoryVtbl struct {
 	ClearWithId            uintptr
 }
 
-// useCOM initialises the Windows Runtime on this thread (multithreaded,
-// as go-toast does); already initialised, in either mode, is fine. The
-// caller holds its OS thread.
-func useCOM() error {
-	err := ole.RoInitialize(1)
-	var oe *ole.OleError
-	if err == nil || errors.As(err, &oe) && (oe.Code() == 1 /* S_FALSE */ || oe.Code() == rpcEChangedMode) {
-		return nil
+// inMTA runs f on Peerline's COM thread: one OS thread, held by one
+// goroutine for the life of the process, in the Windows Runtime's
+// multithreaded apartment (as go-toast's is). Not the caller's thread: the
+// main goroutine holds the main thread, which go-webview2 made a
+// single-threaded apartment for the window (a class object registered
+// there would be served by the window's message loop alone). Not a pool
+// thread either: go-toast initialises the Runtime once, on the thread of
+// its first Push, and takes "already initialised there" for a failure.
+// The thread never ends, so the apartment, and the activator registered
+// in it, live as long as the process.
+func inMTA(f func() error) error {
+	comThread.once.Do(func() {
+		comThread.calls = make(chan func())
+		go func() {
+			runtime.LockOSThread() // never unlocked: the thread is COM's
+			comThread.err = ole.RoInitialize(1)
+			for call := range comThread.calls {
+				call()
+			}
+		}()
+	})
+	done := make(chan error, 1)
+	comThread.calls <- func() {
+		if comThread.err != nil {
+			done <- fmt.Errorf("RoInitialize: %w", comThread.err)
+			return
+		}
+		done <- f()
 	}
-	return fmt.Errorf("RoInitialize: %w", err)
+	return <-done
+}
+
+// comThread is inMTA's thread.
+var comThread struct {
+	once  sync.Once
+	calls chan func()
+	err   error // RoInitialize's, read on the thread only
 }
 
 // clearToasts removes every toast of ToastAppID, on screen and in the
 // notification centre. Peerline shows one toast at a time (the ringing
 // call's), and go-toast gives its toasts no tag to remove one by.
-func clearToasts() error {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	if err := useCOM(); err != nil {
-		return err
-	}
+func clearToasts() error { return inMTA(clearToastsHere) }
+
+func clearToastsHere() error {
 	f, err := ole.RoGetActivationFactory(toastManagerClass, iidToastManagerStatics2)
 	if err != nil {
 		return fmt.Errorf("toast manager: %w", err)
@@ -134,19 +156,16 @@ func registerActivator(onClick func(args string)) error {
 				go f(args) // COM's thread waits for Activate to return
 			}
 		})
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		if err := useCOM(); err != nil {
-			activator.err = err
-			return
-		}
-		var cookie uint32
-		hr, _, _ := procCoRegisterClassObject.Call(uintptr(unsafe.Pointer(wintoast.GUID_ImplNotificationActivationCallback)),
-			uintptr(unsafe.Pointer(wintoast.ClassFactory)), uintptr(ole.CLSCTX_LOCAL_SERVER), regclsMultipleUse,
-			uintptr(unsafe.Pointer(&cookie)))
-		if hr != 0 {
-			activator.err = fmt.Errorf("CoRegisterClassObject: %w", ole.NewError(hr))
-		}
+		activator.err = inMTA(func() error {
+			var cookie uint32 // for CoRevokeClassObject: never, it serves until the process ends
+			hr, _, _ := procCoRegisterClassObject.Call(uintptr(unsafe.Pointer(wintoast.GUID_ImplNotificationActivationCallback)),
+				uintptr(unsafe.Pointer(wintoast.ClassFactory)), uintptr(ole.CLSCTX_LOCAL_SERVER), regclsMultipleUse,
+				uintptr(unsafe.Pointer(&cookie)))
+			if hr != 0 {
+				return fmt.Errorf("CoRegisterClassObject: %w", ole.NewError(hr))
+			}
+			return nil
+		})
 	})
 	if activator.err != nil {
 		return fmt.Errorf("notify: toast activator: %w", activator.err)
