@@ -73,7 +73,11 @@ func inMTA(f func() error) error {
 		comThread.calls = make(chan func())
 		go func() {
 			runtime.LockOSThread() // never unlocked: the thread is COM's
-			comThread.err = ole.RoInitialize(1)
+			if err := ole.RoInitialize(1); err != nil {
+				if oe, ok := err.(*ole.OleError); !ok || oe.Code() != 1 { // S_FALSE: initialised already
+					comThread.err = err
+				}
+			}
 			for call := range comThread.calls {
 				call()
 			}
