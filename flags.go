@@ -91,6 +91,8 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*flags, error) {
 		return nil, err
 	}
 	switch {
+	case fs.NArg() == 1 && strings.EqualFold(fs.Arg(0), "/Embedding"):
+		embedding = true // COM's older spelling of -Embedding
 	case fs.NArg() == 1 && invite.IsLink(fs.Arg(0)):
 		f.openLink = fs.Arg(0)
 	case fs.NArg() > 0:
