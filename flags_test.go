@@ -34,7 +34,7 @@ func TestParseFlags(t *testing.T) {
 		{"toast click launch", []string{"--toast-activated", "--data-dir", `C:\Users\ada\Peerline`, "-Embedding"}, "",
 			func(f *flags) bool { return f.toastActivated && f.dataDir == `C:\Users\ada\Peerline` && !f.headless }},
 		{"COM launch alone", []string{"-Embedding"}, "", func(f *flags) bool { return f.toastActivated }},
-		{"COM launch, older spelling", []string{"--toast-activated", "/Embedding"}, "", func(f *flags) bool { return f.toastActivated }},
+		{"COM launch, older spelling", []string{"--data-dir", "D", "/Embedding"}, "", func(f *flags) bool { return f.toastActivated }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
