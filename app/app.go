@@ -115,7 +115,8 @@ type Options struct {
 	// only with --notify, where Answer opens the call window.
 	Notify bool
 	// NotifyWith is the notifications' platform part (the window's Wails
-	// runtime on macOS, the icon on Windows); New fills in the rest.
+	// runtime on macOS, the icon on Windows); Start fills in the logger,
+	// the click router and the data dir.
 	NotifyWith notify.Options
 	// WindowFocused reports whether the app window is shown and has the
 	// focus (a ring then shows no notification). Nil: there is no window.
