@@ -19,6 +19,33 @@ type Action struct {
 	Key string
 	// Label is the button's text (plain text).
 	Label string
+	// Kind says whether the button accepts or refuses (Windows colours
+	// such buttons green and red, macOS shows a refusal as destructive;
+	// D-Bus has no such hint). Default ActionPlain.
+	Kind ActionKind
+}
+
+// ActionKind is what a button does, for the platforms that style it.
+type ActionKind uint8
+
+// Action kinds. The zero value is a plain button.
+const (
+	ActionPlain   ActionKind = iota // "plain"
+	ActionAccept                    // "accept": Answer
+	ActionDecline                   // "decline": Decline
+)
+
+// String returns the kind's name.
+func (k ActionKind) String() string {
+	switch k {
+	case ActionPlain:
+		return "plain"
+	case ActionAccept:
+		return "accept"
+	case ActionDecline:
+		return "decline"
+	}
+	return fmt.Sprintf("ActionKind(%d)", uint8(k))
 }
 
 // Urgency is a notification's urgency level. The zero value is normal.

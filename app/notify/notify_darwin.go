@@ -159,7 +159,7 @@ func appleCategory(as []Action) (string, []runtime.NotificationAction) {
 		}
 		keys = append(keys, a.Key)
 		actions = append(actions, runtime.NotificationAction{ID: a.Key, Title: PlainText(a.Label, MaxLabelRunes),
-			Destructive: a.Key == "decline"})
+			Destructive: a.Kind == ActionDecline})
 	}
 	return strings.Join(keys, "."), actions
 }

@@ -83,20 +83,22 @@ func callToast(name string) Notification {
 	return Notification{
 		Summary: name + " is calling", Body: "Video call · not a verified contact", Tag: "dGhpc2lzYWNhbGw",
 		Category: CategoryCall, Persistent: true, Urgency: UrgencyCritical,
-		Actions: []Action{{Key: DefaultKey, Label: "Answer"}, {Key: "answer", Label: "Answer"},
-			{Key: "answer-audio", Label: "Audio only"}, {Key: "decline", Label: "Decline"}},
+		Actions: []Action{{Key: DefaultKey, Label: "Answer"}, {Key: "answer", Label: "Answer", Kind: ActionAccept},
+			{Key: "answer-audio", Label: "Audio only", Kind: ActionAccept}, {Key: "decline", Label: "Decline", Kind: ActionDecline}},
 	}
 }
 
 // toastDoc is what a toast's XML says, read back by a strict parser.
 type toastDoc struct {
-	XMLName  xml.Name `xml:"toast"`
-	Launch   string   `xml:"launch,attr"`
-	Scenario string   `xml:"scenario,attr"`
-	Texts    []string `xml:"visual>binding>text"`
-	Actions  []struct {
+	XMLName   xml.Name `xml:"toast"`
+	Launch    string   `xml:"launch,attr"`
+	Scenario  string   `xml:"scenario,attr"`
+	UseStyles string   `xml:"useButtonStyle,attr"`
+	Texts     []string `xml:"visual>binding>text"`
+	Actions   []struct {
 		Content   string `xml:"content,attr"`
 		Arguments string `xml:"arguments,attr"`
+		Style     string `xml:"hint-buttonStyle,attr"`
 	} `xml:"actions>action"`
 	Audio struct {
 		Src string `xml:"src,attr"`
@@ -136,9 +138,9 @@ func TestToastXML(t *testing.T) {
 		if err != nil || ta.ID != 7 {
 			t.Errorf("button %q: arguments %q: %v", a.Content, a.Arguments, err)
 		}
-		buttons = append(buttons, a.Content+"="+ta.Action)
+		buttons = append(buttons, a.Content+"="+ta.Action+"/"+a.Style)
 	}
-	if got := strings.Join(buttons, ","); got != "Answer=answer,Audio only=answer-audio,Decline=decline" {
+	if got := strings.Join(buttons, ","); got != "Answer=answer/Success,Audio only=answer-audio/Success,Decline=decline/Critical" || doc.UseStyles != "true" {
 		t.Errorf("buttons %s", got)
 	}
 	if doc.Audio.Src != "ms-winsoundevent:Notification.Looping.Call" {
@@ -153,7 +155,7 @@ func TestToastXML(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if doc := readToast(t, x); doc.Scenario != "" || len(doc.Actions) != 0 || doc.Audio.Src != "" || len(doc.Texts) != 1 {
+		if doc := readToast(t, x); doc.Scenario != "" || doc.UseStyles != "" || len(doc.Actions) != 0 || doc.Audio.Src != "" || len(doc.Texts) != 1 {
 			t.Errorf("%s", x)
 		}
 	})
@@ -316,5 +318,13 @@ func TestActivatorRespond(t *testing.T) {
 	}
 	if k := <-keys; k != DefaultKey {
 		t.Errorf("key %q, want %q", k, DefaultKey)
+	}
+}
+
+func TestActionKindString(t *testing.T) {
+	for k, want := range map[ActionKind]string{ActionPlain: "plain", ActionAccept: "accept", ActionDecline: "decline", 9: "ActionKind(9)"} {
+		if got := k.String(); got != want {
+			t.Errorf("%d: %q, want %q", k, got, want)
+		}
 	}
 }

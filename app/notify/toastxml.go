@@ -2,6 +2,7 @@ package notify
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -10,9 +11,9 @@ import (
 // go-toast's template: the caller's name goes into it, and it must never
 // be able to add an element, an attribute or a button.
 //
-//	<toast launch="ARGS" activationType="foreground" [scenario="incomingCall"] [duration="long"]>
+//	<toast launch="ARGS" activationType="foreground" [useButtonStyle="true"] [scenario="incomingCall"] [duration="long"]>
 //	  <visual><binding template="ToastGeneric"><text>SUMMARY</text>[<text>BODY</text>]</binding></visual>
-//	  <actions>[<action content="LABEL" arguments="ARGS" activationType="foreground"/>]…</actions>
+//	  <actions>[<action content="LABEL" arguments="ARGS" activationType="foreground" [hint-buttonStyle="Success|Critical"]/>]…</actions>
 //	  [<audio src="ms-winsoundevent:Notification.Looping.Call" loop="true"/>]
 //	</toast>
 //
@@ -22,7 +23,9 @@ import (
 // are buttons, at most maxToastButtons (Windows shows no more). A call
 // (Category CategoryCall) is an incomingCall toast, which stays on screen
 // until it is acted on or withdrawn, with the looping call sound; any
-// other persistent one is a long toast. activationType="foreground" for
+// other persistent one is a long toast. Accepting and declining buttons
+// (Action.Kind) are styled green and red (Windows 11; earlier versions
+// ignore the hint). activationType="foreground" for
 // every click: a desktop app's COM activator hears all of them, and a
 // foreground activation lets the app bring its window to the front.
 
@@ -47,6 +50,10 @@ func ToastXML(note Notification, id ID) (string, error) {
 	b.WriteString(xmlEscape(args(DefaultKey)))
 	b.WriteString(`" activationType="foreground"`)
 	call := note.Category == CategoryCall
+	styled := slices.ContainsFunc(note.Actions, func(a Action) bool { return a.Kind != ActionPlain })
+	if styled {
+		b.WriteString(` useButtonStyle="true"`)
+	}
 	switch {
 	case call:
 		b.WriteString(` scenario="incomingCall"`)
@@ -75,7 +82,14 @@ func ToastXML(note Notification, id ID) (string, error) {
 		b.WriteString(xmlEscape(PlainText(a.Label, MaxLabelRunes)))
 		b.WriteString(`" arguments="`)
 		b.WriteString(xmlEscape(args(a.Key)))
-		b.WriteString(`" activationType="foreground"/>`)
+		b.WriteString(`" activationType="foreground"`)
+		switch a.Kind {
+		case ActionAccept:
+			b.WriteString(` hint-buttonStyle="Success"`)
+		case ActionDecline:
+			b.WriteString(` hint-buttonStyle="Critical"`)
+		}
+		b.WriteString(`/>`)
 	}
 	if buttons > 0 {
 		b.WriteString(`</actions>`)

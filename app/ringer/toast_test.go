@@ -20,8 +20,8 @@ func TestNotificationAsToast(t *testing.T) {
 		media   []string
 		buttons string
 	}{
-		{"video", []string{"audio", "video"}, "Answer answer|Audio only answer-audio|Decline decline"},
-		{"audio", []string{"audio"}, "Answer answer|Decline decline"},
+		{"video", []string{"audio", "video"}, "Answer answer Success|Audio only answer-audio Success|Decline decline Critical"},
+		{"audio", []string{"audio"}, "Answer answer Success|Decline decline Critical"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			const id = "q83vEjRWeJA0Vnhp" // a call id: 12 random bytes, base64url
@@ -37,6 +37,7 @@ func TestNotificationAsToast(t *testing.T) {
 				Actions  []struct {
 					Content   string `xml:"content,attr"`
 					Arguments string `xml:"arguments,attr"`
+					Style     string `xml:"hint-buttonStyle,attr"`
 				} `xml:"actions>action"`
 			}
 			if err := xml.Unmarshal([]byte(x), &doc); err != nil {
@@ -48,7 +49,7 @@ func TestNotificationAsToast(t *testing.T) {
 				if err != nil || args.Tag != id {
 					t.Fatalf("button %q: %q: %v", a.Content, a.Arguments, err)
 				}
-				buttons = append(buttons, a.Content+" "+args.Action)
+				buttons = append(buttons, a.Content+" "+args.Action+" "+a.Style)
 			}
 			if got := strings.Join(buttons, "|"); got != tt.buttons {
 				t.Errorf("buttons %s, want %s", got, tt.buttons)
