@@ -27,6 +27,7 @@ FUZZ_TARGETS ?= ./signaling:FuzzDecode ./signaling:FuzzScanEnvelope ./signaling:
 	./signaling/identity:FuzzParse ./app/bridge:FuzzRequest ./app/bridge:FuzzProcNetLine \
 	./app/store:FuzzValidateInput ./app/discovery:FuzzParseTXT ./app/discovery:FuzzHubHost \
 	./signaling/turnserver:FuzzAuth ./app/invite:FuzzParse ./app/autostart:FuzzExecArg ./app/notify:FuzzText \
+	./app/notify:FuzzToastArgs ./app/notify:FuzzToastXML \
 	./signaling/cluster:FuzzWire ./app/files:FuzzSanitize
 # A count, not a duration: with -fuzztime=10s, Go 1.26's fuzz coordinator
 # can fail a target with a bare "context deadline exceeded" at the deadline

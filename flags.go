@@ -40,6 +40,11 @@ type flags struct {
 	lanHub      bool
 	interfaces  []string
 	logLevel    slog.Level
+
+	// toastActivated: Windows started this launch for a click on a toast
+	// (--toast-activated, which the toast registration puts on the command
+	// line, or COM's own -Embedding): the click goes to the running one.
+	toastActivated bool
 }
 
 const usageText = `Usage: peerline [flags]
@@ -58,11 +63,13 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*flags, error) {
 	fs := flag.NewFlagSet("peerline", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var signal, ifaces, level string
-	var version bool
+	var version, embedding bool
 	fs.BoolVar(&f.headless, "headless", false, "run the core with no window; print the line ui: URL (the loopback bridge, with its token) once ready")
 	fs.BoolVar(&f.hidden, "hidden", false, "start with no window: Peerline runs in the tray (what start-at-login runs)")
 	fs.BoolVar(&f.quit, "quit", false, "ask the Peerline running with this data dir to quit fully (hanging up a call), wait until it has, and exit")
 	fs.BoolVar(&f.notify, "notify", false, "with --headless: ring through a desktop notification naming the caller (Answer opens the call window); the window always does while it is hidden or unfocused")
+	fs.BoolVar(&f.toastActivated, "toast-activated", false, "Windows: this launch is for a click on a Peerline notification; it hands the click to the Peerline running with the data dir (Windows runs this itself)")
+	fs.BoolVar(&embedding, "Embedding", false, "Windows: COM adds this to a launch it starts for a notification click (as --toast-activated)")
 	fs.StringVar(&f.dataDir, "data-dir", "", "directory for the identity key, database and settings (default: the OS config dir + /Peerline)")
 	fs.StringVar(&f.name, "name", "", "display name to announce (saved in settings)")
 	fs.StringVar(&f.uiAddr, "ui-addr", "127.0.0.1:0", "loopback address of the UI bridge (port 0 picks a free one)")
@@ -84,11 +91,14 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*flags, error) {
 		return nil, err
 	}
 	switch {
+	case fs.NArg() == 1 && strings.EqualFold(fs.Arg(0), "/Embedding"):
+		embedding = true // COM's older spelling of -Embedding
 	case fs.NArg() == 1 && invite.IsLink(fs.Arg(0)):
 		f.openLink = fs.Arg(0)
 	case fs.NArg() > 0:
 		return nil, fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
 	}
+	f.toastActivated = f.toastActivated || embedding
 	if f.quit && f.openLink != "" {
 		return nil, errors.New("--quit takes no invite link (see --help)")
 	}

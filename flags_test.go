@@ -30,6 +30,11 @@ func TestParseFlags(t *testing.T) {
 		{"invite link", []string{"--headless", "peerline://add?id=X"}, "", func(f *flags) bool { return f.openLink == "peerline://add?id=X" && f.headless }},
 		{"two invite links", []string{"peerline://add?id=X", "peerline://add?id=Y"}, "unexpected argument", nil},
 		{"unknown flag", []string{"--nope"}, "not defined", nil},
+		// The toast registration's LocalServer32 line, as COM runs it.
+		{"toast click launch", []string{"--toast-activated", "--data-dir", `C:\Users\ada\Peerline`, "-Embedding"}, "",
+			func(f *flags) bool { return f.toastActivated && f.dataDir == `C:\Users\ada\Peerline` && !f.headless }},
+		{"COM launch alone", []string{"-Embedding"}, "", func(f *flags) bool { return f.toastActivated }},
+		{"COM launch, older spelling", []string{"--data-dir", "D", "/Embedding"}, "", func(f *flags) bool { return f.toastActivated }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -57,7 +62,7 @@ func TestHelpDocumentsEveryFlag(t *testing.T) {
 	if f != nil || err != nil {
 		t.Fatalf("--help: %v %v", f, err)
 	}
-	for _, flag := range []string{"headless", "data-dir", "name", "ui-addr", "hub-port", "ring-timeout", "signal-url", "no-discovery", "lan-hub", "interfaces", "log-level", "version"} {
+	for _, flag := range []string{"headless", "data-dir", "name", "ui-addr", "hub-port", "ring-timeout", "signal-url", "no-discovery", "lan-hub", "interfaces", "log-level", "version", "toast-activated", "Embedding"} {
 		if !strings.Contains(out.String(), "--"+flag) {
 			t.Errorf("--help lacks -%s", flag)
 		}

@@ -26,6 +26,7 @@ import (
 	"github.com/peerline/peerline/app"
 	"github.com/peerline/peerline/app/errcode"
 	"github.com/peerline/peerline/app/events"
+	"github.com/peerline/peerline/app/notify"
 	"github.com/peerline/peerline/app/webview"
 )
 
@@ -34,7 +35,8 @@ import (
 //go:embed all:frontend/dist
 var assets embed.FS
 
-// Window icon on Linux; macOS and Windows take it from the app bundle.
+// Window icon on Linux (macOS and Windows take it from the app bundle),
+// and the icon of Windows toasts.
 //
 //go:embed build/appicon.png
 var icon []byte
@@ -75,6 +77,9 @@ func run(f *flags, launchedAt time.Time) error {
 	if f.quit {
 		return quitRunning(f.dataDir, os.Stderr)
 	}
+	if f.toastActivated && toastLaunch(f.dataDir, logger) {
+		return nil // the running Peerline took the click
+	}
 	win := newWindow(logger)
 	if !f.headless {
 		// From here on SIGINT and SIGTERM quit cleanly, also while the
@@ -94,6 +99,11 @@ func run(f *flags, launchedAt time.Time) error {
 	if f.headless {
 		onQuit = func() { quitOnce.Do(func() { close(quitHeadless) }) }
 	}
+	// macOS notifications go through the window's Wails runtime, once up.
+	var notifyWindow *notify.Window
+	if !f.headless {
+		notifyWindow = notify.NewWindow()
+	}
 	autostart, err := autostartOptions(f.dataDir)
 	if err != nil {
 		return err
@@ -106,6 +116,7 @@ func run(f *flags, launchedAt time.Time) error {
 		// A ring while the window is hidden or unfocused shows a desktop
 		// notification; headless, only when asked (--notify).
 		Notify: !f.headless || f.notify, WindowFocused: windowFocused, ShowWindow: showWindow,
+		NotifyWith: notify.Options{Window: notifyWindow, IconPNG: icon},
 	})
 	if errors.Is(err, app.ErrAlreadyRunning) && f.openLink != "" {
 		return secondLaunchLink(f.dataDir, f.openLink, err, os.Stderr) // the running one shows Add person
@@ -164,6 +175,7 @@ func run(f *flags, launchedAt time.Time) error {
 		BackgroundColour: &options.RGBA{R: 247, G: 248, B: 250, A: 255},
 		OnStartup: func(ctx context.Context) {
 			win.startup(ctx)
+			notifyWindow.Started(ctx)
 			a.Events().Subscribe(events.SinkFunc(func(name events.Name, data any) {
 				runtime.EventsEmit(ctx, string(name), data)
 			}))

@@ -114,6 +114,10 @@ type Options struct {
 	// package ringer). Off by default: the window sets it; headless runs
 	// only with --notify, where Answer opens the call window.
 	Notify bool
+	// NotifyWith is the notifications' platform part (the window's Wails
+	// runtime on macOS, the icon on Windows); Start fills in the logger,
+	// the click router and the data dir.
+	NotifyWith notify.Options
 	// WindowFocused reports whether the app window is shown and has the
 	// focus (a ring then shows no notification). Nil: there is no window.
 	WindowFocused func() bool
@@ -154,6 +158,9 @@ type App struct {
 	// stopRinger stops ringing through desktop notifications (package
 	// ringer); nil unless Options.Notify.
 	stopRinger func()
+	// clicks routes notification clicks that arrive as text (a toast's,
+	// here or from a launch Windows started for it) to the ringer's.
+	clicks *notify.Activator
 
 	// The bound services (package api), for Wails and the bridge.
 	Identity *api.Identity
@@ -205,17 +212,19 @@ func New(opts Options) (*App, error) {
 	}
 	// A deep queue: a sink that drops call:signal loses candidates.
 	bus := events.NewBus(events.BusConfig{QueueSize: 4096, Logger: opts.Logger})
-	inst, err := instance.Claim(opts.DataDir, opts.Logger, instance.Hooks{
-		Activate: opts.OnSecondLaunch,
-		Open:     func(link string) error { return openInvite(bus, link) },
-		Quit:     opts.OnQuit,
-	})
+	clicks := notify.NewActivator(opts.Logger.With("part", "notify"))
+	hooks := instance.Hooks{Activate: opts.OnSecondLaunch, Quit: opts.OnQuit,
+		Open: func(link string) error { return openInvite(bus, link) }}
+	if opts.Notify {
+		hooks.Toast = clicks.Activate
+	}
+	inst, err := instance.Claim(opts.DataDir, opts.Logger, hooks)
 	if err != nil {
 		bus.Close()
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a := &App{opts: opts, log: opts.Logger, instance: inst, ctx: ctx, cancel: cancel, bus: bus}
+	a := &App{opts: opts, log: opts.Logger, instance: inst, ctx: ctx, cancel: cancel, bus: bus, clicks: clicks}
 	if err := a.build(); err != nil {
 		a.Close()
 		return nil, err
@@ -424,12 +433,14 @@ func (a *App) Start() (uiURL string, err error) {
 		return "", fmt.Errorf("app: bridge: %w", err)
 	}
 	if a.opts.Notify {
+		nopts := a.opts.NotifyWith
+		nopts.Logger, nopts.Activator, nopts.DataDir = a.log.With("part", "notify"), a.clicks, a.opts.DataDir
 		a.stopRinger = ringer.Start(ctx, ringer.StartOptions{Bus: a.bus, Calls: a.calls,
 			WindowFocused: a.opts.WindowFocused, ShowWindow: a.opts.ShowWindow,
 			OpenCallWindow: func(c calls.Info, video bool) error {
 				_, err := a.Desktop.OpenCallWindow(api.CallIntent{Action: "accept", Call: c.ID, Video: video})
 				return err
-			}, Notify: notify.Options{Logger: a.log.With("part", "notify")}, Logger: a.log.With("part", "ringer")})
+			}, Notify: nopts, Logger: a.log.With("part", "ringer")})
 	}
 	a.log.Info("app: started", "peer", a.key.ID().Short(), "hub_port", hubPort, "discovery", a.disc != nil)
 	return uiURL, nil

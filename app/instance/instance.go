@@ -36,6 +36,9 @@ type Hooks struct {
 	// Quit is called for each `peerline --quit` (Quit): it starts a full
 	// shutdown and returns; nil refuses.
 	Quit func()
+	// Toast is called with the click arguments a launch for a toast click
+	// passes (Toast); its error refuses the click, and nil refuses all.
+	Toast func(args string) error
 }
 
 // Claim takes dir's lock (ErrAlreadyRunning when another Peerline holds

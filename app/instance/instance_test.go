@@ -429,3 +429,49 @@ func TestQuit(t *testing.T) {
 		t.Fatal("a refused quit let go of the data dir")
 	}
 }
+
+// TestToastPassesTheClick: a launch for a toast click hands the click to
+// the running one's hook, unread; a refusal is an error that does not
+// quote the click; with no Peerline running there is nobody to hand it to.
+func TestToastPassesTheClick(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	const click = "v=1&id=7&call=dGhpc2lzYWNhbGw&action=decline"
+	if err := Toast(ctx, dir, click); !errors.Is(err, ErrNotRunning) {
+		t.Fatalf("Toast with none running: %v, want ErrNotRunning", err)
+	}
+
+	clicks := make(chan string, 4)
+	in, err := Claim(dir, quiet(), Hooks{Toast: func(args string) error {
+		if args != click {
+			return errors.New("stale")
+		}
+		clicks <- args
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(in.Close)
+	if err := Toast(ctx, dir, click); err != nil {
+		t.Fatalf("Toast: %v", err)
+	}
+	if got := <-clicks; got != click {
+		t.Errorf("the hook got %q", got)
+	}
+	err = Toast(ctx, dir, "v=1&id=8&call=secret&action=decline")
+	if err == nil || !strings.Contains(err.Error(), "not a click on a notification showing here") || strings.Contains(err.Error(), "secret") {
+		t.Errorf("refused click: %v", err)
+	}
+	if err := Toast(ctx, dir, click+"\nquit"); err == nil {
+		t.Error("a click with a line break was sent")
+	}
+
+	// A Peerline with no toast hook (headless, no notifications) refuses.
+	dir2 := t.TempDir()
+	newLocked(t, dir2, nil)
+	if err := Toast(ctx, dir2, click); err == nil || !strings.Contains(err.Error(), "shows no notifications") {
+		t.Errorf("Toast with no hook: %v", err)
+	}
+}

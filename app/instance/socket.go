@@ -16,6 +16,15 @@ package instance
 //	server: "ok\n"                  a full shutdown has started
 //	        "error <message>\n"
 //
+//	client: "peerline/1 toast <click arguments>\n"
+//	server: "ok\n"                  the click was taken (what it does, it does)
+//	        "error <message>\n"     not a click on a notification showing there
+//
+// A toast request comes from a launch Windows started for a click on a
+// toast (peerline --toast-activated): the running Peerline showed it.
+// The arguments are the notification's (app/notify, toastargs.go); this
+// package passes them on, unread.
+//
 // The server reads at most maxInstanceLine bytes within instanceTimeout
 // from each connection and answers connections one at a time; anything
 // else is logged and dropped.
@@ -63,7 +72,8 @@ const (
 
 	activateRequest = "peerline/1 activate"
 	quitRequest     = "peerline/1 quit"
-	openPrefix      = "peerline/1 open " // + an invite link
+	openPrefix      = "peerline/1 open "  // + an invite link
+	toastPrefix     = "peerline/1 toast " // + a toast's click arguments
 	answerOK        = "ok"
 	answerNoWindow  = "no-window"
 	answerError     = "error"
@@ -211,6 +221,8 @@ func (s *server) handle(c net.Conn) {
 		answer = s.handleOpen(strings.TrimPrefix(line, openPrefix))
 	case line == quitRequest:
 		answer, after = s.handleQuit()
+	case strings.HasPrefix(line, toastPrefix):
+		answer = s.handleToast(strings.TrimPrefix(line, toastPrefix))
 	case line != activateRequest:
 		s.log.Warn("instance: instance socket: unknown request", "request", line)
 		answer = answerError + " unknown request"
@@ -251,6 +263,30 @@ func (s *server) handleOpen(link string) string {
 		}
 	}
 	return answerOK
+}
+
+// handleToast passes a toast click another launch was handed to the
+// toast hook. The answer never quotes the click.
+func (s *server) handleToast(args string) string {
+	if s.hooks.Toast == nil {
+		return answerError + " this Peerline shows no notifications"
+	}
+	if err := callWith(s.hooks.Toast, args); err != nil {
+		s.log.Warn("instance: another launch passed a notification click this one refused", "err", err)
+		return answerError + " not a click on a notification showing here"
+	}
+	s.log.Info("instance: another launch passed a notification click")
+	return answerOK
+}
+
+// callWith runs a hook that takes a line; a panic in it is an error.
+func callWith(hook func(string) error, arg string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return hook(arg)
 }
 
 func (s *server) callOpen(link string) (err error) {
@@ -346,6 +382,21 @@ func Open(ctx context.Context, dataDir, link string) error {
 		return errors.New("instance: open: the link is not one short line")
 	}
 	return ask(ctx, dataDir, openPrefix+link, "open")
+}
+
+// Toast passes the click arguments of a toast (a Windows notification)
+// to the Peerline running with dataDir, which showed it: a launch Windows
+// started for the click calls it. ErrNotRunning when none runs there; an
+// error when the running one refused the click (not a notification
+// showing there) or did not answer before ctx ends.
+func Toast(ctx context.Context, dataDir, args string) error {
+	if strings.ContainsAny(args, "\r\n") || len(toastPrefix)+len(args)+1 > maxInstanceLine {
+		return errors.New("instance: toast: the click arguments are not one short line")
+	}
+	if free(dataDir) {
+		return ErrNotRunning
+	}
+	return ask(ctx, dataDir, toastPrefix+args, "toast")
 }
 
 // ErrNotRunning means no Peerline holds the data dir: there is nothing

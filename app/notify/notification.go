@@ -19,6 +19,33 @@ type Action struct {
 	Key string
 	// Label is the button's text (plain text).
 	Label string
+	// Kind says whether the button accepts or refuses (Windows colours
+	// such buttons green and red, macOS shows a refusal as destructive;
+	// D-Bus has no such hint). Default ActionPlain.
+	Kind ActionKind
+}
+
+// ActionKind is what a button does, for the platforms that style it.
+type ActionKind uint8
+
+// Action kinds. The zero value is a plain button.
+const (
+	ActionPlain   ActionKind = iota // "plain"
+	ActionAccept                    // "accept": Answer
+	ActionDecline                   // "decline": Decline
+)
+
+// String returns the kind's name.
+func (k ActionKind) String() string {
+	switch k {
+	case ActionPlain:
+		return "plain"
+	case ActionAccept:
+		return "accept"
+	case ActionDecline:
+		return "decline"
+	}
+	return fmt.Sprintf("ActionKind(%d)", uint8(k))
 }
 
 // Urgency is a notification's urgency level. The zero value is normal.
@@ -109,6 +136,12 @@ type Notification struct {
 	// Sound is a sound theme name the server may play ("phone-incoming-call"
 	// from the freedesktop sound naming spec); empty sends none.
 	Sound string
+	// Tag names what the notification is about (the ringer's: the call
+	// id). Where a click arrives as text (a Windows toast's arguments, a
+	// macOS response) it travels with the click, and the click is taken
+	// only for the notification with that ID and Tag. Windows and macOS
+	// need 1 to MaxTagLen of [A-Za-z0-9_-]; D-Bus does not send it.
+	Tag string
 
 	// OnAction is called with the action's key when the person chooses
 	// one. OnClosed is called once when the notification goes, for
@@ -148,6 +181,23 @@ type Options struct {
 	BusAddress string
 	// Logger. Default slog.Default().
 	Logger *slog.Logger
+
+	// Activator routes clicks that arrive as text to the notification
+	// they were on (Windows, macOS): the app makes one and hands it to the
+	// instance socket too, so a click that starts another launch reaches
+	// this one. Nil: the Notifier makes its own. D-Bus does not use it.
+	Activator *Activator
+	// DataDir is the app's data dir (Windows): a click with no Peerline
+	// running starts `peerline --toast-activated --data-dir DataDir`,
+	// which passes it to the Peerline running with it. Empty: the default
+	// data dir.
+	DataDir string
+	// IconPNG is the app icon as PNG (Windows: written to the data dir,
+	// the toasts' icon). Nil: Windows shows a generic one.
+	IconPNG []byte
+	// Window is the Wails window's runtime (macOS notifications go
+	// through Wails): nil (headless) is ErrNotSupported on macOS.
+	Window *Window
 }
 
 // Default names of Options.
@@ -169,6 +219,9 @@ func (o *Options) defaults() {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
+	}
+	if o.Activator == nil {
+		o.Activator = NewActivator(o.Logger)
 	}
 }
 

@@ -1,4 +1,4 @@
-//go:build !unix || darwin
+//go:build !unix && !windows
 
 package notify
 
@@ -8,13 +8,9 @@ import (
 	"runtime"
 )
 
-// Notifier is not implemented on this platform: New always fails with
-// ErrNotSupported, and a nil *Notifier's methods do nothing. A Windows
-// toast with actions needs an AppUserModelID registered by the
-// installer's shortcut and COM activation for the buttons; a macOS user
-// notification needs the UserNotifications framework (cgo) inside a
-// signed bundle. Neither can be built or checked on the Linux machines
-// Peerline is developed on, so neither is pretended here.
+// Notifier is not implemented on this platform (neither unix nor
+// Windows: Plan 9, WebAssembly): New always fails with ErrNotSupported,
+// and a nil *Notifier's methods do nothing.
 type Notifier struct{}
 
 // New reports ErrNotSupported.

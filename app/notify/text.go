@@ -18,7 +18,7 @@ const (
 // PlainText makes s safe to show as one line of plain text: invalid UTF-8
 // and every control, format (bidirectional overrides and isolates, which
 // could make "Grace" read as someone else) and line or paragraph
-// separator character is dropped, runs of spaces collapse to one, and the
+// separator character and every noncharacter is dropped, runs of spaces collapse to one, and the
 // result is cut to max runes (0: no limit) with "…". Zero-width joiners
 // stay, so emoji sequences survive.
 func PlainText(s string, max int) string {
@@ -44,7 +44,7 @@ func clean(s string, max int, multiline bool) string {
 			space = true
 			continue
 		case unicode.IsControl(r), unicode.Is(unicode.Cf, r), unicode.Is(unicode.Zl, r), unicode.Is(unicode.Zp, r),
-			unicode.Is(unicode.Co, r), r == utf8.RuneError:
+			unicode.Is(unicode.Co, r), r == utf8.RuneError, nonCharacter(r):
 			continue
 		}
 		b.WriteRune(r)
@@ -56,6 +56,13 @@ func clean(s string, max int, multiline bool) string {
 		out = strings.TrimSpace(string(rs[:max-1])) + "…"
 	}
 	return out
+}
+
+// nonCharacter reports Unicode's noncharacters (U+FDD0–U+FDEF, and the
+// last two code points of every plane): never text, and U+FFFE and
+// U+FFFF are not even XML characters.
+func nonCharacter(r rune) bool {
+	return r >= 0xFDD0 && r <= 0xFDEF || r&0xFFFE == 0xFFFE
 }
 
 // markupEscaper escapes the characters the spec's body markup (a subset of

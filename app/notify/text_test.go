@@ -26,6 +26,7 @@ func TestPlainText(t *testing.T) {
 		{"cut trims the space", "Ada King Lovelace", 5, "Ada…"},
 		{"exactly max", "Ada", 3, "Ada"},
 		{"only junk", "\x00\u202e", 0, ""},
+		{"noncharacters", "A\ufffeda\U0010ffff\ufdd0", 0, "Ada"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -48,12 +48,13 @@ type StartOptions struct {
 
 // Start rings through a native notification when a call comes in while
 // nobody looks at the window: it connects to the desktop's notification
-// server and subscribes a Ringer to the bus. Failing to is logged, not
-// fatal, and calls still ring in the window: with no notification server
-// (or on Windows and macOS, for now) a ring while the window is hidden or
-// unfocused brings the window to the front instead, so it rings where it
-// can be seen; headless, nothing is shown. stop withdraws a notification
-// still up and disconnects.
+// server (Linux), registers the toasts (Windows) or sets up Wails's user
+// notifications (macOS), and subscribes a Ringer to the bus. Failing to is
+// logged, not fatal, and calls still ring in the window: with no
+// notification server, a ring while the window is hidden or unfocused
+// brings the window to the front instead, so it rings where it can be
+// seen; headless, nothing is shown. stop withdraws a notification still
+// up and disconnects.
 func Start(ctx context.Context, opts StartOptions) (stop func()) {
 	log := opts.Logger
 	if log == nil {

@@ -33,18 +33,20 @@ func Notification(c calls.Info) notify.Notification {
 	if !c.Verified {
 		body += " · not a verified contact"
 	}
-	actions := []notify.Action{{Key: KeyAnswer, Label: "Answer"}, {Key: KeyAnswerVideo, Label: "Answer"}}
+	accept := notify.ActionAccept
+	actions := []notify.Action{{Key: KeyAnswer, Label: "Answer", Kind: accept}, {Key: KeyAnswerVideo, Label: "Answer", Kind: accept}}
 	if video {
-		actions = append(actions, notify.Action{Key: KeyAnswerAudio, Label: "Audio only"})
+		actions = append(actions, notify.Action{Key: KeyAnswerAudio, Label: "Audio only", Kind: accept})
 	}
-	actions = append(actions, notify.Action{Key: KeyDecline, Label: "Decline"})
+	actions = append(actions, notify.Action{Key: KeyDecline, Label: "Decline", Kind: notify.ActionDecline})
 	return notify.Notification{
 		Summary:    CallerName(c) + " is calling",
 		Body:       body,
 		Actions:    actions,
 		Urgency:    notify.UrgencyCritical,
-		Persistent: true, // withdrawn when the call stops ringing
-		Category:   "x-peerline.call.incoming",
+		Persistent: true,                // withdrawn when the call stops ringing
+		Category:   notify.CategoryCall, // an incomingCall toast on Windows
 		Sound:      "phone-incoming-call",
+		Tag:        c.ID, // a toast's click names the call it rang for
 	}
 }

@@ -180,5 +180,12 @@ Section "uninstall"
     !insertmacro wails.unassociateFiles
     !insertmacro wails.unassociateCustomProtocols
 
+    # What Peerline registers for its toasts at every start (app/notify,
+    # toastreg.go): the AppUserModelID and the toast activator's COM class.
+    # HKCU is the account that runs the uninstaller (the one that ran
+    # Peerline, unless another administrator's credentials elevated it).
+    DeleteRegKey HKCU "Software\Classes\AppUserModelId\Peerline.Desktop"
+    DeleteRegKey HKCU "Software\Classes\CLSID\{73267B7C-C45E-4032-8700-2F7648BE439B}"
+
     !insertmacro wails.deleteUninstaller
 SectionEnd

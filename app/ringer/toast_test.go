@@ -1,0 +1,65 @@
+package ringer_test
+
+import (
+	"encoding/xml"
+	"strings"
+	"testing"
+
+	"github.com/peerline/peerline/app/calls"
+	"github.com/peerline/peerline/app/notify"
+	"github.com/peerline/peerline/app/ringer"
+)
+
+// TestNotificationAsToast: the ring's notification is what a Windows
+// toast can carry (its tag the call id, keys in the click arguments'
+// alphabet), with Answer, Audio only (video calls) and Decline as
+// buttons, the click on the toast answering.
+func TestNotificationAsToast(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		media   []string
+		buttons string
+	}{
+		{"video", []string{"audio", "video"}, "Answer answer Success|Audio only answer-audio Success|Decline decline Critical"},
+		{"audio", []string{"audio"}, "Answer answer Success|Decline decline Critical"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			const id = "q83vEjRWeJA0Vnhp" // a call id: 12 random bytes, base64url
+			n := ringer.Notification(calls.Info{ID: id, PeerName: `Grace <text>"`, Media: tt.media, Verified: true})
+			x, err := notify.ToastXML(n, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc struct {
+				Launch   string   `xml:"launch,attr"`
+				Scenario string   `xml:"scenario,attr"`
+				Texts    []string `xml:"visual>binding>text"`
+				Actions  []struct {
+					Content   string `xml:"content,attr"`
+					Arguments string `xml:"arguments,attr"`
+					Style     string `xml:"hint-buttonStyle,attr"`
+				} `xml:"actions>action"`
+			}
+			if err := xml.Unmarshal([]byte(x), &doc); err != nil {
+				t.Fatalf("%v\n%s", err, x)
+			}
+			var buttons []string
+			for _, a := range doc.Actions {
+				args, err := notify.ParseToastArgs(a.Arguments)
+				if err != nil || args.Tag != id {
+					t.Fatalf("button %q: %q: %v", a.Content, a.Arguments, err)
+				}
+				buttons = append(buttons, a.Content+" "+args.Action+" "+a.Style)
+			}
+			if got := strings.Join(buttons, "|"); got != tt.buttons {
+				t.Errorf("buttons %s, want %s", got, tt.buttons)
+			}
+			if launch, err := notify.ParseToastArgs(doc.Launch); err != nil || launch.Action != ringer.KeyAnswer || launch.Tag != id {
+				t.Errorf("launch %q: %+v %v", doc.Launch, launch, err)
+			}
+			if doc.Scenario != "incomingCall" || len(doc.Texts) == 0 || doc.Texts[0] != `Grace <text>" is calling` {
+				t.Errorf("scenario %q texts %q", doc.Scenario, doc.Texts)
+			}
+		})
+	}
+}
