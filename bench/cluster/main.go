@@ -26,6 +26,7 @@ type options struct {
 	cycles, runs              int
 	settle, timeout           time.Duration
 	signalBin                 string
+	baseBin                   string
 	flags                     []string
 	systems                   []string
 	thin                      bool
@@ -54,6 +55,7 @@ func main() {
 	flag.DurationVar(&o.settle, "settle", 2*time.Second, "wait around the idle clients before reading RSS")
 	flag.DurationVar(&o.timeout, "timeout", 2*time.Minute, "give up on an exchange that takes longer")
 	flag.StringVar(&o.signalBin, "peerline-bin", "", "peerline-signal binary (default: go build ./signaling/cmd/peerline-signal)")
+	flag.StringVar(&o.baseBin, "base-bin", "", "A/B: another peerline-signal build, measured as a third system \"base\" (the cluster on that build) in every run, alternating")
 	flag.StringVar(&flags, "peerline-flags", defaultFlags, "peerline-signal flags for every node (space-separated)")
 	var systems, serverEnv string
 	flag.StringVar(&serverEnv, "server-env", "", "extra environment for every server process, space-separated KEY=VALUE (e.g. GOGC=400)")
@@ -62,6 +64,9 @@ func main() {
 	flag.Parse()
 	o.flags = strings.Fields(flags)
 	o.systems = strings.Split(systems, ",")
+	if o.baseBin != "" && !slices.Contains(o.systems, "base") {
+		o.systems = append(o.systems, "base")
+	}
 	o.serverEnv = strings.Fields(serverEnv)
 	if o.pairs < 1 || o.msgs < 1 || o.window < 1 || o.runs < 1 || o.idle < 0 || o.watchers < 0 || o.flappers < 1 || o.cycles < 1 {
 		fmt.Fprintln(os.Stderr, "bench/cluster: -pairs, -msgs, -window, -runs, -flappers and -cycles must be positive")
@@ -131,6 +136,7 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
+	bins.base = o.baseBin
 	keys := load.NewKeyring("peerline-bench-cluster")
 	for i := range o.pairs {
 		keys.Key(i)
@@ -183,6 +189,9 @@ func run(ctx context.Context, o options) error {
 		}
 	}
 	summary(o, results["local"], results["cluster"])
+	if base := results["base"]; len(base) > 0 {
+		abSummary(o, results["local"], results["cluster"], base)
+	}
 	return nil
 }
 
@@ -240,6 +249,45 @@ func summary(o options, local, cluster []result) {
 	if o.idle > 0 {
 		kb := pick(cluster, func(r result) float64 { return r.idleKB })
 		fmt.Printf("  KB per idle connection <= 10 (cluster): %5.2f   %s\n", kb, verdict(kb <= 10))
+	}
+}
+
+// abSummary compares the cluster on this build with the cluster on
+// -base-bin, run by run (both measured in every run, next to each
+// other, the order alternating).
+func abSummary(o options, local, cluster, base []result) {
+	ratios := func(num, den []result, f func(result) float64) []float64 {
+		var v []float64
+		for i := range min(len(num), len(den)) {
+			if d := f(den[i]); d != 0 {
+				v = append(v, f(num[i])/d)
+			}
+		}
+		return v
+	}
+	relay := func(r result) float64 { return div(r.cpu, float64(r.relayed)) }
+	pres := func(r result) float64 { return div(r.presCPU, float64(r.presMsgs)) }
+	fmt.Printf("\nA/B against -base-bin %s\n", o.baseBin)
+	if len(local) > 0 {
+		rr := ratios(base, local, relay)
+		fmt.Printf("  base CPU per relayed message / local, per run: %s; median %.2fx\n", fmtRatios(rr), load.Median(rr))
+	}
+	rr := ratios(cluster, base, relay)
+	fmt.Printf("  CPU per relayed message, cluster / base, per run: %s; median %.3fx\n", fmtRatios(rr), load.Median(rr))
+	med := func(rs []result, f func(result) float64) float64 {
+		v := make([]float64, len(rs))
+		for i, r := range rs {
+			v[i] = f(r)
+		}
+		return load.Median(v)
+	}
+	fmt.Printf("  frames per publish: cluster %.1f, base %.1f; µs per message: cluster %.2f, base %.2f\n",
+		med(cluster, func(r result) float64 { return r.perPublish }), med(base, func(r result) float64 { return r.perPublish }),
+		1e6*med(cluster, relay), 1e6*med(base, relay))
+	if o.watchers > 0 {
+		pr := ratios(cluster, base, pres)
+		fmt.Printf("  CPU per presence message, cluster / base, per run: %s; median %.3fx (µs: cluster %.2f, base %.2f)\n",
+			fmtRatios(pr), load.Median(pr), 1e6*med(cluster, pres), 1e6*med(base, pres))
 	}
 }
 

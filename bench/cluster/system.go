@@ -21,6 +21,7 @@ import (
 // binaries are the programs a system runs, built once per benchmark.
 type binaries struct {
 	signal, nats string
+	base         string // -base-bin: the build the "base" system runs
 }
 
 // build compiles peerline-signal and nats-server into dir. nats-server
@@ -86,7 +87,8 @@ func (s *system) stop() {
 func (s *system) first() string { return s.nodes[0].Addr }
 func (s *system) last() string  { return s.nodes[len(s.nodes)-1].Addr }
 
-// start runs the named system ("local" or "cluster") with signal's
+// start runs the named system ("local", "cluster", or "base": the
+// cluster with the -base-bin build) with signal's
 // flags, and env added to every process's environment.
 func start(ctx context.Context, bins binaries, name string, flags, env []string) (*system, error) {
 	s := &system{name: name}
@@ -101,7 +103,7 @@ func start(ctx context.Context, bins binaries, name string, flags, env []string)
 	switch name {
 	case "local":
 		nodeFlags = [][]string{nil}
-	case "cluster":
+	case "cluster", "base":
 		addr, err := child.FreeAddr()
 		if err != nil {
 			return nil, err
@@ -128,6 +130,10 @@ func start(ctx context.Context, bins binaries, name string, flags, env []string)
 	default:
 		return nil, fmt.Errorf("unknown system %q", name)
 	}
+	bin := bins.signal
+	if name == "base" {
+		bin = bins.base
+	}
 	for _, nf := range nodeFlags {
 		addr, err := child.FreeAddr()
 		if err != nil {
@@ -135,7 +141,7 @@ func start(ctx context.Context, bins binaries, name string, flags, env []string)
 			return nil, err
 		}
 		args := append(append([]string{"--listen", addr}, flags...), nf...)
-		p, err := child.Start(command(bins.signal, args...), addr)
+		p, err := child.Start(command(bin, args...), addr)
 		if err != nil {
 			s.stop()
 			return nil, err
