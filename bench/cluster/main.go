@@ -91,6 +91,9 @@ type result struct {
 	idleKB     float64 // RSS growth per idle connection on its node
 	remoteKB   float64 // RSS growth per remote peer on the other nodes
 	natsIdleKB float64 // nats-server's RSS growth per idle connection
+	joinKB     float64 // join: KB nats-server delivered while a 4th node joined
+	joinMsgs   float64 // join: messages nats-server delivered meanwhile
+	joinCPU    float64 // join: CPU seconds of the other processes (n1-n3, nats-server)
 	presMsgs   int     // presence messages delivered to watchers
 	presWall   float64
 	presCPU    float64
@@ -168,9 +171,9 @@ func run(ctx context.Context, o options) error {
 		fmt.Printf("server environment: %s\n", strings.Join(o.serverEnv, " "))
 	}
 	fmt.Println()
-	fmt.Printf("%-3s %-7s %10s %11s %8s %8s %7s %7s | %7s %8s %8s | %9s %11s\n",
+	fmt.Printf("%-3s %-7s %10s %11s %8s %8s %7s %7s | %7s %8s %8s %8s %8s | %9s %11s\n",
 		"run", "system", "msgs/s", "msgs/CPU-s", "p50 ms", "p99 ms", "/pub", "nats%", "KB/idle", "KB/remote", "KB/nats",
-		"pres/s", "pres/CPU-s")
+		"join KB", "join ms", "pres/s", "pres/CPU-s")
 	results := map[string][]result{}
 	for run := 1; run <= o.runs; run++ {
 		order := append([]string(nil), o.systems...)
@@ -183,9 +186,9 @@ func run(ctx context.Context, o options) error {
 				return fmt.Errorf("run %d: %s: %w", run, name, err)
 			}
 			results[name] = append(results[name], r)
-			fmt.Printf("%-3d %-7s %10.0f %11.0f %8.2f %8.2f %7.1f %7.1f | %7.2f %8.2f %8.2f | %9.0f %11.0f\n",
+			fmt.Printf("%-3d %-7s %10.0f %11.0f %8.2f %8.2f %7.1f %7.1f | %7.2f %8.2f %8.2f %8.0f %8.0f | %9.0f %11.0f\n",
 				run, name, r.msgsPerSec(), r.msgsPerCPU(), ms(r.p50), ms(r.p99), r.perPublish, 100*div(r.natsCPU, r.cpu),
-				r.idleKB, r.remoteKB, r.natsIdleKB, r.presPerSec(), r.presPerCPU())
+				r.idleKB, r.remoteKB, r.natsIdleKB, r.joinKB, 1e3*r.joinCPU, r.presPerSec(), r.presPerCPU())
 		}
 	}
 	summary(o, results["local"], results["cluster"])
@@ -229,6 +232,11 @@ func summary(o options, local, cluster []result) {
 		fmt.Printf("cluster: %.1f frames per NATS publish, nats-server %.0f%% of the cluster's relay CPU, %.2f KB per remote peer on the other nodes, %.2f KB of nats-server per connection\n",
 			pick(cluster, func(r result) float64 { return r.perPublish }), 100*pick(cluster, func(r result) float64 { return div(r.natsCPU, r.cpu) }),
 			pick(cluster, func(r result) float64 { return r.remoteKB }), pick(cluster, func(r result) float64 { return r.natsIdleKB }))
+	}
+	if len(cluster) > 0 && o.idle > 0 {
+		fmt.Printf("cluster join of a 4th node while n1 holds %d peers: nats-server delivered %.0f KB in %.0f messages; CPU of n1-n3 and nats-server %.0f ms (medians)\n",
+			o.idle, pick(cluster, func(r result) float64 { return r.joinKB }), pick(cluster, func(r result) float64 { return r.joinMsgs }),
+			1e3*pick(cluster, func(r result) float64 { return r.joinCPU }))
 	}
 	if len(cluster) > 0 && len(cluster[0].procCPU) == 4 {
 		var parts []string
@@ -284,6 +292,12 @@ func abSummary(o options, local, cluster, base []result) {
 	fmt.Printf("  frames per publish: cluster %.1f, base %.1f; µs per message: cluster %.2f, base %.2f\n",
 		med(cluster, func(r result) float64 { return r.perPublish }), med(base, func(r result) float64 { return r.perPublish }),
 		1e6*med(cluster, relay), 1e6*med(base, relay))
+	if o.idle > 0 {
+		fmt.Printf("  join of a 4th node (%d peers on n1): nats-server delivered KB: cluster %.0f, base %.0f; messages: cluster %.0f, base %.0f; CPU of the others ms: cluster %.0f, base %.0f\n",
+			o.idle, med(cluster, func(r result) float64 { return r.joinKB }), med(base, func(r result) float64 { return r.joinKB }),
+			med(cluster, func(r result) float64 { return r.joinMsgs }), med(base, func(r result) float64 { return r.joinMsgs }),
+			1e3*med(cluster, func(r result) float64 { return r.joinCPU }), 1e3*med(base, func(r result) float64 { return r.joinCPU }))
+	}
 	if o.watchers > 0 {
 		pr := ratios(cluster, base, pres)
 		fmt.Printf("  CPU per presence message, cluster / base, per run: %s; median %.3fx (µs: cluster %.2f, base %.2f)\n",
@@ -471,7 +485,45 @@ func idle(ctx context.Context, s *system, keys *load.Keyring, o options, r *resu
 	if s.nats != nil {
 		r.remoteKB = (growth[1] + growth[2]) / 2
 		r.natsIdleKB = growth[3]
+		return join(ctx, s, o, r)
 	}
+	return nil
+}
+
+// join measures what a 4th node joining costs the cluster while n1
+// holds the idle clients: the bytes and messages nats-server delivers
+// until the newcomer knows every node and every peer (the snapshots
+// that answer its hello, and its own), and the CPU of the processes
+// already there.
+func join(ctx context.Context, s *system, o options, r *result) error {
+	msgs0, bytes0, err := varz(ctx, s.monitor)
+	if err != nil {
+		return err
+	}
+	cpu0, err := s.cpu()
+	if err != nil {
+		return err
+	}
+	p, err := s.startNode(ctx, []string{"--nats", s.natsURL, "--node-id", "n4"})
+	if err != nil {
+		return err
+	}
+	defer p.Stop()
+	if err := waitMetric(ctx, p.Addr, "peerline_cluster_nodes", func(v float64) bool { return v >= 3 }); err != nil {
+		return err
+	}
+	if err := waitMetric(ctx, p.Addr, "peerline_cluster_remote_peers", func(v float64) bool { return v >= float64(o.idle) }); err != nil {
+		return err
+	}
+	cpu1, err := s.cpu()
+	if err != nil {
+		return err
+	}
+	msgs1, bytes1, err := varz(ctx, s.monitor)
+	if err != nil {
+		return err
+	}
+	r.joinKB, r.joinMsgs, r.joinCPU = (bytes1-bytes0)/1024, msgs1-msgs0, cpu1-cpu0
 	return nil
 }
 

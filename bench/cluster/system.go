@@ -5,6 +5,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -48,9 +49,14 @@ func build(ctx context.Context, root, dir, signalBin string) (binaries, error) {
 // system is one measured set of processes: nodes[0] is where senders
 // connect, nodes[len-1] where their peers do.
 type system struct {
-	name  string
-	nodes []*child.Process
-	nats  *child.Process // nil for local
+	name    string
+	nodes   []*child.Process
+	nats    *child.Process // nil for local
+	natsURL string
+	monitor string // nats-server's monitoring address (/varz)
+	// startNode starts one more peerline-signal of the system with nf
+	// added to its flags, ready (not added to nodes).
+	startNode func(ctx context.Context, nf []string) (*child.Process, error)
 }
 
 func (s *system) procs() []*child.Process {
@@ -108,12 +114,17 @@ func start(ctx context.Context, bins binaries, name string, flags, env []string)
 		if err != nil {
 			return nil, err
 		}
-		host, port, _ := net.SplitHostPort(addr)
-		p, err := child.Start(command(bins.nats, "-a", host, "-p", port), addr)
+		mon, err := child.FreeAddr()
 		if err != nil {
 			return nil, err
 		}
-		s.nats = p
+		host, port, _ := net.SplitHostPort(addr)
+		_, monPort, _ := net.SplitHostPort(mon)
+		p, err := child.Start(command(bins.nats, "-a", host, "-p", port, "-m", monPort), addr)
+		if err != nil {
+			return nil, err
+		}
+		s.nats, s.natsURL, s.monitor = p, "nats://"+addr, mon
 		if _, err := p.WaitReady(ctx, 30*time.Second, func(ctx context.Context) error {
 			c, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
 			if err == nil {
@@ -125,7 +136,7 @@ func start(ctx context.Context, bins binaries, name string, flags, env []string)
 			return nil, fmt.Errorf("nats-server: %w", err)
 		}
 		for i := range 3 {
-			nodeFlags = append(nodeFlags, []string{"--nats", "nats://" + addr, "--node-id", "n" + strconv.Itoa(i+1)})
+			nodeFlags = append(nodeFlags, []string{"--nats", s.natsURL, "--node-id", "n" + strconv.Itoa(i+1)})
 		}
 	default:
 		return nil, fmt.Errorf("unknown system %q", name)
@@ -134,26 +145,32 @@ func start(ctx context.Context, bins binaries, name string, flags, env []string)
 	if name == "base" {
 		bin = bins.base
 	}
-	for _, nf := range nodeFlags {
+	s.startNode = func(ctx context.Context, nf []string) (*child.Process, error) {
 		addr, err := child.FreeAddr()
 		if err != nil {
-			s.stop()
 			return nil, err
 		}
 		args := append(append([]string{"--listen", addr}, flags...), nf...)
 		p, err := child.Start(command(bin, args...), addr)
 		if err != nil {
-			s.stop()
 			return nil, err
 		}
-		s.nodes = append(s.nodes, p)
 		// Ready means /healthz 200: for a cluster node, connected to NATS.
 		if _, err := p.WaitReady(ctx, 30*time.Second, func(ctx context.Context) error {
 			return healthy(ctx, addr)
 		}); err != nil {
-			s.stop()
+			p.Stop()
 			return nil, fmt.Errorf("peerline-signal %v: %w", nf, err)
 		}
+		return p, nil
+	}
+	for _, nf := range nodeFlags {
+		p, err := s.startNode(ctx, nf)
+		if err != nil {
+			s.stop()
+			return nil, err
+		}
+		s.nodes = append(s.nodes, p)
 	}
 	if s.nats != nil {
 		// Every node knows the two others before any client comes.
@@ -183,6 +200,28 @@ func healthy(ctx context.Context, addr string) error {
 		return fmt.Errorf("/healthz: %s", resp.Status)
 	}
 	return nil
+}
+
+// varz reads nats-server's message and byte counters (out: delivered to
+// subscribers) from its monitoring endpoint.
+func varz(ctx context.Context, addr string) (outMsgs, outBytes float64, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/varz", nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer resp.Body.Close()
+	var v struct {
+		OutMsgs  float64 `json:"out_msgs"`
+		OutBytes float64 `json:"out_bytes"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
+		return 0, 0, fmt.Errorf("nats-server /varz: %w", err)
+	}
+	return v.OutMsgs, v.OutBytes, nil
 }
 
 // metric reads one unlabelled gauge or counter from addr's /metrics.
