@@ -31,6 +31,7 @@ type options struct {
 	systems                   []string
 	thin                      bool
 	serverEnv                 []string
+	baseEnv                   []string
 }
 
 // perPair is the round trips per pair in a measured exchange (two
@@ -57,7 +58,8 @@ func main() {
 	flag.StringVar(&o.signalBin, "peerline-bin", "", "peerline-signal binary (default: go build ./signaling/cmd/peerline-signal)")
 	flag.StringVar(&o.baseBin, "base-bin", "", "A/B: another peerline-signal build, measured as a third system \"base\" (the cluster on that build) in every run, alternating")
 	flag.StringVar(&flags, "peerline-flags", defaultFlags, "peerline-signal flags for every node (space-separated)")
-	var systems, serverEnv string
+	var systems, serverEnv, baseEnv string
+	flag.StringVar(&baseEnv, "base-env", "", "A/B of settings: extra environment for the \"base\" system's processes only (e.g. GOMAXPROCS=1); without -base-bin, base runs this build")
 	flag.StringVar(&serverEnv, "server-env", "", "extra environment for every server process, space-separated KEY=VALUE (e.g. GOGC=400)")
 	flag.BoolVar(&o.thin, "thin", false, "relay with thin clients, one way (raw prebuilt frames after the real handshake, counted undecoded) instead of signaling.Conn echo pairs")
 	flag.StringVar(&systems, "systems", "local,cluster", "systems to measure, comma-separated (one alone: to profile it)")
@@ -68,6 +70,10 @@ func main() {
 		o.systems = append(o.systems, "base")
 	}
 	o.serverEnv = strings.Fields(serverEnv)
+	o.baseEnv = strings.Fields(baseEnv)
+	if len(o.baseEnv) > 0 && !slices.Contains(o.systems, "base") {
+		o.systems = append(o.systems, "base")
+	}
 	if o.pairs < 1 || o.msgs < 1 || o.window < 1 || o.runs < 1 || o.idle < 0 || o.watchers < 0 || o.flappers < 1 || o.cycles < 1 {
 		fmt.Fprintln(os.Stderr, "bench/cluster: -pairs, -msgs, -window, -runs, -flappers and -cycles must be positive")
 		os.Exit(2)
@@ -140,6 +146,9 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	bins.base = o.baseBin
+	if bins.base == "" {
+		bins.base = bins.signal
+	}
 	keys := load.NewKeyring("peerline-bench-cluster")
 	for i := range o.pairs {
 		keys.Key(i)
@@ -275,7 +284,7 @@ func abSummary(o options, local, cluster, base []result) {
 	}
 	relay := func(r result) float64 { return div(r.cpu, float64(r.relayed)) }
 	pres := func(r result) float64 { return div(r.presCPU, float64(r.presMsgs)) }
-	fmt.Printf("\nA/B against -base-bin %s\n", o.baseBin)
+	fmt.Printf("\nA/B against base: -base-bin %q, -base-env %q\n", o.baseBin, strings.Join(o.baseEnv, " "))
 	if len(local) > 0 {
 		rr := ratios(base, local, relay)
 		fmt.Printf("  base CPU per relayed message / local, per run: %s; median %.2fx\n", fmtRatios(rr), load.Median(rr))
@@ -344,7 +353,11 @@ func measure(ctx context.Context, bins binaries, name string, keys *load.Keyring
 }
 
 func phase(ctx context.Context, bins binaries, name string, o options, f func(*system) error) error {
-	s, err := start(ctx, bins, name, o.flags, o.serverEnv)
+	env := o.serverEnv
+	if name == "base" {
+		env = append(slices.Clip(env), o.baseEnv...)
+	}
+	s, err := start(ctx, bins, name, o.flags, env)
 	if err != nil {
 		return err
 	}
