@@ -177,3 +177,47 @@ func TestDeltaAfterPrivateSnapshotKept(t *testing.T) {
 		waitView(t, b, want, fmt.Sprintf("round %d", round))
 	}
 }
+
+// A node answers a hello, and a want, on the asker's own presence
+// subject when the hello said it takes them there, and on the shared
+// subject for a node whose hello has no flags (an older build).
+func TestSnapshotAnswerSubject(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		hello    []byte
+		wantSubj string // where a sends its want
+		want     string // where b's answers go
+	}{
+		{"private", []byte{helloPrivate}, "peerline.presence.b", "peerline.presence.a"},
+		{"older node", nil, "peerline.presence", "peerline.presence"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			url := runNATS(t)
+			f := newFake(t, url)
+			answers := make(chan string, 16)
+			for _, subj := range []string{"peerline.presence", "peerline.presence.a"} {
+				if _, err := f.nc.Subscribe(subj, func(m *nats.Msg) {
+					if h, _, err := parseHeader(m.Data); err == nil && h.kind == kindSnapshot && h.node == "b" {
+						answers <- m.Subject
+					}
+				}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			f.nc.Flush()
+			startNode(t, url, "b")
+			if got := <-answers; got != "peerline.presence" {
+				t.Fatalf("b's own snapshot on joining went to %s", got)
+			}
+			f.pub("peerline.presence", append(f.head(kindHello), tc.hello...))
+			if got := <-answers; got != tc.want {
+				t.Fatalf("answer to hello on %s, want %s", got, tc.want)
+			}
+			// A want for b, where a node of that kind sends it.
+			f.pub(tc.wantSubj, appendWant(f.head(kindWant), "b"))
+			if got := <-answers; got != tc.want {
+				t.Fatalf("answer to want on %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
