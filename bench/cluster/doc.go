@@ -7,6 +7,7 @@
 //	go run ./bench/cluster [-pairs 20] [-msgs 200000] [-size 1024] [-window 32]
 //	                       [-idle 2000] [-watchers 100] [-flappers 100] [-cycles 5] [-runs 5]
 //	                       [-systems local,cluster] [-thin] [-server-env GOGC=400] [-peerline-bin FILE]
+//	                       [-base-bin FILE] [-base-env GOMAXPROCS=1]
 //
 // It builds peerline-signal (./signaling/cmd/peerline-signal) and
 // nats-server (github.com/nats-io/nats-server/v2, from the module cache:
@@ -52,6 +53,15 @@
 //
 // -systems measures one system alone (to profile it); -server-env adds
 // environment to every server process (GOGC, GOMAXPROCS experiments).
+// -base-bin FILE and -base-env add a third system, "base": the cluster
+// on that build or with that environment (or both), measured in every
+// run next to this build's cluster, the order alternating, with the
+// per-run ratios cluster / base (A/B in one invocation).
+//
+// The idle phase also measures a join (cluster only): a fourth node
+// starts while n1 holds the idle clients, and the bytes and messages
+// nats-server delivers (its /varz) until the newcomer knows every node
+// and peer: the cost of the snapshots a hello brings.
 //
 // It prints one line per system per run, then the medians and the median
 // of the per-run ratios. It only measures: it talks to the servers as

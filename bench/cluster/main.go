@@ -26,10 +26,12 @@ type options struct {
 	cycles, runs              int
 	settle, timeout           time.Duration
 	signalBin                 string
+	baseBin                   string
 	flags                     []string
 	systems                   []string
 	thin                      bool
 	serverEnv                 []string
+	baseEnv                   []string
 }
 
 // perPair is the round trips per pair in a measured exchange (two
@@ -54,15 +56,24 @@ func main() {
 	flag.DurationVar(&o.settle, "settle", 2*time.Second, "wait around the idle clients before reading RSS")
 	flag.DurationVar(&o.timeout, "timeout", 2*time.Minute, "give up on an exchange that takes longer")
 	flag.StringVar(&o.signalBin, "peerline-bin", "", "peerline-signal binary (default: go build ./signaling/cmd/peerline-signal)")
+	flag.StringVar(&o.baseBin, "base-bin", "", "A/B: another peerline-signal build, measured as a third system \"base\" (the cluster on that build) in every run, alternating")
 	flag.StringVar(&flags, "peerline-flags", defaultFlags, "peerline-signal flags for every node (space-separated)")
-	var systems, serverEnv string
+	var systems, serverEnv, baseEnv string
+	flag.StringVar(&baseEnv, "base-env", "", "A/B of settings: extra environment for the \"base\" system's processes only (e.g. GOMAXPROCS=1); without -base-bin, base runs this build")
 	flag.StringVar(&serverEnv, "server-env", "", "extra environment for every server process, space-separated KEY=VALUE (e.g. GOGC=400)")
 	flag.BoolVar(&o.thin, "thin", false, "relay with thin clients, one way (raw prebuilt frames after the real handshake, counted undecoded) instead of signaling.Conn echo pairs")
 	flag.StringVar(&systems, "systems", "local,cluster", "systems to measure, comma-separated (one alone: to profile it)")
 	flag.Parse()
 	o.flags = strings.Fields(flags)
 	o.systems = strings.Split(systems, ",")
+	if o.baseBin != "" && !slices.Contains(o.systems, "base") {
+		o.systems = append(o.systems, "base")
+	}
 	o.serverEnv = strings.Fields(serverEnv)
+	o.baseEnv = strings.Fields(baseEnv)
+	if len(o.baseEnv) > 0 && !slices.Contains(o.systems, "base") {
+		o.systems = append(o.systems, "base")
+	}
 	if o.pairs < 1 || o.msgs < 1 || o.window < 1 || o.runs < 1 || o.idle < 0 || o.watchers < 0 || o.flappers < 1 || o.cycles < 1 {
 		fmt.Fprintln(os.Stderr, "bench/cluster: -pairs, -msgs, -window, -runs, -flappers and -cycles must be positive")
 		os.Exit(2)
@@ -86,6 +97,9 @@ type result struct {
 	idleKB     float64 // RSS growth per idle connection on its node
 	remoteKB   float64 // RSS growth per remote peer on the other nodes
 	natsIdleKB float64 // nats-server's RSS growth per idle connection
+	joinKB     float64 // join: KB nats-server delivered while a 4th node joined
+	joinMsgs   float64 // join: messages nats-server delivered meanwhile
+	joinCPU    float64 // join: CPU seconds of the other processes (n1-n3, nats-server)
 	presMsgs   int     // presence messages delivered to watchers
 	presWall   float64
 	presCPU    float64
@@ -131,6 +145,10 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
+	bins.base = o.baseBin
+	if bins.base == "" {
+		bins.base = bins.signal
+	}
 	keys := load.NewKeyring("peerline-bench-cluster")
 	for i := range o.pairs {
 		keys.Key(i)
@@ -162,9 +180,9 @@ func run(ctx context.Context, o options) error {
 		fmt.Printf("server environment: %s\n", strings.Join(o.serverEnv, " "))
 	}
 	fmt.Println()
-	fmt.Printf("%-3s %-7s %10s %11s %8s %8s %7s %7s | %7s %8s %8s | %9s %11s\n",
+	fmt.Printf("%-3s %-7s %10s %11s %8s %8s %7s %7s | %7s %8s %8s %8s %8s | %9s %11s\n",
 		"run", "system", "msgs/s", "msgs/CPU-s", "p50 ms", "p99 ms", "/pub", "nats%", "KB/idle", "KB/remote", "KB/nats",
-		"pres/s", "pres/CPU-s")
+		"join KB", "join ms", "pres/s", "pres/CPU-s")
 	results := map[string][]result{}
 	for run := 1; run <= o.runs; run++ {
 		order := append([]string(nil), o.systems...)
@@ -177,12 +195,15 @@ func run(ctx context.Context, o options) error {
 				return fmt.Errorf("run %d: %s: %w", run, name, err)
 			}
 			results[name] = append(results[name], r)
-			fmt.Printf("%-3d %-7s %10.0f %11.0f %8.2f %8.2f %7.1f %7.1f | %7.2f %8.2f %8.2f | %9.0f %11.0f\n",
+			fmt.Printf("%-3d %-7s %10.0f %11.0f %8.2f %8.2f %7.1f %7.1f | %7.2f %8.2f %8.2f %8.0f %8.0f | %9.0f %11.0f\n",
 				run, name, r.msgsPerSec(), r.msgsPerCPU(), ms(r.p50), ms(r.p99), r.perPublish, 100*div(r.natsCPU, r.cpu),
-				r.idleKB, r.remoteKB, r.natsIdleKB, r.presPerSec(), r.presPerCPU())
+				r.idleKB, r.remoteKB, r.natsIdleKB, r.joinKB, 1e3*r.joinCPU, r.presPerSec(), r.presPerCPU())
 		}
 	}
 	summary(o, results["local"], results["cluster"])
+	if base := results["base"]; len(base) > 0 {
+		abSummary(o, results["local"], results["cluster"], base)
+	}
 	return nil
 }
 
@@ -221,6 +242,11 @@ func summary(o options, local, cluster []result) {
 			pick(cluster, func(r result) float64 { return r.perPublish }), 100*pick(cluster, func(r result) float64 { return div(r.natsCPU, r.cpu) }),
 			pick(cluster, func(r result) float64 { return r.remoteKB }), pick(cluster, func(r result) float64 { return r.natsIdleKB }))
 	}
+	if len(cluster) > 0 && o.idle > 0 {
+		fmt.Printf("cluster join of a 4th node while n1 holds %d peers: nats-server delivered %.0f KB in %.0f messages; CPU of n1-n3 and nats-server %.0f ms (medians)\n",
+			o.idle, pick(cluster, func(r result) float64 { return r.joinKB }), pick(cluster, func(r result) float64 { return r.joinMsgs }),
+			1e3*pick(cluster, func(r result) float64 { return r.joinCPU }))
+	}
 	if len(cluster) > 0 && len(cluster[0].procCPU) == 4 {
 		var parts []string
 		for i, name := range []string{"n1", "n2", "n3", "nats-server"} {
@@ -240,6 +266,51 @@ func summary(o options, local, cluster []result) {
 	if o.idle > 0 {
 		kb := pick(cluster, func(r result) float64 { return r.idleKB })
 		fmt.Printf("  KB per idle connection <= 10 (cluster): %5.2f   %s\n", kb, verdict(kb <= 10))
+	}
+}
+
+// abSummary compares the cluster on this build with the cluster on
+// -base-bin, run by run (both measured in every run, next to each
+// other, the order alternating).
+func abSummary(o options, local, cluster, base []result) {
+	ratios := func(num, den []result, f func(result) float64) []float64 {
+		var v []float64
+		for i := range min(len(num), len(den)) {
+			if d := f(den[i]); d != 0 {
+				v = append(v, f(num[i])/d)
+			}
+		}
+		return v
+	}
+	relay := func(r result) float64 { return div(r.cpu, float64(r.relayed)) }
+	pres := func(r result) float64 { return div(r.presCPU, float64(r.presMsgs)) }
+	fmt.Printf("\nA/B against base: -base-bin %q, -base-env %q\n", o.baseBin, strings.Join(o.baseEnv, " "))
+	if len(local) > 0 {
+		rr := ratios(base, local, relay)
+		fmt.Printf("  base CPU per relayed message / local, per run: %s; median %.2fx\n", fmtRatios(rr), load.Median(rr))
+	}
+	rr := ratios(cluster, base, relay)
+	fmt.Printf("  CPU per relayed message, cluster / base, per run: %s; median %.3fx\n", fmtRatios(rr), load.Median(rr))
+	med := func(rs []result, f func(result) float64) float64 {
+		v := make([]float64, len(rs))
+		for i, r := range rs {
+			v[i] = f(r)
+		}
+		return load.Median(v)
+	}
+	fmt.Printf("  frames per publish: cluster %.1f, base %.1f; µs per message: cluster %.2f, base %.2f\n",
+		med(cluster, func(r result) float64 { return r.perPublish }), med(base, func(r result) float64 { return r.perPublish }),
+		1e6*med(cluster, relay), 1e6*med(base, relay))
+	if o.idle > 0 {
+		fmt.Printf("  join of a 4th node (%d peers on n1): nats-server delivered KB: cluster %.0f, base %.0f; messages: cluster %.0f, base %.0f; CPU of the others ms: cluster %.0f, base %.0f\n",
+			o.idle, med(cluster, func(r result) float64 { return r.joinKB }), med(base, func(r result) float64 { return r.joinKB }),
+			med(cluster, func(r result) float64 { return r.joinMsgs }), med(base, func(r result) float64 { return r.joinMsgs }),
+			1e3*med(cluster, func(r result) float64 { return r.joinCPU }), 1e3*med(base, func(r result) float64 { return r.joinCPU }))
+	}
+	if o.watchers > 0 {
+		pr := ratios(cluster, base, pres)
+		fmt.Printf("  CPU per presence message, cluster / base, per run: %s; median %.3fx (µs: cluster %.2f, base %.2f)\n",
+			fmtRatios(pr), load.Median(pr), 1e6*med(cluster, pres), 1e6*med(base, pres))
 	}
 }
 
@@ -282,7 +353,11 @@ func measure(ctx context.Context, bins binaries, name string, keys *load.Keyring
 }
 
 func phase(ctx context.Context, bins binaries, name string, o options, f func(*system) error) error {
-	s, err := start(ctx, bins, name, o.flags, o.serverEnv)
+	env := o.serverEnv
+	if name == "base" {
+		env = append(slices.Clip(env), o.baseEnv...)
+	}
+	s, err := start(ctx, bins, name, o.flags, env)
 	if err != nil {
 		return err
 	}
@@ -423,7 +498,45 @@ func idle(ctx context.Context, s *system, keys *load.Keyring, o options, r *resu
 	if s.nats != nil {
 		r.remoteKB = (growth[1] + growth[2]) / 2
 		r.natsIdleKB = growth[3]
+		return join(ctx, s, o, r)
 	}
+	return nil
+}
+
+// join measures what a 4th node joining costs the cluster while n1
+// holds the idle clients: the bytes and messages nats-server delivers
+// until the newcomer knows every node and every peer (the snapshots
+// that answer its hello, and its own), and the CPU of the processes
+// already there.
+func join(ctx context.Context, s *system, o options, r *result) error {
+	msgs0, bytes0, err := varz(ctx, s.monitor)
+	if err != nil {
+		return err
+	}
+	cpu0, err := s.cpu()
+	if err != nil {
+		return err
+	}
+	p, err := s.startNode(ctx, []string{"--nats", s.natsURL, "--node-id", "n4"})
+	if err != nil {
+		return err
+	}
+	defer p.Stop()
+	if err := waitMetric(ctx, p.Addr, "peerline_cluster_nodes", func(v float64) bool { return v >= 3 }); err != nil {
+		return err
+	}
+	if err := waitMetric(ctx, p.Addr, "peerline_cluster_remote_peers", func(v float64) bool { return v >= float64(o.idle) }); err != nil {
+		return err
+	}
+	cpu1, err := s.cpu()
+	if err != nil {
+		return err
+	}
+	msgs1, bytes1, err := varz(ctx, s.monitor)
+	if err != nil {
+		return err
+	}
+	r.joinKB, r.joinMsgs, r.joinCPU = (bytes1-bytes0)/1024, msgs1-msgs0, cpu1-cpu0
 	return nil
 }
 

@@ -5,6 +5,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -21,6 +22,7 @@ import (
 // binaries are the programs a system runs, built once per benchmark.
 type binaries struct {
 	signal, nats string
+	base         string // -base-bin: the build the "base" system runs
 }
 
 // build compiles peerline-signal and nats-server into dir. nats-server
@@ -47,9 +49,14 @@ func build(ctx context.Context, root, dir, signalBin string) (binaries, error) {
 // system is one measured set of processes: nodes[0] is where senders
 // connect, nodes[len-1] where their peers do.
 type system struct {
-	name  string
-	nodes []*child.Process
-	nats  *child.Process // nil for local
+	name    string
+	nodes   []*child.Process
+	nats    *child.Process // nil for local
+	natsURL string
+	monitor string // nats-server's monitoring address (/varz)
+	// startNode starts one more peerline-signal of the system with nf
+	// added to its flags, ready (not added to nodes).
+	startNode func(ctx context.Context, nf []string) (*child.Process, error)
 }
 
 func (s *system) procs() []*child.Process {
@@ -86,7 +93,8 @@ func (s *system) stop() {
 func (s *system) first() string { return s.nodes[0].Addr }
 func (s *system) last() string  { return s.nodes[len(s.nodes)-1].Addr }
 
-// start runs the named system ("local" or "cluster") with signal's
+// start runs the named system ("local", "cluster", or "base": the
+// cluster with the -base-bin build) with signal's
 // flags, and env added to every process's environment.
 func start(ctx context.Context, bins binaries, name string, flags, env []string) (*system, error) {
 	s := &system{name: name}
@@ -101,17 +109,22 @@ func start(ctx context.Context, bins binaries, name string, flags, env []string)
 	switch name {
 	case "local":
 		nodeFlags = [][]string{nil}
-	case "cluster":
+	case "cluster", "base":
 		addr, err := child.FreeAddr()
 		if err != nil {
 			return nil, err
 		}
-		host, port, _ := net.SplitHostPort(addr)
-		p, err := child.Start(command(bins.nats, "-a", host, "-p", port), addr)
+		mon, err := child.FreeAddr()
 		if err != nil {
 			return nil, err
 		}
-		s.nats = p
+		host, port, _ := net.SplitHostPort(addr)
+		_, monPort, _ := net.SplitHostPort(mon)
+		p, err := child.Start(command(bins.nats, "-a", host, "-p", port, "-m", monPort), addr)
+		if err != nil {
+			return nil, err
+		}
+		s.nats, s.natsURL, s.monitor = p, "nats://"+addr, mon
 		if _, err := p.WaitReady(ctx, 30*time.Second, func(ctx context.Context) error {
 			c, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
 			if err == nil {
@@ -123,31 +136,41 @@ func start(ctx context.Context, bins binaries, name string, flags, env []string)
 			return nil, fmt.Errorf("nats-server: %w", err)
 		}
 		for i := range 3 {
-			nodeFlags = append(nodeFlags, []string{"--nats", "nats://" + addr, "--node-id", "n" + strconv.Itoa(i+1)})
+			nodeFlags = append(nodeFlags, []string{"--nats", s.natsURL, "--node-id", "n" + strconv.Itoa(i+1)})
 		}
 	default:
 		return nil, fmt.Errorf("unknown system %q", name)
 	}
-	for _, nf := range nodeFlags {
+	bin := bins.signal
+	if name == "base" {
+		bin = bins.base
+	}
+	s.startNode = func(ctx context.Context, nf []string) (*child.Process, error) {
 		addr, err := child.FreeAddr()
 		if err != nil {
-			s.stop()
 			return nil, err
 		}
 		args := append(append([]string{"--listen", addr}, flags...), nf...)
-		p, err := child.Start(command(bins.signal, args...), addr)
+		p, err := child.Start(command(bin, args...), addr)
+		if err != nil {
+			return nil, err
+		}
+		// Ready means /healthz 200: for a cluster node, connected to NATS.
+		if _, err := p.WaitReady(ctx, 30*time.Second, func(ctx context.Context) error {
+			return healthy(ctx, addr)
+		}); err != nil {
+			p.Stop()
+			return nil, fmt.Errorf("peerline-signal %v: %w", nf, err)
+		}
+		return p, nil
+	}
+	for _, nf := range nodeFlags {
+		p, err := s.startNode(ctx, nf)
 		if err != nil {
 			s.stop()
 			return nil, err
 		}
 		s.nodes = append(s.nodes, p)
-		// Ready means /healthz 200: for a cluster node, connected to NATS.
-		if _, err := p.WaitReady(ctx, 30*time.Second, func(ctx context.Context) error {
-			return healthy(ctx, addr)
-		}); err != nil {
-			s.stop()
-			return nil, fmt.Errorf("peerline-signal %v: %w", nf, err)
-		}
 	}
 	if s.nats != nil {
 		// Every node knows the two others before any client comes.
@@ -177,6 +200,28 @@ func healthy(ctx context.Context, addr string) error {
 		return fmt.Errorf("/healthz: %s", resp.Status)
 	}
 	return nil
+}
+
+// varz reads nats-server's message and byte counters (out: delivered to
+// subscribers) from its monitoring endpoint.
+func varz(ctx context.Context, addr string) (outMsgs, outBytes float64, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/varz", nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer resp.Body.Close()
+	var v struct {
+		OutMsgs  float64 `json:"out_msgs"`
+		OutBytes float64 `json:"out_bytes"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
+		return 0, 0, fmt.Errorf("nats-server /varz: %w", err)
+	}
+	return v.OutMsgs, v.OutBytes, nil
 }
 
 // metric reads one unlabelled gauge or counter from addr's /metrics.

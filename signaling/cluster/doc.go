@@ -9,11 +9,16 @@
 //
 // # Subjects
 //
-//	<prefix>.node.<node-id>   relayed frames for the peers of one node (each node subscribes to its own)
-//	<prefix>.presence         every node's presence announcements (every node subscribes)
+//	<prefix>.node.<node-id>      relayed frames for the peers of one node (each node subscribes to its own)
+//	<prefix>.presence            every node's presence announcements (every node subscribes)
+//	<prefix>.presence.<node-id>  snapshots and wants for one node only (each node subscribes to its own)
 //
 // prefix is Options.Prefix ("peerline"); node ids are 1 to 64 of
-// [A-Za-z0-9_-] (one subject token). Nodes connect with NoEcho.
+// [A-Za-z0-9_-] (one subject token). Nodes connect with NoEcho. A node
+// reads its two presence subjects through one channel and one
+// goroutine, so what another node published on either is applied in the
+// order it was published (NATS keeps one publisher's order to one
+// subscriber; nats.go would hand two subscriptions to two goroutines).
 //
 // # Messages
 //
@@ -21,7 +26,7 @@
 //
 //	header    version (1) | kind (1) | len(node) (1) | node | incarnation (uvarint)
 //	frames    header | { to (32: raw peer id) | len (uvarint) | frame } ...
-//	hello     header                                  a node (re)connected: everyone sends a snapshot
+//	hello     header [| flags (1)]                    a node (re)connected: everyone sends it a snapshot
 //	snapshot  header | gen (uvarint) | last (1) | entry ...  a node's whole list, in chunks of one gen
 //	delta     header | entry ...                      peers that came or went, in order
 //	beat      header | count (uvarint) | hash (8, LE) every Options.Heartbeat (2 s)
@@ -29,6 +34,13 @@
 //	want      header | len (1) | node                 asks that node for a snapshot
 //	entry     1 | peer (32) | stamp (uvarint)         online, with the connection's stamp
 //	          0 | peer (32)                           offline
+//
+// hello's flags: bit 0, answer on the sender's presence subject (older
+// nodes send no flags and are answered on the shared subject). A node
+// that (re)connects publishes its own snapshot on the shared subject
+// (every node needs it) and each other node answers its hello with a
+// snapshot on <prefix>.presence.<its id>; a want goes to the asked
+// node's presence subject and is answered on the asker's.
 //
 // The incarnation is random per process start: a node id heard with a
 // new incarnation voids what the old one announced. hash is the XOR of
@@ -63,8 +75,8 @@
 //   - NATS outages: while disconnected, Ready fails (/healthz 503) and
 //     sends to peers elsewhere get unavailable; the others' leases run
 //     out here and this node's there. On reconnect the node sends hello
-//     and its snapshot; every node answers with its own, and the
-//     directories agree again.
+//     and its snapshot; every node answers with its own, to
+//     that node's presence subject, and the directories agree again.
 //
 // NATS is trusted: whoever may publish on these subjects can deliver any
 // frame under any sender. Give the nodes their own NATS account or

@@ -29,21 +29,29 @@ type Node struct {
 	incarnation uint64
 	subjNode    string // prefix.node.<id>, what this node hears frames on
 	subjPrez    string // prefix.presence
+	subjMine    string // prefix.presence.<id>: snapshots and wants for this node only
+
+	// prez carries both presence subscriptions (subjPrez and subjMine) to
+	// one goroutine, so another node's messages are applied in the order
+	// it published them whichever subject each took: a delta published
+	// after a snapshot sent to this node alone is applied after it.
+	prez chan *nats.Msg
 
 	connected atomic.Bool
 	resync    atomic.Bool // announce hello and a snapshot (connected or reconnected)
-	snapDue   atomic.Bool // publish a snapshot (asked by hello or want)
+	snapDue   atomic.Bool // publish a snapshot on the shared subject (this node (re)joined)
 
 	// mu guards the directory: other nodes, where each remote peer is,
 	// and this node's own peers as announced. Lock order: mu, then the
 	// hub's lock (SetElsewhere); the hub calls LocalChanged with its lock
 	// held, which only takes evMu.
-	mu    sync.RWMutex
-	nodes map[string]*remoteNode
-	where map[identity.PeerID][]location
-	local map[identity.PeerID]localPeer
-	hash  uint64   // setHash of local's peers
-	wants []string // nodes to ask for a snapshot (beat mismatch)
+	mu     sync.RWMutex
+	nodes  map[string]*remoteNode
+	where  map[identity.PeerID][]location
+	local  map[identity.PeerID]localPeer
+	hash   uint64   // setHash of local's peers
+	wants  []string // nodes to ask for a snapshot (beat mismatch)
+	snapTo []string // nodes that asked this node for a snapshot (hello, want)
 
 	evMu   sync.Mutex
 	events []localEvent // LocalChanged, for the announcer
@@ -72,6 +80,10 @@ type remoteNode struct {
 	pend        map[identity.PeerID]int64 // a snapshot being received, nil when none
 	pendGen     uint64
 	out         *outbox
+	// private: the node takes snapshots and wants on its own presence
+	// subject (its hello said so, or it sent one there). A node that
+	// does not (an older version) is answered on the shared subject.
+	private bool
 }
 
 // location is one node where a peer is connected.
@@ -109,6 +121,8 @@ func Start(ctx context.Context, h *hub.Hub, o Options) (*Node, error) {
 		incarnation: binary.LittleEndian.Uint64(inc[:]) >> 1,
 		subjNode:    opts.Prefix + ".node." + opts.NodeID,
 		subjPrez:    opts.Prefix + ".presence",
+		subjMine:    opts.Prefix + ".presence." + opts.NodeID,
+		prez:        make(chan *nats.Msg, presenceQueue),
 		nodes:       make(map[string]*remoteNode),
 		where:       make(map[identity.PeerID][]location),
 		local:       make(map[identity.PeerID]localPeer),
@@ -136,23 +150,29 @@ func Start(ctx context.Context, h *hub.Hub, o Options) (*Node, error) {
 		return nil, fmt.Errorf("cluster: connect: %w", err)
 	}
 	n.nc = nc
-	for subj, fn := range map[string]nats.MsgHandler{n.subjNode: n.onFrames, n.subjPrez: n.onPresence} {
-		sub, err := nc.Subscribe(subj, fn)
-		if err != nil {
-			nc.Close()
-			n.cancel()
-			return nil, fmt.Errorf("cluster: subscribe %s: %w", subj, err)
-		}
+	sub, err := nc.Subscribe(n.subjNode, n.onFrames)
+	if err == nil {
 		// Room for bursts: a slow consumer here drops relayed messages.
-		sub.SetPendingLimits(1<<20, 256<<20)
+		err = sub.SetPendingLimits(1<<20, 256<<20)
+	}
+	for _, subj := range []string{n.subjPrez, n.subjMine} {
+		if err == nil {
+			_, err = nc.ChanSubscribe(subj, n.prez)
+		}
+	}
+	if err != nil {
+		nc.Close()
+		n.cancel()
+		return nil, fmt.Errorf("cluster: subscribe: %w", err)
 	}
 	h.Join(n)
 	if nc.IsConnected() {
 		n.up(false)
 	}
-	n.wg.Add(2)
+	n.wg.Add(3)
 	go n.announcer()
 	go n.flusher()
+	go n.presenceReader()
 	if err := ctx.Err(); err != nil {
 		n.Close(context.Background())
 		return nil, fmt.Errorf("cluster: start: %w", err)
@@ -234,7 +254,7 @@ func (n *Node) Close(ctx context.Context) error {
 	n.wg.Wait()
 	var err error
 	if n.connected.Load() {
-		n.publishPresence(appendHeader(nil, n.header(kindBye)), kindBye)
+		n.publishPresence(n.subjPrez, appendHeader(nil, n.header(kindBye)), kindBye)
 		if ferr := n.nc.FlushWithContext(ctx); ferr != nil {
 			err = fmt.Errorf("cluster: close: flush: %w", ferr)
 		}

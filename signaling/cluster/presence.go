@@ -1,13 +1,17 @@
 package cluster
 
 // The cluster-wide directory. Each node announces its own peers on the
-// presence subject (deltas as they come and go, a snapshot when asked,
-// a heartbeat with their count and set hash), and keeps what the others
-// announce, with a lease: a node silent for Options.Lease is dropped
-// with its peers. Only the announcer goroutine publishes presence, so a
-// node's messages reach every other node in the order it sent them.
+// presence subject (deltas as they come and go, a heartbeat with their
+// count and set hash, its snapshot when it (re)joins), answers another
+// node's hello or want with a snapshot on that node's own presence
+// subject, and keeps what the others announce, with a lease: a node
+// silent for Options.Lease is dropped with its peers. Only the announcer
+// goroutine publishes presence, and one goroutine (presenceReader)
+// applies both presence subjects, so a node's messages are applied
+// everywhere in the order it sent them.
 
 import (
+	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -19,6 +23,31 @@ import (
 // presenceChunk bounds one presence message (a snapshot of many peers
 // takes several).
 const presenceChunk = 64 << 10
+
+// presenceQueue is the room in the presence channel. nats.go drops a
+// message that finds it full (a slow consumer; the next beat's hash
+// then disagrees and a want repairs the view), so it is generous: a
+// snapshot of 1,000,000 peers is about 650 chunks. 512 KiB per node.
+const presenceQueue = 1 << 16
+
+// helloPrivate in a hello's flags byte: answer this node's hello and
+// wants on its own presence subject. A node without it (an older
+// version, whose hello has no body) is answered on the shared subject.
+const helloPrivate = 1
+
+// presenceReader applies the presence messages of both subscriptions in
+// the order NATS delivered them, until the node closes.
+func (n *Node) presenceReader() {
+	defer n.wg.Done()
+	for {
+		select {
+		case <-n.ctx.Done():
+			return
+		case msg := <-n.prez:
+			n.onPresence(msg)
+		}
+	}
+}
 
 // LocalChanged implements hub.Remote: it queues the change for the
 // announcer (it runs under the hub's lock, so it only appends).
@@ -49,12 +78,14 @@ func (n *Node) announcer() {
 			beat = true
 		}
 		if n.connected.Load() && n.resync.Swap(false) {
-			n.publishPresence(appendHeader(nil, n.header(kindHello)), kindHello)
+			n.publishPresence(n.subjPrez, append(appendHeader(nil, n.header(kindHello)), helloPrivate), kindHello)
 			n.snapDue.Store(true)
 		}
 		spare = n.announceEvents(spare)
-		if n.connected.Load() && n.snapDue.Swap(false) {
-			n.publishSnapshot()
+		if n.connected.Load() {
+			for _, subj := range n.snapshotSubjects() {
+				n.publishSnapshot(subj)
+			}
 		}
 		if beat {
 			n.expire(time.Now())
@@ -119,17 +150,49 @@ func (n *Node) announceEvents(spare []localEvent) []localEvent {
 	}
 	if n.connected.Load() {
 		for _, m := range msgs {
-			n.publishPresence(m, kindDelta)
+			n.publishPresence(n.subjPrez, m, kindDelta)
 		}
 	}
 	clear(evs)
 	return evs[:0]
 }
 
-// publishSnapshot publishes every local peer, in chunks of one
+// snapshotSubjects returns where snapshots are due: the shared subject
+// when this node (re)joined (every node needs its list) or when a node
+// that asked takes no private answers, else the presence subject of
+// each node that asked. One snapshot on the shared subject answers
+// every request.
+func (n *Node) snapshotSubjects() []string {
+	shared := n.snapDue.Swap(false)
+	n.mu.Lock()
+	to := n.snapTo
+	n.snapTo = nil
+	var subjs []string
+	for _, id := range to {
+		rn := n.nodes[id]
+		if rn == nil {
+			continue // gone meanwhile
+		}
+		if !rn.private {
+			shared = true
+			break
+		}
+		subjs = append(subjs, n.nodeSubject(id))
+	}
+	n.mu.Unlock()
+	if shared {
+		return []string{n.subjPrez}
+	}
+	return subjs
+}
+
+// nodeSubject is the presence subject of node id.
+func (n *Node) nodeSubject(id string) string { return n.subjPrez + "." + id }
+
+// publishSnapshot publishes every local peer on subj, in chunks of one
 // generation; receivers replace what they hold for this node when the
 // last chunk arrives.
-func (n *Node) publishSnapshot() {
+func (n *Node) publishSnapshot(subj string) {
 	n.mu.Lock()
 	gen := uint64(time.Now().UnixNano())
 	var msgs [][]byte
@@ -148,7 +211,7 @@ func (n *Node) publishSnapshot() {
 	msgs = append(msgs, append(appendSnapshotHead(msg, gen, true), entries...))
 	n.mu.Unlock()
 	for _, m := range msgs {
-		n.publishPresence(m, kindSnapshot)
+		n.publishPresence(subj, m, kindSnapshot)
 	}
 }
 
@@ -157,15 +220,22 @@ func (n *Node) publishBeat() {
 	bt := beat{count: uint64(len(n.local)), hash: n.hash}
 	wants := n.wants
 	n.wants = nil
+	subjs := make([]string, len(wants))
+	for i, w := range wants {
+		subjs[i] = n.subjPrez
+		if rn := n.nodes[w]; rn != nil && rn.private {
+			subjs[i] = n.nodeSubject(w)
+		}
+	}
 	n.mu.Unlock()
-	n.publishPresence(appendBeat(appendHeader(nil, n.header(kindBeat)), bt), kindBeat)
-	for _, w := range wants {
-		n.publishPresence(appendWant(appendHeader(nil, n.header(kindWant)), w), kindWant)
+	n.publishPresence(n.subjPrez, appendBeat(appendHeader(nil, n.header(kindBeat)), bt), kindBeat)
+	for i, w := range wants {
+		n.publishPresence(subjs[i], appendWant(appendHeader(nil, n.header(kindWant)), w), kindWant)
 	}
 }
 
-func (n *Node) publishPresence(msg []byte, k kind) {
-	if err := n.nc.Publish(n.subjPrez, msg); err != nil {
+func (n *Node) publishPresence(subj string, msg []byte, k kind) {
+	if err := n.nc.Publish(subj, msg); err != nil {
 		n.opts.Logger.Debug("cluster: publish presence", "kind", k.String(), "err", err)
 		return
 	}
@@ -221,9 +291,13 @@ func (n *Node) onPresence(msg *nats.Msg) {
 		}
 	}
 	rn.lastSeen = time.Now()
+	if msg.Subject == n.subjMine {
+		rn.private = true
+	}
 	switch h.kind {
 	case kindHello:
-		n.snapDue.Store(true)
+		rn.private = len(body) > 0 && body[0]&helloPrivate != 0
+		n.askedLocked(rn.id)
 		defer n.poke(n.wake)
 	case kindBye:
 		n.dropNodeLocked(rn)
@@ -288,7 +362,7 @@ func (n *Node) onPresence(msg *nats.Msg) {
 		}
 	case kindWant:
 		if w, err := parseWant(body); err == nil && w == n.opts.NodeID {
-			n.snapDue.Store(true)
+			n.askedLocked(rn.id)
 			defer n.poke(n.wake)
 		}
 	}
@@ -298,6 +372,13 @@ func (n *Node) onPresence(msg *nats.Msg) {
 		// Newest wins: the same peer connected later on rn.
 		n.m.replaced.Inc()
 		c.Fail(hub.Replaced())
+	}
+}
+
+// askedLocked records that node id asked for this node's snapshot.
+func (n *Node) askedLocked(id string) {
+	if !slices.Contains(n.snapTo, id) {
+		n.snapTo = append(n.snapTo, id)
 	}
 }
 
