@@ -28,9 +28,14 @@ type target interface {
 }
 
 // embedded is peerline-signal with its TURN server on.
-type embedded struct{ bin string }
+type embedded struct{ label, bin string }
 
-func (embedded) name() string { return "embedded" }
+func (e embedded) name() string {
+	if e.label == "" {
+		return "embedded"
+	}
+	return e.label
+}
 
 func (e embedded) command(turnAddr string, minPort, maxPort int) (*exec.Cmd, error) {
 	sigAddr, err := child.FreeAddr()
