@@ -38,7 +38,7 @@ func main() {
 	flag.IntVar(&c.runs, "runs", 3, "runs; the servers' order alternates between runs")
 	flag.StringVar(&servers, "servers", "embedded,coturn", "comma-separated: embedded (peerline-signal --turn-listen), coturn")
 	flag.StringVar(&c.signal, "signal", "", "peerline-signal binary (default: go build ./signaling/cmd/peerline-signal)")
-	flag.StringVar(&c.signalB, "signal-b", "", "a second peerline-signal binary, measured as embedded-b in the same runs (A/B of two builds)")
+	flag.StringVar(&c.signalB, "signal-b", "", "more peerline-signal binaries, comma-separated, measured as embedded-b, embedded-c, … in the same runs (A/B of builds)")
 	flag.StringVar(&c.coturn, "coturn", "", "coturn's turnserver binary (default: /usr/bin/turnserver or /usr/sbin/turnserver)")
 	flag.Parse()
 	c.servers = strings.Split(servers, ",")
@@ -77,7 +77,9 @@ func run(ctx context.Context, c config) error {
 			}
 			targets = append(targets, embedded{bin: bin})
 			if c.signalB != "" {
-				targets = append(targets, embedded{label: "embedded-b", bin: c.signalB})
+				for i, bin := range strings.Split(c.signalB, ",") {
+					targets = append(targets, embedded{label: "embedded-" + string(rune('b'+i)), bin: bin})
+				}
 			}
 		case "coturn":
 			bin, err := findCoturn(c.coturn)
@@ -108,7 +110,7 @@ func run(ctx context.Context, c config) error {
 			if err != nil {
 				return fmt.Errorf("run %d, %s: %w", r+1, t.name(), err)
 			}
-			fmt.Printf("  run %d %-9s %s\n", r+1, t.name(), res)
+			fmt.Printf("  run %d %-10s %s\n", r+1, t.name(), res)
 			results[t.name()] = append(results[t.name()], res)
 		}
 	}
@@ -121,7 +123,18 @@ func run(ctx context.Context, c config) error {
 			median(rs, func(r result) float64 { return r.cores }), median(rs, func(r result) float64 { return r.cpuPerMbps() }),
 			median(rs, func(r result) float64 { return r.rttP50 }), median(rs, func(r result) float64 { return r.rttP99 }))
 	}
-	for _, pair := range [][2]string{{"embedded", "coturn"}, {"embedded-b", "coturn"}, {"embedded-b", "embedded"}} {
+	var pairs [][2]string
+	for _, t := range targets {
+		if t.name() != "embedded" && t.name() != "coturn" {
+			pairs = append(pairs, [2]string{t.name(), "embedded"})
+		}
+	}
+	for _, t := range targets {
+		if t.name() != "coturn" {
+			pairs = append(pairs, [2]string{t.name(), "coturn"})
+		}
+	}
+	for _, pair := range pairs {
 		a, b := results[pair[0]], results[pair[1]]
 		if len(a) == 0 || len(b) == 0 {
 			continue
