@@ -98,25 +98,8 @@ func (r *relays) ownPort(port int) bool {
 	return r.ports[port]
 }
 
-// listenerRelays is the RelayAddressGenerator of one listener: its relay
-// sockets batch with it.
-type listenerRelays struct {
-	*relays
-	l *batchConn // nil: the listener does not batch
-}
-
-func (lr listenerRelays) AllocatePacketConn(conf turn.AllocateListenerConfig) (net.PacketConn, net.Addr, error) {
-	return lr.allocate(conf, lr.l)
-}
-
 // AllocatePacketConn binds one relay socket for an allocation.
 func (r *relays) AllocatePacketConn(conf turn.AllocateListenerConfig) (net.PacketConn, net.Addr, error) {
-	return r.allocate(conf, nil)
-}
-
-// allocate binds one relay socket for an allocation of listener l (nil:
-// the socket does not batch).
-func (r *relays) allocate(conf turn.AllocateListenerConfig, l *batchConn) (net.PacketConn, net.Addr, error) {
 	if err := r.reserve(conf.UserID); err != nil {
 		return nil, nil, err
 	}
@@ -124,12 +107,6 @@ func (r *relays) allocate(conf turn.AllocateListenerConfig, l *batchConn) (net.P
 	if err != nil {
 		r.release(conf.UserID, 0) // port 0 is never in r.ports
 		return nil, nil, err
-	}
-	if l != nil {
-		conn = newBatchConn(conn, relayBatch)
-		if b, ok := conn.(*batchConn); ok {
-			b.ownedBy(l)
-		}
 	}
 	port := conn.LocalAddr().(*net.UDPAddr).Port
 	r.mu.Lock()

@@ -75,12 +75,8 @@ func New(cfg Config) (*Server, error) {
 		},
 	}
 	for _, c := range s.udp {
-		// Each listener gets its own generator, so that its relay sockets
-		// and it flush each other's batches (batchConn).
-		bc := newBatchConn(c, listenerBatch)
-		l, _ := bc.(*batchConn)
 		tc.PacketConnConfigs = append(tc.PacketConnConfigs, turn.PacketConnConfig{
-			PacketConn: bc, RelayAddressGenerator: listenerRelays{s.relays, l}, PermissionHandler: permit})
+			PacketConn: c, RelayAddressGenerator: s.relays, PermissionHandler: permit})
 	}
 	for _, l := range []net.Listener{s.tcp, s.tls} {
 		if l != nil {
@@ -94,14 +90,6 @@ func New(cfg Config) (*Server, error) {
 	}
 	return s, nil
 }
-
-// listenerBatch and relayBatch are the datagrams one recvmmsg or sendmmsg
-// moves on a TURN listener and on a relay socket (2 KiB of buffer each;
-// a server holds one relay socket per allocation).
-const (
-	listenerBatch = 32
-	relayBatch    = 8
-)
 
 // bindTries is how often New retries a port-0 Listen whose UDP port is
 // taken on TCP.
