@@ -6,6 +6,7 @@
 //
 //	go run ./bench/turn [-pairs 20] [-rate 2] [-size 1200] [-duration 10s]
 //	                    [-runs 3] [-servers embedded,coturn] [-signal BIN]
+//	                    [-signal-b BIN[,BIN...]]
 //
 // Each server runs as its own child process on a free 127.0.0.1 port with
 // the same shared secret (coturn's use-auth-secret, the REST-API
@@ -24,6 +25,17 @@
 // A run at -rate 0 offers as much as the clients can send (saturation):
 // its throughput is the most each server relays on this machine with the
 // load generator sharing its cores.
+//
+// Each packet carries the sender's clock in its first 8 bytes, so the
+// client also reports the round trip client → relay → peer → relay →
+// client (p50 and p99 over the measured window): what batching in the
+// relay adds to a packet's latency shows there.
+//
+// -signal-b BIN,... measures more peerline-signal builds (or wrapper
+// scripts that exec one with other settings) as "embedded-b",
+// "embedded-c", … in the same runs, in the same alternating order, and
+// prints the median of the per-run ratios to "embedded": an A/B of builds
+// that the machine's drift between invocations does not blur.
 //
 // coturn is /usr/sbin/turnserver or /usr/bin/turnserver (Debian's coturn
 // package); -servers embedded measures peerline-signal alone.

@@ -24,6 +24,7 @@ type config struct {
 	runs     int
 	servers  []string
 	signal   string
+	signalB  string // a second build, measured as "embedded-b" in the same runs
 	coturn   string
 }
 
@@ -37,6 +38,7 @@ func main() {
 	flag.IntVar(&c.runs, "runs", 3, "runs; the servers' order alternates between runs")
 	flag.StringVar(&servers, "servers", "embedded,coturn", "comma-separated: embedded (peerline-signal --turn-listen), coturn")
 	flag.StringVar(&c.signal, "signal", "", "peerline-signal binary (default: go build ./signaling/cmd/peerline-signal)")
+	flag.StringVar(&c.signalB, "signal-b", "", "more peerline-signal binaries, comma-separated, measured as embedded-b, embedded-c, … in the same runs (A/B of builds)")
 	flag.StringVar(&c.coturn, "coturn", "", "coturn's turnserver binary (default: /usr/bin/turnserver or /usr/sbin/turnserver)")
 	flag.Parse()
 	c.servers = strings.Split(servers, ",")
@@ -74,6 +76,11 @@ func run(ctx context.Context, c config) error {
 				}
 			}
 			targets = append(targets, embedded{bin: bin})
+			if c.signalB != "" {
+				for i, bin := range strings.Split(c.signalB, ",") {
+					targets = append(targets, embedded{label: "embedded-" + string(rune('b'+i)), bin: bin})
+				}
+			}
 		case "coturn":
 			bin, err := findCoturn(c.coturn)
 			if err != nil {
@@ -103,7 +110,7 @@ func run(ctx context.Context, c config) error {
 			if err != nil {
 				return fmt.Errorf("run %d, %s: %w", r+1, t.name(), err)
 			}
-			fmt.Printf("  run %d %-9s %s\n", r+1, t.name(), res)
+			fmt.Printf("  run %d %-10s %s\n", r+1, t.name(), res)
 			results[t.name()] = append(results[t.name()], res)
 		}
 	}
@@ -111,27 +118,46 @@ func run(ctx context.Context, c config) error {
 
 	for _, t := range targets {
 		rs := results[t.name()]
-		fmt.Printf("%-9s median: relayed %.1f Mbit/s, loss %.2f%%, server %.3f cores, %.2f CPU ms/s per relayed Mbit/s\n",
+		fmt.Printf("%-10s median: relayed %.1f Mbit/s, loss %.2f%%, server %.3f cores, %.2f CPU ms/s per relayed Mbit/s, round trip p50 %.0f µs p99 %.0f µs\n",
 			t.name(), median(rs, func(r result) float64 { return r.mbps }), median(rs, func(r result) float64 { return r.loss * 100 }),
-			median(rs, func(r result) float64 { return r.cores }), median(rs, func(r result) float64 { return r.cpuPerMbps() }))
+			median(rs, func(r result) float64 { return r.cores }), median(rs, func(r result) float64 { return r.cpuPerMbps() }),
+			median(rs, func(r result) float64 { return r.rttP50 }), median(rs, func(r result) float64 { return r.rttP99 }))
 	}
-	if e, ok := results["embedded"]; ok {
-		if t, ok := results["coturn"]; ok {
-			var ratios []float64
-			for i := range e {
-				ratios = append(ratios, e[i].cpuPerMbps()/t[i].cpuPerMbps())
-			}
-			slices.Sort(ratios)
-			fmt.Printf("embedded ÷ coturn, CPU per relayed Mbit/s: median %.2fx (runs: %s; goal ≤ 1.5x)\n", ratios[len(ratios)/2], joinFloats(ratios))
-			var tr []float64
-			for i := range e {
-				tr = append(tr, e[i].mbps/t[i].mbps)
-			}
-			slices.Sort(tr)
-			fmt.Printf("embedded ÷ coturn, relayed throughput: median %.2fx (runs: %s)\n", tr[len(tr)/2], joinFloats(tr))
+	var pairs [][2]string
+	for _, t := range targets {
+		if t.name() != "embedded" && t.name() != "coturn" {
+			pairs = append(pairs, [2]string{t.name(), "embedded"})
 		}
 	}
+	for _, t := range targets {
+		if t.name() != "coturn" {
+			pairs = append(pairs, [2]string{t.name(), "coturn"})
+		}
+	}
+	for _, pair := range pairs {
+		a, b := results[pair[0]], results[pair[1]]
+		if len(a) == 0 || len(b) == 0 {
+			continue
+		}
+		goal := ""
+		if pair[1] == "coturn" {
+			goal = "; goal ≤ 1.5x"
+		}
+		fmt.Printf("%s ÷ %s, CPU per relayed Mbit/s: %s%s\n", pair[0], pair[1], ratios(a, b, result.cpuPerMbps), goal)
+		fmt.Printf("%s ÷ %s, relayed throughput: %s\n", pair[0], pair[1], ratios(a, b, func(r result) float64 { return r.mbps }))
+		fmt.Printf("%s ÷ %s, round trip p50: %s\n", pair[0], pair[1], ratios(a, b, func(r result) float64 { return r.rttP50 }))
+	}
 	return nil
+}
+
+// ratios is the median of the per-run ratios a[i]/b[i] and the runs'.
+func ratios(a, b []result, f func(result) float64) string {
+	var v []float64
+	for i := range a {
+		v = append(v, f(a[i])/f(b[i]))
+	}
+	slices.Sort(v)
+	return fmt.Sprintf("median %.2fx (runs: %s)", v[len(v)/2], joinFloats(v))
 }
 
 func median(rs []result, f func(result) float64) float64 {

@@ -4,9 +4,11 @@ package main
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,14 +24,17 @@ type result struct {
 	mbps  float64 // relayed: bytes the peers got plus bytes the clients got back, per second
 	loss  float64 // fraction of the packets sent that did not come back
 	cores float64 // server CPU seconds per wall second
+	// Round trip client → relay → peer → relay → client of the packets
+	// that came back in the measured window, in microseconds.
+	rttP50, rttP99 float64
 }
 
 // cpuPerMbps is CPU milliseconds per second for each relayed Mbit/s.
 func (r result) cpuPerMbps() float64 { return r.cores * 1000 / r.mbps }
 
 func (r result) String() string {
-	return fmt.Sprintf("relayed %7.1f Mbit/s  loss %5.2f%%  server %.3f cores  %.2f CPU ms/s per Mbit/s",
-		r.mbps, r.loss*100, r.cores, r.cpuPerMbps())
+	return fmt.Sprintf("relayed %7.1f Mbit/s  loss %5.2f%%  server %.3f cores  %.2f CPU ms/s per Mbit/s  rtt p50 %4.0f µs p99 %5.0f µs",
+		r.mbps, r.loss*100, r.cores, r.cpuPerMbps(), r.rttP50, r.rttP99)
 }
 
 const (
@@ -40,6 +45,10 @@ const (
 // counters are the bytes and packets seen across all pairs.
 type counters struct {
 	sent, sentBytes, peerBytes, back, backBytes atomic.Int64
+	// epoch is the clock the senders stamp into each packet's first 8
+	// bytes; the receivers keep round trips while measuring is set.
+	epoch     time.Time
+	measuring atomic.Bool
 }
 
 func measure(ctx context.Context, c config, t target) (result, error) {
@@ -67,7 +76,7 @@ func measure(ctx context.Context, c config, t target) (result, error) {
 		return result{}, err
 	}
 
-	var cnt counters
+	cnt := counters{epoch: time.Now()}
 	pairs := make([]*pair, 0, c.pairs)
 	defer func() {
 		for _, pr := range pairs {
@@ -87,7 +96,7 @@ func measure(ctx context.Context, c config, t target) (result, error) {
 	for _, pr := range pairs {
 		wg.Add(3)
 		go func() { defer wg.Done(); pr.echo(&cnt) }()
-		go func() { defer wg.Done(); pr.receive(&cnt) }()
+		go func() { defer wg.Done(); pr.rtts = pr.receive(&cnt) }()
 		go func() { defer wg.Done(); pr.send(runCtx, c.rate, c.size, &cnt) }()
 	}
 	stopAll := func() {
@@ -110,6 +119,7 @@ func measure(ctx context.Context, c config, t target) (result, error) {
 		return result{}, err
 	}
 	t0 := time.Now()
+	cnt.measuring.Store(true)
 	sent0, peer0, back0, backB0 := cnt.sent.Load(), cnt.peerBytes.Load(), cnt.back.Load(), cnt.backBytes.Load()
 	select {
 	case <-time.After(c.duration):
@@ -117,6 +127,7 @@ func measure(ctx context.Context, c config, t target) (result, error) {
 	}
 	cpu1, err := p.CPUSeconds()
 	wall := time.Since(t0).Seconds()
+	cnt.measuring.Store(false)
 	sent1, peer1, back1, backB1 := cnt.sent.Load(), cnt.peerBytes.Load(), cnt.back.Load(), cnt.backBytes.Load()
 	stopAll()
 	if err != nil {
@@ -134,7 +145,18 @@ func measure(ctx context.Context, c config, t target) (result, error) {
 	if sent > 0 {
 		loss = max(0, 1-float64(back1-back0)/sent)
 	}
-	return result{mbps: relayed * 8 / 1e6 / wall, loss: loss, cores: (cpu1 - cpu0) / wall}, nil
+	var rtts []time.Duration
+	for _, pr := range pairs {
+		rtts = append(rtts, pr.rtts...)
+	}
+	slices.Sort(rtts)
+	q := func(f float64) float64 {
+		if len(rtts) == 0 {
+			return 0
+		}
+		return float64(rtts[int(f*float64(len(rtts)-1))].Microseconds())
+	}
+	return result{mbps: relayed * 8 / 1e6 / wall, loss: loss, cores: (cpu1 - cpu0) / wall, rttP50: q(0.5), rttP99: q(0.99)}, nil
 }
 
 // pair is one TURN client with its allocation, and the plain UDP peer
@@ -145,6 +167,7 @@ type pair struct {
 	relay  net.PacketConn // the allocation
 	peer   net.PacketConn
 	once   sync.Once
+	rtts   []time.Duration // written by receive, read after it returned
 }
 
 func newPair(turnAddr, user string) (*pair, error) {
@@ -237,16 +260,22 @@ func (p *pair) echo(cnt *counters) {
 	}
 }
 
-// receive counts what comes back through the relay.
-func (p *pair) receive(cnt *counters) {
+// receive counts what comes back through the relay and returns the round
+// trips of the packets that came back while measuring.
+func (p *pair) receive(cnt *counters) []time.Duration {
 	buf := make([]byte, 2048)
+	var rtts []time.Duration
 	for {
 		n, _, err := p.relay.ReadFrom(buf)
 		if err != nil {
-			return
+			return rtts
 		}
 		cnt.back.Add(1)
 		cnt.backBytes.Add(int64(n))
+		if n >= 8 && cnt.measuring.Load() {
+			sent := time.Duration(binary.BigEndian.Uint64(buf))
+			rtts = append(rtts, time.Since(cnt.epoch)-sent)
+		}
 	}
 }
 
@@ -265,6 +294,7 @@ func (p *pair) send(ctx context.Context, rate float64, size int, cnt *counters) 
 			if ctx.Err() != nil {
 				return
 			}
+			binary.BigEndian.PutUint64(msg, uint64(time.Since(cnt.epoch)))
 			if _, err := p.relay.WriteTo(msg, to); err != nil {
 				return
 			}
@@ -279,6 +309,7 @@ func (p *pair) send(ctx context.Context, rate float64, size int, cnt *counters) 
 		}
 		credit += perTick
 		for ; credit >= 1; credit-- {
+			binary.BigEndian.PutUint64(msg, uint64(time.Since(cnt.epoch)))
 			if _, err := p.relay.WriteTo(msg, to); err != nil {
 				return
 			}

@@ -28,9 +28,14 @@ type target interface {
 }
 
 // embedded is peerline-signal with its TURN server on.
-type embedded struct{ bin string }
+type embedded struct{ label, bin string }
 
-func (embedded) name() string { return "embedded" }
+func (e embedded) name() string {
+	if e.label == "" {
+		return "embedded"
+	}
+	return e.label
+}
 
 func (e embedded) command(turnAddr string, minPort, maxPort int) (*exec.Cmd, error) {
 	sigAddr, err := child.FreeAddr()
@@ -94,12 +99,24 @@ func goBuild(ctx context.Context, out string) error {
 	return nil
 }
 
-// freeUDP returns a loopback UDP address that was free a moment ago.
+// freeUDP returns a loopback address whose port was free a moment ago on
+// UDP and on TCP: both servers listen on both (a port free on UDP only
+// failed a run with "address already in use").
 func freeUDP() (string, error) {
-	c, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		return "", err
+	for try := 0; ; try++ {
+		c, err := net.ListenPacket("udp4", "127.0.0.1:0")
+		if err != nil {
+			return "", err
+		}
+		addr := c.LocalAddr().String()
+		l, err := net.Listen("tcp4", addr)
+		c.Close()
+		if err == nil {
+			l.Close()
+			return addr, nil
+		}
+		if try == 8 {
+			return "", fmt.Errorf("no loopback port free on both UDP and TCP: %w", err)
+		}
 	}
-	defer c.Close()
-	return c.LocalAddr().String(), nil
 }

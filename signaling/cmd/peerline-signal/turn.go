@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 
@@ -122,6 +123,7 @@ func startTURN(o *options, logger *slog.Logger) (*turnserver.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	tuneGCForRelay(os.Getenv, logger)
 	handOut := len(o.turn) == 0
 	if handOut {
 		host := ""
