@@ -20,9 +20,14 @@
 // memory must stay flat whatever the file's size. Target: app ≥ 80% of
 // the floor.
 //
-//   node bench-files.js [--mib N (1024)] [--runs N (1)] [--json]      (as root; see README.md)
+//   node bench-files.js [--mib N (1024)] [--runs N (1)] [--json] [--profile]   (as root; see README.md)
+//
+// --profile: during each app transfer, a CPU profile of A's and B's pages
+// (CDP Profiler: the main thread's JS, self time by function) and the CPU
+// time of every process on the machine (/proc/PID/stat), by process kind:
+// where the time of a transfer goes.
 
-import { readFileSync, rmSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -32,7 +37,7 @@ import { unavailable } from './lib/env.js'
 import { hookExit, World } from './lib/world.js'
 
 const { values: flags } = parseArgs({
-  options: { mib: { type: 'string', default: '1024' }, runs: { type: 'string', default: '1' }, json: { type: 'boolean', default: false } },
+  options: { mib: { type: 'string', default: '1024' }, runs: { type: 'string', default: '1' }, json: { type: 'boolean', default: false }, profile: { type: 'boolean', default: false } },
 })
 const mib = Number(flags.mib)
 const runs = Number(flags.runs)
@@ -171,11 +176,31 @@ async function appRun(w, a, b, file, sum, i) {
       await new Promise((r) => setTimeout(r, 250))
     }
   })()
+  let prof = null
+  if (flags.profile) {
+    prof = [await a.page.context().newCDPSession(a.page), cdp]
+    for (const s of prof) {
+      await s.send('Profiler.enable')
+      await s.send('Profiler.setSamplingInterval', { interval: 500 })
+      await s.send('Profiler.start')
+    }
+  }
+  const cpu0 = flags.profile ? cpuTicks() : null
   const t0 = Date.now()
   await a.tid('send-file').setInputFiles(file)
   const row = transferRow(b, 'in', i)
   await waitTransfer(row, 'done', 30 * 60_000)
   const ms = Date.now() - t0
+  if (prof) {
+    console.log(`--- CPU by process during the transfer (${(ms / 1000).toFixed(1)} s; 100% = one core)`)
+    for (const l of cpuDiff(cpu0, cpuTicks(), ms / 1000)) console.log(l)
+    for (const [k, s] of prof.entries()) {
+      const { profile } = await s.send('Profiler.stop')
+      console.log(`--- ${k === 0 ? "A's (sender's)" : "B's (receiver's)"} page, main thread, self time`)
+      for (const l of topSelf(profile)) console.log(l)
+    }
+    await prof[0].detach()
+  }
   sampling = false
   await sampler
   await cdp.detach()
@@ -183,6 +208,59 @@ async function appRun(w, a, b, file, sum, i) {
   if ((await sha256File(saved)) !== sum) throw new Error(`${saved}: not the file sent`)
   rmSync(saved)
   return { mbps: (mib * 1024 * 1024) / 1e6 / (ms / 1000), ms, samples }
+}
+
+/**
+ * CPU ticks (utime+stime) of every thread on the machine, by tid, labelled
+ * process comm, Chromium's --type, profile dir, thread name.
+ */
+function cpuTicks() {
+  const out = new Map()
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue
+    try {
+      const pstat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      const comm = pstat.slice(pstat.indexOf('(') + 1, pstat.lastIndexOf(')'))
+      // Chromium rewrites its children's argv as one space-separated string.
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/)
+      const type = cmd.find((a) => a.startsWith('--type='))?.slice(7) ?? ''
+      const sub = cmd.find((a) => a.startsWith('--utility-sub-type='))?.slice(19) ?? ''
+      const proc = [comm, type, sub.split('.').pop()].filter(Boolean).join(' ')
+      for (const tid of readdirSync(`/proc/${pid}/task`)) {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+        const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+        const thread = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+        out.set(tid, { label: `${proc} / ${thread}`, ticks: Number(rest[11]) + Number(rest[12]) })
+      }
+    } catch {
+      // gone
+    }
+  }
+  return out
+}
+
+function cpuDiff(before, after, seconds) {
+  const by = new Map()
+  for (const [pid, a] of after) {
+    const d = a.ticks - (before.get(pid)?.ticks ?? 0)
+    if (d > 0) by.set(a.label, (by.get(a.label) ?? 0) + d)
+  }
+  return [...by].sort((x, y) => y[1] - x[1]).slice(0, 20).map(([label, t]) => `${(t / 100 / seconds * 100).toFixed(0).padStart(4)}% ${label}`)
+}
+
+/** The top functions by self time of a CDP profile. */
+function topSelf(profile, n = 15) {
+  const self = new Map()
+  const dt = profile.timeDeltas
+  const byId = new Map(profile.nodes.map((x) => [x.id, x]))
+  for (let k = 0; k < profile.samples.length; k++) {
+    const node = byId.get(profile.samples[k])
+    const f = node.callFrame
+    const key = `${f.functionName || '(anon)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`
+    self.set(key, (self.get(key) ?? 0) + (dt[k] ?? 0))
+  }
+  const total = [...self.values()].reduce((a, b) => a + b, 0)
+  return [...self].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, us]) => `${((us / total) * 100).toFixed(1).padStart(5)}% ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`)
 }
 
 const range = (xs) => ({ min: Math.min(...xs), max: Math.max(...xs) })

@@ -301,10 +301,6 @@ export class FileChannel {
       }
       if (!live() || o.sent !== start || this.ch !== ch) return
       ahead = end < size ? read(end) : null
-      if (end > o.hashed) {
-        o.sha.update(block.subarray(o.hashed - start))
-        o.hashed = end
-      }
       try {
         for (let off = 0; off < block.length; off += CHUNK_PAYLOAD) {
           ch.send(encodeChunk(o.n, start + off, block.subarray(off, off + CHUNK_PAYLOAD)))
@@ -314,6 +310,12 @@ export class FileChannel {
         return // the channel closed; a new one resumes
       }
       o.sent = end
+      // Hashed after the sends, while the channel drains them (the bytes
+      // are the same; the digest goes only in `end`).
+      if (end > o.hashed) {
+        o.sha.update(block.subarray(o.hashed - start))
+        o.hashed = end
+      }
     }
     if (!live() || o.sent !== size) return
     o.digest ??= o.sha.hex()
