@@ -305,16 +305,18 @@ export class FileChannel {
         for (let off = 0; off < block.length; off += CHUNK_PAYLOAD) {
           ch.send(encodeChunk(o.n, start + off, block.subarray(off, off + CHUNK_PAYLOAD)))
         }
+        o.sent = end
       } catch (err) {
         console.debug('files: send failed', err)
         return // the channel closed; a new one resumes
-      }
-      o.sent = end
-      // Hashed after the sends, while the channel drains them (the bytes
-      // are the same; the digest goes only in `end`).
-      if (end > o.hashed) {
-        o.sha.update(block.subarray(o.hashed - start))
-        o.hashed = end
+      } finally {
+        // Hashed after the sends, while the channel drains them; always,
+        // so that what was hashed covers whatever was sent (a resume
+        // starts at most there: bytes are hashed once, in order).
+        if (end > o.hashed) {
+          o.sha.update(block.subarray(o.hashed - start))
+          o.hashed = end
+        }
       }
     }
     if (!live() || o.sent !== size) return
