@@ -186,12 +186,62 @@ async function appRun(w, a, b, file, sum, i) {
     }
   }
   const cpu0 = flags.profile ? cpuTicks() : null
+  if (flags.profile) {
+    // Spans: A's channel's bufferedAmount and bytes sent every 50 ms; B's
+    // PUTs (fetch) start and end.
+    await a.page.evaluate(() => {
+      const s = (window.__spans = { sent: 0, samples: [], ch: null })
+      const send = RTCDataChannel.prototype.send
+      RTCDataChannel.prototype.send = function (d) {
+        if (typeof d !== 'string') {
+          s.ch = this
+          s.sent += d.byteLength
+        }
+        return send.call(this, d)
+      }
+      s.timer = setInterval(() => s.samples.push({ at: performance.now(), buffered: s.ch ? s.ch.bufferedAmount : -1, sent: s.sent }), 50)
+    })
+    await b.page.evaluate(() => {
+      const s = (window.__spans = { puts: [], got: 0, first: 0 })
+      const f = window.fetch
+      window.fetch = function (url, init) {
+        const p = { at: performance.now(), end: 0, bytes: init?.body?.size ?? init?.body?.byteLength ?? 0 }
+        if (init?.method === 'PUT') s.puts.push(p)
+        return f.call(this, url, init).then((r) => {
+          p.end = performance.now()
+          return r
+        })
+      }
+    })
+  }
   const t0 = Date.now()
   await a.tid('send-file').setInputFiles(file)
   const row = transferRow(b, 'in', i)
   await waitTransfer(row, 'done', 30 * 60_000)
   const ms = Date.now() - t0
   if (prof) {
+    const sa = await a.page.evaluate(() => {
+      clearInterval(window.__spans.timer)
+      const x = window.__spans.samples
+      const busy = x.filter((v) => v.buffered > 0).length
+      const low = x.filter((v) => v.buffered >= 0 && v.buffered < 1 << 20).length
+      return { n: x.length, busyPct: Math.round((busy / x.length) * 100), under1MiBPct: Math.round((low / x.length) * 100), meanBufferedKiB: Math.round(x.reduce((a, v) => a + Math.max(v.buffered, 0), 0) / x.length / 1024) }
+    })
+    const sb = await b.page.evaluate(() => {
+      const p = window.__spans.puts
+      const lat = p.map((v) => v.end - v.at).sort((a, b) => a - b)
+      let busy = 0
+      let until = 0
+      for (const v of p) {
+        const s0 = Math.max(v.at, until)
+        if (v.end > s0) busy += v.end - s0
+        until = Math.max(until, v.end)
+      }
+      const span = p.length ? p[p.length - 1].end - p[0].at : 1
+      return { puts: p.length, meanKiB: Math.round(p.reduce((a, v) => a + v.bytes, 0) / Math.max(p.length, 1) / 1024), p50ms: Math.round(lat[lat.length >> 1]), p90ms: Math.round(lat[Math.floor(lat.length * 0.9)]), busyPct: Math.round((busy / span) * 100) }
+    })
+    console.log(`--- A's channel: bufferedAmount > 0 in ${sa.busyPct}% of ${sa.n} samples (50 ms), under 1 MiB in ${sa.under1MiBPct}%, mean ${sa.meanBufferedKiB} KiB`)
+    console.log(`--- B's PUTs: ${sb.puts} of ${sb.meanKiB} KiB mean, latency p50 ${sb.p50ms} ms, p90 ${sb.p90ms} ms; a PUT in flight ${sb.busyPct}% of the time`)
     console.log(`--- CPU by process during the transfer (${(ms / 1000).toFixed(1)} s; 100% = one core)`)
     for (const l of cpuDiff(cpu0, cpuTicks(), ms / 1000)) console.log(l)
     for (const [k, s] of prof.entries()) {
