@@ -116,7 +116,7 @@ export const READ_BLOCK = 1024 * 1024
 /** The largest write to Go (Go's files.MaxChunk). */
 export const WRITE_BATCH = 4 * 1024 * 1024
 /** Queued bytes short of a batch wait at most this long for more, ms. */
-export const FLUSH_MS = 100
+export const FLUSH_MS = 1000
 const DEFAULT_STALL_MS = 15_000
 
 /** A promise a waiter sleeps on until wake(). */
