@@ -321,6 +321,13 @@ function topSelf(profile, n = 15) {
   return [...self].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, us]) => `${((us / total) * 100).toFixed(1).padStart(5)}% ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`)
 }
 
+const phase = (what) => console.error(`bench-files: ${new Date().toISOString().slice(11, 19)} ${what}`)
+
+const within = (p, ms, what) => {
+  let timer
+  return Promise.race([p, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no result in ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer))
+}
+
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b)
   return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
@@ -348,8 +355,14 @@ async function main() {
     const lanFloors = []
     const apps = []
     for (let i = 0; i < runs; i++) {
-      floors.push(await floor(a))
-      lanFloors.push(await lanFloor(a, b))
+      // A floor that never opens (ICE on a machine under a load of 40)
+      // fails the run instead of hanging it.
+      const limit = 120_000 + mib * 1000
+      phase(`run ${i + 1}: floor`)
+      floors.push(await within(floor(a), limit, 'the floor'))
+      phase(`run ${i + 1}: LAN floor`)
+      lanFloors.push(await within(lanFloor(a, b), limit, 'the LAN floor'))
+      phase(`run ${i + 1}: app`)
       apps.push(await appRun(w, a, b, file, sum, i))
     }
     // Medians; the ratios are taken run by run (app against the floors
