@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/peerline/peerline/app/errcode"
 	"github.com/peerline/peerline/app/files"
@@ -131,7 +132,9 @@ func (u *FilesUpload) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeUploadError(w, http.StatusBadRequest, errcode.New(errcode.BadRequest, "files: PUT /api/files/ID?offset=N"))
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, files.MaxChunk))
+	buf := uploadBufs.Get().(*[]byte)
+	defer uploadBufs.Put(buf)
+	body, err := readChunk(http.MaxBytesReader(w, r.Body, files.MaxChunk), (*buf)[:files.MaxChunk])
 	if err != nil {
 		writeUploadError(w, http.StatusRequestEntityTooLarge, errcode.Errorf(errcode.TooLarge, "files: chunk: %w", err))
 		return
@@ -145,6 +148,41 @@ func (u *FilesUpload) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(struct {
 		Received int64 `json:"received"`
 	}{n})
+}
+
+// uploadBufs holds MaxChunk buffers for FilesUpload: a file arrives in
+// chunks of up to 4 MiB, and io.ReadAll would grow (and copy) a new buffer
+// a dozen times for each. The sink does not keep the bytes it is given.
+var uploadBufs = sync.Pool{New: func() any {
+	b := make([]byte, files.MaxChunk)
+	return &b
+}}
+
+// readChunk reads all of r into buf, which r must not overflow (r is a
+// MaxBytesReader of len(buf): its error says so).
+func readChunk(r io.Reader, buf []byte) ([]byte, error) {
+	n := 0
+	for {
+		if n == len(buf) {
+			// Full: anything more is over the limit.
+			var one [1]byte
+			if m, err := r.Read(one[:]); m > 0 || (err != nil && err != io.EOF) {
+				if err == nil {
+					err = errors.New("chunk over the limit")
+				}
+				return nil, err
+			}
+			return buf, nil
+		}
+		m, err := r.Read(buf[n:])
+		n += m
+		if err == io.EOF {
+			return buf[:n], nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }
 
 func writeUploadError(w http.ResponseWriter, status int, err error) {

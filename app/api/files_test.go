@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -92,5 +94,45 @@ func TestFilesCodes(t *testing.T) {
 		if !errors.Is(c.err, c.want) {
 			t.Errorf("%s: %v, want code %s", c.name, c.err, c.want)
 		}
+	}
+}
+
+// A PUT of exactly files.MaxChunk is written whole; one byte more is
+// refused and writes nothing (the pooled buffer must neither cut nor
+// overflow).
+func TestFilesUploadLimit(t *testing.T) {
+	sink, err := files.New(files.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sink.Close()
+	upload := httptest.NewServer(&FilesUpload{Sink: sink})
+	defer upload.Close()
+	tr, err := sink.Begin(context.Background(), "big.bin", 3*files.MaxChunk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	put := func(offset int, n int) (int, string) {
+		body := make([]byte, n)
+		for i := range body {
+			body[i] = byte(i * 7)
+		}
+		req, _ := http.NewRequest(http.MethodPut, upload.URL+FilesUploadPath+tr.ID+"?offset="+strconv.Itoa(offset), bytes.NewReader(body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := put(0, files.MaxChunk); code != 200 || !strings.Contains(body, `"received":`+strconv.Itoa(files.MaxChunk)) {
+		t.Fatalf("a chunk of MaxChunk: %d %s", code, body)
+	}
+	if code, body := put(files.MaxChunk, files.MaxChunk+1); code != http.StatusRequestEntityTooLarge {
+		t.Fatalf("a chunk over MaxChunk: %d %s", code, body)
+	}
+	if code, body := put(files.MaxChunk, 100); code != 200 || !strings.Contains(body, `"received":`+strconv.Itoa(files.MaxChunk+100)) {
+		t.Fatalf("a small chunk after: %d %s", code, body)
 	}
 }

@@ -179,7 +179,7 @@ export class BridgeTransport {
    * file's chunks. Resolves with the JSON answer; rejects with a
    * BridgeError carrying the answer's code.
    */
-  async put(path: string, body: Uint8Array): Promise<unknown> {
+  async put(path: string, body: Uint8Array | Blob): Promise<unknown> {
     if (this.closed) throw new BridgeError(ClientCode.Closed, `PUT ${path}: the connection to the app is closed`)
     const token = await this.credential()
     if (!token) throw new BridgeError(ClientCode.Unavailable, noSessionMessage(`PUT ${path}`))

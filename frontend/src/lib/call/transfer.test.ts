@@ -4,7 +4,7 @@ import { channelPair, type PairedChannel } from './calltest/channels'
 import { waitFor as waitForWithin } from './calltest/rtc'
 import { CHUNK_PAYLOAD, decodeChunk, decodeFileMessage, encodeChunk, encodeFileMessage, MAX_CONTROL_FRAME, WINDOW, type FileMessage } from './filewire'
 import { sha256Hex } from './sha256'
-import { FileChannel, HIGH_WATER, READ_BLOCK, type SourceFile, type TransferView } from './transfer'
+import { FileChannel, FLUSH_MS, HIGH_WATER, READ_BLOCK, WRITE_BATCH, type SourceFile, type TransferView } from './transfer'
 
 /** waitFor with room for a busy machine (the transfers hash and copy megabytes). */
 const waitFor = (cond: () => boolean, what: string, _ms?: number) => waitForWithin(cond, what, 10_000)
@@ -151,9 +151,48 @@ describe('FileChannel', { timeout: 20_000 }, () => {
     const t = a.files.send(file)
     await waitFor(() => file.read >= WINDOW, 'the first window read')
     await new Promise((r) => setTimeout(r, 50))
-    expect(file.read).toBeLessThanOrEqual(WINDOW + 2 * READ_BLOCK) // the window, and one block read ahead
+    // The window beyond what is on disk (the first write, a batch), and one block read ahead.
+    expect(file.read).toBeLessThanOrEqual((b.last(t.id)?.bytes ?? 0) + WINDOW + 2 * READ_BLOCK)
     release()
     await waitFor(() => b.last(t.id)?.state === 'done', 'done', 10_000)
+  })
+
+  it('writes to disk in full batches, the last one short', async () => {
+    const [a, b] = pairUp()
+    const sizes: number[] = []
+    const sink = (b.files as unknown as { opts: { sink: { write: (id: string, o: number, c: Uint8Array) => Promise<number> } } }).opts.sink
+    const write = sink.write
+    sink.write = async (id, o, c) => {
+      sizes.push(c.length)
+      return write(id, o, c)
+    }
+    const file = fakeFile('batches.bin', 3 * WRITE_BATCH + 5)
+    const t = a.files.send(file)
+    await waitFor(() => b.last(t.id)?.state === 'done', 'done')
+    expect(sha256Hex(b.disk.saved.get('batches.bin')!)).toBe(sha256Hex(file.bytes))
+    // Every write but the last is as full as whole chunks make it.
+    for (const n of sizes.slice(0, -1)) expect(n).toBeGreaterThan(WRITE_BATCH - CHUNK_PAYLOAD)
+    expect(sizes.length).toBeLessThanOrEqual(5)
+  })
+
+  it('writes what came within FLUSH_MS when the sender pauses short of a batch', async () => {
+    const [a, b] = pairUp()
+    const file = fakeFile('trickle.bin', 2 * WRITE_BATCH)
+    // The sender's disk hangs after the first block: what came must still reach the receiver's.
+    let release!: () => void
+    const held = new Promise<void>((r) => (release = r))
+    const slice = file.slice.bind(file)
+    file.slice = (start, end) => {
+      const blob = slice(start, end)
+      if (start === 0) return blob
+      return { arrayBuffer: () => held.then(() => blob.arrayBuffer()) } as Blob
+    }
+    const t = a.files.send(file)
+    await waitFor(() => (b.last(t.id)?.bytes ?? 0) > 0, 'a short batch written', FLUSH_MS * 3)
+    expect(b.last(t.id)!.bytes).toBe(READ_BLOCK)
+    release()
+    await waitFor(() => b.last(t.id)?.state === 'done', 'done')
+    expect(sha256Hex(b.disk.saved.get('trickle.bin')!)).toBe(sha256Hex(file.bytes))
   })
 
   it('refuses an empty file and one of 4 GiB at once, with a clear state', () => {

@@ -14,10 +14,14 @@
  *
  * Receiving: Files.begin on the offer (Go sanitizes the name and checks the
  * size and disk space), chunks appended in order, batched into writes of
- * up to WRITE_BATCH (Files.write: raw bytes over the bridge, base64 in the
- * Wails window), acked as written; on `end` Files.finish checks the
- * SHA-256 and names the file. Cancel, a failure or the call ending aborts
- * (Go removes the .part file).
+ * WRITE_BATCH (Files.write: raw bytes over the bridge, base64 in the Wails
+ * window), acked as written. A write waits for a full batch (every write
+ * is a request with a fixed cost, which on a busy machine takes CPU from
+ * the data channel itself), unless the file is complete, the channel
+ * closed, or FLUSH_MS passed since the last write (a slow sender still
+ * shows progress). On `end` Files.finish checks the SHA-256 and names the
+ * file. Cancel, a failure or the call ending aborts (Go removes the .part
+ * file).
  *
  * Resume: when the files channel is attached again (a new channel on the
  * same connection) the sender offers every unfinished transfer again with
@@ -111,6 +115,8 @@ export const LOW_WATER = 1024 * 1024
 export const READ_BLOCK = 1024 * 1024
 /** The largest write to Go (Go's files.MaxChunk). */
 export const WRITE_BATCH = 4 * 1024 * 1024
+/** Queued bytes short of a batch wait at most this long for more, ms. */
+export const FLUSH_MS = 1000
 const DEFAULT_STALL_MS = 15_000
 
 /** A promise a waiter sleeps on until wake(). */
@@ -152,6 +158,11 @@ interface Incoming {
   /** Next offset accepted: on disk plus queued. */
   expected: number
   queue: Uint8Array[]
+  /** Bytes in queue. */
+  queued: number
+  /** Write what is queued even short of a batch (FLUSH_MS passed, the channel closed). */
+  flush: boolean
+  flushTimer?: ReturnType<typeof setTimeout>
   writing: Promise<void> | null
   endSha: string | null
   stall?: ReturnType<typeof setTimeout>
@@ -194,7 +205,11 @@ export class FileChannel {
       listen(ch, 'message', (ev) => this.receive((ev as MessageEvent).data)),
       listen(ch, 'bufferedamountlow', () => this.room.wake()),
       listen(ch, 'open', () => this.reoffer()),
-      listen(ch, 'close', () => this.room.wake()),
+      listen(ch, 'close', () => {
+        this.room.wake()
+        // What came before is good: on disk, it need not come again.
+        for (const i of this.inc.values()) this.kick(i, true)
+      }),
     )
     if (ch.readyState === 'open') this.reoffer()
   }
@@ -301,19 +316,23 @@ export class FileChannel {
       }
       if (!live() || o.sent !== start || this.ch !== ch) return
       ahead = end < size ? read(end) : null
-      if (end > o.hashed) {
-        o.sha.update(block.subarray(o.hashed - start))
-        o.hashed = end
-      }
       try {
         for (let off = 0; off < block.length; off += CHUNK_PAYLOAD) {
           ch.send(encodeChunk(o.n, start + off, block.subarray(off, off + CHUNK_PAYLOAD)))
         }
+        o.sent = end
       } catch (err) {
         console.debug('files: send failed', err)
         return // the channel closed; a new one resumes
+      } finally {
+        // Hashed after the sends, while the channel drains them; always,
+        // so that what was hashed covers whatever was sent (a resume
+        // starts at most there: bytes are hashed once, in order).
+        if (end > o.hashed) {
+          o.sha.update(block.subarray(o.hashed - start))
+          o.hashed = end
+        }
       }
-      o.sent = end
     }
     if (!live() || o.sent !== size) return
     o.digest ??= o.sha.hex()
@@ -343,15 +362,22 @@ export class FileChannel {
       }
       this.incByN.set(m.n, known)
       known.n = m.n
-      await known.writing
+      // What the old channel brought is written first (a write may start
+      // another as it ends), the rest dropped: the sender resends it.
+      this.kick(known, true)
+      while (known.writing) await known.writing
+      clearTimeout(known.flushTimer)
+      known.flushTimer = undefined
       known.queue = []
+      known.queued = 0
+      known.flush = false
       known.expected = known.view.bytes
       this.sendText({ t: 'accept', id: m.id, have: known.view.bytes })
       this.armStall(known)
       return
     }
     const view: TransferView = { id: m.id, direction: 'in', peer: this.opts.peer, name: m.name, size: m.size, state: 'receiving', progress: 0, bytes: 0 }
-    const i: Incoming = { view, n: m.n, sinkId: null, expected: 0, queue: [], writing: null, endSha: null }
+    const i: Incoming = { view, n: m.n, sinkId: null, expected: 0, queue: [], queued: 0, flush: false, writing: null, endSha: null }
     this.inc.set(m.id, i)
     this.incByN.set(m.n, i)
     if (m.size === 0 || m.size > MAX_FILE_SIZE) {
@@ -388,16 +414,41 @@ export class FileChannel {
     // A chunk from before a resume, or beyond the file: dropped.
     if (c.offset !== i.expected || c.offset + c.bytes.length > i.view.size) return
     i.queue.push(c.bytes)
+    i.queued += c.bytes.length
     i.expected += c.bytes.length
     this.armStall(i)
-    i.writing ??= this.drain(i)
+    this.kick(i, false)
   }
 
-  /** Writes what is queued to Go, batch by batch, acking each. */
+  /** A full batch, the whole file, or a flush: worth a write now. */
+  private ready(i: Incoming): boolean {
+    return i.queue.length > 0 && (i.flush || i.queued + CHUNK_PAYLOAD > WRITE_BATCH || i.expected === i.view.size)
+  }
+
+  /** Starts writing when ready (flush: whatever is queued); else makes sure a flush comes within FLUSH_MS. */
+  private kick(i: Incoming, flush: boolean): void {
+    if (i.view.state !== 'receiving' || i.queue.length === 0) return
+    if (flush) i.flush = true
+    if (i.writing) return
+    if (this.ready(i)) {
+      clearTimeout(i.flushTimer)
+      i.flushTimer = undefined
+      i.writing = this.drain(i)
+    } else {
+      i.flushTimer ??= setTimeout(() => {
+        i.flushTimer = undefined
+        this.kick(i, true)
+      }, FLUSH_MS)
+    }
+  }
+
+  /** Writes what is queued to Go, batch by batch, acking each, while ready. */
   private async drain(i: Incoming): Promise<void> {
     try {
-      while (i.queue.length > 0 && i.view.state === 'receiving') {
+      while (this.ready(i) && i.view.state === 'receiving') {
         const batch = take(i.queue, WRITE_BATCH)
+        i.queued -= batch.length
+        if (i.queue.length === 0) i.flush = false
         let have: number
         try {
           have = await this.opts.sink.write(i.sinkId!, i.view.bytes, batch)
@@ -416,6 +467,8 @@ export class FileChannel {
     } finally {
       i.writing = null
     }
+    // Short of a batch: the next chunk, or the flush timer, writes it.
+    this.kick(i, false)
     this.maybeFinish(i)
   }
 
@@ -447,9 +500,11 @@ export class FileChannel {
 
   private finishIn(i: Incoming, state: TransferState, code?: string): void {
     clearTimeout(i.stall)
+    clearTimeout(i.flushTimer)
     i.view.state = state
     if (code) i.view.code = code
     i.queue = []
+    i.queued = 0
     if (state !== 'done' && i.sinkId !== null) {
       const id = i.sinkId
       i.sinkId = null
