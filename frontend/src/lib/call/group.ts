@@ -1,0 +1,246 @@
+/**
+ * GroupCall: a group call of up to four, a full mesh of 1:1 calls (Go's
+ * app/calls/group.go and signaling/group.go say the protocol). The main
+ * CallSession (the window's) runs the call the group grew from, or the
+ * leg this install was added by; GroupCall runs one more CallSession per
+ * further person, each with its own peer connection, signed offer and
+ * answer and safety code, exactly like a 1:1 call:
+ *
+ *   add(peer)            someone in the call adds a person: a leg placed
+ *                        with Calls.Add (it rings there)
+ *   answered an add      the invite named the others (CallInfo.members):
+ *                        one leg to each, placed with Calls.Join
+ *   a join arrives       Go marks it autoAccept with our group id: a leg
+ *                        that answers at once (claims() keeps it off the
+ *                        main session)
+ *
+ * Every leg sends the same capture: a leg's getUserMedia hands out clones
+ * of the tracks already open (one camera, one microphone), so the camera
+ * opens once. Each video sender's bitrate is capped by the number of
+ * others (videoCap), so four on a LAN share the uplink; Chromium's encoder
+ * lowers the resolution to fit the cap.
+ */
+import { EventName, type Backend, type CallInfo, type IncomingCallEvent } from '../backend'
+import { TypedEmitter } from '../emitter'
+import { CallSession } from './session'
+import { CallEvent, LIVE_STATES, type CallSessionOptions, type CallState, type MediaFlags } from './types'
+import type { RtcEnvironment } from './rtc'
+
+/** The most people in one group call, us included (Go's MaxParticipants). */
+export const MAX_PARTICIPANTS = 4
+
+/**
+ * The video bitrate cap of each sender with `others` other people in the
+ * call (null: no cap, a 1:1 call). Chosen so three senders stay within a
+ * few Mbit/s and the encoders of a 2-core machine keep up (docs/performance.md).
+ */
+export function videoCap(others: number): number | null {
+  if (others <= 1) return null
+  return others === 2 ? 900_000 : 600_000
+}
+
+/** One other person in the call, as the grid shows them. */
+export interface Participant {
+  peerId: string
+  name: string
+  callId: string | null
+  state: CallState
+  stream: MediaStream | null
+  remoteMedia: MediaFlags
+  safetyCode: string
+  /** Whether this is the main session's call (the UI's own controls act on it). */
+  main: boolean
+}
+
+export interface GroupCallOptions {
+  backend: Backend
+  main: CallSession
+  rtc?: Partial<RtcEnvironment>
+  /** Makes a leg's session (tests pass fakes). Default: a CallSession. */
+  makeSession?: (opts: CallSessionOptions) => CallSession
+}
+
+interface GroupEvents {
+  /** The participants, their streams or states changed. */
+  change: Participant[]
+}
+
+const live = (s: CallState) => LIVE_STATES.includes(s)
+
+export class GroupCall {
+  private readonly backend: Backend
+  private readonly main: CallSession
+  private readonly legs = new Map<string, CallSession>() // by peer id
+  private readonly caps = new Map<CallSession, number | null>()
+  private readonly offs: (() => void)[] = []
+  private readonly joined = new Set<string>() // incoming add legs whose members we joined
+  private readonly make: (opts: CallSessionOptions) => CallSession
+  private readonly rtc: Partial<RtcEnvironment>
+  readonly events = new TypedEmitter<GroupEvents>('group call')
+
+  constructor(opts: GroupCallOptions) {
+    this.backend = opts.backend
+    this.main = opts.main
+    this.rtc = opts.rtc ?? {}
+    this.make = opts.makeSession ?? ((o) => new CallSession(o))
+    this.offs.push(
+      opts.backend.on(EventName.CallIncoming, (ev) => this.onIncoming(ev)),
+      this.main.on(CallEvent.State, () => this.onMainState()),
+      this.main.on(CallEvent.RemoteStream, () => this.changed()),
+    )
+  }
+
+  /** Whether an incoming call is a further leg of our group call (not the main session's). */
+  claims(call: CallInfo): boolean {
+    return !!call.autoAccept && !!call.group && (this.main.inCall || this.liveLegs().length > 0)
+  }
+
+  /** Anyone in the call but us: the main session's peer (while live) and every leg's. */
+  get participants(): Participant[] {
+    const out: Participant[] = []
+    const m = this.main
+    if (m.call && live(m.state)) out.push(this.view(m, true))
+    for (const s of this.legs.values()) if (s.call && live(s.state)) out.push(this.view(s, false))
+    return out
+  }
+
+  /** Some leg besides the main session's is live: leaving the main call keeps the group going. */
+  get hasLegs(): boolean {
+    return this.liveLegs().length > 0
+  }
+
+  /** Whether another person may be added now (fewer than four of us, and an answered call). */
+  get canAdd(): boolean {
+    return this.participants.length > 0 && this.participants.length < MAX_PARTICIPANTS - 1
+  }
+
+  /** Adds peerId to the call (Calls.Add: it rings there). Resolves with an error message, or null. */
+  async add(peerId: string, video: boolean): Promise<string | null> {
+    if (this.participants.some((p) => p.peerId === peerId)) return 'That person is in the call already.'
+    if (!this.canAdd) return 'The call is full: four people at most.'
+    return this.placeLeg(peerId, video, (p, v, o) => this.backend.calls.add(p, v, o))
+  }
+
+  /** Hangs up every leg (leaving the call); the main session is the UI's to hang up. */
+  async leave(): Promise<void> {
+    await Promise.all([...this.legs.values()].map((s) => s.hangup()))
+  }
+
+  setMuted(muted: boolean): void {
+    for (const s of this.legs.values()) s.setMuted(muted)
+  }
+
+  async setCameraOn(on: boolean): Promise<void> {
+    await Promise.all([...this.legs.values()].map((s) => s.setCameraOn(on)))
+  }
+
+  dispose(): void {
+    for (const off of this.offs.splice(0)) off()
+    for (const s of this.legs.values()) s.dispose()
+    this.legs.clear()
+    this.events.clear()
+  }
+
+  // ---- legs -----------------------------------------------------------------
+
+  private liveLegs(): CallSession[] {
+    return [...this.legs.values()].filter((s) => live(s.state))
+  }
+
+  private newLeg(peerId: string, opts: Partial<CallSessionOptions>): CallSession {
+    this.legs.get(peerId)?.dispose()
+    const s = this.make({ backend: this.backend, rtc: { ...this.rtc, getUserMedia: (c) => this.shared(c) }, ...opts })
+    this.legs.set(peerId, s)
+    s.on(CallEvent.State, (st) => {
+      if (st.state === 'ended') {
+        setTimeout(() => {
+          if (this.legs.get(peerId) === s && s.state === 'ended') {
+            this.legs.delete(peerId)
+            this.caps.delete(s)
+            s.dispose()
+            this.changed()
+          }
+        }, 0)
+      }
+      this.changed()
+    })
+    s.on(CallEvent.RemoteStream, () => this.changed())
+    return s
+  }
+
+  private async placeLeg(peerId: string, video: boolean, place: CallSessionOptions['place']): Promise<string | null> {
+    const s = this.newLeg(peerId, { place })
+    let failure: string | null = null
+    const off = s.on(CallEvent.Error, (e) => (failure = e.message))
+    await s.placeCall(peerId, { video })
+    // Calls.Add answers at once: a refusal (call_full) is known now; the rest arrives as states.
+    off()
+    this.changed()
+    return failure
+  }
+
+  private onIncoming(ev: IncomingCallEvent): void {
+    if (!this.claims(ev.call) || this.legs.get(ev.call.peer)?.call?.id === ev.call.id) return
+    const id = ev.call.id
+    const s = this.newLeg(ev.call.peer, { takes: (c) => c.id === id })
+    void s.pickUp(ev).then((ok) => {
+      if (ok) void s.accept({ video: ev.call.media.includes('video') && this.main.localMedia.cameraOn !== false })
+    })
+  }
+
+  /** The main session answered an add: connect to each member its invite named. */
+  private onMainState(): void {
+    const call = this.main.call
+    const st = this.main.state
+    if (call && call.direction === 'incoming' && call.members?.length && (st === 'connecting' || st === 'connected') && !this.joined.has(call.id)) {
+      this.joined.add(call.id)
+      const video = call.media.includes('video')
+      for (const member of call.members) {
+        void this.placeLeg(member, video, (p, v, o) => this.backend.calls.join(p, v, o))
+      }
+    }
+    this.changed()
+  }
+
+  /** A leg's capture: clones of the tracks the call already has open, else the device itself. */
+  private async shared(c: MediaStreamConstraints): Promise<MediaStream> {
+    const streams = [this.main, ...this.legs.values()].map((s) => s.localStream).filter((x): x is MediaStream => !!x)
+    const pick = (kind: string) => streams.flatMap((st) => st.getTracks()).find((t) => t.kind === kind && t.readyState === 'live')
+    const audio = c.audio ? pick('audio') : undefined
+    const video = c.video ? pick('video') : undefined
+    const gum = this.rtc.getUserMedia ?? ((x: MediaStreamConstraints) => navigator.mediaDevices.getUserMedia(x))
+    if ((c.audio && !audio) || (c.video && !video)) return gum(c)
+    const make = this.rtc.createStream ?? ((t: MediaStreamTrack[]) => new MediaStream(t))
+    return make([audio, video].filter((t): t is MediaStreamTrack => !!t).map((t) => t.clone()))
+  }
+
+  private changed(): void {
+    this.applyCaps()
+    this.events.emit('change', this.participants)
+  }
+
+  /** Caps each connected sender's video by how many others there are. */
+  private applyCaps(): void {
+    const sessions = [this.main, ...this.legs.values()].filter((s) => live(s.state))
+    const cap = videoCap(sessions.length)
+    for (const s of sessions) {
+      if ((s.state !== 'connected' && s.state !== 'reconnecting') || this.caps.get(s) === cap) continue
+      this.caps.set(s, cap)
+      void s.capVideo(cap)
+    }
+  }
+
+  private view(s: CallSession, main: boolean): Participant {
+    const c = s.call!
+    return {
+      peerId: c.peer,
+      name: c.peerName,
+      callId: c.id,
+      state: s.state,
+      stream: s.remoteStream,
+      remoteMedia: s.remoteMedia,
+      safetyCode: c.safetyCode ?? '',
+      main,
+    }
+  }
+}
