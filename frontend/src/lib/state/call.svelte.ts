@@ -171,6 +171,8 @@ export class CallState {
   })
   /** The caller is a stranger using a contact's name: that name (shown as a warning, never trusted). */
   readonly sameNameAs = $derived(this.call?.sameNameAs ?? '')
+  /** A group call's invite: the names of the others already in it. */
+  readonly membersNames = $derived((this.incoming?.call.members ?? this.call?.members ?? []).map((id) => this.nameFor(id, undefined)))
   readonly safetyCode = $derived(this.call?.safetyCode ?? '')
   readonly quality: Quality | null = $derived(this.stats?.quality ?? null)
   /** How media travels while connected (data-testid="call-path"); null otherwise. */

@@ -17,8 +17,10 @@ export class GroupState {
   participants = $state<Participant[]>([])
   /** The add-person picker is open. */
   pickerOpen = $state(false)
-  /** Two or more others, or the call goes on without the main session's peer: show the grid. */
-  readonly grouped = $derived(this.participants.length > 1 || this.participants.some((p) => !p.main))
+  /** Once two or more others were in, the grid stays until the call is over (no jump back to one big picture). */
+  private wasGroup = $state(false)
+  /** Show the grid: two or more others, or the call goes on without the main session's peer. */
+  readonly grouped = $derived(this.participants.length > 1 || this.participants.some((p) => !p.main) || (this.wasGroup && this.participants.length > 0))
   private readonly offs: (() => void)[] = []
 
   constructor(
@@ -74,6 +76,8 @@ export class GroupState {
 
   private onChange(p: Participant[]): void {
     this.participants = p
+    if (p.length > 1) this.wasGroup = true
+    if (p.length === 0) this.wasGroup = false
     this.call.groupChanged()
   }
 
