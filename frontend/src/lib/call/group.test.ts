@@ -61,12 +61,12 @@ function fakeSession(state = 'idle', call: CallInfo | null = null) {
 
 describe('videoCap', () => {
   it.each([
-    [1, null],
-    [2, 900_000],
-    [3, 600_000],
-  ])('with %i others caps at %s', (others, cap) => expect(videoCap(others)).toBe(cap))
+    [1, null, 1],
+    [2, 900_000, 1.5],
+    [3, 600_000, 2],
+  ])('with %i others caps at %s bit/s, scaled down by %s', (others, maxBitrate, scale) => expect(videoCap(others)).toEqual({ maxBitrate, scale }))
   it('never lets four senders exceed ~2 Mbit/s in total', () => {
-    expect(videoCap(MAX_PARTICIPANTS - 1)! * (MAX_PARTICIPANTS - 1)).toBeLessThanOrEqual(2_000_000)
+    expect(videoCap(MAX_PARTICIPANTS - 1).maxBitrate! * (MAX_PARTICIPANTS - 1)).toBeLessThanOrEqual(2_000_000)
   })
 })
 

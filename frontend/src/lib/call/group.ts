@@ -29,14 +29,21 @@ import type { RtcEnvironment } from './rtc'
 /** The most people in one group call, us included (Go's MaxParticipants). */
 export const MAX_PARTICIPANTS = 4
 
+/** A sender's video limit: its bitrate cap (null: none) and the camera's least scale-down (1: full size). */
+export interface VideoCap {
+  maxBitrate: number | null
+  scale: number
+}
+
 /**
- * The video bitrate cap of each sender with `others` other people in the
- * call (null: no cap, a 1:1 call). Chosen so three senders stay within a
- * few Mbit/s and the encoders of a 2-core machine keep up (docs/performance.md).
+ * Each video sender's limit with `others` other people in the call: none
+ * in a 1:1 call; a 1280x720 camera goes at 853x480 and 900 kbit/s to each
+ * of two, at 640x360 and 600 kbit/s to each of three, so four on a 2-core
+ * machine keep their frame rate (docs/performance.md "Group calls").
  */
-export function videoCap(others: number): number | null {
-  if (others <= 1) return null
-  return others === 2 ? 900_000 : 600_000
+export function videoCap(others: number): VideoCap {
+  if (others <= 1) return { maxBitrate: null, scale: 1 }
+  return others === 2 ? { maxBitrate: 900_000, scale: 1.5 } : { maxBitrate: 600_000, scale: 2 }
 }
 
 /** One other person in the call, as the grid shows them. */
@@ -71,7 +78,7 @@ export class GroupCall {
   private readonly backend: Backend
   private readonly main: CallSession
   private readonly legs = new Map<string, CallSession>() // by peer id
-  private readonly caps = new Map<CallSession, number | null>()
+  private readonly caps = new Map<CallSession, number>() // the others count each session's limit is for
   private readonly offs: (() => void)[] = []
   private readonly joined = new Set<string>() // incoming add legs whose members we joined
   private readonly make: (opts: CallSessionOptions) => CallSession
@@ -222,11 +229,11 @@ export class GroupCall {
   /** Caps each connected sender's video by how many others there are. */
   private applyCaps(): void {
     const sessions = [this.main, ...this.legs.values()].filter((s) => live(s.state))
-    const cap = videoCap(sessions.length)
+    const n = sessions.length
     for (const s of sessions) {
-      if ((s.state !== 'connected' && s.state !== 'reconnecting') || this.caps.get(s) === cap) continue
-      this.caps.set(s, cap)
-      void s.capVideo(cap)
+      if ((s.state !== 'connected' && s.state !== 'reconnecting') || this.caps.get(s) === n) continue
+      this.caps.set(s, n)
+      void s.capVideo(videoCap(n))
     }
   }
 

@@ -652,13 +652,9 @@ export class CallSession {
     void this.backend.calls.mediaState(id, 'failed').catch(() => this.backend.calls.hangup(id).catch(() => {}))
   }
 
-  /** Caps the video sender's bitrate (null: no cap), so a group call's senders share the uplink; the encoder lowers the resolution to fit. */
-  async capVideo(maxBitrate: number | null): Promise<void> {
-    const sender = this.live()?.link?.pc.getTransceivers().find((t) => t.receiver.track?.kind === 'video')?.sender
-    const p = sender?.getParameters()
-    if (!sender || !p?.encodings?.length) return
-    for (const e of p.encodings) e.maxBitrate = maxBitrate ?? undefined
-    await sender.setParameters(p).catch(() => {})
+  /** Limits the video sender (a group call's share of the uplink, group.ts videoCap): bitrate (null: none), and the camera scaled down by at least scale. */
+  async capVideo(cap: { maxBitrate: number | null; scale: number }): Promise<void> {
+    await this.live()?.link?.limitVideo(cap.maxBitrate, cap.scale)
   }
 
   /** The live call that has media (or is getting it); null otherwise. */
