@@ -18,17 +18,23 @@
 //              (setParameters calls that carry maxBitrate pass with the
 //              bitrate dropped and full size kept), i.e. 1:1 settings.
 //
-//   node bench-group.js [--runs N] [--seconds S]
+// A third arm, pair (--arms pair), is a 1:1 call on the same machine:
+// the frame rate the fake camera and the machine's load allow at all.
+//
+//   node bench-group.js [--runs N] [--seconds S] [--arms limited,unlimited,pair]
 
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
 import { execFileSync } from 'node:child_process'
 import { basename } from 'node:path'
 import { parseArgs } from 'node:util'
-import { answer, ring } from './lib/flows.js'
+import { answer, framesBothWays, ring } from './lib/flows.js'
 import { addAndAnswer, tiles, waitTiles } from './lib/group.js'
 import { hookExit, World } from './lib/world.js'
 
-const { values: flags } = parseArgs({ options: { runs: { type: 'string', default: '3' }, seconds: { type: 'string', default: '10' } } })
+const { values: flags } = parseArgs({
+  options: { runs: { type: 'string', default: '3' }, seconds: { type: 'string', default: '10' }, arms: { type: 'string', default: 'limited,unlimited' } },
+})
+const arms = flags.arms.split(',')
 const runs = Number(flags.runs)
 const seconds = Number(flags.seconds)
 
@@ -79,21 +85,27 @@ async function run(arm) {
   const w = new World(`bench-group-${arm}`)
   try {
     const names = ['Ada Lovelace', 'Grace Hopper', 'Alan Turing', 'Edsger Dijkstra']
-    const uis = await w.lanGroup(4, names.map((name) => ({ name })))
+    const people = arm === 'pair' ? 2 : 4
+    const uis = await w.lanGroup(people, names.slice(0, people).map((name) => ({ name })))
     if (arm === 'unlimited') for (const u of uis) await u.page.addInitScript(unlimited).then(() => u.page.reload())
     if (arm === 'unlimited') for (const u of uis) for (const o of uis) if (u !== o) await u.waitPeer(o.id, true)
     const [a, b, c, d] = uis
     await ring(a, b)
     await answer(a, b)
-    await addAndAnswer(a, c, [a, b])
-    await addAndAnswer(b, d, [a, b, c])
-    await Promise.all(uis.map((u) => waitTiles(u, uis.filter((o) => o !== u), { timeout: 60_000 })))
+    if (people === 4) {
+      await addAndAnswer(a, c, [a, b])
+      await addAndAnswer(b, d, [a, b, c])
+    }
+    // A 1:1 call has no tiles: its one remote-video is the sample.
+    const sample = (u) => (people === 4 ? tiles(u) : u.video('remote-video').then((v) => [{ peer: 'other', frames: v.frames, width: v.width, height: v.height }]))
+    if (people === 4) await Promise.all(uis.map((u) => waitTiles(u, uis.filter((o) => o !== u), { timeout: 60_000 })))
+    else await framesBothWays(a, b)
     await a.page.waitForTimeout(3000) // past the first seconds' bitrate ramp
-    const before = await Promise.all(uis.map(tiles))
+    const before = await Promise.all(uis.map(sample))
     const cpu0 = uis.map((u) => nsCPU(u.instance.ns.name))
     const t0 = performance.now()
     await a.page.waitForTimeout(seconds * 1000)
-    const after = await Promise.all(uis.map(tiles))
+    const after = await Promise.all(uis.map(sample))
     const cpu1 = uis.map((u) => nsCPU(u.instance.ns.name))
     const dt = (performance.now() - t0) / 1000
     const fps = []
@@ -112,15 +124,15 @@ async function run(arm) {
   }
 }
 
-const results = { limited: [], unlimited: [] }
+const results = Object.fromEntries(arms.map((a) => [a, []]))
 for (let r = 0; r < runs; r++) {
-  for (const arm of r % 2 ? ['unlimited', 'limited'] : ['limited', 'unlimited']) {
+  for (const arm of r % 2 ? [...arms].reverse() : arms) {
     const res = await run(arm)
     results[arm].push(res)
     console.log(`run ${r + 1} ${arm}: fps ${res.fps.map((x) => x.toFixed(1)).join(' ')} | sizes ${res.sizes.join(' ')} | chromium %CPU ${res.chromium.map(Math.round).join(' ')} | peerline %CPU ${res.peerline.map(Math.round).join(' ')}`)
   }
 }
-console.log(`\nfour participants, full mesh, ${runs} runs × ${seconds} s per arm (medians over runs; fps over all 12 tiles)`)
+console.log(`\nfour participants, full mesh (pair: a 1:1 call), ${runs} runs × ${seconds} s per arm (medians over runs; fps over every tile)`)
 for (const [arm, rs] of Object.entries(results)) {
   const fps = rs.flatMap((r) => r.fps)
   const med = median(rs.map((r) => median(r.fps)))
@@ -130,6 +142,6 @@ for (const [arm, rs] of Object.entries(results)) {
   const pl = median(rs.map((r) => median(r.peerline)))
   const sizes = [...new Set(rs.flatMap((r) => r.sizes))].join(', ')
   console.log(`  ${arm.padEnd(9)}  received fps per tile: median ${med.toFixed(1)}, worst tile ${worst.toFixed(1)} (all ${fps.length} samples ${Math.min(...fps).toFixed(1)}–${Math.max(...fps).toFixed(1)}); ` +
-    `CPU per Chromium ${Math.round(chrome)}% of a core, per peerline ${pl.toFixed(1)}%, all eight ${Math.round(total)}%; sizes received ${sizes}`)
+    `CPU per Chromium ${Math.round(chrome)}% of a core, per peerline ${pl.toFixed(1)}%, all processes ${Math.round(total)}%; sizes received ${sizes}`)
 }
 process.exit(0)

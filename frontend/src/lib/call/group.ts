@@ -22,6 +22,7 @@
  */
 import { EventName, type Backend, type CallInfo, type IncomingCallEvent } from '../backend'
 import { TypedEmitter } from '../emitter'
+import type { CallError } from './errors'
 import { CallSession } from './session'
 import { CallEvent, LIVE_STATES, type CallSessionOptions, type CallState, type MediaFlags } from './types'
 import type { RtcEnvironment } from './rtc'
@@ -70,6 +71,8 @@ export interface GroupCallOptions {
 interface GroupEvents {
   /** The participants, their streams or states changed. */
   change: Participant[]
+  /** A person we added could not be (call_full when the group filled meanwhile, busy, offline…). Joins fail quietly. */
+  error: CallError
 }
 
 const live = (s: CallState) => LIVE_STATES.includes(s)
@@ -121,11 +124,16 @@ export class GroupCall {
     return this.participants.length > 0 && this.participants.length < MAX_PARTICIPANTS - 1
   }
 
-  /** Adds peerId to the call (Calls.Add: it rings there). Resolves with an error message, or null. */
+  /**
+   * Adds peerId to the call (Calls.Add: it rings there). Resolves with
+   * the reason it cannot even try, or null; a refusal from the other side
+   * or from Go arrives as the 'error' event.
+   */
   async add(peerId: string, video: boolean): Promise<string | null> {
     if (this.participants.some((p) => p.peerId === peerId)) return 'That person is in the call already.'
     if (!this.canAdd) return 'The call is full: four people at most.'
-    return this.placeLeg(peerId, video, (p, v, o) => this.backend.calls.add(p, v, o))
+    await this.placeLeg(peerId, video, (p, v, o) => this.backend.calls.add(p, v, o), true)
+    return null
   }
 
   /** Hangs up every leg (leaving the call); the main session is the UI's to hang up. */
@@ -175,15 +183,11 @@ export class GroupCall {
     return s
   }
 
-  private async placeLeg(peerId: string, video: boolean, place: CallSessionOptions['place']): Promise<string | null> {
+  private async placeLeg(peerId: string, video: boolean, place: CallSessionOptions['place'], surface = false): Promise<void> {
     const s = this.newLeg(peerId, { place })
-    let failure: string | null = null
-    const off = s.on(CallEvent.Error, (e) => (failure = e.message))
+    if (surface) s.on(CallEvent.Error, (e) => this.events.emit('error', e))
     await s.placeCall(peerId, { video })
-    // Calls.Add answers at once: a refusal (call_full) is known now; the rest arrives as states.
-    off()
     this.changed()
-    return failure
   }
 
   private onIncoming(ev: IncomingCallEvent): void {

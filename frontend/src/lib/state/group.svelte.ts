@@ -5,11 +5,12 @@
  * GroupCall (lib/call/group.ts); components never touch its sessions.
  */
 import { CallError, type GroupCall, type Participant } from '../call'
+import type { TypedEmitter } from '../emitter'
 import type { CallState } from './call.svelte'
 
 /** The part of GroupCall the UI uses; tests pass a fake. */
 export type GroupEngine = Pick<GroupCall, 'participants' | 'hasLegs' | 'canAdd' | 'add' | 'leave' | 'setMuted' | 'setCameraOn'> & {
-  events: { on(event: 'change', handler: (p: Participant[]) => void): () => void }
+  events: Pick<TypedEmitter<{ change: Participant[]; error: CallError }>, 'on'>
 }
 
 export class GroupState {
@@ -27,7 +28,13 @@ export class GroupState {
     private readonly engine: GroupEngine | null,
     private readonly call: CallState,
   ) {
-    if (engine) this.offs.push(engine.events.on('change', (p) => this.onChange(p)))
+    if (engine) {
+      this.offs.push(
+        engine.events.on('change', (p) => this.onChange(p)),
+        // Someone we added could not be: "call is full" (filled meanwhile), busy, declined…
+        engine.events.on('error', (e) => this.call.refuse(e)),
+      )
+    }
   }
 
   /** Whether this window can add a person (it runs the call's media, and there is room). */

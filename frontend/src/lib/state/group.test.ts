@@ -1,13 +1,13 @@
 import { describe, expect, test } from 'vitest'
 import { TypedEmitter } from '../emitter'
-import type { Participant } from '../call'
+import { CallError, type Participant } from '../call'
 import { CallState } from './call.svelte'
 import { FakeEngine, callInfo } from './fakes'
 import type { GroupEngine } from './group.svelte'
 
 /** A group engine whose legs the test sets. */
 class FakeGroup implements GroupEngine {
-  events = new TypedEmitter<{ change: Participant[] }>()
+  events = new TypedEmitter<{ change: Participant[]; error: CallError }>()
   participants: Participant[] = []
   canAdd = true
   added: string[] = []
@@ -88,6 +88,13 @@ describe('GroupState', () => {
     expect(call.group.pickerOpen).toBe(false)
     expect(call.error?.code).toBe('call_full')
     expect(call.error?.message).toMatch(/full/)
+  })
+
+  test('a refusal from the far side (the group filled meanwhile) shows as the call error', () => {
+    const { group, call } = setup()
+    group.events.emit('error', new CallError('call_full'))
+    expect(call.error?.code).toBe('call_full')
+    expect(call.state).toBe('connected')
   })
 
   test('adding closes the picker and asks the engine', async () => {
