@@ -250,11 +250,19 @@ type Accept struct {
 	Sig []byte `json:"sig"`
 	// Time is when Sig was made, in Unix milliseconds.
 	Time int64 `json:"time"`
+	// Group answers a group invite (group.go): the others the callee is
+	// in the call with now. Absent for a 1:1 call.
+	Group *Group `json:"group,omitempty"`
 }
 
 func (a *Accept) validate() error {
 	if err := validateMedia(a.Media); err != nil {
 		return err
+	}
+	if a.Group != nil {
+		if err := a.Group.validate(); err != nil {
+			return fmt.Errorf("group: %w", err)
+		}
 	}
 	if len(a.Key) != 32 {
 		return errors.New("key: want a 32-byte Ed25519 public key")

@@ -24,7 +24,10 @@ import (
 //
 // An invite for a group the receiver is in is a further leg of its call,
 // whatever Join says; one that would make more than MaxGroupSize
-// participants is refused busy with detail call_full.
+// participants is refused busy with detail call_full. The accept of such
+// a leg carries Group too (Join false), its Members being the others the
+// receiver is in the call with now: a newcomer joins those it was not
+// told of (two people added at the same moment by different members).
 
 // MaxGroupSize is the most participants of one group call, the receiver
 // included: a full mesh of four is six connections, three per person.
@@ -71,15 +74,16 @@ func (g *Group) validate() error {
 	return nil
 }
 
-// GroupMessage is what Group.Sig signs: the invite's call id, sender,
-// receiver and time (the offer's signature time), then the group id, the
+// GroupMessage is what Group.Sig signs: the description it rides with
+// (offer: an invite; answer: an accept), the call id, sender, receiver
+// and time (the description's signature time), then the group id, the
 // kind (add or join) and the members in order.
-func GroupMessage(call string, from, to identity.PeerID, timeMs int64, g *Group) []byte {
+func GroupMessage(desc DescriptionKind, call string, from, to identity.PeerID, timeMs int64, g *Group) []byte {
 	kind := "add"
 	if g.Join {
 		kind = "join"
 	}
-	fields := [][]byte{[]byte(call), []byte(from.String()), []byte(to.String()),
+	fields := [][]byte{[]byte(desc.String()), []byte(call), []byte(from.String()), []byte(to.String()),
 		[]byte(strconv.FormatInt(timeMs, 10)), []byte(g.ID), []byte(kind)}
 	for _, m := range g.Members {
 		fields = append(fields, []byte(m.String()))
@@ -87,20 +91,20 @@ func GroupMessage(call string, from, to identity.PeerID, timeMs int64, g *Group)
 	return signedMessage(domainGroup, fields...)
 }
 
-// SignGroup fills g.Sig for an invite from s to `to` in call, signed at
-// timeMs (the invite's Time).
-func SignGroup(s Signer, call string, to identity.PeerID, timeMs int64, g *Group) {
-	g.Sig = s.Sign(GroupMessage(call, s.ID(), to, timeMs, g))
+// SignGroup fills g.Sig for an invite (desc KindOffer) or accept
+// (KindAnswer) from s to `to` in call, signed at timeMs (its Time).
+func SignGroup(s Signer, desc DescriptionKind, call string, to identity.PeerID, timeMs int64, g *Group) {
+	g.Sig = s.Sign(GroupMessage(desc, call, s.ID(), to, timeMs, g))
 }
 
 // VerifyGroup checks g against the invite's key, and that the roster
 // names neither its sender nor its receiver. It fails with ErrForbidden.
 // The invite's time was checked with its offer (VerifyDescription).
-func VerifyGroup(pub ed25519.PublicKey, call string, from, to identity.PeerID, timeMs int64, g *Group) error {
+func VerifyGroup(pub ed25519.PublicKey, desc DescriptionKind, call string, from, to identity.PeerID, timeMs int64, g *Group) error {
 	if !identity.IDFromKey(pub).Equal(from) {
 		return &Error{Code: CodeForbidden, Message: "group: key is not the sender's"}
 	}
-	if !identity.Verify(pub, GroupMessage(call, from, to, timeMs, g), g.Sig) {
+	if !identity.Verify(pub, GroupMessage(desc, call, from, to, timeMs, g), g.Sig) {
 		return &Error{Code: CodeForbidden, Message: "group: bad signature"}
 	}
 	for _, m := range g.Members {

@@ -11,14 +11,14 @@ func TestGroupSignature(t *testing.T) {
 	const call, ts = "c-1", int64(1_700_000_000_000)
 	signed := func(join bool, members ...PeerID) *Group {
 		g := &Group{ID: "g-1", Members: members, Join: join}
-		SignGroup(alice, call, bob.ID(), ts, g)
+		SignGroup(alice, KindOffer, call, bob.ID(), ts, g)
 		return g
 	}
-	if err := VerifyGroup(alice.Public(), call, alice.ID(), bob.ID(), ts, signed(false, carol.ID())); err != nil {
+	if err := VerifyGroup(alice.Public(), KindOffer, call, alice.ID(), bob.ID(), ts, signed(false, carol.ID())); err != nil {
 		t.Fatalf("a good group: %v", err)
 	}
 	for _, tc := range []struct {
-		name string
+		name   string
 		tamper func(g *Group) (call string, ts int64)
 	}{
 		{"member added", func(g *Group) (string, int64) { g.Members = append(g.Members, dave.ID()); return call, ts }},
@@ -31,21 +31,25 @@ func TestGroupSignature(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			g := signed(false, carol.ID())
 			c, tm := tc.tamper(g)
-			if err := VerifyGroup(alice.Public(), c, alice.ID(), bob.ID(), tm, g); !errors.Is(err, ErrForbidden) {
+			if err := VerifyGroup(alice.Public(), KindOffer, c, alice.ID(), bob.ID(), tm, g); !errors.Is(err, ErrForbidden) {
 				t.Fatalf("tampered group verified: %v", err)
 			}
 		})
 	}
 	// A roster naming the sender or the receiver is refused even when signed.
 	for _, m := range []PeerID{alice.ID(), bob.ID()} {
-		if err := VerifyGroup(alice.Public(), call, alice.ID(), bob.ID(), ts, signed(true, m)); !errors.Is(err, ErrForbidden) {
+		if err := VerifyGroup(alice.Public(), KindOffer, call, alice.ID(), bob.ID(), ts, signed(true, m)); !errors.Is(err, ErrForbidden) {
 			t.Fatalf("roster naming %s verified: %v", m.Short(), err)
 		}
 	}
+	// An invite's group does not verify as an accept's, or back.
+	if err := VerifyGroup(alice.Public(), KindAnswer, call, alice.ID(), bob.ID(), ts, signed(false, carol.ID())); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("an invite's group verified as an accept's: %v", err)
+	}
 	// Another key cannot sign for alice.
 	g := &Group{ID: "g-1"}
-	SignGroup(carol, call, bob.ID(), ts, g)
-	if err := VerifyGroup(carol.Public(), call, alice.ID(), bob.ID(), ts, g); !errors.Is(err, ErrForbidden) {
+	SignGroup(carol, KindOffer, call, bob.ID(), ts, g)
+	if err := VerifyGroup(carol.Public(), KindOffer, call, alice.ID(), bob.ID(), ts, g); !errors.Is(err, ErrForbidden) {
 		t.Fatalf("carol's key verified for alice: %v", err)
 	}
 }

@@ -84,6 +84,30 @@ func (m *Manager) planLegLocked(peer identity.PeerID, join bool) (*signaling.Gro
 	return g, nil
 }
 
+// rosterLocked is the roster the accept of c carries when c is a leg of
+// a group call: the others we are in the call with now; nil for a 1:1
+// call. m.mu is held.
+func (m *Manager) rosterLocked(c *call) *signaling.Group {
+	if c.group == "" {
+		return nil
+	}
+	g := &signaling.Group{ID: c.group}
+	for _, o := range m.liveLocked() {
+		if o != c && o.peer != c.peer && len(g.Members) < signaling.MaxGroupSize-2 {
+			g.Members = append(g.Members, o.peer)
+		}
+	}
+	return g
+}
+
+func peerStrings(ps []identity.PeerID) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.String())
+	}
+	return out
+}
+
 // groupOf is c's group id: the one its invite named, else its own id.
 func groupOf(c *call) string {
 	if c.group != "" {

@@ -191,3 +191,55 @@ func TestGroupCallFullAndStaleJoin(t *testing.T) {
 		t.Fatalf("join off the roster: %v", err)
 	}
 }
+
+// Two people added at the same moment by different members: neither
+// invite names the other newcomer, but the accepts of their joins carry
+// each member's roster, so the newcomers learn of each other and the
+// mesh closes.
+func TestGroupConcurrentAddsCloseTheMesh(t *testing.T) {
+	ctx := context.Background()
+	ps := parties(t, 4)
+	alice, bob, carol, dave := ps[0], ps[1], ps[2], ps[3]
+	leg(t, alice, bob, func() (calls.Info, error) { return alice.m.Start(ctx, bob.kp.ID(), true, offerSDP) })
+	toCarol, err := alice.m.Add(ctx, carol.kp.ID(), true, offerSDP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	toDave, err := bob.m.Add(ctx, dave.kp.ID(), true, offerSDP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inCarol := carol.expect(t, calls.EventIncoming, nil).(calls.Incoming)
+	inDave := dave.expect(t, calls.EventIncoming, nil).(calls.Incoming)
+	if !slices.Equal(inCarol.Call.Members, []string{bob.kp.ID().String()}) || !slices.Equal(inDave.Call.Members, []string{alice.kp.ID().String()}) {
+		t.Fatalf("rosters: carol %q, dave %q", inCarol.Call.Members, inDave.Call.Members)
+	}
+	for _, a := range []struct {
+		p  *party
+		id string
+	}{{carol, toCarol.ID}, {dave, toDave.ID}} {
+		if _, err := a.p.m.Accept(ctx, a.id, true, answerSDP); err != nil {
+			t.Fatal(err)
+		}
+	}
+	join(t, carol, inCarol, ps...)
+	join(t, dave, inDave, ps...)
+	// Each newcomer's join was answered with the member's roster: it names the other newcomer.
+	var rosterOfCarol []string
+	for _, c := range carol.m.Calls() {
+		if c.Peer == bob.kp.ID().String() {
+			rosterOfCarol = c.Members
+		}
+	}
+	if !slices.Contains(rosterOfCarol, dave.kp.ID().String()) {
+		t.Fatalf("bob's answer to carol's join names %q, not dave", rosterOfCarol)
+	}
+	got := leg(t, carol, dave, func() (calls.Info, error) { return carol.m.Join(ctx, dave.kp.ID(), true, offerSDP) })
+	if !got.Call.AutoAccept {
+		t.Fatal("the newcomers' join rang")
+	}
+	wantPeers(t, alice, bob, carol, dave)
+	wantPeers(t, bob, alice, carol, dave)
+	wantPeers(t, carol, alice, bob, dave)
+	wantPeers(t, dave, alice, bob, carol)
+}

@@ -170,6 +170,16 @@ func (m *Manager) handleAccept(ctx context.Context, c *call, env signaling.Envel
 		m.finish(c, "", OutcomeUnavailable, reason)
 		return
 	}
+	if g := a.Group; g != nil && g.ID == c.group {
+		// The others the callee is in the call with: the UI joins those it was not told of.
+		if err := signaling.VerifyGroup(a.Key, signaling.KindAnswer, env.Call, env.From, m.cfg.Identity.ID(), a.Time, g); err != nil {
+			log.Warn("calls: roster signature refused", "err", err)
+		} else {
+			m.mu.Lock()
+			c.members, c.info.Members = g.Members, peerStrings(g.Members)
+			m.mu.Unlock()
+		}
+	}
 	m.mu.Lock()
 	if c.info.State != StateCalling && c.info.State != StateRinging {
 		m.mu.Unlock()
@@ -213,7 +223,7 @@ func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {
 		return
 	}
 	if inv.Group != nil {
-		if err := signaling.VerifyGroup(inv.Key, env.Call, env.From, m.cfg.Identity.ID(), inv.Time, inv.Group); err != nil {
+		if err := signaling.VerifyGroup(inv.Key, signaling.KindOffer, env.Call, env.From, m.cfg.Identity.ID(), inv.Time, inv.Group); err != nil {
 			log.Warn("calls: group signature refused", "err", err)
 			return
 		}
@@ -357,10 +367,7 @@ func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {
 		SameNameAs: sameName,
 	}}
 	if g := inv.Group; g != nil {
-		c.group, c.members, c.info.Group = g.ID, g.Members, g.ID
-		for _, p := range g.Members {
-			c.info.Members = append(c.info.Members, p.String())
-		}
+		c.group, c.members, c.info.Group, c.info.Members = g.ID, g.Members, g.ID, peerStrings(g.Members)
 	}
 	c.timer = time.AfterFunc(m.cfg.RingTimeout, func() { m.expire(c, true) })
 	m.addLocked(c)

@@ -153,7 +153,7 @@ func (m *Manager) place(ctx context.Context, peer identity.PeerID, video bool, o
 
 	sig, ts := signaling.SignDescription(m.cfg.Identity, signaling.KindOffer, info.ID, peer, offer, now)
 	if g != nil {
-		signaling.SignGroup(m.cfg.Identity, info.ID, peer, ts, g)
+		signaling.SignGroup(m.cfg.Identity, signaling.KindOffer, info.ID, peer, ts, g)
 	}
 	env, err := signaling.New(signaling.TypeInvite, signaling.Invite{
 		Media: mediaKinds(video), SDP: offer, Key: m.cfg.Identity.Public(), Sig: sig, Time: ts, Name: m.cfg.Name, Group: g,
@@ -195,12 +195,16 @@ func (m *Manager) Accept(ctx context.Context, callID string, video bool, answer 
 	c.info.SafetyCode = m.safety(c)
 	info := c.snapshot()
 	key := c.peerKey
+	roster := m.rosterLocked(c)
 	m.mu.Unlock()
 
 	m.emit(EventState, info)
 	sig, ts := signaling.SignDescription(m.cfg.Identity, signaling.KindAnswer, callID, c.peer, answer, m.cfg.Now())
+	if roster != nil {
+		signaling.SignGroup(m.cfg.Identity, signaling.KindAnswer, callID, c.peer, ts, roster)
+	}
 	env, err := signaling.New(signaling.TypeAccept, signaling.Accept{
-		Media: mediaKinds(c.video), SDP: answer, Key: m.cfg.Identity.Public(), Sig: sig, Time: ts,
+		Media: mediaKinds(c.video), SDP: answer, Key: m.cfg.Identity.Public(), Sig: sig, Time: ts, Group: roster,
 	})
 	if err == nil {
 		env.To, env.Call, env.ID = c.peer, callID, msgID(callID, signaling.TypeAccept)

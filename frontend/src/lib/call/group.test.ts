@@ -118,6 +118,22 @@ describe('GroupCall', () => {
     expect(await g.add('P4', true)).toMatch(/full/)
   })
 
+  it("joins the members a join's answer names that it was not told of, once", async () => {
+    const { main, made, g } = setup('connecting', info({ state: 'connecting', group: 'G', members: ['P2'] }))
+    main.fire(CallEvent.State, { state: 'connecting' })
+    await Promise.resolve()
+    const leg = made[0]
+    expect(leg.placed).toEqual(['P2'])
+    // P2 answers the join naming P1 (ours already) and P3 (added by someone else meanwhile).
+    leg.call = info({ id: 'out-P2', peer: 'P2', direction: CallDirection.Outgoing, state: 'connecting', members: ['P1', 'P3'] })
+    leg.state = 'connecting'
+    leg.fire(CallEvent.State, { state: 'connecting' })
+    leg.fire(CallEvent.State, { state: 'connected' })
+    await Promise.resolve()
+    expect(made.map((s) => s.placed)).toEqual([['P2'], ['P3']])
+    expect(g.participants.map((p) => p.peerId).sort()).toEqual(['P1', 'P2', 'P3'])
+  })
+
   it('refuses to add someone already in the call', async () => {
     const { g } = setup()
     expect(await g.add('P1', true)).toMatch(/already/)

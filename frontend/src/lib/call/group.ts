@@ -13,6 +13,8 @@
  *   a join arrives       Go marks it autoAccept with our group id: a leg
  *                        that answers at once (claims() keeps it off the
  *                        main session)
+ *   a join answered      its answer names the member's others: we join
+ *                        any we were not told of (two added at once)
  *
  * Every leg sends the same capture: a leg's getUserMedia hands out clones
  * of the tracks already open (one camera, one microphone), so the camera
@@ -167,6 +169,7 @@ export class GroupCall {
     const s = this.make({ backend: this.backend, rtc: { ...this.rtc, getUserMedia: (c) => this.shared(c) }, ...opts })
     this.legs.set(peerId, s)
     s.on(CallEvent.State, (st) => {
+      if (s.call?.direction === 'outgoing' && (st.state === 'connecting' || st.state === 'connected')) this.joinMembers(s.call)
       if (st.state === 'ended') {
         setTimeout(() => {
           if (this.legs.get(peerId) === s && s.state === 'ended') {
@@ -203,14 +206,20 @@ export class GroupCall {
   private onMainState(): void {
     const call = this.main.call
     const st = this.main.state
-    if (call && call.direction === 'incoming' && call.members?.length && (st === 'connecting' || st === 'connected') && !this.joined.has(call.id)) {
-      this.joined.add(call.id)
-      const video = call.media.includes('video')
-      for (const member of call.members) {
-        void this.placeLeg(member, video, (p, v, o) => this.backend.calls.join(p, v, o))
-      }
-    }
+    if (call && call.direction === 'incoming' && (st === 'connecting' || st === 'connected')) this.joinMembers(call)
     this.changed()
+  }
+
+  /** Joins each member call names (an add's invite, a join's answer) that we have no call with yet; once per call. */
+  private joinMembers(call: CallInfo): void {
+    if (!call.members?.length || this.joined.has(call.id)) return
+    this.joined.add(call.id)
+    const video = call.media.includes('video')
+    for (const member of call.members) {
+      if (member === this.main.call?.peer && live(this.main.state)) continue
+      if (this.legs.has(member) && live(this.legs.get(member)!.state)) continue
+      void this.placeLeg(member, video, (p, v, o) => this.backend.calls.join(p, v, o))
+    }
   }
 
   /** A leg's capture: clones of the tracks the call already has open, else the device itself. */
