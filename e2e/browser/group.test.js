@@ -17,6 +17,10 @@ scenario('group call of three: each tile decodes, each pair its own safety code;
   const sample = await Promise.all([waitTiles(a, [b, c]), waitTiles(b, [a, c]), waitTiles(c, [a, b])])
   t.diagnostic(`tiles: ${JSON.stringify(sample.map((s) => s.map((x) => `${x.width}x${x.height}`)))}`)
   await pairCodes([a, b, c])
+  // The speaking indicator: the fake microphones beep, so every tile lights up now and then.
+  for (const o of [b, c]) {
+    await a.page.locator(`[data-testid="participant"][data-peer-id="${o.id}"][data-speaking="true"]`).waitFor({ timeout: 10_000 })
+  }
 
   // B leaves (the call A's group grew from): A and C stay connected.
   b.mark()

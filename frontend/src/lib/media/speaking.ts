@@ -6,7 +6,9 @@
 
 /** RMS of the samples (0..1) above which a participant counts as speaking. */
 export const SPEAKING_LEVEL = 0.02
-const SAMPLE_MS = 200
+const SAMPLE_MS = 100
+/** How long "speaking" stays after the last loud sample: no flicker between words. */
+const HOLD_MS = 600
 
 let shared: AudioContext | null = null
 
@@ -29,13 +31,16 @@ export function watchSpeaking(stream: MediaStream | null, onChange: (speaking: b
   void ctx.resume().catch(() => {})
   const source = ctx.createMediaStreamSource(stream)
   const analyser = ctx.createAnalyser()
-  analyser.fftSize = 512
+  analyser.fftSize = 2048 // ~43 ms at 48 kHz
   source.connect(analyser)
   const buf = new Float32Array(analyser.fftSize)
   let last = false
+  let loudAt = -Infinity
   const timer = setInterval(() => {
     analyser.getFloatTimeDomainData(buf)
-    const now = rms(buf) > SPEAKING_LEVEL
+    const t = performance.now()
+    if (rms(buf) > SPEAKING_LEVEL) loudAt = t
+    const now = t - loudAt < HOLD_MS
     if (now !== last) onChange((last = now))
   }, SAMPLE_MS)
   return () => {
