@@ -211,6 +211,10 @@ type Invite struct {
 	// Name is the caller's display name, a hint only: the callee shows its
 	// own name for a known contact.
 	Name string `json:"name,omitempty"`
+	// Group is set when the invite is one leg of a group call (group.go);
+	// absent for a 1:1 call. Receivers that do not know it ignore it and
+	// see a 1:1 call.
+	Group *Group `json:"group,omitempty"`
 }
 
 func (i *Invite) validate() error {
@@ -219,6 +223,11 @@ func (i *Invite) validate() error {
 	}
 	if len(i.Name) > MaxNameLen {
 		return fmt.Errorf("name: at most %d bytes", MaxNameLen)
+	}
+	if i.Group != nil {
+		if err := i.Group.validate(); err != nil {
+			return fmt.Errorf("group: %w", err)
+		}
 	}
 	if len(i.Key) != 32 {
 		return errors.New("key: want a 32-byte Ed25519 public key")
@@ -241,11 +250,19 @@ type Accept struct {
 	Sig []byte `json:"sig"`
 	// Time is when Sig was made, in Unix milliseconds.
 	Time int64 `json:"time"`
+	// Group answers a group invite (group.go): the others the callee is
+	// in the call with now. Absent for a 1:1 call.
+	Group *Group `json:"group,omitempty"`
 }
 
 func (a *Accept) validate() error {
 	if err := validateMedia(a.Media); err != nil {
 		return err
+	}
+	if a.Group != nil {
+		if err := a.Group.validate(); err != nil {
+			return fmt.Errorf("group: %w", err)
+		}
 	}
 	if len(a.Key) != 32 {
 		return errors.New("key: want a 32-byte Ed25519 public key")

@@ -101,9 +101,13 @@ const (
 	// disturb. Sent with ReasonUnavailable, which is what a receiver that
 	// does not know the detail shows.
 	DetailDoNotDisturb
+	// DetailCallFull is "call_full": the group call the invite would join
+	// has MaxGroupSize people already. Sent with ReasonBusy, which is what
+	// a receiver that does not know the detail shows.
+	DetailCallFull
 )
 
-var detailNames = [...]string{DetailNone: "none", DetailDoNotDisturb: "do_not_disturb"}
+var detailNames = [...]string{DetailNone: "none", DetailDoNotDisturb: "do_not_disturb", DetailCallFull: "call_full"}
 
 // String returns the wire name.
 func (d Detail) String() string {

@@ -17,6 +17,9 @@ const callTimeout = 10 * time.Second
 // callManager is the call state machine (calls.Manager).
 type callManager interface {
 	Start(ctx context.Context, peer identity.PeerID, video bool, offer string) (calls.Info, error)
+	Add(ctx context.Context, peer identity.PeerID, video bool, offer string) (calls.Info, error)
+	Join(ctx context.Context, peer identity.PeerID, video bool, offer string) (calls.Info, error)
+	Calls() []calls.Info
 	Accept(ctx context.Context, callID string, video bool, answer string) (calls.Info, error)
 	Decline(ctx context.Context, callID string) error
 	Cancel(ctx context.Context, callID string) error
@@ -57,11 +60,50 @@ func (s *Calls) Start(peer string, video bool, offer string) (calls.Info, error)
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, callTimeout)
 	defer cancel()
-	info, err := s.calls.Start(ctx, id, video, offer)
+	return s.place(ctx, s.calls.Start, id, video, offer)
+}
+
+// Add calls peer as a further leg of the call going on (a group call of
+// up to four); call_full when it has four people already.
+func (s *Calls) Add(peer string, video bool, offer string) (calls.Info, error) {
+	id, err := parsePeer(peer)
+	if err != nil {
+		return calls.Info{}, err
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, callTimeout)
+	defer cancel()
+	return s.place(ctx, s.calls.Add, id, video, offer)
+}
+
+// Join connects to peer, a member the incoming leg of a group call named
+// (CallInfo.members), once that leg is answered; it does not ring there.
+func (s *Calls) Join(peer string, video bool, offer string) (calls.Info, error) {
+	id, err := parsePeer(peer)
+	if err != nil {
+		return calls.Info{}, err
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, callTimeout)
+	defer cancel()
+	return s.place(ctx, s.calls.Join, id, video, offer)
+}
+
+type placer func(ctx context.Context, peer identity.PeerID, video bool, offer string) (calls.Info, error)
+
+func (s *Calls) place(ctx context.Context, f placer, id identity.PeerID, video bool, offer string) (calls.Info, error) {
+	info, err := f(ctx, id, video, offer)
 	if err != nil && info.State == calls.StateEnded {
 		return info, nil // the UI learns the outcome from the call itself
 	}
 	return info, coded(err)
+}
+
+// List returns every live call: the legs of a group call, oldest first.
+func (s *Calls) List() ([]calls.Info, error) {
+	out := s.calls.Calls()
+	if out == nil {
+		out = []calls.Info{}
+	}
+	return out, nil
 }
 
 // Accept answers the ringing call with the UI's answer.

@@ -25,8 +25,8 @@ func (m *Manager) HandleError(e *signaling.Error) {
 		return
 	}
 	m.mu.Lock()
-	c := m.current
-	hit := c != nil && c.info.ID == callID && c.info.State.Live() && c.connected.IsZero()
+	c := m.calls[callID]
+	hit := c != nil && c.info.State.Live() && c.connected.IsZero()
 	m.mu.Unlock()
 	if hit {
 		m.finish(c, errcode.Offline, OutcomeUnavailable, "peer is offline")
@@ -70,7 +70,7 @@ func (m *Manager) finish(c *call, cause errcode.Code, outcome Outcome, reason st
 // the caller's fallback gives up (no answer).
 func (m *Manager) expire(c *call, incoming bool) {
 	m.mu.Lock()
-	live := m.current == c && (c.info.State == StateRinging || c.info.State == StateCalling)
+	live := m.calls[c.info.ID] == c && (c.info.State == StateRinging || c.info.State == StateCalling)
 	m.mu.Unlock()
 	if !live {
 		return
@@ -91,14 +91,18 @@ func (m *Manager) expire(c *call, incoming bool) {
 // a connected call carries on peer to peer.
 func (m *Manager) LinkLost(peer identity.PeerID) {
 	m.mu.Lock()
-	c := m.current
-	hit := c != nil && c.peer == peer && c.info.State.Live() && c.connected.IsZero()
-	missed := hit && c.info.Direction == DirectionIncoming && c.info.State == StateRinging
+	var c *call
+	for _, l := range m.liveLocked() {
+		if l.peer == peer && l.connected.IsZero() {
+			c = l
+		}
+	}
+	missed := c != nil && c.info.Direction == DirectionIncoming && c.info.State == StateRinging
 	m.mu.Unlock()
 	switch {
 	case missed:
 		m.finish(c, "", OutcomeMissed, "the caller went away")
-	case hit:
+	case c != nil:
 		m.finish(c, errcode.Offline, OutcomeFailed, "lost the connection to the peer before the call connected")
 	}
 }
@@ -108,23 +112,19 @@ func (m *Manager) LinkLost(peer identity.PeerID) {
 // caller hears "unavailable".
 func (m *Manager) Close() {
 	m.mu.Lock()
-	c := m.current
-	live := c != nil && c.info.State.Live()
-	ringing := live && c.info.Direction == DirectionIncoming && c.info.State == StateRinging
-	var id string
-	if live {
-		id = c.info.ID
-	}
+	live := m.liveLocked()
 	m.mu.Unlock()
-	if !live {
-		return
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	if ringing {
-		m.reply(ctx, c, signaling.TypeReject, signaling.Reject{Reason: signaling.ReasonUnavailable})
-		m.finish(c, "", OutcomeMissed, "Peerline was closed while the call rang")
-		return
+	for _, c := range live {
+		m.mu.Lock()
+		ringing := c.info.Direction == DirectionIncoming && c.info.State == StateRinging
+		m.mu.Unlock()
+		if ringing {
+			m.reply(ctx, c, signaling.TypeReject, signaling.Reject{Reason: signaling.ReasonUnavailable})
+			m.finish(c, "", OutcomeMissed, "Peerline was closed while the call rang")
+			continue
+		}
+		m.Hangup(ctx, c.info.ID)
 	}
-	m.Hangup(ctx, id)
 }

@@ -7,6 +7,8 @@ import "github.com/peerline/peerline/app/errcode"
 var (
 	// ErrBusy: a call is live already (one call at a time).
 	ErrBusy = errcode.New(errcode.Busy, "calls: already in a call")
+	// ErrFull: the group call has MaxParticipants people already.
+	ErrFull = errcode.New(errcode.CallFull, "calls: the call is full (four people at most)")
 	// ErrNoCall: the call id is not the current call's.
 	ErrNoCall = errcode.New(errcode.NoCall, "calls: no such call")
 	// ErrWrongTime: the action does not fit the call's state.

@@ -31,8 +31,8 @@ func (m *Manager) Handle(ctx context.Context, env signaling.Envelope) {
 		return
 	}
 	m.mu.Lock()
-	c := m.current
-	if c == nil || c.info.ID != env.Call || c.peer != env.From || !c.info.State.Live() {
+	c := m.calls[env.Call]
+	if c == nil || c.peer != env.From || !c.info.State.Live() {
 		m.mu.Unlock()
 		log.Debug("calls: message for no live call dropped")
 		return
@@ -117,6 +117,9 @@ func (m *Manager) Handle(ctx context.Context, env signaling.Envelope) {
 func rejectOutcome(r signaling.Reject) (errcode.Code, Outcome, string) {
 	switch r.Reason {
 	case signaling.ReasonBusy:
+		if r.Detail == signaling.DetailCallFull {
+			return errcode.CallFull, OutcomeBusy, ReasonCallFull
+		}
 		return "", OutcomeBusy, "busy in another call"
 	case signaling.ReasonDeclined:
 		return "", OutcomeDeclined, "the call was declined"
@@ -167,6 +170,16 @@ func (m *Manager) handleAccept(ctx context.Context, c *call, env signaling.Envel
 		m.finish(c, "", OutcomeUnavailable, reason)
 		return
 	}
+	if g := a.Group; g != nil && g.ID == c.group {
+		// The others the callee is in the call with: the UI joins those it was not told of.
+		if err := signaling.VerifyGroup(a.Key, signaling.KindAnswer, env.Call, env.From, m.cfg.Identity.ID(), a.Time, g); err != nil {
+			log.Warn("calls: roster signature refused", "err", err)
+		} else {
+			m.mu.Lock()
+			c.members, c.info.Members = g.Members, peerStrings(g.Members)
+			m.mu.Unlock()
+		}
+	}
 	m.mu.Lock()
 	if c.info.State != StateCalling && c.info.State != StateRinging {
 		m.mu.Unlock()
@@ -208,6 +221,12 @@ func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {
 	if err := signaling.VerifyDescription(inv.Key, inv.Sig, signaling.KindOffer, env.Call, env.From, m.cfg.Identity.ID(), inv.Time, inv.SDP, now); err != nil {
 		log.Warn("calls: offer signature refused", "err", err)
 		return
+	}
+	if inv.Group != nil {
+		if err := signaling.VerifyGroup(inv.Key, signaling.KindOffer, env.Call, env.From, m.cfg.Identity.ID(), inv.Time, inv.Group); err != nil {
+			log.Warn("calls: group signature refused", "err", err)
+			return
+		}
 	}
 	adm, err := m.cfg.Gate.Admit(ctx, env.From, inv.Key)
 	if err != nil {
@@ -253,7 +272,21 @@ func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {
 		return
 	}
 	m.seen[env.Call] = now
-	if adm == AdmitUnknown {
+	fit := m.fitLocked(env.From, inv.Group)
+	switch fit {
+	case legStale:
+		m.mu.Unlock()
+		log.Info("calls: a join for a group call we are not in refused")
+		refuse(signaling.ReasonUnavailable)
+		return
+	case legFull:
+		m.mu.Unlock()
+		log.Info("calls: the group call is full: invite refused")
+		refuseWith(signaling.Reject{Reason: signaling.ReasonBusy, Detail: signaling.DetailCallFull})
+		m.recordRefused(env, inv, now, OutcomeBusy, ReasonCallFull)
+		return
+	}
+	if adm == AdmitUnknown && fit != legTake {
 		if ring, rec := m.strangerRingLocked(env, inv, now); !ring {
 			m.mu.Unlock()
 			log.Info("calls: stranger rang again: refused and counted", "attempts", rec.Attempts)
@@ -262,7 +295,7 @@ func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {
 			return
 		}
 	}
-	if !available && !m.glareLocked(env.From) {
+	if !available && fit != legTake && m.glareLocked(env.From) == nil {
 		// Do not disturb: no ring, no incoming event; a missed entry,
 		// and the caller hears why. A stranger's refusals are counted on
 		// one entry per interval, and it may call again once it is off.
@@ -277,12 +310,15 @@ func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {
 		m.record(rec)
 		return
 	}
-	autoAccept := false
-	if cur := m.current; cur != nil && cur.info.State.Live() {
-		glare := m.glareLocked(env.From)
+	// A further leg of our group call: its UI answers at once.
+	autoAccept := fit == legTake
+	if live := m.liveLocked(); fit != legTake && len(live) > 0 {
+		gc := m.glareLocked(env.From)
+		glare := gc != nil
+		cur := live[0]
 		// A contact's call takes over a stranger's that only rings: a
 		// stranger ringing (again) cannot keep the user's people out.
-		takeOver := adm == AdmitVerified && cur.peer != env.From && cur.info.Direction == DirectionIncoming &&
+		takeOver := len(live) == 1 && adm == AdmitVerified && cur.peer != env.From && cur.info.Direction == DirectionIncoming &&
 			cur.info.State == StateRinging && !cur.info.Verified
 		switch {
 		case takeOver:
@@ -291,7 +327,7 @@ func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {
 			m.reply(ctx, cur, signaling.TypeReject, signaling.Reject{Reason: signaling.ReasonBusy})
 			m.finish(cur, "", OutcomeMissed, "a contact called meanwhile")
 			m.mu.Lock()
-			if m.current != cur && m.current != nil && m.current.info.State.Live() {
+			if len(m.liveLocked()) > 0 {
 				// Someone else got in between: busy, as before.
 				m.mu.Unlock()
 				refuse(signaling.ReasonBusy)
@@ -307,8 +343,8 @@ func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {
 			// Their call survives: drop ours, take theirs.
 			m.mu.Unlock()
 			log.Info("calls: glare: yielding to the peer's call")
-			m.reply(ctx, cur, signaling.TypeCancel, signaling.Cancel{})
-			m.finish(cur, "", OutcomeCancelled, "both called at once; joined the other call")
+			m.reply(ctx, gc, signaling.TypeCancel, signaling.Cancel{})
+			m.finish(gc, "", OutcomeCancelled, "both called at once; joined the other call")
 			autoAccept = true
 			m.mu.Lock()
 		case adm == AdmitUnknown:
@@ -330,8 +366,11 @@ func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {
 		Media: mediaNames(video), State: StateRinging, Verified: adm == AdmitVerified, AutoAccept: autoAccept, StartedAt: now,
 		SameNameAs: sameName,
 	}}
+	if g := inv.Group; g != nil {
+		c.group, c.members, c.info.Group, c.info.Members = g.ID, g.Members, g.ID, peerStrings(g.Members)
+	}
 	c.timer = time.AfterFunc(m.cfg.RingTimeout, func() { m.expire(c, true) })
-	m.current = c
+	m.addLocked(c)
 	info := c.snapshot()
 	m.mu.Unlock()
 
@@ -346,14 +385,22 @@ func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {
 	m.emit(EventState, info)
 }
 
-// glareLocked reports whether our own call to peer is still waiting for
-// an answer, so that peer's invite is the other half of both calling at
-// once. m.mu is held.
-func (m *Manager) glareLocked(peer identity.PeerID) bool {
-	cur := m.current
-	return cur != nil && cur.info.State.Live() && cur.peer == peer && cur.info.Direction == DirectionOutgoing &&
-		(cur.info.State == StateCalling || cur.info.State == StateRinging)
+// glareLocked returns our own call to peer that is still waiting for an
+// answer, if any, so that peer's invite is the other half of both calling
+// at once. m.mu is held.
+func (m *Manager) glareLocked(peer identity.PeerID) *call {
+	for _, cur := range m.liveLocked() {
+		if cur.peer == peer && cur.info.Direction == DirectionOutgoing &&
+			(cur.info.State == StateCalling || cur.info.State == StateRinging) {
+			return cur
+		}
+	}
+	return nil
 }
+
+// ReasonCallFull is the words of a call refused because the group call
+// had MaxParticipants people already, on both sides.
+const ReasonCallFull = "the call is full (four people at most)"
 
 func (m *Manager) recordRefused(env signaling.Envelope, inv signaling.Invite, now time.Time, outcome Outcome, reason string) {
 	if m.cfg.Recorder == nil {

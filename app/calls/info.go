@@ -50,9 +50,15 @@ type Info struct {
 	Verified bool         `json:"verified"`
 	// SameNameAs is set for a caller that is not a contact but uses a
 	// contact's name: that contact's name ("someone using Grace's name").
-	SameNameAs  string     `json:"sameNameAs,omitempty"`
-	AutoAccept  bool       `json:"autoAccept,omitempty"`
-	SafetyCode  string     `json:"safetyCode,omitempty"`
+	SameNameAs string `json:"sameNameAs,omitempty"`
+	AutoAccept bool   `json:"autoAccept,omitempty"`
+	SafetyCode string `json:"safetyCode,omitempty"`
+	// Group is the group id when the call is one leg of a group call
+	// (group.go); Members, on an incoming leg, the others its invite
+	// said are in the call (peer ids), for the ringing screen and for the
+	// UI to Join each once it answered.
+	Group       string     `json:"group,omitempty"`
+	Members     []string   `json:"members,omitempty"`
 	StartedAt   time.Time  `json:"startedAt"`
 	ConnectedAt *time.Time `json:"connectedAt,omitempty"`
 	EndedAt     *time.Time `json:"endedAt,omitempty"`

@@ -30,15 +30,23 @@ type call struct {
 	remoteFP  string
 	timer     *time.Timer
 	connected time.Time
+	// group is the group id when the call is one leg of a group call
+	// (group.go); "" for a call placed 1:1, whose group id is its own id.
+	group string
+	// members is the roster an incoming group invite named.
+	members []identity.PeerID
 }
 
 // Manager runs calls. Its methods are safe for concurrent use.
 type Manager struct {
 	cfg Config
 
-	mu      sync.Mutex
-	current *call
-	seen    map[string]time.Time // call ids seen recently (replay guard)
+	mu sync.Mutex
+	// calls holds the live calls, all legs of one group (at most
+	// MaxParticipants-1), and the calls that ended since the last one
+	// began (their ids still answer ErrWrongTime).
+	calls map[string]*call
+	seen  map[string]time.Time // call ids seen recently (replay guard)
 	// strangers remembers strangers' rings (strangers.go).
 	strangers map[identity.PeerID]*stranger
 }
@@ -63,7 +71,7 @@ func New(cfg Config) (*Manager, error) {
 	if cfg.StrangerInterval <= 0 {
 		cfg.StrangerInterval = DefaultStrangerInterval
 	}
-	return &Manager{cfg: cfg, seen: make(map[string]time.Time), strangers: make(map[identity.PeerID]*stranger)}, nil
+	return &Manager{cfg: cfg, calls: make(map[string]*call), seen: make(map[string]time.Time), strangers: make(map[identity.PeerID]*stranger)}, nil
 }
 
 func newCallID() string {
@@ -77,25 +85,32 @@ func newCallID() string {
 func (m *Manager) Incoming() (Incoming, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	c := m.current
-	if c == nil || c.info.Direction != DirectionIncoming || c.info.State != StateRinging {
-		return Incoming{}, false
+	for _, c := range m.liveLocked() {
+		if c.info.Direction == DirectionIncoming && c.info.State == StateRinging {
+			return Incoming{Call: c.snapshot(), Offer: c.offer, Candidates: slices.Clone(c.early), EndOfCandidates: c.earlyEnd}, true
+		}
 	}
-	return Incoming{Call: c.snapshot(), Offer: c.offer, Candidates: slices.Clone(c.early), EndOfCandidates: c.earlyEnd}, true
+	return Incoming{}, false
 }
 
-// Current returns the live call, if any.
+// Current returns the live call, if any; in a group call, the leg that
+// began first (Calls lists them all).
 func (m *Manager) Current() (Info, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.current == nil || !m.current.info.State.Live() {
-		return Info{}, false
+	if live := m.liveLocked(); len(live) > 0 {
+		return live[0].snapshot(), true
 	}
-	return m.current.snapshot(), true
+	return Info{}, false
 }
 
 // Start places a call to peer with the UI's offer.
 func (m *Manager) Start(ctx context.Context, peer identity.PeerID, video bool, offer string) (Info, error) {
+	return m.place(ctx, peer, video, offer, nil)
+}
+
+// place places a 1:1 call (leg nil) or one leg of a group call.
+func (m *Manager) place(ctx context.Context, peer identity.PeerID, video bool, offer string, leg *legPlan) (Info, error) {
 	if peer == m.cfg.Identity.ID() {
 		return Info{}, ErrOwnID
 	}
@@ -107,15 +122,27 @@ func (m *Manager) Start(ctx context.Context, peer identity.PeerID, video bool, o
 	}
 	now := m.cfg.Now()
 	m.mu.Lock()
-	if m.current != nil && m.current.info.State.Live() {
+	var g *signaling.Group
+	if leg == nil && len(m.liveLocked()) > 0 {
 		m.mu.Unlock()
 		return Info{}, ErrBusy
+	}
+	if leg != nil {
+		var err error
+		if g, err = m.planLegLocked(peer, leg.join); err != nil {
+			m.mu.Unlock()
+			return Info{}, err
+		}
 	}
 	c := &call{peer: peer, video: video, localFP: Fingerprint(offer), info: Info{
 		ID: newCallID(), Peer: peer.String(), Direction: DirectionOutgoing,
 		Media: mediaNames(video), State: StateCalling, StartedAt: now,
 	}}
-	m.current = c
+	if g != nil {
+		c.group = g.ID
+		c.info.Group = g.ID
+	}
+	m.addLocked(c)
 	m.seen[c.info.ID] = now
 	// The caller's own fallback timer: a callee that never answers (not
 	// even with its own timeout) ends the attempt a little later.
@@ -125,8 +152,11 @@ func (m *Manager) Start(ctx context.Context, peer identity.PeerID, video bool, o
 	m.emit(EventState, info)
 
 	sig, ts := signaling.SignDescription(m.cfg.Identity, signaling.KindOffer, info.ID, peer, offer, now)
+	if g != nil {
+		signaling.SignGroup(m.cfg.Identity, signaling.KindOffer, info.ID, peer, ts, g)
+	}
 	env, err := signaling.New(signaling.TypeInvite, signaling.Invite{
-		Media: mediaKinds(video), SDP: offer, Key: m.cfg.Identity.Public(), Sig: sig, Time: ts, Name: m.cfg.Name,
+		Media: mediaKinds(video), SDP: offer, Key: m.cfg.Identity.Public(), Sig: sig, Time: ts, Name: m.cfg.Name, Group: g,
 	})
 	if err == nil {
 		env.To, env.Call, env.ID = peer, info.ID, msgID(info.ID, signaling.TypeInvite)
@@ -165,12 +195,16 @@ func (m *Manager) Accept(ctx context.Context, callID string, video bool, answer 
 	c.info.SafetyCode = m.safety(c)
 	info := c.snapshot()
 	key := c.peerKey
+	roster := m.rosterLocked(c)
 	m.mu.Unlock()
 
 	m.emit(EventState, info)
 	sig, ts := signaling.SignDescription(m.cfg.Identity, signaling.KindAnswer, callID, c.peer, answer, m.cfg.Now())
+	if roster != nil {
+		signaling.SignGroup(m.cfg.Identity, signaling.KindAnswer, callID, c.peer, ts, roster)
+	}
 	env, err := signaling.New(signaling.TypeAccept, signaling.Accept{
-		Media: mediaKinds(c.video), SDP: answer, Key: m.cfg.Identity.Public(), Sig: sig, Time: ts,
+		Media: mediaKinds(c.video), SDP: answer, Key: m.cfg.Identity.Public(), Sig: sig, Time: ts, Group: roster,
 	})
 	if err == nil {
 		env.To, env.Call, env.ID = c.peer, callID, msgID(callID, signaling.TypeAccept)
@@ -344,12 +378,13 @@ func (m *Manager) MediaState(callID string, state State) error {
 	return nil
 }
 
-// lookup finds the current call by id; m.mu is held.
+// lookup finds a call by id; m.mu is held.
 func (m *Manager) lookup(callID string) (*call, error) {
-	if m.current == nil || m.current.info.ID != callID {
+	c, ok := m.calls[callID]
+	if !ok {
 		return nil, ErrNoCall
 	}
-	return m.current, nil
+	return c, nil
 }
 
 // live returns the current call if it is live and ok(c) holds.

@@ -83,6 +83,9 @@ const (
 	// calls now (the call's cause; the caller says "Grace is not taking
 	// calls right now").
 	DoNotDisturb Code = "do_not_disturb"
+	// CallFull: the group call has four people already (adding a fifth,
+	// or an invite into it, is refused; the UI says "call is full").
+	CallFull Code = "call_full"
 
 	// FileTooLarge: a file sent in a call is over the size limit (4 GiB).
 	FileTooLarge Code = "file_too_large"
@@ -100,7 +103,7 @@ var All = []Code{
 	Failed, Internal,
 	BadRequest, NotFound, TooLarge, RateLimited, Overloaded,
 	BadInput, BadPeerID, OwnID, Exists, Stale,
-	Busy, NoCall, WrongState, Offline, NoBrowser, ConnectionFailed, DoNotDisturb,
+	Busy, NoCall, WrongState, Offline, NoBrowser, ConnectionFailed, DoNotDisturb, CallFull,
 	FileTooLarge, EmptyFile, DiskFull, ChecksumMismatch,
 }
 

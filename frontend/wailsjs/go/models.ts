@@ -306,6 +306,8 @@ export namespace calls {
 	    sameNameAs?: string;
 	    autoAccept?: boolean;
 	    safetyCode?: string;
+	    group?: string;
+	    members?: string[];
 	    // Go type: time
 	    startedAt: any;
 	    // Go type: time
@@ -332,6 +334,8 @@ export namespace calls {
 	        this.sameNameAs = source["sameNameAs"];
 	        this.autoAccept = source["autoAccept"];
 	        this.safetyCode = source["safetyCode"];
+	        this.group = source["group"];
+	        this.members = source["members"];
 	        this.startedAt = this.convertValues(source["startedAt"], null);
 	        this.connectedAt = this.convertValues(source["connectedAt"], null);
 	        this.endedAt = this.convertValues(source["endedAt"], null);

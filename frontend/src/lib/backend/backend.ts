@@ -65,6 +65,12 @@ export interface ContactsService {
 /** Go `Calls`. The UI normally uses CallSession (lib/call) rather than this. */
 export interface CallsService {
   start(peer: string, video: boolean, offer: string): Promise<CallInfo>
+  /** Calls peer as a further leg of the call going on (a group call of up to four; call_full past it). */
+  add(peer: string, video: boolean, offer: string): Promise<CallInfo>
+  /** Connects to a member an incoming group leg named (CallInfo.members), once it is answered; it does not ring there. */
+  join(peer: string, video: boolean, offer: string): Promise<CallInfo>
+  /** Every live call: the legs of a group call, oldest first. */
+  list(): Promise<CallInfo[]>
   accept(callId: string, video: boolean, answer: string): Promise<CallInfo>
   decline(callId: string): Promise<void>
   cancel(callId: string): Promise<void>
@@ -206,6 +212,9 @@ export function services(invoke: Invoke): Pick<Backend, 'identity' | 'peers' | '
     },
     calls: {
       start: call<CallInfo>('Calls.Start'),
+      add: call<CallInfo>('Calls.Add'),
+      join: call<CallInfo>('Calls.Join'),
+      list: call<CallInfo[]>('Calls.List'),
       accept: call<CallInfo>('Calls.Accept'),
       decline: none('Calls.Decline'),
       cancel: none('Calls.Cancel'),

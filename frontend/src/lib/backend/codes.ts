@@ -45,6 +45,8 @@ export const ErrorCode = {
   ConnectionFailed: 'connection_failed',
   /** The person called has do not disturb on (an ended call's cause). */
   DoNotDisturb: 'do_not_disturb',
+  /** The group call has four people already: a fifth is refused ("call is full"). */
+  CallFull: 'call_full',
   /** A file sent in a call is over the size limit (4 GiB). */
   FileTooLarge: 'file_too_large',
   /** A file sent in a call has no bytes; nothing is saved. */

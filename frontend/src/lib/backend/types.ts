@@ -297,6 +297,10 @@ export interface CallInfo {
   autoAccept?: boolean
   /** Equal on both ends once the answer is known. */
   safetyCode?: string
+  /** The group id when the call is one leg of a group call (up to four people, one call per pair). */
+  group?: string
+  /** On an incoming group leg: the others already in the call (peer ids), to show and then to join. */
+  members?: string[]
   startedAt: string
   connectedAt?: string
   endedAt?: string

@@ -23,6 +23,7 @@ describe('endError', () => {
     ['declined', 'incoming', 'you declined', undefined, null],
     ['declined', 'outgoing', 'the call was declined', undefined, 'declined'],
     ['busy', 'outgoing', 'busy in another call', undefined, 'busy'],
+    ['busy', 'outgoing', 'the call is full (four people at most)', 'call_full', 'call_full'],
     ['no_answer', 'outgoing', 'no answer', undefined, 'no_answer'],
     ['unavailable', 'outgoing', 'peer is offline', 'offline', 'offline'],
     ['unavailable', 'outgoing', 'this contact is blocked', undefined, 'unavailable'],

@@ -18,6 +18,8 @@ export const CallErrorCode = {
   Unavailable: 'unavailable',
   /** The other side has do not disturb on: not taking calls right now. */
   DoNotDisturb: 'do_not_disturb',
+  /** The group call has four people already: a fifth is refused. */
+  CallFull: 'call_full',
   /** The media path never came up. */
   ConnectionFailed: 'connection_failed',
   /** The media path dropped and did not come back. */
@@ -39,6 +41,7 @@ const messages: Record<Exclude<CallErrorCode, MediaErrorCode>, string> = {
   offline: 'They are offline or cannot be reached.',
   unavailable: 'They are not available for calls.',
   do_not_disturb: 'They are not taking calls right now.',
+  call_full: 'The call is full: four people at most.',
   connection_failed: 'Could not connect the call. The network between you may block direct connections.',
   connection_lost: 'The connection was lost.',
   no_webrtc: 'This window cannot make calls (no WebRTC).',
@@ -94,6 +97,8 @@ function fromBackend(err: Pick<BackendError, 'code' | 'message'>): CallError {
       return new CallError('wrong_state', undefined, cause)
     case ErrorCode.Offline:
       return new CallError('offline', undefined, cause)
+    case ErrorCode.CallFull:
+      return new CallError('call_full', undefined, cause)
     case ErrorCode.OwnID:
       return new CallError('backend', 'That is your own ID: you cannot call yourself.', cause)
     case ErrorCode.BadPeerID:
@@ -113,7 +118,7 @@ export function endError(info: CallInfo): CallError | null {
   const offline = info.cause === ErrorCode.Offline
   switch (info.outcome) {
     case 'busy':
-      return new CallError('busy')
+      return new CallError(info.cause === ErrorCode.CallFull ? 'call_full' : 'busy')
     case 'declined':
       // "you declined" is our own doing, not an error.
       return info.direction === 'incoming' ? null : new CallError('declined')

@@ -80,6 +80,8 @@ export class PeerLink {
   private smallSender: RTCRtpSender | null = null
   /** The camera went to full size once: later cameras start at full size too. */
   private fullSize = false
+  /** A group call's share of the uplink (limitVideo): the camera's bitrate cap and least scale-down. */
+  private videoLimit: { maxBitrate?: number; scale: number } = { scale: 1 }
   private sizeTimer?: ReturnType<typeof setTimeout>
   private sizeWatching = false
   /**
@@ -282,6 +284,25 @@ export class PeerLink {
     for (const t of this.remote.getTracks()) this.remote.removeTrack(t)
   }
 
+  /**
+   * Limits the video sender, for a group call's share of the uplink: its
+   * bitrate (null: none) and the camera's size, scaled down by at least
+   * scale (a screen keeps its full size). Kept for later tracks too.
+   */
+  async limitVideo(maxBitrate: number | null, scale: number): Promise<void> {
+    this.videoLimit = { maxBitrate: maxBitrate ?? undefined, scale }
+    const sender = this.transceiverFor('video')?.sender
+    const params = sender?.getParameters?.()
+    const enc = params?.encodings?.[0]
+    if (!sender || !params || !enc || this.closed) return
+    enc.maxBitrate = maxBitrate ?? undefined
+    const screen = !!sender.track && isScreenTrack(sender.track)
+    const held = this.smallSender === sender ? (enc.scaleResolutionDownBy ?? 1) : 1
+    enc.scaleResolutionDownBy = screen ? 1 : Math.max(scale, held)
+    await sender.setParameters(params).catch((err) => console.debug('call: could not limit the video', err))
+    this.senderScale.set(sender, enc.scaleResolutionDownBy)
+  }
+
   private transceiverFor(kind: 'audio' | 'video'): RTCRtpTransceiver | undefined {
     const all = this.pc.getTransceivers().filter((t) => t.direction !== 'stopped' && t.currentDirection !== 'stopped' && t.receiver.track?.kind === kind)
     return all.find((t) => t.sender.track?.kind === kind) ?? all[0]
@@ -387,7 +408,8 @@ export class PeerLink {
    */
   private async sizeFor(sender: RTCRtpSender, track: MediaStreamTrack): Promise<void> {
     const settings = typeof track.getSettings === 'function' ? track.getSettings() : {}
-    const scale = this.fullSize || isScreenTrack(track) ? 1 : startScale(settings.width, settings.height)
+    const screen = isScreenTrack(track)
+    const scale = Math.max(this.fullSize || screen ? 1 : startScale(settings.width, settings.height), screen ? 1 : this.videoLimit.scale)
     try {
       // Set already (presizeVideo, or this sender's last track): no getParameters on the way to the first frame.
       const applied = this.senderScale.get(sender) === scale || (await scaleSender(sender, scale))
@@ -423,8 +445,8 @@ export class PeerLink {
       try {
         const report = typeof sender.getStats === 'function' ? await sender.getStats() : await this.pc.getStats()
         if (!this.closed && this.smallSender === sender && readyForFullSize(report as unknown as StatsLike)) {
-          await scaleSender(sender, 1)
-          this.senderScale.set(sender, 1)
+          await scaleSender(sender, this.videoLimit.scale)
+          this.senderScale.set(sender, this.videoLimit.scale)
           if (this.smallSender === sender) this.smallSender = null
           this.fullSize = true
         }

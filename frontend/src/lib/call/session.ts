@@ -19,9 +19,8 @@
  *           PeerLink connected → Calls.MediaState("connected")
  *   either: hangup → Calls.Hangup; the other gets call:state ended
  *
- * Every end, whatever its cause, runs the same teardown (Attempt.end, then
- * finish): every local track stopped (camera, microphone, screen), the
- * peer connection closed, every timer and listener of the call dropped.
+ * Every end runs the same teardown (Attempt.end, then finish).
+ * A group call is one session per other person (group.ts).
  *
  * Action methods never reject: failures arrive as CallEvent.Error, and
  * when they end the call, in CallEvent.State as well.
@@ -31,9 +30,7 @@
  * no WebRTC) has no media for it and only mirrors Go's states; it never
  * ends the call by itself, though hangup() still works from it.
  *
- * State: Go's call:state drives idle → calling → ringing → connecting and
- * ended; the peer connection drives connected ⇄ reconnecting (Go hears of
- * it through Calls.MediaState, and its echo is not needed to move on).
+ * State: see README.md "State".
  */
 import { CallDirection, EventName, type Backend, type CallInfo, type CallSignal, type IncomingCallEvent } from '../backend'
 import type { MediaSource } from '../media'
@@ -78,9 +75,11 @@ export class CallSession {
   private readonly data: CallDataMaker
   private lastPlaced: { peer: string; video: boolean; at: number } | null = null
   private disposed = false
+  private readonly opts: CallSessionOptions
 
   constructor(options: CallSessionOptions) {
     this.backend = options.backend
+    this.opts = options
     this.rtc = { ...browserRtc(), ...options.rtc }
     const rtc = this.rtc
     const source: MediaSource | null = rtc.getUserMedia
@@ -203,7 +202,6 @@ export class CallSession {
     this.out.setRemote({ micOn: true, cameraOn: false, screenSharing: false }, true)
     const link = await prepareOffer(this.negotiation, a, ice, this.out.local)
     this.data.attach(a, link)
-    // negotiationneeded → Negotiator → sendOffer → Calls.Start
   }
 
   /**
@@ -211,11 +209,11 @@ export class CallSession {
    * window opened while it rings (the call window on Linux), which missed
    * call:incoming. Resolves whether that call now rings here.
    */
-  async pickUp(): Promise<boolean> {
+  async pickUp(given?: IncomingCallEvent): Promise<boolean> {
     if (this.disposed) return false
     let ev: IncomingCallEvent | null
     try {
-      ev = await this.backend.calls.incoming()
+      ev = given ?? (await this.backend.calls.incoming())
     } catch {
       return false
     }
@@ -238,8 +236,7 @@ export class CallSession {
       return this.report(new CallError('wrong_state', 'There is no ringing call to answer.'))
     }
     if (!this.canCall) {
-      // Not declined: another window of the app (the browser window on Linux) may answer it.
-      return this.report(new CallError('no_webrtc'))
+      return this.report(new CallError('no_webrtc')) // not declined: another window (the call window) may answer
     }
     a.accepting = true
     const video = options.video && a.video
@@ -457,8 +454,8 @@ export class CallSession {
   }
 
   private onIncoming(ev: IncomingCallEvent): void {
-    if (this.disposed) return
     const call = ev.call
+    if (this.disposed || this.opts.takes?.(call) === false) return
     const cur = this.attempt
     if (cur && !cur.ended) {
       if (cur.id === call.id) return
@@ -584,7 +581,7 @@ export class CallSession {
   private async sendOffer(a: Attempt, sdp: string): Promise<string | null> {
     let info: CallInfo
     try {
-      info = await this.backend.calls.start(a.peer, a.video, sdp)
+      info = await (this.opts.place ?? this.backend.calls.start)(a.peer, a.video, sdp)
     } catch (err) {
       if (!a.ended) this.fail(a, toCallError(err), false)
       return null
@@ -653,6 +650,11 @@ export class CallSession {
     const id = a.id
     if (!id) return
     void this.backend.calls.mediaState(id, 'failed').catch(() => this.backend.calls.hangup(id).catch(() => {}))
+  }
+
+  /** Limits the video sender (a group call's share of the uplink, group.ts videoCap): bitrate (null: none), and the camera scaled down by at least scale. */
+  async capVideo(cap: { maxBitrate: number | null; scale: number }): Promise<void> {
+    await this.live()?.link?.limitVideo(cap.maxBitrate, cap.scale)
   }
 
   /** The live call that has media (or is getting it); null otherwise. */

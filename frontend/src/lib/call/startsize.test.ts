@@ -102,6 +102,26 @@ describe('CallSession: the camera starts small and goes to full size', () => {
     await waitFor(() => s.scale === 1, 'full size')
   })
 
+  it("a group call's limit caps the bitrate and keeps the camera small, even once the bitrate would allow full size", async () => {
+    const p = pair()
+    await connect(p)
+    const s = videoSender(p.a.pc())
+    await p.a.session.capVideo({ maxBitrate: 600_000, scale: 2 })
+    expect(s.encodings[0].maxBitrate).toBe(600_000)
+    expect(s.scale).toBe(2)
+    flowing(p.a.pc(), 1_200_000)
+    await new Promise((r) => setTimeout(r, 450))
+    expect(s.scale).toBe(2) // not full size: the limit holds
+    // Back to two people: the limit goes, full size again.
+    await p.a.session.capVideo({ maxBitrate: null, scale: 1 })
+    await waitFor(() => s.scale === 1, 'full size')
+    expect(s.encodings[0].maxBitrate).toBeUndefined()
+    // A screen is never scaled down by the limit.
+    await p.a.session.capVideo({ maxBitrate: 600_000, scale: 2 })
+    await p.a.session.startScreenShare()
+    expect(s.scale).toBe(1)
+  })
+
   it('a sender that refuses setParameters sends at full size from the start, and the call goes on', async () => {
     const p = pair()
     const errors: unknown[] = []

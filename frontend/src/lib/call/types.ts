@@ -144,6 +144,10 @@ export interface CallSessionOptions {
   reconnectTimeoutMs?: number
   /** How long from accept to `connected` before the call ends with connection_failed (on both sides), ms. Default 15000. */
   connectTimeoutMs?: number
+  /** How placeCall sends the first offer. Default Calls.Start; a group call's legs use Calls.Add or Calls.Join (group.ts). */
+  place?: (peer: string, video: boolean, offer: string) => Promise<CallInfo>
+  /** Whether this session takes an incoming call that rings (default: all). A group call's legs are not the main session's (group.ts). */
+  takes?: (call: CallInfo) => boolean
 }
 
 /** Event data by event. */

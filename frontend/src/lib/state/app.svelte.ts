@@ -9,6 +9,7 @@ import { BlockedState } from './blocked.svelte'
 import { CallError, CallState, type CallEngine } from './call.svelte'
 import { DevicesState, type DevicesEnv } from './devices.svelte'
 import { DoNotDisturbState } from './dnd.svelte'
+import type { GroupEngine } from './group.svelte'
 import { HistoryState } from './history.svelte'
 import { MeState, type ClipboardLike } from './me.svelte'
 import { PeopleState } from './people.svelte'
@@ -30,6 +31,8 @@ export type Tab = (typeof Tab)[keyof typeof Tab]
 export interface AppStateOptions {
   backend: Backend
   engine: CallEngine
+  /** The group call engine beside the main session (lib/call/group.ts); none: 1:1 calls only. */
+  group?: GroupEngine
   alerts?: Alerts
   devices?: DevicesEnv
   clipboard?: ClipboardLike | null
@@ -91,6 +94,7 @@ export class AppState {
       nameOf: (id) => this.people.get(id)?.name || undefined,
       verifiedOf: (id) => this.people.get(id)?.verified,
       preferred: () => this.settings.current,
+      group: o.group,
     })
     this.callWindowNotice = this.call.elsewhere && this.remembered(CALL_WINDOW_NOTICE_KEY) !== '1'
     this.offs.push(

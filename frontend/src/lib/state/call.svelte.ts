@@ -25,6 +25,7 @@ import {
   type TransferView,
 } from '../call'
 import { silentAlerts, type Alerts } from './alerts'
+import { GroupState, type GroupEngine } from './group.svelte'
 import { shortId } from './labels'
 import type { ShortcutAction } from './shortcuts'
 
@@ -82,6 +83,8 @@ export interface CallStateOptions {
   noticeMs?: number
   /** Clock (tests). Default Date.now. */
   now?: () => number
+  /** The group call engine (lib/call/group.ts); none: 1:1 calls only. */
+  group?: GroupEngine
 }
 
 const NO_MEDIA: MediaFlags = { micOn: false, cameraOn: false, screenSharing: false }
@@ -168,6 +171,8 @@ export class CallState {
   })
   /** The caller is a stranger using a contact's name: that name (shown as a warning, never trusted). */
   readonly sameNameAs = $derived(this.call?.sameNameAs ?? '')
+  /** A group call's invite: the names of the others already in it. */
+  readonly membersNames = $derived((this.incoming?.call.members ?? this.call?.members ?? []).map((id) => this.nameFor(id, undefined)))
   readonly safetyCode = $derived(this.call?.safetyCode ?? '')
   readonly quality: Quality | null = $derived(this.stats?.quality ?? null)
   /** How media travels while connected (data-testid="call-path"); null otherwise. */
@@ -203,8 +208,14 @@ export class CallState {
   private lingerTimer?: ReturnType<typeof setTimeout>
   private noticeTimer?: ReturnType<typeof setTimeout>
 
+  /** The group call: tiles, the add-person picker. */
+  readonly group: GroupState
+  /** The main session's call ended while other legs of the group go on: the call screen stays. */
+  private heldByGroup = false
+
   constructor(engine: CallEngine, options: CallStateOptions = {}) {
     this.engine = engine
+    this.group = new GroupState(options.group ?? null, this)
     this.elsewhere = (engine as { elsewhere?: boolean }).elsewhere === true
     this.alerts = options.alerts ?? silentAlerts
     this.nameOf = options.nameOf ?? (() => undefined)
@@ -244,6 +255,13 @@ export class CallState {
   }
 
   private onState(state: State, call: CallInfo | null, error: CallError | null) {
+    if (state === 'ended' && IN_CALL.includes(this.state) && this.group.hasLegs) {
+      // Someone left a group call (or we lost that leg): the others stay.
+      this.heldByGroup = true
+      this.remoteStream = null
+      return
+    }
+    this.heldByGroup = false
     const was = this.state
     this.state = state
     if (call) this.call = call
@@ -282,6 +300,16 @@ export class CallState {
       this.finish()
       this.call = null
     }
+  }
+
+  /** The group's legs changed: once the last is gone after the main call ended, the call is over here. */
+  groupChanged(): void {
+    if (this.heldByGroup && !this.group.hasLegs) this.onState('ended', this.call, null)
+  }
+
+  /** Shows a refusal that does not end the call ("call is full") as the call's error. */
+  refuse(err: CallError): void {
+    this.showError(err)
   }
 
   private finish() {
@@ -398,9 +426,10 @@ export class CallState {
     await this.run(() => this.engine.cancel())
   }
 
+  /** Ends the call; in a group call, leaves it (every leg). */
   async hangup(): Promise<void> {
     this.alerts.stop()
-    await this.run(() => this.engine.hangup())
+    await Promise.all([this.group.leave(), this.run(() => this.engine.hangup())])
   }
 
   /** Opens or closes the chat panel (data-testid="chat-open"). */
@@ -440,12 +469,14 @@ export class CallState {
 
   toggleMute(): void {
     if (!this.live) return
+    this.group.setMuted(this.localMedia.micOn)
     this.engine.setMuted(this.localMedia.micOn)
   }
 
   async toggleCamera(): Promise<void> {
     if (!this.live) return
-    await this.run(() => this.engine.setCameraOn(!this.localMedia.cameraOn))
+    const on = !this.localMedia.cameraOn
+    await Promise.all([this.group.setCameraOn(on), this.run(() => this.engine.setCameraOn(on))])
   }
 
   async toggleScreenShare(): Promise<void> {
@@ -525,6 +556,7 @@ export class CallState {
 
   dispose(): void {
     for (const off of this.offs.splice(0)) off()
+    this.group.dispose()
     this.stopTicker()
     clearTimeout(this.lingerTimer)
     clearTimeout(this.noticeTimer)

@@ -22,6 +22,7 @@ export { SettingsState, ServerForm, IceForm, defaultSettings } from './settings.
 export { DevicesState, type DevicesEnv, type Meter } from './devices.svelte'
 export { DoNotDisturbState, DND_CHOICES, dndLabel, type DndClock } from './dnd.svelte'
 export { CallState, type CallEngine, CallScreen, type CallStateOptions } from './call.svelte'
+export { GroupState, type GroupEngine } from './group.svelte'
 export { NoCallEngine } from './nocall'
 export { CallWindowEngine, type CallWindowEngineOptions } from './callwindow'
 export { parseIntent, type WindowIntent } from './intent'

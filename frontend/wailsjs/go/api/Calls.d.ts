@@ -5,6 +5,8 @@ import {signaling} from '../models';
 
 export function Accept(arg1:string,arg2:boolean,arg3:string):Promise<calls.Info>;
 
+export function Add(arg1:string,arg2:boolean,arg3:string):Promise<calls.Info>;
+
 export function Cancel(arg1:string):Promise<void>;
 
 export function Candidate(arg1:string,arg2:signaling.Candidate):Promise<void>;
@@ -18,6 +20,10 @@ export function Hangup(arg1:string):Promise<void>;
 export function ICEServers():Promise<Array<signaling.ICEServer>>;
 
 export function Incoming():Promise<calls.Incoming>;
+
+export function Join(arg1:string,arg2:boolean,arg3:string):Promise<calls.Info>;
+
+export function List():Promise<Array<calls.Info>>;
 
 export function MediaState(arg1:string,arg2:string):Promise<void>;
 

@@ -6,6 +6,10 @@ export function Accept(arg1, arg2, arg3) {
   return window['go']['api']['Calls']['Accept'](arg1, arg2, arg3);
 }
 
+export function Add(arg1, arg2, arg3) {
+  return window['go']['api']['Calls']['Add'](arg1, arg2, arg3);
+}
+
 export function Cancel(arg1) {
   return window['go']['api']['Calls']['Cancel'](arg1);
 }
@@ -32,6 +36,14 @@ export function ICEServers() {
 
 export function Incoming() {
   return window['go']['api']['Calls']['Incoming']();
+}
+
+export function Join(arg1, arg2, arg3) {
+  return window['go']['api']['Calls']['Join'](arg1, arg2, arg3);
+}
+
+export function List() {
+  return window['go']['api']['Calls']['List']();
 }
 
 export function MediaState(arg1, arg2) {

@@ -120,6 +120,9 @@ export class FakeBackend implements Backend {
     }
     this.calls = {
       start: m('calls.start', noEngine),
+      add: m('calls.add', noEngine),
+      join: m('calls.join', noEngine),
+      list: m('calls.list', () => []),
       accept: m('calls.accept', noEngine),
       decline: m('calls.decline', () => undefined),
       cancel: m('calls.cancel', () => undefined),

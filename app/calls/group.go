@@ -1,0 +1,176 @@
+package calls
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/peerline/peerline/signaling"
+	"github.com/peerline/peerline/signaling/identity"
+)
+
+// Group calls (see signaling/group.go for the wire side): a group call is
+// a set of 1:1 calls, one per other participant, that share a group id,
+// the id of the call the group grew from. Each leg is a call like any
+// other here (its own invite, signed offer and answer, safety code,
+// history entry); what the group adds is who may be in several calls at
+// once, and with whom:
+//
+//   - Add: someone in a call adds a person: a leg whose invite carries the
+//     group id and the others in the call (Members); it rings.
+//   - Join: that person, once it answered, connects to each member it was
+//     told of; those legs' invites say join and never ring: the member's
+//     manager takes one only for the group it is in right now, marks it
+//     AutoAccept (its UI answers at once) and refuses it otherwise.
+//   - At most MaxParticipants people: a further invite for the group is
+//     refused busy with detail call_full; Add past it fails with ErrFull.
+//   - Leaving is hanging up every leg; the other legs go on.
+
+// MaxParticipants is the most people in one group call, us included.
+const MaxParticipants = signaling.MaxGroupSize
+
+// legPlan says how to place one leg of a group call.
+type legPlan struct{ join bool }
+
+// Add places a call to peer as a further leg of the call going on (a
+// group call of up to MaxParticipants): the invite names the group and
+// the others in it, and the person rings.
+func (m *Manager) Add(ctx context.Context, peer identity.PeerID, video bool, offer string) (Info, error) {
+	return m.place(ctx, peer, video, offer, &legPlan{})
+}
+
+// Join connects to peer, a member of the group call we were just added
+// to (one of the roster of an incoming leg's Members): its manager takes
+// the leg without ringing.
+func (m *Manager) Join(ctx context.Context, peer identity.PeerID, video bool, offer string) (Info, error) {
+	return m.place(ctx, peer, video, offer, &legPlan{join: true})
+}
+
+// Calls returns every live call, the legs of a group call, oldest first.
+func (m *Manager) Calls() []Info {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Info
+	for _, c := range m.liveLocked() {
+		out = append(out, c.snapshot())
+	}
+	return out
+}
+
+// planLegLocked checks that a leg to peer may be placed now and returns
+// its group (unsigned); m.mu is held.
+func (m *Manager) planLegLocked(peer identity.PeerID, join bool) (*signaling.Group, error) {
+	live := m.liveLocked()
+	answered := false
+	for _, c := range live {
+		if c.peer == peer {
+			return nil, fmt.Errorf("%w: %s is in this call already", ErrWrongTime, peer.Short())
+		}
+		answered = answered || c.info.State >= StateConnecting
+	}
+	if !answered {
+		return nil, fmt.Errorf("%w: no answered call to add a person to", ErrWrongTime)
+	}
+	if len(live) >= MaxParticipants-1 {
+		return nil, ErrFull
+	}
+	if join && !slices.ContainsFunc(live, func(c *call) bool { return slices.Contains(c.members, peer) }) {
+		return nil, fmt.Errorf("%w: %s is not on the roster of this call", ErrBadInput, peer.Short())
+	}
+	g := &signaling.Group{ID: groupOf(live[0]), Join: join}
+	for _, c := range live {
+		g.Members = append(g.Members, c.peer)
+	}
+	return g, nil
+}
+
+// rosterLocked is the roster the accept of c carries when c is a leg of
+// a group call: the others we are in the call with now; nil for a 1:1
+// call. m.mu is held.
+func (m *Manager) rosterLocked(c *call) *signaling.Group {
+	if c.group == "" {
+		return nil
+	}
+	g := &signaling.Group{ID: c.group}
+	for _, o := range m.liveLocked() {
+		if o != c && o.peer != c.peer && len(g.Members) < signaling.MaxGroupSize-2 {
+			g.Members = append(g.Members, o.peer)
+		}
+	}
+	return g
+}
+
+func peerStrings(ps []identity.PeerID) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.String())
+	}
+	return out
+}
+
+// groupOf is c's group id: the one its invite named, else its own id.
+func groupOf(c *call) string {
+	if c.group != "" {
+		return c.group
+	}
+	return c.info.ID
+}
+
+// liveLocked lists the live calls, oldest first; m.mu is held.
+func (m *Manager) liveLocked() []*call {
+	var live []*call
+	for _, c := range m.calls {
+		if c.info.State.Live() {
+			live = append(live, c)
+		}
+	}
+	slices.SortFunc(live, func(a, b *call) int { return a.info.StartedAt.Compare(b.info.StartedAt) })
+	return live
+}
+
+// addLocked makes c a call of ours, forgetting the calls that ended;
+// m.mu is held.
+func (m *Manager) addLocked(c *call) {
+	for id, old := range m.calls {
+		if !old.info.State.Live() {
+			delete(m.calls, id)
+		}
+	}
+	m.calls[c.info.ID] = c
+}
+
+// legFit is what an invite's group means to the calls we have.
+type legFit uint8
+
+const (
+	legNone  legFit = iota // not for our group call (or we have none)
+	legTake                // a further leg of our group call: take it
+	legFull                // for our group call, which is full
+	legStale               // a join for a call we are not in (any more)
+)
+
+// fitLocked says how an invite from peer with group g fits the calls we
+// have; m.mu is held.
+func (m *Manager) fitLocked(peer identity.PeerID, g *signaling.Group) legFit {
+	if g == nil {
+		return legNone
+	}
+	live := m.liveLocked()
+	if len(live) == 0 || groupOf(live[0]) != g.ID {
+		if g.Join {
+			return legStale
+		}
+		return legNone
+	}
+	for _, c := range live {
+		if c.peer == peer {
+			// Both placed a leg to each other at once (two added at
+			// the same time): the glare rule settles it.
+			return legNone
+		}
+	}
+	if len(live) >= MaxParticipants-1 {
+		return legFull
+	}
+	return legTake
+}

@@ -1,0 +1,89 @@
+// Steps of the group-call scenarios: add a person from the call screen,
+// read the participant tiles, wait for frames on every tile.
+
+import assert from 'node:assert/strict'
+
+/** What each participant tile shows: its peer, state, picture size, decoded frames and safety code. */
+export function tiles(ui) {
+  return ui.page.evaluate(() =>
+    [...document.querySelectorAll('[data-testid="participant"]')].map((el) => {
+      const v = el.querySelector('video[data-testid="remote-video"]')
+      const q = v?.getVideoPlaybackQuality?.()
+      return {
+        peer: el.dataset.peerId,
+        state: el.dataset.state,
+        width: v?.videoWidth ?? 0,
+        height: v?.videoHeight ?? 0,
+        frames: q ? q.totalVideoFrames : 0,
+        code: el.querySelector('[data-testid="safety-code"]')?.textContent?.trim() ?? '',
+      }
+    }),
+  )
+}
+
+/**
+ * Waits until ui shows exactly one tile per peer of `others` (UIs), each
+ * connected and decoding: its frame count grows by `frames`. Returns the
+ * last sample.
+ */
+export async function waitTiles(ui, others, { frames = 10, timeout = 30_000 } = {}) {
+  const want = others.map((o) => o.id).sort()
+  const deadline = Date.now() + timeout
+  const first = new Map()
+  let last = []
+  while (Date.now() < deadline) {
+    last = await tiles(ui)
+    const peers = last.map((t) => t.peer).sort()
+    if (JSON.stringify(peers) === JSON.stringify(want)) {
+      let ok = true
+      for (const t of last) {
+        if (t.state !== 'connected' || t.width === 0 || t.frames === 0) {
+          ok = false
+          continue
+        }
+        if (!first.has(t.peer)) first.set(t.peer, t.frames)
+        if (t.frames < first.get(t.peer) + frames) ok = false
+      }
+      if (ok) return last
+    }
+    await ui.page.waitForTimeout(100)
+  }
+  throw new Error(`${ui.label}: want tiles ${JSON.stringify(others.map((o) => o.label))} decoding, shows ${JSON.stringify(last)}`)
+}
+
+/** `by` adds `who` from the call screen: call-add-person, then the person in the picker. */
+export async function add(by, who) {
+  await by.tid('call-add-person').click()
+  await by.page.locator(`[data-testid="call-add-pick"][data-peer-id="${who.id}"]`).click()
+}
+
+/**
+ * `by` adds `who`, who rings seeing `by` and the others of `already`
+ * (UIs) named as in the call, and answers with video.
+ */
+export async function addAndAnswer(by, who, already) {
+  who.mark()
+  await add(by, who)
+  await who.tid('incoming-call').waitFor({ timeout: 10_000 })
+  const roster = await who.tid('incoming-members').innerText({ timeout: 5_000 })
+  assert.match(await who.tid('incoming-call').innerText(), new RegExp(by.name), `${who.label}'s ringing card names ${by.label}, who adds them`)
+  for (const o of already.filter((x) => x !== by)) assert.match(roster, new RegExp(o.name), `${who.label}'s ringing card names ${o.label} as in the call`)
+  await who.tid('accept-video').click()
+  await who.waitState('connected', 20_000)
+}
+
+/** Each pair's tiles show the same safety code on both ends, and one person's codes differ between pairs. */
+export async function pairCodes(uis) {
+  const byUI = new Map()
+  for (const u of uis) byUI.set(u, await tiles(u))
+  for (const u of uis) {
+    const mine = byUI.get(u)
+    assert.equal(new Set(mine.map((t) => t.code)).size, mine.length, `${u.label}: one safety code per pair`)
+    for (const t of mine) {
+      assert.ok(t.code.length >= 4, `${u.label}: tile ${t.peer} has no safety code`)
+      const other = uis.find((o) => o.id === t.peer)
+      const back = byUI.get(other).find((x) => x.peer === u.id)
+      assert.equal(t.code, back?.code, `${u.label} and ${other.label} show the same safety code`)
+    }
+  }
+}

@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest'
+import { CallDirection, EventName, type CallInfo } from '../backend'
+import { FakeBackend } from '../backend/backendtest/fake'
+import { GroupCall, MAX_PARTICIPANTS, videoCap } from './group'
+import type { CallSession } from './session'
+import { CallEvent, type CallSessionOptions } from './types'
+
+const info = (over: Partial<CallInfo>): CallInfo => ({
+  id: 'c1',
+  peer: 'P1',
+  peerName: 'one',
+  direction: CallDirection.Incoming,
+  media: ['audio', 'video'],
+  state: 'ringing',
+  verified: true,
+  startedAt: '',
+  ...over,
+})
+
+/** A stand-in session: enough of CallSession for GroupCall's bookkeeping. */
+function fakeSession(state = 'idle', call: CallInfo | null = null) {
+  const handlers = new Map<string, ((d: unknown) => void)[]>()
+  const s = {
+    state,
+    call,
+    inCall: state !== 'idle' && state !== 'ended',
+    remoteStream: null,
+    remoteMedia: { micOn: true, cameraOn: true, screenSharing: false },
+    localStream: null,
+    localMedia: { micOn: true, cameraOn: true, screenSharing: false },
+    picked: [] as string[],
+    accepted: 0,
+    placed: [] as string[],
+    on(ev: string, h: (d: unknown) => void) {
+      handlers.set(ev, [...(handlers.get(ev) ?? []), h])
+      return () => {}
+    },
+    fire(ev: string, d: unknown) {
+      for (const h of handlers.get(ev) ?? []) h(d)
+    },
+    async pickUp(ev: { call: CallInfo }) {
+      s.picked.push(ev.call.id)
+      s.call = ev.call
+      s.state = 'ringing'
+      return true
+    },
+    async accept() {
+      s.accepted++
+      s.state = 'connecting'
+    },
+    async placeCall(peer: string) {
+      s.placed.push(peer)
+      s.state = 'calling'
+      s.call = info({ id: 'out-' + peer, peer, direction: CallDirection.Outgoing, state: 'calling' })
+    },
+    async capVideo() {},
+    dispose() {},
+  }
+  return s
+}
+
+describe('videoCap', () => {
+  it.each([
+    [1, null, 1],
+    [2, 900_000, 1.5],
+    [3, 600_000, 2],
+  ])('with %i others caps at %s bit/s, scaled down by %s', (others, maxBitrate, scale) => expect(videoCap(others)).toEqual({ maxBitrate, scale }))
+  it('never lets four senders exceed ~2 Mbit/s in total', () => {
+    expect(videoCap(MAX_PARTICIPANTS - 1).maxBitrate! * (MAX_PARTICIPANTS - 1)).toBeLessThanOrEqual(2_000_000)
+  })
+})
+
+describe('GroupCall', () => {
+  function setup(mainState = 'connected', mainCall: CallInfo | null = info({ state: 'connected' })) {
+    const backend = new FakeBackend()
+    const main = fakeSession(mainState, mainCall)
+    const made: ReturnType<typeof fakeSession>[] = []
+    const opts: CallSessionOptions[] = []
+    const g = new GroupCall({
+      backend,
+      main: main as unknown as CallSession,
+      makeSession: (o) => {
+        opts.push(o)
+        const s = fakeSession()
+        made.push(s)
+        return s as unknown as CallSession
+      },
+    })
+    return { backend, main, made, opts, g }
+  }
+
+  it('takes a join of our group as a leg that answers at once, and leaves other calls to the main session', async () => {
+    const { backend, made, opts, g } = setup()
+    const join = info({ id: 'j1', peer: 'P2', group: 'G', autoAccept: true })
+    expect(g.claims(join)).toBe(true)
+    expect(g.claims(info({ id: 'x', peer: 'P3' }))).toBe(false) // a 1:1 call rings the main session (Go says busy)
+    expect(g.claims(info({ id: 'y', peer: 'P3', autoAccept: true }))).toBe(false) // glare of a 1:1 call
+    backend.emit(EventName.CallIncoming, { call: join, offer: 'sdp' })
+    await Promise.resolve()
+    await Promise.resolve()
+    expect(made).toHaveLength(1)
+    expect(made[0].picked).toEqual(['j1'])
+    expect(made[0].accepted).toBe(1)
+    expect(opts[0].takes!(join)).toBe(true)
+    expect(opts[0].takes!(info({ id: 'other' }))).toBe(false)
+    expect(g.participants.map((p) => p.peerId).sort()).toEqual(['P1', 'P2'])
+  })
+
+  it('joins every member an answered add named, with Calls.Join', async () => {
+    const { main, made, opts, g } = setup('connecting', info({ state: 'connecting', group: 'G', members: ['P2', 'P3'] }))
+    main.fire(CallEvent.State, { state: 'connecting' })
+    main.fire(CallEvent.State, { state: 'connected' }) // once only
+    await Promise.resolve()
+    expect(made.map((s) => s.placed)).toEqual([['P2'], ['P3']])
+    expect(opts.every((o) => !!o.place)).toBe(true)
+    expect(g.participants).toHaveLength(3)
+    expect(g.canAdd).toBe(false) // four of us
+    expect(await g.add('P4', true)).toMatch(/full/)
+  })
+
+  it("joins the members a join's answer names that it was not told of, once", async () => {
+    const { main, made, g } = setup('connecting', info({ state: 'connecting', group: 'G', members: ['P2'] }))
+    main.fire(CallEvent.State, { state: 'connecting' })
+    await Promise.resolve()
+    const leg = made[0]
+    expect(leg.placed).toEqual(['P2'])
+    // P2 answers the join naming P1 (ours already) and P3 (added by someone else meanwhile).
+    leg.call = info({ id: 'out-P2', peer: 'P2', direction: CallDirection.Outgoing, state: 'connecting', members: ['P1', 'P3'] })
+    leg.state = 'connecting'
+    leg.fire(CallEvent.State, { state: 'connecting' })
+    leg.fire(CallEvent.State, { state: 'connected' })
+    await Promise.resolve()
+    expect(made.map((s) => s.placed)).toEqual([['P2'], ['P3']])
+    expect(g.participants.map((p) => p.peerId).sort()).toEqual(['P1', 'P2', 'P3'])
+  })
+
+  it('refuses to add someone already in the call', async () => {
+    const { g } = setup()
+    expect(await g.add('P1', true)).toMatch(/already/)
+  })
+})

@@ -1,0 +1,266 @@
+/**
+ * GroupCall: a group call of up to four, a full mesh of 1:1 calls (Go's
+ * app/calls/group.go and signaling/group.go say the protocol). The main
+ * CallSession (the window's) runs the call the group grew from, or the
+ * leg this install was added by; GroupCall runs one more CallSession per
+ * further person, each with its own peer connection, signed offer and
+ * answer and safety code, exactly like a 1:1 call:
+ *
+ *   add(peer)            someone in the call adds a person: a leg placed
+ *                        with Calls.Add (it rings there)
+ *   answered an add      the invite named the others (CallInfo.members):
+ *                        one leg to each, placed with Calls.Join
+ *   a join arrives       Go marks it autoAccept with our group id: a leg
+ *                        that answers at once (claims() keeps it off the
+ *                        main session)
+ *   a join answered      its answer names the member's others: we join
+ *                        any we were not told of (two added at once)
+ *
+ * Every leg sends the same capture: a leg's getUserMedia hands out clones
+ * of the tracks already open (one camera, one microphone), so the camera
+ * opens once. Each video sender's bitrate is capped by the number of
+ * others (videoCap), so four on a LAN share the uplink; Chromium's encoder
+ * lowers the resolution to fit the cap.
+ */
+import { EventName, type Backend, type CallInfo, type IncomingCallEvent } from '../backend'
+import { TypedEmitter } from '../emitter'
+import type { CallError } from './errors'
+import { CallSession } from './session'
+import { CallEvent, LIVE_STATES, type CallSessionOptions, type CallState, type MediaFlags } from './types'
+import type { RtcEnvironment } from './rtc'
+
+/** The most people in one group call, us included (Go's MaxParticipants). */
+export const MAX_PARTICIPANTS = 4
+
+/** A sender's video limit: its bitrate cap (null: none) and the camera's least scale-down (1: full size). */
+export interface VideoCap {
+  maxBitrate: number | null
+  scale: number
+}
+
+/**
+ * Each video sender's limit with `others` other people in the call: none
+ * in a 1:1 call; a 1280x720 camera goes at 853x480 and 900 kbit/s to each
+ * of two, at 640x360 and 600 kbit/s to each of three, so four on a 2-core
+ * machine keep their frame rate (docs/performance.md "Group calls").
+ */
+export function videoCap(others: number): VideoCap {
+  if (others <= 1) return { maxBitrate: null, scale: 1 }
+  return others === 2 ? { maxBitrate: 900_000, scale: 1.5 } : { maxBitrate: 600_000, scale: 2 }
+}
+
+/** One other person in the call, as the grid shows them. */
+export interface Participant {
+  peerId: string
+  name: string
+  callId: string | null
+  state: CallState
+  stream: MediaStream | null
+  remoteMedia: MediaFlags
+  safetyCode: string
+  /** Whether this is the main session's call (the UI's own controls act on it). */
+  main: boolean
+}
+
+export interface GroupCallOptions {
+  backend: Backend
+  main: CallSession
+  rtc?: Partial<RtcEnvironment>
+  /** Makes a leg's session (tests pass fakes). Default: a CallSession. */
+  makeSession?: (opts: CallSessionOptions) => CallSession
+}
+
+interface GroupEvents {
+  /** The participants, their streams or states changed. */
+  change: Participant[]
+  /** A person we added could not be (call_full when the group filled meanwhile, busy, offline…). Joins fail quietly. */
+  error: CallError
+}
+
+const live = (s: CallState) => LIVE_STATES.includes(s)
+
+export class GroupCall {
+  private readonly backend: Backend
+  private readonly main: CallSession
+  private readonly legs = new Map<string, CallSession>() // by peer id
+  private readonly caps = new Map<CallSession, number>() // the others count each session's limit is for
+  private readonly offs: (() => void)[] = []
+  private readonly joined = new Set<string>() // incoming add legs whose members we joined
+  private readonly make: (opts: CallSessionOptions) => CallSession
+  private readonly rtc: Partial<RtcEnvironment>
+  readonly events = new TypedEmitter<GroupEvents>('group call')
+
+  constructor(opts: GroupCallOptions) {
+    this.backend = opts.backend
+    this.main = opts.main
+    this.rtc = opts.rtc ?? {}
+    this.make = opts.makeSession ?? ((o) => new CallSession(o))
+    this.offs.push(
+      opts.backend.on(EventName.CallIncoming, (ev) => this.onIncoming(ev)),
+      this.main.on(CallEvent.State, () => this.onMainState()),
+      this.main.on(CallEvent.RemoteStream, () => this.changed()),
+    )
+  }
+
+  /** Whether an incoming call is a further leg of our group call (not the main session's). */
+  claims(call: CallInfo): boolean {
+    return !!call.autoAccept && !!call.group && (this.main.inCall || this.liveLegs().length > 0)
+  }
+
+  /** Anyone in the call but us: the main session's peer (while live) and every leg's. */
+  get participants(): Participant[] {
+    const out: Participant[] = []
+    const m = this.main
+    if (m.call && live(m.state)) out.push(this.view(m, true))
+    for (const s of this.legs.values()) if (s.call && live(s.state)) out.push(this.view(s, false))
+    return out
+  }
+
+  /** Some leg besides the main session's is live: leaving the main call keeps the group going. */
+  get hasLegs(): boolean {
+    return this.liveLegs().length > 0
+  }
+
+  /** Whether another person may be added now (fewer than four of us, and an answered call). */
+  get canAdd(): boolean {
+    return this.participants.length > 0 && this.participants.length < MAX_PARTICIPANTS - 1
+  }
+
+  /**
+   * Adds peerId to the call (Calls.Add: it rings there). Resolves with
+   * the reason it cannot even try, or null; a refusal from the other side
+   * or from Go arrives as the 'error' event.
+   */
+  async add(peerId: string, video: boolean): Promise<string | null> {
+    if (this.participants.some((p) => p.peerId === peerId)) return 'That person is in the call already.'
+    if (!this.canAdd) return 'The call is full: four people at most.'
+    await this.placeLeg(peerId, video, (p, v, o) => this.backend.calls.add(p, v, o), true)
+    return null
+  }
+
+  /** Hangs up every leg (leaving the call); the main session is the UI's to hang up. */
+  async leave(): Promise<void> {
+    await Promise.all([...this.legs.values()].map((s) => s.hangup()))
+  }
+
+  setMuted(muted: boolean): void {
+    for (const s of this.legs.values()) s.setMuted(muted)
+  }
+
+  async setCameraOn(on: boolean): Promise<void> {
+    await Promise.all([...this.legs.values()].map((s) => s.setCameraOn(on)))
+  }
+
+  dispose(): void {
+    for (const off of this.offs.splice(0)) off()
+    for (const s of this.legs.values()) s.dispose()
+    this.legs.clear()
+    this.events.clear()
+  }
+
+  // ---- legs -----------------------------------------------------------------
+
+  private liveLegs(): CallSession[] {
+    return [...this.legs.values()].filter((s) => live(s.state))
+  }
+
+  private newLeg(peerId: string, opts: Partial<CallSessionOptions>): CallSession {
+    this.legs.get(peerId)?.dispose()
+    const s = this.make({ backend: this.backend, rtc: { ...this.rtc, getUserMedia: (c) => this.shared(c) }, ...opts })
+    this.legs.set(peerId, s)
+    s.on(CallEvent.State, (st) => {
+      if (s.call?.direction === 'outgoing' && (st.state === 'connecting' || st.state === 'connected')) this.joinMembers(s.call)
+      if (st.state === 'ended') {
+        setTimeout(() => {
+          if (this.legs.get(peerId) === s && s.state === 'ended') {
+            this.legs.delete(peerId)
+            this.caps.delete(s)
+            s.dispose()
+            this.changed()
+          }
+        }, 0)
+      }
+      this.changed()
+    })
+    s.on(CallEvent.RemoteStream, () => this.changed())
+    return s
+  }
+
+  private async placeLeg(peerId: string, video: boolean, place: CallSessionOptions['place'], surface = false): Promise<void> {
+    const s = this.newLeg(peerId, { place })
+    if (surface) s.on(CallEvent.Error, (e) => this.events.emit('error', e))
+    await s.placeCall(peerId, { video })
+    this.changed()
+  }
+
+  private onIncoming(ev: IncomingCallEvent): void {
+    if (!this.claims(ev.call) || this.legs.get(ev.call.peer)?.call?.id === ev.call.id) return
+    const id = ev.call.id
+    const s = this.newLeg(ev.call.peer, { takes: (c) => c.id === id })
+    void s.pickUp(ev).then((ok) => {
+      if (ok) void s.accept({ video: ev.call.media.includes('video') && this.main.localMedia.cameraOn !== false })
+    })
+  }
+
+  /** The main session answered an add: connect to each member its invite named. */
+  private onMainState(): void {
+    const call = this.main.call
+    const st = this.main.state
+    if (call && call.direction === 'incoming' && (st === 'connecting' || st === 'connected')) this.joinMembers(call)
+    this.changed()
+  }
+
+  /** Joins each member call names (an add's invite, a join's answer) that we have no call with yet; once per call. */
+  private joinMembers(call: CallInfo): void {
+    if (!call.members?.length || this.joined.has(call.id)) return
+    this.joined.add(call.id)
+    const video = call.media.includes('video')
+    for (const member of call.members) {
+      if (member === this.main.call?.peer && live(this.main.state)) continue
+      if (this.legs.has(member) && live(this.legs.get(member)!.state)) continue
+      void this.placeLeg(member, video, (p, v, o) => this.backend.calls.join(p, v, o))
+    }
+  }
+
+  /** A leg's capture: clones of the tracks the call already has open, else the device itself. */
+  private async shared(c: MediaStreamConstraints): Promise<MediaStream> {
+    const streams = [this.main, ...this.legs.values()].map((s) => s.localStream).filter((x): x is MediaStream => !!x)
+    const pick = (kind: string) => streams.flatMap((st) => st.getTracks()).find((t) => t.kind === kind && t.readyState === 'live')
+    const audio = c.audio ? pick('audio') : undefined
+    const video = c.video ? pick('video') : undefined
+    const gum = this.rtc.getUserMedia ?? ((x: MediaStreamConstraints) => navigator.mediaDevices.getUserMedia(x))
+    if ((c.audio && !audio) || (c.video && !video)) return gum(c)
+    const make = this.rtc.createStream ?? ((t: MediaStreamTrack[]) => new MediaStream(t))
+    return make([audio, video].filter((t): t is MediaStreamTrack => !!t).map((t) => t.clone()))
+  }
+
+  private changed(): void {
+    this.applyCaps()
+    this.events.emit('change', this.participants)
+  }
+
+  /** Caps each connected sender's video by how many others there are. */
+  private applyCaps(): void {
+    const sessions = [this.main, ...this.legs.values()].filter((s) => live(s.state))
+    const n = sessions.length
+    for (const s of sessions) {
+      if ((s.state !== 'connected' && s.state !== 'reconnecting') || this.caps.get(s) === n) continue
+      this.caps.set(s, n)
+      void s.capVideo(videoCap(n))
+    }
+  }
+
+  private view(s: CallSession, main: boolean): Participant {
+    const c = s.call!
+    return {
+      peerId: c.peer,
+      name: c.peerName,
+      callId: c.id,
+      state: s.state,
+      stream: s.remoteStream,
+      remoteMedia: s.remoteMedia,
+      safetyCode: c.safetyCode ?? '',
+      main,
+    }
+  }
+}

@@ -1,0 +1,109 @@
+import { describe, expect, test } from 'vitest'
+import { TypedEmitter } from '../emitter'
+import { CallError, type Participant } from '../call'
+import { CallState } from './call.svelte'
+import { FakeEngine, callInfo } from './fakes'
+import type { GroupEngine } from './group.svelte'
+
+/** A group engine whose legs the test sets. */
+class FakeGroup implements GroupEngine {
+  events = new TypedEmitter<{ change: Participant[]; error: CallError }>()
+  participants: Participant[] = []
+  canAdd = true
+  added: string[] = []
+  left = 0
+  muted: boolean[] = []
+  get hasLegs() {
+    return this.participants.some((p) => !p.main)
+  }
+  async add(peer: string) {
+    this.added.push(peer)
+    return this.canAdd ? null : 'The call is full: four people at most.'
+  }
+  async leave() {
+    this.left++
+    this.set([])
+  }
+  setMuted(m: boolean) {
+    this.muted.push(m)
+  }
+  async setCameraOn() {}
+  set(p: Participant[]) {
+    this.participants = p
+    this.events.emit('change', p)
+  }
+}
+
+const tile = (peerId: string, main = false): Participant => ({
+  peerId,
+  name: peerId,
+  callId: 'c-' + peerId,
+  state: 'connected',
+  stream: null,
+  remoteMedia: { micOn: true, cameraOn: true, screenSharing: false },
+  safetyCode: 'code-' + peerId,
+  main,
+})
+
+function setup() {
+  const engine = new FakeEngine()
+  const group = new FakeGroup()
+  const call = new CallState(engine, { group, lingerMs: 10 })
+  engine.to('connecting', callInfo({ peer: 'B' }))
+  engine.to('connected')
+  return { engine, group, call }
+}
+
+describe('GroupState', () => {
+  test('shows the grid once a second person is in, and the call stays when the first one leaves', () => {
+    const { engine, group, call } = setup()
+    expect(call.group.grouped).toBe(false)
+    group.set([tile('B', true), tile('C')])
+    expect(call.group.grouped).toBe(true)
+    expect(call.group.participants.map((p) => p.peerId)).toEqual(['B', 'C'])
+    // B hangs up: the main session's call ends, C's leg goes on.
+    group.set([tile('C')])
+    engine.to('ended')
+    expect(call.state).toBe('connected')
+    expect(call.screen).toBe('call')
+    // C leaves too: now the call is over here.
+    group.set([])
+    expect(call.state).toBe('ended')
+  })
+
+  test('hang up leaves every leg; mute reaches every leg', async () => {
+    const { group, call } = setup()
+    group.set([tile('B', true), tile('C')])
+    call.toggleMute()
+    expect(group.muted).toEqual([true]) // mic was on: muted now
+    await call.hangup()
+    expect(group.left).toBe(1)
+  })
+
+  test('a fifth is refused with "call is full"', async () => {
+    const { group, call } = setup()
+    group.set([tile('B', true), tile('C'), tile('D')])
+    group.canAdd = false
+    call.group.openPicker()
+    expect(call.group.pickerOpen).toBe(false)
+    expect(call.error?.code).toBe('call_full')
+    expect(call.error?.message).toMatch(/full/)
+  })
+
+  test('a refusal from the far side (the group filled meanwhile) shows as the call error', () => {
+    const { group, call } = setup()
+    group.events.emit('error', new CallError('call_full'))
+    expect(call.error?.code).toBe('call_full')
+    expect(call.state).toBe('connected')
+  })
+
+  test('adding closes the picker and asks the engine', async () => {
+    const { group, call } = setup()
+    call.group.openPicker()
+    expect(call.group.pickerOpen).toBe(true)
+    await call.group.add('C')
+    expect(call.group.pickerOpen).toBe(false)
+    expect(group.added).toEqual(['C'])
+    expect(call.error).toBeNull()
+  })
+})
