@@ -52,8 +52,11 @@ type Group struct {
 }
 
 func (g *Group) validate() error {
-	if g.ID == "" || len(g.ID) > MaxIDLen {
-		return fmt.Errorf("id: want 1 to %d characters", MaxIDLen)
+	// A group id is a call id (the first call's), so it obeys the call
+	// id's charset: it is logged and shown, and a control character or
+	// a path separator has no business there.
+	if g.ID == "" || !validToken(g.ID) {
+		return fmt.Errorf("id: want 1 to %d characters of [A-Za-z0-9._:-]", MaxIDLen)
 	}
 	if len(g.Members) > MaxGroupSize-2 {
 		return fmt.Errorf("members: at most %d", MaxGroupSize-2)

@@ -69,6 +69,11 @@ func TestGroupValidate(t *testing.T) {
 		{"no id", `{"sig":"` + sig + `"}`, false},
 		{"long id", `{"id":"` + strings.Repeat("g", MaxIDLen+1) + `","sig":"` + sig + `"}`, false},
 		{"no sig", `{"id":"g"}`, false},
+		{"call id charset", `{"id":"c-1.a_b:C","sig":"` + sig + `"}`, true},
+		{"control character in id", `{"id":"g\u0007","sig":"` + sig + `"}`, false},
+		{"slash in id", `{"id":"a/b","sig":"` + sig + `"}`, false},
+		{"space in id", `{"id":"a b","sig":"` + sig + `"}`, false},
+		{"non-ASCII id", `{"id":"gé","sig":"` + sig + `"}`, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			frame := `{"v":1,"type":"invite","to":"` + p3 + `","call":"c","body":{"media":["audio"],"sdp":"v=0\r\n","key":"` +
