@@ -177,6 +177,7 @@ func (m *Manager) handleAccept(ctx context.Context, c *call, env signaling.Envel
 		} else {
 			m.mu.Lock()
 			c.members, c.info.Members = g.Members, peerStrings(g.Members)
+			c.voucher = signaling.VoucherOf(true, env.Call, env.From, a.Time, g)
 			m.mu.Unlock()
 		}
 	}
@@ -193,7 +194,7 @@ func (m *Manager) handleAccept(ctx context.Context, c *call, env signaling.Envel
 	c.info.Verified = adm == AdmitVerified
 	c.info.State = StateConnecting
 	c.info.SafetyCode = m.safety(c)
-	info := c.snapshot()
+	info, pin := c.snapshot(), !c.join
 	m.mu.Unlock()
 	// The answer before the state: the UI applies the answer the moment it
 	// arrives, while "connecting" makes it draw the call screen, which
@@ -201,9 +202,10 @@ func (m *Manager) handleAccept(ctx context.Context, c *call, env signaling.Envel
 	// connection's work starts first.
 	m.emit(EventSignal, Signal{Call: c.info.ID, Kind: "answer", SDP: a.SDP})
 	m.emit(EventState, info)
-	if adm == AdmitUnknown {
+	if adm == AdmitUnknown && pin {
 		// Trust on first use, after the UI has the answer: the database
-		// write (an fsync) stays off the call's setup path.
+		// write (an fsync) stays off the call's setup path. Not for a
+		// join: the UI placed it unasked, to someone a member named.
 		if err := m.cfg.Gate.Pin(ctx, env.From, a.Key, ""); err != nil {
 			log.Warn("calls: pin key", "err", err)
 		}
@@ -272,11 +274,11 @@ func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {
 		return
 	}
 	m.seen[env.Call] = now
-	fit := m.fitLocked(env.From, inv.Group)
+	fit := m.fitLocked(env.From, inv.Group, now)
 	switch fit {
 	case legStale:
 		m.mu.Unlock()
-		log.Info("calls: a join for a group call we are not in refused")
+		log.Info("calls: a join for a group call we are not in, or that no member of ours vouched for, refused")
 		refuse(signaling.ReasonUnavailable)
 		return
 	case legFull:
@@ -368,6 +370,10 @@ func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {
 	}}
 	if g := inv.Group; g != nil {
 		c.group, c.members, c.info.Group, c.info.Members = g.ID, g.Members, g.ID, peerStrings(g.Members)
+		c.join = g.Join
+		if !g.Join {
+			c.voucher = signaling.VoucherOf(false, env.Call, env.From, inv.Time, g)
+		}
 	}
 	c.timer = time.AfterFunc(m.cfg.RingTimeout, func() { m.expire(c, true) })
 	m.addLocked(c)

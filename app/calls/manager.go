@@ -33,8 +33,16 @@ type call struct {
 	// group is the group id when the call is one leg of a group call
 	// (group.go); "" for a call placed 1:1, whose group id is its own id.
 	group string
-	// members is the roster an incoming group invite named.
+	// members is the roster an incoming group invite named, or the one
+	// the accept of our leg named.
 	members []identity.PeerID
+	// voucher is the peer's signed word that we are in the group (its
+	// add, or its accept's roster): what our joins to members carry.
+	voucher *signaling.Voucher
+	// join marks a join leg (ours or the peer's): taken without asking
+	// the user, so its key is shown but never pinned (no trust on first
+	// use for someone only a member vouched for).
+	join bool
 }
 
 // Manager runs calls. Its methods are safe for concurrent use.
@@ -139,7 +147,7 @@ func (m *Manager) place(ctx context.Context, peer identity.PeerID, video bool, o
 		Media: mediaNames(video), State: StateCalling, StartedAt: now,
 	}}
 	if g != nil {
-		c.group = g.ID
+		c.group, c.join = g.ID, g.Join
 		c.info.Group = g.ID
 	}
 	m.addLocked(c)
@@ -194,7 +202,7 @@ func (m *Manager) Accept(ctx context.Context, callID string, video bool, answer 
 	c.info.AutoAccept = false
 	c.info.SafetyCode = m.safety(c)
 	info := c.snapshot()
-	key := c.peerKey
+	key, pin := c.peerKey, !c.join
 	roster := m.rosterLocked(c)
 	m.mu.Unlock()
 
@@ -213,7 +221,7 @@ func (m *Manager) Accept(ctx context.Context, callID string, video bool, answer 
 	if err != nil {
 		return m.finish(c, errcode.Offline, OutcomeFailed, "the caller can no longer be reached"), err
 	}
-	if !info.Verified {
+	if !info.Verified && pin {
 		// Trust on first use: answering a new peer pins its key. After the
 		// send: the database write (an fsync) is off the call's setup path.
 		if err := m.cfg.Gate.Pin(ctx, c.peer, key, info.PeerName); err != nil {

@@ -1,0 +1,170 @@
+package calls_test
+
+import (
+	"context"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/peerline/peerline/app/calls"
+	"github.com/peerline/peerline/signaling"
+	"github.com/peerline/peerline/signaling/identity"
+	"github.com/peerline/peerline/signaling/server"
+	"github.com/peerline/peerline/signaling/signalingtest"
+)
+
+// rawPeer is a signaling connection with no manager: it sends invites a
+// real app would not, and sees what comes back.
+type rawPeer struct {
+	kp *identity.KeyPair
+	c  *signaling.Conn
+	in chan signaling.Envelope
+}
+
+func newRawPeer(t *testing.T, url string) *rawPeer {
+	p := &rawPeer{kp: signalingtest.Key(t), in: make(chan signaling.Envelope, 64)}
+	p.c = signalingtest.Dial(t, url, p.kp)
+	go func() {
+		for {
+			env, err := p.c.Recv()
+			if err != nil {
+				return
+			}
+			p.in <- env
+		}
+	}()
+	return p
+}
+
+// join sends a join invite for group to `to` in call, carrying v.
+func (p *rawPeer) join(t *testing.T, to identity.PeerID, call, group string, v *signaling.Voucher) {
+	t.Helper()
+	g := &signaling.Group{ID: group, Join: true, Voucher: v}
+	sig, ts := signaling.SignDescription(p.kp, signaling.KindOffer, call, to, offerSDP, time.Now())
+	signaling.SignGroup(p.kp, signaling.KindOffer, call, to, ts, g)
+	env, err := signaling.New(signaling.TypeInvite, signaling.Invite{Media: []signaling.Media{signaling.MediaAudio},
+		SDP: offerSDP, Key: p.kp.Public(), Sig: sig, Time: ts, Group: g})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.To, env.Call = to, call
+	if err := p.c.Send(context.Background(), env); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// next returns the next message for call.
+func (p *rawPeer) next(t *testing.T, call string) signaling.Envelope {
+	t.Helper()
+	deadline := time.After(3 * time.Second)
+	for {
+		select {
+		case env := <-p.in:
+			if env.Call == call {
+				return env
+			}
+		case <-deadline:
+			t.Fatalf("nothing for call %s", call)
+		}
+	}
+}
+
+// refused checks that call was rejected with reason (and detail).
+func (p *rawPeer) refused(t *testing.T, call string, reason signaling.Reason, detail signaling.Detail) {
+	t.Helper()
+	env := p.next(t, call)
+	var r signaling.Reject
+	if env.Type != signaling.TypeReject || env.DecodeBody(&r) != nil || r.Reason != reason || r.Detail != detail {
+		t.Fatalf("call %s: got %s %s, want reject %v/%v", call, env.Type, env.Body, reason, detail)
+	}
+}
+
+// vouch is member's voucher for joiner in group: its signed add.
+func vouch(member *identity.KeyPair, joiner identity.PeerID, group string, at time.Time, members ...identity.PeerID) *signaling.Voucher {
+	g := &signaling.Group{ID: group, Members: members}
+	ts := at.UnixMilli()
+	signaling.SignGroup(member, signaling.KindOffer, "add-"+joiner.Short(), joiner, ts, g)
+	return signaling.VoucherOf(false, "add-"+joiner.Short(), member.ID(), ts, g)
+}
+
+func (g *memGate) isPinned(p identity.PeerID) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	_, ok := g.pinned[p]
+	return ok
+}
+
+// The group id is no secret (every add carries it): a join gets in only
+// with a fresh voucher from a member we are in the call with, and its key
+// is not pinned.
+func TestGroupJoinNeedsAMembersVoucher(t *testing.T) {
+	ctx := context.Background()
+	srv := signalingtest.Serve(t, server.Config{})
+	alice, bob, carol := newParty(t, srv.URL, 5*time.Second), newParty(t, srv.URL, 5*time.Second), newParty(t, srv.URL, 5*time.Second)
+	eve := newRawPeer(t, srv.URL)
+	group := leg(t, alice, bob, func() (calls.Info, error) { return alice.m.Start(ctx, bob.kp.ID(), true, offerSDP) }).Call.ID
+	now := time.Now()
+	for i, tc := range []struct {
+		name string
+		v    *signaling.Voucher
+	}{
+		{"no voucher", nil},
+		{"vouching for herself", vouch(eve.kp, eve.kp.ID(), group, now)},
+		{"from someone not in bob's call", vouch(carol.kp, eve.kp.ID(), group, now)},
+		{"alice's, for someone else", vouch(alice.kp, carol.kp.ID(), group, now)},
+		{"alice's, for another group", vouch(alice.kp, eve.kp.ID(), "other", now)},
+		{"alice's, too old", vouch(alice.kp, eve.kp.ID(), group, now.Add(-signaling.MaxVoucherAge-time.Second))},
+		{"alice's name, carol's key", func() *signaling.Voucher {
+			v := vouch(carol.kp, eve.kp.ID(), group, now)
+			v.From = alice.kp.ID()
+			return v
+		}()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			call := "forged-" + strconv.Itoa(i)
+			eve.join(t, bob.kp.ID(), call, group, tc.v)
+			eve.refused(t, call, signaling.ReasonUnavailable, signaling.DetailNone)
+			wantPeers(t, bob, alice)
+		})
+	}
+	if _, ok := bob.m.Incoming(); ok {
+		t.Fatal("a forged join rang bob")
+	}
+	// Alice's own add vouches: eve is taken without ringing, shown
+	// unverified, and her key is not pinned when bob's UI answers.
+	eve.join(t, bob.kp.ID(), "vouched-1", group, vouch(alice.kp, eve.kp.ID(), group, now, bob.kp.ID()))
+	in := bob.expect(t, calls.EventIncoming, func(d any) bool { return d.(calls.Incoming).Call.ID == "vouched-1" }).(calls.Incoming)
+	if !in.Call.AutoAccept || in.Call.Verified || in.Call.Group != group {
+		t.Fatalf("vouched join: %+v", in.Call)
+	}
+	if _, err := bob.m.Accept(ctx, "vouched-1", true, answerSDP); err != nil {
+		t.Fatal(err)
+	}
+	for env := eve.next(t, "vouched-1"); env.Type != signaling.TypeAccept; env = eve.next(t, "vouched-1") {
+	}
+	wantPeers(t, bob, alice, wantParty(eve.kp))
+	if bob.gate.isPinned(eve.kp.ID()) {
+		t.Fatal("a join's key was pinned")
+	}
+}
+
+// wantParty stands a raw peer in for a party in wantPeers.
+func wantParty(kp *identity.KeyPair) *party { return &party{kp: kp} }
+
+// In a real group, joins carry vouchers; keys of join legs are pinned on
+// neither side, while the add the user answered pins as a 1:1 call does.
+func TestGroupJoinKeysNotPinned(t *testing.T) {
+	ctx := context.Background()
+	ps := parties(t, 3)
+	alice, bob, carol := ps[0], ps[1], ps[2]
+	leg(t, alice, bob, func() (calls.Info, error) { return alice.m.Start(ctx, bob.kp.ID(), true, offerSDP) })
+	in := leg(t, alice, carol, func() (calls.Info, error) { return alice.m.Add(ctx, carol.kp.ID(), true, offerSDP) })
+	join(t, carol, in, ps...)
+	wantPeers(t, bob, alice, carol)
+	if !carol.gate.isPinned(alice.kp.ID()) || !alice.gate.isPinned(carol.kp.ID()) {
+		t.Fatal("the add carol answered did not pin alice and carol")
+	}
+	if bob.gate.isPinned(carol.kp.ID()) || carol.gate.isPinned(bob.kp.ID()) {
+		t.Fatal("a join leg pinned a key")
+	}
+}
