@@ -84,6 +84,7 @@ func (m *Manager) planLegLocked(peer identity.PeerID, join bool) (*signaling.Gro
 		return nil, ErrFull
 	}
 	g := &signaling.Group{ID: groupOf(live[0]), Join: join}
+	g.Members = answeredPeers(live, nil)
 	if join {
 		// The member's own word that we are in: the add (or accept) of
 		// the leg whose roster names peer.
@@ -93,26 +94,32 @@ func (m *Manager) planLegLocked(peer identity.PeerID, join bool) (*signaling.Gro
 		}
 		g.Voucher = live[i].voucher
 	}
-	for _, c := range live {
-		g.Members = append(g.Members, c.peer)
-	}
 	return g, nil
 }
 
+// answeredPeers are the peers of the answered legs of live but not, a
+// roster: someone whose leg still rings is not in the call yet (its
+// joins would be refused, and it may never answer). At most
+// MaxGroupSize-2.
+func answeredPeers(live []*call, not *call) []identity.PeerID {
+	var out []identity.PeerID
+	for _, o := range live {
+		if o != not && o.info.State >= StateConnecting && len(out) < signaling.MaxGroupSize-2 &&
+			(not == nil || o.peer != not.peer) {
+			out = append(out, o.peer)
+		}
+	}
+	return out
+}
+
 // rosterLocked is the roster the accept of c carries when c is a leg of
-// a group call: the others we are in the call with now; nil for a 1:1
-// call. m.mu is held.
+// a group call: the others we are in the call with now (answered legs);
+// nil for a 1:1 call. m.mu is held.
 func (m *Manager) rosterLocked(c *call) *signaling.Group {
 	if c.group == "" {
 		return nil
 	}
-	g := &signaling.Group{ID: c.group}
-	for _, o := range m.liveLocked() {
-		if o != c && o.peer != c.peer && len(g.Members) < signaling.MaxGroupSize-2 {
-			g.Members = append(g.Members, o.peer)
-		}
-	}
-	return g
+	return &signaling.Group{ID: c.group, Members: answeredPeers(m.liveLocked(), c)}
 }
 
 func peerStrings(ps []identity.PeerID) []string {
@@ -184,6 +191,14 @@ func (m *Manager) fitLocked(peer identity.PeerID, g *signaling.Group, now time.T
 			return legNone
 		}
 	}
+	if !slices.ContainsFunc(live, func(c *call) bool { return c.info.State >= StateConnecting }) {
+		// Our own add still rings (or we are calling the first member):
+		// we are not in the call yet, and a join must not answer for us.
+		if g.Join {
+			return legStale
+		}
+		return legNone
+	}
 	if !g.Join {
 		// An add into the group we are in, from someone we have no call
 		// with: nothing says a member wants them here; an ordinary call.
@@ -199,14 +214,16 @@ func (m *Manager) fitLocked(peer identity.PeerID, g *signaling.Group, now time.T
 }
 
 // vouchedLocked reports whether join g from peer carries a fresh voucher
-// for peer signed by the peer of one of our live legs, checked with the
+// for peer signed by the peer of one of our answered legs, checked with the
 // key we hold for that leg; m.mu is held.
 func (m *Manager) vouchedLocked(live []*call, peer identity.PeerID, g *signaling.Group, now time.Time) bool {
 	if g.Voucher == nil {
 		return false
 	}
 	for _, c := range live {
-		if c.peer == g.Voucher.From && len(c.peerKey) > 0 {
+		// Only an answered leg's peer vouches: one whose call still rings
+		// is not in the call with us yet.
+		if c.peer == g.Voucher.From && c.info.State >= StateConnecting && len(c.peerKey) > 0 {
 			err := signaling.VerifyVoucher(c.peerKey, g.Voucher, g.ID, peer, now)
 			if err != nil {
 				m.cfg.Logger.Info("calls: join voucher refused", "from", peer.Short(), "err", err)

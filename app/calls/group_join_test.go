@@ -168,3 +168,40 @@ func TestGroupJoinKeysNotPinned(t *testing.T) {
 		t.Fatal("a join leg pinned a key")
 	}
 }
+
+// A join is taken only once we answered a leg of the group: while our own
+// add still rings, it is refused (and never rung); rosters name answered
+// legs only.
+func TestGroupJoinWaitsForOurAnswer(t *testing.T) {
+	ctx := context.Background()
+	srv := signalingtest.Serve(t, server.Config{})
+	alice, bob, carol := newParty(t, srv.URL, 5*time.Second), newParty(t, srv.URL, 5*time.Second), newParty(t, srv.URL, 5*time.Second)
+	dave := newRawPeer(t, srv.URL)
+	group := leg(t, alice, bob, func() (calls.Info, error) { return alice.m.Start(ctx, bob.kp.ID(), true, offerSDP) }).Call.ID
+	add, err := alice.m.Add(ctx, carol.kp.ID(), true, offerSDP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	carol.expect(t, calls.EventIncoming, nil)
+	// Dave, vouched for by alice, joins carol while alice's add rings there.
+	dave.join(t, carol.kp.ID(), "early-1", group, vouch(alice.kp, dave.kp.ID(), group, time.Now(), bob.kp.ID()))
+	dave.refused(t, "early-1", signaling.ReasonUnavailable, signaling.DetailNone)
+	wantPeers(t, carol, alice)
+	if in, _ := carol.m.Incoming(); in.Call.ID != add.ID {
+		t.Fatalf("carol's ringing call is %+v, want alice's add", in.Call)
+	}
+	// Alice's roster for a further add names bob, not carol who still rings.
+	third := newParty(t, srv.URL, 5*time.Second)
+	in := leg(t, alice, third, func() (calls.Info, error) { return alice.m.Add(ctx, third.kp.ID(), true, offerSDP) })
+	if len(in.Call.Members) != 1 || in.Call.Members[0] != bob.kp.ID().String() {
+		t.Fatalf("roster %q, want bob only", in.Call.Members)
+	}
+	// Once carol answered, the same join gets in.
+	if _, err := carol.m.Accept(ctx, add.ID, true, answerSDP); err != nil {
+		t.Fatal(err)
+	}
+	dave.join(t, carol.kp.ID(), "late-1", group, vouch(alice.kp, dave.kp.ID(), group, time.Now(), bob.kp.ID()))
+	if got := carol.expect(t, calls.EventIncoming, nil).(calls.Incoming); got.Call.ID != "late-1" || !got.Call.AutoAccept {
+		t.Fatalf("join after the answer: %+v", got.Call)
+	}
+}
