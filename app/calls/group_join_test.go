@@ -1,12 +1,15 @@
 package calls_test
 
 import (
+	"bytes"
 	"context"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/peerline/peerline/app/calls"
+	"github.com/peerline/peerline/app/events"
 	"github.com/peerline/peerline/signaling"
 	"github.com/peerline/peerline/signaling/identity"
 	"github.com/peerline/peerline/signaling/server"
@@ -21,8 +24,10 @@ type rawPeer struct {
 	in chan signaling.Envelope
 }
 
-func newRawPeer(t *testing.T, url string) *rawPeer {
-	p := &rawPeer{kp: signalingtest.Key(t), in: make(chan signaling.Envelope, 64)}
+func newRawPeer(t *testing.T, url string) *rawPeer { return newRawPeerKey(t, url, signalingtest.Key(t)) }
+
+func newRawPeerKey(t *testing.T, url string, kp *identity.KeyPair) *rawPeer {
+	p := &rawPeer{kp: kp, in: make(chan signaling.Envelope, 64)}
 	p.c = signalingtest.Dial(t, url, p.kp)
 	go func() {
 		for {
@@ -203,5 +208,65 @@ func TestGroupJoinWaitsForOurAnswer(t *testing.T) {
 	dave.join(t, carol.kp.ID(), "late-1", group, vouch(alice.kp, dave.kp.ID(), group, time.Now(), bob.kp.ID()))
 	if got := carol.expect(t, calls.EventIncoming, nil).(calls.Incoming); got.Call.ID != "late-1" || !got.Call.AutoAccept {
 		t.Fatalf("join after the answer: %+v", got.Call)
+	}
+}
+
+// hookSink passes events on, and calls hook with each first.
+type hookSink struct {
+	next calls.Emitter
+	hook func(events.Name, any)
+}
+
+func (h hookSink) Emit(name events.Name, data any) { h.hook(name, data); h.next.Emit(name, data) }
+
+// Glare on a group leg: we yield to the peer's invite, which lets go of
+// the lock; a leg placed meanwhile (here the UI's Add, run the moment our
+// cancelled leg ends) fills the call, and the peer's leg is then refused
+// call_full rather than making five.
+func TestGroupGlareRechecksTheCount(t *testing.T) {
+	ctx := context.Background()
+	srv := signalingtest.Serve(t, server.Config{})
+	var carol *party
+	var fill sync.Once
+	var filler *party
+	var ourLeg string
+	carol = newPartyWith(t, srv.URL, 5*time.Second, func(cfg *calls.Config) {
+		cfg.Events = hookSink{next: cfg.Events, hook: func(name events.Name, d any) {
+			if i, ok := d.(calls.Info); ok && name == calls.EventState && i.ID == ourLeg && i.State == calls.StateEnded {
+				fill.Do(func() {
+					if _, err := carol.m.Add(ctx, filler.kp.ID(), true, offerSDP); err != nil {
+						t.Errorf("add in the window: %v", err)
+					}
+				})
+			}
+		}}
+	})
+	alice, bob := newParty(t, srv.URL, 5*time.Second), newParty(t, srv.URL, 5*time.Second)
+	filler = newParty(t, srv.URL, 5*time.Second)
+	// Dave's id sorts before carol's: carol yields to his invite.
+	kp := signalingtest.Key(t)
+	for c := carol.kp.ID(); ; kp = signalingtest.Key(t) {
+		if d := kp.ID(); bytes.Compare(d[:], c[:]) < 0 {
+			break
+		}
+	}
+	dave := newRawPeerKey(t, srv.URL, kp)
+
+	group := leg(t, alice, carol, func() (calls.Info, error) { return alice.m.Start(ctx, carol.kp.ID(), true, offerSDP) }).Call.ID
+	leg(t, carol, bob, func() (calls.Info, error) { return carol.m.Add(ctx, bob.kp.ID(), true, offerSDP) })
+	toDave, err := carol.m.Add(ctx, dave.kp.ID(), true, offerSDP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ourLeg = toDave.ID
+	if env := dave.next(t, toDave.ID); env.Type != signaling.TypeInvite {
+		t.Fatalf("dave got %s", env.Type)
+	}
+	// Dave's own invite to carol crosses hers.
+	dave.join(t, carol.kp.ID(), "crossing-1", group, vouch(alice.kp, dave.kp.ID(), group, time.Now()))
+	dave.refused(t, "crossing-1", signaling.ReasonBusy, signaling.DetailCallFull)
+	wantPeers(t, carol, alice, bob, filler)
+	if r := carol.rec.last(t); r.CallID != "crossing-1" || r.Reason != calls.ReasonCallFull {
+		t.Fatalf("carol's history: %+v", r)
 	}
 }

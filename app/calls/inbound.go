@@ -349,6 +349,23 @@ func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {
 			m.finish(gc, "", OutcomeCancelled, "both called at once; joined the other call")
 			autoAccept = true
 			m.mu.Lock()
+			// The lock was let go: another leg may have come in meanwhile
+			// (a join, the UI's Add). Count again, and keep to one group.
+			if live := m.liveLocked(); len(live) > 0 {
+				if inv.Group == nil || inv.Group.ID != groupOf(live[0]) {
+					m.mu.Unlock()
+					refuse(signaling.ReasonBusy)
+					m.recordRefused(env, inv, now, OutcomeBusy, "called while you were in another call")
+					return
+				}
+				if len(live) >= MaxParticipants-1 {
+					m.mu.Unlock()
+					log.Info("calls: glare: the group call filled meanwhile: invite refused")
+					refuseWith(signaling.Reject{Reason: signaling.ReasonBusy, Detail: signaling.DetailCallFull})
+					m.recordRefused(env, inv, now, OutcomeBusy, ReasonCallFull)
+					return
+				}
+			}
 		case adm == AdmitUnknown:
 			rec := m.strangerBusyLocked(env, inv, now)
 			m.mu.Unlock()
