@@ -270,3 +270,40 @@ func TestGroupGlareRechecksTheCount(t *testing.T) {
 		t.Fatalf("carol's history: %+v", r)
 	}
 }
+
+// Joins refused call_full are one history entry per peer and interval,
+// whose Attempts grows: a voucher holder retrying cannot fill the history.
+func TestGroupCallFullRefusalsCoalesce(t *testing.T) {
+	ctx := context.Background()
+	srv := signalingtest.Serve(t, server.Config{})
+	var ps []*party
+	for range 4 {
+		ps = append(ps, newParty(t, srv.URL, 5*time.Second))
+	}
+	alice, bob, carol, dave := ps[0], ps[1], ps[2], ps[3]
+	eve := newRawPeer(t, srv.URL)
+	group := leg(t, alice, bob, func() (calls.Info, error) { return alice.m.Start(ctx, bob.kp.ID(), true, offerSDP) }).Call.ID
+	join(t, carol, leg(t, alice, carol, func() (calls.Info, error) { return alice.m.Add(ctx, carol.kp.ID(), true, offerSDP) }), ps...)
+	join(t, dave, leg(t, alice, dave, func() (calls.Info, error) { return alice.m.Add(ctx, dave.kp.ID(), true, offerSDP) }), ps...)
+	wantPeers(t, bob, alice, carol, dave)
+	bob.rec.mu.Lock()
+	before := len(bob.rec.records)
+	bob.rec.mu.Unlock()
+	const tries = 5
+	for i := range tries {
+		call := "full-" + strconv.Itoa(i)
+		eve.join(t, bob.kp.ID(), call, group, vouch(alice.kp, eve.kp.ID(), group, time.Now()))
+		eve.refused(t, call, signaling.ReasonBusy, signaling.DetailCallFull)
+	}
+	r := bob.rec.last(t)
+	if r.CallID != "full-0" || r.Attempts != tries || r.Outcome != calls.OutcomeBusy || r.Peer != eve.kp.ID() {
+		t.Fatalf("last entry %+v, want full-0 with %d attempts", r, tries)
+	}
+	bob.rec.mu.Lock()
+	defer bob.rec.mu.Unlock()
+	for _, r := range bob.rec.records[before:] {
+		if r.CallID != "full-0" {
+			t.Fatalf("a refused join got an entry of its own: %+v", r)
+		}
+	}
+}

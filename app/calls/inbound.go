@@ -282,10 +282,11 @@ func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {
 		refuse(signaling.ReasonUnavailable)
 		return
 	case legFull:
+		rec := m.fullLocked(env, inv, now)
 		m.mu.Unlock()
 		log.Info("calls: the group call is full: invite refused")
 		refuseWith(signaling.Reject{Reason: signaling.ReasonBusy, Detail: signaling.DetailCallFull})
-		m.recordRefused(env, inv, now, OutcomeBusy, ReasonCallFull)
+		m.record(rec)
 		return
 	}
 	if adm == AdmitUnknown && fit != legTake {
@@ -359,10 +360,11 @@ func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {
 					return
 				}
 				if len(live) >= MaxParticipants-1 {
+					rec := m.fullLocked(env, inv, now)
 					m.mu.Unlock()
 					log.Info("calls: glare: the group call filled meanwhile: invite refused")
 					refuseWith(signaling.Reject{Reason: signaling.ReasonBusy, Detail: signaling.DetailCallFull})
-					m.recordRefused(env, inv, now, OutcomeBusy, ReasonCallFull)
+					m.record(rec)
 					return
 				}
 			}

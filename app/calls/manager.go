@@ -57,6 +57,9 @@ type Manager struct {
 	seen  map[string]time.Time // call ids seen recently (replay guard)
 	// strangers remembers strangers' rings (strangers.go).
 	strangers map[identity.PeerID]*stranger
+	// full is, per peer, the coalesced entry of its invites refused
+	// call_full (fullLocked).
+	full map[identity.PeerID]*Record
 }
 
 // New checks cfg and returns a Manager.
@@ -79,7 +82,7 @@ func New(cfg Config) (*Manager, error) {
 	if cfg.StrangerInterval <= 0 {
 		cfg.StrangerInterval = DefaultStrangerInterval
 	}
-	return &Manager{cfg: cfg, calls: make(map[string]*call), seen: make(map[string]time.Time), strangers: make(map[identity.PeerID]*stranger)}, nil
+	return &Manager{cfg: cfg, calls: make(map[string]*call), seen: make(map[string]time.Time), strangers: make(map[identity.PeerID]*stranger), full: make(map[identity.PeerID]*Record)}, nil
 }
 
 func newCallID() string {
