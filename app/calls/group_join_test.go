@@ -307,3 +307,24 @@ func TestGroupCallFullRefusalsCoalesce(t *testing.T) {
 		}
 	}
 }
+
+// A join leg waiting for the UI to answer it is no ringing call:
+// Incoming (for a window that missed the ring) never returns it.
+func TestGroupIncomingSkipsJoinLegs(t *testing.T) {
+	ctx := context.Background()
+	ps := parties(t, 3)
+	alice, bob, carol := ps[0], ps[1], ps[2]
+	leg(t, alice, bob, func() (calls.Info, error) { return alice.m.Start(ctx, bob.kp.ID(), true, offerSDP) })
+	leg(t, alice, carol, func() (calls.Info, error) { return alice.m.Add(ctx, carol.kp.ID(), true, offerSDP) })
+	j, err := carol.m.Join(ctx, bob.kp.ID(), true, offerSDP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := bob.expect(t, calls.EventIncoming, func(d any) bool { return d.(calls.Incoming).Call.ID == j.ID }).(calls.Incoming)
+	if !in.Call.AutoAccept {
+		t.Fatalf("join: %+v", in.Call)
+	}
+	if got, ok := bob.m.Incoming(); ok {
+		t.Fatalf("Incoming returned the join leg %+v", got.Call)
+	}
+}

@@ -93,11 +93,14 @@ func newCallID() string {
 
 // Incoming returns the ringing incoming call with its offer, so a window
 // that opened after the ring (the browser window on Linux) can answer.
+// A join leg waiting for the UI to answer it (AutoAccept) is no ringing
+// call: the window that runs the group call answers it from its
+// call:incoming event, and a ringing screen must never show it.
 func (m *Manager) Incoming() (Incoming, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, c := range m.liveLocked() {
-		if c.info.Direction == DirectionIncoming && c.info.State == StateRinging {
+		if c.info.Direction == DirectionIncoming && c.info.State == StateRinging && !c.info.AutoAccept {
 			return Incoming{Call: c.snapshot(), Offer: c.offer, Candidates: slices.Clone(c.early), EndOfCandidates: c.earlyEnd}, true
 		}
 	}
