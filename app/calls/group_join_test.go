@@ -266,7 +266,7 @@ func TestGroupGlareRechecksTheCount(t *testing.T) {
 	dave.join(t, carol.kp.ID(), "crossing-1", group, vouch(alice.kp, dave.kp.ID(), group, time.Now()))
 	dave.refused(t, "crossing-1", signaling.ReasonBusy, signaling.DetailCallFull)
 	wantPeers(t, carol, alice, bob, filler)
-	if r := carol.rec.last(t); r.CallID != "crossing-1" || r.Reason != calls.ReasonCallFull {
+	if r := waitRecord(t, carol.rec, func(r calls.Record) bool { return r.CallID == "crossing-1" }); r.Reason != calls.ReasonCallFull {
 		t.Fatalf("carol's history: %+v", r)
 	}
 }
@@ -295,7 +295,8 @@ func TestGroupCallFullRefusalsCoalesce(t *testing.T) {
 		eve.join(t, bob.kp.ID(), call, group, vouch(alice.kp, eve.kp.ID(), group, time.Now()))
 		eve.refused(t, call, signaling.ReasonBusy, signaling.DetailCallFull)
 	}
-	r := bob.rec.last(t)
+	// The reject goes out before the history write: wait for the last.
+	r := waitRecord(t, bob.rec, func(r calls.Record) bool { return r.Attempts >= tries })
 	if r.CallID != "full-0" || r.Attempts != tries || r.Outcome != calls.OutcomeBusy || r.Peer != eve.kp.ID() {
 		t.Fatalf("last entry %+v, want full-0 with %d attempts", r, tries)
 	}
@@ -326,5 +327,21 @@ func TestGroupIncomingSkipsJoinLegs(t *testing.T) {
 	}
 	if got, ok := bob.m.Incoming(); ok {
 		t.Fatalf("Incoming returned the join leg %+v", got.Call)
+	}
+}
+
+// waitRecord waits until the last record written satisfies ok.
+func waitRecord(t *testing.T, r *recorder, ok func(calls.Record) bool) calls.Record {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		rec := r.last(t)
+		if ok(rec) {
+			return rec
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("last record %+v", rec)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
