@@ -24,7 +24,9 @@ type rawPeer struct {
 	in chan signaling.Envelope
 }
 
-func newRawPeer(t *testing.T, url string) *rawPeer { return newRawPeerKey(t, url, signalingtest.Key(t)) }
+func newRawPeer(t *testing.T, url string) *rawPeer {
+	return newRawPeerKey(t, url, signalingtest.Key(t))
+}
 
 func newRawPeerKey(t *testing.T, url string, kp *identity.KeyPair) *rawPeer {
 	p := &rawPeer{kp: kp, in: make(chan signaling.Envelope, 64)}
