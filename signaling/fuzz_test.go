@@ -18,6 +18,7 @@ func FuzzDecode(f *testing.F) {
 		`{"v":1,"type":"ping","id":"a","body":{"t":1}}`,
 		`{"v":1,"type":"invite","to":"` + to + `","call":"c1","body":{"media":["audio","video"],"sdp":"v=0\r\n","sig":"AAAA"}}`,
 		`{"v":1,"type":"invite","to":"` + to + `","call":"c1","body":{"media":["audio"],"sdp":"v=0\r\n","sig":"AAAA","group":{"id":"g","members":["` + to + `"],"join":true,"sig":"AAAA"}}}`,
+		`{"v":1,"type":"invite","to":"` + to + `","call":"c1","body":{"media":["audio"],"sdp":"v=0\r\n","sig":"AAAA","group":{"id":"g","join":true,"voucher":{"answer":true,"call":"c0","from":"` + to + `","time":1,"members":["` + to + `"],"sig":"AAAA"},"sig":"AAAA"}}}`,
 		`{"v":1,"type":"candidate","to":"` + to + `","call":"c1","body":{"candidate":"candidate:1 1 udp 1 1.2.3.4 5 typ host","sdpMid":"0"}}`,
 		`{"v":1,"type":"subscribe","body":{"peers":["` + to + `"]}}`,
 		`{"v":1,"type":"error","body":{"code":"unavailable","message":"x","ref":"m1"}}`,

@@ -2,8 +2,10 @@ package signaling
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestGroupSignature(t *testing.T) {
@@ -69,6 +71,11 @@ func TestGroupValidate(t *testing.T) {
 		{"no id", `{"sig":"` + sig + `"}`, false},
 		{"long id", `{"id":"` + strings.Repeat("g", MaxIDLen+1) + `","sig":"` + sig + `"}`, false},
 		{"no sig", `{"id":"g"}`, false},
+		{"call id charset", `{"id":"c-1.a_b:C","sig":"` + sig + `"}`, true},
+		{"control character in id", `{"id":"g\u0007","sig":"` + sig + `"}`, false},
+		{"slash in id", `{"id":"a/b","sig":"` + sig + `"}`, false},
+		{"space in id", `{"id":"a b","sig":"` + sig + `"}`, false},
+		{"non-ASCII id", `{"id":"gé","sig":"` + sig + `"}`, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			frame := `{"v":1,"type":"invite","to":"` + p3 + `","call":"c","body":{"media":["audio"],"sdp":"v=0\r\n","key":"` +
@@ -92,5 +99,95 @@ func TestGroupValidate(t *testing.T) {
 func TestRejectCallFull(t *testing.T) {
 	if got := JSONOf(t, Reject{Reason: ReasonBusy, Detail: DetailCallFull}); got != `{"reason":"busy","detail":"call_full"}` {
 		t.Fatalf("reject = %s", got)
+	}
+}
+
+func TestVoucher(t *testing.T) {
+	alice, bob, carol, eve := key(t, 1), key(t, 2), key(t, 3), key(t, 4)
+	now := time.UnixMilli(1_700_000_000_000)
+	ts := now.UnixMilli()
+	// Alice's add of eve (her invite's group) vouches for eve in g-1.
+	add := &Group{ID: "g-1", Members: []PeerID{bob.ID()}}
+	SignGroup(alice, KindOffer, "c-add", eve.ID(), ts, add)
+	v := VoucherOf(false, "c-add", alice.ID(), ts, add)
+	if err := VerifyVoucher(alice.Public(), v, "g-1", eve.ID(), now.Add(time.Minute)); err != nil {
+		t.Fatalf("a good voucher: %v", err)
+	}
+	// So does alice's accept of one of eve's joins (her roster).
+	roster := &Group{ID: "g-1", Members: []PeerID{carol.ID()}}
+	SignGroup(alice, KindAnswer, "c-join", eve.ID(), ts, roster)
+	if err := VerifyVoucher(alice.Public(), VoucherOf(true, "c-join", alice.ID(), ts, roster), "g-1", eve.ID(), now); err != nil {
+		t.Fatalf("an accept's roster as voucher: %v", err)
+	}
+	for _, tc := range []struct {
+		name   string
+		pub    []byte
+		v      *Voucher
+		group  string
+		joiner PeerID
+		at     time.Time
+	}{
+		{"none", alice.Public(), nil, "g-1", eve.ID(), now},
+		{"for someone else", alice.Public(), v, "g-1", carol.ID(), now},
+		{"other group", alice.Public(), v, "g-2", eve.ID(), now},
+		{"checked with another member's key", bob.Public(), v, "g-1", eve.ID(), now},
+		{"too old", alice.Public(), v, "g-1", eve.ID(), now.Add(MaxVoucherAge + time.Second)},
+		{"from the future", alice.Public(), v, "g-1", eve.ID(), now.Add(-MaxClockSkew - time.Second)},
+		{"an add passed off as an answer", alice.Public(), &Voucher{Answer: true, Call: v.Call, From: v.From, Time: v.Time, Members: v.Members, Sig: v.Sig}, "g-1", eve.ID(), now},
+		{"roster changed", alice.Public(), &Voucher{Call: v.Call, From: v.From, Time: v.Time, Sig: v.Sig}, "g-1", eve.ID(), now},
+		{"self-made", eve.Public(), func() *Voucher {
+			g := &Group{ID: "g-1"}
+			SignGroup(eve, KindOffer, "c-x", eve.ID(), ts, g)
+			return VoucherOf(false, "c-x", eve.ID(), ts, g)
+		}(), "g-1", eve.ID(), now},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := VerifyVoucher(tc.pub, tc.v, tc.group, tc.joiner, tc.at); !errors.Is(err, ErrForbidden) {
+				t.Fatalf("verified: %v", err)
+			}
+		})
+	}
+	// The join's own signature binds its voucher: a relay cannot swap it.
+	join := &Group{ID: "g-1", Join: true, Voucher: v}
+	SignGroup(eve, KindOffer, "c-2", bob.ID(), ts, join)
+	join.Voucher = VoucherOf(true, "c-join", alice.ID(), ts, roster)
+	if err := VerifyGroup(eve.Public(), KindOffer, "c-2", eve.ID(), bob.ID(), ts, join); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("swapped voucher verified: %v", err)
+	}
+}
+
+func TestVoucherValidate(t *testing.T) {
+	sig := strings.Repeat("A", 86) + "=="
+	p1, p2 := peer(t, 1).String(), peer(t, 2).String()
+	for _, tc := range []struct {
+		name    string
+		join    bool
+		voucher string
+		ok      bool
+	}{
+		{"good", true, `{"call":"c-1","from":"` + p1 + `","time":1,"members":["` + p2 + `"],"sig":"` + sig + `"}`, true},
+		{"answer", true, `{"answer":true,"call":"c-1","from":"` + p1 + `","time":1,"sig":"` + sig + `"}`, true},
+		{"on an add", false, `{"call":"c-1","from":"` + p1 + `","time":1,"sig":"` + sig + `"}`, false},
+		{"no call", true, `{"from":"` + p1 + `","time":1,"sig":"` + sig + `"}`, false},
+		{"bad call", true, `{"call":"c/1","from":"` + p1 + `","time":1,"sig":"` + sig + `"}`, false},
+		{"no from", true, `{"call":"c-1","time":1,"sig":"` + sig + `"}`, false},
+		{"bad from", true, `{"call":"c-1","from":"x","time":1,"sig":"` + sig + `"}`, false},
+		{"member twice", true, `{"call":"c-1","from":"` + p1 + `","members":["` + p2 + `","` + p2 + `"],"sig":"` + sig + `"}`, false},
+		{"no sig", true, `{"call":"c-1","from":"` + p1 + `","time":1}`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			frame := `{"v":1,"type":"invite","to":"` + p2 + `","call":"c","body":{"media":["audio"],"sdp":"v=0\r\n","key":"` +
+				strings.Repeat("A", 43) + `=","sig":"` + sig + `","time":1,"group":{"id":"g","join":` + strconv.FormatBool(tc.join) +
+				`,"voucher":` + tc.voucher + `,"sig":"` + sig + `"}}}`
+			env, err := Decode([]byte(frame))
+			if err != nil {
+				t.Fatalf("decode: %v", err)
+			}
+			var inv Invite
+			err = env.DecodeBody(&inv)
+			if tc.ok != (err == nil) {
+				t.Fatalf("ok %v, err %v", tc.ok, err)
+			}
+		})
 	}
 }

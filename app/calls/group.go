@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/peerline/peerline/signaling"
 	"github.com/peerline/peerline/signaling/identity"
@@ -20,8 +21,16 @@ import (
 //     group id and the others in the call (Members); it rings.
 //   - Join: that person, once it answered, connects to each member it was
 //     told of; those legs' invites say join and never ring: the member's
-//     manager takes one only for the group it is in right now, marks it
-//     AutoAccept (its UI answers at once) and refuses it otherwise.
+//     manager takes one only for the group it is in right now, and only
+//     with a voucher (signaling.Voucher: the add that brought the joiner
+//     in, or a member's accept naming it) signed by the peer of one of
+//     its answered legs, checked with the key of that leg; it marks it
+//     AutoAccept (its UI answers at once) and refuses it otherwise
+//     (unavailable). The group id is no secret: everyone ever added, even
+//     one who declined, has it. A join's key is never pinned (trust on
+//     first use is for calls the user answered or placed).
+//   - An add for our group from someone we have no call with is an
+//     ordinary call: busy (the glare rule if we are calling them).
 //   - At most MaxParticipants people: a further invite for the group is
 //     refused busy with detail call_full; Add past it fails with ErrFull.
 //   - Leaving is hanging up every leg; the other legs go on.
@@ -74,30 +83,43 @@ func (m *Manager) planLegLocked(peer identity.PeerID, join bool) (*signaling.Gro
 	if len(live) >= MaxParticipants-1 {
 		return nil, ErrFull
 	}
-	if join && !slices.ContainsFunc(live, func(c *call) bool { return slices.Contains(c.members, peer) }) {
-		return nil, fmt.Errorf("%w: %s is not on the roster of this call", ErrBadInput, peer.Short())
-	}
 	g := &signaling.Group{ID: groupOf(live[0]), Join: join}
-	for _, c := range live {
-		g.Members = append(g.Members, c.peer)
+	g.Members = answeredPeers(live, nil)
+	if join {
+		// The member's own word that we are in: the add (or accept) of
+		// the leg whose roster names peer.
+		i := slices.IndexFunc(live, func(c *call) bool { return c.voucher != nil && slices.Contains(c.members, peer) })
+		if i < 0 {
+			return nil, fmt.Errorf("%w: %s is not on the roster of this call", ErrBadInput, peer.Short())
+		}
+		g.Voucher = live[i].voucher
 	}
 	return g, nil
 }
 
+// answeredPeers are the peers of the answered legs of live but not, a
+// roster: someone whose leg still rings is not in the call yet (its
+// joins would be refused, and it may never answer). At most
+// MaxGroupSize-2.
+func answeredPeers(live []*call, not *call) []identity.PeerID {
+	var out []identity.PeerID
+	for _, o := range live {
+		if o != not && o.info.State >= StateConnecting && len(out) < signaling.MaxGroupSize-2 &&
+			(not == nil || o.peer != not.peer) {
+			out = append(out, o.peer)
+		}
+	}
+	return out
+}
+
 // rosterLocked is the roster the accept of c carries when c is a leg of
-// a group call: the others we are in the call with now; nil for a 1:1
-// call. m.mu is held.
+// a group call: the others we are in the call with now (answered legs);
+// nil for a 1:1 call. m.mu is held.
 func (m *Manager) rosterLocked(c *call) *signaling.Group {
 	if c.group == "" {
 		return nil
 	}
-	g := &signaling.Group{ID: c.group}
-	for _, o := range m.liveLocked() {
-		if o != c && o.peer != c.peer && len(g.Members) < signaling.MaxGroupSize-2 {
-			g.Members = append(g.Members, o.peer)
-		}
-	}
-	return g
+	return &signaling.Group{ID: c.group, Members: answeredPeers(m.liveLocked(), c)}
 }
 
 func peerStrings(ps []identity.PeerID) []string {
@@ -150,8 +172,8 @@ const (
 )
 
 // fitLocked says how an invite from peer with group g fits the calls we
-// have; m.mu is held.
-func (m *Manager) fitLocked(peer identity.PeerID, g *signaling.Group) legFit {
+// have at now; m.mu is held.
+func (m *Manager) fitLocked(peer identity.PeerID, g *signaling.Group, now time.Time) legFit {
 	if g == nil {
 		return legNone
 	}
@@ -169,8 +191,45 @@ func (m *Manager) fitLocked(peer identity.PeerID, g *signaling.Group) legFit {
 			return legNone
 		}
 	}
+	if !slices.ContainsFunc(live, func(c *call) bool { return c.info.State >= StateConnecting }) {
+		// Our own add still rings (or we are calling the first member):
+		// we are not in the call yet, and a join must not answer for us.
+		if g.Join {
+			return legStale
+		}
+		return legNone
+	}
+	if !g.Join {
+		// An add into the group we are in, from someone we have no call
+		// with: nothing says a member wants them here; an ordinary call.
+		return legNone
+	}
+	if !m.vouchedLocked(live, peer, g, now) {
+		return legStale
+	}
 	if len(live) >= MaxParticipants-1 {
 		return legFull
 	}
 	return legTake
+}
+
+// vouchedLocked reports whether join g from peer carries a fresh voucher
+// for peer signed by the peer of one of our answered legs, checked with the
+// key we hold for that leg; m.mu is held.
+func (m *Manager) vouchedLocked(live []*call, peer identity.PeerID, g *signaling.Group, now time.Time) bool {
+	if g.Voucher == nil {
+		return false
+	}
+	for _, c := range live {
+		// Only an answered leg's peer vouches: one whose call still rings
+		// is not in the call with us yet.
+		if c.peer == g.Voucher.From && c.info.State >= StateConnecting && len(c.peerKey) > 0 {
+			err := signaling.VerifyVoucher(c.peerKey, g.Voucher, g.ID, peer, now)
+			if err != nil {
+				m.cfg.Logger.Info("calls: join voucher refused", "from", peer.Short(), "err", err)
+			}
+			return err == nil
+		}
+	}
+	return false
 }

@@ -177,6 +177,7 @@ func (m *Manager) handleAccept(ctx context.Context, c *call, env signaling.Envel
 		} else {
 			m.mu.Lock()
 			c.members, c.info.Members = g.Members, peerStrings(g.Members)
+			c.voucher = signaling.VoucherOf(true, env.Call, env.From, a.Time, g)
 			m.mu.Unlock()
 		}
 	}
@@ -193,7 +194,7 @@ func (m *Manager) handleAccept(ctx context.Context, c *call, env signaling.Envel
 	c.info.Verified = adm == AdmitVerified
 	c.info.State = StateConnecting
 	c.info.SafetyCode = m.safety(c)
-	info := c.snapshot()
+	info, pin := c.snapshot(), !c.join
 	m.mu.Unlock()
 	// The answer before the state: the UI applies the answer the moment it
 	// arrives, while "connecting" makes it draw the call screen, which
@@ -201,9 +202,10 @@ func (m *Manager) handleAccept(ctx context.Context, c *call, env signaling.Envel
 	// connection's work starts first.
 	m.emit(EventSignal, Signal{Call: c.info.ID, Kind: "answer", SDP: a.SDP})
 	m.emit(EventState, info)
-	if adm == AdmitUnknown {
+	if adm == AdmitUnknown && pin {
 		// Trust on first use, after the UI has the answer: the database
-		// write (an fsync) stays off the call's setup path.
+		// write (an fsync) stays off the call's setup path. Not for a
+		// join: the UI placed it unasked, to someone a member named.
 		if err := m.cfg.Gate.Pin(ctx, env.From, a.Key, ""); err != nil {
 			log.Warn("calls: pin key", "err", err)
 		}
@@ -272,18 +274,19 @@ func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {
 		return
 	}
 	m.seen[env.Call] = now
-	fit := m.fitLocked(env.From, inv.Group)
+	fit := m.fitLocked(env.From, inv.Group, now)
 	switch fit {
 	case legStale:
 		m.mu.Unlock()
-		log.Info("calls: a join for a group call we are not in refused")
+		log.Info("calls: a join for a group call we are not in, or that no member of ours vouched for, refused")
 		refuse(signaling.ReasonUnavailable)
 		return
 	case legFull:
+		rec := m.fullLocked(env, inv, now)
 		m.mu.Unlock()
 		log.Info("calls: the group call is full: invite refused")
 		refuseWith(signaling.Reject{Reason: signaling.ReasonBusy, Detail: signaling.DetailCallFull})
-		m.recordRefused(env, inv, now, OutcomeBusy, ReasonCallFull)
+		m.record(rec)
 		return
 	}
 	if adm == AdmitUnknown && fit != legTake {
@@ -347,6 +350,24 @@ func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {
 			m.finish(gc, "", OutcomeCancelled, "both called at once; joined the other call")
 			autoAccept = true
 			m.mu.Lock()
+			// The lock was let go: another leg may have come in meanwhile
+			// (a join, the UI's Add). Count again, and keep to one group.
+			if live := m.liveLocked(); len(live) > 0 {
+				if inv.Group == nil || inv.Group.ID != groupOf(live[0]) {
+					m.mu.Unlock()
+					refuse(signaling.ReasonBusy)
+					m.recordRefused(env, inv, now, OutcomeBusy, "called while you were in another call")
+					return
+				}
+				if len(live) >= MaxParticipants-1 {
+					rec := m.fullLocked(env, inv, now)
+					m.mu.Unlock()
+					log.Info("calls: glare: the group call filled meanwhile: invite refused")
+					refuseWith(signaling.Reject{Reason: signaling.ReasonBusy, Detail: signaling.DetailCallFull})
+					m.record(rec)
+					return
+				}
+			}
 		case adm == AdmitUnknown:
 			rec := m.strangerBusyLocked(env, inv, now)
 			m.mu.Unlock()
@@ -368,6 +389,10 @@ func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {
 	}}
 	if g := inv.Group; g != nil {
 		c.group, c.members, c.info.Group, c.info.Members = g.ID, g.Members, g.ID, peerStrings(g.Members)
+		c.join = g.Join
+		if !g.Join {
+			c.voucher = signaling.VoucherOf(false, env.Call, env.From, inv.Time, g)
+		}
 	}
 	c.timer = time.AfterFunc(m.cfg.RingTimeout, func() { m.expire(c, true) })
 	m.addLocked(c)

@@ -33,8 +33,16 @@ type call struct {
 	// group is the group id when the call is one leg of a group call
 	// (group.go); "" for a call placed 1:1, whose group id is its own id.
 	group string
-	// members is the roster an incoming group invite named.
+	// members is the roster an incoming group invite named, or the one
+	// the accept of our leg named.
 	members []identity.PeerID
+	// voucher is the peer's signed word that we are in the group (its
+	// add, or its accept's roster): what our joins to members carry.
+	voucher *signaling.Voucher
+	// join marks a join leg (ours or the peer's): taken without asking
+	// the user, so its key is shown but never pinned (no trust on first
+	// use for someone only a member vouched for).
+	join bool
 }
 
 // Manager runs calls. Its methods are safe for concurrent use.
@@ -49,6 +57,9 @@ type Manager struct {
 	seen  map[string]time.Time // call ids seen recently (replay guard)
 	// strangers remembers strangers' rings (strangers.go).
 	strangers map[identity.PeerID]*stranger
+	// full is, per peer, the coalesced entry of its invites refused
+	// call_full (fullLocked).
+	full map[identity.PeerID]*Record
 }
 
 // New checks cfg and returns a Manager.
@@ -71,7 +82,7 @@ func New(cfg Config) (*Manager, error) {
 	if cfg.StrangerInterval <= 0 {
 		cfg.StrangerInterval = DefaultStrangerInterval
 	}
-	return &Manager{cfg: cfg, calls: make(map[string]*call), seen: make(map[string]time.Time), strangers: make(map[identity.PeerID]*stranger)}, nil
+	return &Manager{cfg: cfg, calls: make(map[string]*call), seen: make(map[string]time.Time), strangers: make(map[identity.PeerID]*stranger), full: make(map[identity.PeerID]*Record)}, nil
 }
 
 func newCallID() string {
@@ -82,11 +93,14 @@ func newCallID() string {
 
 // Incoming returns the ringing incoming call with its offer, so a window
 // that opened after the ring (the browser window on Linux) can answer.
+// A join leg waiting for the UI to answer it (AutoAccept) is no ringing
+// call: the window that runs the group call answers it from its
+// call:incoming event, and a ringing screen must never show it.
 func (m *Manager) Incoming() (Incoming, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, c := range m.liveLocked() {
-		if c.info.Direction == DirectionIncoming && c.info.State == StateRinging {
+		if c.info.Direction == DirectionIncoming && c.info.State == StateRinging && !c.info.AutoAccept {
 			return Incoming{Call: c.snapshot(), Offer: c.offer, Candidates: slices.Clone(c.early), EndOfCandidates: c.earlyEnd}, true
 		}
 	}
@@ -139,7 +153,7 @@ func (m *Manager) place(ctx context.Context, peer identity.PeerID, video bool, o
 		Media: mediaNames(video), State: StateCalling, StartedAt: now,
 	}}
 	if g != nil {
-		c.group = g.ID
+		c.group, c.join = g.ID, g.Join
 		c.info.Group = g.ID
 	}
 	m.addLocked(c)
@@ -194,7 +208,7 @@ func (m *Manager) Accept(ctx context.Context, callID string, video bool, answer 
 	c.info.AutoAccept = false
 	c.info.SafetyCode = m.safety(c)
 	info := c.snapshot()
-	key := c.peerKey
+	key, pin := c.peerKey, !c.join
 	roster := m.rosterLocked(c)
 	m.mu.Unlock()
 
@@ -213,7 +227,7 @@ func (m *Manager) Accept(ctx context.Context, callID string, video bool, answer 
 	if err != nil {
 		return m.finish(c, errcode.Offline, OutcomeFailed, "the caller can no longer be reached"), err
 	}
-	if !info.Verified {
+	if !info.Verified && pin {
 		// Trust on first use: answering a new peer pins its key. After the
 		// send: the database write (an fsync) is off the call's setup path.
 		if err := m.cfg.Gate.Pin(ctx, c.peer, key, info.PeerName); err != nil {

@@ -96,6 +96,27 @@ func (m *Manager) strangerDNDLocked(env signaling.Envelope, inv signaling.Invite
 	return m.coalesceLocked(&s.dnd, env, inv, now, OutcomeMissed, ReasonDoNotDisturbOn)
 }
 
+// fullLocked is the record of an invite refused call_full: a peer's such
+// refusals within one StrangerInterval are one history entry whose
+// Attempts grows (a newcomer retrying, or anyone holding a voucher, must
+// not fill the history), for contacts and strangers alike. m.mu is held.
+func (m *Manager) fullLocked(env signaling.Envelope, inv signaling.Invite, now time.Time) Record {
+	if len(m.full) >= maxStrangers {
+		for id, r := range m.full {
+			if now.Sub(r.EndedAt) >= m.cfg.StrangerInterval {
+				delete(m.full, id)
+			}
+		}
+		if len(m.full) >= maxStrangers {
+			clear(m.full)
+		}
+	}
+	r := m.full[env.From]
+	rec := m.coalesceLocked(&r, env, inv, now, OutcomeBusy, ReasonCallFull)
+	m.full[env.From] = r
+	return rec
+}
+
 // strangerGiveBackLocked returns the ring slot strangerRingLocked took
 // for an invite that did not ring after all. m.mu is held.
 func (m *Manager) strangerGiveBackLocked(env signaling.Envelope, now time.Time) *stranger {
