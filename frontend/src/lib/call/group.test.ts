@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { CallDirection, EventName, type CallInfo } from '../backend'
 import { FakeBackend } from '../backend/backendtest/fake'
+import { CallError } from './errors'
 import { GroupCall, MAX_PARTICIPANTS, videoCap } from './group'
 import type { CallSession } from './session'
 import { CallEvent, type CallSessionOptions } from './types'
@@ -26,11 +27,17 @@ function fakeSession(state = 'idle', call: CallInfo | null = null) {
     inCall: state !== 'idle' && state !== 'ended',
     remoteStream: null,
     remoteMedia: { micOn: true, cameraOn: true, screenSharing: false },
-    localStream: null,
+    localStream: null as MediaStream | null,
     localMedia: { micOn: true, cameraOn: true, screenSharing: false },
     picked: [] as string[],
     accepted: 0,
+    acceptedVideo: [] as boolean[],
     placed: [] as string[],
+    placedVideo: [] as boolean[],
+    muted: [] as boolean[],
+    camera: [] as boolean[],
+    hungUp: 0,
+    caps: [] as unknown[],
     on(ev: string, h: (d: unknown) => void) {
       handlers.set(ev, [...(handlers.get(ev) ?? []), h])
       return () => {}
@@ -44,16 +51,38 @@ function fakeSession(state = 'idle', call: CallInfo | null = null) {
       s.state = 'ringing'
       return true
     },
-    async accept() {
+    async accept(o: { video: boolean }) {
       s.accepted++
+      s.acceptedVideo.push(o.video)
       s.state = 'connecting'
     },
-    async placeCall(peer: string) {
+    async placeCall(peer: string, o: { video: boolean }) {
       s.placed.push(peer)
+      s.placedVideo.push(o.video)
       s.state = 'calling'
       s.call = info({ id: 'out-' + peer, peer, direction: CallDirection.Outgoing, state: 'calling' })
     },
-    async capVideo() {},
+    async capVideo(c: unknown) {
+      s.caps.push(c)
+    },
+    setMuted(m: boolean) {
+      s.muted.push(m)
+    },
+    async setCameraOn(on: boolean) {
+      s.camera.push(on)
+    },
+    async hangup() {
+      s.hungUp++
+      s.state = 'ended'
+      s.inCall = false
+      s.fire(CallEvent.State, { state: 'ended' })
+    },
+    /** Moves to state as the session would, telling its listeners. */
+    to(state: string) {
+      s.state = state
+      s.inCall = state !== 'idle' && state !== 'ended'
+      s.fire(CallEvent.State, { state })
+    },
     dispose() {},
   }
   return s
@@ -132,6 +161,17 @@ describe('GroupCall', () => {
     await Promise.resolve()
     expect(made.map((s) => s.placed)).toEqual([['P2'], ['P3']])
     expect(g.participants.map((p) => p.peerId).sort()).toEqual(['P1', 'P2', 'P3'])
+  })
+
+  it('takes no join while the main call still rings (not answered yet)', async () => {
+    const { backend, main, made, g } = setup('ringing', info({ state: 'ringing', group: 'G', members: ['P2'] }))
+    const join = info({ id: 'j1', peer: 'P3', group: 'G', autoAccept: true })
+    expect(g.claims(join)).toBe(false)
+    backend.emit(EventName.CallIncoming, { call: join, offer: 'sdp' })
+    await Promise.resolve()
+    expect(made).toHaveLength(0)
+    main.to('connecting') // answered: from now on a join is ours
+    expect(g.claims(join)).toBe(true)
   })
 
   it('refuses to add someone already in the call', async () => {

@@ -24,9 +24,9 @@
  */
 import { EventName, type Backend, type CallInfo, type IncomingCallEvent } from '../backend'
 import { TypedEmitter } from '../emitter'
-import type { CallError } from './errors'
+import { CallError } from './errors'
 import { CallSession } from './session'
-import { CallEvent, LIVE_STATES, type CallSessionOptions, type CallState, type MediaFlags } from './types'
+import { ANSWERED_STATES, CallEvent, LIVE_STATES, type CallSessionOptions, type CallState, type MediaFlags } from './types'
 import type { RtcEnvironment } from './rtc'
 
 /** The most people in one group call, us included (Go's MaxParticipants). */
@@ -79,6 +79,12 @@ interface GroupEvents {
 
 const live = (s: CallState) => LIVE_STATES.includes(s)
 
+/** A join leg of a group call (Go marks it autoAccept and names the group): never a call that rings. */
+export function isGroupJoin(call: CallInfo): boolean {
+  return !!call.autoAccept && !!call.group
+}
+const answered = (s: CallState) => ANSWERED_STATES.includes(s)
+
 export class GroupCall {
   private readonly backend: Backend
   private readonly main: CallSession
@@ -104,7 +110,8 @@ export class GroupCall {
 
   /** Whether an incoming call is a further leg of our group call (not the main session's). */
   claims(call: CallInfo): boolean {
-    return !!call.autoAccept && !!call.group && (this.main.inCall || this.liveLegs().length > 0)
+    // Only once we are in the call (answered): Go refuses an early join too, but a join that slipped by must not ring or answer here.
+    return isGroupJoin(call) && (answered(this.main.state) || this.liveLegs().some((s) => answered(s.state)))
   }
 
   /** Anyone in the call but us: the main session's peer (while live) and every leg's. */
