@@ -174,6 +174,39 @@ describe('GroupCall', () => {
     expect(g.claims(join)).toBe(true)
   })
 
+  it('keeps our mute, camera and preview once the main call is gone; new joins get them', async () => {
+    const { backend, main, made, g } = setup()
+    const preview = { getAudioTracks: () => [], getTracks: () => [] } as unknown as MediaStream
+    main.localStream = preview
+    main.fire(CallEvent.LocalMedia, { micOn: false, cameraOn: true, screenSharing: false }) // the user muted
+    expect(g.localMedia).toEqual({ micOn: false, cameraOn: true, screenSharing: false })
+    // A second person joins; then the first one hangs up.
+    backend.emit(EventName.CallIncoming, { call: info({ id: 'j1', peer: 'P2', group: 'G', autoAccept: true }), offer: 'sdp' })
+    await Promise.resolve()
+    await Promise.resolve()
+    made[0].localStream = { id: 'leg-preview' } as unknown as MediaStream
+    made[0].to('connected')
+    expect(made[0].muted).toEqual([true]) // the mute reached the new leg
+    main.localStream = null // the main session's teardown: preview gone, flags zeroed
+    main.localMedia = { micOn: false, cameraOn: false, screenSharing: false }
+    main.fire(CallEvent.LocalStream, null)
+    main.fire(CallEvent.LocalMedia, { micOn: false, cameraOn: false, screenSharing: false })
+    main.to('ended')
+    expect(g.localMedia).toEqual({ micOn: false, cameraOn: true, screenSharing: false })
+    expect(g.localStream).toBe(made[0].localStream)
+    // A third joins while the main session is gone: with video (the camera is on), muted.
+    const join = info({ id: 'j2', peer: 'P3', group: 'G', autoAccept: true })
+    expect(g.claims(join)).toBe(true)
+    backend.emit(EventName.CallIncoming, { call: join, offer: 'sdp' })
+    await Promise.resolve()
+    await Promise.resolve()
+    await Promise.resolve()
+    expect(made[1].acceptedVideo).toEqual([true])
+    expect(made[1].muted).toEqual([true])
+    g.setMuted(false)
+    expect(g.localMedia.micOn).toBe(true)
+  })
+
   it('refuses to add someone already in the call', async () => {
     const { g } = setup()
     expect(await g.add('P1', true)).toMatch(/already/)

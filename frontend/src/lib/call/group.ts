@@ -95,6 +95,13 @@ export class GroupCall {
   private readonly make: (opts: CallSessionOptions) => CallSession
   private readonly rtc: Partial<RtcEnvironment>
   readonly events = new TypedEmitter<GroupEvents>('group call')
+  /**
+   * Our own media across the legs, kept here because it outlives the main
+   * session's call: when the person the call began with leaves, that
+   * session clears its media (all off, no stream) while the group goes on.
+   */
+  private muted = false
+  private cameraOn = true
 
   constructor(opts: GroupCallOptions) {
     this.backend = opts.backend
@@ -105,7 +112,31 @@ export class GroupCall {
       opts.backend.on(EventName.CallIncoming, (ev) => this.onIncoming(ev)),
       this.main.on(CallEvent.State, () => this.onMainState()),
       this.main.on(CallEvent.RemoteStream, () => this.changed()),
+      this.main.on(CallEvent.LocalMedia, (m) => {
+        // The flags of a session with media; its teardown drops the stream first, then zeroes the flags: not a choice of ours.
+        if (!this.main.localStream) return
+        this.muted = !m.micOn
+        this.cameraOn = m.cameraOn // kept as it was while the screen is shared
+      }),
+      this.main.on(CallEvent.LocalStream, () => this.changed()),
     )
+    const m = this.main.localMedia
+    if (this.main.localStream) {
+      this.muted = !m.micOn
+      this.cameraOn = m.cameraOn
+    }
+  }
+
+  /** Our mic and camera as the controls show them, the main session's call gone or not. */
+  get localMedia(): MediaFlags {
+    const m = this.main.localStream ? this.main.localMedia : null
+    return { micOn: !this.muted, cameraOn: this.cameraOn, screenSharing: m?.screenSharing ?? false }
+  }
+
+  /** Our preview: the main session's, else a live leg's (the same camera, cloned). */
+  get localStream(): MediaStream | null {
+    if (this.main.localStream) return this.main.localStream
+    return this.liveLegs().find((s) => s.localStream)?.localStream ?? null
   }
 
   /** Whether an incoming call is a further leg of our group call (not the main session's). */
@@ -151,11 +182,15 @@ export class GroupCall {
   }
 
   setMuted(muted: boolean): void {
+    this.muted = muted
     for (const s of this.legs.values()) s.setMuted(muted)
+    this.changed()
   }
 
   async setCameraOn(on: boolean): Promise<void> {
+    this.cameraOn = on
     await Promise.all([...this.legs.values()].map((s) => s.setCameraOn(on)))
+    this.changed()
   }
 
   dispose(): void {
@@ -205,7 +240,10 @@ export class GroupCall {
     const id = ev.call.id
     const s = this.newLeg(ev.call.peer, { takes: (c) => c.id === id })
     void s.pickUp(ev).then((ok) => {
-      if (ok) void s.accept({ video: ev.call.media.includes('video') && this.main.localMedia.cameraOn !== false })
+      if (!ok) return
+      void s.accept({ video: ev.call.media.includes('video') && this.cameraOn }).then(() => {
+        if (this.muted) s.setMuted(true)
+      })
     })
   }
 
