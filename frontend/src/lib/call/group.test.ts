@@ -174,6 +174,34 @@ describe('GroupCall', () => {
     expect(g.claims(join)).toBe(true)
   })
 
+  it('a newcomer whose join is refused call_full leaves every leg and says the call is full', async () => {
+    const { main, made, g } = setup('connecting', info({ state: 'connecting', group: 'G', members: ['P2', 'P3'] }))
+    const errors: CallError[] = []
+    g.events.on('error', (e) => errors.push(e))
+    main.fire(CallEvent.State, { state: 'connecting' })
+    await Promise.resolve()
+    expect(made).toHaveLength(2)
+    made[1].fire(CallEvent.Error, new CallError('call_full')) // P3's side: four already
+    await Promise.resolve()
+    await Promise.resolve()
+    expect(errors.map((e) => e.code)).toEqual(['call_full'])
+    expect(errors[0].message).toMatch(/^The call is full/)
+    expect(made[0].hungUp).toBe(1)
+    expect(main.hungUp).toBe(1)
+  })
+
+  it('other failed joins pass quietly (the rest of the group goes on)', async () => {
+    const { main, made, g } = setup('connecting', info({ state: 'connecting', group: 'G', members: ['P2', 'P3'] }))
+    const errors: CallError[] = []
+    g.events.on('error', (e) => errors.push(e))
+    main.fire(CallEvent.State, { state: 'connecting' })
+    await Promise.resolve()
+    made[1].fire(CallEvent.Error, new CallError('offline'))
+    await Promise.resolve()
+    expect(errors).toEqual([])
+    expect(main.hungUp).toBe(0)
+  })
+
   it('keeps our mute, camera and preview once the main call is gone; new joins get them', async () => {
     const { backend, main, made, g } = setup()
     const preview = { getAudioTracks: () => [], getTracks: () => [] } as unknown as MediaStream

@@ -73,7 +73,11 @@ export interface GroupCallOptions {
 interface GroupEvents {
   /** The participants, their streams or states changed. */
   change: Participant[]
-  /** A person we added could not be (call_full when the group filled meanwhile, busy, offline…). Joins fail quietly. */
+  /**
+   * A person we added could not be (call_full when the group filled
+   * meanwhile, busy, offline…); or a join of ours was refused call_full,
+   * and we left the call (all or nothing). Other failed joins pass quietly.
+   */
   error: CallError
 }
 
@@ -172,7 +176,7 @@ export class GroupCall {
   async add(peerId: string, video: boolean): Promise<string | null> {
     if (this.participants.some((p) => p.peerId === peerId)) return 'That person is in the call already.'
     if (!this.canAdd) return 'The call is full: four people at most.'
-    await this.placeLeg(peerId, video, (p, v, o) => this.backend.calls.add(p, v, o), true)
+    await this.placeLeg(peerId, video, (p, v, o) => this.backend.calls.add(p, v, o), 'add')
     return null
   }
 
@@ -228,12 +232,34 @@ export class GroupCall {
     return s
   }
 
-  private async placeLeg(peerId: string, video: boolean, place: CallSessionOptions['place'], surface = false): Promise<void> {
+  /** Places a leg with our camera as it is now (off stays off) and our mute. */
+  private async placeLeg(peerId: string, video: boolean, place: CallSessionOptions['place'], kind: 'add' | 'join'): Promise<void> {
     const s = this.newLeg(peerId, { place })
-    if (surface) s.on(CallEvent.Error, (e) => this.events.emit('error', e))
-    await s.placeCall(peerId, { video })
+    s.on(CallEvent.Error, (e) => {
+      if (kind === 'add') this.events.emit('error', e)
+      else if (e.code === 'call_full') void this.full()
+    })
+    await s.placeCall(peerId, { video: video && this.cameraOn })
+    if (this.muted) s.setMuted(true)
     this.changed()
   }
+
+  /**
+   * A join of ours was refused: the group is full (someone else filled it
+   * first). Joining is all or nothing, so we leave every leg, the main
+   * session's too, and say why.
+   */
+  private async full(): Promise<void> {
+    if (this.leaving) return
+    this.leaving = true
+    try {
+      this.events.emit('error', new CallError('call_full'))
+      await Promise.all([this.leave(), this.main.hangup()])
+    } finally {
+      this.leaving = false
+    }
+  }
+  private leaving = false
 
   private onIncoming(ev: IncomingCallEvent): void {
     if (!this.claims(ev.call) || this.legs.get(ev.call.peer)?.call?.id === ev.call.id) return
@@ -263,7 +289,7 @@ export class GroupCall {
     for (const member of call.members) {
       if (member === this.main.call?.peer && live(this.main.state)) continue
       if (this.legs.has(member) && live(this.legs.get(member)!.state)) continue
-      void this.placeLeg(member, video, (p, v, o) => this.backend.calls.join(p, v, o))
+      void this.placeLeg(member, video, (p, v, o) => this.backend.calls.join(p, v, o), 'join')
     }
   }
 
