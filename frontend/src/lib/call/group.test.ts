@@ -235,6 +235,18 @@ describe('GroupCall', () => {
     expect(g.localMedia.micOn).toBe(true)
   })
 
+  it('adds a person with the camera as it is (off stays off) and our mute', async () => {
+    const { made, g } = setup()
+    g.setMuted(true)
+    await g.setCameraOn(false)
+    expect(await g.add('P3', true)).toBeNull()
+    expect(made[0].placedVideo).toEqual([false]) // no getUserMedia for a camera the user turned off
+    expect(made[0].muted).toEqual([true])
+    await g.setCameraOn(true)
+    expect(await g.add('P4', true)).toBeNull()
+    expect(made[1].placedVideo).toEqual([true])
+  })
+
   it('refuses to add someone already in the call', async () => {
     const { g } = setup()
     expect(await g.add('P1', true)).toMatch(/already/)

@@ -229,6 +229,11 @@ export class GroupCall {
       this.changed()
     })
     s.on(CallEvent.RemoteStream, () => this.changed())
+    s.on(CallEvent.LocalStream, () => this.changed())
+    s.on(CallEvent.LocalMedia, (m) => {
+      // The mic opens after the leg is placed or answered: a mute made before holds.
+      if (this.muted && m.micOn) s.setMuted(true)
+    })
     return s
   }
 
@@ -300,9 +305,14 @@ export class GroupCall {
     const audio = c.audio ? pick('audio') : undefined
     const video = c.video ? pick('video') : undefined
     const gum = this.rtc.getUserMedia ?? ((x: MediaStreamConstraints) => navigator.mediaDevices.getUserMedia(x))
-    if ((c.audio && !audio) || (c.video && !video)) return gum(c)
+    // A clone keeps the source's enabled flag; set it to our mute either way.
+    const muteAudio = (st: MediaStream) => {
+      for (const t of st.getAudioTracks()) t.enabled = !this.muted
+      return st
+    }
+    if ((c.audio && !audio) || (c.video && !video)) return muteAudio(await gum(c))
     const make = this.rtc.createStream ?? ((t: MediaStreamTrack[]) => new MediaStream(t))
-    return make([audio, video].filter((t): t is MediaStreamTrack => !!t).map((t) => t.clone()))
+    return muteAudio(make([audio, video].filter((t): t is MediaStreamTrack => !!t).map((t) => t.clone())))
   }
 
   private changed(): void {
