@@ -247,6 +247,18 @@ describe('GroupCall', () => {
     expect(made[1].placedVideo).toEqual([true])
   })
 
+  it("a placed leg never takes an incoming call; caps follow each call's id", async () => {
+    const { made, opts, g } = setup()
+    await g.add('P3', true)
+    expect(opts[0].takes!(info({ id: 'any', peer: 'P3' }))).toBe(false)
+    made[0].to('connected')
+    expect(made[0].caps).toEqual([videoCap(2)])
+    // The same session object with a new call (a redial) gets its cap again.
+    made[0].call = info({ id: 'out-P3-again', peer: 'P3', direction: CallDirection.Outgoing, state: 'connected' })
+    made[0].to('connected')
+    expect(made[0].caps).toEqual([videoCap(2), videoCap(2)])
+  })
+
   it('refuses to add someone already in the call', async () => {
     const { g } = setup()
     expect(await g.add('P1', true)).toMatch(/already/)

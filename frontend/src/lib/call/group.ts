@@ -93,7 +93,7 @@ export class GroupCall {
   private readonly backend: Backend
   private readonly main: CallSession
   private readonly legs = new Map<string, CallSession>() // by peer id
-  private readonly caps = new Map<CallSession, number>() // the others count each session's limit is for
+  private readonly caps = new Map<string, number>() // by call id: the others count its limit is for
   private readonly offs: (() => void)[] = []
   private readonly joined = new Set<string>() // incoming add legs whose members we joined
   private readonly make: (opts: CallSessionOptions) => CallSession
@@ -212,7 +212,8 @@ export class GroupCall {
 
   private newLeg(peerId: string, opts: Partial<CallSessionOptions>): CallSession {
     this.legs.get(peerId)?.dispose()
-    const s = this.make({ backend: this.backend, rtc: { ...this.rtc, getUserMedia: (c) => this.shared(c) }, ...opts })
+    // A placed leg takes no incoming call (a finished but undisposed one must not answer someone else's).
+    const s = this.make({ backend: this.backend, rtc: { ...this.rtc, getUserMedia: (c) => this.shared(c) }, takes: () => false, ...opts })
     this.legs.set(peerId, s)
     s.on(CallEvent.State, (st) => {
       if (s.call?.direction === 'outgoing' && (st.state === 'connecting' || st.state === 'connected')) this.joinMembers(s.call)
@@ -220,7 +221,7 @@ export class GroupCall {
         setTimeout(() => {
           if (this.legs.get(peerId) === s && s.state === 'ended') {
             this.legs.delete(peerId)
-            this.caps.delete(s)
+            if (s.call) this.caps.delete(s.call.id)
             s.dispose()
             this.changed()
           }
@@ -325,8 +326,9 @@ export class GroupCall {
     const sessions = [this.main, ...this.legs.values()].filter((s) => live(s.state))
     const n = sessions.length
     for (const s of sessions) {
-      if ((s.state !== 'connected' && s.state !== 'reconnecting') || this.caps.get(s) === n) continue
-      this.caps.set(s, n)
+      const id = s.call?.id
+      if (!id || (s.state !== 'connected' && s.state !== 'reconnecting') || this.caps.get(id) === n) continue
+      this.caps.set(id, n)
       void s.capVideo(videoCap(n))
     }
   }
