@@ -135,6 +135,13 @@ describe('GroupCall', () => {
     expect(g.participants.map((p) => p.peerId).sort()).toEqual(['P1', 'P2'])
   })
 
+  it("gives each tile its person's trust as Go says (known contact or new ID)", async () => {
+    const { backend, g } = setup()
+    backend.emit(EventName.CallIncoming, { call: info({ id: 'j1', peer: 'P2', group: 'G', autoAccept: true, verified: false }), offer: 'sdp' })
+    await Promise.resolve()
+    expect(Object.fromEntries(g.participants.map((p) => [p.peerId, p.verified]))).toEqual({ P1: true, P2: false })
+  })
+
   it('joins every member an answered add named, with Calls.Join', async () => {
     const { main, made, opts, g } = setup('connecting', info({ state: 'connecting', group: 'G', members: ['P2', 'P3'] }))
     main.fire(CallEvent.State, { state: 'connecting' })

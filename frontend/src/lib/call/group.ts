@@ -58,6 +58,8 @@ export interface Participant {
   stream: MediaStream | null
   remoteMedia: MediaFlags
   safetyCode: string
+  /** Their key was pinned before this call (a known contact), as Go says; false: a new ID, compare the safety code. */
+  verified: boolean
   /** Whether this is the main session's call (the UI's own controls act on it). */
   main: boolean
 }
@@ -343,6 +345,7 @@ export class GroupCall {
       stream: s.remoteStream,
       remoteMedia: s.remoteMedia,
       safetyCode: c.safetyCode ?? '',
+      verified: c.verified,
       main,
     }
   }

@@ -52,6 +52,7 @@ const tile = (peerId: string, main = false): Participant => ({
   stream: null,
   remoteMedia: { micOn: true, cameraOn: true, screenSharing: false },
   safetyCode: 'code-' + peerId,
+  verified: false,
   main,
 })
 
