@@ -29,6 +29,13 @@ scenario('group call of three: each tile decodes, each pair its own safety code;
   await b.tid('hangup').waitFor({ state: 'detached', timeout: 10_000 })
   await Promise.all([waitTiles(a, [c]), waitTiles(c, [a])])
   for (const u of [a, c]) assert.equal(await u.state(), 'connected', `${u.label} is still in the call`)
+  // A's own media outlived the call with B (review #4): the self-view still shows the camera, and mute mutes, then unmutes.
+  await a.page.waitForFunction(() => document.querySelector('[data-testid="local-video"]')?.srcObject?.getVideoTracks().some((t) => t.readyState === 'live'), null, { timeout: 10_000 })
+  assert.equal(await a.tid('mute-mic').getAttribute('aria-pressed'), 'false', "A's mic is on")
+  await a.tid('mute-mic').click()
+  await a.page.locator('[data-testid="mute-mic"][aria-pressed="true"]').waitFor({ timeout: 5_000 })
+  await a.tid('mute-mic').click()
+  await a.page.locator('[data-testid="mute-mic"][aria-pressed="false"]').waitFor({ timeout: 5_000 })
 
   // C leaves too: the call is over for A.
   await c.tid('hangup').click()
