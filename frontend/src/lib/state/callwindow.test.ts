@@ -151,4 +151,24 @@ describe('CallWindowEngine', () => {
     backend.emit('call:state', { ...c, state: 'ended', outcome: 'completed' })
     expect(engine.state).toBe('ended')
   })
+
+  test("after the link comes back, it finds its group call's legs by Calls.List (Calls.Current names only the oldest)", async () => {
+    const { backend, engine } = setup()
+    const b = callInfo({ id: 'cb', peer: 'B', state: 'connected', group: 'G' })
+    const c = callInfo({ id: 'cc', peer: 'C', state: 'connected', group: 'G' })
+    backend.impl('calls.list', () => [b, c])
+    await engine.sync()
+    expect(engine.call?.id).toBe('cb')
+    // B left while the link was down: the window follows C, no "ended".
+    backend.impl('calls.list', () => [c])
+    await engine.sync()
+    expect(engine.state).toBe('connected')
+    expect(engine.call?.id).toBe('cc')
+    await engine.hangup()
+    expect(backend.callsTo('calls.hangup')).toEqual([['cc']])
+    // C too: nothing is left.
+    backend.impl('calls.list', () => [])
+    await engine.sync()
+    expect(engine.state).toBe('ended')
+  })
 })

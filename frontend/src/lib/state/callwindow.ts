@@ -82,18 +82,23 @@ export class CallWindowEngine implements CallEngine {
   /** Catches up with a call that started before this window (or while its link was down). */
   async sync(): Promise<void> {
     const before = this._call
+    const had = [...this.legs.keys()] // legs heard of meanwhile are newer than Go's answer
     let ringing: IncomingCallEvent | null
-    let current: CallInfo | null
+    let all: CallInfo[]
     try {
-      ;[ringing, current] = await Promise.all([this.backend.calls.incoming(), this.backend.calls.current()])
+      // Every live call (a group call is one per leg; Calls.Current names only the oldest).
+      ;[ringing, all] = await Promise.all([this.backend.calls.incoming(), this.backend.calls.list()])
     } catch {
       return // the link is down; onConnectionChange brings us back
     }
     if (this.disposed) return
-    if (ringing) this.onIncoming(ringing)
-    else if (current) this.onState(current)
-    // Go has no call, and none began while we asked: the one we showed is over.
-    else if (LIVE.includes(this._state) && this._call && this._call === before) this.onState({ ...this._call, state: 'ended' })
+    for (const id of had) if (!all.some((c) => c.id === id)) this.legs.delete(id)
+    if (ringing && !isGroupJoin(ringing.call)) return this.onIncoming(ringing)
+    // The call shown first (if Go still has it), then the group's other legs (kept aside).
+    const shown = all.find((c) => c.id === this._call?.id)
+    for (const c of shown ? [shown, ...all.filter((x) => x !== shown)] : all) this.onState(c)
+    // Go no longer has the call we showed, and none began while we asked: it is over (or another leg of the group takes over).
+    if (!shown && LIVE.includes(this._state) && this._call && this._call === before) this.onState({ ...this._call, state: 'ended' })
   }
 
   async placeCall(peerId: string, options: { video: boolean }): Promise<void> {
