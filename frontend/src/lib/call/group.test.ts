@@ -242,6 +242,19 @@ describe('GroupCall', () => {
     expect(g.localMedia.micOn).toBe(true)
   })
 
+  it("takes the main session's flags once its media opens (flags first, then the preview): an audio call's join is answered audio-only", async () => {
+    const { backend, main, made, g } = setup()
+    main.localMedia = { micOn: true, cameraOn: false, screenSharing: false }
+    main.fire(CallEvent.LocalMedia, main.localMedia) // no preview yet: not read
+    main.localStream = { getAudioTracks: () => [] } as unknown as MediaStream
+    main.fire(CallEvent.LocalStream, main.localStream)
+    expect(g.localMedia.cameraOn).toBe(false)
+    backend.emit(EventName.CallIncoming, { call: info({ id: 'j1', peer: 'P2', group: 'G', autoAccept: true }), offer: 'sdp' })
+    await Promise.resolve()
+    await Promise.resolve()
+    expect(made[0].acceptedVideo).toEqual([false])
+  })
+
   it('adds a person with the camera as it is (off stays off) and our mute', async () => {
     const { made, g } = setup()
     g.setMuted(true)

@@ -118,19 +118,21 @@ export class GroupCall {
       opts.backend.on(EventName.CallIncoming, (ev) => this.onIncoming(ev)),
       this.main.on(CallEvent.State, () => this.onMainState()),
       this.main.on(CallEvent.RemoteStream, () => this.changed()),
-      this.main.on(CallEvent.LocalMedia, (m) => {
-        // The flags of a session with media; its teardown drops the stream first, then zeroes the flags: not a choice of ours.
-        if (!this.main.localStream) return
-        this.muted = !m.micOn
-        this.cameraOn = m.cameraOn // kept as it was while the screen is shared
+      // The flags of a session with media. Its teardown drops the stream first, then zeroes the flags (not a choice of ours);
+      // opening sets the flags first, then the preview, so both events read them.
+      this.main.on(CallEvent.LocalMedia, (m) => this.takeMainMedia(m)),
+      this.main.on(CallEvent.LocalStream, () => {
+        this.takeMainMedia()
+        this.changed()
       }),
-      this.main.on(CallEvent.LocalStream, () => this.changed()),
     )
-    const m = this.main.localMedia
-    if (this.main.localStream) {
-      this.muted = !m.micOn
-      this.cameraOn = m.cameraOn
-    }
+    this.takeMainMedia()
+  }
+
+  private takeMainMedia(m: MediaFlags = this.main.localMedia): void {
+    if (!this.main.localStream) return
+    this.muted = !m.micOn
+    this.cameraOn = m.cameraOn // kept as it was while the screen is shared
   }
 
   /** Our mic and camera as the controls show them, the main session's call gone or not. */
