@@ -29,6 +29,13 @@ scenario('group call of three: each tile decodes, each pair its own safety code;
   await b.tid('hangup').waitFor({ state: 'detached', timeout: 10_000 })
   await Promise.all([waitTiles(a, [c]), waitTiles(c, [a])])
   for (const u of [a, c]) assert.equal(await u.state(), 'connected', `${u.label} is still in the call`)
+  // A's own media outlived the call with B (review #4): the self-view still shows the camera, and mute mutes, then unmutes.
+  await a.page.waitForFunction(() => document.querySelector('[data-testid="local-video"]')?.srcObject?.getVideoTracks().some((t) => t.readyState === 'live'), null, { timeout: 10_000 })
+  assert.equal(await a.tid('mute-mic').getAttribute('aria-pressed'), 'false', "A's mic is on")
+  await a.tid('mute-mic').click()
+  await a.page.locator('[data-testid="mute-mic"][aria-pressed="true"]').waitFor({ timeout: 5_000 })
+  await a.tid('mute-mic').click()
+  await a.page.locator('[data-testid="mute-mic"][aria-pressed="false"]').waitFor({ timeout: 5_000 })
 
   // C leaves too: the call is over for A.
   await c.tid('hangup').click()
@@ -62,3 +69,28 @@ scenario('group call of four: all twelve tiles decode; a fifth is refused with "
   await d.waitState('ended')
   await Promise.all([waitTiles(a, [b, c]), waitTiles(b, [a, c]), waitTiles(c, [a, b])])
 }, { timeout: 240_000 })
+
+scenario('adding a person keeps the camera off when it was turned off (review #5); the mute holds on the new leg', async (w) => {
+  const [a, b, c] = await w.lanGroup(3, [{ name: 'Ada Lovelace' }, { name: 'Grace Hopper' }, { name: 'Alan Turing' }])
+  await ring(a, b)
+  await answer(a, b)
+  await a.tid('toggle-camera').click()
+  await a.page.locator('[data-testid="toggle-camera"][aria-pressed="true"]').waitFor({ timeout: 5_000 })
+  await a.tid('mute-mic').click()
+  await a.page.locator('[data-testid="mute-mic"][aria-pressed="true"]').waitFor({ timeout: 5_000 })
+  await addAndAnswer(a, c, [a, b])
+  // C sees A's tile connected without a picture, and A's mic off; A's camera is still off.
+  const tileOfA = c.page.locator(`[data-testid="participant"][data-peer-id="${a.id}"][data-state="connected"]`)
+  await tileOfA.waitFor({ timeout: 30_000 })
+  await c.page.waitForFunction((id) => {
+    const el = document.querySelector(`[data-testid="participant"][data-peer-id="${id}"]`)
+    // Muted: A's flags have arrived (mic and camera travel together), and they say no picture.
+    return !!el && !!el.querySelector('[data-testid="participant-muted"]') && !el.querySelector('video.shown')
+  }, a.id, { timeout: 10_000 })
+  assert.equal(await a.tid('toggle-camera').getAttribute('aria-pressed'), 'true', "A's camera stays off")
+  assert.equal(await a.tid('mute-mic').getAttribute('aria-pressed'), 'true', 'A stays muted')
+  const aVideo = await a.page.evaluate(() =>
+    [...document.querySelectorAll('video')].some((v) => v.srcObject?.getVideoTracks?.().some((t) => t.readyState === 'live' && /fake|camera/i.test(t.label)) && v.dataset.testid === 'local-video'),
+  )
+  assert.equal(aVideo, false, "A's self-view shows no camera")
+}, { timeout: 120_000 })

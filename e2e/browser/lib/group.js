@@ -16,6 +16,7 @@ export function tiles(ui) {
         height: v?.videoHeight ?? 0,
         frames: q ? q.totalVideoFrames : 0,
         code: el.querySelector('[data-testid="safety-code"]')?.textContent?.trim() ?? '',
+        verified: el.querySelector('[data-testid="participant-trust"]')?.dataset.verified ?? '',
       }
     }),
   )
@@ -28,27 +29,33 @@ export function tiles(ui) {
  */
 export async function waitTiles(ui, others, { frames = 10, timeout = 30_000 } = {}) {
   const want = others.map((o) => o.id).sort()
-  const deadline = Date.now() + timeout
-  const first = new Map()
-  let last = []
-  while (Date.now() < deadline) {
-    last = await tiles(ui)
-    const peers = last.map((t) => t.peer).sort()
-    if (JSON.stringify(peers) === JSON.stringify(want)) {
-      let ok = true
-      for (const t of last) {
-        if (t.state !== 'connected' || t.width === 0 || t.frames === 0) {
-          ok = false
-          continue
-        }
-        if (!first.has(t.peer)) first.set(t.peer, t.frames)
-        if (t.frames < first.get(t.peer) + frames) ok = false
+  // Checked in the page on every frame it paints (no sleeps); each tile's first decoded frame count is kept in the page under key.
+  const key = `__peerlineTiles${Math.random().toString(36).slice(2)}`
+  const check = ({ want, frames, key }) => {
+    const first = (window[key] ??= {})
+    const els = [...document.querySelectorAll('[data-testid="participant"]')]
+    if (JSON.stringify(els.map((el) => el.dataset.peerId).sort()) !== JSON.stringify(want)) return false
+    let ok = true
+    for (const el of els) {
+      const v = el.querySelector('video[data-testid="remote-video"]')
+      const n = v?.getVideoPlaybackQuality?.().totalVideoFrames ?? 0
+      if (el.dataset.state !== 'connected' || !v?.videoWidth || n === 0) {
+        ok = false
+        continue
       }
-      if (ok) return last
+      first[el.dataset.peerId] ??= n
+      if (n < first[el.dataset.peerId] + frames) ok = false
     }
-    await ui.page.waitForTimeout(100)
+    return ok
   }
-  throw new Error(`${ui.label}: want tiles ${JSON.stringify(others.map((o) => o.label))} decoding, shows ${JSON.stringify(last)}`)
+  try {
+    await ui.page.waitForFunction(check, { want, frames, key }, { timeout })
+  } catch (err) {
+    throw new Error(`${ui.label}: want tiles ${JSON.stringify(others.map((o) => o.label))} decoding, shows ${JSON.stringify(await tiles(ui))}`, { cause: err })
+  } finally {
+    await ui.page.evaluate((key) => delete window[key], key).catch(() => {})
+  }
+  return tiles(ui)
 }
 
 /** `by` adds `who` from the call screen: call-add-person, then the person in the picker. */
@@ -81,6 +88,7 @@ export async function pairCodes(uis) {
     assert.equal(new Set(mine.map((t) => t.code)).size, mine.length, `${u.label}: one safety code per pair`)
     for (const t of mine) {
       assert.ok(t.code.length >= 4, `${u.label}: tile ${t.peer} has no safety code`)
+      assert.match(t.verified, /^(true|false)$/, `${u.label}: tile ${t.peer} has a trust marker`)
       const other = uis.find((o) => o.id === t.peer)
       const back = byUI.get(other).find((x) => x.peer === u.id)
       assert.equal(t.code, back?.code, `${u.label} and ${other.label} show the same safety code`)

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { CallDirection, EventName, type CallInfo } from '../backend'
 import { FakeBackend } from '../backend/backendtest/fake'
+import { CallError } from './errors'
 import { GroupCall, MAX_PARTICIPANTS, videoCap } from './group'
 import type { CallSession } from './session'
 import { CallEvent, type CallSessionOptions } from './types'
@@ -26,11 +27,17 @@ function fakeSession(state = 'idle', call: CallInfo | null = null) {
     inCall: state !== 'idle' && state !== 'ended',
     remoteStream: null,
     remoteMedia: { micOn: true, cameraOn: true, screenSharing: false },
-    localStream: null,
+    localStream: null as MediaStream | null,
     localMedia: { micOn: true, cameraOn: true, screenSharing: false },
     picked: [] as string[],
     accepted: 0,
+    acceptedVideo: [] as boolean[],
     placed: [] as string[],
+    placedVideo: [] as boolean[],
+    muted: [] as boolean[],
+    camera: [] as boolean[],
+    hungUp: 0,
+    caps: [] as unknown[],
     on(ev: string, h: (d: unknown) => void) {
       handlers.set(ev, [...(handlers.get(ev) ?? []), h])
       return () => {}
@@ -44,16 +51,38 @@ function fakeSession(state = 'idle', call: CallInfo | null = null) {
       s.state = 'ringing'
       return true
     },
-    async accept() {
+    async accept(o: { video: boolean }) {
       s.accepted++
+      s.acceptedVideo.push(o.video)
       s.state = 'connecting'
     },
-    async placeCall(peer: string) {
+    async placeCall(peer: string, o: { video: boolean }) {
       s.placed.push(peer)
+      s.placedVideo.push(o.video)
       s.state = 'calling'
       s.call = info({ id: 'out-' + peer, peer, direction: CallDirection.Outgoing, state: 'calling' })
     },
-    async capVideo() {},
+    async capVideo(c: unknown) {
+      s.caps.push(c)
+    },
+    setMuted(m: boolean) {
+      s.muted.push(m)
+    },
+    async setCameraOn(on: boolean) {
+      s.camera.push(on)
+    },
+    async hangup() {
+      s.hungUp++
+      s.state = 'ended'
+      s.inCall = false
+      s.fire(CallEvent.State, { state: 'ended' })
+    },
+    /** Moves to state as the session would, telling its listeners. */
+    to(state: string) {
+      s.state = state
+      s.inCall = state !== 'idle' && state !== 'ended'
+      s.fire(CallEvent.State, { state })
+    },
     dispose() {},
   }
   return s
@@ -106,6 +135,13 @@ describe('GroupCall', () => {
     expect(g.participants.map((p) => p.peerId).sort()).toEqual(['P1', 'P2'])
   })
 
+  it("gives each tile its person's trust as Go says (known contact or new ID)", async () => {
+    const { backend, g } = setup()
+    backend.emit(EventName.CallIncoming, { call: info({ id: 'j1', peer: 'P2', group: 'G', autoAccept: true, verified: false }), offer: 'sdp' })
+    await Promise.resolve()
+    expect(Object.fromEntries(g.participants.map((p) => [p.peerId, p.verified]))).toEqual({ P1: true, P2: false })
+  })
+
   it('joins every member an answered add named, with Calls.Join', async () => {
     const { main, made, opts, g } = setup('connecting', info({ state: 'connecting', group: 'G', members: ['P2', 'P3'] }))
     main.fire(CallEvent.State, { state: 'connecting' })
@@ -132,6 +168,115 @@ describe('GroupCall', () => {
     await Promise.resolve()
     expect(made.map((s) => s.placed)).toEqual([['P2'], ['P3']])
     expect(g.participants.map((p) => p.peerId).sort()).toEqual(['P1', 'P2', 'P3'])
+  })
+
+  it('takes no join while the main call still rings (not answered yet)', async () => {
+    const { backend, main, made, g } = setup('ringing', info({ state: 'ringing', group: 'G', members: ['P2'] }))
+    const join = info({ id: 'j1', peer: 'P3', group: 'G', autoAccept: true })
+    expect(g.claims(join)).toBe(false)
+    backend.emit(EventName.CallIncoming, { call: join, offer: 'sdp' })
+    await Promise.resolve()
+    expect(made).toHaveLength(0)
+    main.to('connecting') // answered: from now on a join is ours
+    expect(g.claims(join)).toBe(true)
+  })
+
+  it('a newcomer whose join is refused call_full leaves every leg and says the call is full', async () => {
+    const { main, made, g } = setup('connecting', info({ state: 'connecting', group: 'G', members: ['P2', 'P3'] }))
+    const errors: CallError[] = []
+    g.events.on('error', (e) => errors.push(e))
+    main.fire(CallEvent.State, { state: 'connecting' })
+    await Promise.resolve()
+    expect(made).toHaveLength(2)
+    made[1].fire(CallEvent.Error, new CallError('call_full')) // P3's side: four already
+    await Promise.resolve()
+    await Promise.resolve()
+    expect(errors.map((e) => e.code)).toEqual(['call_full'])
+    expect(errors[0].message).toMatch(/^The call is full/)
+    expect(made[0].hungUp).toBe(1)
+    expect(main.hungUp).toBe(1)
+  })
+
+  it('other failed joins pass quietly (the rest of the group goes on)', async () => {
+    const { main, made, g } = setup('connecting', info({ state: 'connecting', group: 'G', members: ['P2', 'P3'] }))
+    const errors: CallError[] = []
+    g.events.on('error', (e) => errors.push(e))
+    main.fire(CallEvent.State, { state: 'connecting' })
+    await Promise.resolve()
+    made[1].fire(CallEvent.Error, new CallError('offline'))
+    await Promise.resolve()
+    expect(errors).toEqual([])
+    expect(main.hungUp).toBe(0)
+  })
+
+  it('keeps our mute, camera and preview once the main call is gone; new joins get them', async () => {
+    const { backend, main, made, g } = setup()
+    const preview = { getAudioTracks: () => [], getTracks: () => [] } as unknown as MediaStream
+    main.localStream = preview
+    main.fire(CallEvent.LocalMedia, { micOn: false, cameraOn: true, screenSharing: false }) // the user muted
+    expect(g.localMedia).toEqual({ micOn: false, cameraOn: true, screenSharing: false })
+    // A second person joins; then the first one hangs up.
+    backend.emit(EventName.CallIncoming, { call: info({ id: 'j1', peer: 'P2', group: 'G', autoAccept: true }), offer: 'sdp' })
+    await Promise.resolve()
+    await Promise.resolve()
+    made[0].localStream = { id: 'leg-preview' } as unknown as MediaStream
+    made[0].to('connected')
+    expect(made[0].muted).toEqual([true]) // the mute reached the new leg
+    main.localStream = null // the main session's teardown: preview gone, flags zeroed
+    main.localMedia = { micOn: false, cameraOn: false, screenSharing: false }
+    main.fire(CallEvent.LocalStream, null)
+    main.fire(CallEvent.LocalMedia, { micOn: false, cameraOn: false, screenSharing: false })
+    main.to('ended')
+    expect(g.localMedia).toEqual({ micOn: false, cameraOn: true, screenSharing: false })
+    expect(g.localStream).toBe(made[0].localStream)
+    // A third joins while the main session is gone: with video (the camera is on), muted.
+    const join = info({ id: 'j2', peer: 'P3', group: 'G', autoAccept: true })
+    expect(g.claims(join)).toBe(true)
+    backend.emit(EventName.CallIncoming, { call: join, offer: 'sdp' })
+    await Promise.resolve()
+    await Promise.resolve()
+    await Promise.resolve()
+    expect(made[1].acceptedVideo).toEqual([true])
+    expect(made[1].muted).toEqual([true])
+    g.setMuted(false)
+    expect(g.localMedia.micOn).toBe(true)
+  })
+
+  it("takes the main session's flags once its media opens (flags first, then the preview): an audio call's join is answered audio-only", async () => {
+    const { backend, main, made, g } = setup()
+    main.localMedia = { micOn: true, cameraOn: false, screenSharing: false }
+    main.fire(CallEvent.LocalMedia, main.localMedia) // no preview yet: not read
+    main.localStream = { getAudioTracks: () => [] } as unknown as MediaStream
+    main.fire(CallEvent.LocalStream, main.localStream)
+    expect(g.localMedia.cameraOn).toBe(false)
+    backend.emit(EventName.CallIncoming, { call: info({ id: 'j1', peer: 'P2', group: 'G', autoAccept: true }), offer: 'sdp' })
+    await Promise.resolve()
+    await Promise.resolve()
+    expect(made[0].acceptedVideo).toEqual([false])
+  })
+
+  it('adds a person with the camera as it is (off stays off) and our mute', async () => {
+    const { made, g } = setup()
+    g.setMuted(true)
+    await g.setCameraOn(false)
+    expect(await g.add('P3', true)).toBeNull()
+    expect(made[0].placedVideo).toEqual([false]) // no getUserMedia for a camera the user turned off
+    expect(made[0].muted).toEqual([true])
+    await g.setCameraOn(true)
+    expect(await g.add('P4', true)).toBeNull()
+    expect(made[1].placedVideo).toEqual([true])
+  })
+
+  it("a placed leg never takes an incoming call; caps follow each call's id", async () => {
+    const { made, opts, g } = setup()
+    await g.add('P3', true)
+    expect(opts[0].takes!(info({ id: 'any', peer: 'P3' }))).toBe(false)
+    made[0].to('connected')
+    expect(made[0].caps).toEqual([videoCap(2)])
+    // The same session object with a new call (a redial) gets its cap again.
+    made[0].call = info({ id: 'out-P3-again', peer: 'P3', direction: CallDirection.Outgoing, state: 'connected' })
+    made[0].to('connected')
+    expect(made[0].caps).toEqual([videoCap(2), videoCap(2)])
   })
 
   it('refuses to add someone already in the call', async () => {

@@ -24,9 +24,9 @@
  */
 import { EventName, type Backend, type CallInfo, type IncomingCallEvent } from '../backend'
 import { TypedEmitter } from '../emitter'
-import type { CallError } from './errors'
+import { CallError } from './errors'
 import { CallSession } from './session'
-import { CallEvent, LIVE_STATES, type CallSessionOptions, type CallState, type MediaFlags } from './types'
+import { ANSWERED_STATES, CallEvent, LIVE_STATES, type CallSessionOptions, type CallState, type MediaFlags } from './types'
 import type { RtcEnvironment } from './rtc'
 
 /** The most people in one group call, us included (Go's MaxParticipants). */
@@ -58,6 +58,8 @@ export interface Participant {
   stream: MediaStream | null
   remoteMedia: MediaFlags
   safetyCode: string
+  /** Their key was pinned before this call (a known contact), as Go says; false: a new ID, compare the safety code. */
+  verified: boolean
   /** Whether this is the main session's call (the UI's own controls act on it). */
   main: boolean
 }
@@ -73,22 +75,39 @@ export interface GroupCallOptions {
 interface GroupEvents {
   /** The participants, their streams or states changed. */
   change: Participant[]
-  /** A person we added could not be (call_full when the group filled meanwhile, busy, offline…). Joins fail quietly. */
+  /**
+   * A person we added could not be (call_full when the group filled
+   * meanwhile, busy, offline…); or a join of ours was refused call_full,
+   * and we left the call (all or nothing). Other failed joins pass quietly.
+   */
   error: CallError
 }
 
 const live = (s: CallState) => LIVE_STATES.includes(s)
 
+/** A join leg of a group call (Go marks it autoAccept and names the group): never a call that rings. */
+export function isGroupJoin(call: CallInfo): boolean {
+  return !!call.autoAccept && !!call.group
+}
+const answered = (s: CallState) => ANSWERED_STATES.includes(s)
+
 export class GroupCall {
   private readonly backend: Backend
   private readonly main: CallSession
   private readonly legs = new Map<string, CallSession>() // by peer id
-  private readonly caps = new Map<CallSession, number>() // the others count each session's limit is for
+  private readonly caps = new Map<string, number>() // by call id: the others count its limit is for
   private readonly offs: (() => void)[] = []
   private readonly joined = new Set<string>() // incoming add legs whose members we joined
   private readonly make: (opts: CallSessionOptions) => CallSession
   private readonly rtc: Partial<RtcEnvironment>
   readonly events = new TypedEmitter<GroupEvents>('group call')
+  /**
+   * Our own media across the legs, kept here because it outlives the main
+   * session's call: when the person the call began with leaves, that
+   * session clears its media (all off, no stream) while the group goes on.
+   */
+  private muted = false
+  private cameraOn = true
 
   constructor(opts: GroupCallOptions) {
     this.backend = opts.backend
@@ -99,12 +118,39 @@ export class GroupCall {
       opts.backend.on(EventName.CallIncoming, (ev) => this.onIncoming(ev)),
       this.main.on(CallEvent.State, () => this.onMainState()),
       this.main.on(CallEvent.RemoteStream, () => this.changed()),
+      // The flags of a session with media. Its teardown drops the stream first, then zeroes the flags (not a choice of ours);
+      // opening sets the flags first, then the preview, so both events read them.
+      this.main.on(CallEvent.LocalMedia, (m) => this.takeMainMedia(m)),
+      this.main.on(CallEvent.LocalStream, () => {
+        this.takeMainMedia()
+        this.changed()
+      }),
     )
+    this.takeMainMedia()
+  }
+
+  private takeMainMedia(m: MediaFlags = this.main.localMedia): void {
+    if (!this.main.localStream) return
+    this.muted = !m.micOn
+    this.cameraOn = m.cameraOn // kept as it was while the screen is shared
+  }
+
+  /** Our mic and camera as the controls show them, the main session's call gone or not. */
+  get localMedia(): MediaFlags {
+    const m = this.main.localStream ? this.main.localMedia : null
+    return { micOn: !this.muted, cameraOn: this.cameraOn, screenSharing: m?.screenSharing ?? false }
+  }
+
+  /** Our preview: the main session's, else a live leg's (the same camera, cloned). */
+  get localStream(): MediaStream | null {
+    if (this.main.localStream) return this.main.localStream
+    return this.liveLegs().find((s) => s.localStream)?.localStream ?? null
   }
 
   /** Whether an incoming call is a further leg of our group call (not the main session's). */
   claims(call: CallInfo): boolean {
-    return !!call.autoAccept && !!call.group && (this.main.inCall || this.liveLegs().length > 0)
+    // Only once we are in the call (answered): Go refuses an early join too, but a join that slipped by must not ring or answer here.
+    return isGroupJoin(call) && (answered(this.main.state) || this.liveLegs().some((s) => answered(s.state)))
   }
 
   /** Anyone in the call but us: the main session's peer (while live) and every leg's. */
@@ -134,7 +180,7 @@ export class GroupCall {
   async add(peerId: string, video: boolean): Promise<string | null> {
     if (this.participants.some((p) => p.peerId === peerId)) return 'That person is in the call already.'
     if (!this.canAdd) return 'The call is full: four people at most.'
-    await this.placeLeg(peerId, video, (p, v, o) => this.backend.calls.add(p, v, o), true)
+    await this.placeLeg(peerId, video, (p, v, o) => this.backend.calls.add(p, v, o), 'add')
     return null
   }
 
@@ -144,11 +190,15 @@ export class GroupCall {
   }
 
   setMuted(muted: boolean): void {
+    this.muted = muted
     for (const s of this.legs.values()) s.setMuted(muted)
+    this.changed()
   }
 
   async setCameraOn(on: boolean): Promise<void> {
+    this.cameraOn = on
     await Promise.all([...this.legs.values()].map((s) => s.setCameraOn(on)))
+    this.changed()
   }
 
   dispose(): void {
@@ -166,7 +216,8 @@ export class GroupCall {
 
   private newLeg(peerId: string, opts: Partial<CallSessionOptions>): CallSession {
     this.legs.get(peerId)?.dispose()
-    const s = this.make({ backend: this.backend, rtc: { ...this.rtc, getUserMedia: (c) => this.shared(c) }, ...opts })
+    // A placed leg takes no incoming call (a finished but undisposed one must not answer someone else's).
+    const s = this.make({ backend: this.backend, rtc: { ...this.rtc, getUserMedia: (c) => this.shared(c) }, takes: () => false, ...opts })
     this.legs.set(peerId, s)
     s.on(CallEvent.State, (st) => {
       if (s.call?.direction === 'outgoing' && (st.state === 'connecting' || st.state === 'connected')) this.joinMembers(s.call)
@@ -174,7 +225,7 @@ export class GroupCall {
         setTimeout(() => {
           if (this.legs.get(peerId) === s && s.state === 'ended') {
             this.legs.delete(peerId)
-            this.caps.delete(s)
+            if (s.call) this.caps.delete(s.call.id)
             s.dispose()
             this.changed()
           }
@@ -183,22 +234,52 @@ export class GroupCall {
       this.changed()
     })
     s.on(CallEvent.RemoteStream, () => this.changed())
+    s.on(CallEvent.LocalStream, () => this.changed())
+    s.on(CallEvent.LocalMedia, (m) => {
+      // The mic opens after the leg is placed or answered: a mute made before holds.
+      if (this.muted && m.micOn) s.setMuted(true)
+    })
     return s
   }
 
-  private async placeLeg(peerId: string, video: boolean, place: CallSessionOptions['place'], surface = false): Promise<void> {
+  /** Places a leg with our camera as it is now (off stays off) and our mute. */
+  private async placeLeg(peerId: string, video: boolean, place: CallSessionOptions['place'], kind: 'add' | 'join'): Promise<void> {
     const s = this.newLeg(peerId, { place })
-    if (surface) s.on(CallEvent.Error, (e) => this.events.emit('error', e))
-    await s.placeCall(peerId, { video })
+    s.on(CallEvent.Error, (e) => {
+      if (kind === 'add') this.events.emit('error', e)
+      else if (e.code === 'call_full') void this.full()
+    })
+    await s.placeCall(peerId, { video: video && this.cameraOn })
+    if (this.muted) s.setMuted(true)
     this.changed()
   }
+
+  /**
+   * A join of ours was refused: the group is full (someone else filled it
+   * first). Joining is all or nothing, so we leave every leg, the main
+   * session's too, and say why.
+   */
+  private async full(): Promise<void> {
+    if (this.leaving) return
+    this.leaving = true
+    try {
+      this.events.emit('error', new CallError('call_full'))
+      await Promise.all([this.leave(), this.main.hangup()])
+    } finally {
+      this.leaving = false
+    }
+  }
+  private leaving = false
 
   private onIncoming(ev: IncomingCallEvent): void {
     if (!this.claims(ev.call) || this.legs.get(ev.call.peer)?.call?.id === ev.call.id) return
     const id = ev.call.id
     const s = this.newLeg(ev.call.peer, { takes: (c) => c.id === id })
     void s.pickUp(ev).then((ok) => {
-      if (ok) void s.accept({ video: ev.call.media.includes('video') && this.main.localMedia.cameraOn !== false })
+      if (!ok) return
+      void s.accept({ video: ev.call.media.includes('video') && this.cameraOn }).then(() => {
+        if (this.muted) s.setMuted(true)
+      })
     })
   }
 
@@ -218,7 +299,7 @@ export class GroupCall {
     for (const member of call.members) {
       if (member === this.main.call?.peer && live(this.main.state)) continue
       if (this.legs.has(member) && live(this.legs.get(member)!.state)) continue
-      void this.placeLeg(member, video, (p, v, o) => this.backend.calls.join(p, v, o))
+      void this.placeLeg(member, video, (p, v, o) => this.backend.calls.join(p, v, o), 'join')
     }
   }
 
@@ -229,9 +310,14 @@ export class GroupCall {
     const audio = c.audio ? pick('audio') : undefined
     const video = c.video ? pick('video') : undefined
     const gum = this.rtc.getUserMedia ?? ((x: MediaStreamConstraints) => navigator.mediaDevices.getUserMedia(x))
-    if ((c.audio && !audio) || (c.video && !video)) return gum(c)
+    // A clone keeps the source's enabled flag; set it to our mute either way.
+    const muteAudio = (st: MediaStream) => {
+      for (const t of st.getAudioTracks()) t.enabled = !this.muted
+      return st
+    }
+    if ((c.audio && !audio) || (c.video && !video)) return muteAudio(await gum(c))
     const make = this.rtc.createStream ?? ((t: MediaStreamTrack[]) => new MediaStream(t))
-    return make([audio, video].filter((t): t is MediaStreamTrack => !!t).map((t) => t.clone()))
+    return muteAudio(make([audio, video].filter((t): t is MediaStreamTrack => !!t).map((t) => t.clone())))
   }
 
   private changed(): void {
@@ -244,8 +330,9 @@ export class GroupCall {
     const sessions = [this.main, ...this.legs.values()].filter((s) => live(s.state))
     const n = sessions.length
     for (const s of sessions) {
-      if ((s.state !== 'connected' && s.state !== 'reconnecting') || this.caps.get(s) === n) continue
-      this.caps.set(s, n)
+      const id = s.call?.id
+      if (!id || (s.state !== 'connected' && s.state !== 'reconnecting') || this.caps.get(id) === n) continue
+      this.caps.set(id, n)
       void s.capVideo(videoCap(n))
     }
   }
@@ -260,6 +347,7 @@ export class GroupCall {
       stream: s.remoteStream,
       remoteMedia: s.remoteMedia,
       safetyCode: c.safetyCode ?? '',
+      verified: c.verified,
       main,
     }
   }

@@ -16,7 +16,7 @@
  *     CallData (calldata.ts)      chat (chat.ts) and files (transfer.ts, filewire.ts) over one connection
  */
 export { CallSession } from './session'
-export { GroupCall, MAX_PARTICIPANTS, videoCap, type Participant } from './group'
+export { GroupCall, isGroupJoin, MAX_PARTICIPANTS, videoCap, type Participant } from './group'
 export { ANSWERED_STATES, CallEvent, CallState, LIVE_STATES, MediaPath, Quality } from './types'
 export type {
   CallEventHandler,

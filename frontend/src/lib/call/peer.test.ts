@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { sdpWithCandidates, type GatheringPeer } from './peer'
+import { FakePeerConnection, fakeRtc } from './calltest/rtc'
+import { PeerLink, sdpWithCandidates, type GatheringPeer } from './peer'
 
 /** A connection that is gathering: the test adds candidates to its local SDP. */
 class Gathering extends EventTarget {
@@ -56,5 +57,31 @@ describe('sdpWithCandidates', () => {
     const none = new Gathering()
     none.localDescription = null
     expect(await sdpWithCandidates(asPeer(none), 10_000)).toBeNull()
+  })
+})
+
+describe('PeerLink.limitVideo', () => {
+  it('puts the cap on a video sender made after it was set (addTrack, no video transceiver before)', async () => {
+    const { env, media } = fakeRtc()
+    const link = new PeerLink({
+      rtc: env,
+      iceServers: [],
+      polite: false,
+      send: async () => {},
+      listener: { status: () => {}, remoteStream: () => {}, remoteMedia: () => {}, stats: () => {}, error: () => {} },
+      statsIntervalMs: 60_000,
+      disconnectedRestartMs: 3000,
+      reconnectTimeoutMs: 30_000,
+    })
+    try {
+      await link.limitVideo(600_000, 2) // no video sender yet: kept for later
+      const camera = (await media.getUserMedia({ video: true })).getVideoTracks()[0]
+      await link.setTrack('video', camera)
+      const sender = (link.pc as unknown as FakePeerConnection).transceivers.find((t) => t.kind === 'video')!.sender
+      expect(sender.encodings[0].maxBitrate).toBe(600_000)
+      expect(sender.scale).toBe(2)
+    } finally {
+      link.close()
+    }
   })
 })

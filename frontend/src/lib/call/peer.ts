@@ -103,7 +103,10 @@ export class PeerLink {
     this.listen(this.pc, 'track', (ev) => this.onTrack(ev as RTCTrackEvent))
     this.listen(this.pc, 'iceconnectionstatechange', () => this.onIceState())
     this.listen(this.pc, 'connectionstatechange', () => this.onConnectionState())
-    this.listen(this.pc, 'signalingstatechange', () => this.checkRecovered())
+    this.listen(this.pc, 'signalingstatechange', () => {
+      this.checkRecovered()
+      if (this.pc.signalingState === 'stable') void this.keepBitrate()
+    })
     const net = opts.rtc.network
     if (net) {
       const online = () => this.onOnline()
@@ -177,11 +180,32 @@ export class PeerLink {
       if (kind === 'video' && track) await this.sizeFor(tr.sender, track)
       if (this.closed) return
       await tr.sender.replaceTrack(track)
+      if (kind === 'video' && track) await this.keepBitrate(tr.sender)
       return
     }
     if (!track) return
     const sender = this.pc.addTrack(track, this.local)
-    if (kind === 'video') await this.sizeFor(sender, track)
+    if (kind === 'video') {
+      await this.sizeFor(sender, track)
+      await this.keepBitrate(sender)
+    }
+  }
+
+  /**
+   * Puts the group call's bitrate cap (limitVideo) on a video sender made
+   * or given a track after the cap was set: an audio leg turning its
+   * camera on, a camera back after a screen. A new sender may have no
+   * encodings until negotiated, so this runs again once signaling is
+   * stable.
+   */
+  private async keepBitrate(sender: RTCRtpSender | undefined = this.transceiverFor('video')?.sender): Promise<void> {
+    const cap = this.videoLimit.maxBitrate
+    if (cap === undefined || !sender?.track || this.closed || typeof sender.getParameters !== 'function') return
+    const params = sender.getParameters()
+    const enc = params.encodings?.[0]
+    if (!enc || enc.maxBitrate === cap) return
+    enc.maxBitrate = cap
+    await sender.setParameters(params).catch((err) => console.debug('call: could not limit the video', err))
   }
 
   /**

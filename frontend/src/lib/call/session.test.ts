@@ -340,6 +340,21 @@ describe('CallSession: Go-level glare and resync', () => {
     expect(b.session.error).toBeNull()
   })
 
+  it("after the bridge reconnects, a group leg that is not Go's oldest call goes on (resync by id, Calls.List)", async () => {
+    const { a, b } = pair()
+    await a.session.placeCall('PEERB', { video: false })
+    await waitFor(() => b.session.state === 'ringing', 'ringing')
+    const ours = b.session.call!
+    const older = { ...ours, id: 'older-leg', peer: 'PEERC' }
+    b.go.impl('calls.current', () => older) // Calls.Current names the oldest leg only
+    b.go.impl('calls.list', () => [older, ours])
+    b.go.setConnected(true)
+    await waitFor(() => b.go.callsTo('calls.list').length === 1, 'resync asked Go')
+    await new Promise((r) => setTimeout(r, 20))
+    expect(b.session.state).toBe('ringing')
+    expect(b.go.callsTo('calls.hangup')).toHaveLength(0)
+  })
+
   it('another window of the app observes the call: mirrors it, no media, never hangs up by itself', async () => {
     const { a, b } = pair({ connectTimeoutMs: 100 })
     const observer = side(b.go, { connectTimeoutMs: 100 })

@@ -516,18 +516,18 @@ export class CallSession {
     for (const sig of a.takeEarly()) if (sig.call === a.id) this.deliver(a, sig)
   }
 
-  /** After the bridge reconnects: events may have been lost, so ask Go where the call is. */
+  /** After the bridge reconnects: events may have been lost, so ask Go where the call is (by id: Calls.Current names only a group's oldest leg). */
   private async resync(): Promise<void> {
     const a = this.attempt
     if (!a || a.ended || !a.id) return
-    let cur: CallInfo | null
+    let cur: CallInfo | undefined
     try {
-      cur = await this.backend.calls.current()
+      cur = (await this.backend.calls.list()).find((c) => c.id === a.id)
     } catch {
       return
     }
     if (a.ended) return
-    if (cur && cur.id === a.id) this.onCallState(cur)
+    if (cur) this.onCallState(cur)
     else if (a.info?.state !== 'connected' && a.info?.state !== 'reconnecting') this.finish(a, null)
     // A connected call carries on peer to peer even if Go forgot it.
   }

@@ -259,6 +259,7 @@ export class CallState {
       // Someone left a group call (or we lost that leg): the others stay.
       this.heldByGroup = true
       this.remoteStream = null
+      this.useGroupMedia()
       return
     }
     this.heldByGroup = false
@@ -305,6 +306,19 @@ export class CallState {
   /** The group's legs changed: once the last is gone after the main call ended, the call is over here. */
   groupChanged(): void {
     if (this.heldByGroup && !this.group.hasLegs) this.onState('ended', this.call, null)
+    else if (this.heldByGroup) this.useGroupMedia()
+  }
+
+  /**
+   * The main session's call is gone (its teardown zeroed our flags and
+   * dropped the preview) but the group goes on: our mic, camera and
+   * preview are the group's from now on.
+   */
+  private useGroupMedia(): void {
+    const local = this.group.local
+    if (!local) return
+    this.localMedia = local.media
+    this.localStream = local.stream
   }
 
   /** Shows a refusal that does not end the call ("call is full") as the call's error. */

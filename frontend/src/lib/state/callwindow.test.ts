@@ -126,4 +126,49 @@ describe('CallWindowEngine', () => {
     await engine.sync()
     expect(engine.state).toBe('ended')
   })
+
+  test("a group call: join legs never ring here, the window follows one leg and then the next, and hang up leaves them all", async () => {
+    const { backend, engine, states } = setup()
+    const incoming: unknown[] = []
+    engine.on(CallEvent.Incoming, (i) => incoming.push(i))
+    const b = callInfo({ id: 'cb', peer: 'B', state: 'connected', group: 'G' })
+    backend.emit('call:state', b)
+    // C joins: Go auto-accepts the leg in the call window; here it neither rings nor takes over the screen.
+    const c = callInfo({ id: 'cc', peer: 'C', direction: 'incoming', state: 'ringing', group: 'G', autoAccept: true })
+    backend.emit('call:incoming', { call: c, offer: 'v=0' })
+    backend.emit('call:state', { ...c, state: 'connecting' })
+    backend.emit('call:state', { ...c, state: 'connected' })
+    expect(incoming).toEqual([])
+    expect(engine.call?.id).toBe('cb')
+    expect(states.map((s) => s.state)).toEqual(['connected'])
+    await engine.hangup()
+    expect(backend.callsTo('calls.hangup')).toEqual([['cb'], ['cc']])
+    // B leaves: the call goes on with C.
+    backend.emit('call:state', { ...b, state: 'ended', outcome: 'completed' })
+    expect(engine.state).toBe('connected')
+    expect(engine.call?.id).toBe('cc')
+    expect(states.map((s) => s.state)).toEqual(['connected', 'connected'])
+    backend.emit('call:state', { ...c, state: 'ended', outcome: 'completed' })
+    expect(engine.state).toBe('ended')
+  })
+
+  test("after the link comes back, it finds its group call's legs by Calls.List (Calls.Current names only the oldest)", async () => {
+    const { backend, engine } = setup()
+    const b = callInfo({ id: 'cb', peer: 'B', state: 'connected', group: 'G' })
+    const c = callInfo({ id: 'cc', peer: 'C', state: 'connected', group: 'G' })
+    backend.impl('calls.list', () => [b, c])
+    await engine.sync()
+    expect(engine.call?.id).toBe('cb')
+    // B left while the link was down: the window follows C, no "ended".
+    backend.impl('calls.list', () => [c])
+    await engine.sync()
+    expect(engine.state).toBe('connected')
+    expect(engine.call?.id).toBe('cc')
+    await engine.hangup()
+    expect(backend.callsTo('calls.hangup')).toEqual([['cc']])
+    // C too: nothing is left.
+    backend.impl('calls.list', () => [])
+    await engine.sync()
+    expect(engine.state).toBe('ended')
+  })
 })

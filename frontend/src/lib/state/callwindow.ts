@@ -9,9 +9,14 @@
  * Go's call:state and call:incoming so this window still rings, shows who
  * is calling and that a call is on. Decline, cancel and hang up work from
  * here (they are Go calls, not media). It has no media of its own.
+ *
+ * A group call is several calls in Go (one leg per other person). This
+ * window follows one: the call it showed first; the group's other legs
+ * (join legs arrive auto-accepted and never ring) are kept aside, and when
+ * the followed one ends while another leg lives, it follows that one.
  */
 import { EventName, type Backend, type CallInfo, type CallIntent, type IncomingCallEvent } from '../backend'
-import { CallError, CallEvent, LIVE_STATES, endError, toCallError, type CallEventHandler, type CallEventMap, type CallState, type MediaFlags } from '../call'
+import { CallError, CallEvent, LIVE_STATES, endError, isGroupJoin, toCallError, type CallEventHandler, type CallEventMap, type CallState, type MediaFlags } from '../call'
 import { TypedEmitter } from '../emitter'
 import type { CallEngine } from './call.svelte'
 
@@ -45,6 +50,8 @@ export class CallWindowEngine implements CallEngine {
   private readonly events = new TypedEmitter<CallEventMap>('call window')
   private readonly offs: (() => void)[] = []
   private readonly waiters = new Set<() => void>()
+  /** The live legs of our group call besides the one followed, by call id. */
+  private readonly legs = new Map<string, CallInfo>()
   private disposed = false
 
   constructor(backend: Backend, options: CallWindowEngineOptions = {}) {
@@ -75,18 +82,23 @@ export class CallWindowEngine implements CallEngine {
   /** Catches up with a call that started before this window (or while its link was down). */
   async sync(): Promise<void> {
     const before = this._call
+    const had = [...this.legs.keys()] // legs heard of meanwhile are newer than Go's answer
     let ringing: IncomingCallEvent | null
-    let current: CallInfo | null
+    let all: CallInfo[]
     try {
-      ;[ringing, current] = await Promise.all([this.backend.calls.incoming(), this.backend.calls.current()])
+      // Every live call (a group call is one per leg; Calls.Current names only the oldest).
+      ;[ringing, all] = await Promise.all([this.backend.calls.incoming(), this.backend.calls.list()])
     } catch {
       return // the link is down; onConnectionChange brings us back
     }
     if (this.disposed) return
-    if (ringing) this.onIncoming(ringing)
-    else if (current) this.onState(current)
-    // Go has no call, and none began while we asked: the one we showed is over.
-    else if (LIVE.includes(this._state) && this._call && this._call === before) this.onState({ ...this._call, state: 'ended' })
+    for (const id of had) if (!all.some((c) => c.id === id)) this.legs.delete(id)
+    if (ringing && !isGroupJoin(ringing.call)) return this.onIncoming(ringing)
+    // The call shown first (if Go still has it), then the group's other legs (kept aside).
+    const shown = all.find((c) => c.id === this._call?.id)
+    for (const c of shown ? [shown, ...all.filter((x) => x !== shown)] : all) this.onState(c)
+    // Go no longer has the call we showed, and none began while we asked: it is over (or another leg of the group takes over).
+    if (!shown && LIVE.includes(this._state) && this._call && this._call === before) this.onState({ ...this._call, state: 'ended' })
   }
 
   async placeCall(peerId: string, options: { video: boolean }): Promise<void> {
@@ -110,8 +122,10 @@ export class CallWindowEngine implements CallEngine {
     if (this._call) await this.backend.calls.cancel(this._call.id)
   }
 
+  /** Ends the call: in a group call, every leg (leaving it). */
   async hangup(): Promise<void> {
-    if (this._call) await this.backend.calls.hangup(this._call.id)
+    const ids = [...(this._call ? [this._call.id] : []), ...this.legs.keys()]
+    await Promise.all(ids.map((id) => this.backend.calls.hangup(id)))
   }
 
   // Media belongs to the call window; these have nothing to act on here.
@@ -177,6 +191,8 @@ export class CallWindowEngine implements CallEngine {
 
   private onIncoming(ev: IncomingCallEvent): void {
     if (this.disposed) return
+    // A join leg of our group call answers by itself in the call window: no ringing card, no ring here.
+    if (isGroupJoin(ev.call)) return
     if (this._call?.id === ev.call.id && this._state !== 'idle' && this._state !== 'ended') return
     this._call = ev.call
     this._state = 'ringing'
@@ -187,6 +203,24 @@ export class CallWindowEngine implements CallEngine {
 
   private onState(info: CallInfo): void {
     if (this.disposed) return
+    const cur = this._call
+    if (cur && info.id !== cur.id && info.group && LIVE.includes(this._state) && (!cur.group || cur.group === info.group)) {
+      // Another leg of the group call we show: kept aside, not shown.
+      if (LIVE.includes(info.state)) this.legs.set(info.id, info)
+      else this.legs.delete(info.id)
+      return
+    }
+    if (cur?.id === info.id && info.state === 'ended' && this.legs.size > 0) {
+      // The person we showed left; the group goes on: follow another leg.
+      const [next] = this.legs.values()
+      this.legs.delete(next.id)
+      this._call = next
+      this._state = next.state
+      this.emit(CallEvent.State, { state: next.state, call: next, error: null })
+      this.wake()
+      return
+    }
+    if (!LIVE.includes(info.state) || info.id !== cur?.id) this.legs.clear()
     // The end of an older call, heard late, is not news.
     if (this._call && info.id !== this._call.id && !LIVE.includes(info.state)) return
     if (this._call?.id === info.id && this._state === 'ended' && info.state !== 'ended') return

@@ -4,12 +4,12 @@
  * (data-testid="call-add-person"), and what leaving means. Adapts
  * GroupCall (lib/call/group.ts); components never touch its sessions.
  */
-import { CallError, type GroupCall, type Participant } from '../call'
+import { CallError, type GroupCall, type MediaFlags, type Participant } from '../call'
 import type { TypedEmitter } from '../emitter'
 import type { CallState } from './call.svelte'
 
 /** The part of GroupCall the UI uses; tests pass a fake. */
-export type GroupEngine = Pick<GroupCall, 'participants' | 'hasLegs' | 'canAdd' | 'add' | 'leave' | 'setMuted' | 'setCameraOn'> & {
+export type GroupEngine = Pick<GroupCall, 'participants' | 'hasLegs' | 'canAdd' | 'add' | 'leave' | 'setMuted' | 'setCameraOn' | 'localMedia' | 'localStream'> & {
   events: Pick<TypedEmitter<{ change: Participant[]; error: CallError }>, 'on'>
 }
 
@@ -65,12 +65,18 @@ export class GroupState {
     this.pickerOpen = false
     if (!this.engine) return
     const full = !this.engine.canAdd
+    // The call's type; GroupCall places it with the camera as it is now (off stays off).
     const failure = await this.engine.add(peerId, this.call.video)
     if (failure) this.call.refuse(new CallError(full ? 'call_full' : 'backend', failure))
   }
 
   leave(): Promise<void> {
     return this.engine?.leave() ?? Promise.resolve()
+  }
+
+  /** Our mic/camera flags and preview across the legs (they outlive the main session's call); null without a group engine. */
+  get local(): { media: MediaFlags; stream: MediaStream | null } | null {
+    return this.engine ? { media: this.engine.localMedia, stream: this.engine.localStream } : null
   }
 
   setMuted(muted: boolean): void {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { TypedEmitter } from '../emitter'
-import { CallError, type Participant } from '../call'
+import { CallError, CallEvent, type Participant } from '../call'
 import { CallState } from './call.svelte'
 import { FakeEngine, callInfo } from './fakes'
 import type { GroupEngine } from './group.svelte'
@@ -24,10 +24,20 @@ class FakeGroup implements GroupEngine {
     this.left++
     this.set([])
   }
+  /** Our media as GroupCall keeps it across the legs. */
+  localMedia = { micOn: true, cameraOn: true, screenSharing: false }
+  localStream: MediaStream | null = null
+  camera: boolean[] = []
   setMuted(m: boolean) {
     this.muted.push(m)
+    this.localMedia = { ...this.localMedia, micOn: !m }
+    this.events.emit('change', this.participants)
   }
-  async setCameraOn() {}
+  async setCameraOn(on: boolean) {
+    this.camera.push(on)
+    this.localMedia = { ...this.localMedia, cameraOn: on }
+    this.events.emit('change', this.participants)
+  }
   set(p: Participant[]) {
     this.participants = p
     this.events.emit('change', p)
@@ -42,6 +52,7 @@ const tile = (peerId: string, main = false): Participant => ({
   stream: null,
   remoteMedia: { micOn: true, cameraOn: true, screenSharing: false },
   safetyCode: 'code-' + peerId,
+  verified: false,
   main,
 })
 
@@ -78,6 +89,30 @@ describe('GroupState', () => {
     expect(group.muted).toEqual([true]) // mic was on: muted now
     await call.hangup()
     expect(group.left).toBe(1)
+  })
+
+  test("once the first person left, mute, camera and self-view follow the group's media, not the ended main session's", async () => {
+    const { engine, group, call } = setup()
+    const preview = { id: 'preview' } as unknown as MediaStream
+    group.localStream = preview
+    engine.emit(CallEvent.LocalStream, preview)
+    group.set([tile('B', true), tile('C')])
+    // B hangs up: the main session's teardown zeroes its flags and drops the preview, then ends.
+    group.set([tile('C')])
+    engine.emit(CallEvent.LocalStream, null)
+    engine.emit(CallEvent.LocalMedia, { micOn: false, cameraOn: false, screenSharing: false })
+    engine.to('ended')
+    expect(call.state).toBe('connected')
+    expect(call.localStream).toBe(preview)
+    expect(call.localMedia).toEqual({ micOn: true, cameraOn: true, screenSharing: false })
+    call.toggleMute()
+    expect(group.muted).toEqual([true]) // mutes (the zeroed flags would have unmuted)
+    expect(call.localMedia.micOn).toBe(false)
+    call.toggleMute()
+    expect(group.muted).toEqual([true, false])
+    await call.toggleCamera()
+    expect(group.camera).toEqual([false]) // turns it off
+    expect(call.localMedia.cameraOn).toBe(false)
   })
 
   test('a fifth is refused with "call is full"', async () => {

@@ -52,6 +52,7 @@ export class SwitchboardBackend extends FakeBackend {
     this.impl('calls.renegotiate', (id: string, kind: 'offer' | 'answer', sdp: string) => board.renegotiate(this, id, kind, sdp))
     this.impl('calls.mediaState', (id: string, s: MediaState) => board.mediaState(this, id, s))
     this.impl('calls.current', () => (this.current && this.current.info.get(this)?.state !== 'ended' ? this.current.info.get(this)! : null))
+    this.impl('calls.list', () => (this.current && this.current.info.get(this)?.state !== 'ended' ? [this.current.info.get(this)!] : []))
     this.impl('calls.incoming', () => this.ringing())
     this.impl('calls.iceServers', () => this.iceServerList)
   }
