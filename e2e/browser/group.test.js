@@ -8,6 +8,16 @@ import assert from 'node:assert/strict'
 import { answer, ring } from './lib/flows.js'
 import { add, addAndAnswer, pairCodes, tiles, waitTiles } from './lib/group.js'
 import { scenario } from './lib/world.js'
+import { join, resolve } from 'node:path'
+
+// With $PEERLINE_E2E_SCREENSHOTS set (as `npm run screenshots` sets it), the
+// four-person grid is saved there too: what people see in a group call.
+async function shot(u, name) {
+  const dir = process.env.PEERLINE_E2E_SCREENSHOTS
+  if (!dir) return
+  await u.settle()
+  await u.screenshot(join(resolve(dir), `${name}.png`))
+}
 
 scenario('group call of three: each tile decodes, each pair its own safety code; one leaves, the other two stay', async (w, t) => {
   const [a, b, c] = await w.lanGroup(3, [{ name: 'Ada Lovelace' }, { name: 'Grace Hopper' }, { name: 'Alan Turing' }])
@@ -54,6 +64,7 @@ scenario('group call of four: all twelve tiles decode; a fifth is refused with "
   const sample = await Promise.all(all.map((u) => waitTiles(u, all.filter((o) => o !== u))))
   t.diagnostic(`tiles: ${JSON.stringify(sample.map((s) => s.map((x) => `${x.width}x${x.height}`)))}`)
   await pairCodes(all)
+  await shot(a, 'group-call-four')
 
   // A fifth: the add button says the call is full; nobody rings.
   await a.tid('call-add-person').click()
