@@ -36,7 +36,7 @@ const msgKey = (m: ChatMessage) => `${m.mine ? '' : m.from}/${m.id}`
 const transferKey = (t: TransferView) => `${t.peer}/${t.direction}/${t.id}`
 
 export class GroupData {
-  private readonly events = new TypedEmitter<GroupDataEvents>('group data')
+  private readonly events = new TypedEmitter<CallEventMap>('group data') // only Chat and Transfers
   private log: ChatMessage[] = []
   private readonly keys = new Set<string>()
   private files: TransferView[] = []
@@ -74,7 +74,7 @@ export class GroupData {
     if (s === this.main) this.offs.push(...offs)
   }
 
-  on<E extends keyof GroupDataEvents>(event: E, handler: (data: GroupDataEvents[E]) => void): () => void {
+  on<E extends keyof GroupDataEvents>(event: E, handler: (data: CallEventMap[E]) => void): () => void {
     return this.events.on(event, handler)
   }
 
