@@ -36,8 +36,8 @@ export class CallData {
     this.files.attach(channels.files)
   }
 
-  sendChat(text: string): ChatMessage | null {
-    return this.chat.send(text)
+  sendChat(text: string, id?: string): ChatMessage | null {
+    return this.chat.send(text, id)
   }
 
   sendFile(file: SourceFile): TransferView {

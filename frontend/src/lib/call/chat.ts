@@ -104,11 +104,16 @@ export class ChatChannel {
     )
   }
 
-  /** Sends text; returns the message as shown, or null when the text is empty, too long, or the chat is closed. */
-  send(text: string): ChatMessage | null {
+  /**
+   * Sends text; returns the message as shown, or null when the text is
+   * empty, too long, or the chat is closed. id: the message's (a group
+   * call sends one message on every leg under one id, so it shows once);
+   * default a new one.
+   */
+  send(text: string, id: string = randomId()): ChatMessage | null {
     const clean = cleanText(text)
-    if (clean === null || this.closed) return null
-    const m: ChatWire = { id: randomId(), text: clean, at: (this.opts.now ?? Date.now)() }
+    if (clean === null || this.closed || !ID_RE.test(id)) return null
+    const m: ChatWire = { id, text: clean, at: (this.opts.now ?? Date.now)() }
     this.seen.add(m.id)
     const frame = encodeChat(m)
     if (this.ch.readyState === 'open') this.sendFrame(frame)

@@ -25,6 +25,7 @@
 import { EventName, type Backend, type CallInfo, type IncomingCallEvent } from '../backend'
 import { TypedEmitter } from '../emitter'
 import { CallError } from './errors'
+import { GroupData } from './groupdata'
 import { CallSession } from './session'
 import { ANSWERED_STATES, CallEvent, LIVE_STATES, type CallSessionOptions, type CallState, type MediaFlags } from './types'
 import type { RtcEnvironment } from './rtc'
@@ -101,6 +102,8 @@ export class GroupCall {
   private readonly make: (opts: CallSessionOptions) => CallSession
   private readonly rtc: Partial<RtcEnvironment>
   readonly events = new TypedEmitter<GroupEvents>('group call')
+  /** Chat and files across every leg (groupdata.ts): what the UI sends and shows. */
+  readonly data: GroupData
   /**
    * Our own media across the legs, kept here because it outlives the main
    * session's call: when the person the call began with leaves, that
@@ -114,6 +117,7 @@ export class GroupCall {
     this.main = opts.main
     this.rtc = opts.rtc ?? {}
     this.make = opts.makeSession ?? ((o) => new CallSession(o))
+    this.data = new GroupData(this.main, () => [this.main, ...this.legs.values()], () => this.hasLegs)
     this.offs.push(
       opts.backend.on(EventName.CallIncoming, (ev) => this.onIncoming(ev)),
       this.main.on(CallEvent.State, () => this.onMainState()),
@@ -203,6 +207,7 @@ export class GroupCall {
 
   dispose(): void {
     for (const off of this.offs.splice(0)) off()
+    this.data.dispose()
     for (const s of this.legs.values()) s.dispose()
     this.legs.clear()
     this.events.clear()
@@ -219,6 +224,7 @@ export class GroupCall {
     // A placed leg takes no incoming call (a finished but undisposed one must not answer someone else's).
     const s = this.make({ backend: this.backend, rtc: { ...this.rtc, getUserMedia: (c) => this.shared(c) }, takes: () => false, ...opts })
     this.legs.set(peerId, s)
+    this.data.watch(s)
     s.on(CallEvent.State, (st) => {
       if (s.call?.direction === 'outgoing' && (st.state === 'connecting' || st.state === 'connected')) this.joinMembers(s.call)
       if (st.state === 'ended') {

@@ -17,6 +17,7 @@
  */
 export { CallSession } from './session'
 export { GroupCall, isGroupJoin, MAX_PARTICIPANTS, videoCap, type Participant } from './group'
+export { GroupData } from './groupdata'
 export { ANSWERED_STATES, CallEvent, CallState, LIVE_STATES, MediaPath, Quality } from './types'
 export type {
   CallEventHandler,

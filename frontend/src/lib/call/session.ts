@@ -315,11 +315,11 @@ export class CallSession {
   /**
    * Sends a chat message to the other side (peer to peer, on the "chat"
    * data channel). Returns false when there is no call with a chat, or
-   * the text is empty or over MAX_CHAT_TEXT.
+   * the text is empty or over MAX_CHAT_TEXT. id: see ChatChannel.send.
    */
-  sendChat(text: string): boolean {
+  sendChat(text: string, id?: string): boolean {
     const a = this.live()
-    return !!a?.data?.sendChat(text)
+    return !!a?.data?.sendChat(text, id)
   }
 
   /**

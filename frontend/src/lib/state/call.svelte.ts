@@ -25,7 +25,7 @@ import {
   type TransferView,
 } from '../call'
 import { silentAlerts, type Alerts } from './alerts'
-import { GroupState, type GroupEngine } from './group.svelte'
+import { GroupState, type GroupDataEngine, type GroupEngine } from './group.svelte'
 import { shortId } from './labels'
 import type { ShortcutAction } from './shortcuts'
 
@@ -210,12 +210,15 @@ export class CallState {
 
   /** The group call: tiles, the add-person picker. */
   readonly group: GroupState
+  /** Where chat and files go and come from: the group's legs, or the session. */
+  private readonly data: GroupDataEngine
   /** The main session's call ended while other legs of the group go on: the call screen stays. */
   private heldByGroup = false
 
   constructor(engine: CallEngine, options: CallStateOptions = {}) {
     this.engine = engine
     this.group = new GroupState(options.group ?? null, this)
+    this.data = options.group?.data ?? engine
     this.elsewhere = (engine as { elsewhere?: boolean }).elsewhere === true
     this.alerts = options.alerts ?? silentAlerts
     this.nameOf = options.nameOf ?? (() => undefined)
@@ -243,8 +246,9 @@ export class CallState {
       engine.on(CallEvent.RemoteMedia, (m) => (this.remoteMedia = m)),
       engine.on(CallEvent.Stats, (s) => (this.stats = s)),
       engine.on(CallEvent.Error, (e) => this.onError(e)),
-      engine.on(CallEvent.Chat, (list) => this.onChat(list)),
-      engine.on(CallEvent.Transfers, (list) => this.onTransfers(list)),
+      // Chat and files: in a group call every leg's (GroupData), else the session's.
+      this.data.on(CallEvent.Chat, (list) => this.onChat(list)),
+      this.data.on(CallEvent.Transfers, (list) => this.onTransfers(list)),
     )
     this.onState(engine.state, engine.call, null)
   }
@@ -455,17 +459,17 @@ export class CallState {
   /** Sends a chat message; false when it could not go (empty, too long, no call). */
   sendChat(text: string): boolean {
     if (!this.inCall) return false
-    return this.engine.sendChat(text)
+    return this.data.sendChat(text)
   }
 
   /** Sends each file (data-testid="send-file"). */
   sendFiles(files: Iterable<SourceFile>): void {
     if (!this.inCall) return
-    for (const f of files) this.engine.sendFile(f)
+    for (const f of files) this.data.sendFile(f)
   }
 
   cancelTransfer(id: string): void {
-    this.engine.cancelTransfer(id)
+    this.data.cancelTransfer(id)
   }
 
   private onChat(list: ChatMessage[]) {

@@ -4,13 +4,23 @@
  * (data-testid="call-add-person"), and what leaving means. Adapts
  * GroupCall (lib/call/group.ts); components never touch its sessions.
  */
-import { CallError, type GroupCall, type MediaFlags, type Participant } from '../call'
+import { CallError, type CallEvent, type CallEventMap, type GroupCall, type MediaFlags, type Participant, type SourceFile } from '../call'
 import type { TypedEmitter } from '../emitter'
 import type { CallState } from './call.svelte'
 
 /** The part of GroupCall the UI uses; tests pass a fake. */
 export type GroupEngine = Pick<GroupCall, 'participants' | 'hasLegs' | 'canAdd' | 'add' | 'leave' | 'setMuted' | 'setCameraOn' | 'localMedia' | 'localStream'> & {
   events: Pick<TypedEmitter<{ change: Participant[]; error: CallError }>, 'on'>
+  /** Chat and files across the legs (none: the main session's only). */
+  data?: GroupDataEngine
+}
+
+/** The part of GroupData (lib/call/groupdata.ts) the UI uses; a CallSession has it too (a 1:1 call's chat and files). */
+export interface GroupDataEngine {
+  on<E extends typeof CallEvent.Chat | typeof CallEvent.Transfers>(event: E, handler: (data: CallEventMap[E]) => void): () => void
+  sendChat(text: string): boolean
+  sendFile(file: SourceFile): unknown
+  cancelTransfer(id: string): void
 }
 
 export class GroupState {
