@@ -66,6 +66,12 @@ type Options struct {
 	// focus: the call rings in the window then, and no notification is
 	// shown. Nil: there is no window (headless), so every ring notifies.
 	WindowFocused func() bool
+	// OnShowFailed is called when the notification could not be shown
+	// (Show failed: a Windows toast refused, macOS notifications not
+	// allowed or not set up yet, the notification server gone): Start
+	// brings the window to the front there, so the call still rings
+	// where it can be seen. Nil: nothing more is done.
+	OnShowFailed func(call calls.Info)
 	// Logger. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -150,6 +156,9 @@ func (r *Ringer) incoming(call calls.Info) {
 	id, err := r.opts.Notifier.Show(ctx, note)
 	if err != nil {
 		r.log.Warn("ringer: notification not shown", "call", call.ID, "err", err)
+		if f := r.opts.OnShowFailed; f != nil {
+			f(call)
+		}
 		return
 	}
 	rg.id = id

@@ -284,3 +284,41 @@ func blank(img image.Image) bool {
 	}
 	return true
 }
+
+// TestShowFailedRaises: a ring whose notification fails to show (here a
+// real Notifier, closed: Show is ErrClosed, as a refused toast or a macOS
+// notification not allowed is an error) calls OnShowFailed with the call,
+// which Start makes the window's raise; a focused window is not asked.
+func TestShowFailedRaises(t *testing.T) {
+	d := notifytest.Start(t)
+	ctx := notifytest.Context(t)
+	n, err := notify.New(ctx, notify.Options{BusAddress: d.BusAddress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Close()
+	raised := make(chan string, 4)
+	var focused atomic.Bool
+	rec := recorder{got: make(chan answered, 4)}
+	r, err := ringer.New(ctx, ringer.Options{Notifier: n, Calls: rec, Answer: rec.answer, WindowFocused: focused.Load,
+		OnShowFailed: func(c calls.Info) { raised <- c.ID }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	focused.Store(true)
+	r.Emit(calls.EventIncoming, calls.Incoming{Call: ringing("c0", "Quiet Caller", false)})
+	focused.Store(false)
+	r.Emit(calls.EventIncoming, calls.Incoming{Call: ringing("c1", "Grace Hopper", true)})
+	select {
+	case id := <-raised:
+		if id != "c1" {
+			t.Fatalf("OnShowFailed for %q, want c1 (c0 rang in the focused window)", id)
+		}
+	case <-time.After(wait):
+		t.Fatal("OnShowFailed was not called")
+	}
+	if len(raised) != 0 {
+		t.Fatal("OnShowFailed called twice")
+	}
+}

@@ -53,7 +53,8 @@ type StartOptions struct {
 // logged, not fatal, and calls still ring in the window: with no
 // notification server, a ring while the window is hidden or unfocused
 // brings the window to the front instead, so it rings where it can be
-// seen; headless, nothing is shown. stop withdraws a notification still
+// seen, and so does a ring whose notification fails to show (Show's
+// error: OnShowFailed); headless, nothing is shown. stop withdraws a notification still
 // up and disconnects.
 func Start(ctx context.Context, opts StartOptions) (stop func()) {
 	log := opts.Logger
@@ -70,7 +71,7 @@ func Start(ctx context.Context, opts StartOptions) (stop func()) {
 		return raiseOnRing(opts)
 	}
 	r, err := New(ctx, Options{Notifier: n, Calls: opts.Calls, Answer: answerer(opts),
-		WindowFocused: opts.WindowFocused, Logger: log})
+		WindowFocused: opts.WindowFocused, OnShowFailed: raiser(opts), Logger: log})
 	if err != nil {
 		n.Close()
 		log.Error("ringer: not started", "err", err)
@@ -99,6 +100,16 @@ func raiseOnRing(opts StartOptions) (stop func()) {
 			opts.ShowWindow()
 		}
 	}))
+}
+
+// raiser is the Ringer's OnShowFailed: a ring whose notification failed
+// brings the window to the front, as raiseOnRing does where there is no
+// notification server at all (the Ringer has seen the window unfocused).
+func raiser(opts StartOptions) func(calls.Info) {
+	if opts.ShowWindow == nil {
+		return nil
+	}
+	return func(calls.Info) { opts.ShowWindow() }
 }
 
 // answerer is what Answer in the notification does: what the window's
