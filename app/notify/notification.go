@@ -136,12 +136,6 @@ type Notification struct {
 	// Sound is a sound theme name the server may play ("phone-incoming-call"
 	// from the freedesktop sound naming spec); empty sends none.
 	Sound string
-	// Tag names what the notification is about (the ringer's: the call
-	// id). Where a click arrives as text (a Windows toast's arguments, a
-	// macOS response) it travels with the click, and the click is taken
-	// only for the notification with that ID and Tag. Windows and macOS
-	// need 1 to MaxTagLen of [A-Za-z0-9_-]; D-Bus does not send it.
-	Tag string
 
 	// OnAction is called with the action's key when the person chooses
 	// one. OnClosed is called once when the notification goes, for

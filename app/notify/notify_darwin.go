@@ -153,8 +153,8 @@ func (n *Notifier) Show(ctx context.Context, note Notification) (ID, error) {
 		}
 		n.categories[category] = true
 	}
-	id := n.act.add(note)
-	ident := appleIdent(id, note.Tag)
+	id, tag := n.act.add(note)
+	ident := appleIdent(id, tag)
 	opts := runtime.NotificationOptions{ID: ident, Title: PlainText(note.Summary, MaxSummaryRunes),
 		Body: clean(note.Body, MaxBodyRunes, true)}
 	var err error

@@ -103,8 +103,8 @@ func (n *Notifier) Capabilities() Capabilities {
 	return Capabilities{Actions: true, Server: "Windows toast notifications", Raw: []string{"actions"}}
 }
 
-// Show shows note as a toast and returns its id. Its Tag and action keys
-// must fit the click arguments (ToastArgs).
+// Show shows note as a toast and returns its id. Its action keys must fit
+// the click arguments (ToastArgs).
 func (n *Notifier) Show(ctx context.Context, note Notification) (ID, error) {
 	if err := note.validateToast(); err != nil {
 		return 0, err
@@ -114,8 +114,8 @@ func (n *Notifier) Show(ctx context.Context, note Notification) (ID, error) {
 	if n.closed {
 		return 0, ErrClosed
 	}
-	id := n.act.add(note)
-	x, err := ToastXML(note, id)
+	id, tag := n.act.add(note)
+	x, err := ToastXML(note, id, tag)
 	if err == nil {
 		err = wintoast.Push(ToastAppID, x)
 	}

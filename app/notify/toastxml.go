@@ -36,14 +36,18 @@ const CategoryCall = "x-peerline.call.incoming"
 // maxToastButtons is the most buttons a toast shows.
 const maxToastButtons = 5
 
-// ToastXML is the toast for note shown as id. The note's Tag and action
-// keys must fit the click arguments (ToastArgs); Show checks that first.
-func ToastXML(note Notification, id ID) (string, error) {
+// ToastXML is the toast for note shown as id with tag (the Activator's,
+// for the click arguments). The note's action keys must fit the click
+// arguments (ToastArgs); Show checks that first.
+func ToastXML(note Notification, id ID, tag string) (string, error) {
 	if err := note.validateToast(); err != nil {
 		return "", err
 	}
+	if !validTag(tag) {
+		return "", fmt.Errorf("notify: tag %q: want 1 to %d of [A-Za-z0-9_-]", tag, MaxTagLen)
+	}
 	args := func(key string) string {
-		return ToastArgs{ID: id, Tag: note.Tag, Action: key}.String()
+		return ToastArgs{ID: id, Tag: tag, Action: key}.String()
 	}
 	var b strings.Builder
 	b.WriteString(`<toast launch="`)
@@ -105,9 +109,6 @@ func ToastXML(note Notification, id ID) (string, error) {
 func (n *Notification) validateToast() error {
 	if err := n.validate(); err != nil {
 		return err
-	}
-	if !validTag(n.Tag) {
-		return fmt.Errorf("notify: tag %q: want 1 to %d of [A-Za-z0-9_-]", n.Tag, MaxTagLen)
 	}
 	for _, a := range n.Actions {
 		if !validActionKey(a.Key) {
