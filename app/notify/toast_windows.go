@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"syscall"
 	"unsafe"
@@ -167,7 +168,9 @@ func registerActivator(onClick func(args string)) error {
 		// Push too; it must be Peerline's, the one LocalServer32 names.
 		wintoast.GUID_ImplNotificationActivationCallback = ole.NewGUID(ToastActivatorCLSID)
 		wintoast.SetActivationCallback(func(appID, args string, _ []wintoast.UserData) {
-			if appID != ToastAppID {
+			// COM hands the AUMID back as Windows stores it: compared
+			// as Windows does, without regard to case.
+			if !strings.EqualFold(appID, ToastAppID) {
 				return
 			}
 			activator.mu.Lock()
