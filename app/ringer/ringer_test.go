@@ -57,6 +57,7 @@ type rig struct {
 	r       *ringer.Ringer
 	rec     recorder
 	focused atomic.Bool
+	shown   chan struct{} // Show: the window brought up for a body click
 }
 
 func start(t *testing.T) *rig {
@@ -68,8 +69,9 @@ func start(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { n.Close() })
-	g := &rig{d: d, rec: recorder{got: make(chan answered, 4)}}
-	g.r, err = ringer.New(ctx, ringer.Options{Notifier: n, Calls: g.rec, Answer: g.rec.answer, WindowFocused: g.focused.Load})
+	g := &rig{d: d, rec: recorder{got: make(chan answered, 4)}, shown: make(chan struct{}, 4)}
+	g.r, err = ringer.New(ctx, ringer.Options{Notifier: n, Calls: g.rec, Answer: g.rec.answer, WindowFocused: g.focused.Load,
+		Show: func() { g.shown <- struct{}{} }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,13 +113,29 @@ func TestRinger(t *testing.T) {
 		if got.Body != "Video call" || got.Urgency != "CRITICAL" {
 			t.Errorf("notification %+v", got)
 		}
-		t.Run("click answers", func(t *testing.T) {
+		t.Run("click on the body shows the window, does not answer", func(t *testing.T) {
 			g.d.DefaultAction(t, 0)
-			if a := g.next(t); a != (answered{call: "c1", video: true, action: "answer"}) {
-				t.Errorf("got %+v, want c1 answered with video", a)
+			select {
+			case <-g.shown:
+			case <-time.After(wait):
+				t.Fatal("a click on the notification did not show the window")
 			}
-			g.d.WaitDisplayed(t, 0, wait) // withdrawn once acted on
+			g.d.WaitDisplayed(t, 0, wait) // it rings in the window now
+			select {
+			case a := <-g.rec.got:
+				t.Errorf("a click on the body did %+v", a)
+			default:
+			}
 		})
+	})
+
+	t.Run("answer button", func(t *testing.T) {
+		got := g.ring(t, ringing("c1a", "Katherine Johnson", true))
+		g.d.ChooseAction(t, got.ID, ringer.KeyAnswerVideo)
+		if a := g.next(t); a != (answered{call: "c1a", video: true, action: "answer"}) {
+			t.Errorf("got %+v, want c1a answered with video", a)
+		}
+		g.d.WaitDisplayed(t, 0, wait) // withdrawn once acted on
 	})
 
 	t.Run("decline button", func(t *testing.T) {

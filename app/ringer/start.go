@@ -32,7 +32,8 @@ type StartOptions struct {
 	// WindowFocused reports whether the app window is shown and has the
 	// focus (Options.WindowFocused). Nil: there is no window.
 	WindowFocused func() bool
-	// ShowWindow brings the app window to the front; Answer then lets its
+	// ShowWindow brings the app window to the front (also for a click on
+	// the notification's body, which does not answer); Answer then lets its
 	// UI answer (call:answer), in the window itself or by opening the call
 	// window where the webview has no WebRTC: the UI's own Answer path
 	// either way. Nil: there is no window (headless).
@@ -71,7 +72,7 @@ func Start(ctx context.Context, opts StartOptions) (stop func()) {
 		return raiseOnRing(opts)
 	}
 	r, err := New(ctx, Options{Notifier: n, Calls: opts.Calls, Answer: answerer(opts),
-		WindowFocused: opts.WindowFocused, OnShowFailed: raiser(opts), Logger: log})
+		WindowFocused: opts.WindowFocused, OnShowFailed: raiser(opts), Show: opts.ShowWindow, Logger: log})
 	if err != nil {
 		n.Close()
 		log.Error("ringer: not started", "err", err)

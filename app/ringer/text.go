@@ -34,7 +34,7 @@ func Notification(c calls.Info) notify.Notification {
 		body += " · not a verified contact"
 	}
 	accept := notify.ActionAccept
-	actions := []notify.Action{{Key: KeyAnswer, Label: "Answer", Kind: accept}, {Key: KeyAnswerVideo, Label: "Answer", Kind: accept}}
+	actions := []notify.Action{{Key: KeyShow, Label: "Show"}, {Key: KeyAnswerVideo, Label: "Answer", Kind: accept}}
 	if video {
 		actions = append(actions, notify.Action{Key: KeyAnswerAudio, Label: "Audio only", Kind: accept})
 	}

@@ -14,7 +14,7 @@ import (
 // toast can carry (keys in the click arguments' alphabet; the tag is the
 // Notifier's nonce, not the call id, so a call id with '.' and ':', as
 // the wire allows, still rings), with Answer, Audio only (video calls) and Decline as
-// buttons, the click on the toast answering.
+// buttons, the click on the toast showing the window (KeyShow), not answering.
 func TestNotificationAsToast(t *testing.T) {
 	for _, tt := range []struct {
 		name    string
@@ -58,7 +58,7 @@ func TestNotificationAsToast(t *testing.T) {
 			if got := strings.Join(buttons, "|"); got != tt.buttons {
 				t.Errorf("buttons %s, want %s", got, tt.buttons)
 			}
-			if launch, err := notify.ParseToastArgs(doc.Launch); err != nil || launch.Action != ringer.KeyAnswer || launch.Tag != tag {
+			if launch, err := notify.ParseToastArgs(doc.Launch); err != nil || launch.Action != ringer.KeyShow || launch.Tag != tag {
 				t.Errorf("launch %q: %+v %v", doc.Launch, launch, err)
 			}
 			if strings.Contains(x, id) {
