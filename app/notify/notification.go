@@ -189,6 +189,11 @@ type Options struct {
 	// IconPNG is the app icon as PNG (Windows: written to the data dir,
 	// the toasts' icon). Nil: Windows shows a generic one.
 	IconPNG []byte
+	// Categories are the sets of buttons notifications will carry
+	// (macOS: each set is a notification category, registered at setup,
+	// before the first ring, rather than at the first Show that uses it).
+	// Others are still registered when first shown. Ignored elsewhere.
+	Categories [][]Action
 	// Window is the Wails window's runtime (macOS notifications go
 	// through Wails): nil (headless) is ErrNotSupported on macOS.
 	Window *Window

@@ -76,6 +76,11 @@ func (n *Notifier) setup() {
 	runtime.OnNotificationResponse(wctx, n.response)
 	n.mu.Lock()
 	n.wctx = wctx
+	for _, as := range n.opts.Categories {
+		if err := n.registerLocked(as); err != nil {
+			n.log.Warn("notify: macOS: category not registered; tried again at Show", "err", err)
+		}
+	}
 	n.mu.Unlock()
 	allowed, err := runtime.RequestNotificationAuthorization(wctx)
 	n.mu.Lock()
@@ -146,13 +151,10 @@ func (n *Notifier) Show(ctx context.Context, note Notification) (ID, error) {
 	if err := n.checkAuthLocked(); err != nil {
 		return 0, err
 	}
-	category, actions := appleCategory(note.Actions)
-	if len(actions) > 0 && !n.categories[category] {
-		if err := runtime.RegisterNotificationCategory(n.wctx, runtime.NotificationCategory{ID: category, Actions: actions}); err != nil {
-			return 0, fmt.Errorf("notify: show: category: %w", err)
-		}
-		n.categories[category] = true
+	if err := n.registerLocked(note.Actions); err != nil {
+		return 0, fmt.Errorf("notify: show: %w", err)
 	}
+	category, actions := appleCategory(note.Actions)
 	id, tag := n.act.add(note)
 	ident := appleIdent(id, tag)
 	opts := runtime.NotificationOptions{ID: ident, Title: PlainText(note.Summary, MaxSummaryRunes),
@@ -170,6 +172,20 @@ func (n *Notifier) Show(ctx context.Context, note Notification) (ID, error) {
 	}
 	n.idents[id] = ident
 	return id, nil
+}
+
+// registerLocked registers the category of a set of buttons, once; n.mu
+// is held and n.wctx set.
+func (n *Notifier) registerLocked(as []Action) error {
+	category, actions := appleCategory(as)
+	if len(actions) == 0 || n.categories[category] {
+		return nil
+	}
+	if err := runtime.RegisterNotificationCategory(n.wctx, runtime.NotificationCategory{ID: category, Actions: actions}); err != nil {
+		return fmt.Errorf("category %s: %w", category, err)
+	}
+	n.categories[category] = true
+	return nil
 }
 
 // appleCategory is the category for a set of buttons: its id names the

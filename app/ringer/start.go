@@ -62,7 +62,12 @@ func Start(ctx context.Context, opts StartOptions) (stop func()) {
 	if log == nil {
 		log = slog.Default()
 	}
-	n, err := notify.New(ctx, opts.Notify)
+	nopts := opts.Notify
+	// The audio call's buttons and the video call's, registered up front
+	// (macOS categories) so that the first ring has its buttons.
+	nopts.Categories = append(nopts.Categories, Notification(calls.Info{}).Actions,
+		Notification(calls.Info{Media: []string{"audio", "video"}}).Actions)
+	n, err := notify.New(ctx, nopts)
 	if err != nil {
 		level := log.Warn
 		if errors.Is(err, notify.ErrNotSupported) {

@@ -2,6 +2,7 @@ package ringer_test
 
 import (
 	"encoding/xml"
+	"slices"
 	"strings"
 	"testing"
 
@@ -68,5 +69,28 @@ func TestNotificationAsToast(t *testing.T) {
 				t.Errorf("scenario %q texts %q", doc.Scenario, doc.Texts)
 			}
 		})
+	}
+}
+
+// TestButtonSetsFixed: a ring's buttons depend on the media alone, so the
+// two sets Start registers up front (macOS categories: an audio call's,
+// a video call's) are the ones every ring uses.
+func TestButtonSetsFixed(t *testing.T) {
+	audio := ringer.Notification(calls.Info{}).Actions
+	video := ringer.Notification(calls.Info{Media: []string{"audio", "video"}}).Actions
+	for _, c := range []calls.Info{
+		{ID: "a.b:c", PeerName: "Grace", Media: []string{"audio"}, Verified: true},
+		{ID: "x", PeerName: "Ada", SameNameAs: "Grace", Media: []string{"video", "audio"}},
+	} {
+		want := audio
+		if len(c.Media) == 2 {
+			want = video
+		}
+		if got := ringer.Notification(c).Actions; !slices.Equal(got, want) {
+			t.Errorf("call %+v: buttons %+v, want %+v", c, got, want)
+		}
+	}
+	if slices.Equal(audio, video) {
+		t.Error("the audio and the video call have the same buttons")
 	}
 }
