@@ -96,6 +96,7 @@ type toastDoc struct {
 	XMLName   xml.Name `xml:"toast"`
 	Launch    string   `xml:"launch,attr"`
 	Scenario  string   `xml:"scenario,attr"`
+	Duration  string   `xml:"duration,attr"`
 	UseStyles string   `xml:"useButtonStyle,attr"`
 	Texts     []string `xml:"visual>binding>text"`
 	Actions   []struct {
@@ -129,8 +130,8 @@ func TestToastXML(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc := readToast(t, x)
-	if doc.Launch != "v=2&id=7&tag=dGhpc2lzYWNhbGw&action=default" || doc.Scenario != "incomingCall" {
-		t.Errorf("launch %q scenario %q", doc.Launch, doc.Scenario)
+	if doc.Launch != "v=2&id=7&tag=dGhpc2lzYWNhbGw&action=default" || doc.Scenario != "incomingCall" || doc.Duration != "long" {
+		t.Errorf("launch %q scenario %q duration %q (looping audio needs long)", doc.Launch, doc.Scenario, doc.Duration)
 	}
 	if len(doc.Texts) != 2 || doc.Texts[0] != `Grace "<b>&amp;</b>" O'Hara is calling` || doc.Texts[1] != "Video call · not a verified contact" {
 		t.Errorf("texts %q", doc.Texts)
@@ -158,7 +159,7 @@ func TestToastXML(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if doc := readToast(t, x); doc.Scenario != "" || doc.UseStyles != "" || len(doc.Actions) != 0 || doc.Audio.Src != "" || len(doc.Texts) != 1 {
+		if doc := readToast(t, x); doc.Scenario != "" || doc.Duration != "" || doc.UseStyles != "" || len(doc.Actions) != 0 || doc.Audio.Src != "" || len(doc.Texts) != 1 {
 			t.Errorf("%s", x)
 		}
 	})

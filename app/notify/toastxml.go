@@ -22,7 +22,8 @@ import (
 // toast's launch arguments (a click on the toast body); the other actions
 // are buttons, at most maxToastButtons (Windows shows no more). A call
 // (Category CategoryCall) is an incomingCall toast, which stays on screen
-// until it is acted on or withdrawn, with the looping call sound; any
+// until it is acted on or withdrawn, with the looping call sound, and a
+// long one (duration="long": Windows loops the audio only then); any
 // other persistent one is a long toast. Accepting and declining buttons
 // (Action.Kind) are styled green and red (Windows 11; earlier versions
 // ignore the hint). activationType="foreground" for
@@ -58,10 +59,11 @@ func ToastXML(note Notification, id ID, tag string) (string, error) {
 	if styled {
 		b.WriteString(` useButtonStyle="true"`)
 	}
-	switch {
-	case call:
+	if call {
 		b.WriteString(` scenario="incomingCall"`)
-	case note.Persistent:
+	}
+	if call || note.Persistent {
+		// A call's too: Windows loops the audio only on a long toast.
 		b.WriteString(` duration="long"`)
 	}
 	b.WriteString(`><visual><binding template="ToastGeneric"><text>`)
