@@ -139,6 +139,14 @@ func (r *Ringer) incoming(call calls.Info) {
 		r.log.Debug("ringer: the window has the focus; it rings there", "call", call.ID)
 		return
 	}
+	failed := false
+	defer func() {
+		// After r.mu is let go (deferred last, runs first): raising the
+		// window is the app's, and may come back to the Ringer.
+		if f := r.opts.OnShowFailed; failed && f != nil {
+			f(call)
+		}
+	}()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
@@ -162,9 +170,7 @@ func (r *Ringer) incoming(call calls.Info) {
 	id, err := r.opts.Notifier.Show(ctx, note)
 	if err != nil {
 		r.log.Warn("ringer: notification not shown", "call", call.ID, "err", err)
-		if f := r.opts.OnShowFailed; f != nil {
-			f(call)
-		}
+		failed = true
 		return
 	}
 	rg.id = id
