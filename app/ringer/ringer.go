@@ -141,7 +141,7 @@ func (r *Ringer) incoming(call calls.Info) {
 	}
 	failed := false
 	defer func() {
-		// After r.mu is let go (deferred last, runs first): raising the
+		// After r.mu is let go (deferred first, runs last): raising the
 		// window is the app's, and may come back to the Ringer.
 		if f := r.opts.OnShowFailed; failed && f != nil {
 			f(call)
