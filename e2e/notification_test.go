@@ -110,7 +110,7 @@ func answerableOffer() string {
 // openbox in a network namespace, with a private session bus where dunst
 // serves notifications, and a headless peer (B, Grace) on the same LAN.
 // A's window is minimised; Grace calls; dunst shows "Grace Hopper is
-// calling"; its click brings the window back and the window's UI answers
+// calling"; its Answer button brings the window back and the window's UI answers
 // as its own Answer button would: this webview (Debian's WebKitGTK) has
 // no WebRTC, so it opens the call window (a real Chromium), which answers
 // with no further click, and Grace receives the answer. Then, with the
