@@ -50,7 +50,7 @@ func TestNotificationAnswerDecline(t *testing.T) {
 		t.Errorf("the notification: %+v", got)
 	}
 	start := time.Now()
-	desk.DefaultAction(t, 0)
+	desk.ChooseAction(t, got.ID, "answer") // a click on the body shows the window, no more
 	a.WaitState(call.ID, "connecting", notifyTimeout)
 	b.WaitSignal(call.ID, "answer", nil, signalTimeout)
 	t.Logf("answered from the notification: the call window answered %v after the click", time.Since(start).Round(time.Millisecond))
@@ -110,7 +110,7 @@ func answerableOffer() string {
 // openbox in a network namespace, with a private session bus where dunst
 // serves notifications, and a headless peer (B, Grace) on the same LAN.
 // A's window is minimised; Grace calls; dunst shows "Grace Hopper is
-// calling"; its click brings the window back and the window's UI answers
+// calling"; its Answer button brings the window back and the window's UI answers
 // as its own Answer button would: this webview (Debian's WebKitGTK) has
 // no WebRTC, so it opens the call window (a real Chromium), which answers
 // with no further click, and Grace receives the answer. Then, with the
@@ -172,7 +172,7 @@ func TestWindowNotification(t *testing.T) {
 	call := b.StartCall(ada.ID, false, answerableOffer())
 	got := desk.WaitReceived(t, func(r notifytest.Received) bool { return r.Summary == "Grace Hopper is calling" }, notifyTimeout)
 	t.Logf("dunst received: %+v", got)
-	desk.DefaultAction(t, 0)
+	desk.ChooseAction(t, got.ID, "answer")
 	b.WaitSignal(call.ID, "answer", nil, notifyTimeout)
 	a.waitLog(t, "ringer: answered from the notification", 5*time.Second)
 	a.waitLog(t, `msg="desktop: ui ready" window=browser`, 5*time.Second) // the call window answered

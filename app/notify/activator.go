@@ -22,8 +22,9 @@ var ErrStaleClick = errors.New("notify: click on a notification that is not show
 // (package instance). Both call Activate; the app creates one Activator,
 // gives it to the instance's hooks and to the Notifier (Options.Activator).
 //
-// It holds the notifications showing; a click is taken only for one of
-// them, with the ID and Tag the click names and an action it has, and only
+// It holds the notifications showing, each with a random tag of its own
+// (never the call id, which comes from the caller); a click is taken only
+// for one of them, with the ID and tag the click names and an action it has, and only
 // once: the notification is forgotten then, as it is when withdrawn.
 // Its methods are safe for concurrent use.
 type Activator struct {
@@ -31,7 +32,13 @@ type Activator struct {
 
 	mu    sync.Mutex
 	next  ID
-	shown map[ID]Notification
+	shown map[ID]showing
+}
+
+// showing is a notification showing and its tag (newTag).
+type showing struct {
+	note Notification
+	tag  string
 }
 
 // NewActivator returns an empty Activator; log nil is slog.Default().
@@ -39,11 +46,12 @@ func NewActivator(log *slog.Logger) *Activator {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Activator{log: log, shown: make(map[ID]Notification)}
+	return &Activator{log: log, shown: make(map[ID]showing)}
 }
 
-// add records note as showing and returns its new ID (never 0).
-func (a *Activator) add(note Notification) ID {
+// add records note as showing and returns its new ID (never 0) and its
+// new random tag, which the click arguments carry with the ID.
+func (a *Activator) add(note Notification) (ID, string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for {
@@ -52,8 +60,9 @@ func (a *Activator) add(note Notification) ID {
 			break
 		}
 	}
-	a.shown[a.next] = note
-	return a.next
+	tag := newTag()
+	a.shown[a.next] = showing{note: note, tag: tag}
+	return a.next, tag
 }
 
 // remove forgets id; it reports whether it was showing.
@@ -80,7 +89,7 @@ func (a *Activator) removeAll() []ID {
 // Activate takes a toast's click arguments (ParseToastArgs) and runs the
 // clicked notification's OnAction, then its OnClosed with CloseDismissed
 // (a clicked toast goes away), on the caller's goroutine. A click that
-// does not name a showing notification, its Tag and one of its actions is
+// does not name a showing notification, its tag and one of its actions is
 // an error (ErrToastArgs, ErrStaleClick) and runs nothing.
 func (a *Activator) Activate(args string) error {
 	ta, err := ParseToastArgs(args)
@@ -93,9 +102,10 @@ func (a *Activator) Activate(args string) error {
 // activate is Activate once the click is parsed.
 func (a *Activator) activate(id ID, tag, key string) error {
 	a.mu.Lock()
-	note, ok := a.shown[id]
+	s, ok := a.shown[id]
+	note := s.note
 	switch {
-	case !ok || note.Tag != tag:
+	case !ok || s.tag != tag:
 		a.mu.Unlock()
 		return fmt.Errorf("%w (id %d)", ErrStaleClick, id)
 	case !slices.ContainsFunc(note.Actions, func(x Action) bool { return x.Key == key }):
@@ -118,8 +128,8 @@ func (a *Activator) activate(id ID, tag, key string) error {
 // notification itself (Apple's UNNotificationDefaultActionIdentifier).
 const wailsDefaultAction = "DEFAULT_ACTION"
 
-// appleIdent is a macOS notification's identifier: "peerline.ID.Tag",
-// the click arguments' ID and Tag (the response names only it and the
+// appleIdent is a macOS notification's identifier: "peerline.ID.TAG",
+// the click arguments' ID and tag (the response names only it and the
 // action).
 func appleIdent(id ID, tag string) string {
 	return "peerline." + strconv.FormatUint(uint64(id), 10) + "." + tag

@@ -24,7 +24,7 @@
 //     (toastreg.go: the AppUserModelID, the activator's CLSID and its
 //     LocalServer32 command line, `peerline --toast-activated --data-dir
 //     DIR`) at every start. A click carries small, versioned arguments
-//     (toastargs.go) naming the notification, its Tag (the call id) and the
+//     (toastargs.go) naming the notification, its random tag (never the call id) and the
 //     action; it reaches the Activator (activator.go) through the COM
 //     callback in this process or, when Windows starts a new launch for it,
 //     over the instance socket (package instance). Withdraw clears the

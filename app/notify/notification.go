@@ -136,12 +136,6 @@ type Notification struct {
 	// Sound is a sound theme name the server may play ("phone-incoming-call"
 	// from the freedesktop sound naming spec); empty sends none.
 	Sound string
-	// Tag names what the notification is about (the ringer's: the call
-	// id). Where a click arrives as text (a Windows toast's arguments, a
-	// macOS response) it travels with the click, and the click is taken
-	// only for the notification with that ID and Tag. Windows and macOS
-	// need 1 to MaxTagLen of [A-Za-z0-9_-]; D-Bus does not send it.
-	Tag string
 
 	// OnAction is called with the action's key when the person chooses
 	// one. OnClosed is called once when the notification goes, for
@@ -195,6 +189,11 @@ type Options struct {
 	// IconPNG is the app icon as PNG (Windows: written to the data dir,
 	// the toasts' icon). Nil: Windows shows a generic one.
 	IconPNG []byte
+	// Categories are the sets of buttons notifications will carry
+	// (macOS: each set is a notification category, registered at setup,
+	// before the first ring, rather than at the first Show that uses it).
+	// Others are still registered when first shown. Ignored elsewhere.
+	Categories [][]Action
 	// Window is the Wails window's runtime (macOS notifications go
 	// through Wails): nil (headless) is ErrNotSupported on macOS.
 	Window *Window

@@ -34,7 +34,8 @@ type Notifier struct {
 
 	mu         sync.Mutex
 	wctx       context.Context // the window's runtime, once set up
-	setupErr   error           // why notifications cannot be shown, if so
+	setupErr   error           // why notifications cannot be shown at all, if so
+	authorized bool            // the person allowed them (checked again while not)
 	categories map[string]bool // registered categories
 	idents     map[ID]string   // the notifications showing
 	closed     bool
@@ -57,31 +58,57 @@ func New(ctx context.Context, opts Options) (*Notifier, error) {
 
 // setup initialises Wails's notifications once the window is up and asks
 // for permission (the person's answer can take minutes: it runs here, not
-// in Show).
+// in Show). A refusal, or a request that failed or timed out, is not kept
+// for the run: Show checks again at the next ring (checkAuthLocked), as
+// the person may allow notifications in System Settings meanwhile.
 func (n *Notifier) setup() {
 	wctx, err := n.opts.Window.wait(n.ctx)
 	if err != nil {
 		return // closed first
 	}
-	err = runtime.InitializeNotifications(wctx)
-	if err == nil {
-		var allowed bool
-		if allowed, err = runtime.RequestNotificationAuthorization(wctx); err == nil && !allowed {
-			err = errors.New("the person did not allow Peerline's notifications (System Settings, Notifications)")
-		}
-	}
-	if err == nil {
-		runtime.OnNotificationResponse(wctx, n.response)
-	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if err != nil {
+	if err := runtime.InitializeNotifications(wctx); err != nil {
+		n.mu.Lock()
 		n.setupErr = fmt.Errorf("notify: macOS: %w", err)
+		n.mu.Unlock()
 		n.log.Warn("notify: incoming calls will not show a notification", "err", err)
 		return
 	}
+	runtime.OnNotificationResponse(wctx, n.response)
+	n.mu.Lock()
 	n.wctx = wctx
+	for _, as := range n.opts.Categories {
+		if err := n.registerLocked(as); err != nil {
+			n.log.Warn("notify: macOS: category not registered; tried again at Show", "err", err)
+		}
+	}
+	n.mu.Unlock()
+	allowed, err := runtime.RequestNotificationAuthorization(wctx)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.authorized = err == nil && allowed
+	if !n.authorized {
+		n.log.Warn("notify: notifications not allowed (yet); asked again at the next ring", "err", err)
+		return
+	}
 	n.log.Info("notify: macOS user notifications ready")
+}
+
+// checkAuthLocked reports whether notifications are allowed, asking
+// macOS again (a quick check, no prompt) when they were not: refused at
+// setup, or the request timed out. n.mu is held.
+func (n *Notifier) checkAuthLocked() error {
+	if n.authorized {
+		return nil
+	}
+	allowed, err := runtime.CheckNotificationAuthorization(n.wctx)
+	if err != nil {
+		return fmt.Errorf("notify: macOS: authorization: %w", err)
+	}
+	if !allowed {
+		return errors.New("notify: macOS: the person did not allow Peerline's notifications (System Settings, Notifications)")
+	}
+	n.authorized = true
+	return nil
 }
 
 // response is a click Wails reports (on its own goroutine).
@@ -121,15 +148,15 @@ func (n *Notifier) Show(ctx context.Context, note Notification) (ID, error) {
 	case n.wctx == nil:
 		return 0, errors.New("notify: macOS: notifications are not set up yet (the window is starting)")
 	}
-	category, actions := appleCategory(note.Actions)
-	if len(actions) > 0 && !n.categories[category] {
-		if err := runtime.RegisterNotificationCategory(n.wctx, runtime.NotificationCategory{ID: category, Actions: actions}); err != nil {
-			return 0, fmt.Errorf("notify: show: category: %w", err)
-		}
-		n.categories[category] = true
+	if err := n.checkAuthLocked(); err != nil {
+		return 0, err
 	}
-	id := n.act.add(note)
-	ident := appleIdent(id, note.Tag)
+	if err := n.registerLocked(note.Actions); err != nil {
+		return 0, fmt.Errorf("notify: show: %w", err)
+	}
+	category, actions := appleCategory(note.Actions)
+	id, tag := n.act.add(note)
+	ident := appleIdent(id, tag)
 	opts := runtime.NotificationOptions{ID: ident, Title: PlainText(note.Summary, MaxSummaryRunes),
 		Body: clean(note.Body, MaxBodyRunes, true)}
 	var err error
@@ -145,6 +172,20 @@ func (n *Notifier) Show(ctx context.Context, note Notification) (ID, error) {
 	}
 	n.idents[id] = ident
 	return id, nil
+}
+
+// registerLocked registers the category of a set of buttons, once; n.mu
+// is held and n.wctx set.
+func (n *Notifier) registerLocked(as []Action) error {
+	category, actions := appleCategory(as)
+	if len(actions) == 0 || n.categories[category] {
+		return nil
+	}
+	if err := runtime.RegisterNotificationCategory(n.wctx, runtime.NotificationCategory{ID: category, Actions: actions}); err != nil {
+		return fmt.Errorf("category %s: %w", category, err)
+	}
+	n.categories[category] = true
+	return nil
 }
 
 // appleCategory is the category for a set of buttons: its id names the

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"git.sr.ht/~jackmordaunt/go-toast/v2/wintoast"
 	"golang.org/x/sys/windows"
@@ -103,8 +104,8 @@ func (n *Notifier) Capabilities() Capabilities {
 	return Capabilities{Actions: true, Server: "Windows toast notifications", Raw: []string{"actions"}}
 }
 
-// Show shows note as a toast and returns its id. Its Tag and action keys
-// must fit the click arguments (ToastArgs).
+// Show shows note as a toast and returns its id. Its action keys must fit
+// the click arguments (ToastArgs).
 func (n *Notifier) Show(ctx context.Context, note Notification) (ID, error) {
 	if err := note.validateToast(); err != nil {
 		return 0, err
@@ -114,16 +115,22 @@ func (n *Notifier) Show(ctx context.Context, note Notification) (ID, error) {
 	if n.closed {
 		return 0, ErrClosed
 	}
-	id := n.act.add(note)
-	x, err := ToastXML(note, id)
+	id, tag := n.act.add(note)
+	x, err := ToastXML(note, id, tag)
 	if err == nil {
-		err = wintoast.Push(ToastAppID, x)
-	}
-	if err != nil && strings.Contains(err.Error(), "RoInitialize") {
-		// go-toast initialises the Runtime once, on the thread of its
-		// first Push, and fails that Push if the thread was initialised
-		// already (S_FALSE); it does not try again, so the next one works.
-		err = wintoast.Push(ToastAppID, x)
+		// On the COM thread (inMTA), where the activator is registered:
+		// not the caller's, which may be the window's STA or any thread.
+		err = inMTA(ctx, func() error {
+			err := wintoast.Push(ToastAppID, x)
+			if err != nil && strings.Contains(err.Error(), "RoInitialize") {
+				// go-toast initialises the Runtime once, on the thread of
+				// its first Push, and fails that Push if the thread was
+				// initialised already (S_FALSE, as inMTA's is); it does not
+				// try again, so the next one works.
+				err = wintoast.Push(ToastAppID, x)
+			}
+			return err
+		})
 	}
 	if err != nil {
 		n.act.remove(id)
@@ -141,7 +148,7 @@ func (n *Notifier) Withdraw(ctx context.Context, id ID) error {
 		return ErrClosed
 	}
 	n.act.remove(id)
-	if err := clearToasts(); err != nil {
+	if err := clearToasts(ctx); err != nil {
 		return fmt.Errorf("notify: withdraw %d: %w", id, err)
 	}
 	return nil
@@ -159,7 +166,9 @@ func (n *Notifier) Close() error {
 	n.closed = true
 	registerActivator(nil)
 	if len(n.act.removeAll()) > 0 {
-		if err := clearToasts(); err != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := clearToasts(ctx); err != nil {
 			return fmt.Errorf("notify: close: %w", err)
 		}
 	}

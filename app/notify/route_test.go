@@ -26,19 +26,19 @@ func TestClickFromAnotherLaunch(t *testing.T) {
 	keys := make(chan string, 2)
 	note := callToast("Grace")
 	note.OnAction = func(k string) { keys <- k }
-	id := act.add(note)
+	id, tag := act.add(note)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 
-	click := ToastArgs{ID: id, Tag: note.Tag, Action: "answer-audio"}.String()
+	click := ToastArgs{ID: id, Tag: tag, Action: "answer-audio"}.String()
 	if err := instance.Toast(ctx, dir, click); err != nil {
 		t.Fatal(err)
 	}
 	if k := <-keys; k != "answer-audio" {
 		t.Errorf("key %q", k)
 	}
-	for _, bad := range []string{click, "v=1&id=1&call=forged&action=decline", "v=9&whatever"} {
-		if err := instance.Toast(ctx, dir, bad); err == nil || strings.Contains(err.Error(), "call=") {
+	for _, bad := range []string{click, "v=2&id=1&tag=forged&action=decline", "v=9&whatever"} {
+		if err := instance.Toast(ctx, dir, bad); err == nil || strings.Contains(err.Error(), "tag=") {
 			t.Errorf("Toast(%q) = %v, want a refusal that does not quote it", bad, err)
 		}
 	}

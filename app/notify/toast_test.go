@@ -12,35 +12,35 @@ import (
 )
 
 func TestToastArgs(t *testing.T) {
-	good := "v=1&id=7&call=dGhpc2lzYWNhbGw&action=answer-audio"
+	good := "v=2&id=7&tag=dGhpc2lzYWNhbGw&action=answer-audio"
 	tests := []struct {
 		name, in string
 		want     ToastArgs
 		ok       bool
 	}{
 		{"valid", good, ToastArgs{ID: 7, Tag: "dGhpc2lzYWNhbGw", Action: "answer-audio"}, true},
-		{"default action", "v=1&id=4294967295&call=a_-Z9&action=default", ToastArgs{ID: 4294967295, Tag: "a_-Z9", Action: "default"}, true},
+		{"default action", "v=2&id=4294967295&tag=a_-Z9&action=default", ToastArgs{ID: 4294967295, Tag: "a_-Z9", Action: "default"}, true},
 		{"empty", "", ToastArgs{}, false},
-		{"other version", strings.Replace(good, "v=1", "v=2", 1), ToastArgs{}, false},
-		{"version with a zero", strings.Replace(good, "v=1", "v=01", 1), ToastArgs{}, false},
-		{"keys out of order", "id=7&v=1&call=x&action=decline", ToastArgs{}, false},
-		{"repeated key", "v=1&id=7&id=8&action=decline", ToastArgs{}, false},
-		{"unknown key", "v=1&id=7&call=x&verb=decline", ToastArgs{}, false},
+		{"other version", strings.Replace(good, "v=2", "v=1", 1), ToastArgs{}, false},
+		{"version with a zero", strings.Replace(good, "v=2", "v=02", 1), ToastArgs{}, false},
+		{"keys out of order", "id=7&v=2&tag=x&action=decline", ToastArgs{}, false},
+		{"repeated key", "v=2&id=7&id=8&action=decline", ToastArgs{}, false},
+		{"unknown key", "v=2&id=7&tag=x&verb=decline", ToastArgs{}, false},
 		{"extra field", good + "&x=1", ToastArgs{}, false},
 		{"trailing ampersand", good + "&", ToastArgs{}, false},
-		{"missing field", "v=1&id=7&call=x", ToastArgs{}, false},
-		{"id zero", "v=1&id=0&call=x&action=decline", ToastArgs{}, false},
-		{"id leading zero", "v=1&id=07&call=x&action=decline", ToastArgs{}, false},
-		{"id signed", "v=1&id=+7&call=x&action=decline", ToastArgs{}, false},
-		{"id too big", "v=1&id=4294967296&call=x&action=decline", ToastArgs{}, false},
-		{"id not a number", "v=1&id=seven&call=x&action=decline", ToastArgs{}, false},
-		{"empty call", "v=1&id=7&call=&action=decline", ToastArgs{}, false},
-		{"call with a percent escape", "v=1&id=7&call=a%26b&action=decline", ToastArgs{}, false},
-		{"call with an equals sign", "v=1&id=7&call=a=b&action=decline", ToastArgs{}, false},
-		{"call too long", "v=1&id=7&call=" + strings.Repeat("a", MaxTagLen+1) + "&action=decline", ToastArgs{}, false},
-		{"action upper case", "v=1&id=7&call=x&action=Decline", ToastArgs{}, false},
-		{"action empty", "v=1&id=7&call=x&action=", ToastArgs{}, false},
-		{"action with a space", "v=1&id=7&call=x&action=de cline", ToastArgs{}, false},
+		{"missing field", "v=2&id=7&tag=x", ToastArgs{}, false},
+		{"id zero", "v=2&id=0&tag=x&action=decline", ToastArgs{}, false},
+		{"id leading zero", "v=2&id=07&tag=x&action=decline", ToastArgs{}, false},
+		{"id signed", "v=2&id=+7&tag=x&action=decline", ToastArgs{}, false},
+		{"id too big", "v=2&id=4294967296&tag=x&action=decline", ToastArgs{}, false},
+		{"id not a number", "v=2&id=seven&tag=x&action=decline", ToastArgs{}, false},
+		{"empty call", "v=2&id=7&tag=&action=decline", ToastArgs{}, false},
+		{"call with a percent escape", "v=2&id=7&tag=a%26b&action=decline", ToastArgs{}, false},
+		{"call with an equals sign", "v=2&id=7&tag=a=b&action=decline", ToastArgs{}, false},
+		{"call too long", "v=2&id=7&tag=" + strings.Repeat("a", MaxTagLen+1) + "&action=decline", ToastArgs{}, false},
+		{"action upper case", "v=2&id=7&tag=x&action=Decline", ToastArgs{}, false},
+		{"action empty", "v=2&id=7&tag=x&action=", ToastArgs{}, false},
+		{"action with a space", "v=2&id=7&tag=x&action=de cline", ToastArgs{}, false},
 		{"newline", good + "\n", ToastArgs{}, false},
 		{"too long", good + strings.Repeat("x", MaxToastArgsLen), ToastArgs{}, false},
 	}
@@ -63,10 +63,10 @@ func TestToastArgs(t *testing.T) {
 // FuzzToastArgs: whatever a launch passes, the parser does not panic, and
 // what it takes formats back to the very same text.
 func FuzzToastArgs(f *testing.F) {
-	f.Add("v=1&id=7&call=dGhpc2lzYWNhbGw&action=answer-audio")
-	f.Add("v=1&id=4294967295&call=x&action=default")
-	f.Add("v=2&id=1&call=x&action=decline")
-	f.Add("v=1&id=1&call=x&action=decline&v=1")
+	f.Add("v=2&id=7&tag=dGhpc2lzYWNhbGw&action=answer-audio")
+	f.Add("v=2&id=4294967295&tag=x&action=default")
+	f.Add("v=1&id=1&call=x&action=decline") // version 1: refused
+	f.Add("v=2&id=1&tag=x&action=decline&v=1")
 	f.Fuzz(func(t *testing.T, s string) {
 		a, err := ParseToastArgs(s)
 		if err != nil {
@@ -78,10 +78,13 @@ func FuzzToastArgs(f *testing.F) {
 	})
 }
 
+// testTag is a tag as the Activator makes them (newTag).
+const testTag = "dGhpc2lzYWNhbGw"
+
 // callToast is the ringer's call notification, as the ringer builds it.
 func callToast(name string) Notification {
 	return Notification{
-		Summary: name + " is calling", Body: "Video call · not a verified contact", Tag: "dGhpc2lzYWNhbGw",
+		Summary: name + " is calling", Body: "Video call · not a verified contact",
 		Category: CategoryCall, Persistent: true, Urgency: UrgencyCritical,
 		Actions: []Action{{Key: DefaultKey, Label: "Answer"}, {Key: "answer", Label: "Answer", Kind: ActionAccept},
 			{Key: "answer-audio", Label: "Audio only", Kind: ActionAccept}, {Key: "decline", Label: "Decline", Kind: ActionDecline}},
@@ -93,6 +96,7 @@ type toastDoc struct {
 	XMLName   xml.Name `xml:"toast"`
 	Launch    string   `xml:"launch,attr"`
 	Scenario  string   `xml:"scenario,attr"`
+	Duration  string   `xml:"duration,attr"`
 	UseStyles string   `xml:"useButtonStyle,attr"`
 	Texts     []string `xml:"visual>binding>text"`
 	Actions   []struct {
@@ -121,13 +125,13 @@ func readToast(t *testing.T, x string) toastDoc {
 }
 
 func TestToastXML(t *testing.T) {
-	x, err := ToastXML(callToast(`Grace "<b>&amp;</b>" O'Hara`), 7)
+	x, err := ToastXML(callToast(`Grace "<b>&amp;</b>" O'Hara`), 7, testTag)
 	if err != nil {
 		t.Fatal(err)
 	}
 	doc := readToast(t, x)
-	if doc.Launch != "v=1&id=7&call=dGhpc2lzYWNhbGw&action=default" || doc.Scenario != "incomingCall" {
-		t.Errorf("launch %q scenario %q", doc.Launch, doc.Scenario)
+	if doc.Launch != "v=2&id=7&tag=dGhpc2lzYWNhbGw&action=default" || doc.Scenario != "incomingCall" || doc.Duration != "long" {
+		t.Errorf("launch %q scenario %q duration %q (looping audio needs long)", doc.Launch, doc.Scenario, doc.Duration)
 	}
 	if len(doc.Texts) != 2 || doc.Texts[0] != `Grace "<b>&amp;</b>" O'Hara is calling` || doc.Texts[1] != "Video call · not a verified contact" {
 		t.Errorf("texts %q", doc.Texts)
@@ -151,22 +155,26 @@ func TestToastXML(t *testing.T) {
 	}
 
 	t.Run("not a call", func(t *testing.T) {
-		x, err := ToastXML(Notification{Summary: "Hi", Tag: "t"}, 1)
+		x, err := ToastXML(Notification{Summary: "Hi"}, 1, "t")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if doc := readToast(t, x); doc.Scenario != "" || doc.UseStyles != "" || len(doc.Actions) != 0 || doc.Audio.Src != "" || len(doc.Texts) != 1 {
+		if doc := readToast(t, x); doc.Scenario != "" || doc.Duration != "" || doc.UseStyles != "" || len(doc.Actions) != 0 || doc.Audio.Src != "" || len(doc.Texts) != 1 {
 			t.Errorf("%s", x)
 		}
 	})
-	for _, bad := range []Notification{
-		{Summary: "no tag"},
-		{Summary: "tag", Tag: "a&b"},
-		{Summary: "key", Tag: "t", Actions: []Action{{Key: "Answer&x", Label: "A"}}},
-		{Summary: "twice", Tag: "t", Actions: []Action{{Key: "a", Label: "A"}, {Key: "a", Label: "B"}}},
+	for _, bad := range []struct {
+		note Notification
+		tag  string
+	}{
+		{Notification{Summary: "no tag"}, ""},
+		{Notification{Summary: "tag"}, "a&b"},
+		{Notification{Summary: "tag with a call id's colon"}, "a:b.c"},
+		{Notification{Summary: "key", Actions: []Action{{Key: "Answer&x", Label: "A"}}}, "t"},
+		{Notification{Summary: "twice", Actions: []Action{{Key: "a", Label: "A"}, {Key: "a", Label: "B"}}}, "t"},
 	} {
-		if x, err := ToastXML(bad, 1); err == nil {
-			t.Errorf("%s: no error, %s", bad.Summary, x)
+		if x, err := ToastXML(bad.note, 1, bad.tag); err == nil {
+			t.Errorf("%s: no error, %s", bad.note.Summary, x)
 		}
 	}
 }
@@ -182,7 +190,7 @@ func FuzzToastXML(f *testing.F) {
 		note := callToast(name)
 		note.Body = body
 		note.Actions[1].Label = label
-		x, err := ToastXML(note, 42)
+		x, err := ToastXML(note, 42, testTag)
 		if label == "" && err != nil {
 			return // a button needs a label (validate)
 		}
@@ -212,22 +220,22 @@ func TestActivator(t *testing.T) {
 	note := callToast("Grace")
 	note.OnAction = func(key string) { mu.Lock(); got = append(got, "action "+key); mu.Unlock() }
 	note.OnClosed = func(r CloseReason) { mu.Lock(); got = append(got, "closed "+r.String()); mu.Unlock() }
-	id := act.add(note)
+	id, tag := act.add(note)
 	click := func(tag, key string) string { return ToastArgs{ID: id, Tag: tag, Action: key}.String() }
 
 	if err := act.Activate(click("someoneelse", "decline")); !errors.Is(err, ErrStaleClick) {
 		t.Errorf("another tag: %v", err)
 	}
-	if err := act.Activate(click(note.Tag, "hangup")); err == nil {
+	if err := act.Activate(click(tag, "hangup")); err == nil {
 		t.Error("an action it does not have was taken")
 	}
-	if err := act.Activate("v=1&id=1&call=x&action=decline&more"); !errors.Is(err, ErrToastArgs) {
+	if err := act.Activate("v=2&id=1&tag=x&action=decline&more"); !errors.Is(err, ErrToastArgs) {
 		t.Errorf("bad arguments: %v", err)
 	}
-	if err := act.Activate(click(note.Tag, "decline")); err != nil {
+	if err := act.Activate(click(tag, "decline")); err != nil {
 		t.Fatal(err)
 	}
-	if err := act.Activate(click(note.Tag, "answer")); !errors.Is(err, ErrStaleClick) {
+	if err := act.Activate(click(tag, "answer")); !errors.Is(err, ErrStaleClick) {
 		t.Errorf("second click: %v", err)
 	}
 	if strings.Join(got, ",") != "action decline,closed dismissed" {
@@ -235,11 +243,11 @@ func TestActivator(t *testing.T) {
 	}
 
 	// A withdrawn notification takes no click; IDs are not reused.
-	id2 := act.add(note)
-	if id2 == id || !act.remove(id2) || act.remove(id2) {
+	id2, tag2 := act.add(note)
+	if id2 == id || tag2 == tag || !act.remove(id2) || act.remove(id2) {
 		t.Errorf("ids %d %d", id, id2)
 	}
-	if err := act.Activate(ToastArgs{ID: id2, Tag: note.Tag, Action: "decline"}.String()); !errors.Is(err, ErrStaleClick) {
+	if err := act.Activate(ToastArgs{ID: id2, Tag: tag2, Action: "decline"}.String()); !errors.Is(err, ErrStaleClick) {
 		t.Errorf("withdrawn: %v", err)
 	}
 }
@@ -299,12 +307,12 @@ func TestActivatorRespond(t *testing.T) {
 	keys := make(chan string, 2)
 	note := callToast("Grace")
 	note.OnAction = func(k string) { keys <- k }
-	id := act.add(note)
-	ident := appleIdent(id, note.Tag)
+	id, tag := act.add(note)
+	ident := appleIdent(id, tag)
 	for _, bad := range [][2]string{
-		{"peerline.x." + note.Tag, "decline"},
+		{"peerline.x." + tag, "decline"},
 		{"peerline." + ident, "decline"},
-		{"other.1." + note.Tag, "decline"},
+		{"other.1." + tag, "decline"},
 		{strings.TrimSuffix(ident, "w") + "x", "decline"},
 		{ident, "com.apple.UNNotificationDismissActionIdentifier"},
 		{ident, "hangup"},
@@ -326,5 +334,18 @@ func TestActionKindString(t *testing.T) {
 		if got := k.String(); got != want {
 			t.Errorf("%d: %q, want %q", k, got, want)
 		}
+	}
+}
+
+// TestNewTag: every notification gets a fresh random tag the click
+// arguments carry, whatever the call it rings for is called.
+func TestNewTag(t *testing.T) {
+	seen := make(map[string]bool)
+	for range 1000 {
+		tag := newTag()
+		if !validTag(tag) || len(tag) != 16 || seen[tag] {
+			t.Fatalf("tag %q: invalid or repeated", tag)
+		}
+		seen[tag] = true
 	}
 }

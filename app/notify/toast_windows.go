@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"syscall"
 	"unsafe"
@@ -68,7 +69,11 @@ type toastHistoryVtbl struct {
 // its first Push, and takes "already initialised there" for a failure.
 // The thread never ends, so the apartment, and the activator registered
 // in it, live as long as the process.
-func inMTA(f func() error) error {
+//
+// It returns ctx.Err() if ctx ends first, while f waits for the thread
+// (one slow call holds up the next) or runs: f is then not started, or
+// runs to its end unwaited for.
+func inMTA(ctx context.Context, f func() error) error {
 	comThread.once.Do(func() {
 		comThread.calls = make(chan func())
 		go func() {
@@ -84,14 +89,27 @@ func inMTA(f func() error) error {
 		}()
 	})
 	done := make(chan error, 1)
-	comThread.calls <- func() {
-		if comThread.err != nil {
+	call := func() {
+		switch {
+		case ctx.Err() != nil:
+			done <- ctx.Err() // given up on while it waited: not started
+		case comThread.err != nil:
 			done <- fmt.Errorf("RoInitialize: %w", comThread.err)
-			return
+		default:
+			done <- f()
 		}
-		done <- f()
 	}
-	return <-done
+	select {
+	case comThread.calls <- call:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // comThread is inMTA's thread.
@@ -104,7 +122,7 @@ var comThread struct {
 // clearToasts removes every toast of ToastAppID, on screen and in the
 // notification centre. Peerline shows one toast at a time (the ringing
 // call's), and go-toast gives its toasts no tag to remove one by.
-func clearToasts() error { return inMTA(clearToastsHere) }
+func clearToasts(ctx context.Context) error { return inMTA(ctx, clearToastsHere) }
 
 func clearToastsHere() error {
 	f, err := ole.RoGetActivationFactory(toastManagerClass, iidToastManagerStatics2)
@@ -150,7 +168,9 @@ func registerActivator(onClick func(args string)) error {
 		// Push too; it must be Peerline's, the one LocalServer32 names.
 		wintoast.GUID_ImplNotificationActivationCallback = ole.NewGUID(ToastActivatorCLSID)
 		wintoast.SetActivationCallback(func(appID, args string, _ []wintoast.UserData) {
-			if appID != ToastAppID {
+			// COM hands the AUMID back as Windows stores it: compared
+			// as Windows does, without regard to case.
+			if !strings.EqualFold(appID, ToastAppID) {
 				return
 			}
 			activator.mu.Lock()
@@ -160,7 +180,7 @@ func registerActivator(onClick func(args string)) error {
 				go f(args) // COM's thread waits for Activate to return
 			}
 		})
-		activator.err = inMTA(func() error {
+		activator.err = inMTA(context.Background(), func() error {
 			var cookie uint32 // for CoRevokeClassObject: never, it serves until the process ends
 			hr, _, _ := procCoRegisterClassObject.Call(uintptr(unsafe.Pointer(wintoast.GUID_ImplNotificationActivationCallback)),
 				uintptr(unsafe.Pointer(wintoast.ClassFactory)), uintptr(ole.CLSCTX_LOCAL_SERVER), regclsMultipleUse,

@@ -1,6 +1,8 @@
 package notify
 
 import (
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"strconv"
@@ -14,13 +16,15 @@ import (
 // socket. They are one line of four key=value fields, in this order,
 // joined by "&", with no escaping of any kind:
 //
-//	v=1&id=7&call=dGhpc2lzYWNhbGw&action=answer-audio
+//	v=2&id=7&tag=dGhpc2lzYWNhbGw&action=answer-audio
 //
-//	v       the format's version: "1"
+//	v       the format's version: "2"
 //	id      the notification's ID in the app that showed it: decimal,
 //	        1 to 4294967295, no sign, no leading zero
-//	call    the notification's Tag (the ringer's call id): 1 to
-//	        MaxTagLen characters of [A-Za-z0-9_-]
+//	tag     the notification's nonce: random, made by the Activator for
+//	        each notification it shows (NewTag), never anything remote
+//	        (a call id from the wire has '.' and ':' the format does not
+//	        carry); 1 to MaxTagLen characters of [A-Za-z0-9_-]
 //	action  the chosen action's key: 1 to MaxActionKeyLen characters of
 //	        [a-z0-9-] (DefaultKey for a click on the toast itself)
 //
@@ -30,12 +34,13 @@ import (
 // process (any program can start peerline --toast-activated, and the
 // instance socket takes what a launch passes), so the parser is strict and
 // fuzzed (FuzzToastArgs); the Activator then takes a click only for a
-// notification still showing with that ID, that Tag and that action.
+// notification still showing with that ID, that tag and that action.
 //
-// Version history: 1, the first.
+// Version history: 1, the first, carried the call id as "call" (a call
+// id with '.' or ':' could not be shown); 2, a random tag instead.
 
 // ToastArgsVersion is the version Format writes and Parse takes.
-const ToastArgsVersion = "1"
+const ToastArgsVersion = "2"
 
 // Limits of the click arguments.
 const (
@@ -56,7 +61,7 @@ type ToastArgs struct {
 }
 
 // toastKeys are the fields in their one order.
-var toastKeys = [...]string{"v", "id", "call", "action"}
+var toastKeys = [...]string{"v", "id", "tag", "action"}
 
 // String formats a; it panics on a Tag or Action outside the format's
 // alphabet (checked before: validTag, validActionKey).
@@ -64,7 +69,7 @@ func (a ToastArgs) String() string {
 	if !validTag(a.Tag) || !validActionKey(a.Action) || a.ID == 0 {
 		panic(fmt.Sprintf("notify: toast args (%d, %q, %q) outside the format", a.ID, a.Tag, a.Action))
 	}
-	return "v=" + ToastArgsVersion + "&id=" + strconv.FormatUint(uint64(a.ID), 10) + "&call=" + a.Tag + "&action=" + a.Action
+	return "v=" + ToastArgsVersion + "&id=" + strconv.FormatUint(uint64(a.ID), 10) + "&tag=" + a.Tag + "&action=" + a.Action
 }
 
 // ParseToastArgs parses click arguments; see the format above.
@@ -92,7 +97,7 @@ func ParseToastArgs(s string) (ToastArgs, error) {
 		return ToastArgs{}, fmt.Errorf("%w: bad id", ErrToastArgs)
 	}
 	if !validTag(vals[2]) {
-		return ToastArgs{}, fmt.Errorf("%w: bad call", ErrToastArgs)
+		return ToastArgs{}, fmt.Errorf("%w: bad tag", ErrToastArgs)
 	}
 	if !validActionKey(vals[3]) {
 		return ToastArgs{}, fmt.Errorf("%w: bad action", ErrToastArgs)
@@ -118,7 +123,7 @@ func parseID(s string) (ID, bool) {
 	return ID(n), true
 }
 
-// validTag: 1 to MaxTagLen of [A-Za-z0-9_-] (a call id is base64url).
+// validTag: 1 to MaxTagLen of [A-Za-z0-9_-] (newTag's are base64url).
 func validTag(s string) bool {
 	if len(s) == 0 || len(s) > MaxTagLen {
 		return false
@@ -144,4 +149,13 @@ func validActionKey(s string) bool {
 		}
 	}
 	return true
+}
+
+// newTag is a notification's random tag: 12 bytes of crypto/rand,
+// base64url (16 characters). A click must name it with the ID, so a click
+// cannot be made up for a notification from its ID alone (IDs count up).
+func newTag() string {
+	var b [12]byte
+	rand.Read(b[:]) // never fails (Go 1.24: it crashes the program first)
+	return base64.RawURLEncoding.EncodeToString(b[:])
 }

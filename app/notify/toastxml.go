@@ -22,7 +22,8 @@ import (
 // toast's launch arguments (a click on the toast body); the other actions
 // are buttons, at most maxToastButtons (Windows shows no more). A call
 // (Category CategoryCall) is an incomingCall toast, which stays on screen
-// until it is acted on or withdrawn, with the looping call sound; any
+// until it is acted on or withdrawn, with the looping call sound, and a
+// long one (duration="long": Windows loops the audio only then); any
 // other persistent one is a long toast. Accepting and declining buttons
 // (Action.Kind) are styled green and red (Windows 11; earlier versions
 // ignore the hint). activationType="foreground" for
@@ -36,14 +37,18 @@ const CategoryCall = "x-peerline.call.incoming"
 // maxToastButtons is the most buttons a toast shows.
 const maxToastButtons = 5
 
-// ToastXML is the toast for note shown as id. The note's Tag and action
-// keys must fit the click arguments (ToastArgs); Show checks that first.
-func ToastXML(note Notification, id ID) (string, error) {
+// ToastXML is the toast for note shown as id with tag (the Activator's,
+// for the click arguments). The note's action keys must fit the click
+// arguments (ToastArgs); Show checks that first.
+func ToastXML(note Notification, id ID, tag string) (string, error) {
 	if err := note.validateToast(); err != nil {
 		return "", err
 	}
+	if !validTag(tag) {
+		return "", fmt.Errorf("notify: tag %q: want 1 to %d of [A-Za-z0-9_-]", tag, MaxTagLen)
+	}
 	args := func(key string) string {
-		return ToastArgs{ID: id, Tag: note.Tag, Action: key}.String()
+		return ToastArgs{ID: id, Tag: tag, Action: key}.String()
 	}
 	var b strings.Builder
 	b.WriteString(`<toast launch="`)
@@ -54,10 +59,11 @@ func ToastXML(note Notification, id ID) (string, error) {
 	if styled {
 		b.WriteString(` useButtonStyle="true"`)
 	}
-	switch {
-	case call:
+	if call {
 		b.WriteString(` scenario="incomingCall"`)
-	case note.Persistent:
+	}
+	if call || note.Persistent {
+		// A call's too: Windows loops the audio only on a long toast.
 		b.WriteString(` duration="long"`)
 	}
 	b.WriteString(`><visual><binding template="ToastGeneric"><text>`)
@@ -105,9 +111,6 @@ func ToastXML(note Notification, id ID) (string, error) {
 func (n *Notification) validateToast() error {
 	if err := n.validate(); err != nil {
 		return err
-	}
-	if !validTag(n.Tag) {
-		return fmt.Errorf("notify: tag %q: want 1 to %d of [A-Za-z0-9_-]", n.Tag, MaxTagLen)
 	}
 	for _, a := range n.Actions {
 		if !validActionKey(a.Key) {

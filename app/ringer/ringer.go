@@ -3,7 +3,8 @@
 // hidden, minimised or unfocused, or there is no window at all (headless).
 // The notification names the caller and carries Answer and Decline where
 // the notification server shows actions; a click on the notification
-// itself answers too (the default action).
+// itself (the default action) shows the window, where the call keeps
+// ringing: it does not answer (a click meant to look would send video).
 //
 // It listens to the call manager's events (an events.Sink on the app's
 // bus): call:incoming shows the notification; the first call:state of
@@ -28,10 +29,10 @@ import (
 )
 
 // The notification's action keys. A click on the notification (the
-// default action, and dunst's `dunstctl action N`) answers with the
-// media the caller offered, as the window's main Answer button does.
+// default action, and dunst's `dunstctl action N`) shows the window
+// (Options.Show), where it keeps ringing; only the buttons answer.
 const (
-	KeyAnswer      = notify.DefaultKey // the click: answer as offered
+	KeyShow        = notify.DefaultKey // the click on the body: show the window
 	KeyAnswerVideo = "answer"          // the "Answer" button: as offered
 	KeyAnswerAudio = "answer-audio"    // "Audio only", on video calls
 	KeyDecline     = "decline"         // "Decline"
@@ -66,6 +67,17 @@ type Options struct {
 	// focus: the call rings in the window then, and no notification is
 	// shown. Nil: there is no window (headless), so every ring notifies.
 	WindowFocused func() bool
+	// OnShowFailed is called when the notification could not be shown
+	// (Show failed: a Windows toast refused, macOS notifications not
+	// allowed or not set up yet, the notification server gone): Start
+	// brings the window to the front there, so the call still rings
+	// where it can be seen. Nil: nothing more is done.
+	OnShowFailed func(call calls.Info)
+	// Show shows and focuses the window, for a click on the
+	// notification's body: the call rings on there. Nil (headless): the
+	// click does nothing, and the buttons still answer or decline where
+	// the notification stays up.
+	Show func()
 	// Logger. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -127,6 +139,14 @@ func (r *Ringer) incoming(call calls.Info) {
 		r.log.Debug("ringer: the window has the focus; it rings there", "call", call.ID)
 		return
 	}
+	failed := false
+	defer func() {
+		// After r.mu is let go (deferred first, runs last): raising the
+		// window is the app's, and may come back to the Ringer.
+		if f := r.opts.OnShowFailed; failed && f != nil {
+			f(call)
+		}
+	}()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
@@ -150,6 +170,7 @@ func (r *Ringer) incoming(call calls.Info) {
 	id, err := r.opts.Notifier.Show(ctx, note)
 	if err != nil {
 		r.log.Warn("ringer: notification not shown", "call", call.ID, "err", err)
+		failed = true
 		return
 	}
 	rg.id = id
@@ -184,7 +205,7 @@ func (r *Ringer) withdrawLocked() {
 // starting, a message to the caller) runs on one of the Ringer's own.
 func (r *Ringer) action(rg *ring, key string) {
 	r.mu.Lock()
-	if rg.done || r.closed {
+	if rg.done || r.closed || key == KeyShow && r.opts.Show == nil {
 		r.mu.Unlock()
 		return
 	}
@@ -198,7 +219,10 @@ func (r *Ringer) action(rg *ring, key string) {
 		call := rg.call
 		var err error
 		switch key {
-		case KeyAnswer, KeyAnswerVideo:
+		case KeyShow:
+			r.log.Info("ringer: notification clicked: the window shows the ring", "call", call.ID)
+			r.opts.Show()
+		case KeyAnswerVideo:
 			r.log.Info("ringer: answered from the notification", "call", call.ID)
 			err = r.opts.Answer(ctx, call, offersVideo(call))
 		case KeyAnswerAudio:

@@ -57,6 +57,7 @@ type rig struct {
 	r       *ringer.Ringer
 	rec     recorder
 	focused atomic.Bool
+	shown   chan struct{} // Show: the window brought up for a body click
 }
 
 func start(t *testing.T) *rig {
@@ -68,8 +69,9 @@ func start(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { n.Close() })
-	g := &rig{d: d, rec: recorder{got: make(chan answered, 4)}}
-	g.r, err = ringer.New(ctx, ringer.Options{Notifier: n, Calls: g.rec, Answer: g.rec.answer, WindowFocused: g.focused.Load})
+	g := &rig{d: d, rec: recorder{got: make(chan answered, 4)}, shown: make(chan struct{}, 4)}
+	g.r, err = ringer.New(ctx, ringer.Options{Notifier: n, Calls: g.rec, Answer: g.rec.answer, WindowFocused: g.focused.Load,
+		Show: func() { g.shown <- struct{}{} }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,13 +113,29 @@ func TestRinger(t *testing.T) {
 		if got.Body != "Video call" || got.Urgency != "CRITICAL" {
 			t.Errorf("notification %+v", got)
 		}
-		t.Run("click answers", func(t *testing.T) {
+		t.Run("click on the body shows the window, does not answer", func(t *testing.T) {
 			g.d.DefaultAction(t, 0)
-			if a := g.next(t); a != (answered{call: "c1", video: true, action: "answer"}) {
-				t.Errorf("got %+v, want c1 answered with video", a)
+			select {
+			case <-g.shown:
+			case <-time.After(wait):
+				t.Fatal("a click on the notification did not show the window")
 			}
-			g.d.WaitDisplayed(t, 0, wait) // withdrawn once acted on
+			g.d.WaitDisplayed(t, 0, wait) // it rings in the window now
+			select {
+			case a := <-g.rec.got:
+				t.Errorf("a click on the body did %+v", a)
+			default:
+			}
 		})
+	})
+
+	t.Run("answer button", func(t *testing.T) {
+		got := g.ring(t, ringing("c1a", "Katherine Johnson", true))
+		g.d.ChooseAction(t, got.ID, ringer.KeyAnswerVideo)
+		if a := g.next(t); a != (answered{call: "c1a", video: true, action: "answer"}) {
+			t.Errorf("got %+v, want c1a answered with video", a)
+		}
+		g.d.WaitDisplayed(t, 0, wait) // withdrawn once acted on
 	})
 
 	t.Run("decline button", func(t *testing.T) {
@@ -283,4 +301,42 @@ func blank(img image.Image) bool {
 		}
 	}
 	return true
+}
+
+// TestShowFailedRaises: a ring whose notification fails to show (here a
+// real Notifier, closed: Show is ErrClosed, as a refused toast or a macOS
+// notification not allowed is an error) calls OnShowFailed with the call,
+// which Start makes the window's raise; a focused window is not asked.
+func TestShowFailedRaises(t *testing.T) {
+	d := notifytest.Start(t)
+	ctx := notifytest.Context(t)
+	n, err := notify.New(ctx, notify.Options{BusAddress: d.BusAddress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Close()
+	raised := make(chan string, 4)
+	var focused atomic.Bool
+	rec := recorder{got: make(chan answered, 4)}
+	r, err := ringer.New(ctx, ringer.Options{Notifier: n, Calls: rec, Answer: rec.answer, WindowFocused: focused.Load,
+		OnShowFailed: func(c calls.Info) { raised <- c.ID }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	focused.Store(true)
+	r.Emit(calls.EventIncoming, calls.Incoming{Call: ringing("c0", "Quiet Caller", false)})
+	focused.Store(false)
+	r.Emit(calls.EventIncoming, calls.Incoming{Call: ringing("c1", "Grace Hopper", true)})
+	select {
+	case id := <-raised:
+		if id != "c1" {
+			t.Fatalf("OnShowFailed for %q, want c1 (c0 rang in the focused window)", id)
+		}
+	case <-time.After(wait):
+		t.Fatal("OnShowFailed was not called")
+	}
+	if len(raised) != 0 {
+		t.Fatal("OnShowFailed called twice")
+	}
 }

@@ -32,7 +32,8 @@ type StartOptions struct {
 	// WindowFocused reports whether the app window is shown and has the
 	// focus (Options.WindowFocused). Nil: there is no window.
 	WindowFocused func() bool
-	// ShowWindow brings the app window to the front; Answer then lets its
+	// ShowWindow brings the app window to the front (also for a click on
+	// the notification's body, which does not answer); Answer then lets its
 	// UI answer (call:answer), in the window itself or by opening the call
 	// window where the webview has no WebRTC: the UI's own Answer path
 	// either way. Nil: there is no window (headless).
@@ -53,14 +54,20 @@ type StartOptions struct {
 // logged, not fatal, and calls still ring in the window: with no
 // notification server, a ring while the window is hidden or unfocused
 // brings the window to the front instead, so it rings where it can be
-// seen; headless, nothing is shown. stop withdraws a notification still
+// seen, and so does a ring whose notification fails to show (Show's
+// error: OnShowFailed); headless, nothing is shown. stop withdraws a notification still
 // up and disconnects.
 func Start(ctx context.Context, opts StartOptions) (stop func()) {
 	log := opts.Logger
 	if log == nil {
 		log = slog.Default()
 	}
-	n, err := notify.New(ctx, opts.Notify)
+	nopts := opts.Notify
+	// The audio call's buttons and the video call's, registered up front
+	// (macOS categories) so that the first ring has its buttons.
+	nopts.Categories = append(nopts.Categories, Notification(calls.Info{}).Actions,
+		Notification(calls.Info{Media: []string{"audio", "video"}}).Actions)
+	n, err := notify.New(ctx, nopts)
 	if err != nil {
 		level := log.Warn
 		if errors.Is(err, notify.ErrNotSupported) {
@@ -70,7 +77,7 @@ func Start(ctx context.Context, opts StartOptions) (stop func()) {
 		return raiseOnRing(opts)
 	}
 	r, err := New(ctx, Options{Notifier: n, Calls: opts.Calls, Answer: answerer(opts),
-		WindowFocused: opts.WindowFocused, Logger: log})
+		WindowFocused: opts.WindowFocused, OnShowFailed: raiser(opts), Show: opts.ShowWindow, Logger: log})
 	if err != nil {
 		n.Close()
 		log.Error("ringer: not started", "err", err)
@@ -99,6 +106,16 @@ func raiseOnRing(opts StartOptions) (stop func()) {
 			opts.ShowWindow()
 		}
 	}))
+}
+
+// raiser is the Ringer's OnShowFailed: a ring whose notification failed
+// brings the window to the front, as raiseOnRing does where there is no
+// notification server at all (the Ringer has seen the window unfocused).
+func raiser(opts StartOptions) func(calls.Info) {
+	if opts.ShowWindow == nil {
+		return nil
+	}
+	return func(calls.Info) { opts.ShowWindow() }
 }
 
 // answerer is what Answer in the notification does: what the window's

@@ -67,8 +67,8 @@ func TestStartAnswers(t *testing.T) {
 
 			c := ringing("c1", "Grace Hopper", true)
 			b.Emit(calls.EventIncoming, calls.Incoming{Call: c, Offer: "v=0"})
-			d.WaitReceived(t, func(r notifytest.Received) bool { return r.Summary == "Grace Hopper is calling" }, wait)
-			d.DefaultAction(t, 0)
+			got := d.WaitReceived(t, func(r notifytest.Received) bool { return r.Summary == "Grace Hopper is calling" }, wait)
+			d.ChooseAction(t, got.ID, ringer.KeyAnswerVideo)
 			want := ringer.AnswerRequest{Call: "c1", Video: true}
 			if window {
 				waitFor(t, shown, "ShowWindow")
@@ -81,6 +81,30 @@ func TestStartAnswers(t *testing.T) {
 				t.Fatalf("OpenCallWindow %+v, want %+v", got, want)
 			}
 		})
+	}
+}
+
+// TestStartBodyClickShows: with a window, a click on the notification's
+// body brings the window up (ShowWindow) and answers nothing: the call
+// rings on in the window.
+func TestStartBodyClickShows(t *testing.T) {
+	d := notifytest.Start(t)
+	b, answers := bus(t)
+	shown := make(chan struct{}, 4)
+	stop := ringer.Start(notifytest.Context(t), ringer.StartOptions{Bus: b, Calls: recorder{got: make(chan answered, 4)},
+		Notify:        notify.Options{BusAddress: d.BusAddress},
+		WindowFocused: func() bool { return false },
+		ShowWindow:    func() { shown <- struct{}{} }})
+	defer stop()
+	b.Emit(calls.EventIncoming, calls.Incoming{Call: ringing("c1", "Grace Hopper", true), Offer: "v=0"})
+	d.WaitReceived(t, func(r notifytest.Received) bool { return r.Summary == "Grace Hopper is calling" }, wait)
+	d.DefaultAction(t, 0)
+	waitFor(t, shown, "ShowWindow")
+	d.WaitDisplayed(t, 0, wait)
+	select {
+	case a := <-answers:
+		t.Fatalf("a click on the body answered: %+v", a)
+	case <-time.After(200 * time.Millisecond):
 	}
 }
 

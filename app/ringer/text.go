@@ -34,7 +34,7 @@ func Notification(c calls.Info) notify.Notification {
 		body += " · not a verified contact"
 	}
 	accept := notify.ActionAccept
-	actions := []notify.Action{{Key: KeyAnswer, Label: "Answer", Kind: accept}, {Key: KeyAnswerVideo, Label: "Answer", Kind: accept}}
+	actions := []notify.Action{{Key: KeyShow, Label: "Show"}, {Key: KeyAnswerVideo, Label: "Answer", Kind: accept}}
 	if video {
 		actions = append(actions, notify.Action{Key: KeyAnswerAudio, Label: "Audio only", Kind: accept})
 	}
@@ -47,6 +47,8 @@ func Notification(c calls.Info) notify.Notification {
 		Persistent: true,                // withdrawn when the call stops ringing
 		Category:   notify.CategoryCall, // an incomingCall toast on Windows
 		Sound:      "phone-incoming-call",
-		Tag:        c.ID, // a toast's click names the call it rang for
+		// No tag from the call: the Notifier tags the notification with
+		// a random one of its own (a call id has '.' and ':' a toast's
+		// click arguments do not carry).
 	}
 }
