@@ -243,6 +243,14 @@ func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {
 		}
 	}
 	refuse := func(reason signaling.Reason) { refuseWith(signaling.Reject{Reason: reason}) }
+	// refuseFull refuses an invite into a full group; m.mu is held and let go here.
+	refuseFull := func(why string) {
+		rec := m.fullLocked(env, inv, now)
+		m.mu.Unlock()
+		log.Info(why)
+		refuseWith(signaling.Reject{Reason: signaling.ReasonBusy, Detail: signaling.DetailCallFull})
+		m.record(rec)
+	}
 	switch adm {
 	case RefuseBlocked:
 		log.Info("calls: blocked peer refused")
@@ -282,11 +290,7 @@ func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {
 		refuse(signaling.ReasonUnavailable)
 		return
 	case legFull:
-		rec := m.fullLocked(env, inv, now)
-		m.mu.Unlock()
-		log.Info("calls: the group call is full: invite refused")
-		refuseWith(signaling.Reject{Reason: signaling.ReasonBusy, Detail: signaling.DetailCallFull})
-		m.record(rec)
+		refuseFull("calls: the group call is full: invite refused")
 		return
 	}
 	if adm == AdmitUnknown && fit != legTake {
@@ -360,11 +364,7 @@ func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {
 					return
 				}
 				if len(live) >= MaxParticipants-1 {
-					rec := m.fullLocked(env, inv, now)
-					m.mu.Unlock()
-					log.Info("calls: glare: the group call filled meanwhile: invite refused")
-					refuseWith(signaling.Reject{Reason: signaling.ReasonBusy, Detail: signaling.DetailCallFull})
-					m.record(rec)
+					refuseFull("calls: glare: the group call filled meanwhile: invite refused")
 					return
 				}
 			}
