@@ -10,6 +10,7 @@
 //                                 (default: a temporary directory, printed)
 
 import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, accessSync, constants } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -22,8 +23,15 @@ export const chromiumPath = process.env.PEERLINE_E2E_CHROMIUM || '/usr/bin/chrom
 
 export const liveLogs = process.env.PEERLINE_E2E_LOGS === '1'
 
-/** Scratch space of this user's runs: binaries are cached here between test files. */
-export const cacheDir = join(tmpdir(), `peerline-e2e-browser-${process.getuid?.() ?? 0}`)
+/**
+ * Scratch space of this user's runs of this checkout: binaries are cached
+ * here between test files. The checkout's path is part of the name so that
+ * two work trees tested at once never run each other's builds.
+ */
+export const cacheDir = join(
+  tmpdir(),
+  `peerline-e2e-browser-${process.getuid?.() ?? 0}-${createHash('sha256').update(repoRoot).digest('hex').slice(0, 8)}`,
+)
 
 /**
  * Why these tests cannot run here ("" if they can). Like the Go e2e
