@@ -62,7 +62,7 @@ scenario('group history: one entry per group call, with everyone in it and all i
           return es.length === 1 && es[0].querySelectorAll('[data-testid="history-participant"]').length === n
         },
         others.length,
-        { timeout: 10_000, polling: 100 },
+        { timeout: 20_000, polling: 100 },
       )
       .catch(async () => assert.fail(`${u.label}: want one group entry with two people, history shows ${JSON.stringify(await historyOf(u))}`))
     const [entry] = await historyOf(u)
@@ -71,7 +71,7 @@ scenario('group history: one entry per group call, with everyone in it and all i
     assert.match(entry.text, /Group call/, `${u.label}'s entry says group call`)
 
     await u.tid('history-chat').click()
-    await u.tid('history-message').nth(2).waitFor({ timeout: 5_000 })
+    await u.tid('history-message').nth(2).waitFor({ timeout: 10_000 })
     const kept = await u.tid('history-message').evaluateAll((els) => els.map((e) => [e.dataset.from, e.textContent.trim()]))
     assert.deepEqual(
       kept.map(([from]) => from),
