@@ -356,3 +356,34 @@ func TestMigrationToGroupCalls(t *testing.T) {
 		t.Fatalf("after a leg joined an old call: %+v", es)
 	}
 }
+
+// TestListEntriesUsesIndexes: a page of entries walks the time index and
+// looks each row's group up by index, so it costs a page, not the table.
+func TestListEntriesUsesIndexes(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	rows, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+headsQuery, 1, 1, 51)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	joined := strings.Join(plan, "; ")
+	t.Logf("plan: %s", joined)
+	for _, step := range plan {
+		if strings.HasPrefix(step, "SCAN") && !strings.Contains(step, "calls_by_time") || strings.Contains(step, "TEMP B-TREE") {
+			t.Errorf("step %q of plan %s", step, joined)
+		}
+	}
+	if !strings.Contains(joined, "calls_by_group") {
+		t.Errorf("the group lookups do not use calls_by_group: %s", joined)
+	}
+}
