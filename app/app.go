@@ -357,7 +357,7 @@ func (a *App) build() (err error) {
 	a.Contacts = api.NewContacts(ctx, api.ContactsDeps{Self: a.key.ID(), Store: a.store, Servers: a.servers,
 		Statics: statics, Presence: a.presence, Names: names, Rejected: gate, Events: contactEvents})
 	a.Calls = api.NewCalls(ctx, a.calls, a.store, a.presence)
-	a.History = api.NewHistory(ctx, a.store, a.bus, a.key.ID(), a.calls.Current)
+	a.History = api.NewHistory(ctx, a.store, a.bus, a.key.ID(), a.calls.Calls)
 	a.Files = api.NewFiles(ctx, a.files)
 	a.Settings = api.NewSettings(ctx, a.store, a.bus, a.dnd)
 	a.Desktop = api.NewDesktop(ctx, log, opts.LaunchedAt, a.calls, a.bridge, a.browser,

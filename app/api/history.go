@@ -13,31 +13,32 @@ import (
 
 // historyStore is the call-history part of the store.
 type historyStore interface {
-	ListHistory(ctx context.Context, limit int, before store.Cursor) ([]store.Call, store.Cursor, error)
+	ListEntries(ctx context.Context, limit int, before store.Cursor) ([]store.Entry, store.Cursor, error)
 	DeleteHistory(ctx context.Context, callID string) error
 	ClearHistory(ctx context.Context) (int64, error)
 	QueueCall(ctx context.Context, c store.Call) (store.Call, error)
 	AddMessage(ctx context.Context, m store.Message) error
-	Messages(ctx context.Context, callID string) ([]store.Message, error)
+	EntryMessages(ctx context.Context, callID string) ([]store.Message, error)
 }
 
-// currentCall is the call going on now (calls.Manager.Current).
-type currentCall func() (calls.Info, bool)
+// liveCalls are the calls going on now, every leg of a group call
+// (calls.Manager.Calls).
+type liveCalls func() []calls.Info
 
 // History is the bound service for the call history.
 type History struct {
-	ctx     context.Context
-	store   historyStore
-	events  Emitter
-	self    identity.PeerID
-	current currentCall
+	ctx    context.Context
+	store  historyStore
+	events Emitter
+	self   identity.PeerID
+	live   liveCalls
 }
 
-// NewHistory returns the History service. self and current let it keep a
-// call's chat: only the call going on now takes messages, and only from
-// its two ends.
-func NewHistory(ctx context.Context, st historyStore, ev Emitter, self identity.PeerID, current func() (calls.Info, bool)) *History {
-	return &History{ctx: ctx, store: st, events: ev, self: self, current: current}
+// NewHistory returns the History service. self and live let it keep a
+// call's chat: only a call going on now (any leg of a group call) takes
+// messages, and only from its two ends.
+func NewHistory(ctx context.Context, st historyStore, ev Emitter, self identity.PeerID, live func() []calls.Info) *History {
+	return &History{ctx: ctx, store: st, events: ev, self: self, live: live}
 }
 
 // MessageView is one chat message of a call, as the history shows it.
@@ -48,15 +49,23 @@ type MessageView struct {
 	SentAt int64  `json:"sentAt"`
 }
 
-// AddMessage keeps a chat message of the call going on now with that
+// AddMessage keeps a chat message of a call going on now with that
 // call (the page reports what it sent, mine, and what it received; the
-// chat itself is peer to peer). The sender is this install or the call's
-// other side, as Go knows them, never a name the page gives; sentAt is
-// Unix ms. Text over the store's limits, or past the limit of messages
-// per call, is bad_input; a call that is not the current one is no_call.
+// chat itself is peer to peer). In a group call each leg keeps what went
+// over it (our own message once per leg, under one id; the history shows
+// it once). The sender is this install or the call's other side, as Go
+// knows them, never a name the page gives; sentAt is Unix ms. Text over
+// the store's limits, or past the limit of messages per call, is
+// bad_input; a call that is not going on is no_call.
 func (s *History) AddMessage(callID, id string, mine bool, text string, sentAt int64) error {
-	cur, ok := s.current()
-	if !ok || cur.ID != callID {
+	var cur calls.Info
+	ok := false
+	for _, c := range s.live() {
+		if c.ID == callID {
+			cur, ok = c, true
+		}
+	}
+	if !ok {
 		return errcode.New(errcode.NoCall, "history: messages are kept only for the call going on")
 	}
 	from := cur.Peer
@@ -66,9 +75,11 @@ func (s *History) AddMessage(callID, id string, mine bool, text string, sentAt i
 	return coded(s.store.AddMessage(s.ctx, store.Message{CallID: callID, ID: id, From: from, Text: text, SentAt: time.UnixMilli(sentAt)}))
 }
 
-// Messages returns the chat of a call, oldest first.
+// Messages returns the chat of the history entry callID is part of, in
+// the order it arrived: a group call's from everyone in it, each message
+// once (any leg's call id names the entry).
 func (s *History) Messages(callID string) ([]MessageView, error) {
-	ms, err := s.store.Messages(s.ctx, callID)
+	ms, err := s.store.EntryMessages(s.ctx, callID)
 	if err != nil {
 		return nil, coded(err)
 	}
@@ -80,20 +91,22 @@ func (s *History) Messages(callID string) ([]MessageView, error) {
 }
 
 // List returns up to limit entries older than the cursor before ("" for
-// the newest).
+// the newest): a 1:1 call per entry, or a group call's legs folded into
+// one (HistoryEntry.Group, Participants).
 func (s *History) List(limit int, before string) (HistoryPage, error) {
-	calls, next, err := s.store.ListHistory(s.ctx, limit, store.Cursor(before))
+	entries, next, err := s.store.ListEntries(s.ctx, limit, store.Cursor(before))
 	if err != nil {
 		return HistoryPage{}, coded(err)
 	}
-	page := HistoryPage{Entries: make([]HistoryEntry, len(calls)), Next: string(next)}
-	for i, c := range calls {
-		page.Entries[i] = historyEntry(c)
+	page := HistoryPage{Entries: make([]HistoryEntry, len(entries)), Next: string(next)}
+	for i, e := range entries {
+		page.Entries[i] = foldedEntry(e)
 	}
 	return page, nil
 }
 
-// Delete removes one entry.
+// Delete removes one entry: a call, or a whole group call (any of its
+// legs' call ids names it).
 func (s *History) Delete(callID string) error {
 	if err := s.store.DeleteHistory(s.ctx, callID); err != nil {
 		return coded(err)
@@ -126,7 +139,8 @@ type Recorder struct {
 // ring either.
 func (r *Recorder) RecordCall(ctx context.Context, rec calls.Record) error {
 	c := store.Call{ID: rec.CallID, Peer: rec.Peer, PeerName: r.Names.NameOf(ctx, rec.Peer, rec.PeerName),
-		StartedAt: rec.StartedAt, EndedAt: rec.EndedAt, Error: rec.Reason, Attempts: rec.Attempts}
+		StartedAt: rec.StartedAt, EndedAt: rec.EndedAt, Error: rec.Reason, Attempts: rec.Attempts,
+		Group: rec.Group, Cause: string(rec.Cause)}
 	c.Direction = store.DirectionOutgoing
 	if rec.Direction == calls.DirectionIncoming {
 		c.Direction = store.DirectionIncoming

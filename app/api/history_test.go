@@ -27,7 +27,12 @@ func TestHistoryMessages(t *testing.T) {
 	them, _ := identity.Generate()
 	cur := calls.Info{ID: "call-1", Peer: them.ID().String()}
 	live := true
-	h := NewHistory(context.Background(), st, nopEmitter{}, me.ID(), func() (calls.Info, bool) { return cur, live })
+	h := NewHistory(context.Background(), st, nopEmitter{}, me.ID(), func() []calls.Info {
+		if !live {
+			return nil
+		}
+		return []calls.Info{cur}
+	})
 
 	cases := []struct {
 		name string

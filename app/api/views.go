@@ -70,12 +70,53 @@ type HistoryEntry struct {
 	// Attempts is how many rings the entry stands for, when more than one
 	// (a stranger that rang again and again: one entry, counted).
 	Attempts int `json:"attempts,omitempty"`
+	// Group is set on a group call's entry (its group id); absent for a
+	// 1:1 call, whose entry is exactly as before. A group entry's callId,
+	// peer, peerName, direction and error are its first leg's; media,
+	// times and outcome fold all legs (docs/decisions.md).
+	Group string `json:"group,omitempty"`
+	// Participants are a group call's other people, one each, in the
+	// order they came; absent for a 1:1 call.
+	Participants []ParticipantView `json:"participants,omitempty"`
+}
+
+// ParticipantView is one other person of a group call in the history:
+// their legs folded (someone who left and was added again is one).
+type ParticipantView struct {
+	Peer      string `json:"peer"`
+	PeerName  string `json:"peerName"`
+	Direction string `json:"direction"`
+	// Outcome is a call outcome from this side: completed (took part),
+	// declined, missed, no_answer, busy, failed, ...
+	Outcome string `json:"outcome"`
+	// Cause is the error code of why their leg could not go on:
+	// call_full when they were refused because the call was full.
+	Cause      string `json:"cause,omitempty"`
+	StartedAt  int64  `json:"startedAt"`
+	AnsweredAt int64  `json:"answeredAt,omitempty"`
+	EndedAt    int64  `json:"endedAt,omitempty"`
+	DurationMs int64  `json:"durationMs"`
+}
+
+// foldedEntry is a store entry as the UI shows it.
+func foldedEntry(e store.Entry) HistoryEntry {
+	out := historyEntry(e.Call)
+	if !e.IsGroup() {
+		return out
+	}
+	for _, p := range e.Participants {
+		v := historyEntry(p)
+		out.Participants = append(out.Participants, ParticipantView{Peer: v.Peer, PeerName: v.PeerName, Direction: v.Direction,
+			Outcome: v.Outcome, Cause: p.Cause, StartedAt: v.StartedAt, AnsweredAt: v.AnsweredAt, EndedAt: v.EndedAt,
+			DurationMs: v.DurationMs})
+	}
+	return out
 }
 
 func historyEntry(c store.Call) HistoryEntry {
 	e := HistoryEntry{CallID: c.ID, Peer: c.Peer.String(), PeerName: c.PeerName, Direction: c.Direction.String(),
 		Media: c.Media.String(), Outcome: c.Outcome.String(), StartedAt: c.StartedAt.UnixMilli(),
-		DurationMs: c.Duration().Milliseconds(), Error: c.Error}
+		DurationMs: c.Duration().Milliseconds(), Error: c.Error, Group: c.Group}
 	if c.Attempts > 1 {
 		e.Attempts = c.Attempts
 	}

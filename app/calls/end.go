@@ -52,7 +52,7 @@ func (m *Manager) finish(c *call, cause errcode.Code, outcome Outcome, reason st
 	info := c.snapshot()
 	rec := Record{CallID: c.info.ID, Peer: c.peer, PeerName: c.info.PeerName, Direction: c.info.Direction,
 		Video: c.video, StartedAt: c.info.StartedAt, ConnectedAt: c.connected, EndedAt: now,
-		Outcome: outcome, Reason: reason, Attempts: 1}
+		Outcome: outcome, Reason: reason, Attempts: 1, Group: c.group, Cause: cause}
 	m.mu.Unlock()
 	m.emit(EventState, info)
 	if m.cfg.Recorder != nil {

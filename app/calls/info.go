@@ -27,6 +27,16 @@ type Record struct {
 	// Attempts is how many invites this entry stands for (0 means 1): a
 	// stranger's coalesced rings.
 	Attempts int
+	// Group is the group id when the call was one leg of a group call
+	// (group.go): history folds a group's legs into one entry. "" for a
+	// call placed 1:1, the first leg of any group that grew from it (the
+	// group id is its id). Only a group the manager took the invite for
+	// counts: an invite refused before that (busy, blocked, a stranger)
+	// records none, so nobody can file a ring under someone else's group.
+	Group string
+	// Cause is Info.Cause of the ended call (call_full for a leg refused
+	// because the group was full, on either side).
+	Cause errcode.Code
 }
 
 // Info is a call as the UI sees it (method results and event data).

@@ -2,6 +2,7 @@ package calls
 
 import (
 	"context"
+	"github.com/peerline/peerline/app/errcode"
 	"strconv"
 	"time"
 
@@ -114,6 +115,12 @@ func (m *Manager) fullLocked(env signaling.Envelope, inv signaling.Invite, now t
 	r := m.full[env.From]
 	rec := m.coalesceLocked(&r, env, inv, now, OutcomeBusy, ReasonCallFull)
 	m.full[env.From] = r
+	// A join that members vouched for, or a glare for our group: a
+	// refused leg of our group call.
+	if inv.Group != nil {
+		rec.Group = inv.Group.ID
+	}
+	rec.Cause = errcode.CallFull
 	return rec
 }
 

@@ -93,3 +93,37 @@ func BenchmarkTrustPinned(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkListHistoryPage and BenchmarkListEntriesPage read the newest
+// page of a 10,000-call history, a tenth of it legs of group calls: the
+// folded list must stay a page's work, not the whole table's.
+func BenchmarkListHistoryPage(b *testing.B) { benchPage(b, false) }
+func BenchmarkListEntriesPage(b *testing.B) { benchPage(b, true) }
+
+func benchPage(b *testing.B, folded bool) {
+	ctx := context.Background()
+	s := openTest(b)
+	for i := 0; i < 10_000; i++ {
+		c := Call{ID: fmt.Sprint("c", i), Peer: fastPeer(i % 50), Direction: DirectionOutgoing, Media: MediaVideo,
+			StartedAt: t0.Add(time.Duration(i) * time.Minute), Outcome: OutcomeCompleted}
+		c.AnsweredAt, c.EndedAt = c.StartedAt, c.StartedAt.Add(time.Second)
+		if i%10 >= 7 { // groups of four: the first call and three legs naming it
+			c.Group = fmt.Sprint("c", i-i%10+6)
+		}
+		if _, err := s.QueueCall(ctx, c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		var err error
+		if folded {
+			_, _, err = s.ListEntries(ctx, DefaultHistoryPage, "")
+		} else {
+			_, _, err = s.ListHistory(ctx, DefaultHistoryPage, "")
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -43,6 +43,14 @@ func crashNewKey(n int) ed25519.PublicKey {
 
 func crashCallID(n int) string { return "crash-" + strconv.Itoa(n) }
 
+// crashGroup is call n's group: legs of three share the first's id.
+func crashGroup(n int) string {
+	if n%3 == 0 {
+		return ""
+	}
+	return crashCallID(n - n%3)
+}
+
 // TestCrashChild is the writer process of TestCrashKill9; it does nothing
 // when run normally.
 func TestCrashChild(t *testing.T) {
@@ -95,7 +103,8 @@ func TestCrashChild(t *testing.T) {
 		for i := 0; time.Now().Before(deadline); i++ {
 			n := base + i
 			start := time.UnixMilli(int64(1_700_000_000_000 + n))
-			c := Call{ID: crashCallID(n), Peer: fastPeer(n), Direction: DirectionOutgoing, Media: MediaVideo, StartedAt: start}
+			c := Call{ID: crashCallID(n), Peer: fastPeer(n), Direction: DirectionOutgoing, Media: MediaVideo, StartedAt: start,
+				Group: crashGroup(n)}
 			if i%2 == 0 {
 				c.AnsweredAt, c.EndedAt, c.Outcome = start, start.Add(time.Second), OutcomeCompleted
 			}
@@ -269,14 +278,23 @@ func verifyAfterCrash(t *testing.T, path string, acks crashAcks) {
 			t.Fatalf("acked new identity of %d: Trust = %v, %v", n, st, err)
 		}
 	}
+	// Through the folded history: every acked leg in its group's entry.
 	calls := map[string]Call{}
 	for cur := Cursor(""); ; {
-		page, next, err := s.ListHistory(ctx, MaxHistoryPage, cur)
+		page, next, err := s.ListEntries(ctx, MaxHistoryPage, cur)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, c := range page {
-			calls[c.ID] = c
+		for _, e := range page {
+			for _, c := range e.Legs {
+				if entryKey(c) != entryKey(e.Legs[0]) {
+					t.Fatalf("leg %s (group %q) in entry %s", c.ID, c.Group, e.Call.ID)
+				}
+				if _, dup := calls[c.ID]; dup {
+					t.Fatalf("leg %s in two entries", c.ID)
+				}
+				calls[c.ID] = c
+			}
 		}
 		if next == "" {
 			break
@@ -287,6 +305,9 @@ func verifyAfterCrash(t *testing.T, path string, acks crashAcks) {
 		c, ok := calls[crashCallID(n)]
 		if !ok {
 			t.Fatalf("acked call %d lost", n)
+		}
+		if c.Group != crashGroup(n) {
+			t.Fatalf("acked call %d has group %q, want %q", n, c.Group, crashGroup(n))
 		}
 		if n%2 == 0 && c.Outcome != OutcomeCompleted || n%2 == 1 && c.Outcome != OutcomeInterrupted {
 			t.Fatalf("acked call %d has outcome %v", n, c.Outcome)

@@ -51,6 +51,15 @@ type Call struct {
 	// more for a caller that rang again and again (coalesced, see
 	// QueueCall). 0 reads as 1.
 	Attempts int `json:"attempts,omitempty"`
+	// Group is the group id when the call is one leg of a group call
+	// (package calls): the id of the call the group grew from. "" for a
+	// call placed 1:1, which is also the first leg of a group that grew
+	// from it. Same form as ID. ListEntries folds a group's legs.
+	Group string `json:"group,omitempty"`
+	// Cause is the app's error code (package errcode) of why the call
+	// could not go on, such as call_full or offline; "" when a person or a
+	// timer ended it. 1-32 characters of a-z and _.
+	Cause string `json:"cause,omitempty"`
 }
 
 // Duration is the talk time: from answer to end; zero for calls never
@@ -126,6 +135,14 @@ func (c Call) normalize() (Call, error) {
 		c.Outcome == OutcomeUnavailable) {
 		return c, fmt.Errorf("an incoming call is not %s (use missed)", c.Outcome)
 	}
+	if c.Group != "" {
+		if err := checkCallID(c.Group); err != nil {
+			return c, fmt.Errorf("group: %w", err)
+		}
+	}
+	if !validCause(c.Cause) {
+		return c, errors.New("cause must be 1-32 characters of a-z and _")
+	}
 	c.Error = cutText(c.Error, maxErrorLen)
 	if c.Attempts < 1 {
 		c.Attempts = 1
@@ -144,6 +161,19 @@ func checkCallID(id string) error {
 		}
 	}
 	return nil
+}
+
+// validCause accepts "" and an error code's form: 1-32 of a-z and _.
+func validCause(s string) bool {
+	if len(s) > 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if (s[i] < 'a' || s[i] > 'z') && s[i] != '_' {
+			return false
+		}
+	}
+	return true
 }
 
 // cutText makes s valid UTF-8 without control characters and at most max
@@ -194,9 +224,9 @@ func (s *Store) AddCall(ctx context.Context, c Call) (Call, error) {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO calls (call_id, peer_id, peer_name, direction, media,
-			started_at, answered_at, ended_at, outcome, error, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			started_at, answered_at, ended_at, outcome, error, attempts, group_id, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			c.ID, c.Peer.String(), c.PeerName, c.Direction.String(), c.Media.String(),
-			c.StartedAt.UnixMilli(), timeMs(c.AnsweredAt), timeMs(c.EndedAt), c.Outcome.String(), c.Error, c.Attempts)
+			c.StartedAt.UnixMilli(), timeMs(c.AnsweredAt), timeMs(c.EndedAt), c.Outcome.String(), c.Error, c.Attempts, c.Group, c.Cause)
 		return err
 	})
 	if err != nil {
@@ -338,24 +368,6 @@ func parseCursor(c Cursor) (int64, int64, error) {
 	return at, seq, nil
 }
 
-// DeleteHistory removes one call from the history.
-func (s *Store) DeleteHistory(ctx context.Context, callID string) error {
-	if err := s.flushHistory(ctx); err != nil {
-		return fmt.Errorf("store: delete call %.32s: %w", callID, err)
-	}
-	err := s.deleteOne(ctx, `DELETE FROM calls WHERE call_id = ?`, callID)
-	if err != nil {
-		return fmt.Errorf("store: delete call %.32s: %w", callID, err)
-	}
-	if err := s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM call_messages WHERE call_id = ?`, callID)
-		return err
-	}); err != nil {
-		return fmt.Errorf("store: delete call %.32s: messages: %w", callID, err)
-	}
-	return nil
-}
-
 // ClearHistory removes every call and returns how many there were. The
 // rows are overwritten in the file (secure_delete), and the WAL is
 // checkpointed and truncated (best effort) so no copy lingers there.
@@ -391,7 +403,7 @@ func (s *Store) endInterruptedCalls(ctx context.Context) error {
 	})
 }
 
-const callCols = `seq, call_id, peer_id, peer_name, direction, media, started_at, answered_at, ended_at, outcome, error, attempts`
+const callCols = `seq, call_id, peer_id, peer_name, direction, media, started_at, answered_at, ended_at, outcome, error, attempts, group_id, cause`
 
 // storedCall is a Call with its row number, for cursors and updates.
 type storedCall struct {
@@ -409,7 +421,7 @@ func scanCall(row interface{ Scan(...any) error }) (storedCall, error) {
 		answered, ended        sql.NullInt64
 	)
 	if err := row.Scan(&c.seq, &c.ID, &peer, &c.PeerName, &dir, &media, &started, &answered, &ended,
-		&outc, &c.Error, &c.Attempts); err != nil {
+		&outc, &c.Error, &c.Attempts, &c.Group, &c.Cause); err != nil {
 		return storedCall{}, err
 	}
 	var err error

@@ -124,7 +124,8 @@ func (s *Store) flushHistory(ctx context.Context) error {
 		defer stmt.Close()
 		for _, c := range batch {
 			if _, err := stmt.ExecContext(ctx, c.ID, c.Peer.String(), c.PeerName, c.Direction.String(), c.Media.String(),
-				c.StartedAt.UnixMilli(), timeMs(c.AnsweredAt), timeMs(c.EndedAt), c.Outcome.String(), c.Error, c.Attempts); err != nil {
+				c.StartedAt.UnixMilli(), timeMs(c.AnsweredAt), timeMs(c.EndedAt), c.Outcome.String(), c.Error, c.Attempts,
+				c.Group, c.Cause); err != nil {
 				return err
 			}
 		}
@@ -174,6 +175,7 @@ func (s *Store) closeHistory() error {
 // upsertCall writes one queued call: new, or replacing the entry with its
 // id (a coalesced entry counting more rings).
 const upsertCall = `INSERT INTO calls (call_id, peer_id, peer_name, direction, media, started_at, answered_at,
-	ended_at, outcome, error, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	ended_at, outcome, error, attempts, group_id, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT (call_id) DO UPDATE SET peer_name = excluded.peer_name, answered_at = excluded.answered_at,
-	ended_at = excluded.ended_at, outcome = excluded.outcome, error = excluded.error, attempts = excluded.attempts`
+	ended_at = excluded.ended_at, outcome = excluded.outcome, error = excluded.error, attempts = excluded.attempts,
+	group_id = excluded.group_id, cause = excluded.cause`

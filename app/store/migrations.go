@@ -102,6 +102,20 @@ var migrations = []migration{
 			UNIQUE (call_id, from_peer, msg_id)
 		) STRICT`,
 	}},
+	// Version 5: group calls (issue 15). A group call is a set of 1:1
+	// calls, its legs, sharing a group id (package calls): each leg stays
+	// its own row (its outcome, its peer's trust), and the group id lets
+	// the history fold them into one entry (history_entries.go). '' is a
+	// call placed 1:1, which is also the first leg of a group that grew
+	// from it (the group id is that call's id). cause is the app's error
+	// code of why a call could not go on (package errcode: call_full,
+	// offline, ...), '' when a person or a timer ended it; rows from
+	// before read '' for both, as the 1:1 calls they were.
+	{5, "group calls", []string{
+		`ALTER TABLE calls ADD COLUMN group_id TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE calls ADD COLUMN cause TEXT NOT NULL DEFAULT ''`,
+		`CREATE INDEX calls_by_group ON calls (group_id, started_at, seq)`,
+	}},
 }
 
 const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (

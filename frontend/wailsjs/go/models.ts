@@ -136,6 +136,34 @@ export namespace api {
 		    return a;
 		}
 	}
+	export class ParticipantView {
+	    peer: string;
+	    peerName: string;
+	    direction: string;
+	    outcome: string;
+	    cause?: string;
+	    startedAt: number;
+	    answeredAt?: number;
+	    endedAt?: number;
+	    durationMs: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new ParticipantView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.peer = source["peer"];
+	        this.peerName = source["peerName"];
+	        this.direction = source["direction"];
+	        this.outcome = source["outcome"];
+	        this.cause = source["cause"];
+	        this.startedAt = source["startedAt"];
+	        this.answeredAt = source["answeredAt"];
+	        this.endedAt = source["endedAt"];
+	        this.durationMs = source["durationMs"];
+	    }
+	}
 	export class HistoryEntry {
 	    callId: string;
 	    peer: string;
@@ -149,6 +177,8 @@ export namespace api {
 	    durationMs: number;
 	    error?: string;
 	    attempts?: number;
+	    group?: string;
+	    participants?: ParticipantView[];
 	
 	    static createFrom(source: any = {}) {
 	        return new HistoryEntry(source);
@@ -168,7 +198,27 @@ export namespace api {
 	        this.durationMs = source["durationMs"];
 	        this.error = source["error"];
 	        this.attempts = source["attempts"];
+	        this.group = source["group"];
+	        this.participants = this.convertValues(source["participants"], ParticipantView);
 	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
 	}
 	export class HistoryPage {
 	    entries: HistoryEntry[];
@@ -240,6 +290,7 @@ export namespace api {
 	        this.sentAt = source["sentAt"];
 	    }
 	}
+	
 	export class PeerView {
 	    id: string;
 	    name: string;

@@ -143,6 +143,29 @@ export interface HistoryEntry {
   error?: string
   /** How many rings the entry stands for, when more than one (a stranger ringing again and again). */
   attempts?: number
+  /**
+   * Set on a group call's entry (its group id); absent for a 1:1 call. A group entry's
+   * callId, peer, peerName, direction and error are its first leg's; media, times and
+   * outcome fold all its legs (docs/decisions.md "Group calls in history").
+   */
+  group?: string
+  /** A group call's other people, one each, in the order they came; absent for a 1:1 call. */
+  participants?: HistoryParticipant[]
+}
+
+/** Go `api.ParticipantView`: one other person of a group call in the history. */
+export interface HistoryParticipant {
+  peer: string
+  peerName: string
+  direction: HistoryDirection | (string & {})
+  /** completed (took part), declined, missed, no_answer, busy, failed, ... */
+  outcome: CallOutcome | (string & {})
+  /** An error code: call_full when they were refused because the call was full. */
+  cause?: string
+  startedAt: number
+  answeredAt?: number
+  endedAt?: number
+  durationMs: number
 }
 
 /** Go `api.BlockedView`: someone blocked, for the list they are unblocked from. */

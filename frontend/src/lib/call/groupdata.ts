@@ -18,7 +18,9 @@
  * Who sent a message is still the connection it came over (chat.ts), never
  * the frame: nobody in the mesh relays another's messages, so nobody can
  * speak for another. History keeps each leg's messages with that leg's
- * call (CallDataMaker), as it keeps each pair's call.
+ * call (CallDataMaker), as it keeps each pair's call; Go's history folds
+ * a group call's legs into one entry and shows each message once (by
+ * sender and id: ours went on every leg under one id).
  */
 import { TypedEmitter } from '../emitter'
 import { MAX_CHAT_MESSAGES, type ChatMessage } from './chat'
