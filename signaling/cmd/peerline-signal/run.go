@@ -59,11 +59,12 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer, ready func(ad
 	if relay != nil {
 		srv.Registry().MustRegister(relay.Metrics())
 	}
-	node, err := startCluster(ctx, o.cluster, srv, logger)
+	node, stopNATS, err := startCluster(ctx, o.cluster, srv, logger)
 	if err != nil {
 		ln.Close()
 		return err
 	}
+	defer stopNATS()
 	srv.Registry().MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -97,6 +98,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer, ready func(ad
 		"stun_urls", len(o.stun),
 		"turn_urls", len(o.turn),
 		"nats", len(o.cluster.urls) > 0,
+		"nats_embedded", o.cluster.embedListen != "",
 		"version", versionString(),
 		"protocol", signaling.Version)
 	if o.publicURL == "" {
