@@ -204,53 +204,7 @@ func run(ctx context.Context, o options) error {
 	if base := results["base"]; len(base) > 0 {
 		abSummary(o, results["local"], results["cluster"], base)
 	}
-	if emb := results["embedded"]; len(emb) > 0 {
-		embeddedSummary(results["local"], results["cluster"], emb)
-	}
-	if emb := results["embed1"]; len(emb) > 0 {
-		fmt.Println("\nembed1: NATS server in n1's process, n2 and n3 its TCP clients")
-		embeddedSummary(results["local"], results["cluster"], emb)
-	}
 	return nil
-}
-
-// embeddedSummary compares the cluster of nodes with embedded NATS
-// servers (no separate nats-server) with one node and with the cluster
-// over a separate nats-server, run by run.
-func embeddedSummary(local, cluster, emb []result) {
-	cpuPerMsg := func(r result) float64 { return div(r.cpu, float64(r.relayed)) }
-	ratios := func(num, den []result) []float64 {
-		var v []float64
-		for i := range min(len(num), len(den)) {
-			if d := cpuPerMsg(den[i]); d != 0 {
-				v = append(v, cpuPerMsg(num[i])/d)
-			}
-		}
-		return v
-	}
-	med := func(f func(result) float64) float64 {
-		v := make([]float64, len(emb))
-		for i, r := range emb {
-			v[i] = f(r)
-		}
-		return load.Median(v)
-	}
-	fmt.Printf("\nembedded NATS (each node runs its NATS server in-process, routes between them): %.2f µs per message, %.1f frames per publish",
-		1e6*med(cpuPerMsg), med(func(r result) float64 { return r.perPublish }))
-	if len(emb[0].procCPU) == 3 {
-		for i, name := range []string{"n1", "n2", "n3"} {
-			fmt.Printf(", %s %.2f", name, 1e6*med(func(r result) float64 { return div(r.procCPU[i], float64(r.relayed)) }))
-		}
-	}
-	fmt.Println()
-	if len(local) > 0 {
-		rr := ratios(emb, local)
-		fmt.Printf("  CPU per relayed message, embedded / local, per run: %s; median %.2fx  (<= 2x: %s)\n", fmtRatios(rr), load.Median(rr), verdict(load.Median(rr) <= 2))
-	}
-	if len(cluster) > 0 {
-		rr := ratios(emb, cluster)
-		fmt.Printf("  CPU per relayed message, embedded / cluster, per run: %s; median %.3fx\n", fmtRatios(rr), load.Median(rr))
-	}
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
@@ -424,7 +378,7 @@ func relay(ctx context.Context, s *system, keys *load.Keyring, o options, r *res
 		return err
 	}
 	defer closeAll(b)
-	if s.clustered {
+	if s.nats != nil {
 		// Each end's node must know the other end before the first send.
 		for _, addr := range []string{s.first(), s.last()} {
 			if err := waitMetric(ctx, addr, "peerline_cluster_remote_peers", func(v float64) bool { return v >= float64(o.pairs) }); err != nil {
@@ -471,7 +425,7 @@ func measureCPU(ctx context.Context, s *system, r *result, relayed int, f func()
 		r.procCPU = append(r.procCPU, c-each0[i])
 	}
 	r.relayed = relayed
-	if s.clustered {
+	if s.nats != nil {
 		r.perPublish = div(float64(r.relayed), publishes(ctx, s)-pubs0)
 	}
 	return nil
@@ -497,7 +451,7 @@ func natsCPU(s *system) float64 {
 
 // publishes is the NATS publishes of relayed frames, all nodes together.
 func publishes(ctx context.Context, s *system) float64 {
-	if !s.clustered {
+	if s.nats == nil {
 		return 0
 	}
 	var sum float64
@@ -541,10 +495,6 @@ func idle(ctx context.Context, s *system, keys *load.Keyring, o options, r *resu
 		growth[i] = float64(v-before[i]) / float64(o.idle)
 	}
 	r.idleKB = growth[0]
-	if s.clustered && s.nats == nil {
-		r.remoteKB = (growth[1] + growth[2]) / 2
-		return nil // no separate nats-server to count a join on
-	}
 	if s.nats != nil {
 		r.remoteKB = (growth[1] + growth[2]) / 2
 		r.natsIdleKB = growth[3]

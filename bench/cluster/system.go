@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -52,10 +51,7 @@ func build(ctx context.Context, root, dir, signalBin string) (binaries, error) {
 type system struct {
 	name    string
 	nodes   []*child.Process
-	nats    *child.Process // nil for local and embedded
-	// clustered: the nodes form a cluster (over nats, or their embedded
-	// NATS servers joined by routes).
-	clustered bool
+	nats    *child.Process // nil for local
 	natsURL string
 	monitor string // nats-server's monitoring address (/varz)
 	// startNode starts one more peerline-signal of the system with nf
@@ -97,9 +93,8 @@ func (s *system) stop() {
 func (s *system) first() string { return s.nodes[0].Addr }
 func (s *system) last() string  { return s.nodes[len(s.nodes)-1].Addr }
 
-// start runs the named system ("local", "cluster", "base": the
-// cluster with the -base-bin build, or "embedded": three nodes each with
-// its NATS server in-process, joined by routes) with signal's
+// start runs the named system ("local", "cluster", or "base": the
+// cluster with the -base-bin build) with signal's
 // flags, and env added to every process's environment.
 func start(ctx context.Context, bins binaries, name string, flags, env []string) (*system, error) {
 	s := &system{name: name}
@@ -143,38 +138,9 @@ func start(ctx context.Context, bins binaries, name string, flags, env []string)
 		for i := range 3 {
 			nodeFlags = append(nodeFlags, []string{"--nats", s.natsURL, "--node-id", "n" + strconv.Itoa(i+1)})
 		}
-	case "embedded":
-		var routes []string
-		for range 3 {
-			addr, err := child.FreeAddr()
-			if err != nil {
-				return nil, err
-			}
-			routes = append(routes, "nats-route://"+addr)
-		}
-		for i := range 3 {
-			nodeFlags = append(nodeFlags, []string{"--nats-embed-listen", strings.TrimPrefix(routes[i], "nats-route://"),
-				"--nats-routes", strings.Join(routes, ","), "--node-id", "n" + strconv.Itoa(i+1)})
-		}
-	case "embed1":
-		// n1 runs the NATS server in-process; n2 and n3 connect to it.
-		caddr, err := child.FreeAddr()
-		if err != nil {
-			return nil, err
-		}
-		raddr, err := child.FreeAddr()
-		if err != nil {
-			return nil, err
-		}
-		env = append(slices.Clip(env), "PEERLINE_EMBED_CLIENT_ADDR="+caddr, "PEERLINE_EMBED_TOKEN=benchtoken")
-		nodeFlags = append(nodeFlags, []string{"--nats-embed-listen", raddr, "--node-id", "n1"})
-		for i := 2; i <= 3; i++ {
-			nodeFlags = append(nodeFlags, []string{"--nats", "nats://benchtoken@" + caddr, "--node-id", "n" + strconv.Itoa(i)})
-		}
 	default:
 		return nil, fmt.Errorf("unknown system %q", name)
 	}
-	s.clustered = len(nodeFlags) > 1
 	bin := bins.signal
 	if name == "base" {
 		bin = bins.base
@@ -206,7 +172,7 @@ func start(ctx context.Context, bins binaries, name string, flags, env []string)
 		}
 		s.nodes = append(s.nodes, p)
 	}
-	if s.clustered {
+	if s.nats != nil {
 		// Every node knows the two others before any client comes.
 		for _, p := range s.nodes {
 			if err := waitMetric(ctx, p.Addr, "peerline_cluster_nodes", func(v float64) bool { return v >= 2 }); err != nil {

@@ -207,7 +207,7 @@ func thinRelay(ctx context.Context, s *system, keys *load.Keyring, o options, r 
 		return err
 	}
 	defer closeThin(b)
-	if s.clustered {
+	if s.nats != nil {
 		if err := waitMetric(ctx, s.first(), "peerline_cluster_remote_peers", func(v float64) bool { return v >= float64(o.pairs) }); err != nil {
 			return err
 		}

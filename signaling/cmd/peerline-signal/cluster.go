@@ -22,16 +22,7 @@ type clusterOptions struct {
 	tlsCert string
 	tlsKey  string
 	nodeID  string // "" picks cluster.DefaultNodeID
-
-	// --nats-embed-listen: run a NATS server in this process (routes on
-	// this address) instead of joining one at urls.
-	embedListen string
-	routes      []string // --nats-routes: the other nodes' route addresses
-	routeSecret secret   // routes' shared password
 }
-
-// on reports whether the node joins a cluster at all.
-func (c clusterOptions) on() bool { return len(c.urls) > 0 || c.embedListen != "" }
 
 // clusterFlags are the flags of a cluster node, in --help order.
 var clusterFlags = []flagSpec{
@@ -45,12 +36,6 @@ var clusterFlags = []flagSpec{
 		usage: "PEM client certificate for NATS mutual TLS, with --nats-tls-key"},
 	{name: "nats-tls-key", arg: "file", showDef: "none",
 		usage: "PEM private key of --nats-tls-cert"},
-	{name: "nats-embed-listen", arg: "addr", showDef: "none",
-		usage: "instead of --nats: run a NATS server inside this process, its route port (NATS clustering) on this address, e.g. 10.0.0.1:6222; the node talks to it in-process. Join the nodes with --nats-routes"},
-	{name: "nats-routes", arg: "urls", showDef: "none",
-		usage: "with --nats-embed-listen: comma-separated nats-route:// URLs of other nodes' --nats-embed-listen (one is enough; listing every node, this one included, is fine)"},
-	{name: "nats-route-secret-file", arg: "file", showDef: "none: routes unauthenticated",
-		usage: "with --nats-embed-listen: file holding the password the nodes' routes authenticate with (the same on every node); " + envRouteSecret + " gives the secret itself"},
 	{name: "node-id", arg: "id", showDef: "the host name and a random suffix",
 		usage: "this node's name in the cluster (1 to 64 of A-Z a-z 0-9 _ -), unique among the nodes"},
 }
@@ -80,45 +65,8 @@ func (p *parser) clusterOpts() clusterOptions {
 	}
 	c.creds, c.tlsCA, c.tlsCert, c.tlsKey = p.get("nats-creds"), p.get("nats-tls-ca"), p.get("nats-tls-cert"), p.get("nats-tls-key")
 	c.nodeID = p.get("node-id")
-	if p.get("nats-embed-listen") != "" {
-		if len(c.urls) > 0 {
-			p.fail("nats-embed-listen", "use either --nats or --nats-embed-listen")
-			return c
-		}
-		if c.embedListen = p.listenAddr("nats-embed-listen"); c.embedListen == "" {
-			return c
-		}
-		for _, f := range []string{"nats-creds", "nats-tls-ca", "nats-tls-cert", "nats-tls-key"} {
-			if p.get(f) != "" {
-				p.fail(f, "is for --nats; with --nats-embed-listen the node talks to its own server in-process")
-				return c
-			}
-		}
-	}
-	for _, u := range splitList(p.get("nats-routes")) {
-		if c.embedListen == "" {
-			p.fail("nats-routes", "needs --nats-embed-listen")
-			return c
-		}
-		pu, err := url.Parse(u)
-		if err != nil || pu.Host == "" || pu.Port() == "" || pu.User != nil {
-			p.fail("nats-routes", "%q: want a URL such as nats-route://10.0.0.2:6222 (the secret goes in --nats-route-secret-file)", u)
-			return c
-		}
-		switch pu.Scheme {
-		case "nats-route", "nats":
-		default:
-			p.fail("nats-routes", "%q: scheme %q: want nats-route", u, pu.Scheme)
-			return c
-		}
-		c.routes = append(c.routes, u)
-	}
-	if p.get("nats-route-secret-file") != "" && c.embedListen == "" {
-		p.fail("nats-route-secret-file", "needs --nats-embed-listen")
-		return c
-	}
 	for _, f := range []string{"nats-creds", "nats-tls-ca", "nats-tls-cert", "nats-tls-key", "node-id"} {
-		if p.get(f) != "" && !c.on() {
+		if p.get(f) != "" && len(c.urls) == 0 {
 			p.fail(f, "needs --nats")
 			return c
 		}
@@ -147,28 +95,13 @@ func validNodeID(s string) bool {
 	return strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == ""
 }
 
-// startCluster joins srv's hub to the cluster when --nats or
-// --nats-embed-listen is set; it returns nil for one node alone. stop,
-// never nil, shuts the embedded NATS server down (after node.Close).
-func startCluster(ctx context.Context, c clusterOptions, srv *server.Server, logger *slog.Logger) (node *cluster.Node, stop func(), err error) {
-	stop = func() {}
-	if !c.on() {
-		return nil, stop, nil
+// startCluster joins srv's hub to the cluster when --nats is set; it
+// returns nil for one node alone.
+func startCluster(ctx context.Context, c clusterOptions, srv *server.Server, logger *slog.Logger) (*cluster.Node, error) {
+	if len(c.urls) == 0 {
+		return nil, nil
 	}
-	urls := c.urls
 	var extra []nats.Option
-	if c.embedListen != "" {
-		if c.nodeID == "" {
-			c.nodeID = cluster.DefaultNodeID()
-		}
-		ns, token, err := startEmbeddedNATS(c, c.nodeID, logger)
-		if err != nil {
-			return nil, stop, fmt.Errorf("cluster: %w", err)
-		}
-		stop = ns.Shutdown
-		urls = []string{"nats://in-process:4222"} // nats.go dials ns itself
-		extra = append(extra, nats.InProcessServer(ns), nats.Token(token))
-	}
 	if c.creds != "" {
 		extra = append(extra, nats.UserCredentials(c.creds))
 	}
@@ -178,16 +111,15 @@ func startCluster(ctx context.Context, c clusterOptions, srv *server.Server, log
 	if c.tlsCert != "" {
 		extra = append(extra, nats.ClientCert(c.tlsCert, c.tlsKey))
 	}
-	node, err = cluster.Start(ctx, srv.Hub(), cluster.Options{
-		URLs:       urls,
+	node, err := cluster.Start(ctx, srv.Hub(), cluster.Options{
+		URLs:       c.urls,
 		NodeID:     c.nodeID,
 		NATS:       extra,
 		Registerer: srv.Registry(),
 		Logger:     logger,
 	})
 	if err != nil {
-		stop()
-		return nil, func() {}, fmt.Errorf("cluster: %w", err)
+		return nil, fmt.Errorf("cluster: %w", err)
 	}
-	return node, stop, nil
+	return node, nil
 }

@@ -24,8 +24,6 @@ const (
 	// never show up in ps output.
 	envToken      = envPrefix + "TOKEN"
 	envTURNSecret = envPrefix + "TURN_SECRET"
-	// envRouteSecret: the embedded NATS servers' route password.
-	envRouteSecret = envPrefix + "NATS_ROUTE_SECRET"
 )
 
 // Defaults of the flags that server.Config does not already define.
@@ -260,13 +258,7 @@ func parseConfig(args []string, getenv func(string) string) (options, error) {
 		o.warnings = append(o.warnings, "a TURN secret is set but no --turn URLs: it is unused")
 	}
 
-	if o.cluster.routeSecret, err = p.secretFrom("nats-route-secret-file", getenv, envRouteSecret); err != nil {
-		return options{}, err
-	}
-	if o.cluster.routeSecret != "" && o.cluster.embedListen == "" {
-		return options{}, fmt.Errorf("a NATS route secret needs --nats-embed-listen")
-	}
-	if o.cluster.on() && o.embedded.listen != "" && o.turnSecret == "" {
+	if len(o.cluster.urls) > 0 && o.embedded.listen != "" && o.turnSecret == "" {
 		// A secret generated at start would differ on every node.
 		return options{}, fmt.Errorf("--turn-listen with --nats needs the TURN secret the nodes share: set --turn-secret-file or %s", envTURNSecret)
 	}

@@ -59,12 +59,11 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer, ready func(ad
 	if relay != nil {
 		srv.Registry().MustRegister(relay.Metrics())
 	}
-	node, stopNATS, err := startCluster(ctx, o.cluster, srv, logger)
+	node, err := startCluster(ctx, o.cluster, srv, logger)
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	defer stopNATS()
 	srv.Registry().MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -98,7 +97,6 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer, ready func(ad
 		"stun_urls", len(o.stun),
 		"turn_urls", len(o.turn),
 		"nats", len(o.cluster.urls) > 0,
-		"nats_embedded", o.cluster.embedListen != "",
 		"version", versionString(),
 		"protocol", signaling.Version)
 	if o.publicURL == "" {
