@@ -39,16 +39,29 @@ export abstract class CallControls {
    * the camera picture: replaceTrack on the video sender, or a new video
    * sender and a renegotiation in an audio call. The browser's own "stop
    * sharing" button ends it as stopScreenShare does.
+   *
+   * given: a screen captured already (a group call captures it once and
+   * gives each leg a clone, group.ts): no picker; the call owns the track
+   * from now on (stops it when sharing or the call ends), and onEnded
+   * runs in place of stopScreenShare when the track ends.
    */
-  async startScreenShare(): Promise<void> {
+  async startScreenShare(given?: { track: MediaStreamTrack; onEnded: () => void }): Promise<void> {
     const a = this.live()
-    if (a) return this.media.startScreenShare(a, () => void this.stopScreenShare())
+    if (!a) return given?.track.stop()
+    const onEnded = given?.onEnded ?? (() => void this.stopScreenShare())
+    return this.media.startScreenShare(a, onEnded, given?.track)
   }
 
-  /** Stops sharing; the camera comes back if it was on. */
-  async stopScreenShare(): Promise<void> {
+  /** Stops sharing; the camera comes back if it was on (camera: if that, a group call's word on it). */
+  async stopScreenShare(camera?: boolean): Promise<void> {
     const a = this.live()
-    if (a) return this.media.stopScreenShare(a)
+    if (a) return this.media.stopScreenShare(a, camera)
+  }
+
+  /** The live call's own microphone and camera tracks (a group call clones them for its other legs; never the screen). */
+  get localTracks(): { mic: MediaStreamTrack | null; camera: MediaStreamTrack | null } {
+    const m = this.live()?.media
+    return { mic: m?.mic ?? null, camera: m?.camera ?? null }
   }
 
   /**
