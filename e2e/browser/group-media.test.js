@@ -51,7 +51,19 @@ function waitTileScreen(ui, of, on, timeout = 15_000) {
       { id: of.id, on },
       { timeout, polling: 50 },
     )
-    .catch(() => assert.fail(`${ui.label}: ${of.label}'s tile never ${on ? 'showed a shared screen' : 'showed the camera again'}`))
+    .catch(async () => assert.fail(`${ui.label}: ${of.label}'s tile never ${on ? 'showed a shared screen' : 'showed the camera again'}; tiles: ${await tileAttrs(ui)}`))
+}
+
+/** Each tile's attributes and its video's, for a failure's message. */
+function tileAttrs(ui) {
+  return ui.page.evaluate(() =>
+    JSON.stringify(
+      [...document.querySelectorAll('[data-testid="participant"]')].map((el) => {
+        const v = el.querySelector('video')
+        return { ...el.dataset, video: v && { class: v.className, screen: v.dataset.screen ?? null, w: v.videoWidth }, text: el.innerText }
+      }),
+    ),
+  )
 }
 
 /** Waits until ui's tile of `of` shows no picture (their camera is off). */
