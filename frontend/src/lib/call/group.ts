@@ -140,6 +140,8 @@ export class GroupCall {
       opts.backend.on(EventName.CallIncoming, (ev) => this.onIncoming(ev)),
       this.main.on(CallEvent.State, () => this.onMainState()),
       this.main.on(CallEvent.RemoteStream, () => this.changed()),
+      // Their flags (mic, camera, a shared screen) arrive on their own, over the state channel: the tile shows them.
+      this.main.on(CallEvent.RemoteMedia, () => this.changed()),
       // The flags of a session with media. Its teardown drops the stream first, then zeroes the flags (not a choice of ours);
       // opening sets the flags first, then the preview, so both events read them.
       this.main.on(CallEvent.LocalMedia, (m) => this.takeMainMedia(m)),
@@ -289,6 +291,7 @@ export class GroupCall {
       this.changed()
     })
     s.on(CallEvent.RemoteStream, () => this.changed())
+    s.on(CallEvent.RemoteMedia, () => this.changed())
     s.on(CallEvent.LocalStream, () => this.changed())
     s.on(CallEvent.LocalMedia, (m) => {
       // The mic opens after the leg is placed or answered: a mute made before holds.

@@ -324,6 +324,18 @@ describe('GroupCall media: the screen, shared to everyone', () => {
     expect(dev.live('screen')).toEqual([])
   })
 
+  it("a tile follows its person's flags as they arrive (a share they start shows at once)", async () => {
+    const { g, p2, main } = await threeOthers()
+    const seen: boolean[] = []
+    g.events.on('change', (ps) => seen.push(ps.find((p) => p.peerId === 'P2')!.remoteMedia.screenSharing))
+    p2.remoteMedia = { micOn: true, cameraOn: true, screenSharing: true }
+    p2.fire(CallEvent.RemoteMedia, p2.remoteMedia)
+    expect(seen.at(-1)).toBe(true)
+    const n = seen.length
+    main.fire(CallEvent.RemoteMedia, main.remoteMedia)
+    expect(seen.length).toBe(n + 1)
+  })
+
   it('a cancelled picker rejects with cancelled and shares nothing', async () => {
     const { dev, g, p2 } = await threeOthers()
     dev.getDisplayMedia = async () => {
