@@ -362,6 +362,8 @@ export class GroupCall {
   }
 
   private changed(): void {
+    // Nobody left to share with (the call is over): the screen's capture ends too.
+    if (this.screen.sharing && this.answeredSessions().length === 0) this.screen.dispose()
     this.applyCaps()
     this.events.emit('change', this.participants)
   }

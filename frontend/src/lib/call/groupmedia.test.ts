@@ -336,6 +336,17 @@ describe('GroupCall media: the screen, shared to everyone', () => {
     expect(seen.length).toBe(n + 1)
   })
 
+  it('the screen capture ends with the call (nobody left to share with)', async () => {
+    const { dev, main, g, p2, p3 } = await threeOthers()
+    await g.startScreenShare()
+    mainLeaves(main)
+    p2.to('ended')
+    expect(dev.live('screen')).toHaveLength(2) // P3 still sees it: the original and its clone
+    p3.to('ended')
+    expect(dev.live('screen')).toEqual([])
+    expect(g.localMedia.screenSharing).toBe(false)
+  })
+
   it('a cancelled picker rejects with cancelled and shares nothing', async () => {
     const { dev, g, p2 } = await threeOthers()
     dev.getDisplayMedia = async () => {

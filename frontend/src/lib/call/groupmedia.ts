@@ -167,6 +167,7 @@ export class GroupScreen {
     this.given.delete(s)
   }
 
+  /** Ends the share without restoring anything (the call is over). */
   dispose(): void {
     this.track?.stop()
     this.track = null
