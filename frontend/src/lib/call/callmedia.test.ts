@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import { settle, waitFor, type FakeTrack } from './calltest/rtc'
+import { FakeTrack, settle, waitFor } from './calltest/rtc'
 import { connect, pair, sender, useSessions } from './calltest/session'
 
 useSessions()
@@ -74,6 +74,42 @@ describe('CallSession: in-call controls', () => {
     screen.end()
     await waitFor(() => !a.session.localMedia.screenSharing, 'share stopped')
     expect(sender(a.pc(), 'video')!.track).toBeNull()
+  })
+
+  it("shares a screen it is given (a group call's clone): no picker; its end runs the given handler; the camera comes back only if told", async () => {
+    const { a, b } = pair()
+    await connect(a, b)
+    const given = new FakeTrack('video', 'screen')
+    let ended = 0
+    await a.session.startScreenShare({ track: given as unknown as MediaStreamTrack, onEnded: () => ended++ })
+    expect(a.rtc.media.displayRequests).toBe(0)
+    expect(sender(a.pc(), 'video')!.track).toBe(given)
+    expect(a.session.localTracks.camera).toBeNull() // the camera rests; never offered as a camera to clone
+    await waitFor(() => b.session.remoteMedia.screenSharing, 'B sees the share')
+    given.end()
+    expect(ended).toBe(1)
+    expect(a.session.localMedia.screenSharing).toBe(true) // the group stops it, not the session
+    const gums = a.rtc.media.requests.length
+    await a.session.stopScreenShare(false) // the group's camera is off
+    expect(given.readyState).toBe('ended')
+    expect(sender(a.pc(), 'video')!.track).toBeNull()
+    expect(a.session.localMedia).toEqual({ micOn: true, cameraOn: false, screenSharing: false })
+    expect(a.rtc.media.requests.length).toBe(gums)
+    expect(a.rtc.media.live().filter((t) => t.kind === 'video')).toEqual([])
+    // A second given screen on a call that shares already is stopped, not leaked.
+    await a.session.startScreenShare({ track: new FakeTrack('video', 'screen') as unknown as MediaStreamTrack, onEnded: () => {} })
+    const extra = new FakeTrack('video', 'screen')
+    await a.session.startScreenShare({ track: extra as unknown as MediaStreamTrack, onEnded: () => {} })
+    expect(extra.readyState).toBe('ended')
+  })
+
+  it('a screen given after the call ended is stopped', async () => {
+    const { a, b } = pair()
+    await connect(a, b)
+    await a.session.hangup()
+    const given = new FakeTrack('video', 'screen')
+    await a.session.startScreenShare({ track: given as unknown as MediaStreamTrack, onEnded: () => {} })
+    expect(given.readyState).toBe('ended')
   })
 
   it('a cancelled screen picker is not an error; a refused one is', async () => {

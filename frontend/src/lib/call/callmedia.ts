@@ -118,24 +118,34 @@ export class CallMedia {
     })
   }
 
-  /** See CallSession.startScreenShare; onEnded runs when the browser's own "stop sharing" ends it. */
-  startScreenShare(a: Attempt, onEnded: () => void): Promise<void> {
+  /**
+   * See CallSession.startScreenShare; onEnded runs when the browser's own
+   * "stop sharing" ends it. given: a screen track captured already (a
+   * group call's one capture, cloned per leg), which this call then owns.
+   */
+  startScreenShare(a: Attempt, onEnded: () => void, given?: MediaStreamTrack): Promise<void> {
     return this.serial(a, async () => {
-      if (a.media.screen) return
-      let stream: MediaStream
-      try {
-        stream = await captureScreen(this.host.source)
-      } catch (err) {
-        const e = toCallError(err)
-        if (e.code !== 'cancelled') this.host.report(e)
+      if (a.media.screen) {
+        given?.stop()
         return
       }
-      const track = stream.getVideoTracks()[0]
+      let stream: MediaStream | null = null
+      if (!given) {
+        try {
+          stream = await captureScreen(this.host.source)
+        } catch (err) {
+          const e = toCallError(err)
+          if (e.code !== 'cancelled') this.host.report(e)
+          return
+        }
+      }
+      const track = given ?? stream?.getVideoTracks()[0]
       if (a.ended || !track) {
         stopStream(stream)
+        given?.stop()
         return
       }
-      for (const t of stream.getTracks()) if (t !== track) t.stop()
+      for (const t of stream?.getTracks() ?? []) if (t !== track) t.stop()
       track.addEventListener('ended', () => {
         if (a.media.screen === track) onEnded()
       })
@@ -146,13 +156,13 @@ export class CallMedia {
     })
   }
 
-  /** See CallSession.stopScreenShare. */
-  stopScreenShare(a: Attempt): Promise<void> {
+  /** See CallSession.stopScreenShare; camera: whether the camera comes back (default: as our flags say). */
+  stopScreenShare(a: Attempt, camera?: boolean): Promise<void> {
     return this.serial(a, async () => {
       if (!a.media.screen) return
       a.media.drop(a.media.screen)
       let next: MediaStreamTrack | null = null
-      if (this.host.outputs.local.cameraOn) {
+      if (camera ?? this.host.outputs.local.cameraOn) {
         next = await this.openCamera(a)
         if (next) a.media.camera = next
       }

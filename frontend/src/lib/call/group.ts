@@ -18,7 +18,8 @@
  *
  * Every leg sends the same capture: a leg's getUserMedia hands out clones
  * of the tracks already open (one camera, one microphone), so the camera
- * opens once. Each video sender's bitrate is capped by the number of
+ * opens once; the screen is shared to every leg at once, also captured
+ * once (groupmedia.ts), whoever of the call has left. Each video sender's bitrate is capped by the number of
  * others (videoCap), so four on a LAN share the uplink; Chromium's encoder
  * lowers the resolution to fit the cap.
  */
@@ -26,6 +27,7 @@ import { EventName, type Backend, type CallInfo, type IncomingCallEvent } from '
 import { TypedEmitter } from '../emitter'
 import { CallError } from './errors'
 import { GroupData } from './groupdata'
+import { GroupCapture, GroupScreen, inTurn } from './groupmedia'
 import { CallSession } from './session'
 import { ANSWERED_STATES, CallEvent, LIVE_STATES, type CallSessionOptions, type CallState, type MediaFlags } from './types'
 import type { RtcEnvironment } from './rtc'
@@ -111,6 +113,10 @@ export class GroupCall {
    */
   private muted = false
   private cameraOn = true
+  /** A leg's getUserMedia: clones of what the call has open, else one capture for all (groupmedia.ts). */
+  private readonly capture: GroupCapture
+  /** The screen, shared to every answered leg. */
+  private readonly screen: GroupScreen
 
   constructor(opts: GroupCallOptions) {
     this.backend = opts.backend
@@ -118,10 +124,24 @@ export class GroupCall {
     this.rtc = opts.rtc ?? {}
     this.make = opts.makeSession ?? ((o) => new CallSession(o))
     this.data = new GroupData(this.main, () => [this.main, ...this.legs.values()], () => this.hasLegs)
+    this.capture = new GroupCapture({
+      sessions: () => [this.main, ...this.legs.values()],
+      getUserMedia: this.rtc.getUserMedia ?? ((x) => navigator.mediaDevices.getUserMedia(x)),
+      createStream: this.rtc.createStream ?? ((t) => new MediaStream(t)),
+      muted: () => this.muted,
+    })
+    this.screen = new GroupScreen({
+      source: this.rtc.getDisplayMedia && { getUserMedia: (c) => this.capture.get(c), getDisplayMedia: this.rtc.getDisplayMedia },
+      sessions: () => this.answeredSessions(),
+      cameraOn: () => this.cameraOn,
+      changed: () => this.changed(),
+    })
     this.offs.push(
       opts.backend.on(EventName.CallIncoming, (ev) => this.onIncoming(ev)),
       this.main.on(CallEvent.State, () => this.onMainState()),
       this.main.on(CallEvent.RemoteStream, () => this.changed()),
+      // Their flags (mic, camera, a shared screen) arrive on their own, over the state channel: the tile shows them.
+      this.main.on(CallEvent.RemoteMedia, () => this.changed()),
       // The flags of a session with media. Its teardown drops the stream first, then zeroes the flags (not a choice of ours);
       // opening sets the flags first, then the preview, so both events read them.
       this.main.on(CallEvent.LocalMedia, (m) => this.takeMainMedia(m)),
@@ -142,7 +162,7 @@ export class GroupCall {
   /** Our mic and camera as the controls show them, the main session's call gone or not. */
   get localMedia(): MediaFlags {
     const m = this.main.localStream ? this.main.localMedia : null
-    return { micOn: !this.muted, cameraOn: this.cameraOn, screenSharing: m?.screenSharing ?? false }
+    return { micOn: !this.muted, cameraOn: this.cameraOn, screenSharing: this.screen.sharing || (m?.screenSharing ?? false) }
   }
 
   /** Our preview: the main session's, else a live leg's (the same camera, cloned). */
@@ -199,15 +219,39 @@ export class GroupCall {
     this.changed()
   }
 
+  /**
+   * Turns our camera on or off in every session, the main one's too (the
+   * UI asks only us). On: the first answered session opens the camera and
+   * the others clone it, one capture as at the start of the call.
+   */
   async setCameraOn(on: boolean): Promise<void> {
     this.cameraOn = on
-    await Promise.all([...this.legs.values()].map((s) => s.setCameraOn(on)))
+    const all = [this.main, ...this.legs.values()]
+    const first = this.answeredSessions()
+    const order = [...first, ...all.filter((s) => !first.includes(s))]
+    if (on) await inTurn(order, (s) => s.setCameraOn(true))
+    else await Promise.all(order.map((s) => s.setCameraOn(false)))
     this.changed()
+  }
+
+  /**
+   * Shares a screen (the picker asks which) to everyone in the call: one
+   * capture, a clone on each answered leg; a leg answered later gets one
+   * too. Rejects with the capture's error (cancelled: the picker closed).
+   */
+  startScreenShare(): Promise<void> {
+    return this.screen.start()
+  }
+
+  /** Stops sharing on every leg; the camera comes back as it was (off stays off). */
+  stopScreenShare(): Promise<void> {
+    return this.screen.stop()
   }
 
   dispose(): void {
     for (const off of this.offs.splice(0)) off()
     this.data.dispose()
+    this.screen.dispose()
     for (const s of this.legs.values()) s.dispose()
     this.legs.clear()
     this.events.clear()
@@ -219,19 +263,26 @@ export class GroupCall {
     return [...this.legs.values()].filter((s) => live(s.state))
   }
 
+  /** The sessions in the call with us (answered), the main one first. */
+  private answeredSessions(): CallSession[] {
+    return [this.main, ...this.legs.values()].filter((s) => answered(s.state))
+  }
+
   private newLeg(peerId: string, opts: Partial<CallSessionOptions>): CallSession {
     this.legs.get(peerId)?.dispose()
     // A placed leg takes no incoming call (a finished but undisposed one must not answer someone else's).
-    const s = this.make({ backend: this.backend, rtc: { ...this.rtc, getUserMedia: (c) => this.shared(c) }, takes: () => false, ...opts })
+    const s = this.make({ backend: this.backend, rtc: { ...this.rtc, getUserMedia: (c) => this.capture.get(c) }, takes: () => false, ...opts })
     this.legs.set(peerId, s)
     this.data.watch(s)
     s.on(CallEvent.State, (st) => {
       if (s.call?.direction === 'outgoing' && (st.state === 'connecting' || st.state === 'connected')) this.joinMembers(s.call)
+      if (answered(st.state)) void this.screen.give(s) // answered while we share the screen
       if (st.state === 'ended') {
         setTimeout(() => {
           if (this.legs.get(peerId) === s && s.state === 'ended') {
             this.legs.delete(peerId)
             if (s.call) this.caps.delete(s.call.id)
+            this.screen.forget(s)
             s.dispose()
             this.changed()
           }
@@ -240,6 +291,7 @@ export class GroupCall {
       this.changed()
     })
     s.on(CallEvent.RemoteStream, () => this.changed())
+    s.on(CallEvent.RemoteMedia, () => this.changed())
     s.on(CallEvent.LocalStream, () => this.changed())
     s.on(CallEvent.LocalMedia, (m) => {
       // The mic opens after the leg is placed or answered: a mute made before holds.
@@ -248,14 +300,14 @@ export class GroupCall {
     return s
   }
 
-  /** Places a leg with our camera as it is now (off stays off) and our mute. */
+  /** Places a leg with our camera as it is now (off stays off; and off while the screen is shared, which it gets once answered) and our mute. */
   private async placeLeg(peerId: string, video: boolean, place: CallSessionOptions['place'], kind: 'add' | 'join'): Promise<void> {
     const s = this.newLeg(peerId, { place })
     s.on(CallEvent.Error, (e) => {
       if (kind === 'add') this.events.emit('error', e)
       else if (e.code === 'call_full') void this.full()
     })
-    await s.placeCall(peerId, { video: video && this.cameraOn })
+    await s.placeCall(peerId, { video: video && this.cameraOn && !this.screen.sharing })
     if (this.muted) s.setMuted(true)
     this.changed()
   }
@@ -283,7 +335,7 @@ export class GroupCall {
     const s = this.newLeg(ev.call.peer, { takes: (c) => c.id === id })
     void s.pickUp(ev).then((ok) => {
       if (!ok) return
-      void s.accept({ video: ev.call.media.includes('video') && this.cameraOn }).then(() => {
+      void s.accept({ video: ev.call.media.includes('video') && this.cameraOn && !this.screen.sharing }).then(() => {
         if (this.muted) s.setMuted(true)
       })
     })
@@ -309,24 +361,9 @@ export class GroupCall {
     }
   }
 
-  /** A leg's capture: clones of the tracks the call already has open, else the device itself. */
-  private async shared(c: MediaStreamConstraints): Promise<MediaStream> {
-    const streams = [this.main, ...this.legs.values()].map((s) => s.localStream).filter((x): x is MediaStream => !!x)
-    const pick = (kind: string) => streams.flatMap((st) => st.getTracks()).find((t) => t.kind === kind && t.readyState === 'live')
-    const audio = c.audio ? pick('audio') : undefined
-    const video = c.video ? pick('video') : undefined
-    const gum = this.rtc.getUserMedia ?? ((x: MediaStreamConstraints) => navigator.mediaDevices.getUserMedia(x))
-    // A clone keeps the source's enabled flag; set it to our mute either way.
-    const muteAudio = (st: MediaStream) => {
-      for (const t of st.getAudioTracks()) t.enabled = !this.muted
-      return st
-    }
-    if ((c.audio && !audio) || (c.video && !video)) return muteAudio(await gum(c))
-    const make = this.rtc.createStream ?? ((t: MediaStreamTrack[]) => new MediaStream(t))
-    return muteAudio(make([audio, video].filter((t): t is MediaStreamTrack => !!t).map((t) => t.clone())))
-  }
-
   private changed(): void {
+    // Nobody left to share with (the call is over): the screen's capture ends too.
+    if (this.screen.sharing && this.answeredSessions().length === 0) this.screen.dispose()
     this.applyCaps()
     this.events.emit('change', this.participants)
   }

@@ -5,6 +5,7 @@
  * does).
  *
  *   CallSession (session.ts)      facade: call flow, Go's events, errors
+ *     CallControls (controls.ts)  the in-call controls it extends: mute, camera, screen, devices
  *     Attempt (attempt.ts)        one call's parts and its one teardown
  *     CallMedia (callmedia.ts)    local media and the in-call controls
  *     prepared.ts                 the connection before the first offer/answer

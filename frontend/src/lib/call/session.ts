@@ -3,6 +3,7 @@
  * of calls in a row, one at a time. It owns the call flow (placing,
  * answering, ending, Go's events) and wires the parts:
  *
+ *   CallControls (controls.ts)  the in-call controls (mute, camera, screen, devices), which it extends
  *   Attempt (attempt.ts)        one call's parts and its one teardown
  *   CallMedia (callmedia.ts)    local media and the in-call controls
  *   prepared.ts                 the connection before the first offer/answer
@@ -38,6 +39,7 @@ import { Attempt, isStale, type AttemptDirection } from './attempt'
 import { CallDataMaker } from './calldata'
 import type { ChatMessage } from './chat'
 import { CallMedia } from './callmedia'
+import { CallControls } from './controls'
 import { CallError, endError, noPathMessage, toCallError } from './errors'
 import { CallOutputs } from './outputs'
 import { PeerLink, type LinkStatus } from './peer'
@@ -61,14 +63,14 @@ const GLARE_MEMORY_MS = 120_000
 /** How long the first answer waits for its first pooled candidate (PeerLink.localSDPWithCandidates); measured ~20 ms after setLocalDescription. */
 const ANSWER_CANDIDATE_WAIT_MS = 40
 
-export class CallSession {
+export class CallSession extends CallControls {
   readonly backend: Backend
   private readonly rtc: Partial<RtcEnvironment>
   private readonly cfg: typeof DEFAULTS
   private readonly offs: (() => void)[] = []
   private readonly out: CallOutputs
-  private readonly media: CallMedia
-  private readonly speakers: SpeakerOutputs
+  protected readonly media: CallMedia
+  protected readonly speakers: SpeakerOutputs
   private readonly negotiation: NegotiationHost
 
   private attempt: Attempt | null = null
@@ -78,6 +80,7 @@ export class CallSession {
   private readonly opts: CallSessionOptions
 
   constructor(options: CallSessionOptions) {
+    super()
     this.backend = options.backend
     this.opts = options
     this.rtc = { ...browserRtc(), ...options.rtc }
@@ -338,75 +341,6 @@ export class CallSession {
     this.attempt?.data?.cancel(id)
   }
 
-  /** Mutes or unmutes the microphone (the track stays open, sending silence). */
-  setMuted(muted: boolean): void {
-    const a = this.live()
-    if (a) this.media.setMuted(a, muted)
-  }
-
-  /**
-   * Turns the camera on or off. Off stops the camera (its light goes out)
-   * and sends no video (replaceTrack(null), no renegotiation); on opens it
-   * again. In an audio call, turning it on adds video (a renegotiation).
-   * While the screen is shared, the camera resumes when sharing stops.
-   */
-  async setCameraOn(on: boolean): Promise<void> {
-    const a = this.live()
-    if (a) return this.media.setCameraOn(a, on)
-  }
-
-  /**
-   * Shares a screen or window (the system picker asks which) in place of
-   * the camera picture: replaceTrack on the video sender, or a new video
-   * sender and a renegotiation in an audio call. The browser's own "stop
-   * sharing" button ends it as stopScreenShare does.
-   */
-  async startScreenShare(): Promise<void> {
-    const a = this.live()
-    if (a) return this.media.startScreenShare(a, () => void this.stopScreenShare())
-  }
-
-  /** Stops sharing; the camera comes back if it was on. */
-  async stopScreenShare(): Promise<void> {
-    const a = this.live()
-    if (a) return this.media.stopScreenShare(a)
-  }
-
-  /**
-   * Moves the call to another camera or microphone (replaceTrack, no
-   * renegotiation). Outside a call it sets the device for the next calls.
-   */
-  async switchDevice(kind: 'camera' | 'microphone', deviceId: string): Promise<void> {
-    this.media.prefer(kind, deviceId, 'exact')
-    const a = this.live()
-    if (a) return this.media.switchDevice(a, kind)
-  }
-
-  /**
-   * Plays the call on another speaker ("" = system default), on every
-   * element given to registerOutput. Reports `unsupported` where the
-   * webview cannot choose (setSinkId missing).
-   */
-  async setSpeaker(deviceId: string): Promise<void> {
-    await this.speakers.set(deviceId)
-  }
-
-  /**
-   * Registers an element that plays the other side (the remote <video>),
-   * so setSpeaker reaches it. Returns the function that unregisters it.
-   * Usable as a Svelte attachment: {@attach (el) => session.registerOutput(el)}.
-   */
-  registerOutput(element: HTMLMediaElement): () => void {
-    return this.speakers.register(element)
-  }
-
-  /** Updates the saved device choices (Settings camera/microphone/speaker) used from the next capture on. */
-  setPreferredDevices(devices: { camera?: string; microphone?: string; speaker?: string }): void {
-    this.media.prefer('camera', devices.camera, 'preferred')
-    this.media.prefer('microphone', devices.microphone, 'preferred')
-    if (devices.speaker !== undefined && devices.speaker !== this.speakers.current) void this.setSpeaker(devices.speaker)
-  }
-
   /** Hangs up any live call and stops listening to the backend. The session is unusable afterwards. */
   dispose(): void {
     if (this.disposed) return
@@ -652,13 +586,8 @@ export class CallSession {
     void this.backend.calls.mediaState(id, 'failed').catch(() => this.backend.calls.hangup(id).catch(() => {}))
   }
 
-  /** Limits the video sender (a group call's share of the uplink, group.ts videoCap): bitrate (null: none), and the camera scaled down by at least scale. */
-  async capVideo(cap: { maxBitrate: number | null; scale: number }): Promise<void> {
-    await this.live()?.link?.limitVideo(cap.maxBitrate, cap.scale)
-  }
-
   /** The live call that has media (or is getting it); null otherwise. */
-  private live(): Attempt | null {
+  protected live(): Attempt | null {
     const a = this.attempt
     return a && !a.ended && a.link ? a : null
   }

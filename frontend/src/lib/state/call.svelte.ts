@@ -494,12 +494,17 @@ export class CallState {
   async toggleCamera(): Promise<void> {
     if (!this.live) return
     const on = !this.localMedia.cameraOn
-    await Promise.all([this.group.setCameraOn(on), this.run(() => this.engine.setCameraOn(on))])
+    // A group engine turns it in every session, the main one's too: one capture, cloned (group.ts).
+    if (this.group.runsMedia) await this.run(() => this.group.setCameraOn(on))
+    else await this.run(() => this.engine.setCameraOn(on))
   }
 
   async toggleScreenShare(): Promise<void> {
     if (!this.inCall) return
-    await this.run(() => (this.localMedia.screenSharing ? this.engine.stopScreenShare() : this.engine.startScreenShare()))
+    const on = !this.localMedia.screenSharing
+    // A group engine shares to every leg, and goes on after the main session's call ended.
+    if (this.group.runsMedia) await this.run(() => this.group.setScreenShared(on))
+    else await this.run(() => (on ? this.engine.startScreenShare() : this.engine.stopScreenShare()))
   }
 
   async switchCamera(deviceId: string): Promise<void> {

@@ -9,7 +9,10 @@ import type { TypedEmitter } from '../emitter'
 import type { CallState } from './call.svelte'
 
 /** The part of GroupCall the UI uses; tests pass a fake. */
-export type GroupEngine = Pick<GroupCall, 'participants' | 'hasLegs' | 'canAdd' | 'add' | 'leave' | 'setMuted' | 'setCameraOn' | 'localMedia' | 'localStream'> & {
+export type GroupEngine = Pick<
+  GroupCall,
+  'participants' | 'hasLegs' | 'canAdd' | 'add' | 'leave' | 'setMuted' | 'setCameraOn' | 'startScreenShare' | 'stopScreenShare' | 'localMedia' | 'localStream'
+> & {
   events: Pick<TypedEmitter<{ change: Participant[]; error: CallError }>, 'on'>
   /** Chat and files across the legs (none: the main session's only). */
   data?: GroupDataEngine
@@ -93,8 +96,18 @@ export class GroupState {
     this.engine?.setMuted(muted)
   }
 
+  /** Whether the group engine runs our camera and screen in every session, the main one's too (else the main session does). */
+  get runsMedia(): boolean {
+    return !!this.engine
+  }
+
   async setCameraOn(on: boolean): Promise<void> {
     await this.engine?.setCameraOn(on)
+  }
+
+  /** Shares the screen to everyone in the call, or stops; rejects with the capture's error. */
+  async setScreenShared(on: boolean): Promise<void> {
+    await (on ? this.engine?.startScreenShare() : this.engine?.stopScreenShare())
   }
 
   private onChange(p: Participant[]): void {

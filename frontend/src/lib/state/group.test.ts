@@ -38,6 +38,17 @@ class FakeGroup implements GroupEngine {
     this.localMedia = { ...this.localMedia, cameraOn: on }
     this.events.emit('change', this.participants)
   }
+  screen: boolean[] = []
+  async startScreenShare() {
+    this.screen.push(true)
+    this.localMedia = { ...this.localMedia, screenSharing: true }
+    this.events.emit('change', this.participants)
+  }
+  async stopScreenShare() {
+    this.screen.push(false)
+    this.localMedia = { ...this.localMedia, screenSharing: false }
+    this.events.emit('change', this.participants)
+  }
   set(p: Participant[]) {
     this.participants = p
     this.events.emit('change', p)
@@ -113,6 +124,13 @@ describe('GroupState', () => {
     await call.toggleCamera()
     expect(group.camera).toEqual([false]) // turns it off
     expect(call.localMedia.cameraOn).toBe(false)
+    // The screen too is the group's: shared to the legs that remain, then stopped.
+    await call.toggleScreenShare()
+    expect(call.localMedia.screenSharing).toBe(true)
+    await call.toggleScreenShare()
+    expect(group.screen).toEqual([true, false])
+    expect(call.localMedia.screenSharing).toBe(false)
+    expect(engine.called('startScreenShare')).toEqual([]) // the ended main session is not asked
   })
 
   test('a fifth is refused with "call is full"', async () => {
