@@ -20,7 +20,7 @@
 
 import assert from 'node:assert/strict'
 import { answer, ring } from './lib/flows.js'
-import { addAndAnswer, pairCodes, waitTiles } from './lib/group.js'
+import { add, pairCodes, waitTiles } from './lib/group.js'
 import { scenario } from './lib/world.js'
 
 const names = ['Ada Lovelace', 'Grace Hopper', 'Alan Turing', 'Edsger Dijkstra']
@@ -47,6 +47,26 @@ async function contacts(by, srv, who) {
     await by.api('Contacts.Add', { id: o.id, name: o.name, server: srv.url })
     await by.waitPeer(o.id, true)
   }
+}
+
+/**
+ * `by` adds `who`, who rings naming `by` and each of `already` in the
+ * call, and answers with video. A member `who` has no name for (not a
+ * contact, not on its LAN: the invite's roster carries peer ids only) is
+ * named by the short form of its id, as the app shows unknown people.
+ */
+async function addAndAnswer(by, who, already) {
+  who.mark()
+  await add(by, who)
+  await who.tid('incoming-call').waitFor({ timeout: 10_000 })
+  assert.match(await who.tid('incoming-call').innerText(), new RegExp(by.name), `${who.label}'s ringing card names ${by.label}, who adds them`)
+  const roster = await who.tid('incoming-members').innerText({ timeout: 5_000 })
+  for (const o of already.filter((x) => x !== by)) {
+    assert.ok(roster.includes(o.name) || roster.includes(o.id.split('-')[0]), `${who.label}'s ringing card names ${o.label} as in the call: ${JSON.stringify(roster)}`)
+  }
+  await who.tid('accept-video').click()
+  await who.waitState('connected', 20_000)
+  return roster
 }
 
 const relayed = (srv) => srv.metrics().peerline_signal_messages_relayed_total ?? 0
