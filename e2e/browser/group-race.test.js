@@ -12,6 +12,9 @@ import { answer, ring } from './lib/flows.js'
 import { add, addAndAnswer, pairCodes, tiles, waitTiles } from './lib/group.js'
 import { scenario } from './lib/world.js'
 
+/** Frames on a tile: ten more within a minute (group.js's default is 30 s; a loaded 2-core CI box decodes four Chromiums' video slowly). */
+const decoding = { frames: 10, timeout: 60_000 }
+
 /** Records in the page the most participant tiles it ever showed at once (a MutationObserver: no tile is missed between polls). */
 function watchTiles(ui) {
   return ui.page.evaluate(() => {
@@ -41,7 +44,7 @@ scenario('two adds racing into a full group: A adds D as B adds E; exactly one g
   await ring(a, b)
   await answer(a, b)
   await addAndAnswer(a, c, [a, b])
-  await Promise.all([waitTiles(a, [b, c]), waitTiles(b, [a, c]), waitTiles(c, [a, b])])
+  await Promise.all([waitTiles(a, [b, c], decoding), waitTiles(b, [a, c], decoding), waitTiles(c, [a, b], decoding)])
   await Promise.all([a, b, c, d, e].map(watchTiles))
 
   // The race: both adds at once, then both newcomers answer at once.
@@ -62,7 +65,7 @@ scenario('two adds racing into a full group: A adds D as B adds E; exactly one g
   assert.equal(said.match(/full/gi).length, 1, `${loser.label}'s call-error says "full" once: ${JSON.stringify(said)}`)
   await loser.waitState('ended', 15_000)
   const four = [a, b, c, winner]
-  const sample = await Promise.all(four.map((u) => waitTiles(u, four.filter((o) => o !== u)))).catch(async (err) => {
+  const sample = await Promise.all(four.map((u) => waitTiles(u, four.filter((o) => o !== u), decoding))).catch(async (err) => {
     // Both refused: their joins crossed, each reaching the member that added the other (app/calls TestGroupRaceCrossingJoinsBothRefused, docs/protocol.md §7.6.1).
     const both = (await winner.tid('call-error').getAttribute('data-code', { timeout: 1_000 }).catch(() => null)) === 'call_full'
     throw both ? new Error(`${winner.label} was refused call_full too: nobody got in (the crossing-joins gap)`, { cause: err }) : err

@@ -23,6 +23,9 @@ import { answer, ring } from './lib/flows.js'
 import { add, pairCodes, waitTiles } from './lib/group.js'
 import { scenario } from './lib/world.js'
 
+/** Frames on a tile: ten more within a minute (group.js's default is 30 s; a loaded 2-core CI box decodes four Chromiums' video slowly). */
+const decoding = { frames: 10, timeout: 60_000 }
+
 const names = ['Ada Lovelace', 'Grace Hopper', 'Alan Turing', 'Edsger Dijkstra']
 
 /**
@@ -88,7 +91,7 @@ scenario('group call of three through peerline-signal: each tile decodes, each p
   const afterCall = relayed(srv)
   // C rings naming A and B; answering, its app joins B, whom it knows only through the group, through the server.
   await addAndAnswer(a, c, [a, b])
-  const sample = await Promise.all([waitTiles(a, [b, c]), waitTiles(b, [a, c]), waitTiles(c, [a, b])])
+  const sample = await Promise.all([waitTiles(a, [b, c], decoding), waitTiles(b, [a, c], decoding), waitTiles(c, [a, b], decoding)])
   t.diagnostic(`tiles: ${JSON.stringify(sample.map((s) => s.map((x) => `${x.width}x${x.height}`)))}`)
   const after = relayed(srv)
   t.diagnostic(`relayed through the server: ${afterCall - before} for A–B, ${after - afterCall} for adding C (A–C and C–B)`)
@@ -101,7 +104,7 @@ scenario('group call of three through peerline-signal: each tile decodes, each p
   // B leaves (the call the group grew from): A and C stay connected.
   await b.tid('hangup').click()
   await b.waitState('ended')
-  await Promise.all([waitTiles(a, [c]), waitTiles(c, [a])])
+  await Promise.all([waitTiles(a, [c], decoding), waitTiles(c, [a], decoding)])
   for (const u of [a, c]) assert.equal(await u.state(), 'connected', `${u.label} is still in the call`)
   await c.tid('hangup').click()
   await Promise.all([a.waitState('ended'), c.waitState('ended')])
@@ -124,11 +127,11 @@ scenario('group call of four over LAN and server both: A–B on the LAN, C and D
   assert.ok(lanCall <= 2, `the A–B call relayed ${lanCall} messages through the server: want the LAN`)
 
   await addAndAnswer(a, c, [a, b])
-  await Promise.all([waitTiles(a, [b, c]), waitTiles(b, [a, c]), waitTiles(c, [a, b])])
+  await Promise.all([waitTiles(a, [b, c], decoding), waitTiles(b, [a, c], decoding), waitTiles(c, [a, b], decoding)])
   // Anyone in the call may add: B adds D, whom only B knows, at the server.
   await addAndAnswer(b, d, [a, b, c])
   const all = [a, b, c, d]
-  const sample = await Promise.all(all.map((u) => waitTiles(u, all.filter((o) => o !== u))))
+  const sample = await Promise.all(all.map((u) => waitTiles(u, all.filter((o) => o !== u), decoding)))
   t.diagnostic(`tiles: ${JSON.stringify(sample.map((s) => s.map((x) => `${x.width}x${x.height}`)))}`)
   const group = relayed(srv) - before
   t.diagnostic(`relayed through the server: ${lanCall} for A–B, ${group} in all`)
@@ -139,6 +142,6 @@ scenario('group call of four over LAN and server both: A–B on the LAN, C and D
   // C (server only) leaves: the three others stay connected to each other.
   await c.tid('hangup').click()
   await c.waitState('ended')
-  await Promise.all([waitTiles(a, [b, d]), waitTiles(b, [a, d]), waitTiles(d, [a, b])])
+  await Promise.all([waitTiles(a, [b, d], decoding), waitTiles(b, [a, d], decoding), waitTiles(d, [a, b], decoding)])
   for (const u of [a, b, d]) assert.equal(await u.state(), 'connected', `${u.label} is still in the call`)
 }, { timeout: 200_000 })
