@@ -77,7 +77,20 @@ const relayed = (srv) => srv.metrics().peerline_signal_messages_relayed_total ??
 /** The speaking indicator lights on ui's tile of each of others (the fake microphones beep). */
 async function speaking(ui, others) {
   for (const o of others) {
-    await ui.page.locator(`[data-testid="participant"][data-peer-id="${o.id}"][data-speaking="true"]`).waitFor({ timeout: 10_000 })
+    await ui.page.locator(`[data-testid="participant"][data-peer-id="${o.id}"][data-speaking="true"]`).waitFor({ timeout: 15_000 }).catch(async (err) => {
+      // What arrives: each peer connection's inbound audio (bytes, level), to tell no sound from a quiet indicator.
+      const audio = await ui.page.evaluate(async () => {
+        const out = []
+        for (const pc of window.__pl.pcs) {
+          if (pc.connectionState === 'closed') continue
+          for (const r of (await pc.getStats()).values()) {
+            if (r.type === 'inbound-rtp' && r.kind === 'audio') out.push({ pc: pc.connectionState, bytes: r.bytesReceived, level: r.audioLevel })
+          }
+        }
+        return out
+      })
+      throw new Error(`${ui.label}: ${o.label}'s tile never showed speaking; inbound audio: ${JSON.stringify(audio)}`, { cause: err })
+    })
   }
 }
 
