@@ -104,3 +104,37 @@ func TestQueuedCallOfAnotherPeerKeepsStoredCall(t *testing.T) {
 		}
 	}
 }
+
+// TestEntryQueriesUseIndexes: the chat and delete of an entry, with the
+// first-leg check, look rows up by index, never scan the calls.
+func TestEntryQueriesUseIndexes(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	for _, q := range []string{
+		`SELECT call_id FROM calls WHERE ` + legsOf,
+		`SELECT call_id FROM call_messages WHERE call_id IN (SELECT call_id FROM calls WHERE ` + legsOf + `)`,
+		`SELECT 1, group_id != '' OR ` + firstLeg + ` FROM calls WHERE call_id = ?1`,
+	} {
+		rows, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, "x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		joined := strings.Join(plan, "; ")
+		for _, step := range plan {
+			if strings.HasPrefix(step, "SCAN calls") && !strings.Contains(step, "INDEX") {
+				t.Errorf("step %q of plan %s", step, joined)
+			}
+		}
+		t.Logf("%s\n  plan: %s", q, joined)
+	}
+}
