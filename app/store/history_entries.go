@@ -284,10 +284,12 @@ func makeEntry(head Call, legs []storedCall) Entry {
 	if len(calls) == 0 { // cannot happen: the head is its own leg
 		calls = []Call{head}
 	}
-	e := Entry{Call: Fold(head, calls), Legs: calls}
 	if len(calls) == 1 && head.Group == "" {
-		return e // a 1:1 call
+		// A 1:1 call: the row as stored, as ListHistory gives it (Fold
+		// would drop a completed call's words, "you hung up").
+		return Entry{Call: calls[0], Legs: calls}
 	}
+	e := Entry{Call: Fold(head, calls), Legs: calls}
 	e.Call.Group = entryKey(head)
 	var order []string
 	per := map[string][]Call{}

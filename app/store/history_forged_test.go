@@ -138,3 +138,27 @@ func TestEntryQueriesUseIndexes(t *testing.T) {
 		t.Logf("%s\n  plan: %s", q, joined)
 	}
 }
+
+// TestOneToOneEntryKeepsItsError: a 1:1 call's entry is the call as
+// stored, the words of how it ended included ("you hung up"), as
+// ListHistory returned it before group calls.
+func TestOneToOneEntryKeepsItsError(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	c := leg("a", "", 1, DirectionOutgoing, 0, time.Minute, OutcomeCompleted)
+	c.Error = "you hung up"
+	if _, err := s.AddCall(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	calls, _, err := s.ListHistory(ctx, 0, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	es, _, err := s.ListEntries(ctx, 0, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) != 1 || es[0].Call != calls[0] {
+		t.Fatalf("entry %+v, want the call %+v", es, calls)
+	}
+}
