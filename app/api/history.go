@@ -56,7 +56,9 @@ type MessageView struct {
 // it once). The sender is this install or the call's other side, as Go
 // knows them, never a name the page gives; sentAt is Unix ms. Text over
 // the store's limits, or past the limit of messages per call, is
-// bad_input; a call that is not going on is no_call.
+// bad_input; a call that is not going on is no_call. A call going on
+// under the id of a call in the history with someone else is bad_input
+// too (store.Message.With): its chat must not join that call's.
 func (s *History) AddMessage(callID, id string, mine bool, text string, sentAt int64) error {
 	var cur calls.Info
 	ok := false
@@ -72,7 +74,8 @@ func (s *History) AddMessage(callID, id string, mine bool, text string, sentAt i
 	if mine {
 		from = s.self.String()
 	}
-	return coded(s.store.AddMessage(s.ctx, store.Message{CallID: callID, ID: id, From: from, Text: text, SentAt: time.UnixMilli(sentAt)}))
+	return coded(s.store.AddMessage(s.ctx, store.Message{CallID: callID, ID: id, From: from, Text: text, SentAt: time.UnixMilli(sentAt),
+		With: cur.Peer}))
 }
 
 // Messages returns the chat of the history entry callID is part of, in

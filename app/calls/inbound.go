@@ -276,7 +276,11 @@ func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {
 	}
 	m.mu.Lock()
 	m.pruneSeen(now)
-	if _, dup := m.seen[env.Call]; dup {
+	// A call we have (going on, or just ended) keeps its id past seenTTL:
+	// an invite under it is a replay or someone who knows it (the first
+	// leg's id is its group's, which everyone added has), and recording
+	// it would put another call under that call's id in the history.
+	if _, dup := m.seen[env.Call]; dup || m.calls[env.Call] != nil {
 		m.mu.Unlock()
 		log.Warn("calls: repeated call id dropped (replay?)")
 		return

@@ -66,7 +66,11 @@ func (s *Store) QueueCall(ctx context.Context, c Call) (Call, error) {
 		b.index = map[string]int{}
 	}
 	if i, ok := b.index[c.ID]; ok {
-		b.pending[i] = c
+		// Only the same peer's call replaces one (coalesced rings); see
+		// upsertCall.
+		if b.pending[i].Peer == c.Peer {
+			b.pending[i] = c
+		}
 	} else {
 		b.index[c.ID] = len(b.pending)
 		b.pending = append(b.pending, c)
@@ -173,9 +177,13 @@ func (s *Store) closeHistory() error {
 }
 
 // upsertCall writes one queued call: new, or replacing the entry with its
-// id (a coalesced entry counting more rings).
+// id (a coalesced entry counting more rings) when it is the same peer's.
+// The caller picks an incoming call's id, and a group id is the id of the
+// call the group grew from, known to everyone ever added: another peer's
+// call with a stored call's id is dropped, never written over it.
 const upsertCall = `INSERT INTO calls (call_id, peer_id, peer_name, direction, media, started_at, answered_at,
 	ended_at, outcome, error, attempts, group_id, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT (call_id) DO UPDATE SET peer_name = excluded.peer_name, answered_at = excluded.answered_at,
 	ended_at = excluded.ended_at, outcome = excluded.outcome, error = excluded.error, attempts = excluded.attempts,
-	group_id = excluded.group_id, cause = excluded.cause`
+	group_id = excluded.group_id, cause = excluded.cause
+	WHERE calls.peer_id = excluded.peer_id`

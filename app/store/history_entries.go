@@ -98,26 +98,46 @@ func (s *Store) ListEntries(ctx context.Context, limit int, before Cursor) ([]En
 		}
 	}
 	byKey := map[string][]storedCall{}
-	for _, h := range heads {
-		if h.Group == "" {
-			byKey[h.ID] = []storedCall{h}
-		}
-	}
 	for _, l := range legs {
 		byKey[l.Group] = append(byKey[l.Group], l)
 	}
 	out := make([]Entry, len(heads))
 	for i, h := range heads {
-		out[i] = makeEntry(h.Call, byKey[entryKey(h.Call)])
+		var ls []storedCall
+		switch {
+		case h.Group != "":
+			ls = slices.Clone(byKey[h.Group])
+		case startsFirst(h, byKey[h.ID]):
+			ls = append([]storedCall{h}, byKey[h.ID]...)
+		default: // a call whose id names a group that began before it
+			ls = []storedCall{h}
+		}
+		out[i] = makeEntry(h.Call, ls)
 	}
 	return out, next, nil
+}
+
+// startsFirst reports whether row c, of no group, is the first leg of the
+// legs naming its id: it started no later than any of them. The group
+// id is the id of the call the group grew from, so its first leg began
+// before every leg naming it; a later call with that id is someone else
+// who knew the id (group ids are no secret, and the caller picks an
+// incoming call's id): it is its own entry, and cannot take over the
+// group's (SQL: firstLeg).
+func startsFirst(c storedCall, legs []storedCall) bool {
+	for _, l := range legs {
+		if l.StartedAt.Before(c.StartedAt) {
+			return false
+		}
+	}
+	return true
 }
 
 // isHead is true of a row c that heads its entry: a row of no group (a
 // 1:1 call, or the first leg of a group), or a group's oldest leg when
 // the first is not stored.
 const isHead = `(c.group_id = '' OR (
-	NOT EXISTS (SELECT 1 FROM calls o WHERE o.call_id = c.group_id AND o.group_id = '') AND
+	NOT EXISTS (SELECT 1 FROM calls o WHERE o.call_id = c.group_id AND o.group_id = '' AND o.started_at <= c.started_at) AND
 	NOT EXISTS (SELECT 1 FROM calls o WHERE o.group_id = c.group_id AND (o.started_at, o.seq) < (c.started_at, c.seq))))`
 
 // headsQuery is a page of heads, newest first, before (started_at, seq):
@@ -133,19 +153,33 @@ func entryKey(c Call) string {
 	return c.ID
 }
 
-// legsOf is the rows of the entry keyed key.
-const legsOf = `((call_id = ?1 AND group_id = '') OR group_id = ?1)`
+// legsOf is the rows of the entry keyed key: the first leg (startsFirst)
+// and the legs naming it.
+const legsOf = `((call_id = ?1 AND group_id = '' AND ` + firstLeg + `) OR group_id = ?1)`
 
-// entryKeyOf returns the key of the entry call callID is part of.
-func (s *Store) entryKeyOf(ctx context.Context, q interface {
+// firstLeg is startsFirst of the row calls, of no group.
+const firstLeg = `NOT EXISTS (SELECT 1 FROM calls l WHERE l.group_id = calls.call_id AND l.started_at < calls.started_at)`
+
+// aloneOf is the one row of a call whose id names a group that began
+// before it (startsFirst): an entry of its own.
+const aloneOf = `(call_id = ?1 AND group_id = '')`
+
+// entryOf returns the condition on calls that selects the rows of the
+// entry call callID is part of, and its argument.
+func (s *Store) entryOf(ctx context.Context, q interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
-}, callID string) (string, error) {
+}, callID string) (string, string, error) {
 	var key string
-	err := q.QueryRowContext(ctx, `SELECT CASE WHEN group_id != '' THEN group_id ELSE call_id END FROM calls WHERE call_id = ?`, callID).Scan(&key)
+	var first bool
+	err := q.QueryRowContext(ctx, `SELECT CASE WHEN group_id != '' THEN group_id ELSE call_id END,
+		group_id != '' OR `+firstLeg+` FROM calls WHERE call_id = ?`, callID).Scan(&key, &first)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", ErrNotFound
+		return "", "", ErrNotFound
 	}
-	return key, err
+	if !first {
+		return aloneOf, key, err
+	}
+	return legsOf, key, err
 }
 
 // EntryMessages returns the chat of the entry call callID is part of,
@@ -159,14 +193,14 @@ func (s *Store) EntryMessages(ctx context.Context, callID string) ([]Message, er
 	if err := s.flushHistory(ctx); err != nil {
 		return nil, fmt.Errorf("store: messages of call %.32s: %w", callID, err)
 	}
-	key, err := s.entryKeyOf(ctx, s.r, callID)
+	where, key, err := s.entryOf(ctx, s.r, callID)
 	if errors.Is(err, ErrNotFound) {
 		return s.Messages(ctx, callID)
 	} else if err != nil {
 		return nil, fmt.Errorf("store: messages of call %.32s: %w", callID, classify(err))
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT call_id, msg_id, from_peer, text, sent_at FROM call_messages
-		WHERE call_id IN (SELECT call_id FROM calls WHERE `+legsOf+`) ORDER BY seq`, key)
+		WHERE call_id IN (SELECT call_id FROM calls WHERE `+where+`) ORDER BY seq`, key)
 	if err != nil {
 		return nil, fmt.Errorf("store: messages of call %.32s: %w", callID, classify(err))
 	}
@@ -202,14 +236,14 @@ func (s *Store) DeleteHistory(ctx context.Context, callID string) error {
 		return fail(err)
 	}
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		key, err := s.entryKeyOf(ctx, tx, callID)
+		where, key, err := s.entryOf(ctx, tx, callID)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM call_messages WHERE call_id IN (SELECT call_id FROM calls WHERE `+legsOf+`)`, key); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM call_messages WHERE call_id IN (SELECT call_id FROM calls WHERE `+where+`)`, key); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM calls WHERE `+legsOf, key)
+		_, err = tx.ExecContext(ctx, `DELETE FROM calls WHERE `+where, key)
 		return err
 	})
 	if err != nil {
@@ -250,10 +284,12 @@ func makeEntry(head Call, legs []storedCall) Entry {
 	if len(calls) == 0 { // cannot happen: the head is its own leg
 		calls = []Call{head}
 	}
-	e := Entry{Call: Fold(head, calls), Legs: calls}
 	if len(calls) == 1 && head.Group == "" {
-		return e // a 1:1 call
+		// A 1:1 call: the row as stored, as ListHistory gives it (Fold
+		// would drop a completed call's words, "you hung up").
+		return Entry{Call: calls[0], Legs: calls}
 	}
+	e := Entry{Call: Fold(head, calls), Legs: calls}
 	e.Call.Group = entryKey(head)
 	var order []string
 	per := map[string][]Call{}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 	"unicode/utf8"
@@ -29,6 +30,12 @@ type Message struct {
 	From   string
 	Text   string
 	SentAt time.Time
+	// With is the peer the call is with (canonical text), "" for no
+	// check. AddMessage refuses a message for a call stored with someone
+	// else: the caller picks an incoming call's id, and a group's id is
+	// its first leg's, so a call going on may carry the id of an old call
+	// with another peer, whose chat it must not join. Not stored.
+	With string
 }
 
 // AddMessage stores a chat message of a call. Text is cleaned like
@@ -51,6 +58,15 @@ func (s *Store) AddMessage(ctx context.Context, m Message) error {
 		return fmt.Errorf("store: add message: %w: empty text", ErrInvalid)
 	}
 	err := s.write(ctx, func(tx *sql.Tx) error {
+		if m.With != "" {
+			var with string
+			err := tx.QueryRowContext(ctx, `SELECT peer_id FROM calls WHERE call_id = ?`, m.CallID).Scan(&with)
+			if err == nil && with != m.With {
+				return fmt.Errorf("%w: the call with that id in the history is with someone else", ErrInvalid)
+			} else if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM call_messages WHERE call_id = ?`, m.CallID).Scan(&n); err != nil {
 			return err

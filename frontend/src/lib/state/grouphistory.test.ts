@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { HistoryEntry, HistoryParticipant } from '../backend'
-import { entryInvolves, groupTitle, isGroupEntry, participantLabel, senderName, tookPart, type NameOf } from './grouphistory'
+import { entryInvolves, groupTitle, isGroupEntry, participantLabel, personLine, senderName, tookPart, type NameOf } from './grouphistory'
 
 const person = (peer: string, outcome: string, more: Partial<HistoryParticipant> = {}): HistoryParticipant => ({
   peer,
@@ -83,5 +83,24 @@ describe('group history', () => {
     expect(entryInvolves(g, 'cy')).toBe(true)
     expect(entryInvolves(g, 'zed')).toBe(false)
     expect(entryInvolves(entry(), 'ana')).toBe(true)
+  })
+})
+
+describe('personLine', () => {
+  const label = (e: HistoryEntry) => `whole ${e.outcome}`
+  const problem = (e: HistoryEntry) => e.outcome !== 'completed' && !(e.outcome === 'declined' && e.direction === 'incoming')
+  const g = entry([
+    person('ana', 'completed', { answeredAt: 2, durationMs: 60_000 }),
+    person('ben', 'declined'),
+    person('cy', 'busy', { cause: 'call_full' }),
+  ])
+  it('says what became of that person, not of the whole call', () => {
+    expect(personLine(g, 'ana', label, problem)).toEqual({ label: 'Group call · In the call', problem: false, direction: 'outgoing', durationMs: 60_000 })
+    expect(personLine(g, 'ben', label, problem)).toEqual({ label: 'Group call · Declined', problem: true, direction: 'outgoing', durationMs: 0 })
+    expect(personLine(g, 'cy', label, problem)).toMatchObject({ label: 'Group call · Call was full', problem: true })
+  })
+  it('leaves a 1:1 call as it is', () => {
+    const one = entry()
+    expect(personLine(one, 'ana', label, problem)).toEqual({ label: 'whole completed', problem: false, direction: 'outgoing', durationMs: 0 })
   })
 })

@@ -74,3 +74,27 @@ export function senderName(m: Pick<HistoryMessage, 'from'>, e: Pick<HistoryEntry
 export function entryInvolves(e: Pick<HistoryEntry, 'peer' | 'participants'>, peer: string): boolean {
   return e.peer === peer || !!e.participants?.some((p) => p.peer === peer)
 }
+
+/** One entry as a person's page lists it (PersonView "Recent calls"). */
+export interface PersonLine {
+  label: string
+  problem: boolean
+  direction: string
+  durationMs: number
+}
+
+/**
+ * Entry e as seen from one person in it: a 1:1 call as it is; a group
+ * call with what became of that person ("Group call · Declined"), not of
+ * the call as a whole, whose outcome is anyone's (completed when others
+ * talked while this person declined or was refused as full).
+ */
+export function personLine(e: HistoryEntry, peer: string, wholeLabel: (e: HistoryEntry) => string, wholeProblem: (e: HistoryEntry) => boolean): PersonLine {
+  const p = isGroupEntry(e) ? e.participants?.find((x) => x.peer === peer) : undefined
+  if (!p) {
+    const label = isGroupEntry(e) ? `Group call · ${wholeLabel(e)}` : wholeLabel(e)
+    return { label, problem: wholeProblem(e), direction: e.direction, durationMs: e.durationMs }
+  }
+  const problem = p.cause === 'call_full' || (!tookPart(p) && wholeProblem({ ...e, outcome: p.outcome, direction: p.direction }))
+  return { label: `Group call · ${participantLabel(p)}`, problem, direction: p.direction, durationMs: p.durationMs }
+}
