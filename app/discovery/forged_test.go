@@ -3,6 +3,7 @@ package discovery
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"net"
 	"net/http"
 	"net/netip"
@@ -274,5 +275,71 @@ func TestProvenKeyAtAddress(t *testing.T) {
 	}
 	if !atHome {
 		t.Errorf("no PeerProven for the new id at Grace's addresses %v; events: %s", graceAddrs, describe(alice.rec.all()[from:]))
+	}
+}
+
+// TestRefusedAddressProvesItsNewOwner: Grace reinstalled (a new key, the
+// same address and port). Her old id's probes back the address off, and
+// its probe loop, woken just when the address is due, keeps taking the
+// probe there; the new id's proof at that address (what "identity
+// changed" is matched by) must not wait on that. So a refusal of the old
+// id at the address proves the new one there at once, past the backoff;
+// once the new id is proven there, a refusal proves nothing more.
+func TestRefusedAddressProvesItsNewOwner(t *testing.T) {
+	netnstest.Require(t)
+	grace, reinstalled := testKey(t, 61), testKey(t, 62)
+	nh := startProvingHub(t, reinstalled, "Grace") // what now serves at Grace's address
+	alice := startLocal(t, 60, "Alice", func(c *Config) { c.Identity = testKey(t, 60) })
+	addr := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(nh.port))
+
+	// Alice knows both ids at the address, and the address has failed
+	// long enough to wait a minute for its next probe. No probe loop runs
+	// for either peer: only what the refusal does can prove the new id.
+	m := alice.m
+	m.mu.Lock()
+	for _, kp := range []*identity.KeyPair{grace, reinstalled} {
+		st := newPeerState("id:"+kp.ID().String(), false, []netip.AddrPort{addr})
+		st.id, st.name, st.announced = kp.ID(), "Grace", "Grace"
+		st.lastSign, st.firstSeen = time.Now(), time.Now()
+		st.probing = true // keeps Run from starting a probe loop for it
+		m.peers[st.key] = st
+		m.trackAddrs(st.cands)
+	}
+	m.addrs[addr].fails, m.addrs[addr].next = 6, time.Now().Add(time.Minute)
+	m.mu.Unlock()
+
+	from := alice.rec.len()
+	if err := m.get(context.Background(), grace.ID(), addr); !errors.Is(err, ErrUnproven) {
+		t.Fatalf("the old id at the reinstalled hub: %v, want ErrUnproven", err)
+	}
+	ev, _, ok := alice.rec.next(from, 10*time.Second, func(e Event) bool {
+		return e.Kind == PeerProven && e.Peer.ID == reinstalled.ID() && e.At == addr
+	})
+	if !ok {
+		t.Fatalf("the new id was not proven at %v after the old one was refused there; events: %s", addr, describe(alice.rec.all()[from:]))
+	}
+	if !ev.Key.Equal(reinstalled.Public()) {
+		t.Errorf("PeerProven for the new id carries key %x", ev.Key)
+	}
+
+	// Now the new id is proven there: another refusal of the old id costs
+	// its own dial and nothing more.
+	waitIdle := time.Now().Add(5 * time.Second)
+	for {
+		m.mu.Lock()
+		busy := m.proving[addr]
+		m.mu.Unlock()
+		if !busy || time.Now().After(waitIdle) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	before := nh.dials.Load()
+	if err := m.get(context.Background(), grace.ID(), addr); !errors.Is(err, ErrUnproven) {
+		t.Fatalf("the old id again: %v, want ErrUnproven", err)
+	}
+	alice.stop() // waits for every goroutine discovery started
+	if n := nh.dials.Load() - before; n != 1 {
+		t.Errorf("a refusal with the new id proven there made %d dials, want 1 (the old id's own)", n)
 	}
 }

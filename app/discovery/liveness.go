@@ -419,6 +419,9 @@ func newProbeClient(timeout time.Duration, dialTLS func(ctx context.Context, net
 func (m *MDNS) get(ctx context.Context, id identity.PeerID, addr netip.AddrPort) error {
 	if m.needsProof(id, addr) {
 		if err := m.prove(ctx, id, addr); err != nil {
+			if errors.Is(err, ErrUnproven) {
+				m.freeAddr(id, addr)
+			}
 			return err
 		}
 		m.applyProof(id, addr)
@@ -435,6 +438,9 @@ func (m *MDNS) get(ctx context.Context, id identity.PeerID, addr netip.AddrPort)
 	if err != nil {
 		if isRefused(err) || errors.Is(err, errPinMismatch) {
 			m.forgetProof(addr)
+			if errors.Is(err, errPinMismatch) {
+				m.freeAddr(id, addr)
+			}
 			return fmt.Errorf("discovery: probe %s: %w: %w", addr, ErrProbeRefused, err)
 		}
 		return fmt.Errorf("discovery: probe %s: %w: %w", addr, ErrProbeNoAnswer, err)

@@ -211,3 +211,51 @@ func (m *MDNS) viewOf(st *peerState) Peer {
 	}
 	return p
 }
+
+// freeAddr hears that the hub at addr answers but is not id's (it proved
+// another key, or shows another certificate): the machine there is up and
+// someone else's now, typically id reinstalled under a new key. The
+// address's probe record is shared (bounds.go), and id's refusals back it
+// off, so the peer now announced there might wait long for its proof at
+// the very address "identity changed" is matched by (package trust): id's
+// probe loop, woken exactly when the address is due, keeps taking the
+// probe. So one other peer listing addr and not proven there gets its
+// proof now (owned by m.wg, a token of the global bucket, counted as a
+// probe of addr). Bounded: one proof per refusal of a probe-loop probe,
+// and a proof started here never frees again.
+func (m *MDNS) freeAddr(id identity.PeerID, addr netip.AddrPort) {
+	m.mu.Lock()
+	if !m.running || m.proving[addr] {
+		m.mu.Unlock()
+		return
+	}
+	var pick *peerState
+	for _, st := range m.peers {
+		if st.static || st.removed || st.id.IsZero() || st.id.Equal(id) || !containsAddr(st.cands, addr) {
+			continue
+		}
+		if pf, ok := m.proofs[addr]; ok && pf.id.Equal(st.id) {
+			continue
+		}
+		if pick == nil || (st.online && !pick.online) {
+			pick = st // an online peer first: it is the likelier owner
+		}
+	}
+	if pick == nil || !m.bucket.Allow() {
+		m.mu.Unlock()
+		return
+	}
+	m.proving[addr] = true
+	ctx, wg, other := m.ctx, m.wg, pick.id
+	wg.Add(1) // under mu: Run waits only once running is false
+	m.mu.Unlock()
+	m.log.Debug("discovery: address refused, proving another peer there", "refused", id.Short(), "addr", addr, "peer", other.Short())
+	go func() {
+		defer wg.Done()
+		err := m.prove(ctx, other, addr)
+		m.mu.Lock()
+		delete(m.proving, addr)
+		m.recordProbe(addr, err == nil, time.Now())
+		m.mu.Unlock()
+	}()
+}
