@@ -137,7 +137,9 @@ scenario('screenshots of identity changed: a contact reinstalled', async (w, t) 
     await ui.screenshot(path)
     if (process.env.PEERLINE_E2E_SCREENSHOTS) t.diagnostic(`${name}: ${path}`)
   }
-  const [a, b] = await w.lanGroup(2, [{ name: 'Ada Lovelace' }, { name: 'Grace Hopper' }])
+  // Ada logs at debug level: if the warning is late, the dump shows what
+  // discovery proved where and when (the proofs "identity changed" rests on).
+  const [a, b] = await w.lanGroup(2, [{ name: 'Ada Lovelace', extra: ['--log-level', 'debug'] }, { name: 'Grace Hopper' }])
   await ring(b, a) // Ada keeps Grace's key from their first call
   await answer(b, a)
   await hangup(b, a)

@@ -143,7 +143,7 @@ export class World {
       }
       report.push(`--- ${ui.label} page (call states since mark: ${JSON.stringify(await ui.states().catch(() => '?'))})`, ...ui.log.slice(-80), '')
     }
-    for (const p of this.instances) report.push(`--- ${p.label} peerline stderr`, p.stderr.tail(80), '')
+    for (const p of this.instances) report.push(`--- ${p.label} peerline stderr`, p.stderr.tail(300), '')
     for (const s of this.servers) report.push(`--- ${s.name} output`, s.stderr.tail(60), '')
     writeFileSync(join(dir, 'report.txt'), report.join('\n'))
     return dir
