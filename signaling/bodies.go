@@ -299,6 +299,11 @@ type Hangup struct {
 	// absent when a person hung up. Receivers that do not know it treat
 	// the hangup as a plain one.
 	Reason Reason `json:"reason,omitempty"`
+	// Detail is call_full when a member of a group call ends our leg to
+	// give the call's last place to another newcomer who raced us for it
+	// (protocol.md §7.6.1); absent otherwise. Receivers that do not know
+	// it treat the hangup as a plain one.
+	Detail Detail `json:"detail,omitempty"`
 }
 
 func (h *Hangup) validate() error {

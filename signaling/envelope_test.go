@@ -146,6 +146,8 @@ func TestBodyValidation(t *testing.T) {
 		{"hangup plain", TypeHangup, `{}`, &Hangup{}, true, 0},
 		{"hangup connection failed", TypeHangup, `{"reason":"connection_failed"}`, &Hangup{}, true, 0},
 		{"hangup with a reject reason", TypeHangup, `{"reason":"busy"}`, &Hangup{}, false, 0},
+		{"hangup call full", TypeHangup, `{"detail":"call_full"}`, &Hangup{}, true, 0},
+		{"hangup with a newer detail", TypeHangup, `{"detail":"on_the_moon"}`, &Hangup{}, true, 0},
 		{"candidate ok", TypeCandidate, `{"candidate":"candidate:1 1 udp 1 127.0.0.1 9 typ host","sdpMid":"0"}`, &Candidate{}, true, 0},
 		{"candidate empty", TypeCandidate, `{"candidate":"","sdpMid":"0"}`, &Candidate{}, false, 0},
 		{"candidate no mid", TypeCandidate, `{"candidate":"candidate:1"}`, &Candidate{}, false, 0},

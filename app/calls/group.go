@@ -1,6 +1,7 @@
 package calls
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -232,4 +233,63 @@ func (m *Manager) vouchedLocked(live []*call, peer identity.PeerID, g *signaling
 		}
 	}
 	return false
+}
+
+// addedToOf is the group as g's add saw it, for a leg g placed: the adder
+// and the members it named; for a join, what its voucher's add named (an
+// accept's roster says nothing about an add: nil).
+func addedToOf(g *signaling.Group) []identity.PeerID {
+	switch {
+	case g == nil:
+		return nil
+	case !g.Join:
+		return nil // an add to us: we are the newcomer, the race is not ours to settle
+	case g.Voucher == nil || g.Voucher.Answer:
+		return nil
+	}
+	return append([]identity.PeerID{g.Voucher.From}, g.Voucher.Members...)
+}
+
+// raceRivalLocked settles two adds that raced into a group of three and
+// whose newcomers' joins crossed: a full group's member gets a vouched
+// join from a newcomer added to the same group as one of its own legs'
+// newcomers (the same adder-and-members, so both were added for the one
+// place left), and both have answered. The lower peer id takes the place:
+// its rival's leg is returned, for the caller to end (call_full) before it
+// takes the join; nil when the join is simply refused (no such rival, or
+// the rival's id is the lower). Every member sees the same two ids, so
+// every member picks the same newcomer. A rival that still rings keeps
+// its place (the join is refused: see protocol.md §7.6.1). m.mu is held.
+func (m *Manager) raceRivalLocked(joiner identity.PeerID, g *signaling.Group) *call {
+	race := addedToOf(g)
+	if race == nil {
+		return nil
+	}
+	for _, c := range m.liveLocked() {
+		if c.addedTo != nil && c.info.State >= StateConnecting && sameMembers(c.addedTo, race) &&
+			bytes.Compare(joiner[:], c.peer[:]) < 0 { // as glare compares ids
+			return c
+		}
+	}
+	return nil
+}
+
+// sameMembers reports whether a and b hold the same peers.
+func sameMembers(a, b []identity.PeerID) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, p := range a {
+		if !slices.Contains(b, p) {
+			return false
+		}
+	}
+	return true
+}
+
+// groupLeg reports whether c is a leg of a group call.
+func (m *Manager) groupLeg(c *call) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return c.group != ""
 }

@@ -78,8 +78,14 @@ func (m *Manager) Handle(ctx context.Context, env signaling.Envelope) {
 		// A hangup because the path never came up ends here with the
 		// same cause (an old peer's, or a malformed, body is a plain hangup).
 		var h signaling.Hangup
-		if env.DecodeBody(&h) == nil && h.Reason == signaling.ReasonConnectionFailed && m.connectedOutcome(c) == OutcomeFailed {
+		decoded := env.DecodeBody(&h) == nil
+		if decoded && h.Reason == signaling.ReasonConnectionFailed && m.connectedOutcome(c) == OutcomeFailed {
 			m.finish(c, errcode.ConnectionFailed, OutcomeFailed, ReasonNoPath)
+			return
+		}
+		if decoded && h.Detail == signaling.DetailCallFull && m.groupLeg(c) {
+			// A member gave our place to the other newcomer of a race.
+			m.finish(c, errcode.CallFull, OutcomeBusy, ReasonCallFull)
 			return
 		}
 		m.finish(c, "", m.connectedOutcome(c), "the other side hung up")
@@ -294,8 +300,23 @@ func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {
 		refuse(signaling.ReasonUnavailable)
 		return
 	case legFull:
-		refuseFull("calls: the group call is full: invite refused")
-		return
+		rival := m.raceRivalLocked(env.From, inv.Group)
+		if rival == nil {
+			refuseFull("calls: the group call is full: invite refused")
+			return
+		}
+		// Two newcomers raced for the group's last place and their joins
+		// crossed: the lower peer id gets it, at every member alike, so
+		// one of them is in rather than neither (protocol.md §7.6.1).
+		m.mu.Unlock()
+		log.Info("calls: two newcomers raced for the last place: the lower id takes it", "gives_way", rival.peer.Short())
+		m.reply(ctx, rival, signaling.TypeHangup, signaling.Hangup{Detail: signaling.DetailCallFull})
+		m.finish(rival, errcode.CallFull, OutcomeBusy, ReasonCallFull)
+		m.mu.Lock()
+		if fit = m.fitLocked(env.From, inv.Group, now); fit != legTake {
+			refuseFull("calls: the group call is full: invite refused")
+			return
+		}
 	}
 	if adm == AdmitUnknown && fit != legTake {
 		if ring, rec := m.strangerRingLocked(env, inv, now); !ring {
@@ -397,6 +418,7 @@ func (m *Manager) handleInvite(ctx context.Context, env signaling.Envelope) {
 		if !g.Join {
 			c.voucher = signaling.VoucherOf(false, env.Call, env.From, inv.Time, g)
 		}
+		c.addedTo = addedToOf(g)
 	}
 	c.timer = time.AfterFunc(m.cfg.RingTimeout, func() { m.expire(c, true) })
 	m.addLocked(c)

@@ -43,6 +43,11 @@ type call struct {
 	// the user, so its key is shown but never pinned (no trust on first
 	// use for someone only a member vouched for).
 	join bool
+	// addedTo is the group as it was when this leg's peer was added to
+	// it: the adder and the members its add named (our own add, or the
+	// voucher of a join we took); nil when not known. Two newcomers with
+	// the same addedTo raced for one place (raceRivalLocked).
+	addedTo []identity.PeerID
 }
 
 // Manager runs calls. Its methods are safe for concurrent use.
@@ -155,6 +160,9 @@ func (m *Manager) place(ctx context.Context, peer identity.PeerID, video bool, o
 	if g != nil {
 		c.group, c.join = g.ID, g.Join
 		c.info.Group = g.ID
+		if !g.Join {
+			c.addedTo = append([]identity.PeerID{m.cfg.Identity.ID()}, g.Members...)
+		}
 	}
 	m.addLocked(c)
 	m.seen[c.info.ID] = now

@@ -197,6 +197,32 @@ describe('GroupCall', () => {
     expect(main.hungUp).toBe(1)
   })
 
+  it('a newcomer whose adder gives its place to a rival (main leg ended call_full) leaves every leg', async () => {
+    const { main, made, g } = setup('connecting', info({ state: 'connecting', group: 'G', members: ['P2', 'P3'] }))
+    const errors: CallError[] = []
+    g.events.on('error', (e) => errors.push(e))
+    main.fire(CallEvent.State, { state: 'connecting' })
+    await Promise.resolve()
+    expect(made).toHaveLength(2)
+    made[0].to('connecting') // P2 took our join
+    main.call = { ...main.call!, state: 'ended', outcome: 'busy', cause: 'call_full' }
+    main.to('ended')
+    await Promise.resolve()
+    expect(made.map((s) => s.hungUp)).toEqual([1, 1])
+    expect(errors).toEqual([]) // the main session says it
+  })
+
+  it('a main call that simply ended keeps the legs (leaving the main call keeps the group going)', async () => {
+    const { main, made } = setup('connecting', info({ state: 'connecting', group: 'G', members: ['P2', 'P3'] }))
+    main.fire(CallEvent.State, { state: 'connecting' })
+    await Promise.resolve()
+    made[0].to('connecting')
+    main.call = { ...main.call!, state: 'ended', outcome: 'completed' }
+    main.to('ended')
+    await Promise.resolve()
+    expect(made.map((s) => s.hungUp)).toEqual([0, 0])
+  })
+
   it('other failed joins pass quietly (the rest of the group goes on)', async () => {
     const { main, made, g } = setup('connecting', info({ state: 'connecting', group: 'G', members: ['P2', 'P3'] }))
     const errors: CallError[] = []

@@ -23,7 +23,7 @@
  * others (videoCap), so four on a LAN share the uplink; Chromium's encoder
  * lowers the resolution to fit the cap.
  */
-import { EventName, type Backend, type CallInfo, type IncomingCallEvent } from '../backend'
+import { ErrorCode, EventName, type Backend, type CallInfo, type IncomingCallEvent } from '../backend'
 import { TypedEmitter } from '../emitter'
 import { CallError } from './errors'
 import { GroupData } from './groupdata'
@@ -346,6 +346,10 @@ export class GroupCall {
     const call = this.main.call
     const st = this.main.state
     if (call && call.direction === 'incoming' && (st === 'connecting' || st === 'connected')) this.joinMembers(call)
+    // The member who added us gave our place to a newcomer who raced us
+    // for it (protocol.md §7.6.1): joining is all or nothing, so the legs
+    // go too. The main session shows the call_full itself.
+    if (st === 'ended' && call?.cause === ErrorCode.CallFull && this.hasLegs) void this.leave()
     this.changed()
   }
 
