@@ -44,6 +44,11 @@ export class CallMedia {
     this.preferred[kind] = deviceId ? { id: deviceId, mode } : undefined
   }
 
+  /** The devices the next capture asks for, by id ("" or absent: the system default). */
+  get preferredIds(): { camera?: string; microphone?: string } {
+    return { camera: this.preferred.camera?.id, microphone: this.preferred.microphone?.id }
+  }
+
   /**
    * Opens the microphone, and the camera when video. A camera that fails
    * leaves an audio-only start (reported). A microphone that fails ends an

@@ -93,6 +93,11 @@ export abstract class CallControls {
   }
 
   /** Updates the saved device choices (Settings camera/microphone/speaker) used from the next capture on. */
+  /** The camera and microphone the next capture asks for (the saved choice, or the one picked in the call). */
+  get preferredDevices(): { camera?: string; microphone?: string } {
+    return this.media.preferredIds
+  }
+
   setPreferredDevices(devices: { camera?: string; microphone?: string; speaker?: string }): void {
     this.media.prefer('camera', devices.camera, 'preferred')
     this.media.prefer('microphone', devices.microphone, 'preferred')

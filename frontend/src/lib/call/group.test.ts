@@ -18,6 +18,9 @@ const info = (over: Partial<CallInfo>): CallInfo => ({
   ...over,
 })
 
+/** The sessions asked to switch devices, in order. */
+let switchLog: unknown[] = []
+
 /** A stand-in session: enough of CallSession for GroupCall's bookkeeping. */
 function fakeSession(state = 'idle', call: CallInfo | null = null) {
   const handlers = new Map<string, ((d: unknown) => void)[]>()
@@ -70,6 +73,11 @@ function fakeSession(state = 'idle', call: CallInfo | null = null) {
     },
     async setCameraOn(on: boolean) {
       s.camera.push(on)
+    },
+    switched: [] as string[],
+    async switchDevice(kind: string, id: string) {
+      s.switched.push(`${kind}:${id}`)
+      switchLog.push(s)
     },
     async hangup() {
       s.hungUp++
@@ -221,6 +229,25 @@ describe('GroupCall', () => {
     main.to('ended')
     await Promise.resolve()
     expect(made.map((s) => s.hungUp)).toEqual([0, 0])
+  })
+
+  it('a device picked in the call moves every session, the main one first (it keeps the choice for later legs)', async () => {
+    const { main, made, g } = setup('connecting', info({ state: 'connecting', group: 'G', members: ['P2', 'P3'] }))
+    main.fire(CallEvent.State, { state: 'connecting' })
+    await Promise.resolve()
+    made[0].to('connecting')
+    switchLog = []
+    await g.switchDevice('camera', 'cam-b')
+    expect(switchLog[0]).toBe(main)
+    expect([main, ...made].map((s) => s.switched)).toEqual([['camera:cam-b'], ['camera:cam-b'], ['camera:cam-b']])
+  })
+
+  it('a leg starts with the devices the main session holds', async () => {
+    const { main, opts, backend } = setup()
+    Object.assign(main, { preferredDevices: { camera: 'cam-b', microphone: 'mic-b' } })
+    backend.emit(EventName.CallIncoming, { call: info({ id: 'j1', peer: 'P2', group: 'G', autoAccept: true }), offer: 'sdp' })
+    await Promise.resolve()
+    expect(opts[0].devices).toEqual({ camera: 'cam-b', microphone: 'mic-b' })
   })
 
   it('other failed joins pass quietly (the rest of the group goes on)', async () => {

@@ -235,6 +235,20 @@ export class GroupCall {
   }
 
   /**
+   * Moves every session to another camera or microphone (the UI's device
+   * menu asks only us), the main session first: it keeps the choice for
+   * legs placed later even once its own call has ended. One capture: the
+   * first live session opens the device, the others clone it (the group's
+   * capture hands out only a track of the device asked for).
+   */
+  async switchDevice(kind: 'camera' | 'microphone', deviceId: string): Promise<void> {
+    const first = this.answeredSessions()
+    const order = [this.main, ...first.filter((s) => s !== this.main), ...[...this.legs.values()].filter((s) => !first.includes(s))]
+    await inTurn(order, (s) => s.switchDevice(kind, deviceId))
+    this.changed()
+  }
+
+  /**
    * Shares a screen (the picker asks which) to everyone in the call: one
    * capture, a clone on each answered leg; a leg answered later gets one
    * too. Rejects with the capture's error (cancelled: the picker closed).
@@ -271,7 +285,10 @@ export class GroupCall {
   private newLeg(peerId: string, opts: Partial<CallSessionOptions>): CallSession {
     this.legs.get(peerId)?.dispose()
     // A placed leg takes no incoming call (a finished but undisposed one must not answer someone else's).
-    const s = this.make({ backend: this.backend, rtc: { ...this.rtc, getUserMedia: (c) => this.capture.get(c) }, takes: () => false, ...opts })
+    // The main session holds the device choice (the saved one, or the one picked in this call): a leg
+    // that has to open a device itself (nothing live to clone) opens that one, not the system default.
+    const devices = this.main.preferredDevices
+    const s = this.make({ backend: this.backend, rtc: { ...this.rtc, getUserMedia: (c) => this.capture.get(c) }, takes: () => false, devices, ...opts })
     this.legs.set(peerId, s)
     this.data.watch(s)
     s.on(CallEvent.State, (st) => {

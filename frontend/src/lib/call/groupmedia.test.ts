@@ -238,6 +238,36 @@ describe('GroupCall media: one camera capture', () => {
     expect(got.flatMap((s) => s.getAudioTracks()).every((t) => !t.enabled)).toBe(true) // our mute
   })
 
+  it('clones only a track of the device asked for: exact, that one or a new capture; ideal, that one first, else any', async () => {
+    const gum: MediaStreamConstraints[] = []
+    const track = (kind: 'audio' | 'video', deviceId: string) => {
+      const t = new FakeTrack(kind, deviceId, deviceId)
+      t.settings = { deviceId }
+      Object.assign(t, { clone: () => track(kind, deviceId) })
+      return t
+    }
+    const held = { mic: track('audio', 'mic-a') as unknown as MediaStreamTrack, camera: track('video', 'cam-a') as unknown as MediaStreamTrack }
+    const cap = new GroupCapture({
+      sessions: () => [{ localTracks: held } as unknown as CallSession],
+      getUserMedia: async (c) => {
+        gum.push(c)
+        const id = ((c.video as MediaTrackConstraints).deviceId as { exact: string }).exact
+        return new FakeStream([track('video', id) as unknown as MediaStreamTrack]) as unknown as MediaStream
+      },
+      createStream: (t) => new FakeStream(t) as unknown as MediaStream,
+      muted: () => false,
+    })
+    const camOf = (st: MediaStream) => st.getVideoTracks()[0].getSettings().deviceId
+    expect(camOf(await cap.get({ video: { deviceId: { exact: 'cam-a' } } }))).toBe('cam-a')
+    expect(gum).toHaveLength(0) // the live one, cloned
+    expect(camOf(await cap.get({ video: { deviceId: { ideal: 'cam-b' } } }))).toBe('cam-a')
+    expect(gum).toHaveLength(0) // a saved choice that is not open: what is open will do
+    expect(camOf(await cap.get({ video: { deviceId: { exact: 'cam-b' } } }))).toBe('cam-b')
+    expect(gum).toHaveLength(1) // picked now: never a clone of the old camera
+    expect(camOf(await cap.get({ video: { deviceId: { exact: 'cam-b' } } }))).toBe('cam-b')
+    expect(gum).toHaveLength(1) // the new one is open now: cloned
+  })
+
   it('never hands out a screen as a camera', async () => {
     const dev = new Devices()
     const screen = dev.track('video', 'screen')

@@ -49,8 +49,8 @@ export class GroupCapture {
   async get(c: MediaStreamConstraints): Promise<MediaStream> {
     let waited: Promise<MediaStream> | null = null
     for (;;) {
-      const audio = c.audio ? this.pick('audio') : undefined
-      const video = c.video ? this.pick('video') : undefined
+      const audio = c.audio ? this.pick('audio', c.audio) : undefined
+      const video = c.video ? this.pick('video', c.video) : undefined
       if ((!c.audio || audio) && (!c.video || video)) {
         return this.muteAudio(this.o.createStream([audio, video].filter((t): t is MediaStreamTrack => !!t).map((t) => t.clone())))
       }
@@ -68,11 +68,20 @@ export class GroupCapture {
     }
   }
 
-  /** A live microphone or camera track of the call (never a screen). */
-  private pick(kind: 'audio' | 'video'): MediaStreamTrack | undefined {
+  /**
+   * A live microphone or camera track of the call (never a screen), of
+   * the device the constraint asks for: exact, only that one (the user
+   * just picked it: a clone of the old device would undo the switch);
+   * ideal, that one first, else any.
+   */
+  private pick(kind: 'audio' | 'video', want: boolean | MediaTrackConstraints): MediaStreamTrack | undefined {
     const held = this.o.sessions().map((s) => (kind === 'audio' ? s.localTracks.mic : s.localTracks.camera))
     const last = this.last?.getTracks().filter((t) => t.kind === kind) ?? []
-    return [...held, ...last].find((t): t is MediaStreamTrack => !!t && t.readyState === 'live')
+    const all = [...held, ...last].filter((t): t is MediaStreamTrack => !!t && t.readyState === 'live')
+    const { id, exact } = wantedDevice(want)
+    if (!id) return all[0]
+    const same = all.find((t) => t.getSettings().deviceId === id)
+    return same ?? (exact ? undefined : all[0])
   }
 
   /** A clone keeps the source's enabled flag; set it to our mute either way. */
@@ -173,4 +182,14 @@ export class GroupScreen {
     this.track = null
     this.given.clear()
   }
+}
+
+/** The device id a getUserMedia constraint names, and whether it must be that one. */
+function wantedDevice(c: boolean | MediaTrackConstraints): { id?: string; exact: boolean } {
+  const d = typeof c === 'object' ? c.deviceId : undefined
+  if (typeof d === 'string') return { id: d, exact: false }
+  if (!d || Array.isArray(d)) return { exact: false }
+  if (typeof d.exact === 'string') return { id: d.exact, exact: true }
+  if (typeof d.ideal === 'string') return { id: d.ideal, exact: false }
+  return { exact: false }
 }

@@ -508,11 +508,16 @@ export class CallState {
   }
 
   async switchCamera(deviceId: string): Promise<void> {
-    if (await this.run(() => this.engine.switchDevice('camera', deviceId))) this.chosen = { ...this.chosen, camera: deviceId }
+    if (await this.run(() => this.switchDevice('camera', deviceId))) this.chosen = { ...this.chosen, camera: deviceId }
   }
 
   async switchMicrophone(deviceId: string): Promise<void> {
-    if (await this.run(() => this.engine.switchDevice('microphone', deviceId))) this.chosen = { ...this.chosen, microphone: deviceId }
+    if (await this.run(() => this.switchDevice('microphone', deviceId))) this.chosen = { ...this.chosen, microphone: deviceId }
+  }
+
+  /** A group engine moves every leg, the main session's too (group.ts); else the main session alone. */
+  private switchDevice(kind: 'camera' | 'microphone', deviceId: string): Promise<void> {
+    return this.group.runsMedia ? this.group.switchDevice(kind, deviceId) : this.engine.switchDevice(kind, deviceId)
   }
 
   async setSpeaker(deviceId: string): Promise<void> {

@@ -11,7 +11,7 @@ import type { CallState } from './call.svelte'
 /** The part of GroupCall the UI uses; tests pass a fake. */
 export type GroupEngine = Pick<
   GroupCall,
-  'participants' | 'hasLegs' | 'canAdd' | 'add' | 'leave' | 'setMuted' | 'setCameraOn' | 'startScreenShare' | 'stopScreenShare' | 'localMedia' | 'localStream'
+  'participants' | 'hasLegs' | 'canAdd' | 'add' | 'leave' | 'setMuted' | 'setCameraOn' | 'switchDevice' | 'startScreenShare' | 'stopScreenShare' | 'localMedia' | 'localStream'
 > & {
   events: Pick<TypedEmitter<{ change: Participant[]; error: CallError }>, 'on'>
   /** Chat and files across the legs (none: the main session's only). */
@@ -103,6 +103,11 @@ export class GroupState {
 
   async setCameraOn(on: boolean): Promise<void> {
     await this.engine?.setCameraOn(on)
+  }
+
+  /** Moves every session of the call to another camera or microphone. */
+  async switchDevice(kind: 'camera' | 'microphone', deviceId: string): Promise<void> {
+    await this.engine?.switchDevice(kind, deviceId)
   }
 
   /** Shares the screen to everyone in the call, or stops; rejects with the capture's error. */

@@ -38,6 +38,10 @@ class FakeGroup implements GroupEngine {
     this.localMedia = { ...this.localMedia, cameraOn: on }
     this.events.emit('change', this.participants)
   }
+  switched: string[] = []
+  async switchDevice(kind: 'camera' | 'microphone', deviceId: string) {
+    this.switched.push(`${kind}:${deviceId}`)
+  }
   screen: boolean[] = []
   async startScreenShare() {
     this.screen.push(true)
@@ -91,6 +95,16 @@ describe('GroupState', () => {
     // C leaves too: now the call is over here.
     group.set([])
     expect(call.state).toBe('ended')
+  })
+
+  test('a camera or microphone picked in a group call moves every leg (the group engine), and is the choice from then on', async () => {
+    const { engine, group, call } = setup()
+    group.set([tile('B', true), tile('C')])
+    await call.switchCamera('cam-b')
+    await call.switchMicrophone('mic-b')
+    expect(group.switched).toEqual(['camera:cam-b', 'microphone:mic-b'])
+    expect(engine.called('switchDevice')).toEqual([]) // not the main session alone
+    expect(call.chosen).toMatchObject({ camera: 'cam-b', microphone: 'mic-b' })
   })
 
   test('hang up leaves every leg; mute reaches every leg', async () => {
