@@ -3,6 +3,7 @@
 // naming the two others (history-participant) and holding everyone's
 // messages, each once, in the order they were said. Go folds the legs
 // (app/store ListEntries; docs/decisions.md "Group calls in history").
+// Then one of them calls the group again from that entry.
 
 import assert from 'node:assert/strict'
 import { answer, ring } from './lib/flows.js'
@@ -85,4 +86,20 @@ scenario('group history: one entry per group call, with everyone in it and all i
     const mine = kept.find(([from]) => from === u.id)
     assert.match(mine[1], /^You/, `${u.label}: own message as You`)
   }
-}, { timeout: 180_000 })
+
+  // Calling the group again from Cy's entry: one person rings (the entry
+  // lists Ana and Ben, both took part, Ana first); once she answers, Ben is
+  // added and rings with Ana named as in the call.
+  a.mark()
+  b.mark()
+  await c.tid('history-call-group').click()
+  await a.tid('incoming-call').waitFor({ timeout: 10_000 })
+  assert.equal(await b.tid('incoming-call').count(), 0, 'Ben does not ring before Ana answers')
+  await a.tid('accept-video').click()
+  await Promise.all([a.waitState('connected', 20_000), c.waitState('connected', 20_000)])
+  await b.tid('incoming-call').waitFor({ timeout: 10_000 })
+  assert.match(await b.tid('incoming-members').innerText({ timeout: 5_000 }), /Ana/, "Ben's ringing card names Ana as in the call")
+  await b.tid('accept-video').click()
+  await b.waitState('connected', 20_000)
+  await Promise.all([connectedTile(c, a), connectedTile(c, b), connectedTile(a, b), connectedTile(b, a)])
+}, { timeout: 240_000 })

@@ -156,6 +156,12 @@ export class AppState {
     await this.call.placeCall(id, video)
   }
 
+  /** Calls the people of a group call again (a history entry): the first rings, the others are added once they answer. */
+  async callGroup(ids: string[], video: boolean): Promise<void> {
+    this.devices.stopPreview()
+    await this.call.placeGroupCall(ids, video)
+  }
+
   /**
    * The first load; then tells Go this window is up and what its engine
    * can do (Desktop.Ready: the launch-to-interactive figure), and does what

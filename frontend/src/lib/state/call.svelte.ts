@@ -10,6 +10,7 @@ import {
   CallError,
   CallEvent,
   LIVE_STATES,
+  MAX_PARTICIPANTS,
   shownPath,
   toCallError,
   type CallInfo,
@@ -283,6 +284,8 @@ export class CallState {
     if (state === 'ringing' && this.direction === 'outgoing') this.alerts.ringback()
     else if (state !== 'ringing' && state !== was) this.alerts.stop()
 
+    if (state === 'connected' && this.thenAdd.length > 0) this.addQueued()
+    if (state === 'ended') this.thenAdd = []
     if (state === 'connected' && this.connectedSince === null) {
       const at = call?.connectedAt ? Date.parse(call.connectedAt) : NaN
       this.connectedSince = Number.isFinite(at) ? Math.min(at, this.clock()) : this.clock()
@@ -400,8 +403,9 @@ export class CallState {
   }
 
   /** Calls someone. A failure shows in `error`. */
-  async placeCall(peerId: string, video: boolean): Promise<void> {
+  async placeCall(peerId: string, video: boolean, thenAdd: string[] = []): Promise<void> {
     if (this.live || this.busy) return
+    this.thenAdd = thenAdd
     this.error = null
     this.clearNotice()
     this.clearLinger()
@@ -410,7 +414,30 @@ export class CallState {
     this.connectedSince = null
     this.target = { peerId, video }
     this.usePreferred()
-    await this.run(() => this.engine.placeCall(peerId, { video }), true)
+    if (!(await this.run(() => this.engine.placeCall(peerId, { video }), true))) this.thenAdd = []
+  }
+
+  /**
+   * Calls a group again (a group entry of the history): the first person
+   * rings; once they answer, each other one is added, as if picked in the
+   * call (each rings; one who declines or is away leaves the rest going).
+   * Up to three others, as a call holds four.
+   */
+  async placeGroupCall(peerIds: string[], video: boolean): Promise<void> {
+    const [first, ...rest] = [...new Set(peerIds)]
+    if (!first) return
+    await this.placeCall(first, video, rest.slice(0, MAX_PARTICIPANTS - 2))
+  }
+
+  /** Who to add once the call placed by placeGroupCall is answered. */
+  private thenAdd: string[] = []
+
+  private addQueued(): void {
+    const queue = this.thenAdd
+    this.thenAdd = []
+    void (async () => {
+      for (const peer of queue) await this.group.add(peer)
+    })()
   }
 
   /**

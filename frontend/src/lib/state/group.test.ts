@@ -107,6 +107,40 @@ describe('GroupState', () => {
     expect(call.chosen).toMatchObject({ camera: 'cam-b', microphone: 'mic-b' })
   })
 
+  test('calling a group again: the first person rings; once answered the others are added, each once', async () => {
+    const engine = new FakeEngine()
+    const group = new FakeGroup()
+    const call = new CallState(engine, { group, lingerMs: 10 })
+    await call.placeGroupCall(['B', 'C', 'D', 'C', 'E'], true)
+    expect(engine.called('placeCall')).toEqual([['B', { video: true }]])
+    engine.to('calling', callInfo({ peer: 'B', direction: 'outgoing', state: 'calling' }))
+    engine.to('ringing')
+    expect(group.added).toEqual([]) // nobody is added to a call that only rings
+    engine.to('connecting')
+    engine.to('connected')
+    await Promise.resolve()
+    await Promise.resolve()
+    expect(group.added).toEqual(['C', 'D']) // four at most: E does not fit
+    engine.to('reconnecting')
+    engine.to('connected')
+    await Promise.resolve()
+    expect(group.added).toEqual(['C', 'D'])
+  })
+
+  test('calling a group again: the first declines, so nobody else rings; a later call adds nobody', async () => {
+    const engine = new FakeEngine()
+    const group = new FakeGroup()
+    const call = new CallState(engine, { group, lingerMs: 10 })
+    await call.placeGroupCall(['B', 'C'], false)
+    engine.to('calling', callInfo({ peer: 'B', direction: 'outgoing', state: 'calling' }))
+    engine.to('ended')
+    await call.placeCall('B', false)
+    engine.to('calling', callInfo({ peer: 'B', direction: 'outgoing', state: 'calling' }))
+    engine.to('connected')
+    await Promise.resolve()
+    expect(group.added).toEqual([])
+  })
+
   test('hang up leaves every leg; mute reaches every leg', async () => {
     const { group, call } = setup()
     group.set([tile('B', true), tile('C')])
