@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict'
 import { answer, ring } from './lib/flows.js'
-import { addAndAnswer } from './lib/group.js'
+import { addAndAnswer, groupShot } from './lib/group.js'
 import { scenario } from './lib/world.js'
 
 const connectedTile = (ui, other) => ui.page.locator(`[data-testid="participant"][data-peer-id="${other.id}"][data-state="connected"]`).waitFor({ timeout: 30_000 })
@@ -86,6 +86,8 @@ scenario('group history: one entry per group call, with everyone in it and all i
     const mine = kept.find(([from]) => from === u.id)
     assert.match(mine[1], /^You/, `${u.label}: own message as You`)
   }
+
+  await groupShot(c, 'history-group') // Cy's history with the entry's chat open
 
   // Calling the group again from Cy's entry: one person rings (the entry
   // lists Ana and Ben, both took part, Ana first); once she answers, Ben is

@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict'
 import { answer, ring } from './lib/flows.js'
-import { addAndAnswer, waitTiles } from './lib/group.js'
+import { addAndAnswer, groupShot, waitTiles } from './lib/group.js'
 import { scenario } from './lib/world.js'
 
 /** Records, in ui's page, each getUserMedia call and every camera track (and clone of one) handed out. */
@@ -97,6 +97,7 @@ scenario('group media after the first person left: the screen goes to both other
   await b.tid('share-screen').click()
   await b.waitAttr('share-screen', 'aria-pressed', true, 15_000)
   await Promise.all([waitTileScreen(c, b, true), waitTileScreen(d, b, true)])
+  await groupShot(c, 'group-call-screen-share')
   assert.equal((await cameras(b)).live, 0, "B's camera rests while the screen is shared")
 
   // B stops: the camera comes back on both legs, from one capture.

@@ -6,18 +6,12 @@
 
 import assert from 'node:assert/strict'
 import { answer, ring } from './lib/flows.js'
-import { add, addAndAnswer, pairCodes, tiles, waitTiles } from './lib/group.js'
+import { add, addAndAnswer, groupShot, pairCodes, tiles, waitTiles } from './lib/group.js'
 import { scenario } from './lib/world.js'
-import { join, resolve } from 'node:path'
 
 // With $PEERLINE_E2E_SCREENSHOTS set (as `npm run screenshots` sets it), the
 // four-person grid is saved there too: what people see in a group call.
-async function shot(u, name) {
-  const dir = process.env.PEERLINE_E2E_SCREENSHOTS
-  if (!dir) return
-  await u.settle()
-  await u.screenshot(join(resolve(dir), `${name}.png`))
-}
+const shot = groupShot
 
 scenario('group call of three: each tile decodes, each pair its own safety code; one leaves, the other two stay', async (w, t) => {
   const [a, b, c] = await w.lanGroup(3, [{ name: 'Ada Lovelace' }, { name: 'Grace Hopper' }, { name: 'Alan Turing' }])

@@ -2,6 +2,7 @@
 // read the participant tiles, wait for frames on every tile.
 
 import assert from 'node:assert/strict'
+import { join, resolve } from 'node:path'
 
 /** What each participant tile shows: its peer, state, picture size, decoded frames and safety code. */
 export function tiles(ui) {
@@ -94,4 +95,12 @@ export async function pairCodes(uis) {
       assert.equal(t.code, back?.code, `${u.label} and ${other.label} show the same safety code`)
     }
   }
+}
+
+/** With $PEERLINE_E2E_SCREENSHOTS set (`npm run screenshots`), saves what ui shows there as name.png: docs/screenshots of group calls. */
+export async function groupShot(ui, name) {
+  const dir = process.env.PEERLINE_E2E_SCREENSHOTS
+  if (!dir) return
+  await ui.settle()
+  await ui.screenshot(join(resolve(dir), `${name}.png`))
 }
