@@ -143,7 +143,7 @@ type Recorder struct {
 func (r *Recorder) RecordCall(ctx context.Context, rec calls.Record) error {
 	c := store.Call{ID: rec.CallID, Peer: rec.Peer, PeerName: r.Names.NameOf(ctx, rec.Peer, rec.PeerName),
 		StartedAt: rec.StartedAt, EndedAt: rec.EndedAt, Error: rec.Reason, Attempts: rec.Attempts,
-		Group: rec.Group, Cause: string(rec.Cause)}
+		Group: rec.Group, Cause: string(rec.Cause), Members: rec.Members}
 	c.Direction = store.DirectionOutgoing
 	if rec.Direction == calls.DirectionIncoming {
 		c.Direction = store.DirectionIncoming

@@ -119,3 +119,51 @@ func TestHistoryFoldsGroupCalls(t *testing.T) {
 }
 
 func errorsIs(err error, code errcode.Code) bool { return errcode.Of(err) == code }
+
+// A group add we missed: its entry names the sender as its one
+// participant and the others of its roster as members, so the page says
+// who was in the call; someone of the roster we did have a call with is a
+// participant, not a member as well.
+func TestHistoryMissedGroupAddNamesItsMembers(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "peerline.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	me, _ := identity.Generate()
+	ana, _ := identity.Generate()
+	ben, _ := identity.Generate()
+	cy, _ := identity.Generate()
+	t0 := time.UnixMilli(1_764_745_200_000)
+	h := NewHistory(ctx, st, nopEmitter{}, me.ID(), func() []calls.Info { return nil })
+	rec := &Recorder{Store: st, Names: &Names{Contacts: st, LAN: noLAN{}}, Events: nopEmitter{}}
+	for _, r := range []calls.Record{
+		{CallID: "add-1", Group: "g-1", Peer: ana.ID(), PeerName: "Ana", Direction: calls.DirectionIncoming, Video: true,
+			StartedAt: t0, EndedAt: t0.Add(30 * time.Second), Outcome: calls.OutcomeMissed, Members: []identity.PeerID{ben.ID(), cy.ID()}},
+		{CallID: "add-2", Group: "g-2", Peer: ana.ID(), PeerName: "Ana", Direction: calls.DirectionIncoming, Video: true,
+			StartedAt: t0.Add(time.Hour), EndedAt: t0.Add(time.Hour + 30*time.Second), Outcome: calls.OutcomeDeclined, Members: []identity.PeerID{ben.ID()}},
+		{CallID: "join-2", Group: "g-2", Peer: ben.ID(), PeerName: "Ben", Direction: calls.DirectionIncoming, Video: true,
+			StartedAt: t0.Add(time.Hour + time.Second), EndedAt: t0.Add(time.Hour + 2*time.Second), Outcome: calls.OutcomeMissed},
+	} {
+		if err := rec.RecordCall(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page, err := h.List(0, "")
+	if err != nil || len(page.Entries) != 2 {
+		t.Fatalf("List: %+v %v", page, err)
+	}
+	late, missed := page.Entries[0], page.Entries[1]
+	if missed.Group == "" || len(missed.Participants) != 1 || missed.Participants[0].Peer != ana.ID().String() ||
+		!slices.Equal(missed.Members, []string{ben.ID().String(), cy.ID().String()}) {
+		t.Errorf("missed add: %+v", missed)
+	}
+	if len(late.Participants) != 2 || late.Members != nil {
+		t.Errorf("declined add with a leg of its member's: participants %+v, members %v", late.Participants, late.Members)
+	}
+	b, _ := json.Marshal(missed)
+	if !strings.Contains(string(b), `"members":["`+ben.ID().String()) {
+		t.Errorf("wire form: %s", b)
+	}
+}

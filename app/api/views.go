@@ -3,6 +3,7 @@ package api
 import (
 	"github.com/peerline/peerline/app/store"
 	"github.com/peerline/peerline/signaling/identity"
+	"slices"
 )
 
 // ContactView is a contact as the UI sees it.
@@ -78,6 +79,10 @@ type HistoryEntry struct {
 	// Participants are a group call's other people, one each, in the
 	// order they came; absent for a 1:1 call.
 	Participants []ParticipantView `json:"participants,omitempty"`
+	// Members are people a group invite we got named as in the call whom
+	// we had no call with (a group call we missed or declined: who else
+	// was in it), as peer ids; absent otherwise.
+	Members []string `json:"members,omitempty"`
 }
 
 // ParticipantView is one other person of a group call in the history:
@@ -109,6 +114,11 @@ func foldedEntry(e store.Entry) HistoryEntry {
 		out.Participants = append(out.Participants, ParticipantView{Peer: v.Peer, PeerName: v.PeerName, Direction: v.Direction,
 			Outcome: v.Outcome, Cause: p.Cause, StartedAt: v.StartedAt, AnsweredAt: v.AnsweredAt, EndedAt: v.EndedAt,
 			DurationMs: v.DurationMs})
+	}
+	for _, m := range e.Call.Members {
+		if !slices.ContainsFunc(out.Participants, func(p ParticipantView) bool { return p.Peer == m.String() }) && m.String() != out.Peer {
+			out.Members = append(out.Members, m.String())
+		}
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package calls
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -53,6 +54,9 @@ func (m *Manager) finish(c *call, cause errcode.Code, outcome Outcome, reason st
 	rec := Record{CallID: c.info.ID, Peer: c.peer, PeerName: c.info.PeerName, Direction: c.info.Direction,
 		Video: c.video, StartedAt: c.info.StartedAt, ConnectedAt: c.connected, EndedAt: now,
 		Outcome: outcome, Reason: reason, Attempts: 1, Group: c.group, Cause: cause}
+	if c.group != "" && c.info.Direction == DirectionIncoming && !c.join {
+		rec.Members = slices.Clone(c.members)
+	}
 	m.mu.Unlock()
 	m.emit(EventState, info)
 	if m.cfg.Recorder != nil {

@@ -112,3 +112,39 @@ func TestGroupFullRefusalRecordsTheGroup(t *testing.T) {
 		t.Fatalf("the refused join's record %+v, want group %s, cause call_full", r, group)
 	}
 }
+
+// An add we decline keeps its roster: the history of a group call we were
+// not in still says who was in it. A join never records one (it named
+// who the joiner knows, and we were in the call ourselves).
+func TestDeclinedAddRecordsItsRoster(t *testing.T) {
+	ctx := context.Background()
+	ps := parties(t, 3)
+	alice, bob, carol := ps[0], ps[1], ps[2]
+	leg(t, alice, bob, func() (calls.Info, error) { return alice.m.Start(ctx, bob.kp.ID(), true, offerSDP) })
+	add, err := alice.m.Add(ctx, carol.kp.ID(), true, offerSDP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := carol.expect(t, calls.EventIncoming, func(d any) bool { return d.(calls.Incoming).Call.ID == add.ID }).(calls.Incoming)
+	if err := carol.m.Decline(ctx, in.Call.ID); err != nil {
+		t.Fatal(err)
+	}
+	r := waitRecord(t, carol.rec, func(r calls.Record) bool { return r.CallID == add.ID })
+	if r.Group == "" || len(r.Members) != 1 || r.Members[0] != bob.kp.ID() {
+		t.Fatalf("carol's declined add: group %q members %v, want bob", r.Group, r.Members)
+	}
+	for _, p := range []*party{alice, bob} {
+		for _, c := range p.m.Calls() {
+			p.m.Hangup(ctx, c.ID)
+		}
+	}
+	for _, p := range []*party{alice, bob} {
+		p.rec.mu.Lock()
+		for _, r := range p.rec.records {
+			if r.Members != nil {
+				t.Errorf("%s recorded members for %+v", p.kp.ID().Short(), r)
+			}
+		}
+		p.rec.mu.Unlock()
+	}
+}

@@ -37,6 +37,10 @@ type Record struct {
 	// Cause is Info.Cause of the ended call (call_full for a leg refused
 	// because the group was full, on either side).
 	Cause errcode.Code
+	// Members is the roster of a group add we received (the others it
+	// named, signed by its sender), so a group call we missed or declined
+	// says who was in it; nil for every other call.
+	Members []identity.PeerID
 }
 
 // Info is a call as the UI sees it (method results and event data).

@@ -32,6 +32,7 @@
 //	version 2: pending key = a new identity; unique index on it
 //	version 3: ring counts (calls.attempts), blocked strangers
 //	version 4: call messages (a call's chat)
+//	version 6: calls.members (a group invite's roster)
 //	version 5: calls.group_id and calls.cause (group calls, one history
 //	           entry per group: ListEntries)
 //

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -60,7 +61,16 @@ type Call struct {
 	// could not go on, such as call_full or offline; "" when a person or a
 	// timer ended it. 1-32 characters of a-z and _.
 	Cause string `json:"cause,omitempty"`
+	// Members are the others a group invite we received named besides
+	// its sender (the signed roster, at most MaxMembers), so an invite we
+	// missed or declined still says who was in the call; nil for every
+	// other call.
+	Members []identity.PeerID `json:"members,omitempty"`
 }
+
+// MaxMembers bounds Call.Members: a group call is four at most, so an
+// invite names at most two besides its sender and us.
+const MaxMembers = 2
 
 // Duration is the talk time: from answer to end; zero for calls never
 // answered, still ongoing, or interrupted (whose end is unknown).
@@ -143,6 +153,14 @@ func (c Call) normalize() (Call, error) {
 	if !validCause(c.Cause) {
 		return c, errors.New("cause must be 1-32 characters of a-z and _")
 	}
+	if len(c.Members) > MaxMembers {
+		return c, fmt.Errorf("members: at most %d", MaxMembers)
+	}
+	for i, m := range c.Members {
+		if m.IsZero() || m == c.Peer || slices.Contains(c.Members[:i], m) {
+			return c, errors.New("members: each a peer id other than the call's peer, once")
+		}
+	}
 	c.Error = cutText(c.Error, maxErrorLen)
 	if c.Attempts < 1 {
 		c.Attempts = 1
@@ -224,9 +242,10 @@ func (s *Store) AddCall(ctx context.Context, c Call) (Call, error) {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO calls (call_id, peer_id, peer_name, direction, media,
-			started_at, answered_at, ended_at, outcome, error, attempts, group_id, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			started_at, answered_at, ended_at, outcome, error, attempts, group_id, cause, members) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			c.ID, c.Peer.String(), c.PeerName, c.Direction.String(), c.Media.String(),
-			c.StartedAt.UnixMilli(), timeMs(c.AnsweredAt), timeMs(c.EndedAt), c.Outcome.String(), c.Error, c.Attempts, c.Group, c.Cause)
+			c.StartedAt.UnixMilli(), timeMs(c.AnsweredAt), timeMs(c.EndedAt), c.Outcome.String(), c.Error, c.Attempts, c.Group, c.Cause,
+			membersText(c.Members))
 		return err
 	})
 	if err != nil {
@@ -403,7 +422,31 @@ func (s *Store) endInterruptedCalls(ctx context.Context) error {
 	})
 }
 
-const callCols = `seq, call_id, peer_id, peer_name, direction, media, started_at, answered_at, ended_at, outcome, error, attempts, group_id, cause`
+const callCols = `seq, call_id, peer_id, peer_name, direction, media, started_at, answered_at, ended_at, outcome, error, attempts, group_id, cause, members`
+
+// membersText is Call.Members as stored: space-separated peer ids.
+func membersText(ms []identity.PeerID) string {
+	var b strings.Builder
+	for i, m := range ms {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(m.String())
+	}
+	return b.String()
+}
+
+// parseMembers reads the members column; an id it cannot read is left
+// out (history is for display: one bad row must not fail the list).
+func parseMembers(s string) []identity.PeerID {
+	var out []identity.PeerID
+	for _, f := range strings.Fields(s) {
+		if id, err := identity.Parse(f); err == nil && len(out) < MaxMembers {
+			out = append(out, id)
+		}
+	}
+	return out
+}
 
 // storedCall is a Call with its row number, for cursors and updates.
 type storedCall struct {
@@ -419,11 +462,13 @@ func scanCall(row interface{ Scan(...any) error }) (storedCall, error) {
 		peer, dir, media, outc string
 		started                int64
 		answered, ended        sql.NullInt64
+		members                string
 	)
 	if err := row.Scan(&c.seq, &c.ID, &peer, &c.PeerName, &dir, &media, &started, &answered, &ended,
-		&outc, &c.Error, &c.Attempts, &c.Group, &c.Cause); err != nil {
+		&outc, &c.Error, &c.Attempts, &c.Group, &c.Cause, &members); err != nil {
 		return storedCall{}, err
 	}
+	c.Members = parseMembers(members)
 	var err error
 	if c.Peer, err = identity.Parse(peer); err != nil {
 		return storedCall{}, fmt.Errorf("%w: stored peer id: %w", ErrCorrupt, err)

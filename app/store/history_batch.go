@@ -129,7 +129,7 @@ func (s *Store) flushHistory(ctx context.Context) error {
 		for _, c := range batch {
 			if _, err := stmt.ExecContext(ctx, c.ID, c.Peer.String(), c.PeerName, c.Direction.String(), c.Media.String(),
 				c.StartedAt.UnixMilli(), timeMs(c.AnsweredAt), timeMs(c.EndedAt), c.Outcome.String(), c.Error, c.Attempts,
-				c.Group, c.Cause); err != nil {
+				c.Group, c.Cause, membersText(c.Members)); err != nil {
 				return err
 			}
 		}
@@ -182,8 +182,8 @@ func (s *Store) closeHistory() error {
 // call the group grew from, known to everyone ever added: another peer's
 // call with a stored call's id is dropped, never written over it.
 const upsertCall = `INSERT INTO calls (call_id, peer_id, peer_name, direction, media, started_at, answered_at,
-	ended_at, outcome, error, attempts, group_id, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	ended_at, outcome, error, attempts, group_id, cause, members) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT (call_id) DO UPDATE SET peer_name = excluded.peer_name, answered_at = excluded.answered_at,
 	ended_at = excluded.ended_at, outcome = excluded.outcome, error = excluded.error, attempts = excluded.attempts,
-	group_id = excluded.group_id, cause = excluded.cause
+	group_id = excluded.group_id, cause = excluded.cause, members = excluded.members
 	WHERE calls.peer_id = excluded.peer_id`

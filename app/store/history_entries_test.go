@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/peerline/peerline/signaling/identity"
 )
 
 // leg is a call row for the entry tests: n seconds after t0, lasting d
@@ -163,7 +166,7 @@ func TestListEntriesOneToOneAsListHistory(t *testing.T) {
 			t.Fatalf("page %d: cursors %q %q, %d calls, %d entries", page, nh, ne, len(calls), len(entries))
 		}
 		for i := range calls {
-			if e := entries[i]; e.IsGroup() || e.Participants != nil || len(e.Legs) != 1 || e.Call != calls[i] || e.Legs[0] != calls[i] {
+			if e := entries[i]; e.IsGroup() || e.Participants != nil || len(e.Legs) != 1 || !reflect.DeepEqual(e.Call, calls[i]) || !reflect.DeepEqual(e.Legs[0], calls[i]) {
 				t.Fatalf("page %d #%d: entry %+v, call %+v", page, i, e, calls[i])
 			}
 		}
@@ -336,7 +339,7 @@ func TestMigrationToGroupCalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if v, _ := schemaVersion(ctx, s.r); v != 5 || len(migrations) != 5 {
+	if v, _ := schemaVersion(ctx, s.r); v != len(migrations) {
 		t.Fatalf("version %d, %d migrations", v, len(migrations))
 	}
 	es, _, err := s.ListEntries(ctx, 0, "")
@@ -385,5 +388,77 @@ func TestListEntriesUsesIndexes(t *testing.T) {
 	}
 	if !strings.Contains(joined, "calls_by_group") {
 		t.Errorf("the group lookups do not use calls_by_group: %s", joined)
+	}
+}
+
+// A group invite's roster is kept with its leg: a group call we missed
+// still says who was in it. Bad rosters are refused; rows from before
+// version 6 read none.
+func TestGroupInviteMembers(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	missed := leg("add-1", "grp-1", 1, DirectionIncoming, 0, 0, OutcomeMissed)
+	missed.Members = []identity.PeerID{fastPeer(2), fastPeer(3)}
+	if _, err := s.AddCall(ctx, missed); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		members []identity.PeerID
+	}{
+		{"three", []identity.PeerID{fastPeer(2), fastPeer(3), fastPeer(4)}},
+		{"twice", []identity.PeerID{fastPeer(2), fastPeer(2)}},
+		{"the sender", []identity.PeerID{fastPeer(1)}},
+		{"zero", []identity.PeerID{{}}},
+	} {
+		c := leg("bad-"+tc.name, "grp-2", 1, DirectionIncoming, 10, 0, OutcomeMissed)
+		c.ID = strings.ReplaceAll(c.ID, " ", "-")
+		c.Members = tc.members
+		if _, err := s.AddCall(ctx, c); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: %v, want ErrInvalid", tc.name, err)
+		}
+		if _, err := s.QueueCall(ctx, c); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s (queued): %v, want ErrInvalid", tc.name, err)
+		}
+	}
+	queued := leg("add-2", "grp-3", 4, DirectionIncoming, 20, 0, OutcomeDeclined)
+	queued.Members = []identity.PeerID{fastPeer(5)}
+	if _, err := s.QueueCall(ctx, queued); err != nil {
+		t.Fatal(err)
+	}
+	es, _, err := s.ListEntries(ctx, 0, "")
+	if err != nil || len(es) != 2 {
+		t.Fatalf("entries: %+v %v", es, err)
+	}
+	if got := es[1].Call.Members; !reflect.DeepEqual(got, missed.Members) || !es[1].IsGroup() {
+		t.Errorf("missed add: members %v, want %v", got, missed.Members)
+	}
+	if got := es[0].Call.Members; !reflect.DeepEqual(got, queued.Members) {
+		t.Errorf("queued add: members %v, want %v", got, queued.Members)
+	}
+}
+
+// Version 6 keeps version 5's rows, with no members.
+func TestMigrationToInviteRosters(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "peerline.db")
+	db := openRaw(t, path)
+	if err := migrate(ctx, db, migrations[:5]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO calls (call_id, peer_id, peer_name, direction, media, started_at,
+		answered_at, ended_at, outcome, error, attempts, group_id, cause) VALUES ('g-1', ?, 'Ada', 'incoming', 'video', ?, NULL, ?, 'missed', '', 1, 'grp', '')`,
+		fastPeer(1).String(), t0.UnixMilli(), t0.UnixMilli()+1000); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	es, _, err := s.ListEntries(ctx, 0, "")
+	if err != nil || len(es) != 1 || es[0].Call.ID != "g-1" || es[0].Call.Members != nil {
+		t.Fatalf("entries after migration: %+v %v", es, err)
 	}
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -158,7 +159,7 @@ func TestOneToOneEntryKeepsItsError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(es) != 1 || es[0].Call != calls[0] {
+	if len(es) != 1 || !reflect.DeepEqual(es[0].Call, calls[0]) {
 		t.Fatalf("entry %+v, want the call %+v", es, calls)
 	}
 }

@@ -116,6 +116,13 @@ var migrations = []migration{
 		`ALTER TABLE calls ADD COLUMN cause TEXT NOT NULL DEFAULT ''`,
 		`CREATE INDEX calls_by_group ON calls (group_id, started_at, seq)`,
 	}},
+	// members: the others a group invite we got named (its signed roster),
+	// space-separated peer ids, so a group call we missed or declined
+	// still says who was in it; '' for every other call and for rows from
+	// before.
+	{6, "group invite rosters", []string{
+		`ALTER TABLE calls ADD COLUMN members TEXT NOT NULL DEFAULT ''`,
+	}},
 }
 
 const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -179,6 +179,7 @@ export namespace api {
 	    attempts?: number;
 	    group?: string;
 	    participants?: ParticipantView[];
+	    members?: string[];
 	
 	    static createFrom(source: any = {}) {
 	        return new HistoryEntry(source);
@@ -200,6 +201,7 @@ export namespace api {
 	        this.attempts = source["attempts"];
 	        this.group = source["group"];
 	        this.participants = this.convertValues(source["participants"], ParticipantView);
+	        this.members = source["members"];
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {

@@ -151,6 +151,8 @@ export interface HistoryEntry {
   group?: string
   /** A group call's other people, one each, in the order they came; absent for a 1:1 call. */
   participants?: HistoryParticipant[]
+  /** A group call we missed or declined: the others its invite named as in the call (peer ids), whom we had no call with. */
+  members?: string[]
 }
 
 /** Go `api.ParticipantView`: one other person of a group call in the history. */

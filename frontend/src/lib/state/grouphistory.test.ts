@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { HistoryEntry, HistoryParticipant } from '../backend'
-import { entryInvolves, groupTitle, isGroupEntry, participantLabel, personLine, senderName, tookPart, type NameOf } from './grouphistory'
+import { entryInvolves, groupPeers, groupTitle, isGroupEntry, participantLabel, personLine, senderName, tookPart, type NameOf } from './grouphistory'
 
 const person = (peer: string, outcome: string, more: Partial<HistoryParticipant> = {}): HistoryParticipant => ({
   peer,
@@ -42,6 +42,19 @@ describe('group history', () => {
     ['no people at all', [], 'Group call'],
   ])('titles %s', (_name, ps, want) => {
     expect(groupTitle(entry(ps), nameOf)).toBe(want)
+  })
+
+  it('names the others a missed invite said were in the call, only when nobody took part', () => {
+    const missed = { ...entry([person('ana', 'missed', { direction: 'incoming' })]), members: ['ben', 'cy'] }
+    expect(groupTitle(missed, nameOf)).toBe('Group call · Ana, Ben, cy')
+    const joined = { ...entry([person('ana', 'completed')]), members: ['cy'] }
+    expect(groupTitle(joined, nameOf)).toBe('Group call · Ana')
+  })
+
+  it('calls again those who took part first, then the rest it names, each once', () => {
+    const e = { ...entry([person('ana', 'declined'), person('ben', 'completed')]), members: ['cy', 'ben'] }
+    expect(groupPeers(e)).toEqual(['ben', 'ana', 'cy'])
+    expect(groupPeers(entry([]))).toEqual([])
   })
 
   it.each([

@@ -22,13 +22,23 @@ export function tookPart(p: Pick<HistoryParticipant, 'outcome' | 'answeredAt'>):
 
 /**
  * "Group call · Ana, Ben, Cy": the people who took part; when nobody did
- * (an invite we missed or declined), everyone the entry names.
+ * (an invite we missed or declined), everyone the entry names, the others
+ * its invite said were in the call too.
  */
-export function groupTitle(e: Pick<HistoryEntry, 'participants'>, nameOf: NameOf): string {
+export function groupTitle(e: Pick<HistoryEntry, 'participants' | 'members'>, nameOf: NameOf): string {
   const all = e.participants ?? []
-  const shown = all.some(tookPart) ? all.filter(tookPart) : all
+  const took = all.some(tookPart)
+  const shown = took ? all.filter(tookPart) : all
   const names = shown.map((p) => nameOf(p.peer, p.peerName))
+  if (!took) names.push(...(e.members ?? []).map((m) => nameOf(m, '')))
   return names.length > 0 ? `Group call · ${names.join(', ')}` : 'Group call'
+}
+
+/** Who calling a group entry again calls: those who took part first, then the others it names, each once. */
+export function groupPeers(e: Pick<HistoryEntry, 'participants' | 'members'>): string[] {
+  const ps = e.participants ?? []
+  const order = [...ps.filter(tookPart).map((p) => p.peer), ...ps.filter((p) => !tookPart(p)).map((p) => p.peer), ...(e.members ?? [])]
+  return [...new Set(order)]
 }
 
 /** What became of one person of a group call, from this side. */
