@@ -256,7 +256,10 @@ async function appRun(w, a, b, file, sum, i) {
   sampling = false
   await sampler
   await cdp.detach()
-  const saved = join(downloadsOf(b), i === 0 ? 'bench.bin' : `bench (${i}).bin`)
+  // Each run's file is deleted once checked, so the next one may take the name again (Downloads never overwrites: "bench (1).bin" only while "bench.bin" exists).
+  const got = readdirSync(downloadsOf(b)).filter((n) => /^bench( \(\d+\))?\.bin$/.test(n))
+  if (got.length !== 1) throw new Error(`B's Downloads after run ${i + 1}: ${JSON.stringify(got)}, want the one file sent`)
+  const saved = join(downloadsOf(b), got[0])
   if ((await sha256File(saved)) !== sum) throw new Error(`${saved}: not the file sent`)
   rmSync(saved)
   return { mbps: (mib * 1024 * 1024) / 1e6 / (ms / 1000), ms, samples }
