@@ -97,6 +97,8 @@ scenario('group media after the first person left: the screen goes to both other
   await b.tid('share-screen').click()
   await b.waitAttr('share-screen', 'aria-pressed', true, 15_000)
   await Promise.all([waitTileScreen(c, b, true), waitTileScreen(d, b, true)])
+  const sharing = (ui) => ui.page.locator(`[data-testid="participant"][data-peer-id="${b.id}"] [data-testid="participant-sharing"]`)
+  await Promise.all([sharing(c).waitFor({ timeout: 5_000 }), sharing(d).waitFor({ timeout: 5_000 })]) // the label says so
   await groupShot(c, 'group-call-screen-share')
   assert.equal((await cameras(b)).live, 0, "B's camera rests while the screen is shared")
 
@@ -104,6 +106,7 @@ scenario('group media after the first person left: the screen goes to both other
   await b.tid('share-screen').click()
   await b.waitAttr('share-screen', 'aria-pressed', false, 15_000)
   await Promise.all([waitTileScreen(c, b, false), waitTileScreen(d, b, false)])
+  await Promise.all([sharing(c).waitFor({ state: 'detached', timeout: 5_000 }), sharing(d).waitFor({ state: 'detached', timeout: 5_000 })])
   await Promise.all([waitTiles(c, [b, d]), waitTiles(d, [b, c])])
   const back = await cameras(b)
   t.diagnostic(`B after the share: ${JSON.stringify({ before, back })}`)
