@@ -214,12 +214,50 @@ func (in *Instance) cleanup() {
 	if in.running() {
 		in.cmd.Process.Signal(syscall.SIGKILL)
 		<-in.exited
+		// The call window's browser and its helpers run in the instance's
+		// process group and outlive a killed peerline: left alone they keep
+		// writing their profile under the data dir while the test's TempDir
+		// is removed ("directory not empty"). Right after the exit, so the
+		// group's id cannot have been handed to another process yet.
+		killGroup(in.PID, 5*time.Second)
 		in.checkStdout()
 		in.checkRace()
 	}
 	if in.t.Failed() && in.stderr != nil && !in.stderr.live {
 		in.t.Logf("%s stderr (last run, tail):\n%s", in.Label, in.stderr.Tail(80))
 	}
+}
+
+// killGroup kills process group pgid and waits, up to limit, until none
+// of its processes runs (a zombie writes nothing; its reaper may be init).
+func killGroup(pgid int, limit time.Duration) {
+	if err := syscall.Kill(-pgid, syscall.SIGKILL); errors.Is(err, syscall.ESRCH) {
+		return
+	}
+	for deadline := time.Now().Add(limit); groupRuns(pgid) && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// groupRuns reports whether a process of group pgid is alive and not a
+// zombie (/proc/PID/stat: state, then the process group, after the name).
+func groupRuns(pgid int) bool {
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		i := bytes.LastIndexByte(b, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) > 2 && f[0] != "Z" && f[0] != "X" && f[2] == strconv.Itoa(pgid) {
+			return true
+		}
+	}
+	return false
 }
 
 func (in *Instance) running() bool {

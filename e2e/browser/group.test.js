@@ -33,6 +33,7 @@ scenario('group call of three: each tile decodes, each pair its own safety code;
   await b.tid('hangup').waitFor({ state: 'detached', timeout: 10_000 })
   await Promise.all([waitTiles(a, [c]), waitTiles(c, [a])])
   for (const u of [a, c]) assert.equal(await u.state(), 'connected', `${u.label} is still in the call`)
+  await shot(a, 'group-call-one-left')
   // A's own media outlived the call with B (review #4): the self-view still shows the camera, and mute mutes, then unmutes.
   await a.page.waitForFunction(() => document.querySelector('[data-testid="local-video"]')?.srcObject?.getVideoTracks().some((t) => t.readyState === 'live'), null, { timeout: 10_000 })
   assert.equal(await a.tid('mute-mic').getAttribute('aria-pressed'), 'false', "A's mic is on")

@@ -165,6 +165,13 @@ func Start(ctx context.Context, h *hub.Hub, o Options) (*Node, error) {
 		n.cancel()
 		return nil, fmt.Errorf("cluster: subscribe: %w", err)
 	}
+	if nc.IsConnected() {
+		// The subscriptions reach the server before Start returns: what
+		// anyone publishes from then on, this node hears.
+		if err := nc.FlushWithContext(ctx); err != nil {
+			opts.Logger.Warn("cluster: start: flush subscriptions", "err", err)
+		}
+	}
 	h.Join(n)
 	if nc.IsConnected() {
 		n.up(false)
