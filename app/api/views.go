@@ -1,9 +1,10 @@
 package api
 
 import (
+	"slices"
+
 	"github.com/peerline/peerline/app/store"
 	"github.com/peerline/peerline/signaling/identity"
-	"slices"
 )
 
 // ContactView is a contact as the UI sees it.

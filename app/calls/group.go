@@ -235,16 +235,16 @@ func (m *Manager) vouchedLocked(live []*call, peer identity.PeerID, g *signaling
 	return false
 }
 
-// addedToOf is the group as g's add saw it, for a leg g placed: the adder
-// and the members it named; for a join, what its voucher's add named (an
-// accept's roster says nothing about an add: nil).
+// addedToOf is, for an incoming join g, the group its newcomer was added
+// to: the adder and the members that add named, from the join's voucher.
+// Nil for an add to us (we are the newcomer: the race is not ours to
+// settle) and for a voucher that is an accept's roster (it says nothing
+// about an add).
 func addedToOf(g *signaling.Group) []identity.PeerID {
 	switch {
 	case g == nil:
 		return nil
-	case !g.Join:
-		return nil // an add to us: we are the newcomer, the race is not ours to settle
-	case g.Voucher == nil || g.Voucher.Answer:
+	case !g.Join, g.Voucher == nil, g.Voucher.Answer:
 		return nil
 	}
 	return append([]identity.PeerID{g.Voucher.From}, g.Voucher.Members...)

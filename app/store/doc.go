@@ -32,9 +32,9 @@
 //	version 2: pending key = a new identity; unique index on it
 //	version 3: ring counts (calls.attempts), blocked strangers
 //	version 4: call messages (a call's chat)
-//	version 6: calls.members (a group invite's roster)
 //	version 5: calls.group_id and calls.cause (group calls, one history
 //	           entry per group: ListEntries)
+//	version 6: calls.members (a group invite's roster)
 //
 // Stored forms: times are Unix milliseconds; peer ids are the canonical
 // text of identity.PeerID; enums are their wire strings; keys are 32-byte

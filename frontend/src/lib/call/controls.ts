@@ -92,12 +92,12 @@ export abstract class CallControls {
     return this.speakers.register(element)
   }
 
-  /** Updates the saved device choices (Settings camera/microphone/speaker) used from the next capture on. */
   /** The camera and microphone the next capture asks for (the saved choice, or the one picked in the call). */
   get preferredDevices(): { camera?: string; microphone?: string } {
     return this.media.preferredIds
   }
 
+  /** Updates the saved device choices (Settings camera/microphone/speaker) used from the next capture on. */
   setPreferredDevices(devices: { camera?: string; microphone?: string; speaker?: string }): void {
     this.media.prefer('camera', devices.camera, 'preferred')
     this.media.prefer('microphone', devices.microphone, 'preferred')
